@@ -1,0 +1,49 @@
+/**
+ * The dev app's Payload config, as a factory: `npm run dev`, the tests and the benches build it with
+ * the local stack's addresses. Dealers + the plugin on @payloadcms/db-postgres with uuid ids.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { postgresAdapter } from '@payloadcms/db-postgres'
+import { buildConfig, type CollectionConfig, type Config, type SanitizedConfig } from 'payload'
+import { Dealers, supabaseSync, type SupabaseSyncOptions } from '../src/index.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+export interface DevConfigOptions {
+  databaseUri: string
+  supabaseUrl?: string
+  serviceRoleKey?: string
+  /** Extra plugin options (merged over the defaults). */
+  sync?: Partial<SupabaseSyncOptions>
+  /** Without the plugin at all (for benches that compare). */
+  withoutPlugin?: boolean
+  collections?: CollectionConfig[]
+  secret?: string
+  /** Extra config (hooks in tests, admin settings in the dev app). */
+  extend?: (config: Config) => Config
+}
+
+export function devConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
+  let config: Config = {
+    secret: options.secret ?? 'dev-secret-not-for-production-0123456789',
+    collections: options.collections ?? [Dealers],
+    db: postgresAdapter({
+      pool: { connectionString: options.databaseUri, max: 20 },
+      idType: 'uuid',
+      push: true,
+    }),
+    typescript: { outputFile: path.resolve(here, 'payload-types.ts'), autoGenerate: false },
+    telemetry: false,
+    plugins: options.withoutPlugin
+      ? []
+      : [
+          supabaseSync({
+            supabase: { url: options.supabaseUrl!, serviceRoleKey: options.serviceRoleKey! },
+            ...options.sync,
+          }),
+        ],
+  }
+  if (options.extend) config = options.extend(config)
+  return buildConfig(config)
+}

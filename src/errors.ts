@@ -1,0 +1,90 @@
+/**
+ * Typed errors of the plugin. Each carries what an operator needs to act: the collection, the
+ * document id, the operation and the underlying cause, and whether trying again can help.
+ */
+
+export type SyncOperation = 'map' | 'upsert' | 'delete' | 'read' | 'load' | 'reconcile' | 'pull' | 'config'
+
+export interface SyncErrorDetails {
+  collection?: string
+  id?: string
+  operation: SyncOperation
+  /** A field or column name when one is to blame (a failed zod check, an unmappable field). */
+  field?: string
+  /** HTTP status from Supabase (0 for a network failure). */
+  status?: number
+  /** PostgREST / PostgreSQL error code (e.g. 23505, PGRST204). */
+  code?: string
+  /** Transient failures are worth retrying; permanent ones need a person. */
+  transient?: boolean
+  cause?: unknown
+}
+
+export class SyncError extends Error {
+  readonly collection?: string
+  readonly id?: string
+  readonly operation: SyncOperation
+  readonly field?: string
+  readonly status?: number
+  readonly code?: string
+  readonly transient: boolean
+
+  constructor(message: string, details: SyncErrorDetails) {
+    super(message, { cause: details.cause })
+    this.name = new.target.name
+    this.collection = details.collection
+    this.id = details.id
+    this.operation = details.operation
+    this.field = details.field
+    this.status = details.status
+    this.code = details.code
+    this.transient = details.transient ?? false
+  }
+
+  /** The fields worth a log line, without the cause's stack. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      collection: this.collection,
+      id: this.id,
+      operation: this.operation,
+      field: this.field,
+      status: this.status,
+      code: this.code,
+      transient: this.transient,
+    }
+  }
+}
+
+/** A document that cannot become a valid row: the mapper threw or the row failed its schema. Never transient. */
+export class MappingError extends SyncError {
+  constructor(message: string, details: Omit<SyncErrorDetails, 'operation' | 'transient'> & { operation?: SyncOperation }) {
+    super(message, { operation: 'map', ...details, transient: false })
+  }
+}
+
+/** Supabase refused or could not be reached. */
+export class TargetError extends SyncError {}
+
+/** An option of the plugin is wrong; raised while the Payload config is built. */
+export class ConfigError extends SyncError {
+  constructor(message: string, field?: string) {
+    super(message, { operation: 'config', field, transient: false })
+  }
+}
+
+/** Refused to delete more rows than the guard allows. */
+export class MassDeleteError extends SyncError {
+  readonly wouldDelete: number
+  readonly tableRows: number
+  constructor(collection: string, wouldDelete: number, tableRows: number, maxFraction: number) {
+    super(
+      `supabase-sync: refusing to delete ${wouldDelete} of ${tableRows} rows of collection "${collection}" ` +
+        `(more than ${Math.round(maxFraction * 100)}% of the table); pass force: true (or --yes / ?force=true) if this is intended`,
+      { collection, operation: 'reconcile', transient: false },
+    )
+    this.wouldDelete = wouldDelete
+    this.tableRows = tableRows
+  }
+}

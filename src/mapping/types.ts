@@ -1,0 +1,41 @@
+import type { z } from 'zod'
+
+/** A row as it travels to Supabase: plain JSON values keyed by column name. */
+export type Row = Record<string, unknown>
+
+/** A Payload document as the Local API returns it. */
+export type Doc = Record<string, unknown> & { id: string | number }
+
+/**
+ * Turns documents of one collection into rows of one Supabase table, and back.
+ * `rowSchema` checks every row before it leaves; a row that fails is never sent.
+ */
+export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
+  /** Checks every row before it is sent; its issues name the column at fault. */
+  rowSchema: z.ZodType<TRow>
+  /** The row for a document, or null when the document must not be in Supabase. */
+  toRow(doc: TDoc): TRow | null
+  /**
+   * The document fields for a row (the manual pull from Supabase). Columns it cannot restore are
+   * listed in `readOnlyColumns`.
+   */
+  fromRow?(row: TRow): Partial<TDoc>
+  /** Columns that fromRow cannot write back into Payload (e.g. ids and timestamps Payload manages). */
+  readOnlyColumns?: readonly string[]
+  /** Primary key column in Supabase (default `id`). Payload's document id goes there. */
+  primaryKey?: string
+  /**
+   * The column holding the document's `updatedAt`. The stale-write guard never replaces a row with an
+   * older one. `false` when the table has no such column (writes are then unconditional).
+   */
+  versionColumn?: string | false
+  /** The Payload id type this mapper expects; checked at startup (`uuid` tables need `idType: 'uuid'`). */
+  idType?: 'uuid' | 'text' | 'number'
+  /** `all` gives toRow the document with every locale (`locale: 'all'`); default: the default locale. */
+  locale?: 'default' | 'all'
+}
+
+/** Identity helper that keeps a mapper's document and row types. */
+export function defineMapper<TDoc extends Doc, TRow extends Row>(mapper: SyncMapper<TDoc, TRow>): SyncMapper<TDoc, TRow> {
+  return mapper
+}

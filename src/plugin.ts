@@ -1,0 +1,126 @@
+/**
+ * The plugin: `supabaseSync(options)(config)`. It adds the sync hooks to each synced collection, the
+ * sync task to Payload's jobs queue, and an onInit that starts the runner and the startup reconcile.
+ * Shaped like Payload's own plugins: spreads the incoming config, chains onInit, honours `disabled`
+ * (then only what changes the database schema stays: the task and the jobs' concurrency field).
+ */
+import type { CollectionConfig, Config, Payload } from 'payload'
+import { ConfigError } from './errors.js'
+import { pluginLogger } from './log.js'
+import { resolveOptions, type ResolvedOptions, type SupabaseSyncOptions } from './options.js'
+import { createServiceClient, SupabaseTarget } from './target/supabase.js'
+import { Deliverer } from './sync/deliver.js'
+import { afterChangeHook, afterDeleteHook } from './sync/hooks.js'
+import { reconcile } from './sync/reconcile.js'
+import { QueueRunner } from './sync/runner.js'
+import { setRuntime, type SyncedCollection, type SyncRuntime } from './sync/runtime.js'
+import { syncTask } from './sync/task.js'
+
+function syncedCollections(options: ResolvedOptions, drafts: (slug: string) => boolean): Map<string, SyncedCollection> {
+  const map = new Map<string, SyncedCollection>()
+  for (const [slug, c] of Object.entries(options.collections)) {
+    map.set(slug, {
+      slug,
+      mapper: c.mapper,
+      shouldSync: c.shouldSync,
+      drafts: drafts(slug),
+      spec: {
+        collection: slug,
+        table: c.table,
+        primaryKey: c.mapper.primaryKey ?? 'id',
+        versionColumn: c.mapper.versionColumn ?? 'updated_at',
+      },
+    })
+  }
+  return map
+}
+
+function hasDrafts(collection: CollectionConfig | undefined): boolean {
+  const versions = collection?.versions
+  return typeof versions === 'object' && versions !== null && Boolean(versions.drafts)
+}
+
+export const supabaseSync =
+  (pluginOptions: SupabaseSyncOptions = {}) =>
+  (incomingConfig: Config): Config => {
+    const options = resolveOptions(pluginOptions)
+    const config: Config = { ...incomingConfig }
+
+    const known = new Set((incomingConfig.collections ?? []).map((c) => c.slug))
+    for (const slug of Object.keys(options.collections)) {
+      if (!known.has(slug)) {
+        throw new ConfigError(
+          `supabase-sync: option "collections.${slug}" names a collection that is not in the config` +
+            (slug === 'dealers' ? ' (add the ready `Dealers` collection: import { Dealers } from "payload-plugin-supabase-sync")' : ''),
+          `collections.${slug}`,
+        )
+      }
+    }
+
+    // Schema-relevant parts stay even when disabled: the task's slug is an enum in the jobs table,
+    // and concurrency control adds a column.
+    config.jobs = {
+      ...incomingConfig.jobs,
+      enableConcurrencyControl: true,
+      tasks: [...(incomingConfig.jobs?.tasks ?? []), syncTask(options.queue)],
+    }
+    if (options.disabled) return config
+
+    const collections = syncedCollections(options, (slug) => hasDrafts(incomingConfig.collections?.find((c) => c.slug === slug)))
+    config.collections = (incomingConfig.collections ?? []).map((collection) => {
+      const synced = collections.get(collection.slug)
+      if (!synced) return collection
+      return {
+        ...collection,
+        hooks: {
+          ...collection.hooks,
+          afterChange: [...(collection.hooks?.afterChange ?? []), afterChangeHook(synced, options.queue.name)],
+          afterDelete: [...(collection.hooks?.afterDelete ?? []), afterDeleteHook(synced, options.queue.name)],
+        },
+      }
+    })
+
+    config.onInit = async (payload) => {
+      if (incomingConfig.onInit) await incomingConfig.onInit(payload)
+      await startSync(payload, options)
+    }
+    return config
+  }
+
+async function startSync(payload: Payload, options: ResolvedOptions): Promise<SyncRuntime> {
+  const logger = pluginLogger(options.logger ?? payload.logger)
+  const collections = syncedCollections(options, (slug) => hasDrafts(payload.collections[slug]?.config))
+  for (const collection of collections.values()) {
+    if (collection.mapper.idType !== 'uuid') continue
+    const idType = payload.collections[collection.slug]?.customIDType ?? payload.db.defaultIDType
+    if (idType === 'number') {
+      throw new ConfigError(
+        `supabase-sync: collection "${collection.slug}" has numeric ids, but its Supabase table "${collection.spec.table}" has a uuid primary key: ` +
+          `use postgresAdapter({ idType: 'uuid' }) (or a mapper for numeric ids)`,
+        `collections.${collection.slug}`,
+      )
+    }
+  }
+  const supabase = options.supabase!
+  const client = 'client' in supabase ? supabase.client : await createServiceClient(supabase.url, supabase.serviceRoleKey)
+  const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, logger })
+  const runtime = { payload, options, logger, target, collections } as SyncRuntime
+  runtime.deliverer = new Deliverer(runtime)
+  runtime.runner = new QueueRunner(payload, options.queue, logger)
+  setRuntime(payload, runtime)
+  runtime.runner.start()
+  if (options.syncOnInit) {
+    // In the background: startup is not blocked by Supabase's latency or an outage.
+    runtime.initialSync = (async () => {
+      for (const collection of collections.values()) {
+        try {
+          runtime.lastReconcile = await reconcile(runtime, collection)
+        } catch (err) {
+          logger.error({ err, collection: collection.slug, op: 'reconcile', outcome: 'failed' }, `${collection.slug}: startup reconcile failed`)
+        }
+      }
+    })()
+  }
+  logger.info({ collections: [...collections.values()].map((c) => `${c.slug} -> ${c.spec.table}`), queue: options.queue.name }, 'supabase-sync started')
+  return runtime
+}

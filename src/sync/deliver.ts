@@ -1,0 +1,163 @@
+/**
+ * Delivery of documents by id: load each document as it is now, map it, and make Supabase match —
+ * upsert its row, or delete the row when the document is gone (deleted, trashed, unpublished, filtered
+ * out). Calls made in the same tick (the jobs of one queue run) are delivered together: one load, one
+ * delete request, upserts in batches of `batchSize`; each caller still gets its own outcome or error.
+ */
+import DataLoader from 'dataloader'
+import type { Payload, Where } from 'payload'
+import { SyncError, TargetError } from '../errors.js'
+import type { Doc, Row } from '../mapping/types.js'
+import { mapDocument } from '../mapping/validate.js'
+import type { SyncedCollection, SyncRuntime } from './runtime.js'
+
+export interface DeliveryKey {
+  collection: string
+  id: string
+}
+
+export interface DeliveryResult {
+  collection: string
+  id: string
+  op: 'upsert' | 'delete'
+  /** `stale`: Supabase already held a newer version of the row; nothing was written. */
+  outcome: 'written' | 'stale' | 'deleted'
+  ms: number
+}
+
+/** The documents of `ids` that belong in Supabase now, with their draft/trash/shouldSync rules applied. */
+export async function loadDocuments(
+  payload: Payload,
+  collection: SyncedCollection,
+  ids: readonly string[],
+  pageSize: number,
+): Promise<Map<string, Doc>> {
+  const docs = new Map<string, Doc>()
+  for (let i = 0; i < ids.length; i += pageSize) {
+    const slice = ids.slice(i, i + pageSize)
+    const where: Where = { id: { in: slice } }
+    const found = await payload.find({
+      collection: collection.slug,
+      where,
+      depth: 0,
+      limit: slice.length,
+      pagination: false,
+      overrideAccess: true,
+      draft: false,
+      ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
+    })
+    for (const doc of found.docs as Doc[]) if (belongsInSupabase(collection, doc)) docs.set(String(doc.id), doc)
+  }
+  return docs
+}
+
+/** Drafts that were never published (or were unpublished) and filtered documents stay out. */
+export function belongsInSupabase(collection: SyncedCollection, doc: Doc): boolean {
+  if (collection.drafts && doc._status !== 'published') return false
+  if (collection.shouldSync && !collection.shouldSync(doc)) return false
+  return true
+}
+
+export class Deliverer {
+  private readonly loader: DataLoader<DeliveryKey, DeliveryResult>
+
+  constructor(private readonly runtime: SyncRuntime) {
+    this.loader = new DataLoader<DeliveryKey, DeliveryResult>((keys) => this.deliverMany(keys), {
+      cache: false,
+      // After every job of the run has called in (their setup is microtasks only), not a request later.
+      batchScheduleFn: (callback) => setImmediate(callback),
+      maxBatchSize: 10_000,
+    })
+  }
+
+  /** Delivers one document; batched with the other calls of the same tick. Rejects with a SyncError. */
+  deliver(key: DeliveryKey): Promise<DeliveryResult> {
+    return this.loader.load(key)
+  }
+
+  /** Delivers many documents at once; one outcome (or error) per key, in order. */
+  async deliverMany(keys: readonly DeliveryKey[]): Promise<Array<DeliveryResult | SyncError>> {
+    const results = new Map<string, DeliveryResult | SyncError>()
+    const byCollection = new Map<string, Set<string>>()
+    for (const { collection, id } of keys) {
+      if (!byCollection.has(collection)) byCollection.set(collection, new Set())
+      byCollection.get(collection)!.add(id)
+    }
+    for (const [slug, idSet] of byCollection) {
+      const ids = [...idSet]
+      const collection = this.runtime.collections.get(slug)
+      if (!collection) {
+        for (const id of ids)
+          results.set(`${slug}:${id}`, new SyncError(`${slug} ${id}: collection is not synced`, { collection: slug, id, operation: 'load' }))
+        continue
+      }
+      const outcomes = await this.deliverCollection(collection, ids)
+      for (const [id, outcome] of outcomes) results.set(`${slug}:${id}`, outcome)
+    }
+    return keys.map(({ collection, id }) => results.get(`${collection}:${id}`)!)
+  }
+
+  private async deliverCollection(collection: SyncedCollection, ids: string[]): Promise<Map<string, DeliveryResult | SyncError>> {
+    const { payload, target, options } = this.runtime
+    const started = performance.now()
+    const outcomes = new Map<string, DeliveryResult | SyncError>()
+    const spec = collection.spec
+
+    let docs: Map<string, Doc>
+    try {
+      docs = await loadDocuments(payload, collection, ids, options.batchSize)
+    } catch (cause) {
+      // Payload's own database failing is worth another try later.
+      for (const id of ids)
+        outcomes.set(id, new SyncError(`${collection.slug} ${id}: loading the document failed: ${String(cause)}`, { collection: collection.slug, id, operation: 'load', transient: true, cause }))
+      return outcomes
+    }
+
+    const rows: Row[] = []
+    const deletes: string[] = []
+    for (const id of ids) {
+      const doc = docs.get(id)
+      const row = doc ? mapDocument(collection.slug, collection.mapper, doc) : null
+      if (row instanceof SyncError) outcomes.set(id, row)
+      else if (row === null) deletes.push(id)
+      else rows.push(row)
+    }
+
+    // Deletes first: a slug freed by a deleted dealer must be free before another dealer takes it.
+    if (deletes.length) {
+      try {
+        await target.delete(spec, deletes, options.batchSize)
+        for (const id of deletes) outcomes.set(id, this.result(collection, id, 'delete', 'deleted', started))
+      } catch (error) {
+        for (const id of deletes) outcomes.set(id, this.asError(collection, id, 'delete', error))
+      }
+    }
+    if (rows.length) {
+      const outcome = await target.upsert(spec, rows, options.batchSize)
+      for (const id of outcome.written) outcomes.set(id, this.result(collection, id, 'upsert', 'written', started))
+      for (const id of outcome.stale) outcomes.set(id, this.result(collection, id, 'upsert', 'stale', started))
+      for (const [id, error] of outcome.failed) outcomes.set(id, error)
+    }
+    return outcomes
+  }
+
+  private result(collection: SyncedCollection, id: string, op: DeliveryResult['op'], outcome: DeliveryResult['outcome'], started: number): DeliveryResult {
+    return { collection: collection.slug, id, op, outcome, ms: Math.round(performance.now() - started) }
+  }
+
+  private asError(collection: SyncedCollection, id: string, operation: 'delete' | 'upsert', error: unknown): SyncError {
+    if (error instanceof SyncError && error.id === id) return error
+    if (error instanceof TargetError) {
+      return new TargetError(`${collection.slug} ${id}: ${error.message}`, {
+        collection: collection.slug,
+        id,
+        operation,
+        status: error.status,
+        code: error.code,
+        transient: error.transient,
+        cause: error,
+      })
+    }
+    return new TargetError(`${collection.slug} ${id}: ${operation} failed: ${String(error)}`, { collection: collection.slug, id, operation, status: 0, transient: true, cause: error })
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Pure comparison of the rows Payload would write with the rows Supabase holds. No I/O: the reconcile
+ * and the validate operation feed it pages from both sides.
+ */
+import type { Row } from '../mapping/types.js'
+
+export interface RowChange {
+  id: string
+  /** Column names; `column.key` for a key inside a JSON object column. */
+  fields: string[]
+}
+
+export interface RowDiff {
+  /** In Payload, not in Supabase. */
+  missing: string[]
+  /** In Supabase, not in Payload (orphans). */
+  extra: string[]
+  changed: RowChange[]
+  unchanged: number
+}
+
+const isoTimestamp = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:?\d{2})?)$/
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Equality as the data means it, not as it is spelled: object key order does not matter (jsonb
+ * reorders keys), and two timestamps are equal when they name the same instant (`…Z` from Payload,
+ * `…+00:00` from PostgreSQL).
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (a === undefined) a = null
+  if (b === undefined) b = null
+  if (a === null || b === null) return a === b
+  if (typeof a === 'string' && typeof b === 'string') {
+    if (isoTimestamp.test(a) && isoTimestamp.test(b)) return Date.parse(a) === Date.parse(b)
+    return false
+  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]))
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    for (const key of keys) if (!sameValue(a[key], b[key])) return false
+    return true
+  }
+  return false
+}
+
+/** The columns (and keys of object columns) where a Supabase row differs from the expected one. */
+export function changedFields(expected: Row, actual: Row, columns: readonly string[] = Object.keys(expected)): string[] {
+  const fields: string[] = []
+  for (const column of columns) {
+    const want = expected[column]
+    const have = actual[column]
+    if (sameValue(want, have)) continue
+    if (isPlainObject(want) && isPlainObject(have)) {
+      const keys = new Set([...Object.keys(want), ...Object.keys(have)])
+      for (const key of keys) if (!sameValue(want[key], have[key])) fields.push(`${column}.${key}`)
+    } else {
+      fields.push(column)
+    }
+  }
+  return fields
+}
+
+/** Compares two sets of rows keyed by id. `expected` is Payload's side. */
+export function diffRows(expected: ReadonlyMap<string, Row>, actual: ReadonlyMap<string, Row>): RowDiff {
+  const diff: RowDiff = { missing: [], extra: [], changed: [], unchanged: 0 }
+  for (const [id, row] of expected) {
+    const have = actual.get(id)
+    if (!have) {
+      diff.missing.push(id)
+      continue
+    }
+    const fields = changedFields(row, have)
+    if (fields.length) diff.changed.push({ id, fields })
+    else diff.unchanged++
+  }
+  for (const id of actual.keys()) if (!expected.has(id)) diff.extra.push(id)
+  return diff
+}
+
+/**
+ * The mass-delete guard: deleting `toDelete` rows of a table of `tableRows` is allowed while it stays
+ * within the fraction. An empty Payload database pointed at a full Supabase table is the case it stops.
+ */
+export function deleteAllowed(toDelete: number, tableRows: number, maxFraction: number): boolean {
+  return toDelete === 0 || toDelete <= tableRows * maxFraction
+}

@@ -1,0 +1,14 @@
+import type { Payload } from 'payload'
+import { findRuntime } from './runtime.js'
+
+/**
+ * Resolves when the startup reconcile is done and the in-process runner has nothing left to run now
+ * (jobs waiting out a backoff are not waited for). For scripts and tests that want delivery finished.
+ */
+export async function whenIdle(payload: Payload): Promise<void> {
+  const runtime = findRuntime(payload)
+  if (!runtime) return
+  await runtime.initialSync
+  runtime.runner?.kick()
+  await runtime.runner?.idle()
+}

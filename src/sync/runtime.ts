@@ -1,0 +1,64 @@
+/**
+ * What the plugin holds per running Payload: resolved options, the Supabase target, the logger and the
+ * delivery pipeline. Created in onInit; the hooks, the task and the operations find it by `payload`.
+ */
+import type { Payload } from 'payload'
+import type { Logger } from 'pino'
+import { ConfigError } from '../errors.js'
+import type { SyncMapper } from '../mapping/types.js'
+import type { ResolvedOptions } from '../options.js'
+import type { SupabaseTarget, TableSpec } from '../target/supabase.js'
+import type { Deliverer } from './deliver.js'
+import type { ReconcileSummary } from './reconcile.js'
+import type { QueueRunner } from './runner.js'
+
+export interface SyncedCollection {
+  slug: string
+  spec: TableSpec
+  mapper: SyncMapper
+  shouldSync?: (doc: Record<string, unknown> & { id: string | number }) => boolean
+  /** Collection has drafts: only published documents are in Supabase. */
+  drafts: boolean
+}
+
+export interface SyncRuntime {
+  payload: Payload
+  options: ResolvedOptions
+  logger: Logger
+  target: SupabaseTarget
+  collections: Map<string, SyncedCollection>
+  deliverer: Deliverer
+  runner?: QueueRunner
+  /** Summary of the last reconcile, for the status operation. */
+  lastReconcile?: ReconcileSummary
+  /** The startup reconcile, running in the background. */
+  initialSync?: Promise<void>
+}
+
+const runtimes = new WeakMap<Payload, SyncRuntime>()
+
+export function setRuntime(payload: Payload, runtime: SyncRuntime): void {
+  runtimes.set(payload, runtime)
+}
+
+export function findRuntime(payload: Payload): SyncRuntime | undefined {
+  return runtimes.get(payload)
+}
+
+export function getRuntime(payload: Payload): SyncRuntime {
+  const runtime = runtimes.get(payload)
+  if (!runtime) {
+    throw new ConfigError(
+      'supabase-sync is not running on this Payload instance: add supabaseSync() to the config plugins (and disabled: false), and wait for payload.init',
+    )
+  }
+  return runtime
+}
+
+export function syncedCollection(runtime: SyncRuntime, slug = 'dealers'): SyncedCollection {
+  const collection = runtime.collections.get(slug)
+  if (!collection) {
+    throw new ConfigError(`supabase-sync: collection "${slug}" is not synced (synced: ${[...runtime.collections.keys()].join(', ')})`, 'collections')
+  }
+  return collection
+}

@@ -1,0 +1,81 @@
+/**
+ * The jobs task that delivers one document. The job carries only (collection, id): the handler reads
+ * the document as it is when the job runs, so a job is idempotent, and the last one always writes the
+ * latest state. Retries: p-retry in the target for blips, this job's retries (capped exponential
+ * backoff) for outages; a permanent error ends the job at once with its cause.
+ */
+import { JobCancelledError, type TaskConfig } from 'payload'
+import { isConflict } from '../target/classify.js'
+import { SyncError } from '../errors.js'
+import type { QueueOptions } from '../options.js'
+import { getRuntime } from './runtime.js'
+
+export const syncTaskSlug = 'supabase-sync'
+
+export interface SyncJobInput {
+  collection: string
+  id: string
+}
+
+/** Capped exponential backoff with jitter: a long outage never leaves a job waiting for hours. */
+export function backoffDelay(totalTried: number, queue: Pick<QueueOptions, 'backoff' | 'maxBackoff'>, random = Math.random): number {
+  const exponential = queue.backoff * 2 ** Math.max(0, totalTried)
+  const capped = Math.min(queue.maxBackoff, exponential)
+  // ±20% jitter so that a backlog does not come back as one thundering herd.
+  return Math.round(capped * (0.8 + 0.4 * random()))
+}
+
+export function syncTask(queue: QueueOptions): TaskConfig {
+  return {
+    slug: syncTaskSlug,
+    label: 'Sync to Supabase',
+    inputSchema: [
+      { name: 'collection', type: 'text', required: true },
+      { name: 'id', type: 'text', required: true },
+    ],
+    outputSchema: [
+      { name: 'op', type: 'text' },
+      { name: 'outcome', type: 'text' },
+      { name: 'ms', type: 'number' },
+    ],
+    // Payload applies no backoff itself (see onFail): attempts only.
+    retries: { attempts: queue.attempts },
+    // One job per document at a time, and a newer pending job replaces an older one.
+    concurrency: {
+      key: ({ input }: { input?: Record<string, unknown> }) => `${String(input?.collection)}:${String(input?.id)}`,
+      exclusive: true,
+      supersedes: true,
+    },
+    onFail: async ({ job }) => {
+      // Payload's exponential backoff has no ceiling; set the next attempt ourselves.
+      const next = new Date(Date.now() + backoffDelay(job.totalTried ?? 0, queue))
+      job.waitUntil = next.toISOString()
+    },
+    handler: async ({ input, job, req }) => {
+      const { collection, id } = input as SyncJobInput
+      const runtime = getRuntime(req.payload)
+      const attempt = (job.totalTried ?? 0) + 1
+      const started = performance.now()
+      try {
+        const result = await runtime.deliverer.deliver({ collection, id })
+        runtime.runner?.noteSuccess()
+        runtime.logger.info(
+          { collection, id, op: result.op, outcome: result.outcome, attempts: attempt, ms: Math.round(performance.now() - started), job: job.id },
+          `${collection} ${id}: ${result.op} ${result.outcome}`,
+        )
+        return { output: { op: result.op, outcome: result.outcome, ms: result.ms } }
+      } catch (error) {
+        const err = error instanceof SyncError ? error : new SyncError(String(error), { collection, id, operation: 'upsert', transient: true, cause: error })
+        if (err.transient) runtime.runner?.noteFailure()
+        const retryable = err.transient || (isConflict({ status: err.status ?? 0, code: err.code }) && attempt <= runtime.options.queue.conflictAttempts)
+        runtime.logger.warn(
+          { collection, id, op: err.operation, outcome: retryable ? 'retry' : 'failed', attempts: attempt, status: err.status, code: err.code, field: err.field, job: job.id },
+          err.message,
+        )
+        // Payload's queue has one way to stop retries of a job: cancel it. Its error keeps the cause.
+        if (!retryable) throw new JobCancelledError(`permanent: ${err.message}`)
+        throw err
+      }
+    },
+  } as TaskConfig
+}

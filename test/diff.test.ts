@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest'
+import { changedFields, diffRows, sameValue } from '../src/index.js'
+import { deleteAllowed } from '../src/sync/diff.js'
+
+describe('sameValue', () => {
+  it('treats the same instant in two spellings as equal', () => {
+    expect(sameValue('2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.678+00:00')).toBe(true)
+    expect(sameValue('2026-01-02T03:04:05.678Z', '2026-01-02T03:04:05.679+00:00')).toBe(false)
+  })
+  it('ignores key order and undefined vs null', () => {
+    expect(sameValue({ a: 1, b: [1, { c: null }] }, { b: [1, { c: undefined }], a: 1 })).toBe(true)
+    expect(sameValue({ a: 1 }, { a: '1' })).toBe(false)
+    expect(sameValue([1, 2], [2, 1])).toBe(false)
+  })
+})
+
+describe('diffRows', () => {
+  const row = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: `n${id}`, api_config: { platforms: [], utm_config: null }, ...extra })
+  it('finds missing, extra and changed rows with their fields', () => {
+    const expected = new Map([
+      ['a', row('a')],
+      ['b', row('b', { name: 'new' })],
+      ['c', row('c', { api_config: { platforms: ['homenet'], utm_config: null } })],
+      ['d', row('d')],
+    ])
+    const actual = new Map([
+      ['b', row('b')],
+      ['c', row('c')],
+      ['d', row('d')],
+      ['z', row('z')],
+    ])
+    const diff = diffRows(expected, actual)
+    expect(diff.missing).toEqual(['a'])
+    expect(diff.extra).toEqual(['z'])
+    expect(diff.changed).toEqual([
+      { id: 'b', fields: ['name'] },
+      { id: 'c', fields: ['api_config.platforms'] },
+    ])
+    expect(diff.unchanged).toBe(1)
+  })
+  it('reports a column that became null', () => {
+    expect(changedFields({ domain: 'x', api_config: { a: 1 } }, { domain: null, api_config: null })).toEqual(['domain', 'api_config'])
+  })
+})
+
+describe('mass-delete guard', () => {
+  it('allows deleting up to the fraction and refuses more', () => {
+    expect(deleteAllowed(0, 0, 0.5)).toBe(true)
+    expect(deleteAllowed(50, 100, 0.5)).toBe(true)
+    expect(deleteAllowed(51, 100, 0.5)).toBe(false)
+    expect(deleteAllowed(1, 1, 0.5)).toBe(false)
+  })
+})

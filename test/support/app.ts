@@ -1,0 +1,124 @@
+/**
+ * One local stack and one Payload with the plugin, per test file (vitest isolates files in forks).
+ * Logs are captured as JSON lines so that tests can assert on them.
+ */
+import { randomUUID } from 'node:crypto'
+import { Writable } from 'node:stream'
+import pg from 'pg'
+import { getPayload, type Payload } from 'payload'
+import pino from 'pino'
+import { devConfig, type DevConfigOptions } from '../../dev/config.js'
+import { startLocalStack, type LocalStack } from '../../dev/stack.js'
+import { whenIdle } from '../../src/index.js'
+
+export interface LogLine {
+  level: number
+  msg: string
+  [key: string]: unknown
+}
+
+export class LogCapture extends Writable {
+  readonly lines: LogLine[] = []
+  readonly raw: string[] = []
+  _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue
+      this.raw.push(line)
+      try {
+        this.lines.push(JSON.parse(line) as LogLine)
+      } catch {
+        // not JSON: kept in raw only
+      }
+    }
+    done()
+  }
+  find(predicate: (line: LogLine) => boolean): LogLine[] {
+    return this.lines.filter(predicate)
+  }
+  clear(): void {
+    this.lines.length = 0
+    this.raw.length = 0
+  }
+}
+
+export interface TestApp {
+  stack: LocalStack
+  payload: Payload
+  logs: LogCapture
+  supabase: pg.Pool
+  /** Rows of the Supabase table, by id. */
+  rows(table?: string): Promise<Map<string, Record<string, unknown>>>
+  idle(): Promise<void>
+  close(): Promise<void>
+}
+
+export async function startPayload(stack: LocalStack, options: Partial<DevConfigOptions> = {}, logs = new LogCapture()): Promise<{ payload: Payload; logs: LogCapture }> {
+  const logger = pino({ level: 'debug' }, logs)
+  const config = await devConfig({
+    databaseUri: stack.databaseUri,
+    supabaseUrl: stack.supabaseUrl,
+    serviceRoleKey: stack.serviceRoleKey,
+    ...options,
+    sync: { logger, ...options.sync },
+    extend: (c) => {
+      const extended = options.extend ? options.extend(c) : c
+      return { ...extended, logger: { destination: logs, options: { level: 'debug' } } }
+    },
+  })
+  const payload = await getPayload({ config, key: randomUUID() } as Parameters<typeof getPayload>[0])
+  // payload.destroy() leaves a pool client that errors when PostgreSQL stops (57P01).
+  ;(payload.db as unknown as { pool?: pg.Pool }).pool?.on('error', () => {})
+  return { payload, logs }
+}
+
+export async function startApp(options: Partial<DevConfigOptions> = {}): Promise<TestApp> {
+  const stack = await startLocalStack()
+  const { payload, logs } = await startPayload(stack, options)
+  const supabase = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 4 })
+  supabase.on('error', () => {})
+  return {
+    stack,
+    payload,
+    logs,
+    supabase,
+    async rows(table = 'dealers') {
+      const { rows } = await supabase.query(`select to_jsonb(t) as row from public."${table}" t`)
+      return new Map(rows.map((r: { row: Record<string, unknown> }) => [String(r.row.id), r.row]))
+    },
+    idle: () => whenIdle(payload),
+    async close() {
+      await payload.destroy().catch(() => {})
+      await supabase.end().catch(() => {})
+      await stack.stop()
+    },
+  }
+}
+
+/** Polls until the check passes (delivery is asynchronous) or the time is up. */
+export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  for (;;) {
+    try {
+      return await check()
+    } catch (error) {
+      lastError = error
+    }
+    if (Date.now() > deadline) throw lastError
+    await new Promise((r) => setTimeout(r, intervalMs))
+  }
+}
+
+let counter = 0
+export function dealerData(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  counter++
+  const n = `${Date.now().toString(36)}-${counter}`
+  return {
+    name: `Dealer ${n}`,
+    slug: `dealer-${n}`,
+    domain: `dealer-${n}.example.com`,
+    platforms: ['homenet'],
+    homenet_config: { rooftop_id: `R-${counter}` },
+    ...overrides,
+  }
+}
