@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { signKey } from './postgrest/auth.js'
-import { startPostgrestServer, type Faults, type RequestStats } from './postgrest/server.js'
+import { ensureRoles, startPostgrestServer, type Faults, type RequestStats } from './postgrest/server.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const sqlDir = path.resolve(here, '..', 'sql')
@@ -128,6 +128,8 @@ async function startEmbeddedPostgres(options: LocalStackOptions): Promise<Embedd
       '-c', 'synchronous_commit=off',
       '-c', 'full_page_writes=off',
       '-c', 'listen_addresses=127.0.0.1',
+      // As on Supabase: timestamptz renders as +00:00 whatever the machine's time zone.
+      '-c', 'timezone=UTC',
       '-c', 'max_connections=200',
     ],
     onLog: options.verbose ? (m) => process.stdout.write(`[postgres] ${m}`) : () => {},
@@ -174,6 +176,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await createDatabase(embedded!.adminUri, 'supabase')
       supabaseDbUri = withDatabase(embedded!.adminUri, 'supabase')
     }
+    await ensureRoles(supabaseDbUri)
     if (options.applySql ?? true) await applySqlFiles(supabaseDbUri)
 
     const jwtSecret = randomBytes(32).toString('hex')

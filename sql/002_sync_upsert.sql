@@ -30,6 +30,8 @@ declare
   guard text := '';
   stmt text;
   one jsonb;
+  written text[];
+  one_written text[];
 begin
   if rel is null then
     raise exception 'supabase_sync_upsert: table public.% does not exist', target_table using errcode = '42P01';
@@ -57,20 +59,24 @@ begin
     guard := format(' where t.%1$I is null or excluded.%1$I is null or t.%1$I <= excluded.%1$I', version_column);
   end if;
 
+  -- The written keys are collected into an array before anything is returned: rows handed to
+  -- RETURN QUERY are not taken back when the statement fails halfway and is rolled back.
   stmt := format(
-    'insert into %1$s as t (%2$s) select %2$s from pg_catalog.jsonb_populate_recordset(null::%1$s, $1) '
-      || 'on conflict (%3$I) do %4$s returning t.%3$I::text, ''written''::text, null::text, null::text',
+    'with w as (insert into %1$s as t (%2$s) select %2$s from pg_catalog.jsonb_populate_recordset(null::%1$s, $1) '
+      || 'on conflict (%3$I) do %4$s returning t.%3$I::text as k) select coalesce(pg_catalog.array_agg(k), ''{}'') from w',
     rel, cols, conflict_column,
     case when sets is null then 'nothing' else 'update set ' || sets || guard end);
 
   begin
     -- The common case: the whole batch in one statement.
-    return query execute stmt using rows;
+    execute stmt using rows into written;
   exception when others then
     -- One bad row fails the statement; write row by row so that only the bad ones are refused.
+    written := '{}';
     for one in select r from pg_catalog.jsonb_array_elements(rows) r loop
       begin
-        return query execute stmt using pg_catalog.jsonb_build_array(one);
+        execute stmt using pg_catalog.jsonb_build_array(one) into one_written;
+        written := written || one_written;
       exception when others then
         id := one ->> conflict_column;
         outcome := 'error';
@@ -80,6 +86,7 @@ begin
       end;
     end loop;
   end;
+  return query select w.k, 'written'::text, null::text, null::text from pg_catalog.unnest(written) as w(k);
 end;
 $$;
 

@@ -56,6 +56,11 @@ export const queueOptionsSchema = z.object({
   /** First backoff of a failed job; doubles per attempt up to `maxBackoff`. */
   backoff: z.number().int().min(0).default(1_000),
   maxBackoff: z.number().int().min(0).default(30_000),
+  /**
+   * A sync job still marked processing after this long is taken as abandoned (its process died) and
+   * released for another run. Far longer than a delivery can take (timeoutMs × in-process retries).
+   */
+  staleAfter: z.number().int().min(1_000).default(300_000),
   /** Bounded retries of a 409 (a unique value freed by a change not delivered yet). */
   conflictAttempts: z.number().int().min(0).default(5),
 })
@@ -108,7 +113,7 @@ export type RetryOptions = z.output<typeof retryOptionsSchema>
 export type QueueOptions = z.output<typeof queueOptionsSchema>
 
 /** Validates the options; a wrong one is a ConfigError whose message names it. */
-export function resolveOptions(input: SupabaseSyncOptions | undefined, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
+export function resolveOptions(input: SupabaseSyncOptions | undefined, env: Record<string, string | undefined> = process.env): ResolvedOptions {
   const parsed = pluginOptionsSchema.safeParse(input ?? {})
   if (!parsed.success) {
     const issue = parsed.error.issues[0]

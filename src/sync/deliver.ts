@@ -9,6 +9,8 @@ import type { Payload, Where } from 'payload'
 import { SyncError, TargetError } from '../errors.js'
 import type { Doc, Row } from '../mapping/types.js'
 import { mapDocument } from '../mapping/validate.js'
+import type { UpsertOutcome } from '../target/supabase.js'
+import { sameValue } from './diff.js'
 import type { SyncedCollection, SyncRuntime } from './runtime.js'
 
 export interface DeliveryKey {
@@ -49,6 +51,42 @@ export async function loadDocuments(
     for (const doc of found.docs as Doc[]) if (belongsInSupabase(collection, doc)) docs.set(String(doc.id), doc)
   }
   return docs
+}
+
+/**
+ * Upserts rows through the stale-write guard, then settles what the guard refused. A refused row is
+ * either really stale (the document changed since it was read: its own newer delivery is queued) or
+ * Supabase holds a version that looks newer but is not the document's current state — Payload's
+ * `updatedAt` is taken when a save starts, not when it commits, so two concurrent saves can commit in
+ * the other order; a row edited in Supabase directly looks the same. Payload wins: when the document
+ * is unchanged since it was read, its row is written without the guard and the conflict is logged.
+ */
+export async function upsertGuarded(runtime: SyncRuntime, collection: SyncedCollection, rows: Row[]): Promise<UpsertOutcome> {
+  const { target, options, payload, logger } = runtime
+  const outcome = await target.upsert(collection.spec, rows, options.batchSize)
+  const version = collection.spec.versionColumn
+  if (!version || outcome.stale.length === 0) return outcome
+  const sent = new Map(rows.map((row) => [String(row[collection.spec.primaryKey]), row]))
+  const current = await loadDocuments(payload, collection, outcome.stale, options.batchSize)
+  const force: Row[] = []
+  const stillStale: string[] = []
+  for (const id of outcome.stale) {
+    const doc = current.get(id)
+    const row = doc ? mapDocument(collection.slug, collection.mapper, doc) : null
+    if (row && !(row instanceof Error) && sameValue(row[version], sent.get(id)?.[version])) force.push(row)
+    else stillStale.push(id)
+  }
+  if (force.length) {
+    const forced = await target.upsert({ ...collection.spec, versionColumn: false }, force, options.batchSize)
+    for (const id of forced.written) {
+      logger.warn({ collection: collection.slug, id, op: 'upsert', outcome: 'conflict' }, `${collection.slug} ${id}: Supabase held a row newer than the document's updatedAt; Payload wins, row replaced`)
+    }
+    outcome.written.push(...forced.written)
+    for (const [id, error] of forced.failed) outcome.failed.set(id, error)
+    outcome.requests += forced.requests
+  }
+  outcome.stale = stillStale
+  return outcome
 }
 
 /** Drafts that were never published (or were unpublished) and filtered documents stay out. */
@@ -133,7 +171,7 @@ export class Deliverer {
       }
     }
     if (rows.length) {
-      const outcome = await target.upsert(spec, rows, options.batchSize)
+      const outcome = await upsertGuarded(this.runtime, collection, rows)
       for (const id of outcome.written) outcomes.set(id, this.result(collection, id, 'upsert', 'written', started))
       for (const id of outcome.stale) outcomes.set(id, this.result(collection, id, 'upsert', 'stale', started))
       for (const [id, error] of outcome.failed) outcomes.set(id, error)

@@ -7,7 +7,7 @@ import type { Where } from 'payload'
 import { MassDeleteError, SyncError } from '../errors.js'
 import type { Doc, Row } from '../mapping/types.js'
 import { mapDocument } from '../mapping/validate.js'
-import { belongsInSupabase } from './deliver.js'
+import { belongsInSupabase, upsertGuarded } from './deliver.js'
 import { deleteAllowed, diffRows, type RowDiff } from './diff.js'
 import type { SyncedCollection, SyncRuntime } from './runtime.js'
 
@@ -160,7 +160,7 @@ export async function reconcile(runtime: SyncRuntime, collection: SyncedCollecti
 
     const toWrite = [...diff.missing, ...diff.changed.map((c) => c.id)].map((id) => expected.rows.get(id)!)
     if (toWrite.length) {
-      const outcome = await target.upsert(collection.spec, toWrite, options.batchSize)
+      const outcome = await upsertGuarded(runtime, collection, toWrite)
       summary.upserted = outcome.written.length
       summary.stale = outcome.stale.length
       for (const [id, error] of outcome.failed) summary.failed.push({ id, message: error.message, code: error.code })

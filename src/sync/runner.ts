@@ -19,6 +19,7 @@ export class QueueRunner {
   /** Transactions that queued a sync job and have not committed yet. */
   private readonly watched = new Set<number | string>()
   private failing = false
+  private lastStaleCheck = 0
   private restore: (() => void) | undefined
 
   constructor(
@@ -97,15 +98,50 @@ export class QueueRunner {
 
   private async drain(): Promise<void> {
     const where: Where = { taskSlug: { equals: syncTaskSlug } }
+    if (Date.now() - this.lastStaleCheck > this.queue.staleAfter / 4) {
+      this.lastStaleCheck = Date.now()
+      await this.release(new Date(Date.now() - this.queue.staleAfter), 'before')
+    }
     // Bounded: jobs that keep failing wait for their backoff, so a run finds none and stops.
     for (let round = 0; round < 100 && !this.stopped; round++) {
+      const runStarted = new Date()
       try {
         const result = await this.payload.jobs.run({ queue: this.queue.name, limit: this.queue.limit, where, silent: { info: true } })
         if (result.noJobsRemaining) return
       } catch (err) {
-        if (!this.stopped) this.logger.error({ err }, 'supabase-sync: running the sync queue failed')
-        return
+        if (this.stopped) return
+        this.logger.warn({ err }, 'supabase-sync: a run of the sync queue failed; releasing the jobs it had claimed')
+        // Payload claims jobs one by one; a job superseded (deleted) in between makes the claim throw
+        // after the others were marked processing, and they would stay so, blocking their keys.
+        await this.release(runStarted, 'since')
       }
+    }
+  }
+
+  /**
+   * Marks sync jobs as not processing again: those claimed since `at` (a run that failed), or those
+   * processing since before `at` (a process that died mid-run). Delivery is idempotent, so a job
+   * released while something still runs it costs a duplicate write at worst, never a wrong row.
+   */
+  private async release(at: Date, mode: 'since' | 'before'): Promise<void> {
+    try {
+      const { docs } = await this.payload.update({
+        collection: 'payload-jobs',
+        where: {
+          and: [
+            { taskSlug: { equals: syncTaskSlug } },
+            { queue: { equals: this.queue.name } },
+            { processing: { equals: true } },
+            { updatedAt: mode === 'since' ? { greater_than_equal: at.toISOString() } : { less_than: at.toISOString() } },
+          ],
+        },
+        data: { processing: false },
+        overrideAccess: true,
+        depth: 0,
+      } as never)
+      if (docs.length) this.logger.warn({ released: docs.length, mode }, `supabase-sync: released ${docs.length} sync jobs stuck in processing`)
+    } catch (err) {
+      if (!this.stopped) this.logger.error({ err }, 'supabase-sync: could not release stuck sync jobs')
     }
   }
 

@@ -67,7 +67,10 @@ export function syncTask(queue: QueueOptions): TaskConfig {
       } catch (error) {
         const err = error instanceof SyncError ? error : new SyncError(String(error), { collection, id, operation: 'upsert', transient: true, cause: error })
         if (err.transient) runtime.runner?.noteFailure()
-        const retryable = err.transient || (isConflict({ status: err.status ?? 0, code: err.code }) && attempt <= runtime.options.queue.conflictAttempts)
+        const conflict = isConflict({ status: err.status ?? 0, code: err.code })
+        // Only earlier conflicts count against the conflict budget, not failures of an outage.
+        const conflictsSoFar = (job.log ?? []).filter((entry) => entry.state === 'failed' && /\(409\b/.test(String((entry.error as { message?: string } | undefined)?.message ?? ''))).length
+        const retryable = err.transient || (conflict && conflictsSoFar < runtime.options.queue.conflictAttempts)
         runtime.logger.warn(
           { collection, id, op: err.operation, outcome: retryable ? 'retry' : 'failed', attempts: attempt, status: err.status, code: err.code, field: err.field, job: job.id },
           err.message,

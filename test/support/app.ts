@@ -52,6 +52,21 @@ export interface TestApp {
   close(): Promise<void>
 }
 
+const started = new Set<Payload>()
+
+/**
+ * Payload's pool keeps a client that is never released (payload.destroy() does not end the pool); when
+ * PostgreSQL stops, that client emits 57P01 / "Connection terminated" with no listener, which would
+ * crash the test process. Every client of every Payload started here gets a listener before a stop.
+ */
+export function silencePools(): void {
+  for (const payload of started) {
+    const pool = (payload.db as unknown as { pool?: pg.Pool & { _clients?: pg.PoolClient[] } }).pool
+    pool?.on('error', () => {})
+    for (const client of pool?._clients ?? []) client.on('error', () => {})
+  }
+}
+
 export async function startPayload(stack: LocalStack, options: Partial<DevConfigOptions> = {}, logs = new LogCapture()): Promise<{ payload: Payload; logs: LogCapture }> {
   const logger = pino({ level: 'debug' }, logs)
   const config = await devConfig({
@@ -68,6 +83,7 @@ export async function startPayload(stack: LocalStack, options: Partial<DevConfig
   const payload = await getPayload({ config, key: randomUUID() } as Parameters<typeof getPayload>[0])
   // payload.destroy() leaves a pool client that errors when PostgreSQL stops (57P01).
   ;(payload.db as unknown as { pool?: pg.Pool }).pool?.on('error', () => {})
+  started.add(payload)
   return { payload, logs }
 }
 
@@ -89,6 +105,7 @@ export async function startApp(options: Partial<DevConfigOptions> = {}): Promise
     async close() {
       await payload.destroy().catch(() => {})
       await supabase.end().catch(() => {})
+      silencePools()
       await stack.stop()
     },
   }

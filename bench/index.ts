@@ -1,0 +1,68 @@
+/**
+ * `npm run bench [-- --dealers 10000] [-- --only reconcile,latency]`: figures, not assertions.
+ * Everything runs in one process on one local stack, so the ratios compare like with like.
+ */
+import os from 'node:os'
+import { parseArgs } from 'node:util'
+import type { Payload } from 'payload'
+import { startLocalStack } from '../dev/stack.js'
+import { silencePools, startPayload } from '../test/support/app.js'
+import { dealerData } from '../test/support/app.js'
+import { benchLatency } from './latency.js'
+import { benchReconcile } from './reconcile.js'
+
+const { values } = parseArgs({
+  options: {
+    dealers: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+  },
+})
+const dealers = Number(values.dealers)
+const only = values.only ? new Set(values.only.split(',')) : undefined
+const wants = (name: string) => !only || only.has(name)
+const print = (line: string) => process.stdout.write(`${line}\n`)
+
+async function seed(payload: Payload, count: number) {
+  const existing = await payload.count({ collection: 'dealers' })
+  for (let i = existing.totalDocs; i < count; i += 50) {
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, (_, k) =>
+        payload.create({ collection: 'dealers', data: dealerData({ slug: `bench-${i + k}` }), context: { skipSupabaseSync: true } }),
+      ),
+    )
+  }
+}
+
+async function main() {
+  print(`# supabase-sync bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`)
+  const stack = await startLocalStack()
+  try {
+    if (wants('reconcile')) {
+      const { payload } = await startPayload(stack, { sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } } })
+      const t = performance.now()
+      await seed(payload, dealers)
+      print(`seeded ${dealers} dealers in ${((performance.now() - t) / 1000).toFixed(1)} s`)
+      print('\n## Startup reconcile (issue: core plugin)')
+      await benchReconcile(payload, stack, print)
+      await payload.destroy()
+    }
+    if (wants('latency')) {
+      print('\n## Delivery latency and save overhead (issue: durable delivery)')
+      await benchLatency(stack, print)
+    }
+  } catch (error) {
+    console.error(error)
+    process.exitCode = 1
+  } finally {
+    silencePools()
+    await stack.stop()
+  }
+}
+
+main().then(
+  () => process.exit(process.exitCode ?? 0),
+  (error) => {
+    console.error(error)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,48 @@
+/**
+ * The dev app's Payload config, as Next.js (`@payload-config` in dev/tsconfig.json) and `dev/start.ts`
+ * load it: Dealers + the plugin (dev/config.ts) plus a `users` auth collection for the admin.
+ *
+ * Everything comes from the environment, which `npm run dev` (dev/start.ts) sets from the local stack:
+ * DATABASE_URI, SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, and PAYLOAD_SECRET (optional: a dev-only default
+ * is used without it). PAYLOAD_AUTOLOGIN=true logs the admin in as DEV_ADMIN_EMAIL / DEV_ADMIN_PASSWORD
+ * without a form: dev only, it also logs in every REST call.
+ */
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { CollectionConfig } from 'payload'
+import { Dealers } from '../src/index.js'
+import { devConfig } from './config.js'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+export const Users: CollectionConfig = {
+  slug: 'users',
+  auth: true,
+  admin: { useAsTitle: 'email' },
+  fields: [],
+}
+
+const autoLogin =
+  process.env.PAYLOAD_AUTOLOGIN === 'true' && process.env.DEV_ADMIN_PASSWORD
+    ? { email: process.env.DEV_ADMIN_EMAIL ?? 'dev@example.com', password: process.env.DEV_ADMIN_PASSWORD }
+    : undefined
+
+export default devConfig({
+  databaseUri: process.env.DATABASE_URI!,
+  supabaseUrl: process.env.SUPABASE_URL!,
+  serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY!,
+  // Without PAYLOAD_SECRET: devConfig's own default, which names itself dev-only.
+  secret: process.env.PAYLOAD_SECRET || undefined,
+  collections: [Dealers, Users],
+  extend: (config) => ({
+    ...config,
+    admin: {
+      ...config.admin,
+      user: Users.slug,
+      // Gravatar is on the internet; the dev app should work offline.
+      avatar: 'default',
+      importMap: { baseDir: here, importMapFile: path.resolve(here, 'app/(payload)/admin/importMap.js') },
+      ...(autoLogin ? { autoLogin } : {}),
+    },
+  }),
+})

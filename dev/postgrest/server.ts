@@ -1,0 +1,234 @@
+/**
+ * The PostgREST stand-in's HTTP side: a node:http server on `/rest/v1`, with fault injection and
+ * request counters in front of the handler, and a lifecycle (down/up/close) that lets tests cut the
+ * network under a client and lets the process exit cleanly.
+ *
+ * Usage (dev/stack.ts): `const server = await startPostgrestServer({ databaseUri, jwtSecret })`, then
+ * `createClient(server.url, serviceRoleKey)`.
+ */
+import http from 'node:http'
+import type net from 'node:net'
+import pg from 'pg'
+import { ApiError } from './errors.js'
+import { FaultState, type Faults } from './faults.js'
+import { errorResponse, handleRequest, resourceKey, routeOf, type ApiResponse, type HandlerContext } from './handler.js'
+import { SchemaCache } from './schema.js'
+import { StatsCounter, type RequestStats } from './stats.js'
+
+export { ensureRoles } from './roles.js'
+export type { Faults, FailNextOptions, ResetNextOptions } from './faults.js'
+export type { RequestStats } from './stats.js'
+
+export interface PostgrestServerOptions {
+  /** The database to serve (Supabase's `postgres` database). The user must be able to SET ROLE to anon and service_role. */
+  databaseUri: string
+  /** The secret keys are signed with (Supabase's JWT secret). */
+  jwtSecret: string
+  /** 0 (default) picks a free port. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  /** The exposed schema; default public. */
+  schema?: string
+  /** Database connections; default 10, like PostgREST's db-pool. */
+  poolSize?: number
+  /** application_name of its connections (pg_stat_activity); default `postgrest-standin`. */
+  applicationName?: string
+}
+
+export interface PostgrestServer {
+  /** Base URL for supabase-js, e.g. http://127.0.0.1:54321 (the client appends /rest/v1). */
+  url: string
+  port: number
+  faults: Faults
+  stats(): RequestStats
+  resetStats(): void
+  /** Reloads the schema cache now (it also reloads by itself when a table or function is not found). */
+  reloadSchema(): Promise<void>
+  /** Stops listening, destroys open connections and ends the database pool. Idempotent. */
+  close(): Promise<void>
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (chunk: Buffer) => chunks.push(chunk))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+const CORS_EXPOSED =
+  'Content-Encoding, Content-Location, Content-Range, Content-Type, Date, Location, Server, Transfer-Encoding, Range-Unit, Preference-Applied'
+
+function send(req: http.IncomingMessage, res: http.ServerResponse, response: ApiResponse): void {
+  if (res.destroyed || res.headersSent) return
+  const headers: Record<string, string> = { ...response.headers }
+  if (req.headers.origin) {
+    headers['Access-Control-Allow-Origin'] = '*'
+    headers['Access-Control-Expose-Headers'] = CORS_EXPOSED
+  }
+  // HEAD answers carry the headers of the GET but no body and no length (Response.hs, headersOnly);
+  // 204 has no length either, while an empty 201/200 says `Content-Length: 0`.
+  const body = req.method === 'HEAD' || response.status === 204 ? undefined : (response.body ?? '')
+  if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body))
+  try {
+    res.writeHead(response.status, headers)
+  } catch (error) {
+    // A header value Node refuses (a stray non-ASCII character): answer, rather than leave the client hanging.
+    const fallback = JSON.stringify(new ApiError(500, 'PGRSTX00', `Invalid response header in the stand-in: ${String(error)}`).body())
+    res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(fallback)) })
+    res.end(fallback)
+    return
+  }
+  res.end(body)
+}
+
+export async function startPostgrestServer(options: PostgrestServerOptions): Promise<PostgrestServer> {
+  const host = options.host ?? '127.0.0.1'
+  const schema = options.schema ?? 'public'
+  const pool = new pg.Pool({
+    connectionString: options.databaseUri,
+    max: options.poolSize ?? 10,
+    application_name: options.applicationName ?? 'postgrest-standin',
+    // Past this, the request gets PostgREST's 504 PGRST003 rather than waiting forever.
+    connectionTimeoutMillis: 10_000,
+  })
+  // An idle connection dies when PostgreSQL stops (57P01): without a listener that would crash the process.
+  pool.on('error', () => {})
+  const cache = new SchemaCache(pool, schema)
+  try {
+    await cache.reload()
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw new Error(`PostgREST stand-in: cannot read the schema of ${schema}`, { cause: error })
+  }
+  const ctx: HandlerContext = { pool, cache, jwtSecret: options.jwtSecret, schema }
+  const stats = new StatsCounter()
+
+  const sockets = new Set<net.Socket>()
+  const server = http.createServer()
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+
+  let listening = false
+  let closed = false
+  let port = options.port ?? 0
+
+  const listen = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(error)
+      server.once('error', onError)
+      server.listen(port, host, () => {
+        server.off('error', onError)
+        port = (server.address() as net.AddressInfo).port
+        listening = true
+        resolve()
+      })
+    })
+
+  const stopListening = async (): Promise<void> => {
+    if (!listening) return
+    listening = false
+    const done = new Promise<void>((resolve) => server.close(() => resolve()))
+    // Keep-alive connections would keep close() waiting (and a client could still send on them).
+    for (const socket of sockets) socket.destroy()
+    server.closeAllConnections()
+    await done
+    // Let clients in this process (tests) see their pooled connections close, so the next request
+    // opens a new connection and gets ECONNREFUSED rather than a reset on a stale socket.
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
+  const faults = new FaultState({
+    get isDown() {
+      return !listening
+    },
+    down: stopListening,
+    up: async () => {
+      if (!listening && !closed) await listen()
+    },
+  })
+
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    void serve(req, res).catch((error: unknown) => {
+      // serve() answers every error itself; this is the last guard against an unhandled rejection.
+      if (!res.headersSent) send(req, res, errorResponse(new ApiError(500, 'PGRSTX00', String(error))))
+    })
+  })
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost')
+    const method = (req.method ?? 'GET').toUpperCase()
+    const resource = routeOf(url.pathname)
+    const key = resourceKey(resource, url.pathname)
+    let body: Buffer
+    try {
+      // Read the whole body first, so a fault never answers while the client is still uploading.
+      body = await readBody(req)
+    } catch {
+      return // the client went away
+    }
+    await faults.wait()
+    // A client that gave up during the latency (a timeout) is gone: serving it would only surface as
+    // a stray request in the stats of whatever the test does next.
+    if (req.socket.destroyed) return
+    const reset = faults.takeReset(key)
+    if (reset && !reset.afterHandling) {
+      stats.faulted()
+      req.socket.destroy()
+      return
+    }
+    const failure = faults.takeFailure(key)
+    if (failure) {
+      stats.faulted()
+      send(req, res, errorResponse(failure))
+      return
+    }
+    if (method === 'OPTIONS') {
+      // CORS preflight, as PostgREST answers it.
+      send(req, res, {
+        status: 200,
+        headers: {
+          'Access-Control-Allow-Origin': '*',
+          'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD',
+          'Access-Control-Allow-Headers': String(req.headers['access-control-request-headers'] ?? 'Authorization, apikey, Content-Type, Prefer, Range'),
+          'Access-Control-Max-Age': '86400',
+        },
+      })
+      return
+    }
+    stats.served(method, key)
+    const response = await handleRequest(ctx, { method, url, headers: req.headers, body, resource })
+    if (reset?.afterHandling) {
+      stats.faulted()
+      req.socket.destroy()
+      return
+    }
+    send(req, res, response)
+  }
+
+  try {
+    await listen()
+  } catch (error) {
+    await pool.end().catch(() => {})
+    throw error
+  }
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    faults,
+    stats: () => stats.snapshot(),
+    resetStats: () => stats.reset(),
+    reloadSchema: () => cache.reload(),
+    async close() {
+      if (closed) return
+      closed = true
+      await stopListening()
+      await pool.end()
+    },
+  }
+}

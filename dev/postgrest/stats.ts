@@ -1,0 +1,43 @@
+/**
+ * Request counters, so tests can assert how a client talks to Supabase (one request for a batch of
+ * 1,000 rows, no retry storm, ...).
+ */
+
+export interface RequestStats {
+  /** Requests served (answered by the handler, whatever the status). */
+  total: number
+  /** Served requests by HTTP method. */
+  byMethod: Record<string, number>
+  /** Served requests by resource (`dealers`, `rpc/sync_upsert`), then method. */
+  byTable: Record<string, Record<string, number>>
+  /** Requests answered by a fault instead (failNext, resetNext). */
+  faulted: number
+}
+
+export class StatsCounter {
+  private stats: RequestStats = StatsCounter.empty()
+
+  private static empty(): RequestStats {
+    return { total: 0, byMethod: {}, byTable: {}, faulted: 0 }
+  }
+
+  served(method: string, resource: string): void {
+    this.stats.total++
+    this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1
+    const table = (this.stats.byTable[resource] ??= {})
+    table[method] = (table[method] ?? 0) + 1
+  }
+
+  faulted(): void {
+    this.stats.faulted++
+  }
+
+  /** A copy: callers keep a snapshot that later requests do not change. */
+  snapshot(): RequestStats {
+    return structuredClone(this.stats)
+  }
+
+  reset(): void {
+    this.stats = StatsCounter.empty()
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Durable, ordered delivery: outages, a crash between commit and delivery, bursts on one dealer.
+ */
+import { spawn } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dealerMapper, diffRows } from '../src/index.js'
+import { dealerData, eventually, startApp, startPayload, type TestApp } from './support/app.js'
+
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp()
+  await app.idle()
+})
+afterAll(async () => {
+  await app?.close()
+})
+
+async function payloadRows() {
+  const { docs } = await app.payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
+  return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
+}
+
+async function pendingSyncJobs() {
+  const { totalDocs } = await app.payload.count({ collection: 'payload-jobs', where: { taskSlug: { equals: 'supabase-sync' } } })
+  return totalDocs
+}
+
+describe('Supabase down during a burst of changes', () => {
+  it('500 edits, creates and deletes across 50 dealers all land within 60 s after it comes back', async () => {
+    const dealers = await Promise.all(Array.from({ length: 50 }, () => app.payload.create({ collection: 'dealers', data: dealerData() })))
+    await eventually(async () => expect(diffRows(await payloadRows(), await app.rows())).toMatchObject({ missing: [], changed: [], extra: [] }))
+
+    await app.stack.faults.down()
+    const alive = dealers.map((d) => String(d.id))
+    let ops = 0
+    for (let round = 0; ops < 500; round++) {
+      const i = round % alive.length
+      const r = round % 10
+      if (r === 3 && alive.length > 30) {
+        // delete, and create a new dealer that reuses the deleted dealer's slug
+        const id = alive.splice(i, 1)[0]
+        const old = await app.payload.findByID({ collection: 'dealers', id })
+        await app.payload.delete({ collection: 'dealers', id })
+        const again = await app.payload.create({ collection: 'dealers', data: dealerData({ slug: old.slug }) })
+        alive.push(String(again.id))
+        ops += 2
+      } else if (r === 7) {
+        const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+        alive.push(String(doc.id))
+        ops++
+      } else {
+        await app.payload.update({ collection: 'dealers', id: alive[i], data: { name: `edit ${round}`, homenet_config: { rooftop_id: `R${round}` } } })
+        ops++
+      }
+    }
+    // A while down: the jobs have failed and are backing off.
+    await new Promise((r) => setTimeout(r, 3000))
+    await app.stack.faults.up()
+    const upAt = Date.now()
+    await eventually(async () => {
+      const diff = diffRows(await payloadRows(), await app.rows())
+      expect(diff).toMatchObject({ missing: [], changed: [], extra: [] })
+    }, 60_000, 200)
+    const ms = Date.now() - upAt
+    expect(ms).toBeLessThan(60_000)
+    await eventually(async () => expect(await pendingSyncJobs()).toBe(0), 10_000)
+  }, 120_000)
+})
+
+describe('a crash between commit and delivery', () => {
+  it('a fresh process delivers the persisted job, without a startup reconcile', async () => {
+    const data = dealerData()
+    const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-save.ts'], {
+      env: {
+        ...process.env,
+        DATABASE_URI: app.stack.databaseUri,
+        SUPABASE_URL: app.stack.supabaseUrl,
+        SUPABASE_SERVICE_ROLE_KEY: app.stack.serviceRoleKey,
+        DEALER: JSON.stringify(data),
+        SYNC_RUNNER: 'off',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    // The test's own Payload must not deliver it: pause its runner by taking Supabase down meanwhile.
+    await app.stack.faults.down()
+    const id = await new Promise<string>((resolve, reject) => {
+      let out = ''
+      child.stdout!.on('data', (chunk) => {
+        out += chunk
+        const m = out.match(/saved (\S+)/)
+        if (m) resolve(m[1])
+      })
+      child.on('exit', (code) => reject(new Error(`child exited ${code}: ${out}`)))
+    })
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+    expect((await app.rows()).has(id)).toBe(false)
+
+    // Close this test's Payload (its runner may have tried the job meanwhile: Supabase was down).
+    await app.payload.destroy()
+    await app.stack.faults.up()
+    const { payload } = await startPayload(app.stack, { sync: { syncOnInit: false } }, app.logs)
+    app.payload = payload
+    await eventually(async () => expect((await app.rows()).get(id)?.slug).toBe(data.slug), 30_000)
+  }, 60_000)
+})
+
+describe('a burst of edits to one dealer', () => {
+  it('100 concurrent updates with random latency: the final row is the final document, in fewer than 100 upserts', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    await app.idle()
+    app.stack.faults.latency([5, 60])
+    app.stack.resetStats()
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        app.payload.update({ collection: 'dealers', id: doc.id, data: { name: `burst ${i}`, homenet_config: { rooftop_id: `B${i}` } } }),
+      ),
+    )
+    const final = await app.payload.findByID({ collection: 'dealers', id: doc.id })
+    await eventually(async () => {
+      const row = (await app.rows()).get(String(doc.id))!
+      expect(row.name).toBe(final.name)
+      expect(row.rooftop_id).toBe((final.homenet_config as { rooftop_id: string }).rooftop_id)
+      expect(Date.parse(String(row.updated_at))).toBe(Date.parse(String(final.updatedAt)))
+    }, 30_000)
+    await eventually(async () => expect(await pendingSyncJobs()).toBe(0), 30_000)
+    app.stack.faults.clear()
+    const upserts = app.stack.stats().byTable['rpc/supabase_sync_upsert']?.POST ?? 0
+    expect(upserts).toBeGreaterThan(0)
+    expect(upserts).toBeLessThan(100)
+  }, 60_000)
+})
+
+describe('the stale-write guard', () => {
+  it('an upsert never replaces a row with an older updated_at', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    const { getRuntime, syncedCollection } = await import('../src/sync/runtime.js')
+    const runtime = getRuntime(app.payload)
+    const collection = syncedCollection(runtime)
+    const v1 = dealerMapper.toRow(doc as never)!
+    const v2doc = await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'version 2' } })
+    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('version 2'))
+    // A slow delivery of version 1 (a reconcile that read it before the save) arrives last:
+    const outcome = await runtime.target.upsert(collection.spec, [v1], 500)
+    expect(outcome.stale).toEqual([String(doc.id)])
+    const { upsertGuarded } = await import('../src/sync/deliver.js')
+    expect((await upsertGuarded(runtime, collection, [v1])).stale).toEqual([String(doc.id)])
+    const row = (await app.rows()).get(String(doc.id))!
+    expect(row.name).toBe('version 2')
+    expect(Date.parse(String(row.updated_at))).toBe(Date.parse(String(v2doc.updatedAt)))
+  })
+
+  it('a row that only looks newer (edited in Supabase, or saves that committed out of order) loses to the unchanged document, and the conflict is logged', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    const future = new Date(Date.now() + 60_000).toISOString()
+    await app.supabase.query(`update public.dealers set name = 'edited in Supabase', updated_at = $2 where id = $1`, [doc.id, future])
+    const { getRuntime } = await import('../src/sync/runtime.js')
+    const result = await getRuntime(app.payload).deliverer.deliver({ collection: 'dealers', id: String(doc.id) })
+    expect(result.outcome).toBe('written')
+    expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
+    expect(app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'conflict')).toHaveLength(1)
+  })
+})
