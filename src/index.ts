@@ -15,3 +15,17 @@ export { syncTaskSlug, type SyncJobInput } from './sync/task.js'
 export { diffRows, changedFields, sameValue, type RowDiff, type RowChange } from './sync/diff.js'
 export type { ReconcileSummary, FailedDocument } from './sync/reconcile.js'
 export { whenIdle } from './sync/idle.js'
+export { SyncEvents, eventsSlug } from './collections/events.js'
+export {
+  validateSync,
+  syncDocuments,
+  resetTable,
+  pullFromSupabase,
+  syncStatus,
+  type OperationOptions,
+  type ValidateResult,
+  type SyncResult,
+  type ResetResult,
+  type PullResult,
+  type StatusResult,
+} from './ops/operations.js'

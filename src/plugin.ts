@@ -5,15 +5,21 @@
  * (then only what changes the database schema stays: the task and the jobs' concurrency field).
  */
 import type { CollectionConfig, Config, Payload } from 'payload'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { SyncEvents, eventsSlug } from './collections/events.js'
 import { ConfigError } from './errors.js'
+import { recordEvent } from './ops/audit.js'
+import { syncEndpoints } from './ops/endpoints.js'
 import { pluginLogger } from './log.js'
 import { resolveOptions, type ResolvedOptions, type SupabaseSyncOptions } from './options.js'
 import { createServiceClient, SupabaseTarget } from './target/supabase.js'
 import { Deliverer } from './sync/deliver.js'
+import { Superseder } from './sync/supersede.js'
 import { afterChangeHook, afterDeleteHook } from './sync/hooks.js'
 import { reconcile } from './sync/reconcile.js'
 import { QueueRunner } from './sync/runner.js'
-import { setRuntime, type SyncedCollection, type SyncRuntime } from './sync/runtime.js'
+import { cliMode, setRuntime, type SyncedCollection, type SyncRuntime } from './sync/runtime.js'
 import { syncTask } from './sync/task.js'
 
 function syncedCollections(options: ResolvedOptions, drafts: (slug: string) => boolean): Map<string, SyncedCollection> {
@@ -57,8 +63,12 @@ export const supabaseSync =
       }
     }
 
-    // Schema-relevant parts stay even when disabled: the task's slug is an enum in the jobs table,
-    // and concurrency control adds a column.
+    // Schema-relevant parts stay even when disabled: the audit collection, the task's slug (an enum
+    // in the jobs table) and the column concurrency control adds.
+    const withEvents = (incomingConfig.collections ?? []).some((c) => c.slug === eventsSlug)
+      ? (incomingConfig.collections ?? [])
+      : [...(incomingConfig.collections ?? []), SyncEvents]
+    config.collections = withEvents
     config.jobs = {
       ...incomingConfig.jobs,
       enableConcurrencyControl: true,
@@ -67,7 +77,7 @@ export const supabaseSync =
     if (options.disabled) return config
 
     const collections = syncedCollections(options, (slug) => hasDrafts(incomingConfig.collections?.find((c) => c.slug === slug)))
-    config.collections = (incomingConfig.collections ?? []).map((collection) => {
+    config.collections = withEvents.map((collection) => {
       const synced = collections.get(collection.slug)
       if (!synced) return collection
       return {
@@ -79,6 +89,11 @@ export const supabaseSync =
         },
       }
     })
+
+    config.endpoints = [...(incomingConfig.endpoints ?? []), ...syncEndpoints(options)]
+    // The command's module sits beside this one (.ts under tsx in development, .js once built).
+    const here = fileURLToPath(import.meta.url)
+    config.bin = [...(incomingConfig.bin ?? []), { key: 'supabase-sync', scriptPath: path.join(path.dirname(here), 'ops', `cli${path.extname(here)}`) }]
 
     config.onInit = async (payload) => {
       if (incomingConfig.onInit) await incomingConfig.onInit(payload)
@@ -106,15 +121,34 @@ async function startSync(payload: Payload, options: ResolvedOptions): Promise<Sy
   const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, logger })
   const runtime = { payload, options, logger, target, collections } as SyncRuntime
   runtime.deliverer = new Deliverer(runtime)
+  runtime.superseder = new Superseder(payload)
   runtime.runner = new QueueRunner(payload, options.queue, logger)
   setRuntime(payload, runtime)
+  if (cliMode()) {
+    logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
+    return runtime
+  }
   runtime.runner.start()
   if (options.syncOnInit) {
     // In the background: startup is not blocked by Supabase's latency or an outage.
     runtime.initialSync = (async () => {
       for (const collection of collections.values()) {
         try {
-          runtime.lastReconcile = await reconcile(runtime, collection)
+          const summary = await reconcile(runtime, collection)
+          runtime.lastReconcile = summary
+          const { missing, extra, changed } = summary.diff
+          if (missing.length || extra.length || changed.length || summary.failed.length) {
+            await recordEvent(runtime, {
+              action: 'reconcile',
+              collectionSlug: collection.slug,
+              outcome: summary.failed.length ? 'failed' : 'drift',
+              summary: `startup reconcile repaired drift: ${missing.length} missing, ${changed.length} changed, ${summary.deleted} of ${extra.length} orphans deleted, ${summary.failed.length} failed`,
+              ids: [...missing, ...extra, ...changed.map((c) => c.id)],
+              fields: Object.fromEntries(changed.map((c) => [c.id, c.fields])),
+              details: { upserted: summary.upserted, deleted: summary.deleted, failed: summary.failed, guard: summary.guard },
+              actor: { source: 'startup' },
+            })
+          }
         } catch (err) {
           logger.error({ err, collection: collection.slug, op: 'reconcile', outcome: 'failed' }, `${collection.slug}: startup reconcile failed`)
         }

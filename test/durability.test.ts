@@ -165,3 +165,35 @@ describe('the stale-write guard', () => {
     expect(app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'conflict')).toHaveLength(1)
   })
 })
+
+describe('bulk saves while the runner claims jobs', () => {
+  it('all succeed, and the last version of every dealer lands', async () => {
+    const tag = `bulk-deadlock-${Date.now()}`
+    await Promise.all(Array.from({ length: 150 }, () => app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }) })))
+    app.stack.faults.latency([1, 30])
+    try {
+      // Bulk saves (one transaction each) back to back, with single saves in between, while the
+      // runner keeps claiming the jobs they queue.
+      for (let round = 0; round < 6; round++) {
+        await Promise.all([
+          app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { name: `round ${round}` } }),
+          app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { homenet_config: { rooftop_id: `R${round}` } } }).catch((e) => {
+            // Two bulk updates of the same rows may wait on each other (Payload's own row locks), but must not deadlock.
+            throw e
+          }),
+        ])
+      }
+    } finally {
+      app.stack.faults.clear()
+    }
+    await eventually(async () => {
+      const { docs } = await app.payload.find({ collection: 'dealers', where: { domain: { equals: tag } }, limit: 0, pagination: false, depth: 0 })
+      const rows = await app.rows()
+      for (const doc of docs) {
+        const row = rows.get(String(doc.id))
+        expect(row?.name).toBe(doc.name)
+        expect(row?.rooftop_id).toBe((doc.homenet_config as { rooftop_id: string }).rooftop_id)
+      }
+    }, 30_000, 200)
+  }, 90_000)
+})

@@ -65,8 +65,11 @@ export function changedFields(expected: Row, actual: Row, columns: readonly stri
   return fields
 }
 
-/** Compares two sets of rows keyed by id. `expected` is Payload's side. */
-export function diffRows(expected: ReadonlyMap<string, Row>, actual: ReadonlyMap<string, Row>): RowDiff {
+/**
+ * Compares two sets of rows keyed by id. `expected` is Payload's side. `ignore`: columns that are
+ * bookkeeping, not content (the version column: a pull-back leaves it behind on purpose).
+ */
+export function diffRows(expected: ReadonlyMap<string, Row>, actual: ReadonlyMap<string, Row>, ignore: readonly string[] = []): RowDiff {
   const diff: RowDiff = { missing: [], extra: [], changed: [], unchanged: 0 }
   for (const [id, row] of expected) {
     const have = actual.get(id)
@@ -74,7 +77,7 @@ export function diffRows(expected: ReadonlyMap<string, Row>, actual: ReadonlyMap
       diff.missing.push(id)
       continue
     }
-    const fields = changedFields(row, have)
+    const fields = changedFields(row, have, ignore.length ? Object.keys(row).filter((c) => !ignore.includes(c)) : undefined)
     if (fields.length) diff.changed.push({ id, fields })
     else diff.unchanged++
   }

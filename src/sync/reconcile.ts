@@ -116,7 +116,8 @@ export async function reconcile(runtime: SyncRuntime, collection: SyncedCollecti
   const [expected, actual] = await Promise.all([expectedRows(runtime, collection, opts.ids, opts.onProgress), actualRows(runtime, collection, opts.ids)])
   // A document that failed to map is neither missing nor an orphan: it is reported as failed.
   for (const { id } of expected.failed) actual.delete(id)
-  const diff = diffRows(expected.rows, actual)
+  const version = collection.spec.versionColumn
+  const diff = diffRows(expected.rows, actual, version ? [version] : [])
 
   const summary: ReconcileSummary = {
     collection: collection.slug,

@@ -9,6 +9,7 @@ import type { SyncMapper } from '../mapping/types.js'
 import type { ResolvedOptions } from '../options.js'
 import type { SupabaseTarget, TableSpec } from '../target/supabase.js'
 import type { Deliverer } from './deliver.js'
+import type { Superseder } from './supersede.js'
 import type { ReconcileSummary } from './reconcile.js'
 import type { QueueRunner } from './runner.js'
 
@@ -28,6 +29,7 @@ export interface SyncRuntime {
   target: SupabaseTarget
   collections: Map<string, SyncedCollection>
   deliverer: Deliverer
+  superseder: Superseder
   runner?: QueueRunner
   /** Summary of the last reconcile, for the status operation. */
   lastReconcile?: ReconcileSummary
@@ -61,4 +63,14 @@ export function syncedCollection(runtime: SyncRuntime, slug = 'dealers'): Synced
     throw new ConfigError(`supabase-sync: collection "${slug}" is not synced (synced: ${[...runtime.collections.keys()].join(', ')})`, 'collections')
   }
   return collection
+}
+
+let cli = false
+/**
+ * A one-shot command (the bin script) runs its own operation: no startup reconcile and no queue runner
+ * in that process, so that what it reports is not moving under it.
+ */
+export function cliMode(value?: boolean): boolean {
+  if (value !== undefined) cli = value
+  return cli
 }

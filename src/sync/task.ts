@@ -10,7 +10,11 @@ import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
 import { getRuntime } from './runtime.js'
 
-export const syncTaskSlug = 'supabase-sync'
+import { syncTaskSlug } from './task-slug.js'
+
+export { syncTaskSlug }
+
+export const concurrencyKey = (collection: string, id: string) => `${collection}:${id}`
 
 export interface SyncJobInput {
   collection: string
@@ -40,11 +44,12 @@ export function syncTask(queue: QueueOptions): TaskConfig {
     ],
     // Payload applies no backoff itself (see onFail): attempts only.
     retries: { attempts: queue.attempts },
-    // One job per document at a time, and a newer pending job replaces an older one.
+    // One job per document at a time. Older jobs of a document are superseded at run time (see
+    // supersede.ts): Payload's own supersedes deadlocks bulk saves against its runner.
     concurrency: {
-      key: ({ input }: { input?: Record<string, unknown> }) => `${String(input?.collection)}:${String(input?.id)}`,
+      key: ({ input }: { input?: Record<string, unknown> }) => concurrencyKey(String(input?.collection), String(input?.id)),
       exclusive: true,
-      supersedes: true,
+      supersedes: false,
     },
     onFail: async ({ job }) => {
       // Payload's exponential backoff has no ceiling; set the next attempt ourselves.
@@ -57,7 +62,12 @@ export function syncTask(queue: QueueOptions): TaskConfig {
       const attempt = (job.totalTried ?? 0) + 1
       const started = performance.now()
       try {
+        // Looked up before the document is loaded: these jobs' changes are in what we deliver.
+        const redundant = await runtime.superseder.pendingSiblings(concurrencyKey(collection, id), job.id)
         const result = await runtime.deliverer.deliver({ collection, id })
+        if (redundant.length) {
+          await runtime.superseder.drop(redundant).catch((err) => runtime.logger.debug({ err, collection, id }, 'could not drop superseded jobs'))
+        }
         runtime.runner?.noteSuccess()
         runtime.logger.info(
           { collection, id, op: result.op, outcome: result.outcome, attempts: attempt, ms: Math.round(performance.now() - started), job: job.id },

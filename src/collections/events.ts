@@ -1,0 +1,39 @@
+import type { CollectionConfig } from 'payload'
+
+export const eventsSlug = 'supabase-sync-events'
+
+export const eventActions = ['validate', 'sync', 'reset', 'pull', 'reconcile', 'conflict'] as const
+export type EventAction = (typeof eventActions)[number]
+
+/**
+ * The audit trail: every operator action and every conflict found (validate, reconcile, pull, a row
+ * Supabase held newer than the document). Written by the plugin only; read-only in the admin.
+ */
+export const SyncEvents: CollectionConfig = {
+  slug: eventsSlug,
+  labels: { singular: 'Sync event', plural: 'Sync events' },
+  admin: {
+    group: 'Supabase sync',
+    useAsTitle: 'summary',
+    defaultColumns: ['createdAt', 'action', 'collectionSlug', 'outcome', 'user', 'summary'],
+    description: 'Audit trail of Supabase sync operations and conflicts (written by the plugin, read-only).',
+  },
+  access: {
+    read: ({ req }) => Boolean(req.user),
+    create: () => false,
+    update: () => false,
+    delete: () => false,
+  },
+  fields: [
+    { name: 'action', type: 'select', required: true, index: true, options: eventActions.map((value) => ({ label: value, value })) },
+    { name: 'collectionSlug', label: 'Collection', type: 'text', index: true },
+    { name: 'outcome', type: 'select', options: ['ok', 'drift', 'failed', 'refused'].map((value) => ({ label: value, value })) },
+    { name: 'summary', type: 'text' },
+    { name: 'user', type: 'text', admin: { description: 'Who ran it: user collection, id and email; "system" for startup and hooks' } },
+    { name: 'source', type: 'select', options: ['api', 'endpoint', 'bin', 'startup', 'queue'].map((value) => ({ label: value, value })) },
+    { name: 'ids', type: 'json', admin: { description: 'Document ids concerned' } },
+    { name: 'fields', type: 'json', admin: { description: 'Differing fields per id' } },
+    { name: 'details', type: 'json' },
+  ],
+  timestamps: true,
+}

@@ -1,0 +1,59 @@
+import type { PayloadRequest } from 'payload'
+import { eventsSlug, type EventAction } from '../collections/events.js'
+import type { SyncRuntime } from '../sync/runtime.js'
+
+/** Who ran an operation, as the audit trail records it. */
+export interface Actor {
+  user?: string
+  source: 'api' | 'endpoint' | 'bin' | 'startup' | 'queue'
+}
+
+export function actorOf(req: PayloadRequest, source: Actor['source']): Actor {
+  const user = req.user as { id?: unknown; email?: unknown; collection?: unknown } | null | undefined
+  return { source, user: user ? `${String(user.collection ?? 'users')}:${String(user.id)}${user.email ? ` <${String(user.email)}>` : ''}` : undefined }
+}
+
+export interface AuditEvent {
+  action: EventAction
+  collectionSlug: string
+  outcome: 'ok' | 'drift' | 'failed' | 'refused'
+  summary: string
+  ids?: string[]
+  fields?: Record<string, string[]>
+  details?: unknown
+  actor?: Actor
+}
+
+/**
+ * Writes an audit record and the matching log line. Auditing never fails the operation it records:
+ * a failed write is logged instead.
+ */
+export async function recordEvent(runtime: SyncRuntime, event: AuditEvent): Promise<void> {
+  const { payload, logger } = runtime
+  const actor = event.actor ?? { source: 'api' as const }
+  const level = event.outcome === 'ok' ? 'info' : 'warn'
+  logger[level](
+    { audit: event.action, collection: event.collectionSlug, outcome: event.outcome, user: actor.user ?? 'system', source: actor.source, ids: event.ids?.slice(0, 50), fields: event.fields },
+    event.summary,
+  )
+  try {
+    await payload.create({
+      collection: eventsSlug,
+      overrideAccess: true,
+      depth: 0,
+      data: {
+        action: event.action,
+        collectionSlug: event.collectionSlug,
+        outcome: event.outcome,
+        summary: event.summary.slice(0, 500),
+        user: actor.user ?? 'system',
+        source: actor.source,
+        ids: event.ids ?? [],
+        fields: event.fields ?? {},
+        details: (event.details ?? null) as never,
+      },
+    })
+  } catch (err) {
+    logger.error({ err, audit: event.action }, 'supabase-sync: could not write the audit record')
+  }
+}

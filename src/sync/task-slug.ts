@@ -1,0 +1,1 @@
+export const syncTaskSlug = 'supabase-sync'
