@@ -8,6 +8,7 @@ import type { Payload } from 'payload'
 import { startLocalStack } from '../dev/stack.js'
 import { silencePools, startPayload } from '../test/support/app.js'
 import { dealerData } from '../test/support/app.js'
+import { benchBatch } from './batch.js'
 import { benchLatency } from './latency.js'
 import { benchReconcile } from './reconcile.js'
 
@@ -49,6 +50,10 @@ async function main() {
     if (wants('latency')) {
       print('\n## Delivery latency and save overhead (issue: durable delivery)')
       await benchLatency(stack, print)
+    }
+    if (wants('batch')) {
+      print('\n## Bulk edits and backlogs: many pending changes in few requests (issue 8)')
+      await benchBatch(stack, print)
     }
   } catch (error) {
     console.error(error)

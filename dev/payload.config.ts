@@ -1,6 +1,7 @@
 /**
  * The dev app's Payload config, as Next.js (`@payload-config` in dev/tsconfig.json) and `dev/start.ts`
- * load it: Dealers + the plugin (dev/config.ts) plus a `users` auth collection for the admin.
+ * load it: Dealers + the plugin (dev/config.ts) plus a `users` auth collection for the admin, and `posts`
+ * (dev/collections/posts.ts: drafts with autosave, trash, locales en and de) synced into `public.posts`.
  *
  * Everything comes from the environment, which `npm run dev` (dev/start.ts) sets from the local stack:
  * DATABASE_URI, SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, and PAYLOAD_SECRET (optional: a dev-only default
@@ -10,7 +11,8 @@
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { CollectionConfig } from 'payload'
-import { Dealers } from '../src/index.js'
+import { Dealers, dealerMapper } from '../src/index.js'
+import { Posts, postsLocalization, postsSync } from './collections/posts.js'
 import { devConfig } from './config.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -33,9 +35,11 @@ export default devConfig({
   serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY!,
   // Without PAYLOAD_SECRET: devConfig's own default, which names itself dev-only.
   secret: process.env.PAYLOAD_SECRET || undefined,
-  collections: [Dealers, Users],
+  collections: [Dealers, Posts, Users],
+  sync: { collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync } },
   extend: (config) => ({
     ...config,
+    localization: postsLocalization,
     admin: {
       ...config.admin,
       user: Users.slug,

@@ -2,8 +2,11 @@
  * `npm run smoke:admin`: the admin in a real browser, end to end. Starts what `npm run dev` starts (on a
  * throw-away data directory and free ports), logs in with headless Chromium (Debian's
  * /usr/bin/chromium, driven by playwright-core), renames a dealer in the edit view, saves, and checks
- * that the row in the Supabase stand-in's database changed within a few seconds. Screenshot:
- * /tmp/admin-dealer.png (SMOKE_SCREENSHOT to change). Exit code 0 when it all worked, 1 otherwise.
+ * that the row in the Supabase stand-in's database changed within a few seconds. Before that, on the
+ * dashboard, it checks the plugin's sync health panel (src/admin/SyncHealth.tsx): "Supabase sync", OK,
+ * and the dealers' document and row counts as both databases have them. Screenshots:
+ * /tmp/admin-dashboard.png and /tmp/admin-dealer.png (SMOKE_DASHBOARD_SCREENSHOT, SMOKE_SCREENSHOT to
+ * change). Exit code 0 when it all worked, 1 otherwise.
  *
  * Slow (Next compiles /admin on the first request, about 30 s): not part of the vitest suite.
  * It shares dev/.next with `npm run dev`, so don't run both at once.
@@ -19,6 +22,7 @@ import { freePort } from './stack.js'
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const screenshotPath = process.env.SMOKE_SCREENSHOT ?? '/tmp/admin-dealer.png'
+const dashboardScreenshotPath = process.env.SMOKE_DASHBOARD_SCREENSHOT ?? '/tmp/admin-dashboard.png'
 const nextLogPath = path.join(os.tmpdir() === '/root' ? '/tmp' : os.tmpdir(), 'smoke-admin-next.log')
 const syncTimeoutMs = 10_000
 
@@ -131,6 +135,31 @@ async function main(): Promise<void> {
     await page.locator('.dashboard, .collections, [class*="dashboard"]').first().waitFor({ timeout: 60_000 })
     step(`logged in: ${page.url()} (${seconds(Date.now() - t)})`)
 
+    // The plugin's sync health panel on the dashboard (beforeDashboard, a server component).
+    t = Date.now()
+    const panel = page.locator('section.supabase-sync-health')
+    await panel.waitFor({ timeout: 60_000 })
+    const panelText = (await panel.innerText()).replace(/\s+/g, ' ')
+    if (!panelText.includes('Supabase sync')) throw new Error(`the sync health panel has no "Supabase sync" title: ${panelText.slice(0, 300)}`)
+    const state = await panel.getAttribute('data-state')
+    const dealersRow = panel.locator('tr[data-collection="dealers"]')
+    const cells = (await dealersRow.locator('td').allInnerTexts()).map((c) => c.replace(/\s+/g, ' ').trim())
+    const documents = Number((await queryOne<{ n: string }>(stack.databaseUri, 'select count(*) as n from dealers', []))?.n)
+    const rows = Number((await queryOne<{ n: string }>(stack.supabaseDbUri, 'select count(*) as n from public.dealers', []))?.n)
+    // Collection | Supabase table | Documents | Rows in Supabase (+ a check mark) | Last reconcile
+    if (cells[0] !== 'dealers' || cells[1] !== 'dealers' || Number(cells[2]) !== documents || parseInt(cells[3], 10) !== rows) {
+      throw new Error(`the panel's dealers row says ${JSON.stringify(cells)}, expected ${documents} documents and ${rows} rows`)
+    }
+    const eventsHref = await panel.getByRole('link', { name: /sync events/i }).getAttribute('href')
+    if (!eventsHref?.endsWith('/collections/supabase-sync-events')) throw new Error(`the sync events link points to ${eventsHref}`)
+    const dashboardMs = Date.now() - t
+    await page.screenshot({ path: dashboardScreenshotPath, fullPage: true })
+    if (state !== 'ok') {
+      const problems = await panel.locator('.supabase-sync-health__problems li').allInnerTexts()
+      throw new Error(`the sync health panel says "${state}": ${problems.join('; ') || panelText.slice(0, 300)}`)
+    }
+    step(`dashboard: sync health panel OK, dealers ${cells[2]} documents / ${parseInt(cells[3], 10)} rows (${seconds(dashboardMs)}), screenshot: ${dashboardScreenshotPath}`)
+
     t = Date.now()
     await page.goto(`${app.url}/admin/collections/dealers/${dealer.id}`, { timeout: 120_000 })
     const nameInput = page.locator('#field-name')
@@ -175,7 +204,7 @@ async function main(): Promise<void> {
     await page.screenshot({ path: screenshotPath, fullPage: true })
     step(`screenshot: ${screenshotPath}`)
     console.log(
-      `\nSMOKE OK: next ready ${seconds(timings.nextReadyMs)}, first /admin ${seconds(firstAdminMs)}, ` +
+      `\nSMOKE OK: next ready ${seconds(timings.nextReadyMs)}, first /admin ${seconds(firstAdminMs)}, health panel ${seconds(dashboardMs)}, ` +
         `save ${seconds(savedMs)}, save->Supabase ${seconds(syncMs)}, total ${elapsed()}`,
     )
     if (consoleErrors.length) console.log(`browser console errors (${consoleErrors.length}):\n  ${consoleErrors.slice(0, 10).join('\n  ')}`)

@@ -21,13 +21,18 @@ import { reconcile } from './sync/reconcile.js'
 import { QueueRunner } from './sync/runner.js'
 import { cliMode, setRuntime, type SyncedCollection, type SyncRuntime } from './sync/runtime.js'
 import { syncTask } from './sync/task.js'
+import { withShouldSync } from './mapping/validate.js'
+
+/** The dashboard component's import-map path (package.json `exports["./rsc"]`). */
+export const syncHealthComponent = 'payload-plugin-supabase-sync/rsc#SyncHealth'
 
 function syncedCollections(options: ResolvedOptions, drafts: (slug: string) => boolean): Map<string, SyncedCollection> {
   const map = new Map<string, SyncedCollection>()
   for (const [slug, c] of Object.entries(options.collections)) {
     map.set(slug, {
       slug,
-      mapper: c.mapper,
+      // shouldSync is folded into the mapper: a document it refuses maps to null, wherever rows are made.
+      mapper: withShouldSync(c.mapper, c.shouldSync),
       shouldSync: c.shouldSync,
       drafts: drafts(slug),
       spec: {
@@ -91,6 +96,14 @@ export const supabaseSync =
     })
 
     config.endpoints = [...(incomingConfig.endpoints ?? []), ...syncEndpoints(options)]
+    // The sync health panel on the dashboard (src/admin/SyncHealth.tsx), resolved through the import map.
+    config.admin = {
+      ...incomingConfig.admin,
+      components: {
+        ...incomingConfig.admin?.components,
+        beforeDashboard: [...(incomingConfig.admin?.components?.beforeDashboard ?? []), syncHealthComponent],
+      },
+    }
     // The command's module sits beside this one (.ts under tsx in development, .js once built).
     const here = fileURLToPath(import.meta.url)
     config.bin = [...(incomingConfig.bin ?? []), { key: 'supabase-sync', scriptPath: path.join(path.dirname(here), 'ops', `cli${path.extname(here)}`) }]

@@ -163,6 +163,8 @@ describe('the stale-write guard', () => {
     expect(result.outcome).toBe('written')
     expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
     expect(app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'conflict')).toHaveLength(1)
+    const { docs: events } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } }, depth: 0 })
+    expect(events.some((e) => (e.ids as string[]).includes(String(doc.id)))).toBe(true)
   })
 })
 

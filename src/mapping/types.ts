@@ -13,7 +13,11 @@ export type Doc = Record<string, unknown> & { id: string | number }
 export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
   /** Checks every row before it is sent; its issues name the column at fault. */
   rowSchema: z.ZodType<TRow>
-  /** The row for a document, or null when the document must not be in Supabase. */
+  /**
+   * The row for a document, or null when the document must not be in Supabase (its row is removed).
+   * It gets Payload's main document (for a collection with drafts: the published one, never a draft).
+   * A throw is a mapping error of that document; give the error a `field` property to name the field.
+   */
   toRow(doc: TDoc): TRow | null
   /**
    * The document fields for a row (the manual pull from Supabase). Columns it cannot restore are
@@ -31,7 +35,10 @@ export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
   versionColumn?: string | false
   /** The Payload id type this mapper expects; checked at startup (`uuid` tables need `idType: 'uuid'`). */
   idType?: 'uuid' | 'text' | 'number'
-  /** `all` gives toRow the document with every locale (`locale: 'all'`); default: the default locale. */
+  /**
+   * Localized collections: `default` (the default) gives toRow the document in the default locale
+   * (`title: 'Hello'`); `all` gives it every locale, read with `locale: 'all'` (`title: { en: 'Hello', de: 'Hallo' }`).
+   */
   locale?: 'default' | 'all'
 }
 

@@ -8,6 +8,41 @@ export function issuePath(issue: z.core.$ZodIssue): string {
 }
 
 /**
+ * The field a mapper's error names: its `field` property (`Object.assign(new Error('…'), { field: 'title' })`),
+ * or the path of the first issue of a zod error (a mapper that parses with a schema of its own).
+ */
+function thrownField(cause: unknown): string | undefined {
+  if (typeof cause !== 'object' || cause === null) return undefined
+  const { field, issues } = cause as { field?: unknown; issues?: Array<{ path?: PropertyKey[] }> }
+  if (typeof field === 'string' && field) return field
+  const path = Array.isArray(issues) ? issues[0]?.path : undefined
+  return path?.length ? path.map(String).join('.') : undefined
+}
+
+/**
+ * A collection's mapper with its `shouldSync` folded in: a document that fails `shouldSync` maps to
+ * null (kept out of Supabase, its row removed), exactly like a mapper returning null. A `shouldSync`
+ * that throws is a mapping error of that document (field "(shouldSync)"), never a failed save or a
+ * failed batch.
+ */
+export function withShouldSync<M extends SyncMapper>(mapper: M, shouldSync: ((doc: Doc) => boolean) | undefined): M {
+  if (!shouldSync) return mapper
+  return {
+    ...mapper,
+    toRow(doc: Doc) {
+      let pass: boolean
+      try {
+        pass = shouldSync(doc)
+      } catch (cause) {
+        const reason = cause instanceof Error ? cause.message : String(cause)
+        throw Object.assign(new Error(`shouldSync failed: ${reason}`, { cause }), { field: '(shouldSync)' })
+      }
+      return pass ? mapper.toRow(doc) : null
+    },
+  }
+}
+
+/**
  * The checked row of a document, null when it must not be in Supabase, or a MappingError naming the
  * collection, the document and the field. Never throws.
  */
@@ -18,7 +53,8 @@ export function mapDocument(collection: string, mapper: SyncMapper, doc: Doc): R
     row = mapper.toRow(doc)
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause)
-    return new MappingError(`${collection} ${id}: the mapper failed: ${reason}`, { collection, id, cause })
+    const field = thrownField(cause)
+    return new MappingError(`${collection} ${id}: the mapper failed${field ? ` on field "${field}"` : ''}: ${reason}`, { collection, id, field, cause })
   }
   if (row === null) return null
   const parsed = mapper.rowSchema.safeParse(row)

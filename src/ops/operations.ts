@@ -181,6 +181,15 @@ export async function pullFromSupabase(payload: Payload, options: OperationOptio
       result.skipped.push({ id, reason: 'no document in Payload' })
       continue
     }
+    if (collection.drafts) {
+      // A pull updates the main document; with a draft pending, Payload would write that draft into
+      // it and unpublish. Leave such documents to the editor.
+      const latest = await payload.findByID({ collection: collection.slug, id, depth: 0, disableErrors: true, overrideAccess: true, draft: true })
+      if (latest && (latest as { _status?: string })._status === 'draft') {
+        result.skipped.push({ id, reason: 'a draft is pending in Payload: publish or discard it first' })
+        continue
+      }
+    }
     const current = mapper.toRow(doc as never) as Row | null
     const differing = current ? changedFields(current, row) : Object.keys(row)
     const refused = differing.filter((f) => readOnly.has(f.split('.')[0]))
@@ -201,7 +210,7 @@ export async function pullFromSupabase(payload: Payload, options: OperationOptio
       await payload.update({
         collection: collection.slug,
         id,
-        data: mapper.fromRow(parsed.data) as Record<string, unknown>,
+        data: { ...(mapper.fromRow(parsed.data) as Record<string, unknown>), ...(collection.drafts ? { _status: 'published' } : {}) },
         overrideAccess: true,
         depth: 0,
         // The change comes from Supabase: do not send it back.

@@ -11,6 +11,7 @@ import type { Doc, Row } from '../mapping/types.js'
 import { mapDocument } from '../mapping/validate.js'
 import type { UpsertOutcome } from '../target/supabase.js'
 import { sameValue } from './diff.js'
+import { recordEvent } from '../ops/audit.js'
 import type { SyncedCollection, SyncRuntime } from './runtime.js'
 
 export interface DeliveryKey {
@@ -27,7 +28,14 @@ export interface DeliveryResult {
   ms: number
 }
 
-/** The documents of `ids` that belong in Supabase now, with their draft/trash/shouldSync rules applied. */
+/**
+ * The documents of `ids` that belong in Supabase now (see belongsInSupabase). Read as delivery must see
+ * them: `draft: false` reads Payload's main document — after a draft save or autosave of a published
+ * document that is still the published version, `_status: 'published'`; a document that was never
+ * published, or was unpublished, comes back with `_status: 'draft'` — and trashed documents
+ * (`deletedAt` set) are left out by `find` itself (`trash: false`). A mapper with `locale: 'all'` gets
+ * every locale (`title: { en, de }`); otherwise the default locale.
+ */
 export async function loadDocuments(
   payload: Payload,
   collection: SyncedCollection,
@@ -46,6 +54,7 @@ export async function loadDocuments(
       pagination: false,
       overrideAccess: true,
       draft: false,
+      trash: false,
       ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
     })
     for (const doc of found.docs as Doc[]) if (belongsInSupabase(collection, doc)) docs.set(String(doc.id), doc)
@@ -81,6 +90,16 @@ export async function upsertGuarded(runtime: SyncRuntime, collection: SyncedColl
     for (const id of forced.written) {
       logger.warn({ collection: collection.slug, id, op: 'upsert', outcome: 'conflict' }, `${collection.slug} ${id}: Supabase held a row newer than the document's updatedAt; Payload wins, row replaced`)
     }
+    if (forced.written.length) {
+      await recordEvent(runtime, {
+        action: 'conflict',
+        collectionSlug: collection.slug,
+        outcome: 'ok',
+        summary: `Supabase held ${forced.written.length} row(s) newer than the document's updatedAt; Payload won, rows replaced`,
+        ids: forced.written,
+        actor: { source: 'queue' },
+      })
+    }
     outcome.written.push(...forced.written)
     for (const [id, error] of forced.failed) outcome.failed.set(id, error)
     outcome.requests += forced.requests
@@ -89,15 +108,32 @@ export async function upsertGuarded(runtime: SyncRuntime, collection: SyncedColl
   return outcome
 }
 
-/** Drafts that were never published (or were unpublished) and filtered documents stay out. */
+/**
+ * Published, for a collection with drafts. `_status` is `'published'` or `'draft'` (a document created
+ * without `draft: true` and without `_status` gets the field's default, `'draft'`). With Payload's
+ * experimental per-locale status, read with `locale: 'all'` it is an object: published in any locale.
+ */
+export function isPublished(doc: Doc | undefined | null): boolean {
+  const status = doc?._status
+  if (status !== null && typeof status === 'object') return Object.values(status).includes('published')
+  return status === 'published'
+}
+
+/**
+ * What Payload decides about a document: drafts that were never published (or were unpublished) and
+ * trashed documents stay out of Supabase. `shouldSync` is the collection's own decision and part of
+ * its mapper (see `withShouldSync`): a document it refuses maps to null, like a mapper's own null.
+ */
 export function belongsInSupabase(collection: SyncedCollection, doc: Doc): boolean {
-  if (collection.drafts && doc._status !== 'published') return false
-  if (collection.shouldSync && !collection.shouldSync(doc)) return false
+  if (doc.deletedAt !== undefined && doc.deletedAt !== null) return false
+  if (collection.drafts && !isPublished(doc)) return false
   return true
 }
 
 export class Deliverer {
   private readonly loader: DataLoader<DeliveryKey, DeliveryResult>
+  /** Failures of deliveries the runner has just made, to hand to the jobs that book them (see prime). */
+  private readonly primed = new Map<string, SyncError>()
 
   constructor(private readonly runtime: SyncRuntime) {
     this.loader = new DataLoader<DeliveryKey, DeliveryResult>((keys) => this.deliverMany(keys), {
@@ -110,7 +146,25 @@ export class Deliverer {
 
   /** Delivers one document; batched with the other calls of the same tick. Rejects with a SyncError. */
   deliver(key: DeliveryKey): Promise<DeliveryResult> {
+    const primed = this.primed.get(`${key.collection}:${key.id}`)
+    if (primed) {
+      this.primed.delete(`${key.collection}:${key.id}`)
+      return Promise.reject(primed)
+    }
     return this.loader.load(key)
+  }
+
+  /**
+   * The next `deliver` of each of these documents rejects with its error instead of trying again: the
+   * runner delivered them a moment ago and lets Payload's runner book the failures (retry, backoff,
+   * cancel) through the task, without a second attempt. Until `unprime`.
+   */
+  prime(errors: ReadonlyMap<string, SyncError>): void {
+    for (const [key, error] of errors) this.primed.set(key, error)
+  }
+
+  unprime(keys: Iterable<string>): void {
+    for (const key of keys) this.primed.delete(key)
   }
 
   /** Delivers many documents at once; one outcome (or error) per key, in order. */

@@ -37,7 +37,14 @@ export interface SyncRuntime {
   initialSync?: Promise<void>
 }
 
-const runtimes = new WeakMap<Payload, SyncRuntime>()
+/**
+ * Process-wide, like Payload's own instance cache (`global._payload`): `next dev` re-evaluates server
+ * modules when it compiles another route while the Payload instance (and its onInit) survives, so a
+ * module-level map would come back empty for the admin's components.
+ */
+const registryKey = Symbol.for('payload-plugin-supabase-sync.runtimes')
+const runtimes: WeakMap<Payload, SyncRuntime> = ((globalThis as unknown as Record<symbol, WeakMap<Payload, SyncRuntime> | undefined>)[registryKey] ??=
+  new WeakMap())
 
 export function setRuntime(payload: Payload, runtime: SyncRuntime): void {
   runtimes.set(payload, runtime)

@@ -1,0 +1,24 @@
+-- The Supabase side of the dev app's `posts` (dev/collections/posts.ts): an example of a collection with
+-- drafts, trash and two locales. Only published, untrashed posts whose audience is not internal are here.
+-- Apply once: paste into the SQL editor, or `psql "$SUPABASE_DB_URL" -f sql/003_posts.sql`.
+-- Idempotent: safe to run again.
+
+create table if not exists public.posts (
+  id            uuid primary key,
+  slug          text not null unique,
+  -- The default locale (en).
+  title         text not null,
+  excerpt       text,
+  -- Every locale, {"en": {"title", "excerpt"}, "de": {...}}, when the mapper maps them all
+  -- (postMapperAllLocales); null with the default-locale mapper (postMapper).
+  translations  jsonb,
+  created_at    timestamptz not null,
+  -- The document's updatedAt: the stale-write guard (sql/002) never replaces a newer row with an older one.
+  updated_at    timestamptz
+);
+
+-- Only the service role (which the plugin uses, and which bypasses RLS) writes this table.
+-- RLS on and no policy: the anon and authenticated roles see nothing and can change nothing.
+alter table public.posts enable row level security;
+revoke all on table public.posts from anon, authenticated;
+grant select, insert, update, delete on table public.posts to service_role;
