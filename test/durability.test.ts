@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dealerMapper, diffRows } from '../src/index.js'
-import { dealerData, eventually, startApp, startPayload, type TestApp } from './support/app.js'
+import { dealerData, eventually, startApp, startPayload, payloadRows as sharedPayloadRows, type TestApp } from './support/app.js'
 
 let app: TestApp
 
@@ -16,10 +16,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-async function payloadRows() {
-  const { docs } = await app.payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
-  return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
-}
+const payloadRows = () => sharedPayloadRows(app.payload)
 
 async function pendingSyncJobs() {
   const { totalDocs } = await app.payload.count({ collection: 'payload-jobs', where: { taskSlug: { equals: 'supabase-sync' } } })

@@ -7,7 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalReq, type CollectionConfig, type Endpoint, type PayloadRequest } from 'payload'
 import { Dealers, dealerMapper, diffRows, pullFromSupabase, resetTable, syncDocuments, syncStatus, validateSync } from '../src/index.js'
-import { dealerData, eventually, startApp, type TestApp } from './support/app.js'
+import { dealerData, eventually, startApp, payloadRows as sharedPayloadRows, type TestApp } from './support/app.js'
 
 const run = promisify(execFile)
 const Users: CollectionConfig = { slug: 'users', auth: true, admin: { useAsTitle: 'email' }, fields: [{ name: 'role', type: 'text' }] }
@@ -31,10 +31,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-async function payloadRows() {
-  const { docs } = await app.payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
-  return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
-}
+const payloadRows = () => sharedPayloadRows(app.payload)
 
 /** Drift made behind Payload's back, straight in the Supabase database. */
 async function makeDrift() {

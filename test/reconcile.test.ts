@@ -4,12 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Payload } from 'payload'
-import { dealerMapper, diffRows, whenIdle } from '../src/index.js'
+import { diffRows, whenIdle } from '../src/index.js'
 import { getRuntime, syncedCollection } from '../src/sync/runtime.js'
 import { reconcile } from '../src/sync/reconcile.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import pg from 'pg'
-import { dealerData, silencePools, startPayload, type LogCapture } from './support/app.js'
+import { dealerData, silencePools, startPayload, payloadRows as sharedPayloadRows, type LogCapture } from './support/app.js'
 
 const COUNT = 2600
 let stack: LocalStack
@@ -22,10 +22,7 @@ async function supabaseRows() {
   return new Map(rows.map((r: { row: Record<string, unknown> }) => [String(r.row.id), r.row]))
 }
 
-async function payloadRows() {
-  const { docs } = await payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
-  return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
-}
+const payloadRows = () => sharedPayloadRows(payload)
 
 async function restart(sync: Record<string, unknown> = {}) {
   await payload.destroy()

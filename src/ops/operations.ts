@@ -39,23 +39,12 @@ export interface ValidateResult {
   ms: number
 }
 
-export interface SyncResult {
-  collection: string
-  scanned: number
-  upserted: number
-  deleted: number
-  unchanged: number
-  stale: number
-  failed: FailedDocument[]
-  orphansKept: number
-  guard?: string
-  requests: number
-  ms: number
-}
+/** The reconcile's summary without the full diff (its ids are in the audit record). */
+export type SyncResult = Omit<ReconcileSummary, 'diff' | 'table' | 'rows' | 'dryRun'>
 
 function toSyncResult(summary: ReconcileSummary): SyncResult {
-  const { collection, scanned, upserted, deleted, unchanged, stale, failed, orphansKept, guard, requests, ms } = summary
-  return { collection, scanned, upserted, deleted, unchanged, stale, failed, orphansKept, guard, requests, ms }
+  const { diff: _diff, table: _table, rows: _rows, dryRun: _dryRun, ...result } = summary
+  return result
 }
 
 function fieldsOf(summary: ReconcileSummary): Record<string, string[]> {

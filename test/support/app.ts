@@ -9,7 +9,7 @@ import { getPayload, type Payload } from 'payload'
 import pino from 'pino'
 import { devConfig, type DevConfigOptions } from '../../dev/config.js'
 import { startLocalStack, type LocalStack } from '../../dev/stack.js'
-import { whenIdle } from '../../src/index.js'
+import { dealerMapper, whenIdle } from '../../src/index.js'
 
 export interface LogLine {
   level: number
@@ -138,4 +138,10 @@ export function dealerData(overrides: Record<string, unknown> = {}): Record<stri
     homenet_config: { rooftop_id: `R-${counter}` },
     ...overrides,
   }
+}
+
+/** Every dealer as Payload would write it to Supabase, by id. */
+export async function payloadRows(payload: Payload): Promise<Map<string, Record<string, unknown>>> {
+  const { docs } = await payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
+  return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
 }
