@@ -132,7 +132,7 @@ async function startSync(payload: Payload, options: ResolvedOptions): Promise<Sy
   const supabase = options.supabase!
   const client = 'client' in supabase ? supabase.client : await createServiceClient(supabase.url, supabase.serviceRoleKey)
   const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, logger })
-  const runtime = { payload, options, logger, target, collections } as SyncRuntime
+  const runtime = { payload, options, logger, target, collections, lastReconcile: new Map() } as SyncRuntime
   runtime.deliverer = new Deliverer(runtime)
   runtime.superseder = new Superseder(payload)
   runtime.runner = new QueueRunner(payload, options.queue, logger)
@@ -148,7 +148,7 @@ async function startSync(payload: Payload, options: ResolvedOptions): Promise<Sy
       for (const collection of collections.values()) {
         try {
           const summary = await reconcile(runtime, collection)
-          runtime.lastReconcile = summary
+          runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
           const { missing, extra, changed } = summary.diff
           if (missing.length || extra.length || changed.length || summary.failed.length) {
             await recordEvent(runtime, {

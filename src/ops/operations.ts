@@ -88,7 +88,7 @@ export async function syncDocuments(payload: Payload, options: OperationOptions 
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   const summary = await reconcile(runtime, collection, { ids: options.ids, force: options.force, onProgress: options.onProgress })
-  runtime.lastReconcile = options.ids ? runtime.lastReconcile : summary
+  if (!options.ids) runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   await recordEvent(runtime, {
     action: 'sync',
     collectionSlug: collection.slug,
@@ -118,7 +118,7 @@ export async function resetTable(payload: Payload, options: Omit<OperationOption
   const ids = [...(await actualRows(runtime, collection)).keys()]
   await runtime.target.delete(collection.spec, ids, runtime.options.batchSize)
   const summary = await reconcile(runtime, collection, { onProgress: options.onProgress })
-  runtime.lastReconcile = summary
+  runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   const result = { collection: collection.slug, cleared: ids.length, sync: toSyncResult(summary) }
   await recordEvent(runtime, {
     action: 'reset',
@@ -249,8 +249,8 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
     } catch (error) {
       supabase = { reachable: false, ms: 0, error: error instanceof Error ? error.message : String(error) }
     }
-    const last = runtime.lastReconcile?.collection === collection.slug ? runtime.lastReconcile : undefined
-    collections.push({ collection: collection.slug, table: collection.spec.table, documents, rows, lastReconcile: last ? toSyncResult(last) : undefined })
+    const last = runtime.lastReconcile.get(collection.slug)
+    collections.push({ collection: collection.slug, table: collection.spec.table, documents, rows, lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined })
   }
   supabase.ms = Math.round(performance.now() - started)
   return { collections, jobs: await jobCounts(runtime), supabase }

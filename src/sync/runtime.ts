@@ -31,8 +31,8 @@ export interface SyncRuntime {
   deliverer: Deliverer
   superseder: Superseder
   runner?: QueueRunner
-  /** Summary of the last reconcile, for the status operation. */
-  lastReconcile?: ReconcileSummary
+  /** The last full reconcile of each collection in this process, with when it ended, for status. */
+  lastReconcile: Map<string, ReconcileSummary & { at: string }>
   /** The startup reconcile, running in the background. */
   initialSync?: Promise<void>
 }
