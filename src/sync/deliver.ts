@@ -5,6 +5,7 @@
  * delete request, upserts in batches of `batchSize`; each caller still gets its own outcome or error.
  */
 import DataLoader from 'dataloader'
+import type { Logger } from 'pino'
 import type { Payload, Where } from 'payload'
 import { SyncError, TargetError } from '../errors.js'
 import type { Doc, Row } from '../mapping/types.js'
@@ -128,6 +129,12 @@ export function belongsInSupabase(collection: SyncedCollection, doc: Doc): boole
   if (doc.deletedAt !== undefined && doc.deletedAt !== null) return false
   if (collection.drafts && !isPublished(doc)) return false
   return true
+}
+
+/** The one log line per delivered document: `{ collection, id, op, outcome, attempts, ms, job }`. */
+export function logDelivered(logger: Logger, result: DeliveryResult, attempts: number, ms: number, job: string | number): void {
+  const { collection, id, op, outcome } = result
+  logger.info({ collection, id, op, outcome, attempts, ms: Math.round(ms), job }, `${collection} ${id}: ${op} ${outcome}`)
 }
 
 export class Deliverer {

@@ -8,7 +8,7 @@ import type { Payload } from 'payload'
 import type { Logger } from 'pino'
 import type { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
-import type { DeliveryResult } from './deliver.js'
+import { logDelivered, type DeliveryResult } from './deliver.js'
 import { findRuntime, type SyncRuntime } from './runtime.js'
 import { syncTaskSlug } from './task.js'
 
@@ -272,11 +272,7 @@ export class QueueRunner {
       }
       done.push(job.id)
       redundant.push(...(siblings[i] ?? []))
-      const { collection, id } = outcome
-      this.logger.info(
-        { collection, id, op: outcome.op, outcome: outcome.outcome, attempts: job.totalTried + 1, ms: Math.round(performance.now() - started), job: job.id },
-        `${collection} ${id}: ${outcome.op} ${outcome.outcome}`,
-      )
+      logDelivered(this.logger, outcome, job.totalTried + 1, performance.now() - started, job.id)
     })
     if (done.length) this.noteSuccess()
     if ([...failed.values()].some((error) => error.transient)) this.noteFailure()

@@ -8,6 +8,7 @@ import { JobCancelledError, type TaskConfig } from 'payload'
 import { isConflict } from '../target/classify.js'
 import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
+import { logDelivered } from './deliver.js'
 import { getRuntime } from './runtime.js'
 
 import { syncTaskSlug } from './task-slug.js'
@@ -69,10 +70,7 @@ export function syncTask(queue: QueueOptions): TaskConfig {
           await runtime.superseder.drop(redundant).catch((err) => runtime.logger.debug({ err, collection, id }, 'could not drop superseded jobs'))
         }
         runtime.runner?.noteSuccess()
-        runtime.logger.info(
-          { collection, id, op: result.op, outcome: result.outcome, attempts: attempt, ms: Math.round(performance.now() - started), job: job.id },
-          `${collection} ${id}: ${result.op} ${result.outcome}`,
-        )
+        logDelivered(runtime.logger, result, attempt, performance.now() - started, job.id)
         return { output: { op: result.op, outcome: result.outcome, ms: result.ms } }
       } catch (error) {
         const err = error instanceof SyncError ? error : new SyncError(String(error), { collection, id, operation: 'upsert', transient: true, cause: error })
