@@ -30,13 +30,24 @@ export interface DeliveryResult {
 }
 
 /**
- * The documents of `ids` that belong in Supabase now (see belongsInSupabase). Read as delivery must see
+ * How every sync path reads documents (delivery, reconcile, validate). Read as delivery must see
  * them: `draft: false` reads Payload's main document — after a draft save or autosave of a published
  * document that is still the published version, `_status: 'published'`; a document that was never
  * published, or was unpublished, comes back with `_status: 'draft'` — and trashed documents
  * (`deletedAt` set) are left out by `find` itself (`trash: false`). A mapper with `locale: 'all'` gets
  * every locale (`title: { en, de }`); otherwise the default locale.
  */
+export function documentReadOptions(collection: SyncedCollection) {
+  return {
+    depth: 0,
+    overrideAccess: true,
+    draft: false,
+    trash: false,
+    ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
+  }
+}
+
+/** The documents of `ids` that belong in Supabase now (see belongsInSupabase), read as above. */
 export async function loadDocuments(
   payload: Payload,
   collection: SyncedCollection,
@@ -50,13 +61,9 @@ export async function loadDocuments(
     const found = await payload.find({
       collection: collection.slug,
       where,
-      depth: 0,
       limit: slice.length,
       pagination: false,
-      overrideAccess: true,
-      draft: false,
-      trash: false,
-      ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
+      ...documentReadOptions(collection),
     })
     for (const doc of found.docs as Doc[]) if (belongsInSupabase(collection, doc)) docs.set(String(doc.id), doc)
   }

@@ -7,7 +7,7 @@ import type { Where } from 'payload'
 import { MassDeleteError, SyncError } from '../errors.js'
 import type { Doc, Row } from '../mapping/types.js'
 import { mapDocument } from '../mapping/validate.js'
-import { belongsInSupabase, upsertGuarded } from './deliver.js'
+import { belongsInSupabase, documentReadOptions, upsertGuarded } from './deliver.js'
 import { deleteAllowed, diffRows, type RowDiff } from './diff.js'
 import type { SyncedCollection, SyncRuntime } from './runtime.js'
 
@@ -76,12 +76,9 @@ export async function expectedRows(
       collection: collection.slug,
       where: and.length ? { and } : undefined,
       sort: 'id',
-      depth: 0,
       limit: pageSize,
       pagination: scanned === 0,
-      overrideAccess: true,
-      draft: false,
-      ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
+      ...documentReadOptions(collection),
     })
     if (scanned === 0) total = page.totalDocs ?? page.docs.length
     for (const doc of page.docs as Doc[]) {
