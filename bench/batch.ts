@@ -57,7 +57,7 @@ class Arrivals {
   }
 }
 
-const upserts = (s: RequestStats) => s.byTable['rpc/supabase_sync_upsert']?.POST ?? 0
+const upserts = (s: RequestStats) => s.byTable['rpc/supabase_sync_apply']?.POST ?? 0
 const describe = (s: RequestStats) =>
   `${s.total} requests (${upserts(s)} upserts, ${s.byTable.dealers?.DELETE ?? 0} deletes, ${s.total - upserts(s) - (s.byTable.dealers?.DELETE ?? 0)} other)`
 

@@ -10,10 +10,11 @@
 import pg from 'pg'
 import type { Payload } from 'payload'
 import { dealerMapper } from '../src/index.js'
-import { reconcile } from '../src/sync/reconcile.js'
-import { getRuntime, syncedCollection } from '../src/sync/runtime.js'
+import { reconcileDeps } from '../src/lifecycle/deps.js'
+import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
+import { reconcile } from '../src/reconcile/reconcile.js'
 import type { LocalStack } from '../dev/stack.js'
-import { createServiceClient } from '../src/target/supabase.js'
+import { createServiceClient } from '../src/supabase/client.js'
 
 export interface ReconcileBenchResult {
   label: string
@@ -33,7 +34,7 @@ async function planA(payload: Payload, stack: LocalStack, label: string): Promis
   const runtime = getRuntime(payload)
   stack.resetStats()
   const started = performance.now()
-  const summary = await reconcile(runtime, syncedCollection(runtime))
+  const summary = await reconcile(reconcileDeps(runtime), syncedCollection(runtime))
   const ms = performance.now() - started
   return { label, docs: summary.scanned, ms, requests: stack.stats().total }
 }

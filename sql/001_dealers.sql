@@ -10,8 +10,13 @@ create table if not exists public.dealers (
   rooftop_id  text,
   api_config  jsonb not null default '{}'::jsonb,
   created_at  timestamptz not null,
-  updated_at  timestamptz
+  updated_at  timestamptz,
+  -- Written by the plugin, not by the mapping: the stale-write guard's version (see sql/002).
+  sync_version bigint
 );
+
+-- Tables created by plugin version 0.1 have no sync_version yet.
+alter table public.dealers add column if not exists sync_version bigint;
 
 create index if not exists dealers_rooftop_id_idx on public.dealers (rooftop_id);
 

@@ -13,9 +13,11 @@ create table if not exists public.posts (
   -- (postMapperAllLocales); null with the default-locale mapper (postMapper).
   translations  jsonb,
   created_at    timestamptz not null,
-  -- The document's updatedAt: the stale-write guard (sql/002) never replaces a newer row with an older one.
-  updated_at    timestamptz
+  updated_at    timestamptz,
+  -- Written by the plugin: the stale-write guard's version (sql/002).
+  sync_version  bigint
 );
+alter table public.posts add column if not exists sync_version bigint;
 
 -- Only the service role (which the plugin uses, and which bypasses RLS) writes this table.
 -- RLS on and no policy: the anon and authenticated roles see nothing and can change nothing.

@@ -3,7 +3,14 @@
  * document id, the operation and the underlying cause, and whether trying again can help.
  */
 
-export type SyncOperation = 'map' | 'upsert' | 'delete' | 'read' | 'load' | 'reconcile' | 'pull' | 'config'
+export type SyncOperation = 'map' | 'upsert' | 'delete' | 'read' | 'load' | 'reconcile' | 'pull' | 'reset' | 'config'
+
+/**
+ * What a failure means for delivery (see supabase/classify.ts): `transient` is tried again until it
+ * passes, `endpoint` pauses delivery as a whole, `conflict` is tried again a bounded number of times,
+ * `row` waits for the document or the mapper to change.
+ */
+export type FailureKind = 'transient' | 'endpoint' | 'conflict' | 'row'
 
 export interface SyncErrorDetails {
   collection?: string
@@ -15,8 +22,9 @@ export interface SyncErrorDetails {
   status?: number
   /** PostgREST / PostgreSQL error code (e.g. 23505, PGRST204). */
   code?: string
-  /** Transient failures are worth retrying; permanent ones need a person. */
+  /** Transient failures are worth retrying; permanent ones need a person. Derived from `kind` when given. */
   transient?: boolean
+  kind?: FailureKind
   cause?: unknown
 }
 
@@ -28,6 +36,7 @@ export class SyncError extends Error {
   readonly status?: number
   readonly code?: string
   readonly transient: boolean
+  readonly kind: FailureKind
 
   constructor(message: string, details: SyncErrorDetails) {
     super(message, { cause: details.cause })
@@ -38,7 +47,8 @@ export class SyncError extends Error {
     this.field = details.field
     this.status = details.status
     this.code = details.code
-    this.transient = details.transient ?? false
+    this.kind = details.kind ?? (details.transient ? 'transient' : 'row')
+    this.transient = this.kind === 'transient'
   }
 
   /** The fields worth a log line, without the cause's stack. */
@@ -53,6 +63,7 @@ export class SyncError extends Error {
       status: this.status,
       code: this.code,
       transient: this.transient,
+      kind: this.kind,
     }
   }
 }
@@ -60,7 +71,7 @@ export class SyncError extends Error {
 /** A document that cannot become a valid row: the mapper threw or the row failed its schema. Never transient. */
 export class MappingError extends SyncError {
   constructor(message: string, details: Omit<SyncErrorDetails, 'operation' | 'transient'> & { operation?: SyncOperation }) {
-    super(message, { operation: 'map', ...details, transient: false })
+    super(message, { operation: 'map', ...details, kind: 'row' })
   }
 }
 
@@ -70,7 +81,7 @@ export class TargetError extends SyncError {}
 /** An option of the plugin is wrong; raised while the Payload config is built. */
 export class ConfigError extends SyncError {
   constructor(message: string, field?: string) {
-    super(message, { operation: 'config', field, transient: false })
+    super(message, { operation: 'config', field, kind: 'row' })
   }
 }
 
@@ -82,7 +93,7 @@ export class MassDeleteError extends SyncError {
     super(
       `supabase-sync: refusing to delete ${wouldDelete} of ${tableRows} rows of collection "${collection}" ` +
         `(more than ${Math.round(maxFraction * 100)}% of the table); pass force: true (or --yes / ?force=true) if this is intended`,
-      { collection, operation: 'reconcile', transient: false },
+      { collection, operation: 'reconcile', kind: 'row' },
     )
     this.wouldDelete = wouldDelete
     this.tableRows = tableRows

@@ -2,6 +2,7 @@ export { supabaseSync } from './plugin.js'
 export { Dealers } from './collections/dealers.js'
 export { dealerMapper, dealerRowSchema, dealerApiConfigSchema, dealerPlatforms, type DealerRow, type DealerDoc, type DealerApiConfig } from './mapping/dealer.js'
 export { defineMapper, type SyncMapper, type Row, type Doc } from './mapping/types.js'
+export { fingerprint } from './mapping/fingerprint.js'
 export {
   pluginOptionsSchema,
   type SupabaseSyncOptions,
@@ -10,22 +11,15 @@ export {
   type RetryOptions,
   type QueueOptions,
 } from './options.js'
-export { SyncError, MappingError, TargetError, ConfigError, MassDeleteError, type SyncOperation } from './errors.js'
-export { syncTaskSlug, type SyncJobInput } from './sync/task.js'
-export { diffRows, changedFields, sameValue, type RowDiff, type RowChange } from './sync/diff.js'
-export type { ReconcileSummary, FailedDocument } from './sync/reconcile.js'
-export { whenIdle } from './sync/idle.js'
+export { SyncError, MappingError, TargetError, ConfigError, MassDeleteError, type SyncOperation, type FailureKind } from './errors.js'
+export { syncTaskSlug, documentKey, type SyncJobInput } from './queue/keys.js'
+export { diffRows, changedFields, sameValue, type RowDiff, type RowChange } from './reconcile/diff.js'
+export type { ReconcileSummary, FailedDocument } from './reconcile/reconcile.js'
+export { whenIdle } from './idle.js'
 export { SyncEvents, eventsSlug } from './collections/events.js'
-export {
-  validateSync,
-  syncDocuments,
-  resetTable,
-  pullFromSupabase,
-  syncStatus,
-  type OperationOptions,
-  type ValidateResult,
-  type SyncResult,
-  type ResetResult,
-  type PullResult,
-  type StatusResult,
-} from './ops/operations.js'
+export { SyncState, stateSlug } from './collections/state.js'
+export { validateSync, type ValidateResult } from './ops/validate.js'
+export { syncDocuments, resetTable, type ResetResult } from './ops/sync.js'
+export { pullFromSupabase, type PullResult } from './ops/pull.js'
+export { syncStatus, type StatusResult } from './ops/status.js'
+export type { OperationOptions, SyncResult } from './ops/options.js'

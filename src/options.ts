@@ -51,16 +51,9 @@ export const queueOptionsSchema = z.object({
   sweepInterval: z.union([z.number().int().min(100), z.literal(false)]).default(1_000),
   /** Jobs taken per run. */
   limit: z.number().int().min(1).max(10_000).default(500),
-  /** The job's own retries, for outages longer than the in-process ones cover. */
-  attempts: z.number().int().min(0).default(30),
-  /** First backoff of a failed job; doubles per attempt up to `maxBackoff`. */
+  /** First backoff of a failed delivery; doubles per attempt up to `maxBackoff`, and never gives up. */
   backoff: z.number().int().min(0).default(1_000),
   maxBackoff: z.number().int().min(0).default(30_000),
-  /**
-   * A sync job still marked processing after this long is taken as abandoned (its process died) and
-   * released for another run. Far longer than a delivery can take (timeoutMs × in-process retries).
-   */
-  staleAfter: z.number().int().min(1_000).default(300_000),
   /** Bounded retries of a 409 (a unique value freed by a change not delivered yet). */
   conflictAttempts: z.number().int().min(0).default(5),
 })
@@ -87,7 +80,13 @@ export const pluginOptionsSchema = z.object({
   deleteOrphans: z.boolean().default(true),
   /** The mass-delete guard: never delete more than this fraction of a table unless forced. */
   maxDeleteFraction: z.number().min(0).max(1).default(0.5),
+  /** Rows per write request (at most `maxRows`). */
   batchSize: z.number().int().min(1).max(5_000).default(500),
+  /**
+   * Your Supabase project's max-rows (PostgREST's db-max-rows; 1,000 unless changed): no read asks for
+   * more rows per request and no write sends more, so that nothing is cut.
+   */
+  maxRows: z.number().int().min(10).max(100_000).default(1_000),
   /** `rpc` uses sql/002's function (stale-write guard); `upsert` is a plain upsert for projects without it. */
   writeMode: z.enum(['rpc', 'upsert']).default('rpc'),
   /** Timeout of one request to Supabase. */

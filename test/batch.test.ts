@@ -53,7 +53,7 @@ async function dealers(count: number, tag: string) {
   return docs
 }
 
-const upserts = () => app.stack.stats().byTable['rpc/supabase_sync_upsert']?.POST ?? 0
+const upserts = () => app.stack.stats().byTable['rpc/supabase_sync_apply']?.POST ?? 0
 
 describe('a bulk update', () => {
   it('of 200 dealers reaches Supabase in a few upsert requests, not one per dealer', async () => {

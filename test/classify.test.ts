@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { isConflict, isTransient, parseRetryAfter } from '../src/target/classify.js'
-import { sqlStateStatus } from '../src/target/sqlstate.js'
-import { backoffDelay } from '../src/sync/task.js'
+import { classifyFailure, isConflict, isTransient, parseRetryAfter, shouldSplit } from '../src/supabase/classify.js'
+import { sqlStateStatus } from '../src/supabase/sqlstate.js'
+import { backoffDelay } from '../src/queue/backoff.js'
 
 describe('error classification', () => {
   it.each([
@@ -14,13 +14,48 @@ describe('error classification', () => {
     [500, '40001', true],
     [500, '40P01', true],
     [500, '57P01', true],
-    [500, 'XX000', false],
+    [500, 'XX000', true],
+    [500, '57014', true],
+    [500, '57P02', true],
+    [503, '53300', true],
+    [500, '08006', true],
+    [500, undefined, true],
+    [500, '22P02', false],
     [400, '22P02', false],
     [401, 'PGRST301', false],
     [404, 'PGRST205', false],
     [409, '23505', false],
   ])('status %s code %s transient=%s', (status, code, transient) => {
     expect(isTransient({ status, code })).toBe(transient)
+  })
+  it.each([
+    [401, 'PGRST301', 'endpoint'],
+    [401, undefined, 'endpoint'],
+    [403, '42501', 'endpoint'],
+    [404, 'PGRST205', 'endpoint'],
+    [404, 'PGRST202', 'endpoint'],
+    [404, '42P01', 'endpoint'],
+    [400, 'PGRST204', 'endpoint'],
+    [409, '23505', 'conflict'],
+    [400, '23514', 'row'],
+    [400, '22P02', 'row'],
+    [413, undefined, 'row'],
+    [429, undefined, 'transient'],
+    [0, undefined, 'transient'],
+  ] as const)('status %s code %s is %s', (status, code, kind) => {
+    expect(classifyFailure({ status, code })).toBe(kind)
+  })
+  it('classifies a row refused by the apply function by its SQLSTATE', () => {
+    expect(classifyFailure({ status: 400, code: '23514', perRow: true })).toBe('row')
+    expect(classifyFailure({ status: 409, code: '23505', perRow: true })).toBe('conflict')
+    expect(classifyFailure({ status: 500, code: '57014', perRow: true })).toBe('transient')
+  })
+  it('splits a batch refused as a whole for a row-level cause, never a single row or an outage', () => {
+    expect(shouldSplit({ status: 413, rows: 10 })).toBe(true)
+    expect(shouldSplit({ status: 400, code: '23514', rows: 10 })).toBe(true)
+    expect(shouldSplit({ status: 413, rows: 1 })).toBe(false)
+    expect(shouldSplit({ status: 503, rows: 10 })).toBe(false)
+    expect(shouldSplit({ status: 401, rows: 10 })).toBe(false)
   })
   it('knows a unique violation is a conflict', () => {
     expect(isConflict({ status: 409, code: '23505' })).toBe(true)

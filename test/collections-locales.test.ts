@@ -7,9 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Payload } from 'payload'
 import { Posts, postMapperAllLocales, postsLocalization, type PostDoc } from '../dev/collections/posts.js'
 import type { SyncJobInput } from '../src/index.js'
-import { reconcile } from '../src/sync/reconcile.js'
-import { getRuntime, syncedCollection } from '../src/sync/runtime.js'
-import { eventually, startApp, type TestApp } from './support/app.js'
+import { compareNow, eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
 
 let app: TestApp
 let payload: Payload
@@ -109,15 +107,14 @@ describe('localization: every locale when the mapper asks for it', () => {
     await app.idle()
     await eventually(async () => expect(await row(trashed.id)).toBeUndefined())
 
-    const runtime = getRuntime(payload)
-    const summary = await reconcile(runtime, syncedCollection(runtime, 'posts'), { ids, dryRun: true })
+    const summary = await compareNow(payload, 'posts', ids)
     expect(summary.diff).toMatchObject({ missing: [], extra: [], changed: [] })
     expect(summary.failed).toEqual([])
     expect(summary.unchanged).toBe(2)
 
     // A German title changed in Supabase behind Payload's back is found, down to the key.
     await app.supabase.query(`update public.posts set translations = jsonb_set(translations, '{de,title}', '"edited"') where id = $1`, [a.id])
-    const drift = await reconcile(runtime, syncedCollection(runtime, 'posts'), { ids, dryRun: true })
+    const drift = await compareNow(payload, 'posts', ids)
     expect(drift.diff.changed).toEqual([{ id: String(a.id), fields: ['translations.de'] }])
   })
 })

@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { postMapper, postMapperAllLocales, postShouldSync, type PostDoc } from '../dev/collections/posts.js'
 import { MappingError } from '../src/index.js'
 import { mapDocument, withShouldSync } from '../src/mapping/validate.js'
-import { belongsInSupabase, isPublished } from '../src/sync/deliver.js'
-import type { SyncedCollection } from '../src/sync/runtime.js'
+import { belongsInSupabase, isPublished } from '../src/documents.js'
+import type { SyncedCollection } from '../src/synced.js'
 
 const id = '2b7c1f39-8a59-4c41-9a51-0d6a8f0c2e11'
 const doc: PostDoc = {
@@ -24,7 +24,7 @@ const collection = (drafts: boolean): SyncedCollection => ({
   slug: 'posts',
   drafts,
   mapper: postMapper as never,
-  spec: { collection: 'posts', table: 'posts', primaryKey: 'id', versionColumn: 'updated_at' },
+  spec: { collection: 'posts', table: 'posts', primaryKey: 'id', versionColumn: 'sync_version' },
 })
 
 describe('belongsInSupabase', () => {

@@ -10,9 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Payload } from 'payload'
 import { Posts, postMapper, postShouldSync, postsLocalization, type PostDoc } from '../dev/collections/posts.js'
 import { defineMapper, type SyncJobInput } from '../src/index.js'
-import { reconcile } from '../src/sync/reconcile.js'
-import { getRuntime, syncedCollection } from '../src/sync/runtime.js'
-import { eventually, startApp, type TestApp } from './support/app.js'
+import { compareNow, eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
 
 /** The posts mapper, with test hooks for bad input: slugs `null-…` map to null, `throw-…` throw, `bad-…` make an invalid row. */
 const testPostMapper = defineMapper({
@@ -325,9 +323,7 @@ describe('reconcile', () => {
     ids.push(String(internal.id))
     await settled()
 
-    const runtime = getRuntime(payload)
-    const posts = syncedCollection(runtime, 'posts')
-    const summary = await reconcile(runtime, posts, { ids, dryRun: true })
+    const summary = await compareNow(payload, 'posts', ids)
     expect(summary.diff).toMatchObject({ missing: [], extra: [], changed: [] })
     expect(summary.failed).toEqual([])
     expect(summary.unchanged).toBe(2)
@@ -338,9 +334,9 @@ describe('reconcile', () => {
     await payload.update({ collection: 'posts', id: left.id, data: { deletedAt: new Date().toISOString() }, context: { supabaseSync: false } })
     await settled()
     expect(await row(left.id)).toBeDefined()
-    const dry = await reconcile(runtime, posts, { ids: [...ids, String(left.id)], dryRun: true })
+    const dry = await compareNow(payload, 'posts', [...ids, String(left.id)])
     expect(dry.diff).toMatchObject({ missing: [], extra: [String(left.id)], changed: [] })
-    const repaired = await reconcile(runtime, posts, { ids: [...ids, String(left.id)] })
+    const repaired = await reconcileNow(payload, 'posts', { ids: [...ids, String(left.id)] })
     expect(repaired.deleted).toBe(1)
     expect(await row(left.id)).toBeUndefined()
   })

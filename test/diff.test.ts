@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { changedFields, diffRows, sameValue } from '../src/index.js'
-import { deleteAllowed } from '../src/sync/diff.js'
+import { deleteAllowed } from '../src/reconcile/diff.js'
 
 describe('sameValue', () => {
   it('treats the same instant in two spellings as equal', () => {

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dealerMapper, diffRows } from '../src/index.js'
+import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { dealerData, eventually, startApp, startPayload, payloadRows as sharedPayloadRows, type TestApp } from './support/app.js'
 
 let app: TestApp
@@ -124,42 +125,39 @@ describe('a burst of edits to one dealer', () => {
     }, 30_000)
     await eventually(async () => expect(await pendingSyncJobs()).toBe(0), 30_000)
     app.stack.faults.clear()
-    const upserts = app.stack.stats().byTable['rpc/supabase_sync_upsert']?.POST ?? 0
+    const upserts = app.stack.stats().byTable['rpc/supabase_sync_apply']?.POST ?? 0
     expect(upserts).toBeGreaterThan(0)
     expect(upserts).toBeLessThan(100)
   }, 60_000)
 })
 
 describe('the stale-write guard', () => {
-  it('an upsert never replaces a row with an older updated_at', async () => {
+  it('a write of an older delivery never replaces a newer one', async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
-    const { getRuntime, syncedCollection } = await import('../src/sync/runtime.js')
     const runtime = getRuntime(app.payload)
     const collection = syncedCollection(runtime)
     const v1 = dealerMapper.toRow(doc as never)!
-    const v2doc = await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'version 2' } })
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'version 2' } })
     await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('version 2'))
-    // A slow delivery of version 1 (a reconcile that read it before the save) arrives last:
-    const outcome = await runtime.target.upsert(collection.spec, [v1], 500)
+    // A delivery of version 1 by a process that lost its claim (its request was on the way) arrives last:
+    const delivered = Number((await app.rows()).get(String(doc.id))?.sync_version)
+    const outcome = await runtime.target.apply(collection.spec, { upserts: [v1], deletes: [], version: delivered - 1 }, 500)
     expect(outcome.stale).toEqual([String(doc.id)])
-    const { upsertGuarded } = await import('../src/sync/deliver.js')
-    expect((await upsertGuarded(runtime, collection, [v1])).stale).toEqual([String(doc.id)])
-    const row = (await app.rows()).get(String(doc.id))!
-    expect(row.name).toBe('version 2')
-    expect(Date.parse(String(row.updated_at))).toBe(Date.parse(String(v2doc.updatedAt)))
+    const late = await runtime.target.apply(collection.spec, { upserts: [], deletes: [String(doc.id)], version: delivered - 1 }, 500)
+    expect(late.stale).toEqual([String(doc.id)])
+    expect((await app.rows()).get(String(doc.id))?.name).toBe('version 2')
   })
 
-  it('a row that only looks newer (edited in Supabase, or saves that committed out of order) loses to the unchanged document, and the conflict is logged', async () => {
+  it('a row of a version the plugin never wrote (edited in Supabase) loses to the document, and the conflict is logged and recorded', async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
-    const future = new Date(Date.now() + 60_000).toISOString()
-    await app.supabase.query(`update public.dealers set name = 'edited in Supabase', updated_at = $2 where id = $1`, [doc.id, future])
-    const { getRuntime } = await import('../src/sync/runtime.js')
-    const result = await getRuntime(app.payload).deliverer.deliver({ collection: 'dealers', id: String(doc.id) })
-    expect(result.outcome).toBe('written')
+    await app.supabase.query(`update public.dealers set name = 'edited in Supabase', sync_version = 9000000000000000 where id = $1`, [doc.id])
+    const runtime = getRuntime(app.payload)
+    const report = await runtime.delivery.deliver(syncedCollection(runtime), [String(doc.id)])
+    expect(report.outcomes.get(String(doc.id))?.outcome).toBe('written')
     expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
-    expect(app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'conflict')).toHaveLength(1)
+    expect(app.logs.find((l) => Boolean((l.ids as string[] | undefined)?.includes(String(doc.id))) && l.outcome === 'conflict')).toHaveLength(1)
     const { docs: events } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } }, depth: 0 })
     expect(events.some((e) => (e.ids as string[]).includes(String(doc.id)))).toBe(true)
   })

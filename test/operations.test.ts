@@ -129,7 +129,7 @@ describe('validate', () => {
     expect((await events('sync'))[0]).toMatchObject({ source: 'bin', outcome: 'ok' })
   }, 60_000)
 
-  it('pull makes Payload equal the Supabase values for the given ids, sends nothing back, and refuses what cannot be mapped back', async () => {
+  it('pull takes the Supabase values into Payload for the given ids, refuses what cannot be mapped back, and both sides end equal', async () => {
     const report = await validateSync(app.payload)
     // (A drift of rooftop_id alone would contradict api_config.homenet_config.rooftop_id: the column wins a pull.)
     const target = report.changed.find((c) => !c.fields.includes('rooftop_id'))!
@@ -144,13 +144,15 @@ describe('validate', () => {
     expect(mapped.name).toBe(row.name)
     expect(mapped.rooftop_id).toBe(row.rooftop_id)
     expect(mapped.api_config.platforms).toEqual((row.api_config as { platforms: string[] }).platforms)
-    await app.idle()
-    await new Promise((r) => setTimeout(r, 300))
-    // Nothing written back to Supabase (reads only).
-    expect(app.stack.stats().byMethod.POST ?? 0).toBe(0)
-    expect(app.stack.stats().byMethod.DELETE ?? 0).toBe(0)
-    const after = await validateSync(app.payload)
-    expect(after.changed).toEqual([{ id: target.id, fields: ['created_at'] }])
+    // The pulled document is delivered back through the normal path: its row gets Payload's
+    // created_at again (a column Payload owns) and the document's new updatedAt.
+    await eventually(async () => {
+      const back = (await app.rows()).get(target.id)!
+      expect(Date.parse(String(back.created_at))).toBe(Date.parse(String(doc.createdAt)))
+      expect(Date.parse(String(back.updated_at))).toBe(Date.parse(String(doc.updatedAt)))
+    })
+    const after = await validateSync(app.payload, { ids: [target.id] })
+    expect(after.inSync).toBe(true)
     expect((await events('pull'))[0]).toMatchObject({ outcome: 'refused' })
   })
 

@@ -5,11 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Payload } from 'payload'
 import { diffRows, whenIdle } from '../src/index.js'
-import { getRuntime, syncedCollection } from '../src/sync/runtime.js'
-import { reconcile } from '../src/sync/reconcile.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import pg from 'pg'
-import { dealerData, silencePools, startPayload, payloadRows as sharedPayloadRows, type LogCapture } from './support/app.js'
+import { dealerData, reconcileNow, silencePools, startPayload, payloadRows as sharedPayloadRows, type LogCapture } from './support/app.js'
 
 const COUNT = 2600
 let stack: LocalStack
@@ -63,7 +61,7 @@ describe('startup reconcile', () => {
     const summary = logs.find((l) => l.op === 'reconcile' && l.msg === 'dealers: reconcile done')[0]
     expect(summary).toMatchObject({ scanned: COUNT, upserted: COUNT, deleted: 0, failed: 0 })
     // 2,600 rows in batches of 500: 6 writes, not 2,600.
-    const writes = stack.stats().byTable['rpc/supabase_sync_upsert']?.POST ?? 0
+    const writes = stack.stats().byTable['rpc/supabase_sync_apply']?.POST ?? 0
     expect(writes).toBe(6)
   })
 
@@ -87,7 +85,7 @@ describe('startup reconcile', () => {
     stack.resetStats()
     await restart()
     const stats = stack.stats()
-    expect(stats.byTable['rpc/supabase_sync_upsert']).toBeUndefined()
+    expect(stats.byTable['rpc/supabase_sync_apply']).toBeUndefined()
     expect(stats.byMethod.DELETE ?? 0).toBe(0)
   })
 
@@ -101,8 +99,7 @@ describe('startup reconcile', () => {
     expect(refused[0]).toMatchObject({ wouldDelete: COUNT + 10, tableRows: 2 * COUNT + 10 })
     expect((await supabaseRows()).size).toBe(2 * COUNT + 10)
 
-    const runtime = getRuntime(payload)
-    const summary = await reconcile(runtime, syncedCollection(runtime), { force: true })
+    const summary = await reconcileNow(payload, 'dealers', { force: true })
     expect(summary.deleted).toBe(COUNT + 10)
     expect((await supabaseRows()).size).toBe(COUNT)
   })
@@ -110,13 +107,12 @@ describe('startup reconcile', () => {
   it('one bad dealer does not block its batch: the others are written, the bad one is named', async () => {
     await supabase.query(`alter table public.dealers add constraint no_bad_names check (name not like 'BAD%')`)
     try {
-      const runtime = getRuntime(payload)
-      await reconcile(runtime, syncedCollection(runtime), { force: true })
+      await reconcileNow(payload, 'dealers', { force: true })
       const ids = [...(await payloadRows()).keys()].sort()
       const bad = ids[7]
       await payload.update({ collection: 'dealers', id: bad, data: { name: 'BAD dealer' }, context: { skipSupabaseSync: true } })
       for (const id of ids.slice(0, 20)) await supabase.query('delete from public.dealers where id = $1', [id])
-      const summary = await reconcile(runtime, syncedCollection(runtime))
+      const summary = await reconcileNow(payload)
       expect(summary.diff.changed).toEqual([])
       expect(summary.upserted).toBe(19)
       expect(summary.failed).toHaveLength(1)

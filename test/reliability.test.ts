@@ -67,7 +67,7 @@ describe('permanent failures are not retried and name the dealer', () => {
       expect(job.error?.message).toContain(String(doc.id))
       expect(job.error?.message).toContain('23514')
       // One request: no in-process retry either.
-      expect(app.stack.stats().byTable['rpc/supabase_sync_upsert']?.POST).toBe(1)
+      expect(app.stack.stats().byTable['rpc/supabase_sync_apply']?.POST).toBe(1)
       const line = app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'failed')[0]
       expect(line).toMatchObject({ collection: 'dealers', code: '23514', status: 400 })
       expect((await app.rows()).has(String(doc.id))).toBe(false)
@@ -106,9 +106,11 @@ describe('permanent failures are not retried and name the dealer', () => {
 
 describe('logs', () => {
   it('never contain the service-role key', async () => {
-    app.stack.faults.failNext(2, 401)
+    // A 401 (the key refused) pauses delivery and logs the cause, with the request's details.
+    app.stack.faults.failNext(4, 401)
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
-    await eventually(async () => expect((await jobFor(String(doc.id)))?.hasError).toBe(true))
+    await eventually(async () => expect(app.logs.find((l) => l.op === 'pause')).not.toHaveLength(0))
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true), 30_000)
     const all = app.logs.raw.join('\n')
     expect(all.length).toBeGreaterThan(1000)
     expect(all).not.toContain(app.stack.serviceRoleKey)

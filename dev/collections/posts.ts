@@ -93,7 +93,7 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 export const postMapper = defineMapper<PostDoc, PostRow>({
   rowSchema: postRowSchema as z.ZodType<PostRow>,
   idType: 'uuid',
-  versionColumn: 'updated_at',
+  updatedAtColumn: 'updated_at',
   readOnlyColumns: ['id', 'translations', 'created_at', 'updated_at'],
   toRow(doc) {
     return {
@@ -121,7 +121,7 @@ export function postMapperForLocales(defaultLocale: string = postsLocalization.d
   return defineMapper<PostDoc, PostRow>({
     rowSchema: postRowSchema as z.ZodType<PostRow>,
     idType: 'uuid',
-    versionColumn: 'updated_at',
+    updatedAtColumn: 'updated_at',
     readOnlyColumns: ['id', 'translations', 'created_at', 'updated_at'],
     locale: 'all',
     toRow(doc) {

@@ -15,10 +15,10 @@ import type { CSSProperties, ReactNode } from 'react'
 import { createLocalReq, type Payload, type ServerProps } from 'payload'
 import { formatAdminURL } from 'payload/shared'
 import { eventsSlug } from '../collections/events.js'
-import { syncStatus, type StatusResult } from '../ops/operations.js'
-import type { SyncRuntime } from '../sync/runtime.js'
+import { syncStatus, type StatusResult } from '../ops/status.js'
+import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { assessHealth, formatAge, shortError, type CollectionHealth } from './health.js'
-import { findRuntime } from '../sync/runtime.js'
+import { findRuntime } from '../lifecycle/registry.js'
 
 /** The dashboard does not wait longer than this for the status (a hanging Supabase retries for long). */
 export const statusTimeoutMs = 5_000
@@ -132,7 +132,7 @@ function lastRun(c: StatusResult['collections'][number], events: Loaded['events'
     `${last.upserted} upserted`,
     `${last.deleted} deleted`,
     `${last.unchanged} unchanged`,
-    ...(last.stale ? [`${last.stale} stale`] : []),
+    ...(last.queued ? [`${last.queued} queued`] : []),
     `${last.failed.length} failed`,
     ...(last.orphansKept ? [`${last.orphansKept} orphans kept`] : []),
   ]

@@ -2,7 +2,7 @@
  * What the dashboard's sync health panel concludes from `syncStatus(payload)`: OK, or what needs an
  * operator's attention. Pure (no Payload, no React), so the rules are easy to read and to test.
  */
-import type { StatusResult } from '../ops/operations.js'
+import type { StatusResult } from '../ops/status.js'
 
 /** A pending sync job older than this means deliveries are stuck or retrying an outage. */
 export const stalePendingMs = 60_000

@@ -5,6 +5,9 @@ export const eventsSlug = 'supabase-sync-events'
 export const eventActions = ['validate', 'sync', 'reset', 'pull', 'reconcile', 'conflict'] as const
 export type EventAction = (typeof eventActions)[number]
 
+export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started'] as const
+export type EventOutcome = (typeof eventOutcomes)[number]
+
 /**
  * The audit trail: every operator action and every conflict found (validate, reconcile, pull, a row
  * Supabase held newer than the document). Written by the plugin only; read-only in the admin.
@@ -27,7 +30,7 @@ export const SyncEvents: CollectionConfig = {
   fields: [
     { name: 'action', type: 'select', required: true, index: true, options: eventActions.map((value) => ({ label: value, value })) },
     { name: 'collectionSlug', label: 'Collection', type: 'text', index: true },
-    { name: 'outcome', type: 'select', options: ['ok', 'drift', 'failed', 'refused'].map((value) => ({ label: value, value })) },
+    { name: 'outcome', type: 'select', options: eventOutcomes.map((value) => ({ label: value, value })) },
     { name: 'summary', type: 'text' },
     { name: 'user', type: 'text', admin: { description: 'Who ran it: user collection, id and email; "system" for startup and hooks' } },
     { name: 'source', type: 'select', options: ['api', 'endpoint', 'bin', 'startup', 'queue'].map((value) => ({ label: value, value })) },

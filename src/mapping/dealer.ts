@@ -1,5 +1,6 @@
 /**
- * The dealers mapping: the seed's Data Mapping table, plus `updated_at` for the stale-write guard.
+ * The dealers mapping: the seed's Data Mapping table, plus `updated_at` (the document's updatedAt).
+ * The table's `sync_version` column is the plugin's, not the mapping's.
  */
 import { z } from 'zod'
 import { defineMapper, type Doc } from './types.js'
@@ -56,7 +57,7 @@ const text = (value: string | null | undefined): string | null => (value == null
 export const dealerMapper = defineMapper<DealerDoc, DealerRow>({
   rowSchema: dealerRowSchema as z.ZodType<DealerRow>,
   idType: 'uuid',
-  versionColumn: 'updated_at',
+  updatedAtColumn: 'updated_at',
   readOnlyColumns: ['id', 'created_at', 'updated_at'],
   toRow(doc) {
     return {

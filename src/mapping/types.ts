@@ -29,10 +29,16 @@ export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
   /** Primary key column in Supabase (default `id`). Payload's document id goes there. */
   primaryKey?: string
   /**
-   * The column holding the document's `updatedAt`. The stale-write guard never replaces a row with an
-   * older one. `false` when the table has no such column (writes are then unconditional).
+   * The plugin's version column in the table (default `sync_version`, a bigint): every delivery writes
+   * its version there, and the stale-write guard never replaces a row with an older delivery. The
+   * mapper does not produce it and the diff ignores it. `false` when the table has none (no guard).
    */
   versionColumn?: string | false
+  /**
+   * The column that carries the document's `updatedAt` (dealers: `updated_at`), if any. `pull` uses it
+   * to skip rows older than their documents.
+   */
+  updatedAtColumn?: string
   /** The Payload id type this mapper expects; checked at startup (`uuid` tables need `idType: 'uuid'`). */
   idType?: 'uuid' | 'text' | 'number'
   /**

@@ -1,6 +1,6 @@
-import type { PayloadRequest } from 'payload'
-import { eventsSlug, type EventAction } from '../collections/events.js'
-import type { SyncRuntime } from '../sync/runtime.js'
+import type { Payload, PayloadRequest } from 'payload'
+import type { Logger } from 'pino'
+import { eventsSlug, type EventAction, type EventOutcome } from '../collections/events.js'
 
 /** Who ran an operation, as the audit trail records it. */
 export interface Actor {
@@ -16,7 +16,7 @@ export function actorOf(req: PayloadRequest, source: Actor['source']): Actor {
 export interface AuditEvent {
   action: EventAction
   collectionSlug: string
-  outcome: 'ok' | 'drift' | 'failed' | 'refused'
+  outcome: EventOutcome
   summary: string
   ids?: string[]
   fields?: Record<string, string[]>
@@ -28,10 +28,10 @@ export interface AuditEvent {
  * Writes an audit record and the matching log line. Auditing never fails the operation it records:
  * a failed write is logged instead.
  */
-export async function recordEvent(runtime: SyncRuntime, event: AuditEvent): Promise<void> {
-  const { payload, logger } = runtime
+export async function recordEvent(deps: { payload: Payload; logger: Logger }, event: AuditEvent): Promise<void> {
+  const { payload, logger } = deps
   const actor = event.actor ?? { source: 'api' as const }
-  const level = event.outcome === 'ok' ? 'info' : 'warn'
+  const level = event.outcome === 'ok' || event.outcome === 'started' ? 'info' : 'warn'
   logger[level](
     { audit: event.action, collection: event.collectionSlug, outcome: event.outcome, user: actor.user ?? 'system', source: actor.source, ids: event.ids?.slice(0, 50), fields: event.fields },
     event.summary,

@@ -7,16 +7,21 @@
 import { parseArgs } from 'node:util'
 import { getPayload, type SanitizedConfig } from 'payload'
 import pino from 'pino'
-import { cliMode } from '../sync/runtime.js'
+import { cliMode } from '../lifecycle/registry.js'
 import type { Actor } from './audit.js'
-import { pullFromSupabase, resetTable, syncDocuments, syncStatus, validateSync, type SyncResult, type ValidateResult } from './operations.js'
+import type { SyncResult } from './options.js'
+import { pullFromSupabase } from './pull.js'
+import { syncStatus } from './status.js'
+import { resetTable, syncDocuments } from './sync.js'
+import { validateSync, type ValidateResult } from './validate.js'
 
 const usage = `usage: payload supabase-sync <validate|sync|reset|pull|status> [options]
   --collection <slug>   synced collection (default: dealers)
   --id <id>             only this document (repeat for several); --dealer-id is accepted too
   --json                machine-readable output
-  --yes                 confirm reset (deletes every row, then re-syncs)
-  --force               sync: bypass the mass-delete guard`
+  --yes                 confirm reset (rewrites every row, then deletes rows without documents)
+  --force               sync: bypass the mass-delete guard; reset: also when Payload has no documents;
+                        pull: also documents newer in Payload than in Supabase`
 
 const out = (line = '') => process.stdout.write(`${line}\n`)
 
@@ -29,7 +34,7 @@ function printValidate(r: ValidateResult): void {
 }
 
 function printSync(r: SyncResult): void {
-  out(`${r.collection}: scanned ${r.scanned}, upserted ${r.upserted}, deleted ${r.deleted}, unchanged ${r.unchanged}, stale ${r.stale}, failed ${r.failed.length} (${r.requests} requests, ${r.ms} ms)`)
+  out(`${r.collection}: scanned ${r.scanned}, upserted ${r.upserted}, deleted ${r.deleted}, unchanged ${r.unchanged}, queued ${r.queued}, failed ${r.failed.length} (${r.requests} requests, ${r.ms} ms)`)
   if (r.guard) out(`  ${r.guard}`)
   for (const f of r.failed) out(`  failed: ${f.message}`)
 }
@@ -92,18 +97,18 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
       case 'reset': {
         if (!values.yes) {
-          out('reset deletes every row of the table, then re-syncs it from Payload: run again with --yes')
+          out('reset rewrites every row of the table from Payload, then deletes the rows without documents: run again with --yes')
           code = 2
           break
         }
-        const r = await resetTable(payload, { ...common, confirm: true })
+        const r = await resetTable(payload, { ...common, confirm: true, force: values.force })
         if (!values.json) process.stderr.write('\n')
-        values.json ? json(r) : (out(`${r.collection}: ${r.cleared} rows cleared`), printSync(r.sync))
+        values.json ? json(r) : printSync(r.sync)
         code = r.sync.failed.length ? 1 : 0
         break
       }
       case 'pull': {
-        const r = await pullFromSupabase(payload, common)
+        const r = await pullFromSupabase(payload, { ...common, force: values.force })
         if (values.json) json(r)
         else {
           out(`${r.collection}: ${r.pulled.length} documents updated from Supabase`)
@@ -125,7 +130,9 @@ export async function script(config: SanitizedConfig): Promise<void> {
             if (c.lastReconcile) out(`  last reconcile in this process: upserted ${c.lastReconcile.upserted}, deleted ${c.lastReconcile.deleted}, failed ${c.lastReconcile.failed.length}`)
           }
           const age = r.jobs.oldestPendingAgeMs
-          out(`sync jobs: ${r.jobs.pending} pending, ${r.jobs.processing} processing, ${r.jobs.failed} failed${age !== null ? `, oldest ${Math.round(age / 1000)} s old` : ''}`)
+          out(`sync jobs: ${r.jobs.pending} pending (${r.jobs.retrying} retrying), ${r.jobs.processing} processing, ${r.jobs.failed} failed${age !== null ? `, oldest ${Math.round(age / 1000)} s old` : ''}`)
+          for (const f of r.failures) out(`  failed ${f.collection} ${f.id}: ${f.error?.message ?? 'unknown'}`)
+          if (r.paused) out(`delivery PAUSED: ${r.paused.reason}`)
         }
         code = r.supabase.reachable && r.jobs.failed === 0 ? 0 : 1
         break

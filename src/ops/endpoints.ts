@@ -6,7 +6,10 @@ import { addDataAndFileToRequest, type Endpoint, type PayloadRequest } from 'pay
 import { MassDeleteError, SyncError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import { actorOf } from './audit.js'
-import { pullFromSupabase, resetTable, syncDocuments, syncStatus, validateSync } from './operations.js'
+import { pullFromSupabase } from './pull.js'
+import { syncStatus } from './status.js'
+import { resetTable, syncDocuments } from './sync.js'
+import { validateSync } from './validate.js'
 
 type Handler = (req: PayloadRequest, body: Record<string, unknown>) => Promise<unknown>
 
@@ -65,7 +68,7 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
         if (body.confirm !== true || body.force !== true) {
           throw new SyncError('supabase-sync: reset deletes every row of the table; send { "confirm": true, "force": true }', { operation: 'reconcile' })
         }
-        return resetTable(req.payload, { collection: collection(req, body), confirm: true, actor: actor(req) })
+        return resetTable(req.payload, { collection: collection(req, body), confirm: true, force: body.force === true, actor: actor(req) })
       }),
     },
     {

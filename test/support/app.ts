@@ -10,6 +10,10 @@ import pino from 'pino'
 import { devConfig, type DevConfigOptions } from '../../dev/config.js'
 import { startLocalStack, type LocalStack } from '../../dev/stack.js'
 import { dealerMapper, whenIdle } from '../../src/index.js'
+import { reconcileDeps, validateDeps } from '../../src/lifecycle/deps.js'
+import { getRuntime, syncedCollection } from '../../src/lifecycle/registry.js'
+import { reconcile, type ReconcileOptions, type ReconcileSummary } from '../../src/reconcile/reconcile.js'
+import { validate, type ValidateSummary } from '../../src/reconcile/validate.js'
 
 export interface LogLine {
   level: number
@@ -144,4 +148,17 @@ export function dealerData(overrides: Record<string, unknown> = {}): Record<stri
 export async function payloadRows(payload: Payload): Promise<Map<string, Record<string, unknown>>> {
   const { docs } = await payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
   return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
+}
+
+/** The read-only comparison (what `validate` reports), for a collection and optionally some ids. */
+export async function compareNow(payload: Payload, collection = 'dealers', ids?: string[]): Promise<ValidateSummary & { unchanged: number }> {
+  const runtime = getRuntime(payload)
+  const summary = await validate(validateDeps(runtime), syncedCollection(runtime, collection), { ids })
+  return { ...summary, unchanged: summary.diff.unchanged }
+}
+
+/** The reconcile (what `sync` runs), without the audit record. */
+export async function reconcileNow(payload: Payload, collection = 'dealers', options: ReconcileOptions = {}): Promise<ReconcileSummary> {
+  const runtime = getRuntime(payload)
+  return reconcile(reconcileDeps(runtime), syncedCollection(runtime, collection), options)
 }

@@ -1,5 +1,5 @@
 import type { Payload } from 'payload'
-import { findRuntime } from './runtime.js'
+import { findRuntime } from './lifecycle/registry.js'
 
 /**
  * Resolves when the startup reconcile is done and the in-process runner has nothing left to run now

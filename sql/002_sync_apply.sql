@@ -1,0 +1,153 @@
+-- How the plugin writes a table (see README "Supabase schema"): deletes and upserts of one batch in one
+-- request, with a stale-write guard, bad rows isolated one by one, and an answer that fits any
+-- `max-rows` setting (one JSON value, not a row per document).
+-- Apply to your Supabase project once (SQL editor, or `psql "$SUPABASE_DB_URL" -f sql/002_sync_apply.sql`).
+-- Idempotent: safe to run again. Without it, set `writeMode: 'upsert'` (no stale-write guard).
+--
+-- supabase_sync_apply(target_table, upserts, deletes, key_column, version_column, delete_version)
+--   target_table    a table in schema public
+--   upserts         a JSON array of row objects; only the columns present in the rows are written
+--   deletes         a JSON array of keys to delete
+--   key_column      the primary key the rows are matched on
+--   version_column  a bigint column the plugin writes (default sync_version): an existing row is only
+--                   replaced or deleted when its version is null or not newer than the incoming one.
+--                   null, or a table without that column: no guard.
+--   delete_version  the version of the deletes (the plugin's claim of those documents)
+-- Returns {"stale": [keys not written or deleted because the row was newer],
+--          "failed": [{"id", "code", "message"} of rows PostgreSQL refused], "written": n, "deleted": n}.
+-- Every key sent is written, deleted (or already absent), stale, or failed.
+create or replace function public.supabase_sync_apply(
+  target_table text,
+  upserts jsonb default '[]'::jsonb,
+  deletes jsonb default '[]'::jsonb,
+  key_column text default 'id',
+  version_column text default 'sync_version',
+  delete_version bigint default null
+)
+returns jsonb
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  rel regclass := to_regclass(format('public.%I', target_table));
+  cols text;
+  sets text;
+  guarded boolean := false;
+  guard text := '';
+  upsert_stmt text;
+  delete_stmt text;
+  one jsonb;
+  written text[] := '{}';
+  one_written text[];
+  deleted text[] := '{}';
+  one_deleted text[];
+  stale jsonb := '[]'::jsonb;
+  failed jsonb := '[]'::jsonb;
+  delete_rows jsonb;
+begin
+  if rel is null then
+    raise exception 'supabase_sync_apply: table public.% does not exist', target_table using errcode = '42P01';
+  end if;
+  if jsonb_typeof(coalesce(upserts, '[]'::jsonb)) <> 'array' or jsonb_typeof(coalesce(deletes, '[]'::jsonb)) <> 'array' then
+    raise exception 'supabase_sync_apply: upserts and deletes must be JSON arrays' using errcode = '22023';
+  end if;
+  upserts := coalesce(upserts, '[]'::jsonb);
+  deletes := coalesce(deletes, '[]'::jsonb);
+
+  if version_column is not null and exists (
+    select 1 from pg_catalog.pg_attribute a
+     where a.attrelid = rel and a.attname = version_column and a.attnum > 0 and not a.attisdropped
+  ) then
+    guarded := true;
+  end if;
+
+  -- Deletes first: a unique value freed by a deleted row must be free before another row takes it.
+  if pg_catalog.jsonb_array_length(deletes) > 0 then
+    delete_rows := (select pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(key_column, d)) from pg_catalog.jsonb_array_elements(deletes) d);
+    delete_stmt := format(
+      'with k as (select r.%2$I as k from pg_catalog.jsonb_populate_recordset(null::%1$s, $1) r), '
+        || 'd as (delete from %1$s t using k where t.%2$I = k.k%3$s returning t.%2$I::text as k) '
+        || 'select coalesce(pg_catalog.array_agg(k), ''{}'') from d',
+      rel, key_column,
+      case when guarded then format(' and (t.%1$I is null or $2 is null or t.%1$I <= $2)', version_column) else '' end);
+    begin
+      execute delete_stmt using delete_rows, delete_version into deleted;
+    exception when others then
+      deleted := '{}';
+      for one in select r from pg_catalog.jsonb_array_elements(delete_rows) r loop
+        begin
+          execute delete_stmt using pg_catalog.jsonb_build_array(one), delete_version into one_deleted;
+          deleted := deleted || one_deleted;
+        exception when others then
+          failed := failed || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('id', one ->> key_column, 'code', sqlstate, 'message', sqlerrm));
+        end;
+      end loop;
+    end;
+    if guarded then
+      -- Rows that are still there were newer than the delete: stale.
+      execute format(
+        'select coalesce(pg_catalog.jsonb_agg(t.%2$I::text), ''[]'') from %1$s t '
+          || 'where t.%2$I in (select r.%2$I from pg_catalog.jsonb_populate_recordset(null::%1$s, $1) r)',
+        rel, key_column)
+        using delete_rows into stale;
+    end if;
+  end if;
+
+  if pg_catalog.jsonb_array_length(upserts) > 0 then
+    -- The columns named by at least one row; the others keep their value (or default on insert).
+    select string_agg(quote_ident(a.attname), ', ' order by a.attnum),
+           string_agg(format('%1$I = excluded.%1$I', a.attname), ', ' order by a.attnum)
+             filter (where a.attname <> key_column)
+      into cols, sets
+      from pg_catalog.pg_attribute a
+     where a.attrelid = rel and a.attnum > 0 and not a.attisdropped
+       and exists (select 1 from pg_catalog.jsonb_array_elements(upserts) r where r ? a.attname::text);
+    if cols is not null then
+      if guarded then
+        guard := format(' where t.%1$I is null or excluded.%1$I is null or t.%1$I <= excluded.%1$I', version_column);
+      end if;
+      -- The written keys are collected into an array before anything is returned: a statement that
+      -- fails halfway is rolled back, and so must be what it reported.
+      upsert_stmt := format(
+        'with w as (insert into %1$s as t (%2$s) select %2$s from pg_catalog.jsonb_populate_recordset(null::%1$s, $1) '
+          || 'on conflict (%3$I) do %4$s returning t.%3$I::text as k) select coalesce(pg_catalog.array_agg(k), ''{}'') from w',
+        rel, cols, key_column,
+        case when sets is null then 'nothing' else 'update set ' || sets || guard end);
+      begin
+        execute upsert_stmt using upserts into written;
+      exception when others then
+        -- One bad row fails the statement; write row by row so that only the bad ones are refused.
+        written := '{}';
+        for one in select r from pg_catalog.jsonb_array_elements(upserts) r loop
+          begin
+            execute upsert_stmt using pg_catalog.jsonb_build_array(one) into one_written;
+            written := written || one_written;
+          exception when others then
+            failed := failed || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('id', one ->> key_column, 'code', sqlstate, 'message', sqlerrm));
+          end;
+        end loop;
+      end;
+      -- Neither written nor failed: the guard kept a newer row.
+      stale := stale || coalesce((
+        select pg_catalog.jsonb_agg(r ->> key_column)
+          from pg_catalog.jsonb_array_elements(upserts) r
+         where not ((r ->> key_column) = any(written))
+           and not exists (select 1 from pg_catalog.jsonb_array_elements(failed) f where f ->> 'id' = r ->> key_column)
+      ), '[]'::jsonb);
+    end if;
+  end if;
+
+  return pg_catalog.jsonb_build_object(
+    'stale', stale,
+    'failed', failed,
+    'written', coalesce(pg_catalog.array_length(written, 1), 0),
+    'deleted', coalesce(pg_catalog.array_length(deleted, 1), 0));
+end;
+$$;
+
+revoke all on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) from public, anon, authenticated;
+grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) to service_role;
+
+-- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
+drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

@@ -1,0 +1,100 @@
+/**
+ * The one way the plugin reads documents: delivery, the reconcile, validate, pull and the hooks all
+ * read a document as delivery must see it, and make its expected row the same way.
+ */
+import type { Payload, PayloadRequest, Where } from 'payload'
+import type { MappingError } from './errors.js'
+import type { Doc, Row } from './mapping/types.js'
+import { mapDocument } from './mapping/validate.js'
+import type { SyncedCollection } from './synced.js'
+
+/**
+ * `draft: false` reads Payload's main document — after a draft save or autosave of a published
+ * document that is still the published version; a document never published, or unpublished, comes back
+ * with `_status: 'draft'` — and `trash: false` leaves trashed documents out. A mapper with
+ * `locale: 'all'` gets every locale (`title: { en, de }`); otherwise the default locale.
+ */
+export function readOptions(collection: SyncedCollection) {
+  return {
+    depth: 0,
+    overrideAccess: true,
+    draft: false,
+    trash: false,
+    ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
+  }
+}
+
+/** The documents of these ids as they are now (inside `req`'s transaction when given), by id. */
+export async function loadDocuments(
+  payload: Payload,
+  collection: SyncedCollection,
+  ids: readonly string[],
+  options: { pageSize?: number; req?: PayloadRequest } = {},
+): Promise<Map<string, Doc>> {
+  const docs = new Map<string, Doc>()
+  const pageSize = options.pageSize ?? 1000
+  for (let i = 0; i < ids.length; i += pageSize) {
+    const slice = ids.slice(i, i + pageSize)
+    const where: Where = { id: { in: slice } }
+    const found = await payload.find({
+      collection: collection.slug,
+      where,
+      limit: slice.length,
+      pagination: false,
+      ...readOptions(collection),
+      ...(options.req ? await inTransactionOf(payload, collection, options.req) : {}),
+    })
+    for (const doc of found.docs as Doc[]) docs.set(String(doc.id), doc)
+  }
+  return docs
+}
+
+/**
+ * Read inside a save's transaction, in the mapper's locale. Payload's Local API writes the locale it is
+ * given into the `req` it gets; the save's own `req` must keep its locale, so a copy is passed.
+ */
+async function inTransactionOf(payload: Payload, collection: SyncedCollection, req: PayloadRequest) {
+  const transactionID = req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+  const locale = collection.mapper.locale === 'all' ? 'all' : payload.config.localization ? payload.config.localization.defaultLocale : undefined
+  return { req: { ...req, transactionID } as PayloadRequest, ...(locale ? { locale } : {}) }
+}
+
+/** The ids after `after`, in id order, at most `limit` (keyset paging: saves during a scan shift nothing). */
+export async function documentIds(payload: Payload, collection: SyncedCollection, after: string | undefined, limit: number): Promise<string[]> {
+  const found = await payload.find({
+    collection: collection.slug,
+    where: after === undefined ? undefined : { id: { greater_than: after } },
+    sort: 'id',
+    limit,
+    pagination: false,
+    select: {},
+    ...readOptions(collection),
+  })
+  return (found.docs as Doc[]).map((doc) => String(doc.id))
+}
+
+/**
+ * Published, for a collection with drafts. With Payload's experimental per-locale status, read with
+ * `locale: 'all'` it is an object: published in any locale.
+ */
+export function isPublished(doc: Doc | undefined | null): boolean {
+  const status = doc?._status
+  if (status !== null && typeof status === 'object') return Object.values(status).includes('published')
+  return status === 'published'
+}
+
+/** Drafts never published (or unpublished) and trashed documents stay out of Supabase. */
+export function belongsInSupabase(collection: SyncedCollection, doc: Doc): boolean {
+  if (doc.deletedAt !== undefined && doc.deletedAt !== null) return false
+  if (collection.drafts && !isPublished(doc)) return false
+  return true
+}
+
+/**
+ * The row Supabase must hold for a document as read above: its mapped row, or null (no row: the
+ * document is gone, a draft, trashed, filtered out), or the mapping error that keeps it from having one.
+ */
+export function expectedRow(collection: SyncedCollection, doc: Doc | undefined): Row | null | MappingError {
+  if (!doc || !belongsInSupabase(collection, doc)) return null
+  return mapDocument(collection.slug, collection.mapper, doc)
+}

@@ -1,0 +1,35 @@
+/**
+ * A save that must not overwrite a concurrent edit (the `pull` operation): it names the `updatedAt` it
+ * read, and this hook locks the document's row inside the save's transaction and compares. Another
+ * save committed in between: this one fails and changes nothing.
+ */
+import type { CollectionBeforeChangeHook } from 'payload'
+import { SyncError } from '../errors.js'
+import { literal, type PayloadDatabase } from '../queue/database.js'
+
+/** `context[expectUpdatedAt]`: the document's updatedAt as the caller read it. */
+export const expectUpdatedAt = 'supabaseSyncExpectUpdatedAt'
+
+export function expectVersionHook(slug: string, db: () => PayloadDatabase | undefined): CollectionBeforeChangeHook {
+  return async ({ data, context, originalDoc, operation, req }) => {
+    const expected = context?.[expectUpdatedAt]
+    const database = db()
+    if (operation !== 'update' || typeof expected !== 'string' || !originalDoc || !database) return data
+    const table = database.table(slug)
+    const id = String((originalDoc as { id: unknown }).id)
+    const rows = await database.inRequest<{ updated_at: string | null }>(
+      req,
+      `select ${table.column('updatedAt')}::text as updated_at from ${table.name} where ${table.column('id')}::text = ${literal(id)} for update`,
+    )
+    const current = rows[0]?.updated_at
+    if (!current || Date.parse(current) !== Date.parse(expected)) {
+      throw new SyncError(`${slug} ${id}: changed in Payload since it was read (updatedAt ${current ?? 'gone'}, expected ${expected}); nothing written`, {
+        collection: slug,
+        id,
+        operation: 'pull',
+        kind: 'conflict',
+      })
+    }
+    return data
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * afterChange / afterDelete of a synced collection. They run inside the save's transaction, before
+ * commit, so they never write to Supabase: they queue a job with `req`, which commits or rolls back
+ * with the change. A failure to queue fails the save loudly; nothing is swallowed.
+ */
+import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, PayloadRequest, RequestContext } from 'payload'
+import type { Logger } from 'pino'
+import type { Doc } from '../mapping/types.js'
+import { syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
+import type { SyncedCollection } from '../synced.js'
+import { mustQueue, type DecideDeps } from './decide.js'
+
+/** What the hooks need of the running plugin; undefined before it started (an app's own onInit). */
+export interface HookRuntime extends DecideDeps {
+  logger: Logger
+  /** The runner to notify when the save commits (absent in command mode). */
+  afterCommit?: (transactionID: number | string | undefined) => void
+}
+
+/** `context: { supabaseSync: false }` (or `skipSupabaseSync: true`) on a Local API call skips its sync. */
+export function syncSkipped(context: RequestContext | undefined): boolean {
+  return Boolean(context && (context.supabaseSync === false || context.skipSupabaseSync === true))
+}
+
+async function queueSync(req: PayloadRequest, input: SyncJobInput, queue: string, runtime: HookRuntime | undefined): Promise<void> {
+  await req.payload.jobs.queue({ task: syncTaskSlug, input, queue, req } as never)
+  // The transaction id may still be the promise of one being opened.
+  const transactionID = req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+  runtime?.afterCommit?.(transactionID)
+}
+
+export function afterChangeHook(collection: SyncedCollection, queue: string, runtime: () => HookRuntime | undefined): CollectionAfterChangeHook {
+  return async ({ doc, previousDoc, operation, req, context }) => {
+    if (syncSkipped(context)) return doc
+    const current = runtime()
+    let queueIt = true
+    try {
+      queueIt = await mustQueue(collection, current, doc as Doc, previousDoc as Doc | undefined, operation, req)
+    } catch (error) {
+      // Never fail the editor's save over an optimisation: the job finds out what the row should be.
+      current?.logger.debug({ err: error, collection: collection.slug, id: String(doc.id) }, `${collection.slug} ${String(doc.id)}: change check failed; queuing the sync`)
+    }
+    if (queueIt) await queueSync(req, { collection: collection.slug, id: String(doc.id) }, queue, current)
+    return doc
+  }
+}
+
+/**
+ * A delete always queues: the job finds the document gone and deletes its row, a no-op when the row
+ * is already gone (a document deleted for good from the trash, a draft never published).
+ */
+export function afterDeleteHook(collection: SyncedCollection, queue: string, runtime: () => HookRuntime | undefined): CollectionAfterDeleteHook {
+  return async ({ id, doc, req, context }) => {
+    if (syncSkipped(context)) return doc
+    await queueSync(req, { collection: collection.slug, id: String(id ?? doc?.id) }, queue, runtime())
+    return doc
+  }
+}

@@ -1,0 +1,14 @@
+/** The dependencies of the reconcile and validate, taken from a running plugin. */
+import type { ReconcileDeps } from '../reconcile/reconcile.js'
+import type { ValidateDeps } from '../reconcile/validate.js'
+import type { SyncRuntime } from './runtime.js'
+
+export function reconcileDeps(runtime: SyncRuntime): ReconcileDeps {
+  const { payload, db, target, delivery, jobs, logger, options } = runtime
+  return { payload, db, target, delivery, jobs, logger, deleteOrphans: options.deleteOrphans, maxDeleteFraction: options.maxDeleteFraction }
+}
+
+export function validateDeps(runtime: SyncRuntime): ValidateDeps {
+  const { payload, target, logger } = runtime
+  return { payload, target, logger }
+}

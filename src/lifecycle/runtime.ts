@@ -1,0 +1,30 @@
+/** What the plugin holds per running Payload: built in onInit (lifecycle/start.ts), found by `payload`. */
+import type { Payload } from 'payload'
+import type { Logger } from 'pino'
+import type { ResolvedOptions } from '../options.js'
+import type { PayloadDatabase } from '../queue/database.js'
+import type { Delivery } from '../queue/delivery.js'
+import type { JobStore } from '../queue/jobs.js'
+import type { QueueRunner } from '../queue/runner.js'
+import type { StateStore } from '../queue/state.js'
+import type { ReconcileSummary } from '../reconcile/reconcile.js'
+import type { SupabaseTarget } from '../supabase/target.js'
+import type { SyncedCollection } from '../synced.js'
+
+export interface SyncRuntime {
+  payload: Payload
+  options: ResolvedOptions
+  logger: Logger
+  target: SupabaseTarget
+  collections: Map<string, SyncedCollection>
+  db: PayloadDatabase
+  jobs: JobStore
+  state: StateStore
+  delivery: Delivery
+  /** Absent in command mode (the bin script runs its one operation). */
+  runner?: QueueRunner
+  /** The last full reconcile of each collection in this process, with when it ended, for status. */
+  lastReconcile: Map<string, ReconcileSummary & { at: string }>
+  /** The startup reconcile, running in the background. */
+  initialSync?: Promise<void>
+}

@@ -1,0 +1,128 @@
+/**
+ * onInit: build the plugin's parts for this Payload, register them, start the runner and the startup
+ * reconcile (in the background: startup is not held up by Supabase's latency or an outage).
+ */
+import type { Payload } from 'payload'
+import { ConfigError } from '../errors.js'
+import { pluginLogger } from '../log.js'
+import type { ResolvedOptions } from '../options.js'
+import { recordEvent } from '../ops/audit.js'
+import { PayloadDatabase } from '../queue/database.js'
+import { Delivery } from '../queue/delivery.js'
+import { JobStore } from '../queue/jobs.js'
+import { backoffDelay } from '../queue/backoff.js'
+import { QueueRunner } from '../queue/runner.js'
+import { StateStore } from '../queue/state.js'
+import { reconcile } from '../reconcile/reconcile.js'
+import { createServiceClient } from '../supabase/client.js'
+import { SupabaseTarget } from '../supabase/target.js'
+import { syncedCollections, type SyncedCollection } from '../synced.js'
+import { cliMode, setRuntime } from './registry.js'
+import type { SyncRuntime } from './runtime.js'
+import { reconcileDeps } from './deps.js'
+
+function hasDrafts(payload: Payload, slug: string): boolean {
+  const versions = payload.collections[slug]?.config.versions
+  return typeof versions === 'object' && versions !== null && Boolean(versions.drafts)
+}
+
+function checkIdTypes(payload: Payload, collections: Map<string, SyncedCollection>): void {
+  for (const collection of collections.values()) {
+    if (collection.mapper.idType !== 'uuid') continue
+    const idType = payload.collections[collection.slug]?.customIDType ?? payload.db.defaultIDType
+    if (idType === 'number') {
+      throw new ConfigError(
+        `supabase-sync: collection "${collection.slug}" has numeric ids, but its Supabase table "${collection.spec.table}" has a uuid primary key: ` +
+          `use postgresAdapter({ idType: 'uuid' }) (or a mapper for numeric ids)`,
+        `collections.${collection.slug}`,
+      )
+    }
+  }
+}
+
+export async function startSync(payload: Payload, options: ResolvedOptions): Promise<SyncRuntime> {
+  const logger = pluginLogger(options.logger ?? payload.logger)
+  const collections = syncedCollections(options, (slug) => hasDrafts(payload, slug))
+  checkIdTypes(payload, collections)
+  const supabase = options.supabase!
+  const client = 'client' in supabase ? supabase.client : await createServiceClient(supabase.url, supabase.serviceRoleKey)
+  const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, maxRows: options.maxRows, logger })
+  const db = new PayloadDatabase(payload)
+  const jobs = new JobStore(db, options.queue, (payload.config.jobs as { deleteJobOnComplete?: boolean }).deleteJobOnComplete !== false)
+  const state = new StateStore(db)
+  const delivery = new Delivery({
+    payload,
+    db,
+    jobs,
+    state,
+    target,
+    batchSize: options.batchSize,
+    logger,
+    onConflict: (collection, ids) =>
+      recordEvent(
+        { payload, logger },
+        {
+          action: 'conflict',
+          collectionSlug: collection.slug,
+          outcome: 'ok',
+          summary: `Supabase held ${ids.length} row(s) of a version the plugin never wrote (edited there directly); Payload won, rows replaced`,
+          ids,
+          actor: { source: 'queue' },
+        },
+      ),
+  })
+  const runtime: SyncRuntime = { payload, options, logger, target, collections, db, jobs, state, delivery, lastReconcile: new Map() }
+  setRuntime(payload, runtime)
+  if (cliMode()) {
+    logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
+    return runtime
+  }
+  runtime.runner = new QueueRunner({ payload, db, jobs, delivery, target, collections, queue: options.queue, logger })
+  runtime.runner.start()
+  if (options.syncOnInit) runtime.initialSync = startupReconcile(runtime)
+  logger.info({ collections: [...collections.values()].map((c) => `${c.slug} -> ${c.spec.table}`), queue: options.queue.name }, 'supabase-sync started')
+  return runtime
+}
+
+/**
+ * Each collection once; a reconcile that fails (Supabase or Payload's database unreachable) is tried
+ * again with the queue's backoff until it passes or Payload stops: drift from before the start is
+ * repaired without a restart.
+ */
+async function startupReconcile(runtime: SyncRuntime): Promise<void> {
+  const { logger } = runtime
+  for (const collection of runtime.collections.values()) {
+    for (let attempt = 0; !runtime.runner?.isStopped; attempt++) {
+      try {
+        await reconcileOnce(runtime, collection)
+        break
+      } catch (err) {
+        const wait = backoffDelay(attempt, runtime.options.queue)
+        logger.error({ err, collection: collection.slug, op: 'reconcile', outcome: 'retry', retryInMs: wait }, `${collection.slug}: startup reconcile failed; trying again in ${Math.round(wait / 1000)} s`)
+        await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
+      }
+    }
+  }
+}
+
+async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection): Promise<void> {
+  const { logger, payload } = runtime
+  const summary = await reconcile(reconcileDeps(runtime), collection)
+  runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
+  const { missing, extra, changed } = summary.diff
+  if (missing.length || extra.length || changed.length || summary.failed.length || summary.guard) {
+    await recordEvent(
+      { payload, logger },
+      {
+        action: 'reconcile',
+        collectionSlug: collection.slug,
+        outcome: summary.failed.length ? 'failed' : summary.guard ? 'refused' : 'drift',
+        summary: `startup reconcile repaired drift: ${missing.length} missing, ${changed.length} changed, ${summary.deleted} of ${extra.length} orphans deleted, ${summary.failed.length} failed`,
+        ids: [...missing, ...extra, ...changed.map((c) => c.id)],
+        fields: Object.fromEntries(changed.map((c) => [c.id, c.fields])),
+        details: { upserted: summary.upserted, deleted: summary.deleted, failed: summary.failed, guard: summary.guard },
+        actor: { source: 'startup' },
+      },
+    )
+  }
+}

@@ -1,0 +1,60 @@
+/** `status`: documents vs rows per collection, the sync jobs, Supabase's reachability, a pause. */
+import type { Payload } from 'payload'
+import { getRuntime } from '../lifecycle/registry.js'
+import { deliveringCount } from '../queue/locks.js'
+import type { FailedJob } from '../queue/jobs.js'
+import { toSyncResult, type SyncResult } from './options.js'
+
+export interface StatusResult {
+  collections: {
+    collection: string
+    table: string
+    documents: number
+    rows: number | null
+    lastReconcile?: SyncResult & { at?: string }
+  }[]
+  jobs: {
+    /** Waiting for delivery (due now, or waiting out a backoff). */
+    pending: number
+    /** Of those, waiting out a backoff after a failure. */
+    retrying: number
+    /** Being delivered right now, by any process. */
+    processing: number
+    /** Failed for good: retried by `sync` or the document's next save. */
+    failed: number
+    oldestPendingAgeMs: number | null
+  }
+  /** The most recent failed deliveries, with their causes. */
+  failures: FailedJob[]
+  supabase: { reachable: boolean; ms: number; error?: string }
+  /** Delivery is paused: the endpoint refuses every request. */
+  paused?: { reason: string; until: string }
+}
+
+export async function syncStatus(payload: Payload): Promise<StatusResult> {
+  const runtime = getRuntime(payload)
+  const started = performance.now()
+  let supabase: StatusResult['supabase'] = { reachable: true, ms: 0 }
+  const collections: StatusResult['collections'] = []
+  for (const collection of runtime.collections.values()) {
+    const documents = (await payload.count({ collection: collection.slug, overrideAccess: true, trash: false } as never)).totalDocs
+    let rows: number | null = null
+    try {
+      rows = await runtime.target.count(collection.spec)
+    } catch (error) {
+      supabase = { reachable: false, ms: 0, error: error instanceof Error ? error.message : String(error) }
+    }
+    const last = runtime.lastReconcile.get(collection.slug)
+    collections.push({ collection: collection.slug, table: collection.spec.table, documents, rows, lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined })
+  }
+  supabase.ms = Math.round(performance.now() - started)
+  const [counts, processing, failures] = await Promise.all([runtime.jobs.counts(), deliveringCount(runtime.db), runtime.jobs.failed(20)])
+  const pause = runtime.runner?.pause
+  return {
+    collections,
+    jobs: { ...counts, processing },
+    failures,
+    supabase,
+    ...(pause ? { paused: { reason: pause.error.message, until: new Date(pause.until).toISOString() } } : {}),
+  }
+}

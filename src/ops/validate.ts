@@ -1,0 +1,59 @@
+/** `validate`: the drift report (read-only), as the seed's validate-dealer-sync. */
+import type { Payload } from 'payload'
+import { validateDeps } from '../lifecycle/deps.js'
+import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
+import type { FailedDocument } from '../reconcile/reconcile.js'
+import { validate } from '../reconcile/validate.js'
+import { recordEvent } from './audit.js'
+import { fieldsOf, type OperationOptions } from './options.js'
+
+export interface ValidateResult {
+  collection: string
+  inSync: boolean
+  /** In Payload, not in Supabase. */
+  missing: string[]
+  /** In Supabase, not in Payload (orphans). */
+  extra: string[]
+  /** Rows that differ, with the Supabase columns (`api_config.<key>` inside api_config). */
+  changed: { id: string; fields: string[] }[]
+  /** Documents that cannot become a row (mapping errors), with the field at fault. */
+  failed: FailedDocument[]
+  scanned: number
+  rows: number
+  ms: number
+}
+
+/** Compares every document's mapped row with Supabase; writes nothing but its audit record (`record: false`: not even that). */
+export async function validateSync(payload: Payload, options: OperationOptions & { record?: boolean } = {}): Promise<ValidateResult> {
+  const runtime = getRuntime(payload)
+  const collection = syncedCollection(runtime, options.collection)
+  const summary = await validate(validateDeps(runtime), collection, { ids: options.ids, onProgress: options.onProgress })
+  const { missing, extra, changed } = summary.diff
+  const result: ValidateResult = {
+    collection: collection.slug,
+    inSync: missing.length === 0 && extra.length === 0 && changed.length === 0 && summary.failed.length === 0,
+    missing,
+    extra,
+    changed,
+    failed: summary.failed,
+    scanned: summary.scanned,
+    rows: summary.rows,
+    ms: summary.ms,
+  }
+  runtime.logger.info({ collection: collection.slug, op: 'validate', inSync: result.inSync, missing: missing.length, extra: extra.length, changed: changed.length, failed: summary.failed.length, ms: summary.ms }, `${collection.slug}: validate done`)
+  if (options.record !== false) {
+    await recordEvent(runtime, {
+      action: 'validate',
+      collectionSlug: collection.slug,
+      outcome: result.inSync ? 'ok' : 'drift',
+      summary: result.inSync
+        ? `in sync: ${summary.scanned} documents`
+        : `drift: ${missing.length} missing, ${extra.length} extra, ${changed.length} changed, ${summary.failed.length} unmappable`,
+      ids: [...missing, ...extra, ...changed.map((c) => c.id)],
+      fields: fieldsOf(changed),
+      details: { missing, extra, failed: summary.failed, scanned: summary.scanned, rows: summary.rows },
+      actor: options.actor,
+    })
+  }
+  return result
+}

@@ -1,0 +1,123 @@
+/**
+ * SQL on Payload's own PostgreSQL database (the postgres adapter): the statements that Payload's API
+ * would run row by row (claims, bookings, fingerprints) as one statement each, transactions that hold
+ * the per-document locks, and statements inside a save's transaction. Table and column names come from
+ * the adapter's schema, so `dbName` and a custom schema are honoured.
+ */
+import type { Payload, PayloadRequest } from 'payload'
+import type { Pool, PoolClient, QueryResultRow } from 'pg'
+import { ConfigError } from '../errors.js'
+
+export interface Sql {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>
+}
+
+interface DrizzleAdapter {
+  pool?: Pool
+  drizzle?: unknown
+  sessions?: Record<string | number, { db?: unknown } | undefined>
+  execute?: (args: { drizzle: unknown; raw: string }) => Promise<{ rows?: unknown[]; rowCount?: number | null } | undefined>
+  tables?: Record<string, Record<string, { name?: unknown; getSQLType?: () => string } | undefined> | undefined>
+  tableNameMap?: Map<string, string>
+  schemaName?: string
+}
+
+export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
+/** A string literal, for the few statements run through the adapter's raw `execute` (no parameters there). */
+export const literal = (value: string) => `'${value.replace(/'/g, "''")}'`
+
+/** Payload's table name for a slug (its `toSnakeCase`), before `dbName` overrides. */
+export function snakeCase(slug: string): string {
+  return slug
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .toLowerCase()
+}
+
+/** A table of Payload's schema: its quoted, schema-qualified name and quoted column names by field. */
+export interface TableRef {
+  name: string
+  column(field: string): string
+  /** The column's SQL type, to cast parameters to (serial columns are integers). */
+  sqlType(field: string): string
+}
+
+export class PayloadDatabase {
+  private readonly adapter: DrizzleAdapter
+
+  constructor(private readonly payload: Payload) {
+    this.adapter = payload.db as unknown as DrizzleAdapter
+    if (!this.adapter.pool || typeof this.adapter.pool.connect !== 'function' || !this.adapter.tables) {
+      throw new ConfigError(
+        'supabase-sync needs Payload on PostgreSQL (@payloadcms/db-postgres): its queue claims and locks documents in SQL',
+        'db',
+      )
+    }
+  }
+
+  /** The table of a collection (by slug), with its columns by Payload field name. */
+  table(slug: string): TableRef {
+    const key = snakeCase(slug)
+    const tableName = this.adapter.tableNameMap?.get(key) ?? key
+    const columns = this.adapter.tables?.[tableName]
+    if (!columns) throw new ConfigError(`supabase-sync: no table for collection "${slug}" in Payload's schema`, 'collections')
+    const schema = this.adapter.schemaName ? `${ident(this.adapter.schemaName)}.` : ''
+    return {
+      name: `${schema}${ident(tableName)}`,
+      column(field: string) {
+        const name = columns[field]?.name
+        if (typeof name !== 'string') throw new ConfigError(`supabase-sync: no column for field "${field}" of "${slug}" in Payload's schema`, 'collections')
+        return ident(name)
+      },
+      sqlType(field: string) {
+        const type = columns[field]?.getSQLType?.() ?? 'text'
+        return type === 'serial' ? 'integer' : type === 'bigserial' ? 'bigint' : type
+      },
+    }
+  }
+
+  /** One statement on a pooled connection. */
+  query<R extends QueryResultRow = QueryResultRow>(text: string, params: unknown[] = []): Promise<{ rows: R[]; rowCount: number | null }> {
+    return this.adapter.pool!.query<R>(text, params)
+  }
+
+  /**
+   * Runs `work` in a transaction of its own connection: committed when it resolves, rolled back when
+   * it throws. Advisory locks taken with `pg_try_advisory_xact_lock` live exactly as long, and die
+   * with the connection if this process does.
+   */
+  async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.adapter.pool!.connect()
+    let broken = false
+    const onError = () => {
+      broken = true
+    }
+    client.on('error', onError)
+    try {
+      await client.query('begin')
+      const result = await work(client)
+      await client.query('commit')
+      return result
+    } catch (error) {
+      await client.query('rollback').catch(() => {
+        broken = true
+      })
+      throw error
+    } finally {
+      client.off('error', onError)
+      client.release(broken ? true : undefined)
+    }
+  }
+
+  /**
+   * A statement inside the transaction of a save (`req`), so that it sees the save's own writes and
+   * never waits for a second connection while the save holds one. Raw SQL only: build it with
+   * `literal` and `ident`.
+   */
+  async inRequest<R = Record<string, unknown>>(req: PayloadRequest, raw: string): Promise<R[]> {
+    const transactionID = req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+    const drizzle = (transactionID !== undefined && this.adapter.sessions?.[transactionID]?.db) || this.adapter.drizzle
+    const result = await this.adapter.execute!({ drizzle, raw })
+    return (result?.rows ?? []) as R[]
+  }
+}

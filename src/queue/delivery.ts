@@ -1,0 +1,244 @@
+/**
+ * The one path by which a document's row reaches Supabase. Queued jobs, the reconcile, `sync`, `reset`
+ * and what follows a `pull` all come here, and here every document is:
+ *
+ *   locked (its advisory lock, in a transaction of its own) → its jobs noted (those committed now) →
+ *   read as it is now → mapped → written (upsert or delete, with the version of this claim) →
+ *   fingerprint recorded and the noted jobs completed, or the failure booked on them → committed.
+ *
+ * Two deliveries of one document never overlap, in one process or across several; each reads the
+ * document after the previous one committed, so Supabase never receives an older state after a newer
+ * one. A document locked elsewhere is "busy": whoever holds it delivers it, and any change committed
+ * after their read has a job of its own.
+ */
+import type { Logger } from 'pino'
+import type { Payload } from 'payload'
+import { MappingError, SyncError, TargetError } from '../errors.js'
+import { expectedRow, loadDocuments } from '../documents.js'
+import { fingerprint } from '../mapping/fingerprint.js'
+import type { Row } from '../mapping/types.js'
+import { changedFields } from '../reconcile/diff.js'
+import type { SupabaseTarget } from '../supabase/target.js'
+import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
+import type { PayloadDatabase, Sql } from './database.js'
+import type { Failure, JobRow, JobStore } from './jobs.js'
+import { documentKey } from './keys.js'
+import { lockDocuments } from './locks.js'
+import type { StateStore } from './state.js'
+
+export interface DeliveryDeps {
+  payload: Payload
+  db: PayloadDatabase
+  jobs: JobStore
+  state: StateStore
+  target: SupabaseTarget
+  batchSize: number
+  logger: Logger
+  /** Supabase held a row of a version this delivery never wrote (edited there directly): Payload won. */
+  onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
+}
+
+export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy'
+
+export interface DocumentOutcome {
+  id: string
+  op: 'upsert' | 'delete' | 'none'
+  outcome: Outcome
+  error?: SyncError
+  /** Columns that differed (compare mode). */
+  fields?: string[]
+  /** This delivery's attempt for the document: its jobs' tries so far, plus one. */
+  attempts?: number
+}
+
+export interface DeliveryReport {
+  outcomes: Map<string, DocumentOutcome>
+  requests: number
+  /** The endpoint refuses every request (key, table, function): delivery should pause. */
+  endpointError?: SyncError
+}
+
+export interface DeliverOptions {
+  /**
+   * Read Supabase's rows of the locked ids (after the locks are taken) and write only what differs:
+   * the reconcile. Without it every document is written.
+   */
+  compare?: (ids: string[]) => Promise<Map<string, Row>>
+  /** A job that Payload's runner books itself (the task path): completed or failed by Payload, not here. */
+  bookedElsewhere?: string
+}
+
+export class Delivery {
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  async deliver(collection: SyncedCollection, ids: readonly string[], options: DeliverOptions = {}): Promise<DeliveryReport> {
+    const started = performance.now()
+    const requestsBefore = this.deps.target.requests
+    const report: DeliveryReport = { outcomes: new Map(), requests: 0 }
+    const unique = [...new Set(ids)]
+    try {
+      await this.deps.db.transaction((sql) => this.run(sql, collection, unique, options, report))
+    } catch (cause) {
+      // The bookkeeping did not commit (Payload's database failed, or this connection died): nothing
+      // is completed, the jobs stay, and the next delivery does it again.
+      for (const id of unique) {
+        const previous = report.outcomes.get(id)
+        if (previous?.outcome === 'busy' || previous?.outcome === 'failed') continue
+        report.outcomes.set(id, {
+          id,
+          op: previous?.op ?? 'none',
+          outcome: 'failed',
+          error: new SyncError(`${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${String(cause)}`, {
+            collection: collection.slug,
+            id,
+            operation: 'load',
+            kind: 'transient',
+            cause,
+          }),
+        })
+      }
+    }
+    report.requests = this.deps.target.requests - requestsBefore
+    this.log(collection, report, performance.now() - started, options.compare ? 'debug' : 'info')
+    return report
+  }
+
+  private async run(sql: Sql, collection: SyncedCollection, ids: string[], options: DeliverOptions, report: DeliveryReport): Promise<void> {
+    const { payload, target, jobs, state, batchSize } = this.deps
+    const keyOf = (id: string) => documentKey(collection.slug, id)
+    const claim = await lockDocuments(sql, ids.map(keyOf))
+    const locked = ids.filter((id) => claim.locked.has(keyOf(id)))
+    for (const id of ids) if (!claim.locked.has(keyOf(id))) report.outcomes.set(id, { id, op: 'none', outcome: 'busy' })
+    if (!locked.length) return
+
+    // Noted before the documents are read: these jobs' changes are in what is read next.
+    const noted = (await jobs.forKeys(sql, locked.map(keyOf))).filter((job) => job.id !== options.bookedElsewhere)
+    const jobsOf = new Map<string, JobRow[]>()
+    for (const job of noted) jobsOf.set(job.key, [...(jobsOf.get(job.key) ?? []), job])
+
+    let docs: Awaited<ReturnType<typeof loadDocuments>>
+    let actual: Map<string, Row> | undefined
+    try {
+      ;[docs, actual] = await Promise.all([loadDocuments(payload, collection, locked, { pageSize: batchSize }), options.compare?.(locked)])
+    } catch (cause) {
+      const error =
+        cause instanceof SyncError
+          ? cause
+          : new SyncError(`${collection.slug}: reading the documents failed: ${String(cause)}`, { collection: collection.slug, operation: 'load', kind: 'transient', cause })
+      const failures = locked.map((id) => this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
+      if (error.kind === 'endpoint') report.endpointError = error
+      await jobs.book(sql, failures)
+      return
+    }
+
+    const ignore = bookkeepingColumns(collection)
+    const upserts: Row[] = []
+    const deletes: string[] = []
+    const expected = new Map<string, Row | null>()
+    const failures: Failure[] = []
+    const done: string[] = []
+    for (const id of locked) {
+      const row = expectedRow(collection, docs.get(id))
+      if (row instanceof MappingError) {
+        failures.push(this.failure(collection, id, row, jobsOf.get(keyOf(id)) ?? [], report))
+        continue
+      }
+      expected.set(id, row)
+      if (actual) {
+        const have = actual.get(id)
+        const fields = row === null ? (have ? ['(row)'] : []) : have ? changedFields(row, have, Object.keys(row).filter((c) => !ignore.includes(c))) : ['(row)']
+        if (fields.length === 0) {
+          report.outcomes.set(id, { id, op: 'none', outcome: 'unchanged' })
+          done.push(id)
+          continue
+        }
+        report.outcomes.set(id, { id, op: row === null ? 'delete' : 'upsert', outcome: 'failed', fields })
+      }
+      if (row === null) deletes.push(id)
+      else upserts.push(row)
+    }
+
+    if (upserts.length || deletes.length) {
+      const applied = await target.apply(collection.spec, { upserts, deletes, version: claim.version }, batchSize)
+      if (applied.stale.length) {
+        // We still hold the locks (this query fails if our connection is gone): no other delivery has
+        // written these rows since. A newer version there was written around the plugin; Payload wins.
+        await sql.query('select 1')
+        const stale = new Set(applied.stale)
+        const forced = await target.apply(
+          collection.spec,
+          { upserts: upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey]))), deletes: deletes.filter((id) => stale.has(id)), version: claim.version, force: true },
+          batchSize,
+        )
+        applied.written.push(...forced.written)
+        applied.deleted.push(...forced.deleted)
+        for (const [id, error] of forced.failed) applied.failed.set(id, error)
+        const replaced = [...forced.written, ...forced.deleted]
+        if (replaced.length) {
+          this.deps.logger.warn({ collection: collection.slug, ids: replaced.slice(0, 50), op: 'upsert', outcome: 'conflict' }, `${collection.slug}: Supabase held ${replaced.length} row(s) of a version the plugin never wrote; Payload wins, rows replaced`)
+          await this.deps.onConflict?.(collection, replaced)
+        }
+      }
+      for (const id of applied.written) {
+        report.outcomes.set(id, { ...report.outcomes.get(id), id, op: 'upsert', outcome: 'written' })
+        done.push(id)
+      }
+      for (const id of applied.deleted) {
+        report.outcomes.set(id, { ...report.outcomes.get(id), id, op: 'delete', outcome: 'deleted' })
+        done.push(id)
+      }
+      for (const [id, error] of applied.failed) {
+        failures.push(this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
+        if (error.kind === 'endpoint') report.endpointError ??= error
+      }
+    }
+
+    for (const id of locked) {
+      const outcome = report.outcomes.get(id)
+      if (outcome) outcome.attempts = Math.max(0, ...(jobsOf.get(keyOf(id)) ?? []).map((job) => job.totalTried)) + 1
+    }
+    await state.record(
+      sql,
+      done.map((id) => ({ key: keyOf(id), fingerprint: fingerprint(expected.get(id) ?? null, ignore) })),
+    )
+    await jobs.complete(sql, done.flatMap((id) => (jobsOf.get(keyOf(id)) ?? []).map((job) => job.id)))
+    // In the task path the document's own job is Payload's to book; only its other jobs are booked here.
+    await jobs.book(sql, options.bookedElsewhere ? failures.filter((f) => f.jobs.length > 0) : failures)
+  }
+
+  private failure(collection: SyncedCollection, id: string, cause: SyncError, jobs: JobRow[], report: DeliveryReport): Failure {
+    const error =
+      cause.id === id
+        ? cause
+        : new (cause instanceof TargetError ? TargetError : SyncError)(`${collection.slug} ${id}: ${cause.message.replace(/^[^:]*: /, '')}`, {
+            collection: collection.slug,
+            id,
+            operation: cause.operation,
+            status: cause.status,
+            code: cause.code,
+            field: cause.field,
+            kind: cause.kind,
+            cause,
+          })
+    const previous = report.outcomes.get(id)
+    report.outcomes.set(id, { id, op: previous?.op ?? (cause.operation === 'delete' ? 'delete' : 'upsert'), outcome: 'failed', error, fields: previous?.fields })
+    return { key: documentKey(collection.slug, id), collection: collection.slug, id, error, jobs }
+  }
+
+  /** One line per document: `{ collection, id, op, outcome, ms }`; failures at warn with their cause. */
+  private log(collection: SyncedCollection, report: DeliveryReport, ms: number, level: 'info' | 'debug'): void {
+    const { logger } = this.deps
+    for (const o of report.outcomes.values()) {
+      if (o.outcome === 'busy') continue
+      if (o.outcome === 'failed' && o.error) {
+        const e = o.error
+        logger.warn(
+          { collection: collection.slug, id: o.id, op: o.op, outcome: e.kind === 'row' ? 'failed' : 'retry', attempts: o.attempts, kind: e.kind, status: e.status, code: e.code, field: e.field },
+          e.message,
+        )
+      } else if (o.outcome !== 'unchanged' || level === 'info') {
+        logger[o.outcome === 'unchanged' ? 'debug' : level]({ collection: collection.slug, id: o.id, op: o.op, outcome: o.outcome, attempts: o.attempts, ms: Math.round(ms) }, `${collection.slug} ${o.id}: ${o.op} ${o.outcome}`)
+      }
+    }
+  }
+}

@@ -1,0 +1,12 @@
+/** The sync task's slug and the per-document key its jobs carry (Payload's concurrency key). */
+
+export const syncTaskSlug = 'supabase-sync'
+
+/** `collection:id`: one key per document, for its jobs, its lock and its fingerprint. */
+export const documentKey = (collection: string, id: string) => `${collection}:${id}`
+
+/** The input a sync job carries: nothing but the document it is about. */
+export interface SyncJobInput {
+  collection: string
+  id: string
+}

@@ -1,0 +1,55 @@
+/**
+ * The per-document sync state: the fingerprint of the row last delivered (collection
+ * `supabase-sync-state`). Recorded in the transaction that completes a document's jobs, so that "no job
+ * and the fingerprint equals the row" is never seen half-done.
+ */
+import { stateSlug } from '../collections/state.js'
+import { literal, type PayloadDatabase, type Sql, type TableRef } from './database.js'
+import type { PayloadRequest } from 'payload'
+
+export class StateStore {
+  private readonly t: TableRef
+  private readonly key: string
+  private readonly fingerprint: string
+  private readonly syncedAt: string
+
+  constructor(private readonly db: PayloadDatabase) {
+    this.t = db.table(stateSlug)
+    this.key = this.t.column('key')
+    this.fingerprint = this.t.column('fingerprint')
+    this.syncedAt = this.t.column('syncedAt')
+  }
+
+  async record(sql: Sql, entries: ReadonlyArray<{ key: string; fingerprint: string }>): Promise<void> {
+    if (!entries.length) return
+    await sql.query(
+      `insert into ${this.t.name} (${this.key}, ${this.fingerprint}, ${this.syncedAt}) select k, f, now() from unnest($1::text[], $2::text[]) as e(k, f) ` +
+        `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt}`,
+      [entries.map((e) => e.key), entries.map((e) => e.fingerprint)],
+    )
+  }
+
+  /** The fingerprints of these documents (absent: never delivered by this version of the plugin). */
+  async get(keys: readonly string[]): Promise<Map<string, { fingerprint: string; syncedAt: string }>> {
+    const { rows } = await this.db.query<{ key: string; fingerprint: string; synced_at: Date | string }>(
+      `select ${this.key} as key, ${this.fingerprint} as fingerprint, ${this.syncedAt} as synced_at from ${this.t.name} where ${this.key} = any($1::text[])`,
+      [[...keys]],
+    )
+    return new Map(rows.map((row) => [row.key, { fingerprint: row.fingerprint, syncedAt: new Date(row.synced_at).toISOString() }]))
+  }
+
+  /** Records a fingerprint inside a save's transaction: it commits or rolls back with the save. */
+  async recordInRequest(req: PayloadRequest, key: string, fingerprint: string): Promise<void> {
+    await this.db.inRequest(
+      req,
+      `insert into ${this.t.name} (${this.key}, ${this.fingerprint}, ${this.syncedAt}) values (${literal(key)}, ${literal(fingerprint)}, now()) ` +
+        `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt}`,
+    )
+  }
+
+  /** The fingerprint of one document, read inside a save's transaction. */
+  async inRequest(req: PayloadRequest, key: string): Promise<string | undefined> {
+    const rows = await this.db.inRequest<{ fingerprint: string }>(req, `select ${this.fingerprint} as fingerprint from ${this.t.name} where ${this.key} = ${literal(key)}`)
+    return rows[0]?.fingerprint
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The sync task in Payload's jobs config. The plugin's runner delivers the queue itself (queue/runner.ts);
+ * this handler is for Payload's own runner — `/api/payload-jobs/run?queue=supabase-sync` from a
+ * scheduler on serverless hosts — and delivers through the same path: the document locked, read as it
+ * is now, written. Retries never run out for transient failures; a row-level failure ends the job.
+ */
+import { JobCancelledError, type TaskConfig } from 'payload'
+import { SyncError } from '../errors.js'
+import type { QueueOptions } from '../options.js'
+import type { SyncedCollection } from '../synced.js'
+import { backoffDelay } from './backoff.js'
+import type { Delivery } from './delivery.js'
+import { documentKey, syncTaskSlug, type SyncJobInput } from './keys.js'
+
+/** "Never give up" in Payload's terms: its retries are a count. */
+const unlimitedAttempts = 1_000_000_000
+
+export interface TaskDeps {
+  delivery: Delivery
+  collections: Map<string, SyncedCollection>
+}
+
+export function syncTask(queue: QueueOptions, deps: () => TaskDeps | undefined): TaskConfig<{ input: SyncJobInput; output: { outcome: string } }> {
+  return {
+    slug: syncTaskSlug,
+    label: 'Sync to Supabase',
+    inputSchema: [
+      { name: 'collection', type: 'text', required: true },
+      { name: 'id', type: 'text', required: true },
+    ],
+    outputSchema: [{ name: 'outcome', type: 'text' }],
+    retries: { attempts: unlimitedAttempts },
+    // One job per document at a time in Payload's runner too. Older jobs of a document are completed by
+    // the delivery that reads after them; Payload's own supersedes deadlocks bulk saves against its claims.
+    concurrency: {
+      key: ({ input }: { input?: Partial<SyncJobInput> }) => documentKey(String(input?.collection), String(input?.id)),
+      exclusive: true,
+      supersedes: false,
+    },
+    onFail: async ({ job }) => {
+      // Payload's exponential backoff has no ceiling; set the next attempt ourselves.
+      job.waitUntil = new Date(Date.now() + backoffDelay(job.totalTried ?? 0, queue)).toISOString()
+    },
+    handler: async ({ input, job }) => {
+      const { collection: slug, id } = input
+      const running = deps()
+      const collection = running?.collections.get(slug)
+      if (!running) throw new SyncError(`${slug} ${id}: supabase-sync is not running in this process yet`, { collection: slug, id, operation: 'load', kind: 'transient' })
+      if (!collection) throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
+      const report = await running.delivery.deliver(collection, [id], { bookedElsewhere: String(job.id) })
+      const outcome = report.outcomes.get(id)
+      if (!outcome || outcome.outcome === 'busy') {
+        throw new SyncError(`${slug} ${id}: another delivery of this document is under way; tried again later`, { collection: slug, id, operation: 'load', kind: 'transient' })
+      }
+      if (outcome.outcome === 'failed') {
+        const error = outcome.error ?? new SyncError(`${slug} ${id}: delivery failed`, { collection: slug, id, operation: 'upsert', kind: 'transient' })
+        // Payload's queue has one way to stop retries of a job: cancel it. Its error keeps the cause.
+        if (error.kind === 'row' || (error.kind === 'conflict' && (job.totalTried ?? 0) >= queue.conflictAttempts)) throw new JobCancelledError(`permanent: ${error.message}`)
+        throw error
+      }
+      return { output: { outcome: outcome.outcome } }
+    },
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * What a failed request to Supabase means for the documents in it, from PostgREST's error mapping
+ * (status and SQLSTATE). Pure: no I/O, so it is tested on its own.
+ *
+ * - `transient`: the same request can succeed later (network, gateway, overload, timeouts, lock and
+ *   serialization failures). Delivery keeps trying, however long it takes.
+ * - `endpoint`: the endpoint itself refuses every request (the key was rotated, the table or function
+ *   is missing while a migration runs). Delivery pauses, names the cause, and cancels nothing.
+ * - `conflict`: a unique value of another row (a slug freed by a delete not delivered yet): retried a
+ *   bounded number of times.
+ * - `row`: this row cannot be written as it is (a constraint it violates, a value of the wrong type).
+ *   Trying again cannot help until the document or the mapper changes.
+ * - `split`: a batch refused as a whole for a cause that lies in one of its rows (413, a row-level
+ *   SQLSTATE): split it until the bad rows stand alone.
+ */
+
+import type { FailureKind } from '../errors.js'
+
+export type { FailureKind }
+
+export interface FailureInfo {
+  /** HTTP status; 0 when no response arrived. */
+  status: number
+  /** PostgREST or PostgreSQL code from the error body. */
+  code?: string | null
+  /** Rows the request carried: a request-level failure of several rows may be one row's fault. */
+  rows?: number
+  /** The failure was reported for one row by the apply function, not for the request. */
+  perRow?: boolean
+}
+
+/** SQLSTATEs that say "try again": statement timeout, shutdown, resources, connection, serialization, deadlock, lock timeout. */
+export function isTransientSqlState(code: string | null | undefined): boolean {
+  if (!code || !/^[0-9A-Z]{5}$/.test(code)) return false
+  return (
+    code === '57014' ||
+    code.startsWith('57P0') ||
+    code.startsWith('53') ||
+    code.startsWith('08') ||
+    code === '40001' ||
+    code === '40P01' ||
+    code === '55P03'
+  )
+}
+
+/** SQLSTATE classes whose cause is in the data of a row: bad values, constraints, program limits, raised errors. */
+function isRowSqlState(code: string | null | undefined): boolean {
+  if (!code || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('PGRST')) return false
+  if (code === '42P01' || code === '42883' || code === '42501') return false
+  return /^(22|23|42|54|P0|2F|39)/.test(code)
+}
+
+/** The endpoint itself is refusing: wrong or rotated key, missing table or function, missing column mid-migration. */
+function isEndpointFailure(status: number, code: string | null | undefined): boolean {
+  if (status === 401) return true
+  if (status === 403) return true
+  if (code === 'PGRST205' || code === 'PGRST202' || code === 'PGRST204' || code === '42P01' || code === '42883') return true
+  if (code === 'PGRST301' || code === 'PGRST302') return true
+  return status === 404
+}
+
+export function classifyFailure({ status, code, perRow = false }: FailureInfo): FailureKind {
+  if (isTransientSqlState(code)) return 'transient'
+  if (code && /^PGRST00[0-3]$/.test(code)) return 'transient'
+  if (code === '23505' || code === '23503') return 'conflict'
+  if (perRow) return 'row'
+  if (status === 0) return 'transient'
+  if (status === 408 || status === 425 || status === 429) return 'transient'
+  if (status === 409) return 'conflict'
+  if (status >= 500) return isRowSqlState(code) ? 'row' : 'transient'
+  if (isEndpointFailure(status, code)) return 'endpoint'
+  return 'row'
+}
+
+/**
+ * A request of several rows refused as a whole, for a reason that may lie in one row (413, a row-level
+ * SQLSTATE, a plain 400): split it so that the good rows pass and the bad ones fail alone.
+ */
+export function shouldSplit(info: FailureInfo): boolean {
+  if ((info.rows ?? 1) <= 1) return false
+  if (info.status === 413) return true
+  const kind = classifyFailure(info)
+  return kind === 'row' || kind === 'conflict'
+}
+
+/** Kept for callers that only need the yes/no of "worth another try soon". */
+export function isTransient(info: FailureInfo): boolean {
+  return classifyFailure(info) === 'transient'
+}
+
+/** A unique violation on a column other than the conflict target: may resolve once earlier changes land. */
+export function isConflict({ status, code }: FailureInfo): boolean {
+  return status === 409 || code === '23505'
+}
+
+/** Milliseconds from a Retry-After header (seconds or an HTTP date), undefined when absent or bad. */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}

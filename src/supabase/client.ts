@@ -1,0 +1,33 @@
+/**
+ * The supabase-js client the plugin writes with: the service-role key, no session, and a fetch that
+ * records `Retry-After` for the retry loop (supabase/target.ts) and counts requests by outcome.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { createClient, type SupabaseClient } from '@supabase/supabase-js'
+import { parseRetryAfter } from './classify.js'
+
+/** Retry-After seen by the current attempt; set by our fetch, read by the retry loop. */
+export const attemptContext = new AsyncLocalStorage<{ retryAfterMs?: number }>()
+
+/** The Node 20 WebSocket transport supabase-js needs for realtime (createClient checks for it). */
+async function realtimeTransport(): Promise<{ transport?: unknown }> {
+  if (typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function') return {}
+  const { default: ws } = await import('ws')
+  return { transport: ws }
+}
+
+export async function createServiceClient(url: string, serviceRoleKey: string): Promise<SupabaseClient> {
+  const fetchWithRetryAfter: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init)
+    const ctx = attemptContext.getStore()
+    if (ctx && (response.status === 429 || response.status === 503)) {
+      ctx.retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+    }
+    return response
+  }
+  return createClient(url, serviceRoleKey, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { fetch: fetchWithRetryAfter, headers: { 'x-client-info': 'payload-plugin-supabase-sync' } },
+    realtime: (await realtimeTransport()) as never,
+  })
+}

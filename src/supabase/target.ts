@@ -1,0 +1,358 @@
+/**
+ * The only module that talks to Supabase's data API: apply deletes and upserts, read rows by key range
+ * or by id, count, probe. Transient failures are retried here with p-retry (short, in-process: for
+ * blips); longer outages are the queue's business. Every request stays within Supabase's `max-rows`.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { SupabaseClient } from '@supabase/supabase-js'
+import pRetry from 'p-retry'
+import type { Logger } from 'pino'
+import { TargetError } from '../errors.js'
+import type { Row } from '../mapping/types.js'
+import type { RetryOptions } from '../options.js'
+import { attemptContext } from './client.js'
+import { classifyFailure, shouldSplit } from './classify.js'
+import { sqlStateStatus } from './sqlstate.js'
+
+export const applyFunction = 'supabase_sync_apply'
+/** Requests in flight at once for one apply: at 20-80 ms from Supabase, one at a time mostly waits. */
+const concurrency = 4
+/** Ids per `in.(…)` filter: long URLs stay well under common 8 KB limits. */
+const idsPerUrl = 150
+
+export interface TableSpec {
+  collection: string
+  table: string
+  primaryKey: string
+  /** The plugin's version column for the stale-write guard; false: none. */
+  versionColumn: string | false
+}
+
+export interface ApplyBatch {
+  upserts: Row[]
+  deletes: string[]
+  /** The version of this delivery (its claim): written into the rows, checked by the guard. */
+  version: number | null
+  /** Write without the guard (Payload wins over an out-of-band version). */
+  force?: boolean
+}
+
+/** What happened to each key of an apply. Every key sent is in exactly one list. */
+export interface ApplyOutcome {
+  written: string[]
+  deleted: string[]
+  /** Supabase held a newer version (the guard kept it). */
+  stale: string[]
+  failed: Map<string, TargetError>
+  requests: number
+}
+
+export interface TargetOptions {
+  retry: RetryOptions
+  writeMode: 'rpc' | 'upsert'
+  timeoutMs: number
+  /** The project's max-rows: no read asks for more rows, no write sends more. */
+  maxRows: number
+  logger: Logger
+}
+
+interface PostgrestFailure {
+  message: string
+  code?: string | null
+  details?: string | null
+  hint?: string | null
+}
+
+interface ApplyResult {
+  stale?: string[]
+  failed?: Array<{ id: string; code: string | null; message: string | null }>
+}
+
+function failureError(spec: TableSpec, operation: 'upsert' | 'delete' | 'read', failure: PostgrestFailure, status: number, rows: number, id?: string): TargetError {
+  const code = failure.code ?? undefined
+  const effectiveStatus = status || (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST') ? sqlStateStatus(code) : 0)
+  const detail = [failure.message, failure.details, failure.hint].filter(Boolean).join(' — ')
+  const where = id ? `${spec.collection} ${id}` : `${spec.collection} (table ${spec.table})`
+  let message = `${where}: ${operation} failed${status === 0 && !code ? '' : ` (${effectiveStatus}${code ? ` ${code}` : ''})`}: ${detail}`
+  if (status === 404 && (code === 'PGRST202' || code === '42883')) {
+    message = `${spec.collection}: the function public.${applyFunction} is missing in Supabase: apply sql/002_sync_apply.sql (or set writeMode: 'upsert', without the stale-write guard) — ${detail}`
+  }
+  return new TargetError(message, {
+    collection: spec.collection,
+    id,
+    operation,
+    status: effectiveStatus,
+    code,
+    kind: classifyFailure({ status: effectiveStatus, code, rows }),
+    cause: failure,
+  })
+}
+
+/** The same failure, named for one document of the batch. */
+function forDocument(spec: TableSpec, id: string, operation: 'upsert' | 'delete', error: unknown): TargetError {
+  if (error instanceof TargetError) {
+    return new TargetError(`${spec.collection} ${id}: ${error.message.replace(/^[^:]*: /, '')}`, {
+      collection: spec.collection,
+      id,
+      operation,
+      status: error.status,
+      code: error.code,
+      kind: error.kind,
+      cause: error.cause,
+    })
+  }
+  return new TargetError(`${spec.collection} ${id}: ${operation} failed: ${String(error)}`, { collection: spec.collection, id, operation, status: 0, kind: 'transient', cause: error })
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
+}
+
+async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<void> {
+  const queue = [...tasks]
+  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
+    for (let task = queue.shift(); task; task = queue.shift()) await task()
+  }))
+}
+
+export class SupabaseTarget {
+  requests = 0
+  constructor(
+    readonly client: SupabaseClient,
+    private readonly options: TargetOptions,
+  ) {}
+
+  get maxRows(): number {
+    return this.options.maxRows
+  }
+
+  /** One request with p-retry: transient failures are tried again (honouring Retry-After), others thrown at once. */
+  private async attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { retries, minTimeout, maxTimeout, factor, maxRetryAfter } = this.options.retry
+    return pRetry(
+      () =>
+        attemptContext.run({}, async () => {
+          this.requests++
+          try {
+            return await run(AbortSignal.timeout(this.options.timeoutMs))
+          } catch (error) {
+            const ctx = attemptContext.getStore()
+            if (error instanceof TargetError && ctx?.retryAfterMs !== undefined) (error as TargetError & { retryAfterMs?: number }).retryAfterMs = ctx.retryAfterMs
+            throw error
+          }
+        }),
+      {
+        retries,
+        minTimeout,
+        maxTimeout,
+        factor,
+        randomize: true,
+        shouldRetry: ({ error }) => error instanceof TargetError && error.kind === 'transient',
+        onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
+          const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
+          const transient = error instanceof TargetError && error.kind === 'transient'
+          this.options.logger.debug({ op: label, attempt: attemptNumber, retriesLeft, transient, err: error }, 'supabase request failed')
+          if (transient && retriesLeft > 0 && retryAfterMs !== undefined) await sleep(Math.min(retryAfterMs, maxRetryAfter))
+        },
+      },
+    )
+  }
+
+  /**
+   * Deletes, then upserts, never letting one bad row fail the others. Deletes go first: a unique value
+   * freed by a deleted row must be free before another row takes it.
+   */
+  async apply(spec: TableSpec, batch: ApplyBatch, batchSize: number): Promise<ApplyOutcome> {
+    const outcome: ApplyOutcome = { written: [], deleted: [], stale: [], failed: new Map(), requests: 0 }
+    const before = this.requests
+    const size = Math.max(1, Math.min(batchSize, this.options.maxRows))
+    const rpc = this.options.writeMode === 'rpc'
+    const version = spec.versionColumn
+    const upserts = rpc && version && batch.version !== null ? batch.upserts.map((row) => ({ ...row, [version]: batch.version })) : batch.upserts
+    if (rpc && batch.deletes.length + upserts.length <= size) {
+      await this.applyRpc(spec, batch.deletes, upserts, batch, outcome)
+    } else {
+      const deletes = chunk(batch.deletes, rpc ? size : Math.min(size, idsPerUrl))
+      await pool(deletes.map((ids) => () => (rpc ? this.applyRpc(spec, ids, [], batch, outcome) : this.deletePlain(spec, ids, outcome))), concurrency)
+      const rows = chunk(upserts, size)
+      await pool(rows.map((part) => () => (rpc ? this.applyRpc(spec, [], part, batch, outcome) : this.upsertPlain(spec, part, outcome))), concurrency)
+    }
+    outcome.requests = this.requests - before
+    return outcome
+  }
+
+  private idOf(spec: TableSpec, row: Row): string {
+    return String(row[spec.primaryKey])
+  }
+
+  private async applyRpc(spec: TableSpec, deletes: string[], upserts: Row[], batch: ApplyBatch, outcome: ApplyOutcome): Promise<void> {
+    const items = deletes.length + upserts.length
+    let result: ApplyResult
+    try {
+      result = await this.attempt(`apply ${spec.table}`, async (signal) => {
+        const { data, error, status } = await this.client
+          .rpc(applyFunction, {
+            target_table: spec.table,
+            upserts,
+            deletes,
+            key_column: spec.primaryKey,
+            version_column: batch.force || spec.versionColumn === false ? null : spec.versionColumn,
+            delete_version: batch.version,
+          })
+          .abortSignal(signal)
+        if (error) throw failureError(spec, upserts.length ? 'upsert' : 'delete', error, status, items, items === 1 ? (deletes[0] ?? this.idOf(spec, upserts[0])) : undefined)
+        return (data ?? {}) as ApplyResult
+      })
+    } catch (error) {
+      if (error instanceof TargetError && shouldSplit({ status: error.status ?? 0, code: error.code, rows: items })) {
+        const half = (list: readonly unknown[]) => Math.ceil(list.length / 2)
+        if (deletes.length > 1 || (deletes.length && upserts.length)) {
+          await this.applyRpc(spec, deletes.slice(0, half(deletes)), [], batch, outcome)
+          await this.applyRpc(spec, deletes.slice(half(deletes)), upserts, batch, outcome)
+        } else {
+          await this.applyRpc(spec, deletes, upserts.slice(0, half(upserts)), batch, outcome)
+          await this.applyRpc(spec, [], upserts.slice(half(upserts)), batch, outcome)
+        }
+        return
+      }
+      for (const id of deletes) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
+      for (const row of upserts) outcome.failed.set(this.idOf(spec, row), forDocument(spec, this.idOf(spec, row), 'upsert', error))
+      return
+    }
+    const stale = new Set((result.stale ?? []).map(String))
+    for (const line of result.failed ?? []) {
+      const code = line.code ?? undefined
+      const status = code ? sqlStateStatus(code) : 400
+      const operation = deletes.includes(line.id) ? 'delete' : 'upsert'
+      outcome.failed.set(
+        line.id,
+        new TargetError(`${spec.collection} ${line.id}: ${operation} failed (${status}${code ? ` ${code}` : ''}): ${line.message}`, {
+          collection: spec.collection,
+          id: line.id,
+          operation,
+          status,
+          code,
+          kind: classifyFailure({ status, code, perRow: true }),
+        }),
+      )
+    }
+    // Every key sent ends in exactly one list: the function answers with what it did not write.
+    for (const id of deletes) {
+      if (outcome.failed.has(id)) continue
+      if (stale.has(id)) outcome.stale.push(id)
+      else outcome.deleted.push(id)
+    }
+    for (const row of upserts) {
+      const id = this.idOf(spec, row)
+      if (outcome.failed.has(id)) continue
+      if (stale.has(id)) outcome.stale.push(id)
+      else outcome.written.push(id)
+    }
+  }
+
+  private async upsertPlain(spec: TableSpec, batch: Row[], outcome: ApplyOutcome): Promise<void> {
+    const version = spec.versionColumn
+    // Without the apply function there is no guard, and the table may not have the version column.
+    const rows = version ? batch.map(({ [version]: _v, ...row }) => row) : batch
+    try {
+      await this.attempt(`upsert ${spec.table}`, async (signal) => {
+        const { error, status } = await this.client.from(spec.table).upsert(rows, { onConflict: spec.primaryKey }).abortSignal(signal)
+        if (error) throw failureError(spec, 'upsert', error, status, rows.length, rows.length === 1 ? this.idOf(spec, rows[0]) : undefined)
+      })
+      for (const row of rows) outcome.written.push(this.idOf(spec, row))
+    } catch (error) {
+      if (error instanceof TargetError && shouldSplit({ status: error.status ?? 0, code: error.code, rows: rows.length })) {
+        const mid = Math.ceil(rows.length / 2)
+        await this.upsertPlain(spec, rows.slice(0, mid), outcome)
+        await this.upsertPlain(spec, rows.slice(mid), outcome)
+        return
+      }
+      for (const row of rows) outcome.failed.set(this.idOf(spec, row), forDocument(spec, this.idOf(spec, row), 'upsert', error))
+    }
+  }
+
+  private async deletePlain(spec: TableSpec, ids: string[], outcome: ApplyOutcome): Promise<void> {
+    try {
+      await this.attempt(`delete ${spec.table}`, async (signal) => {
+        const { error, status } = await this.client.from(spec.table).delete().in(spec.primaryKey, ids).abortSignal(signal)
+        if (error) throw failureError(spec, 'delete', error, status, ids.length, ids.length === 1 ? ids[0] : undefined)
+      })
+      outcome.deleted.push(...ids)
+    } catch (error) {
+      if (error instanceof TargetError && shouldSplit({ status: error.status ?? 0, code: error.code, rows: ids.length })) {
+        const mid = Math.ceil(ids.length / 2)
+        await this.deletePlain(spec, ids.slice(0, mid), outcome)
+        await this.deletePlain(spec, ids.slice(mid), outcome)
+        return
+      }
+      for (const id of ids) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
+    }
+  }
+
+  /**
+   * The rows with keys in (after, upTo], in key order, a page at a time (keyset paging: stable while
+   * rows are written during the scan). A page is never larger than max-rows, so a full page means
+   * there may be more.
+   */
+  async *rows(spec: TableSpec, range: { after?: string; upTo?: string } = {}): AsyncGenerator<Row[]> {
+    const limit = this.options.maxRows
+    let after = range.after
+    for (;;) {
+      const page = await this.attempt(`read ${spec.table}`, async (signal) => {
+        let query = this.client.from(spec.table).select('*').order(spec.primaryKey, { ascending: true }).limit(limit)
+        if (after !== undefined) query = query.gt(spec.primaryKey, after)
+        if (range.upTo !== undefined) query = query.lte(spec.primaryKey, range.upTo)
+        const { data, error, status } = await query.abortSignal(signal).retry(false)
+        if (error) throw failureError(spec, 'read', error, status, 0)
+        return (data ?? []) as Row[]
+      })
+      if (page.length) yield page
+      if (page.length < limit) return
+      after = this.idOf(spec, page[page.length - 1])
+    }
+  }
+
+  /** The rows of these ids, by id. */
+  async rowsByIds(spec: TableSpec, ids: readonly string[]): Promise<Map<string, Row>> {
+    const found = new Map<string, Row>()
+    await pool(
+      chunk(ids, idsPerUrl).map((part) => async () => {
+        const rows = await this.attempt(`read ${spec.table}`, async (signal) => {
+          const { data, error, status } = await this.client.from(spec.table).select('*').in(spec.primaryKey, part).abortSignal(signal).retry(false)
+          if (error) throw failureError(spec, 'read', error, status, 0)
+          return (data ?? []) as Row[]
+        })
+        for (const row of rows) found.set(this.idOf(spec, row), row)
+      }),
+      concurrency,
+    )
+    return found
+  }
+
+  /** Row count of a table (HEAD with count=exact). */
+  async count(spec: TableSpec): Promise<number> {
+    return this.attempt(`count ${spec.table}`, async (signal) => {
+      const { count, error, status } = await this.client.from(spec.table).select(spec.primaryKey, { count: 'exact', head: true }).abortSignal(signal).retry(false)
+      if (error) throw failureError(spec, 'read', error, status, 0)
+      return count ?? 0
+    })
+  }
+
+  /** One HEAD request, not retried: null when Supabase answers for this table, else why not. */
+  async probe(spec: TableSpec): Promise<TargetError | null> {
+    this.requests++
+    try {
+      const { error, status } = await this.client
+        .from(spec.table)
+        .select(spec.primaryKey, { head: true })
+        .limit(1)
+        .abortSignal(AbortSignal.timeout(this.options.timeoutMs))
+        .retry(false)
+      return error ? failureError(spec, 'read', error, status, 0) : null
+    } catch (error) {
+      return forDocument(spec, '(probe)', 'upsert', error)
+    }
+  }
+}
