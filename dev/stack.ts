@@ -11,7 +11,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { signKey } from './postgrest/auth.js'
-import { ensureRoles, startPostgrestServer, type Faults, type RequestStats } from './postgrest/server.js'
+import { ensureRoles, resolveMaxRows, startPostgrestServer, type Faults, type RequestStats } from './postgrest/server.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const sqlDir = path.resolve(here, '..', 'sql')
@@ -33,6 +33,11 @@ export interface LocalStackOptions {
   supabaseDbUri?: string
   /** Print PostgreSQL's own log lines. */
   verbose?: boolean
+  /**
+   * PostgREST's `db-max-rows` for the stand-in: reads and set-returning RPC results are cut to this
+   * many rows. Default 1000, hosted Supabase's default; `null` or `Infinity` for no cap.
+   */
+  maxRows?: number | null
 }
 
 export interface LocalStack {
@@ -45,6 +50,8 @@ export interface LocalStack {
   serviceRoleKey: string
   anonKey: string
   jwtSecret: string
+  /** The stand-in's `db-max-rows`; null when there is no cap. */
+  maxRows: number | null
   faults: Faults
   /** Requests served by the stand-in, by method and table. */
   stats(): RequestStats
@@ -161,6 +168,8 @@ async function startEmbeddedPostgres(options: LocalStackOptions): Promise<Embedd
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  // A bad option fails here, before a PostgreSQL is started for nothing.
+  resolveMaxRows(options.maxRows)
   const externalPayload = options.databaseUri ?? process.env.DATABASE_URI
   const externalSupabase = options.supabaseDbUri ?? process.env.SUPABASE_DB_URI
   let embedded: EmbeddedServer | undefined
@@ -184,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       databaseUri: supabaseDbUri,
       jwtSecret,
       port: options.supabasePort ?? 0,
+      maxRows: options.maxRows,
     })
     let stopped = false
     return {
@@ -193,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       serviceRoleKey: await signKey(jwtSecret, 'service_role'),
       anonKey: await signKey(jwtSecret, 'anon'),
       jwtSecret,
+      maxRows: server.maxRows,
       faults: server.faults,
       stats: () => server.stats(),
       resetStats: () => server.resetStats(),

@@ -6,8 +6,8 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import { SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signKey } from '../dev/postgrest/auth.js'
-import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { dealer, rest, sql, supabaseClient, uuid } from './helpers/standin.js'
+import type { LocalStack } from '../dev/stack.js'
+import { dealer, rest, sql, startStandin, supabaseClient, uuid } from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
@@ -20,7 +20,7 @@ async function jwt(claims: Record<string, unknown>, secret = stack.jwtSecret, ex
 }
 
 beforeAll(async () => {
-  stack = await startLocalStack()
+  stack = await startStandin()
   supabase = supabaseClient(stack)
   await sql(
     stack,

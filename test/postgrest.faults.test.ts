@@ -1,17 +1,18 @@
 /**
  * Fault injection and request statistics of the stand-in, as a client sees them through supabase-js
- * and raw fetch.
+ * and raw fetch. Every test waits for conditions (a request is held, a promise is still pending),
+ * never for durations; the only times measured are latency's lower bounds, which no load can break.
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { dealer, rest, sql, supabaseClient, uuid } from './helpers/standin.js'
+import type { LocalStack } from '../dev/stack.js'
+import { dealer, eventually, rest, sql, startStandin, supabaseClient, track, uuid } from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
 
 beforeAll(async () => {
-  stack = await startLocalStack()
+  stack = await startStandin()
   supabase = supabaseClient(stack)
   await sql(stack, `create function ping() returns text language sql as $$ select 'pong' $$`)
 })
@@ -107,30 +108,133 @@ describe('failNext', () => {
 })
 
 describe('latency', () => {
-  it('delays every response by ms, or by a random time in [min, max]; 0 turns it off', async () => {
+  it('delays every response by at least ms, or by at least min of [min, max]', async () => {
+    // Lower bounds only: a loaded machine can make a request slower, never faster.
     stack.faults.latency(300)
     let start = performance.now()
     await supabase.from('dealers').select('id')
-    expect(performance.now() - start).toBeGreaterThanOrEqual(290)
+    expect(performance.now() - start).toBeGreaterThanOrEqual(295)
 
     stack.faults.latency([100, 150])
     start = performance.now()
     await rest(stack, 'dealers')
-    const elapsed = performance.now() - start
-    expect(elapsed).toBeGreaterThanOrEqual(95)
+    expect(performance.now() - start).toBeGreaterThanOrEqual(95)
+  })
 
+  it('0 turns it off: after a latency of an hour, the next request is answered', async () => {
+    stack.faults.latency(3_600_000)
     stack.faults.latency(0)
-    start = performance.now()
-    await rest(stack, 'dealers')
-    expect(performance.now() - start).toBeLessThan(250)
+    expect((await rest(stack, 'dealers')).status).toBe(200)
   })
 
   it('a client timeout fires while the server is slow', async () => {
-    stack.faults.latency(1000)
+    stack.faults.latency(3_600_000)
+    // The client's own timeout is what is tested here; the server would answer only in an hour.
+    const { error } = await supabase.from('dealers').select('id').abortSignal(AbortSignal.timeout(50))
+    expect(error?.message).toMatch(/AbortError|TimeoutError/)
+  })
+})
+
+describe('hold', () => {
+  it('holds a matching request before it is handled: nothing written until release()', async () => {
+    const hold = stack.faults.hold({ path: 'dealers', method: 'POST' })
+    const insert = track(supabase.from('dealers').insert(dealer(1)))
+    await hold.arrived
+    expect(hold.held()).toBe(1)
+    expect(await dealerCount()).toBe(0)
+    // Requests that do not match pass meanwhile: another method, another resource.
+    expect((await supabase.from('dealers').select('id')).data).toEqual([])
+    expect((await supabase.rpc('ping')).data).toBe('pong')
+    expect(insert.settled()).toBe(false)
+    hold.release()
+    expect((await insert.promise).status).toBe(201)
+    expect(hold.held()).toBe(0)
+    expect(await dealerCount()).toBe(1)
+    expect(stack.stats().byTable.dealers).toEqual({ GET: 1, POST: 1 })
+  })
+
+  it('interleaves deterministically: the write sent second lands first, the held one overwrites it', async () => {
+    const hold = stack.faults.hold({ path: 'dealers', method: 'POST' })
+    const order: string[] = []
+    const first = track(supabase.from('dealers').upsert(dealer(1, { name: 'sent first' }), { onConflict: 'id' }))
+    void first.promise.then(() => order.push('first'))
+    await hold.arrived
+    const second = await supabase.from('dealers').upsert(dealer(1, { name: 'sent second' }), { onConflict: 'id' })
+    order.push('second')
+    expect(second.status).toBe(201)
+    expect(first.settled()).toBe(false)
+    hold.release()
+    // An update now: the row the second request inserted is there.
+    expect((await first.promise).status).toBe(200)
+    expect(order).toEqual(['second', 'first'])
+    expect(await sql(stack, 'select name from dealers')).toEqual([{ name: 'sent first' }])
+  })
+
+  it('count holds that many requests; later ones pass; release() lets them all go', async () => {
+    const hold = stack.faults.hold({ path: 'rpc/ping', count: 2 })
+    const a = track(supabase.rpc('ping'))
+    const b = track(supabase.rpc('ping'))
+    await hold.arrived
+    await eventually(() => hold.held() === 2, 'two requests held')
+    expect((await supabase.rpc('ping')).data).toBe('pong')
+    expect(a.settled() || b.settled()).toBe(false)
+    hold.release()
+    expect((await a.promise).data).toBe('pong')
+    expect((await b.promise).data).toBe('pong')
+    expect(stack.stats().byTable['rpc/ping']).toEqual({ POST: 3 })
+  })
+
+  it('release() ends the hold: matching requests that come later are not held', async () => {
+    const hold = stack.faults.hold({ path: 'dealers', count: 5 })
+    const first = track(rest(stack, 'dealers'))
+    await hold.arrived
+    hold.release()
+    expect((await first.promise).status).toBe(200)
+    expect((await rest(stack, 'dealers')).status).toBe(200)
+    expect(hold.held()).toBe(0)
+  })
+
+  it('afterHandling: the write is committed, the response waits for release()', async () => {
+    const hold = stack.faults.hold({ path: 'dealers', method: 'POST', afterHandling: true })
+    const insert = track(supabase.from('dealers').insert(dealer(1)).select('id'))
+    await hold.arrived
+    expect(await dealerCount()).toBe(1)
+    expect(hold.held()).toBe(1)
+    expect(insert.settled()).toBe(false)
+    // The committed row is visible to other clients before the writer hears back.
+    expect((await supabase.from('dealers').select('id')).data).toEqual([{ id: uuid(1) }])
+    hold.release()
+    const { status, data } = await insert.promise
+    expect(status).toBe(201)
+    expect(data).toEqual([{ id: uuid(1) }])
+  })
+
+  it('a held request whose client gives up is dropped, never served', async () => {
+    const hold = stack.faults.hold({ path: 'dealers', method: 'POST' })
     const controller = new AbortController()
-    setTimeout(() => controller.abort(), 100)
-    const { error } = await supabase.from('dealers').select('id').abortSignal(controller.signal)
-    expect(error?.message).toMatch(/AbortError/)
+    const insert = track(supabase.from('dealers').insert(dealer(1)).abortSignal(controller.signal))
+    await hold.arrived
+    controller.abort()
+    expect((await insert.promise).error?.message).toMatch(/AbortError/)
+    await eventually(() => hold.held() === 0, 'the server to drop the abandoned request')
+    hold.release()
+    expect(await dealerCount()).toBe(0)
+    expect(stack.stats()).toMatchObject({ total: 0, faulted: 0 })
+    expect((await supabase.from('dealers').insert(dealer(1))).status).toBe(201)
+  })
+
+  it('clear() releases held requests, before and after handling', async () => {
+    const before = stack.faults.hold({ path: 'dealers', method: 'POST' })
+    const after = stack.faults.hold({ path: 'dealers', method: 'PATCH', afterHandling: true })
+    const insert = track(supabase.from('dealers').insert(dealer(1)))
+    await before.arrived
+    await sql(stack, `insert into dealers (id, name, slug, created_at) values ($1, 'x', 'x', now())`, [uuid(2)])
+    const patch = track(supabase.from('dealers').update({ name: 'y' }).eq('id', uuid(2)))
+    await after.arrived
+    await stack.faults.clear()
+    expect((await insert.promise).status).toBe(201)
+    expect((await patch.promise).status).toBe(204)
+    expect(before.held() + after.held()).toBe(0)
   })
 })
 
@@ -196,24 +300,51 @@ describe('down / up', () => {
   })
 
   it('a request in flight when the server goes down gets a network error', async () => {
-    stack.faults.latency(500)
-    const pending = supabase.from('dealers').insert(dealer(1))
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    const hold = stack.faults.hold({ path: 'dealers', method: 'POST' })
+    const pending = track(supabase.from('dealers').insert(dealer(1)))
+    await hold.arrived
     await stack.faults.down()
-    const { status } = await pending
+    const { status } = await pending.promise
     expect(status).toBe(0)
+    hold.release()
+    expect(await dealerCount()).toBe(0)
   })
 })
 
 describe('clear', () => {
-  it('removes pending failures, resets and latency', async () => {
+  it('removes pending failures, resets, holds and latency', async () => {
     stack.faults.failNext(5)
     stack.faults.resetNext(5)
-    stack.faults.latency(2000)
+    const hold = stack.faults.hold({ count: 5 })
+    stack.faults.latency(3_600_000)
     await stack.faults.clear()
-    const start = performance.now()
     expect((await rest(stack, 'dealers')).status).toBe(200)
-    expect(performance.now() - start).toBeLessThan(1000)
+    expect(hold.held()).toBe(0)
+    expect(stack.stats()).toMatchObject({ total: 1, faulted: 0 })
+  })
+
+  it('ends a latency in progress: the request waiting out an hour is answered', async () => {
+    const hold = stack.faults.hold({ path: 'dealers' })
+    stack.faults.latency(3_600_000)
+    const pending = track(rest(stack, 'dealers'))
+    await hold.arrived
+    hold.release()
+    // From the hold the request goes into the hour-long latency in microtasks only: one turn of the
+    // event loop (not a duration) and it is waiting there.
+    await new Promise(setImmediate)
+    await stack.faults.clear()
+    expect((await pending.promise).status).toBe(200)
+  })
+
+  it('a request from before clear() takes no fault set after it', async () => {
+    const before = stack.faults.hold({ path: 'dealers', method: 'POST' })
+    const old = track(supabase.from('dealers').insert(dealer(1)))
+    await before.arrived
+    await stack.faults.clear()
+    // Set after the clear: meant for the next request, not for the one still in flight.
+    stack.faults.failNext(1, 500)
+    expect((await old.promise).status).toBe(201)
+    expect((await supabase.from('dealers').insert(dealer(2))).status).toBe(500)
   })
 })
 
@@ -245,5 +376,16 @@ describe('stats', () => {
     expect(snapshot.total).toBe(8)
     stack.resetStats()
     expect(stack.stats()).toEqual({ total: 0, byMethod: {}, byTable: {}, faulted: 0 })
+  })
+  it('a request in flight across resetStats() is not counted after it', async () => {
+    const hold = stack.faults.hold({ path: 'rpc/ping' })
+    const old = track(supabase.rpc('ping'))
+    await hold.arrived
+    stack.resetStats()
+    hold.release()
+    expect((await old.promise).data).toBe('pong')
+    expect(stack.stats().total).toBe(0)
+    await supabase.rpc('ping')
+    expect(stack.stats().total).toBe(1)
   })
 })

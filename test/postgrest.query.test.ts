@@ -4,18 +4,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../dev/postgrest/errors.js'
-import { negotiateMedia } from '../dev/postgrest/handler.js'
-import {
-  contentRange,
-  parseColumnList,
-  parseFilterValue,
-  parseOrder,
-  parsePrefer,
-  parseQuery,
-  parseSelect,
-  preferenceApplied,
-  topLevelRange,
-} from '../dev/postgrest/query.js'
+import { negotiateMedia, parsePrefer, preferenceApplied } from '../dev/postgrest/media.js'
+import { parseColumnList, parseFilterValue, parseOrder, parseQuery, parseSelect } from '../dev/postgrest/query.js'
+import { contentRange, restrictRange, topLevelRange } from '../dev/postgrest/range.js'
 
 function errorOf(run: () => unknown): ApiError {
   try {
@@ -143,6 +134,17 @@ describe('ranges (RangeQuery.hs)', () => {
     expect(contentRange(0, 999, 1000)).toBe('0-999/1000')
     expect(contentRange(100, 99, 15)).toBe('*/15')
     expect(contentRange(1, 0, 3)).toBe('*/3')
+  })
+})
+
+describe('max-rows (RangeQuery.restrictRange)', () => {
+  it('cuts a range to maxRows rows from its offset, keeps a smaller one, and limit=0', () => {
+    expect(restrictRange({ lower: 0 }, 5)).toEqual({ lower: 0, upper: 4 })
+    expect(restrictRange({ lower: 12 }, 5)).toEqual({ lower: 12, upper: 16 })
+    expect(restrictRange({ lower: 3, upper: 20 }, 5)).toEqual({ lower: 3, upper: 7 })
+    expect(restrictRange({ lower: 3, upper: 5 }, 5)).toEqual({ lower: 3, upper: 5 })
+    expect(restrictRange({ lower: 0, upper: -1 }, 5)).toEqual({ lower: 0, upper: -1 })
+    expect(restrictRange({ lower: 7 }, undefined)).toEqual({ lower: 7 })
   })
 })
 

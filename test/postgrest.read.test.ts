@@ -5,8 +5,8 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { rest, sql, supabaseClient } from './helpers/standin.js'
+import type { LocalStack } from '../dev/stack.js'
+import { rest, sql, startStandin, supabaseClient } from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
@@ -14,7 +14,7 @@ let supabase: SupabaseClient
 const ids = (n: number, from = 1): { id: number }[] => Array.from({ length: n }, (_, i) => ({ id: from + i }))
 
 beforeAll(async () => {
-  stack = await startLocalStack()
+  stack = await startStandin()
   supabase = supabaseClient(stack)
   await sql(
     stack,

@@ -4,14 +4,14 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { dealer, rest, sql, supabaseClient, uuid } from './helpers/standin.js'
+import type { LocalStack } from '../dev/stack.js'
+import { dealer, rest, sql, startStandin, supabaseClient, uuid } from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
 
 beforeAll(async () => {
-  stack = await startLocalStack()
+  stack = await startStandin()
   supabase = supabaseClient(stack)
   await sql(
     stack,

@@ -5,13 +5,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signKey } from '../dev/postgrest/auth.js'
 import { ensureRoles, startPostgrestServer } from '../dev/postgrest/server.js'
-import { freePort, startLocalStack, type LocalStack } from '../dev/stack.js'
-import { sql } from './helpers/standin.js'
+import { freePort, type LocalStack } from '../dev/stack.js'
+import { eventually, sql, startStandin } from './helpers/standin.js'
 
 let stack: LocalStack
 
 beforeAll(async () => {
-  stack = await startLocalStack()
+  stack = await startStandin()
 })
 
 afterAll(async () => {
@@ -21,15 +21,6 @@ afterAll(async () => {
 async function connections(applicationName: string): Promise<number> {
   const [{ n }] = await sql<{ n: number }>(stack, 'select count(*)::int as n from pg_stat_activity where application_name = $1', [applicationName])
   return n
-}
-
-async function until(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const end = Date.now() + ms
-  while (Date.now() < end) {
-    if (await check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  return check()
 }
 
 describe('startPostgrestServer', () => {
@@ -56,7 +47,8 @@ describe('startPostgrestServer', () => {
     expect(await connections('standin-close-test')).toBeGreaterThan(0)
     await server.close()
     await server.close() // idempotent
-    expect(await until(async () => (await connections('standin-close-test')) === 0)).toBe(true)
+    // PostgreSQL ends a backend shortly after its client disconnects: wait for that, not for a time.
+    await eventually(async () => (await connections('standin-close-test')) === 0, 'the backends to end')
     const error = await fetch(`${server.url}/rest/v1/dealers`).catch((e: { cause?: { code?: string } }) => e.cause?.code)
     expect(error).toBe('ECONNREFUSED')
   })

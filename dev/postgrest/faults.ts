@@ -1,7 +1,12 @@
 /**
  * Fault injection for tests: the failures a client of Supabase meets in production (a gateway
  * answering 503 or 429, slow responses, connections reset mid-request, the service unreachable),
- * on demand and deterministic.
+ * on demand and deterministic; and `hold`, which parks requests so that a test can interleave them
+ * in the order it wants instead of racing timers.
+ *
+ * Faults apply to the requests that arrive after they are set and before the next clear(): a request
+ * still in flight from an earlier test (a client that gave up during a latency) can never take a
+ * fault meant for the next one.
  */
 import { STATUS_CODES } from 'node:http'
 import { ApiError } from './errors.js'
@@ -26,18 +31,49 @@ export interface ResetNextOptions {
   afterHandling?: boolean
 }
 
+export interface HoldOptions {
+  /** Only requests on this resource are held: a table name (`dealers`) or `rpc/<fn>`. */
+  path?: string
+  /** Only requests with this HTTP method (`POST`, `GET`, ...). */
+  method?: string
+  /** How many matching requests to hold (default 1); later ones pass. */
+  count?: number
+  /**
+   * Handle the request (the write is committed) and hold its response instead: the client waits
+   * for an answer to a change that has already landed.
+   */
+  afterHandling?: boolean
+}
+
+export interface HoldHandle {
+  /**
+   * Resolves when the first matching request is being held: before it is handled (nothing written
+   * yet), or with `afterHandling`, once it has been handled (committed) and its response waits.
+   */
+  arrived: Promise<void>
+  /** Requests held right now (a held request whose client disconnects is dropped and not served). */
+  held(): number
+  /** Lets every held request go on, and ends the hold: matching requests that come later pass. */
+  release(): void
+}
+
 export interface Faults {
   /** Answers the next `count` requests (on `opts.path`, if given) with `status` and a PostgREST-shaped error body. */
   failNext(count: number, status?: number, opts?: FailNextOptions): void
-  /** Delays every response by `ms`, or by a random time in [min, max]; 0 turns it off. */
+  /** Delays every response by `ms`, or by a random time in [min, max]; 0 turns it off (for requests arriving later). */
   latency(ms: number | [number, number]): void
   /** Destroys the socket of the next `count` requests instead of answering (the client sees a network error). */
   resetNext(count: number, opts?: ResetNextOptions): void
+  /** Holds the next matching request(s) until `release()` (or clear()), before or after handling them. */
+  hold(opts?: HoldOptions): HoldHandle
   /** Stops listening and destroys open connections: new connections are refused (ECONNREFUSED). */
   down(): Promise<void>
   /** Listens again, on the same port. */
   up(): Promise<void>
-  /** Removes every fault and brings the server up if it was down. */
+  /**
+   * Removes every fault, releases held requests, ends pending latencies, and brings the server up if
+   * it was down. Requests that arrived before are served without any fault set afterwards.
+   */
   clear(): Promise<void>
   readonly isDown: boolean
 }
@@ -45,6 +81,7 @@ export interface Faults {
 interface Rule<T> {
   remaining: number
   path?: string
+  method?: string
   options: T
 }
 
@@ -53,8 +90,10 @@ function normalisePath(path: string | undefined): string | undefined {
   return path?.replace(/^\/+/, '').replace(/^rest\/v1\//, '')
 }
 
-function take<T>(rules: Rule<T>[], resource: string): Rule<T> | undefined {
-  const rule = rules.find((r) => r.remaining > 0 && (r.path === undefined || r.path === resource))
+function take<T>(rules: Rule<T>[], resource: string, method = ''): Rule<T> | undefined {
+  const rule = rules.find(
+    (r) => r.remaining > 0 && (r.path === undefined || r.path === resource) && (r.method === undefined || r.method === method),
+  )
   if (!rule) return undefined
   rule.remaining--
   if (rule.remaining === 0) rules.splice(rules.indexOf(rule), 1)
@@ -67,11 +106,64 @@ const DEFAULT_BODIES: Record<number, { code: string; message: string }> = {
   504: { code: 'PGRST003', message: 'Timed out acquiring connection from connection pool.' },
 }
 
+/** One hold() call: its requests, parked until release. */
+class HoldGroup {
+  readonly arrived: Promise<void>
+  private markArrived!: () => void
+  private readonly parked = new Set<() => void>()
+  released = false
+
+  constructor(readonly afterHandling: boolean) {
+    this.arrived = new Promise((resolve) => {
+      this.markArrived = resolve
+    })
+  }
+
+  /**
+   * Parks a request until release; `gone` fires when its client disconnects, which drops it.
+   * Resolves true when released, false when the client went away first.
+   */
+  park(onGone: (drop: () => void) => void): Promise<boolean> {
+    if (this.released) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const release = (): void => {
+        this.parked.delete(release)
+        resolve(true)
+      }
+      this.parked.add(release)
+      this.markArrived()
+      onGone(() => {
+        if (!this.parked.delete(release)) return
+        resolve(false)
+      })
+    })
+  }
+
+  held(): number {
+    return this.parked.size
+  }
+
+  release(): void {
+    this.released = true
+    for (const release of [...this.parked]) release()
+  }
+}
+
+/** What one request took from the fault state when it arrived. */
+export interface Admission {
+  /** The clear() generation the request arrived in. */
+  generation: number
+}
+
 /** The fault state of one server; `down`/`up` are the server's to implement. */
 export class FaultState implements Faults {
   private failures: Rule<{ status: number } & FailNextOptions>[] = []
   private resets: Rule<ResetNextOptions>[] = []
+  private holds: Rule<HoldGroup>[] = []
+  private groups = new Set<HoldGroup>()
   private delay: [number, number] = [0, 0]
+  private sleeping = new Set<{ timer: NodeJS.Timeout; wake: () => void }>()
+  private generation = 0
 
   constructor(
     private readonly listener: { down(): Promise<void>; up(): Promise<void>; readonly isDown: boolean },
@@ -93,6 +185,29 @@ export class FaultState implements Faults {
     if (count > 0) this.resets.push({ remaining: count, path: normalisePath(opts.path), options: opts })
   }
 
+  hold(opts: HoldOptions = {}): HoldHandle {
+    const group = new HoldGroup(opts.afterHandling ?? false)
+    const rule: Rule<HoldGroup> = {
+      remaining: opts.count ?? 1,
+      path: normalisePath(opts.path),
+      method: opts.method?.toUpperCase(),
+      options: group,
+    }
+    if (rule.remaining > 0) this.holds.push(rule)
+    this.groups.add(group)
+    return {
+      arrived: group.arrived,
+      held: () => group.held(),
+      release: () => {
+        // Later matching requests pass: the hold is over.
+        const i = this.holds.indexOf(rule)
+        if (i >= 0) this.holds.splice(i, 1)
+        group.release()
+        this.groups.delete(group)
+      },
+    }
+  }
+
   down(): Promise<void> {
     return this.listener.down()
   }
@@ -102,26 +217,64 @@ export class FaultState implements Faults {
   }
 
   async clear(): Promise<void> {
-    this.failures = []
-    this.resets = []
-    this.delay = [0, 0]
+    this.dispose()
     await this.listener.up()
   }
 
-  /** Waits for the configured latency. */
+  /** clear() without bringing the server up: for close(), so nothing keeps the process alive. */
+  dispose(): void {
+    this.generation++
+    this.failures = []
+    this.resets = []
+    this.holds = []
+    this.delay = [0, 0]
+    for (const group of this.groups) group.release()
+    this.groups.clear()
+    for (const sleeper of this.sleeping) {
+      clearTimeout(sleeper.timer)
+      sleeper.wake()
+    }
+    this.sleeping.clear()
+  }
+
+  /** Registers a request that has just arrived. */
+  admit(): Admission {
+    return { generation: this.generation }
+  }
+
+  private current(admission: Admission): boolean {
+    return admission.generation === this.generation
+  }
+
+  /** Waits for the configured latency; clear() ends the wait early. */
   async wait(): Promise<void> {
     const [min, max] = this.delay
     const ms = min + Math.random() * (max - min)
-    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms))
+    if (ms <= 0) return
+    await new Promise<void>((resolve) => {
+      const sleeper = {
+        timer: setTimeout(() => {
+          this.sleeping.delete(sleeper)
+          resolve()
+        }, ms),
+        wake: resolve,
+      }
+      this.sleeping.add(sleeper)
+    })
   }
 
-  takeReset(resource: string): ResetNextOptions | undefined {
-    return take(this.resets, resource)?.options
+  /** The hold this request falls under, if any (taken when it arrives, in arrival order). */
+  takeHold(admission: Admission, resource: string, method: string): HoldGroup | undefined {
+    return this.current(admission) ? take(this.holds, resource, method)?.options : undefined
+  }
+
+  takeReset(admission: Admission, resource: string): ResetNextOptions | undefined {
+    return this.current(admission) ? take(this.resets, resource)?.options : undefined
   }
 
   /** The error to answer with, if a failure is pending for this resource. */
-  takeFailure(resource: string): ApiError | undefined {
-    const rule = take(this.failures, resource)
+  takeFailure(admission: Admission, resource: string): ApiError | undefined {
+    const rule = this.current(admission) ? take(this.failures, resource) : undefined
     if (!rule) return undefined
     const { status, retryAfter, code, message } = rule.options
     const defaults = DEFAULT_BODIES[status] ?? { code: String(status), message: STATUS_CODES[status] ?? 'Error' }
@@ -130,3 +283,5 @@ export class FaultState implements Faults {
     return new ApiError(status, code ?? defaults.code, message ?? defaults.message, null, null, headers)
   }
 }
+
+export type { HoldGroup }

@@ -1,11 +1,12 @@
 /**
- * Parsing of the request: query string (select, filters, order, limit/offset, columns, on_conflict),
- * the Range header and the Prefer header, following PostgREST's ApiRequest/QueryParams.hs,
- * RangeQuery.hs and ApiRequest/Preferences.hs.
+ * Parsing of the query string (select, filters, order, limit/offset, columns, on_conflict),
+ * following PostgREST's ApiRequest/QueryParams.hs. The Range header and max-rows are range.ts,
+ * the Accept and Prefer headers media.ts.
  *
  * Nothing here touches SQL: the output is plain data that sql.ts turns into parameterised statements.
  */
-import { ApiError, notImplemented, queryParamError } from './errors.js'
+import { Cursor } from './cursor.js'
+import { ApiError, notImplemented } from './errors.js'
 
 export type SimpleOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch' | 'isdistinct'
 export type IsValue = 'null' | 'not_null' | 'true' | 'false' | 'unknown'
@@ -28,14 +29,6 @@ export interface SelectItem {
   cast?: string
 }
 
-/** Rows lower..upper (inclusive, 0-based); upper undefined means "to the end". */
-export interface RowRange {
-  lower: number
-  upper?: number
-}
-
-export const ALL_ROWS: RowRange = { lower: 0 }
-
 export interface ParsedQuery {
   select: SelectItem[]
   filters: Filter[]
@@ -53,85 +46,6 @@ export interface ParsedQuery {
 
 /** Parameters PostgREST reserves; everything else with a value is a filter. */
 const RESERVED = new Set(['select', 'columns', 'on_conflict', 'order', 'limit', 'offset'])
-
-/**
- * A tiny cursor parser. PostgREST's errors come from Parsec and read
- * `"failed to parse filter (x)" (line 1, column N)` with details `unexpected "c" expecting ...`;
- * the stand-in keeps that shape (the column is the best effort, clients only read the code).
- */
-class Cursor {
-  pos = 0
-  constructor(
-    readonly text: string,
-    readonly what: string,
-  ) {}
-
-  get done(): boolean {
-    return this.pos >= this.text.length
-  }
-
-  peek(): string {
-    return this.text[this.pos] ?? ''
-  }
-
-  tryString(s: string): boolean {
-    if (this.text.startsWith(s, this.pos)) {
-      this.pos += s.length
-      return true
-    }
-    return false
-  }
-
-  skipSpaces(): void {
-    while (this.peek() === ' ') this.pos++
-  }
-
-  fail(expecting: string): never {
-    const unexpected = this.done ? 'end of input' : JSON.stringify(this.peek())
-    throw queryParamError(
-      `"failed to parse ${this.what} (${this.text})" (line 1, column ${this.pos + 1})`,
-      `unexpected ${unexpected} expecting ${expecting}`,
-    )
-  }
-
-  expect(s: string, expecting = JSON.stringify(s)): void {
-    if (!this.tryString(s)) this.fail(expecting)
-  }
-
-  expectEnd(expecting: string): void {
-    if (!this.done) this.fail(expecting)
-  }
-
-  /** `"quoted \" name"` with backslash escapes, as pQuotedValue. */
-  quoted(): string {
-    this.expect('"')
-    let out = ''
-    while (!this.done && this.peek() !== '"') {
-      if (this.peek() === '\\') this.pos++
-      out += this.peek()
-      this.pos++
-    }
-    this.expect('"')
-    return out
-  }
-
-  /** pFieldName: a quoted name, or identifier characters (letters, digits, _, $, space) joined by dashes. */
-  fieldName(): string {
-    this.skipSpaces()
-    if (this.peek() === '"') return this.quoted()
-    const start = this.pos
-    while (!this.done) {
-      const c = this.peek()
-      if (/[\p{L}\p{N}_$ ]/u.test(c)) this.pos++
-      else if (c === '-' && this.text[this.pos + 1] !== '>' && this.pos > start) this.pos++
-      else break
-    }
-    const name = this.text.slice(start, this.pos).trim()
-    if (name === '') this.fail('field name (* or [a..z0..9_$])')
-    if (this.text.startsWith('->', this.pos)) throw notImplemented('JSON paths (->, ->>) are not supported by the stand-in')
-    return name
-  }
-}
 
 const SIMPLE_OPERATORS: SimpleOperator[] = [
   // Longer names first, so `gte` is not read as `gt` followed by garbage.
@@ -340,88 +254,4 @@ export function parseQuery(params: URLSearchParams, options: { isRpcRead: boolea
     rpcArgs,
     canonical: new URLSearchParams(sorted).toString(),
   }
-}
-
-function rangeNotSatisfiable(details: string): ApiError {
-  return new ApiError(416, 'PGRST103', 'Requested range not satisfiable', details)
-}
-
-/**
- * The rows a request asks for: the intersection of `limit`/`offset` and, for GET only (RFC 9110),
- * the `Range: first-last` header (PostgREST's ApiRequest.getRanges).
- */
-export function topLevelRange(query: Pick<ParsedQuery, 'limit' | 'offset'>, rangeHeader: string | undefined, method: string): RowRange {
-  let header: RowRange | 'empty' = ALL_ROWS
-  if (method === 'GET' && rangeHeader) {
-    const m = /^(\d+)-(\d*)$/.exec(rangeHeader.trim())
-    if (m) {
-      const lower = Number(m[1])
-      const upper = m[2] === '' ? undefined : Number(m[2])
-      header = upper !== undefined && upper < lower ? 'empty' : { lower, upper }
-    }
-  }
-  const offset = query.offset ?? 0
-  const limitRange: RowRange = query.limit === undefined ? { lower: offset } : { lower: offset, upper: offset + query.limit - 1 }
-  // `limit=0` is allowed (an empty result), although it makes an empty range.
-  if (query.limit === 0 && offset === 0) return { lower: 0, upper: -1 }
-  if (header === 'empty') {
-    throw rangeNotSatisfiable('The lower boundary must be lower than or equal to the upper boundary in the Range header.')
-  }
-  const lower = Math.max(header.lower, limitRange.lower)
-  const uppers = [header.upper, limitRange.upper].filter((u): u is number => u !== undefined)
-  const upper = uppers.length ? Math.min(...uppers) : undefined
-  if (upper !== undefined && upper < lower) {
-    // PostgREST blames the limit whenever the Range header itself was well-formed.
-    throw rangeNotSatisfiable('Limit should be greater than or equal to zero.')
-  }
-  return { lower, upper }
-}
-
-export interface Preferences {
-  return?: 'minimal' | 'representation' | 'headers-only'
-  resolution?: 'merge-duplicates' | 'ignore-duplicates'
-  count?: 'exact' | 'planned' | 'estimated'
-  missing?: 'default' | 'null'
-}
-
-/** Reads every Prefer header (several headers, or one with comma-separated values); unknown ones are ignored. */
-export function parsePrefer(header: string | string[] | undefined): Preferences {
-  const prefs: Preferences = {}
-  const raw = Array.isArray(header) ? header.join(',') : (header ?? '')
-  for (const part of raw.split(',')) {
-    const [key, ...rest] = part.trim().split('=')
-    const value = rest.join('=').trim()
-    switch (key?.trim()) {
-      case 'return':
-        if (value === 'minimal' || value === 'representation' || value === 'headers-only') prefs.return = value
-        break
-      case 'resolution':
-        if (value === 'merge-duplicates' || value === 'ignore-duplicates') prefs.resolution = value
-        break
-      case 'count':
-        if (value === 'exact' || value === 'planned' || value === 'estimated') prefs.count = value
-        break
-      case 'missing':
-        if (value === 'default' || value === 'null') prefs.missing = value
-        break
-    }
-  }
-  return prefs
-}
-
-/** The Preference-Applied header, in PostgREST's order (prefAppliedHeader). */
-export function preferenceApplied(prefs: Preferences): string | undefined {
-  const parts: string[] = []
-  if (prefs.resolution) parts.push(`resolution=${prefs.resolution}`)
-  if (prefs.missing) parts.push(`missing=${prefs.missing}`)
-  if (prefs.return) parts.push(`return=${prefs.return}`)
-  if (prefs.count) parts.push(`count=${prefs.count}`)
-  return parts.length ? parts.join(', ') : undefined
-}
-
-/** `Content-Range: first-last/total`, `*` for an empty page or an unknown total (RangeQuery.contentRangeH). */
-export function contentRange(lower: number, upper: number, total: number | undefined): string {
-  const totalString = total === undefined ? '*' : String(total)
-  const rangeString = total !== 0 && lower <= upper ? `${lower}-${upper}` : '*'
-  return `${rangeString}/${totalString}`
 }

@@ -10,13 +10,13 @@ import http from 'node:http'
 import type net from 'node:net'
 import pg from 'pg'
 import { ApiError } from './errors.js'
-import { FaultState, type Faults } from './faults.js'
+import { FaultState, type Faults, type HoldGroup } from './faults.js'
 import { errorResponse, handleRequest, resourceKey, routeOf, type ApiResponse, type HandlerContext } from './handler.js'
 import { SchemaCache } from './schema.js'
 import { StatsCounter, type RequestStats } from './stats.js'
 
 export { ensureRoles } from './roles.js'
-export type { Faults, FailNextOptions, ResetNextOptions } from './faults.js'
+export type { Faults, FailNextOptions, HoldHandle, HoldOptions, ResetNextOptions } from './faults.js'
 export type { RequestStats } from './stats.js'
 
 export interface PostgrestServerOptions {
@@ -34,12 +34,32 @@ export interface PostgrestServerOptions {
   poolSize?: number
   /** application_name of its connections (pg_stat_activity); default `postgrest-standin`. */
   applicationName?: string
+  /**
+   * PostgREST's `db-max-rows`: reads and set-returning function results are cut to this many rows
+   * (writes are not). Default 1000, as on hosted Supabase; `null` or `Infinity` for no cap.
+   */
+  maxRows?: number | null
+}
+
+/** Supabase's default `max-rows` for a hosted project. */
+export const DEFAULT_MAX_ROWS = 1000
+
+/** The cap as the handler uses it (undefined: none), after checking the option. */
+export function resolveMaxRows(maxRows: number | null | undefined): number | undefined {
+  if (maxRows === undefined) return DEFAULT_MAX_ROWS
+  if (maxRows === null || maxRows === Infinity) return undefined
+  if (!Number.isSafeInteger(maxRows) || maxRows < 1) {
+    throw new Error(`PostgREST stand-in: maxRows must be a positive integer, null or Infinity (got ${String(maxRows)})`)
+  }
+  return maxRows
 }
 
 export interface PostgrestServer {
   /** Base URL for supabase-js, e.g. http://127.0.0.1:54321 (the client appends /rest/v1). */
   url: string
   port: number
+  /** The `db-max-rows` in force; null when there is no cap. */
+  maxRows: number | null
   faults: Faults
   stats(): RequestStats
   resetStats(): void
@@ -86,6 +106,7 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, response: Api
 
 export async function startPostgrestServer(options: PostgrestServerOptions): Promise<PostgrestServer> {
   const host = options.host ?? '127.0.0.1'
+  const maxRows = resolveMaxRows(options.maxRows)
   const schema = options.schema ?? 'public'
   const pool = new pg.Pool({
     connectionString: options.databaseUri,
@@ -103,7 +124,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     await pool.end().catch(() => {})
     throw new Error(`PostgREST stand-in: cannot read the schema of ${schema}`, { cause: error })
   }
-  const ctx: HandlerContext = { pool, cache, jwtSecret: options.jwtSecret, schema }
+  const ctx: HandlerContext = { pool, cache, jwtSecret: options.jwtSecret, schema, maxRows }
   const stats = new StatsCounter()
 
   const sockets = new Set<net.Socket>()
@@ -159,7 +180,30 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     })
   })
 
+  /** The client gave up (a timeout, an abort) or the server went down: nobody waits for an answer. */
+  function clientGone(req: http.IncomingMessage, res: http.ServerResponse): boolean {
+    return req.socket.destroyed || !req.socket.writable || res.destroyed
+  }
+
+  /** Parks a request in a hold; false when its client disconnected meanwhile (it is then dropped). */
+  async function park(group: HoldGroup, req: http.IncomingMessage): Promise<boolean> {
+    let drop: (() => void) | undefined
+    const onClose = (): void => drop?.()
+    req.socket.once('close', onClose)
+    try {
+      return await group.park((d) => {
+        drop = d
+        if (req.socket.destroyed) d()
+      })
+    } finally {
+      req.socket.off('close', onClose)
+    }
+  }
+
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Faults set after a clear() that comes while this request is in flight do not apply to it.
+    const admission = faults.admit()
+    const epoch = stats.epoch()
     const url = new URL(req.url ?? '/', 'http://localhost')
     const method = (req.method ?? 'GET').toUpperCase()
     const resource = routeOf(url.pathname)
@@ -171,19 +215,22 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     } catch {
       return // the client went away
     }
+    // A hold comes first, so that `arrived` tells a test the request is in, whatever the latency.
+    const hold = faults.takeHold(admission, key, method)
+    if (hold && !hold.afterHandling && !(await park(hold, req))) return
     await faults.wait()
-    // A client that gave up during the latency (a timeout) is gone: serving it would only surface as
-    // a stray request in the stats of whatever the test does next.
-    if (req.socket.destroyed) return
-    const reset = faults.takeReset(key)
+    // A client that gave up while held or during the latency (a timeout) is gone: serving it would
+    // only surface as a stray request in the stats of whatever the test does next.
+    if (clientGone(req, res)) return
+    const reset = faults.takeReset(admission, key)
     if (reset && !reset.afterHandling) {
-      stats.faulted()
+      stats.faulted(epoch)
       req.socket.destroy()
       return
     }
-    const failure = faults.takeFailure(key)
+    const failure = faults.takeFailure(admission, key)
     if (failure) {
-      stats.faulted()
+      stats.faulted(epoch)
       send(req, res, errorResponse(failure))
       return
     }
@@ -200,13 +247,15 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
       })
       return
     }
-    stats.served(method, key)
+    stats.served(epoch, method, key)
     const response = await handleRequest(ctx, { method, url, headers: req.headers, body, resource })
+    if (hold?.afterHandling && !(await park(hold, req))) return
     if (reset?.afterHandling) {
-      stats.faulted()
+      stats.faulted(epoch)
       req.socket.destroy()
       return
     }
+    if (clientGone(req, res)) return
     send(req, res, response)
   }
 
@@ -220,6 +269,7 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
   return {
     url: `http://${host}:${port}`,
     port,
+    maxRows: maxRows ?? null,
     faults,
     stats: () => stats.snapshot(),
     resetStats: () => stats.reset(),
@@ -227,6 +277,8 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
     async close() {
       if (closed) return
       closed = true
+      // Held requests and pending latencies must not keep the process alive.
+      faults.dispose()
       await stopListening()
       await pool.end()
     },

@@ -1,6 +1,6 @@
 /**
- * SQL for each kind of request, modelled on PostgREST's Query/QueryBuilder.hs and
- * Query/Statements.hs. Every statement returns one row:
+ * SQL for reads and function calls, modelled on PostgREST's Query/QueryBuilder.hs and
+ * Query/Statements.hs (mutate.ts has the writes). Every statement returns one row:
  *
  *   total      the exact count when asked (Prefer: count=exact), else NULL
  *   page_total rows in this page / rows written
@@ -13,8 +13,10 @@
  * Values only ever travel as parameters ($n, untyped, so PostgreSQL infers the column's type and
  * reports 22P02 for a bad uuid exactly as with PostgREST); identifiers are always quoted.
  */
-import type { Filter, OrderTerm, RowRange, SelectItem } from './query.js'
-import type { Column, Routine, Table } from './schema.js'
+import type { BodyMedia } from './media.js'
+import type { Filter, OrderTerm, SelectItem } from './query.js'
+import type { RowRange } from './range.js'
+import type { Routine } from './schema.js'
 
 export interface Statement {
   text: string
@@ -106,7 +108,7 @@ function limitSql(range: RowRange, params: Params): string {
   return ` LIMIT ${limit} OFFSET ${params.add(String(range.lower))}`
 }
 
-function selectListSql(qualifier: string, select: SelectItem[]): string {
+export function selectListSql(qualifier: string, select: SelectItem[]): string {
   if (select.length === 0) return 'NULL' // `select=` : rows with no column, rendered as {}
   return select
     .map((s) => {
@@ -119,12 +121,6 @@ function selectListSql(qualifier: string, select: SelectItem[]): string {
 }
 
 export type BodyShape = 'rows' | 'single-row' | 'scalar' | 'scalars'
-
-/** What the Accept header asked for. */
-export interface BodyMedia {
-  singular?: boolean
-  stripNulls?: boolean
-}
 
 export interface ReadSpec {
   /** The FROM item: a qualified table, or the function call's CTE with the function's name as alias. */
@@ -147,7 +143,7 @@ export interface ReadSpec {
  * The body expression (PostgREST's asJsonF / asJsonSingleF): an array, or the first element for a
  * singular response (`Accept: application/vnd.pgrst.object+json`), optionally without null fields.
  */
-function bodySql(shape: BodyShape, media: BodyMedia = {}): string {
+export function bodySql(shape: BodyShape, media: BodyMedia = {}): string {
   const scalar = shape === 'scalar' || shape === 'scalars'
   const agg = scalar ? 'json_agg(_postgrest_t.pgrst_scalar)' : 'json_agg(_postgrest_t)'
   const single = media.singular || shape === 'single-row' || shape === 'scalar'
@@ -170,134 +166,6 @@ export function readStatement(spec: ReadSpec, params: Params): string {
     `NULL::bigint AS inserted, ` +
     `(SELECT ${bodySql(shape, spec.media)} FROM pgrst_source _postgrest_t) AS body`
   )
-}
-
-/**
- * `FROM (SELECT $1::json AS json_data) pgrst_payload, LATERAL (SELECT cols FROM json_to_recordset(...) AS _(col type, ...)) pgrst_body`
- * — the body parsed into typed columns (fromJsonBodyF). Keys missing from an object come out NULL;
- * with `missing=default` the column defaults are merged in first (as jsonb, like PostgREST).
- */
-function jsonBodySource(body: string, isObject: boolean, columns: Column[], applyDefaults: boolean, params: Params): string {
-  const placeholder = params.add(body)
-  const withDefaults = applyDefaults && columns.some((c) => c.default !== null)
-  let payload = `(SELECT ${placeholder}::${withDefaults ? 'jsonb' : 'json'} AS json_data) pgrst_payload`
-  let data = 'pgrst_payload.json_data'
-  if (withDefaults) {
-    // Default expressions come from pg_catalog (pg_get_expr), not from the request.
-    const defaults = `jsonb_build_object(${columns
-      .filter((c) => c.default !== null)
-      .map((c) => `'${c.name.replace(/'/g, "''")}', ${c.default}`)
-      .join(', ')})`
-    payload += isObject
-      ? `, LATERAL (SELECT ${defaults} || pgrst_payload.json_data AS val) pgrst_json_defs`
-      : `, LATERAL (SELECT jsonb_agg(${defaults} || elem) AS val FROM jsonb_array_elements(pgrst_payload.json_data) elem) pgrst_json_defs`
-    data = 'pgrst_json_defs.val'
-  }
-  const prefix = withDefaults ? 'jsonb' : 'json'
-  let rows: string
-  if (columns.length === 0) {
-    // `{}` is one row with no column; `[{}, {}]` is as many rows.
-    rows = isObject ? `LATERAL (SELECT FROM (VALUES (1)) _) pgrst_body` : `LATERAL (SELECT FROM ${prefix}_array_elements(${data}) _) pgrst_body`
-  } else {
-    const names = columns.map((c) => ident(c.name)).join(', ')
-    const typed = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')
-    const fn = isObject ? `${prefix}_to_record` : `${prefix}_to_recordset`
-    rows = `LATERAL (SELECT ${names} FROM ${fn}(${data}) AS _(${typed})) pgrst_body`
-  }
-  return `${payload}, ${rows}`
-}
-
-export interface MutationOutput {
-  /** Columns to return (already expanded from `*`), or none for `return=minimal`. */
-  select: SelectItem[]
-  table: Table
-  media?: BodyMedia
-}
-
-/** The columns a mutation hands back: the requested ones and, for inserts, whether each row was new. */
-function returningList(out: MutationOutput, withInsertedFlag: boolean): string {
-  const tableQ = qualified(out.table.schema, out.table.name)
-  const returned = [...new Set(out.select.map((s) => s.column))].map((c) => `${tableQ}.${ident(c)}`)
-  // `xmax = 0` is true for a row this statement inserted and false for one ON CONFLICT DO UPDATE
-  // changed (PostgREST counts the same thing with a pgrst.inserted setting).
-  if (withInsertedFlag) returned.push('(xmax = 0) AS pgrst_inserted_flag')
-  if (returned.length === 0) returned.push('1 AS pgrst_one')
-  return returned.join(', ')
-}
-
-/** Wraps the rows a mutation produced (the CTE pgrst_source) into the standard result row. */
-function mutationResult(cte: string, out: MutationOutput, withInsertedFlag: boolean): string {
-  const body =
-    out.select.length === 0
-      ? `'[]'::text`
-      : `(SELECT ${bodySql('rows', out.media)} FROM (SELECT ${selectListSql('pgrst_source', out.select)} FROM pgrst_source) _postgrest_t)`
-  return (
-    `WITH pgrst_source AS (${cte}) ` +
-    `SELECT NULL::bigint AS total, ` +
-    `(SELECT pg_catalog.count(*) FROM pgrst_source) AS page_total, ` +
-    (withInsertedFlag ? `(SELECT pg_catalog.count(*) FROM pgrst_source WHERE pgrst_inserted_flag)` : 'NULL::bigint') +
-    ` AS inserted, ${body} AS body`
-  )
-}
-
-/** `select=*` in a mutation means every column: spelt out, so the extra RETURNING column stays out of the body. */
-export function expandStar(select: SelectItem[], table: Table): SelectItem[] {
-  return select.flatMap((s) => (s.column === '*' ? table.columns.map((c) => ({ column: c.name })) : [s]))
-}
-
-export interface InsertSpec {
-  table: Table
-  columns: Column[]
-  body: string
-  isObject: boolean
-  applyDefaults: boolean
-  onConflict?: { target: string[]; action: 'merge' | 'ignore' }
-  output: MutationOutput
-}
-
-export function insertStatement(spec: InsertSpec, params: Params): string {
-  const tableQ = qualified(spec.table.schema, spec.table.name)
-  const cols = spec.columns.map((c) => ident(c.name))
-  const source = jsonBodySource(spec.body, spec.isObject, spec.columns, spec.applyDefaults, params)
-  let sql =
-    `INSERT INTO ${tableQ}${cols.length ? ` (${cols.join(', ')})` : ''} ` +
-    `SELECT ${spec.columns.map((c) => `pgrst_body.${ident(c.name)}`).join(', ')} FROM ${source}`
-  if (spec.onConflict && spec.onConflict.target.length > 0) {
-    sql += ` ON CONFLICT (${spec.onConflict.target.map(ident).join(', ')}) `
-    sql +=
-      spec.onConflict.action === 'ignore' || cols.length === 0
-        ? 'DO NOTHING'
-        : `DO UPDATE SET ${cols.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`
-  }
-  return mutationResult(`${sql} RETURNING ${returningList(spec.output, true)}`, spec.output, true)
-}
-
-export interface UpdateSpec {
-  table: Table
-  columns: Column[]
-  body: string
-  isObject: boolean
-  applyDefaults: boolean
-  filters: Filter[]
-  output: MutationOutput
-}
-
-export function updateStatement(spec: UpdateSpec, params: Params): string {
-  const tableQ = qualified(spec.table.schema, spec.table.name)
-  if (spec.columns.length === 0) {
-    // Nothing to set: PostgREST selects no row rather than writing `UPDATE t SET` (invalid SQL).
-    return mutationResult(`SELECT ${returningList(spec.output, false)} FROM ${tableQ} WHERE false`, spec.output, false)
-  }
-  const set = spec.columns.map((c) => `${ident(c.name)} = pgrst_body.${ident(c.name)}`).join(', ')
-  const source = jsonBodySource(spec.body, spec.isObject, spec.columns, spec.applyDefaults, params)
-  const sql = `UPDATE ${tableQ} SET ${set} FROM ${source}${whereSql(tableQ, spec.filters, params)}`
-  return mutationResult(`${sql} RETURNING ${returningList(spec.output, false)}`, spec.output, false)
-}
-
-export function deleteStatement(table: Table, filters: Filter[], output: MutationOutput, params: Params): string {
-  const tableQ = qualified(table.schema, table.name)
-  const sql = `DELETE FROM ${tableQ}${whereSql(tableQ, filters, params)}`
-  return mutationResult(`${sql} RETURNING ${returningList(output, false)}`, output, false)
 }
 
 export interface CallSpec {

@@ -14,21 +14,33 @@ export interface RequestStats {
   faulted: number
 }
 
+/**
+ * Counts requests by the resetStats() epoch they arrived in: a request still in flight from before a
+ * reset (a client that gave up during a latency) never shows up in the counts that follow it.
+ */
 export class StatsCounter {
   private stats: RequestStats = StatsCounter.empty()
+  private current = 0
 
   private static empty(): RequestStats {
     return { total: 0, byMethod: {}, byTable: {}, faulted: 0 }
   }
 
-  served(method: string, resource: string): void {
+  /** The epoch a request that arrives now belongs to. */
+  epoch(): number {
+    return this.current
+  }
+
+  served(epoch: number, method: string, resource: string): void {
+    if (epoch !== this.current) return
     this.stats.total++
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1
     const table = (this.stats.byTable[resource] ??= {})
     table[method] = (table[method] ?? 0) + 1
   }
 
-  faulted(): void {
+  faulted(epoch: number): void {
+    if (epoch !== this.current) return
     this.stats.faulted++
   }
 
@@ -38,6 +50,7 @@ export class StatsCounter {
   }
 
   reset(): void {
+    this.current++
     this.stats = StatsCounter.empty()
   }
 }

@@ -5,7 +5,66 @@
 import { createClient, type SupabaseClient } from '@supabase/supabase-js'
 import pg from 'pg'
 import ws from 'ws'
-import type { LocalStack } from '../../dev/stack.js'
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../dev/stack.js'
+
+/**
+ * The `dealers` table as the stand-in's tests know it (postgrest-subset.md): the columns of the
+ * plugin's first sql/001_dealers.sql, RLS on and no grant to anon/authenticated. The stand-in's
+ * tests create it themselves rather than apply sql/, which the plugin changes as it evolves.
+ */
+export const DEALERS_SQL = `
+  create table public.dealers (
+    id          uuid primary key,
+    name        text not null,
+    slug        text not null unique,
+    domain      text,
+    rooftop_id  text,
+    api_config  jsonb not null default '{}'::jsonb,
+    created_at  timestamptz not null,
+    updated_at  timestamptz
+  );
+  alter table public.dealers enable row level security;
+  revoke all on table public.dealers from anon, authenticated;
+  grant select, insert, update, delete on table public.dealers to service_role;`
+
+/** A local stack for the stand-in's own tests: no sql/ applied, the `dealers` fixture instead. */
+export async function startStandin(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const stack = await startLocalStack({ ...options, applySql: false })
+  try {
+    await sql(stack, DEALERS_SQL)
+  } catch (error) {
+    await stack.stop()
+    throw error
+  }
+  return stack
+}
+
+/**
+ * Waits for a condition, never for a duration: polls `check` until it returns true (or a truthy
+ * value, which is returned). The deadline only turns a condition that never comes into a failure
+ * with a message instead of a test timeout; it is far above any wait a loaded machine needs.
+ */
+export async function eventually<T>(check: () => T | Promise<T>, what = 'the condition', deadlineMs = 30_000): Promise<T> {
+  const end = Date.now() + deadlineMs
+  for (;;) {
+    const value = await check()
+    if (value) return value
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+/**
+ * Starts a request (a promise, or a supabase-js builder, which sends when awaited) and lets the test
+ * read its state: `settled()` is false while it is still pending.
+ */
+export function track<T>(request: PromiseLike<T>): { promise: Promise<T>; settled(): boolean } {
+  let done = false
+  const tracked = Promise.resolve(request).finally(() => {
+    done = true
+  })
+  return { promise: tracked, settled: () => done }
+}
 
 /** An unmodified supabase-js client; Node 20 has no global WebSocket, realtime needs `ws` then. */
 export function supabaseClient(stack: LocalStack, key: string = stack.serviceRoleKey): SupabaseClient {
