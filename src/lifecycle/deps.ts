@@ -9,6 +9,6 @@ export function reconcileDeps(runtime: SyncRuntime): ReconcileDeps {
 }
 
 export function validateDeps(runtime: SyncRuntime): ValidateDeps {
-  const { payload, target, logger } = runtime
-  return { payload, target, logger }
+  const { payload, db, target, logger } = runtime
+  return { payload, db, target, logger }
 }

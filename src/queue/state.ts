@@ -23,8 +23,10 @@ export class StateStore {
   async record(sql: Sql, entries: ReadonlyArray<{ key: string; fingerprint: string }>): Promise<void> {
     if (!entries.length) return
     await sql.query(
-      `insert into ${this.t.name} (${this.key}, ${this.fingerprint}, ${this.syncedAt}) select k, f, now() from unnest($1::text[], $2::text[]) as e(k, f) ` +
-        `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt}`,
+      `insert into ${this.t.name} as s (${this.key}, ${this.fingerprint}, ${this.syncedAt}) select k, f, now() from unnest($1::text[], $2::text[]) as e(k, f) ` +
+        // An equal fingerprint is left as it is: an in-sync reconcile writes no row here either.
+        `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt} ` +
+        `where s.${this.fingerprint} is distinct from excluded.${this.fingerprint}`,
       [entries.map((e) => e.key), entries.map((e) => e.fingerprint)],
     )
   }

@@ -133,7 +133,7 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
 
   const running = new Set<Promise<void>>()
   let after: string | undefined
-  for await (const page of documentPages(payload, collection, opts.ids)) {
+  for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
     const task = runPage(page).finally(() => running.delete(task))
     running.add(task)
     after = page.upTo ?? after

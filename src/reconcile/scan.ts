@@ -7,6 +7,7 @@
 import type { Payload } from 'payload'
 import { documentIds } from '../documents.js'
 import type { Row } from '../mapping/types.js'
+import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
 
@@ -20,7 +21,7 @@ export interface ScanPage {
 export const pageSize = 1000
 
 /** Pages of document ids: every document of the collection, or only `ids` (sorted, in slices). */
-export async function* documentPages(payload: Payload, collection: SyncedCollection, ids?: readonly string[]): AsyncGenerator<ScanPage> {
+export async function* documentPages(db: PayloadDatabase, payload: Payload, collection: SyncedCollection, ids?: readonly string[]): AsyncGenerator<ScanPage> {
   if (ids) {
     const sorted = [...new Set(ids)].sort()
     for (let i = 0; i < sorted.length; i += pageSize) yield { ids: sorted.slice(i, i + pageSize) }
@@ -28,7 +29,7 @@ export async function* documentPages(payload: Payload, collection: SyncedCollect
   }
   let after: string | undefined
   for (;;) {
-    const page = await documentIds(payload, collection, after, pageSize)
+    const page = await documentIds(db, payload, collection, after, pageSize)
     if (!page.length) break
     yield { ids: page, after, upTo: page[page.length - 1] }
     if (page.length < pageSize) break

@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import { MappingError } from '../errors.js'
 import { expectedRow, loadDocuments } from '../documents.js'
 import type { Doc, Row } from '../mapping/types.js'
+import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { changedFields, type RowDiff } from './diff.js'
@@ -16,6 +17,7 @@ import { documentPages, pageRows, tailIds } from './scan.js'
 
 export interface ValidateDeps {
   payload: Payload
+  db: PayloadDatabase
   target: SupabaseTarget
   logger: Logger
 }
@@ -65,7 +67,7 @@ export async function validate(deps: ValidateDeps, collection: SyncedCollection,
   let scanned = 0
   let rowsRead = 0
   let after: string | undefined
-  for await (const page of documentPages(payload, collection, opts.ids)) {
+  for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
     const [docs, rows] = await Promise.all([loadDocuments(payload, collection, page.ids), pageRows(target, collection, page, scoped)])
     compare(collection, page.ids, docs, rows, found)
     scanned += docs.size

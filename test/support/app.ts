@@ -8,7 +8,7 @@ import pg from 'pg'
 import { getPayload, type Payload } from 'payload'
 import pino from 'pino'
 import { devConfig, type DevConfigOptions } from '../../dev/config.js'
-import { startLocalStack, type LocalStack } from '../../dev/stack.js'
+import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../dev/stack.js'
 import { dealerMapper, whenIdle } from '../../src/index.js'
 import { reconcileDeps, validateDeps } from '../../src/lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../../src/lifecycle/registry.js'
@@ -91,8 +91,8 @@ export async function startPayload(stack: LocalStack, options: Partial<DevConfig
   return { payload, logs }
 }
 
-export async function startApp(options: Partial<DevConfigOptions> = {}): Promise<TestApp> {
-  const stack = await startLocalStack()
+export async function startApp(options: Partial<DevConfigOptions> & { stack?: LocalStackOptions } = {}): Promise<TestApp> {
+  const stack = await startLocalStack(options.stack)
   const { payload, logs } = await startPayload(stack, options)
   const supabase = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 4 })
   supabase.on('error', () => {})
@@ -142,6 +142,15 @@ export function dealerData(overrides: Record<string, unknown> = {}): Record<stri
     homenet_config: { rooftop_id: `R-${counter}` },
     ...overrides,
   }
+}
+
+/** Waits until no sync job is left (none pending, none failed) and the runner is idle. */
+export async function settled(app: { payload: Payload; idle(): Promise<void> }, timeoutMs = 20_000): Promise<void> {
+  await eventually(async () => {
+    await app.idle()
+    const { totalDocs } = await app.payload.count({ collection: 'payload-jobs', where: { taskSlug: { equals: 'supabase-sync' } }, overrideAccess: true })
+    if (totalDocs !== 0) throw new Error(`${totalDocs} sync jobs left`)
+  }, timeoutMs)
 }
 
 /** Every dealer as Payload would write it to Supabase, by id. */

@@ -1,0 +1,233 @@
+/**
+ * The ways Supabase used to end up different from Payload with nothing left to repair it (issue
+ * "convergence", points 1-8), each forced deterministically: the stand-in holds a request, or a save
+ * is held between its read and its write (test/support/gate.ts). Each test ends by checking that
+ * Supabase equals what the mapper makes of Payload, and that no job is left.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CollectionConfig } from 'payload'
+import { Dealers, diffRows, pullFromSupabase, resetTable, syncDocuments, validateSync } from '../src/index.js'
+import { Gate } from './support/gate.js'
+import { dealerData, eventually, payloadRows, reconcileNow, settled, startApp, type TestApp } from './support/app.js'
+
+const gate = new Gate()
+/** The ready Dealers, plus a field the mapper does not read, and the gate. */
+const DealersWithNotes: CollectionConfig = {
+  ...Dealers,
+  fields: [...Dealers.fields, { name: 'notes', type: 'text' }],
+  hooks: { beforeChange: [gate.hook] },
+}
+
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp({
+    collections: [DealersWithNotes],
+    sync: {
+      queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100 },
+      retry: { retries: 1, minTimeout: 5, maxTimeout: 20 },
+    },
+  })
+  await app.idle()
+})
+afterAll(async () => {
+  await app?.close()
+})
+
+async function converged() {
+  await settled(app)
+  expect(diffRows(await payloadRows(app.payload), await app.rows())).toMatchObject({ missing: [], extra: [], changed: [] })
+}
+
+async function job(id: string) {
+  const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: id } } as never, depth: 0, overrideAccess: true })
+  return docs[0] as unknown as { hasError?: boolean; totalTried?: number; error?: { kind?: string } } | undefined
+}
+
+const create = () => app.payload.create({ collection: 'dealers', data: dealerData() })
+
+describe('1. the reconcile never writes what it read before a concurrent change', () => {
+  it('a document deleted while the reconcile reads Supabase does not come back', async () => {
+    const doc = await create()
+    await settled(app)
+    // Drift the reconcile will want to repair: the row is missing.
+    await app.supabase.query('delete from public.dealers where id = $1', [doc.id])
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    const reconciling = reconcileNow(app.payload)
+    await hold.arrived
+    await app.payload.delete({ collection: 'dealers', id: doc.id })
+    hold.release()
+    await reconciling
+    await converged()
+    expect((await app.rows()).has(String(doc.id))).toBe(false)
+  })
+
+  it('a document created while the reconcile reads Supabase keeps its row', async () => {
+    await settled(app)
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    const reconciling = reconcileNow(app.payload)
+    await hold.arrived
+    const doc = await create()
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    hold.release()
+    await reconciling
+    await converged()
+    expect((await app.rows()).has(String(doc.id))).toBe(true)
+  })
+})
+
+describe('2. nothing gives up on a transient failure', () => {
+  it('an outage longer than the whole retry schedule of before (30 attempts) ends in delivery, without a restart', async () => {
+    await app.stack.faults.down()
+    try {
+      const doc = await create()
+      await eventually(async () => expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(31), 60_000, 100)
+      expect((await job(String(doc.id)))?.hasError).toBe(false)
+    } finally {
+      await app.stack.faults.up()
+    }
+    await converged()
+  }, 90_000)
+
+  it('a statement timeout (500 with SQLSTATE 57014) is tried again, not cancelled', async () => {
+    app.stack.faults.failNext(3, 500, { code: '57014', message: 'canceling statement due to statement timeout', path: 'rpc/supabase_sync_apply' })
+    const doc = await create()
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    await converged()
+  })
+
+  it.each([
+    [401, 'PGRST301', 'the key was rotated'],
+    [404, 'PGRST205', 'the table is missing while a migration runs'],
+  ])('a %s %s of the endpoint (%s) pauses delivery and resumes it, cancelling nothing', async (status, code) => {
+    app.logs.clear()
+    app.stack.faults.failNext(8, status, { code })
+    const doc = await create()
+    await eventually(async () => expect(app.logs.find((l) => l.op === 'pause')).not.toHaveLength(0))
+    expect((await job(String(doc.id)))?.hasError).toBe(false)
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true), 20_000)
+    expect(app.logs.find((l) => l.op === 'resume')).not.toHaveLength(0)
+    await converged()
+  })
+})
+
+describe('4. a save that changes no synced field is compared with what Supabase was sent', () => {
+  it('undoing a concurrent synced save (Payload writes back what it read) is delivered', async () => {
+    const doc = await create()
+    await settled(app)
+    const b = gate.arm('notes-save')
+    const saving = app.payload.update({ collection: 'dealers', id: doc.id, data: { notes: 'only notes' }, context: { gate: 'notes-save' } })
+    await b.reached
+    // Meanwhile another editor renames the dealer, and the rename reaches Supabase.
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'renamed meanwhile' } })
+    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('renamed meanwhile'))
+    b.release()
+    await saving
+    const final = await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })
+    // Payload's own lost update: the notes save wrote back the name it had read.
+    expect(final.name).toBe(doc.name)
+    await converged()
+    expect((await app.rows()).get(String(doc.id))?.name).toBe(final.name)
+  })
+})
+
+describe('5. saves that commit in the other order of their updatedAt', () => {
+  it('end with the one committed last, and no job is left', async () => {
+    const doc = await create()
+    await settled(app)
+    const b = gate.arm('early-stamp')
+    const early = app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped first, committed last' }, context: { gate: 'early-stamp' } })
+    await b.reached
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped last, committed first' } })
+    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('stamped last, committed first'))
+    b.release()
+    await early
+    await converged()
+    const final = await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })
+    const row = (await app.rows()).get(String(doc.id))!
+    expect(row.name).toBe(final.name)
+    expect(Date.parse(String(row.updated_at))).toBe(Date.parse(String(final.updatedAt)))
+  })
+})
+
+describe('6. pull never overwrites a newer edit', () => {
+  it('an edit saved while pull reads is kept, and pull says so', async () => {
+    const doc = await create()
+    await settled(app)
+    await app.supabase.query(`update public.dealers set name = 'from Supabase' where id = $1`, [doc.id])
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    const pulling = pullFromSupabase(app.payload, { ids: [String(doc.id)] })
+    await hold.arrived
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'the editor' } })
+    hold.release()
+    const result = await pulling
+    expect(result.pulled).toEqual([])
+    expect(result.failed.map((f) => f.id)).toEqual([String(doc.id)])
+    expect(result.failed[0].message).toMatch(/changed in Payload since it was read/)
+    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('the editor')
+    await converged()
+  })
+
+  it('pull without ids skips documents whose change has not reached Supabase yet', async () => {
+    const doc = await create()
+    await settled(app)
+    await app.supabase.query(`update public.dealers set name = 'old, in Supabase' where id = $1`, [doc.id])
+    app.stack.faults.failNext(1_000, 503, { path: 'rpc/supabase_sync_apply' })
+    try {
+      await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'new, in Payload' } })
+      await eventually(async () => expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(0))
+      const result = await pullFromSupabase(app.payload)
+      expect(result.pulled.map((p) => p.id)).not.toContain(String(doc.id))
+      expect(result.skipped).toContainEqual({ id: String(doc.id), reason: expect.stringMatching(/newer in Payload/) })
+    } finally {
+      await app.stack.faults.clear()
+    }
+    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('new, in Payload')
+    await converged()
+  })
+})
+
+describe('7. reset never empties the table', () => {
+  it('rows stay readable while reset rewrites them; rows without documents go at the end', async () => {
+    await Promise.all(Array.from({ length: 5 }, create))
+    await settled(app)
+    await app.supabase.query(`insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'orphan', 'orphan-reset', now())`)
+    const before = (await app.rows()).size
+    const hold = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', method: 'POST' })
+    const resetting = resetTable(app.payload, { confirm: true })
+    await hold.arrived
+    expect((await app.rows()).size).toBe(before)
+    hold.release()
+    const result = await resetting
+    expect(result.sync.deleted).toBe(1)
+    await converged()
+    const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'reset' } }, sort: '-createdAt', limit: 2, depth: 0 })
+    expect(docs.map((d) => d.outcome)).toEqual(['ok', 'started'])
+  })
+})
+
+describe('8. max-rows (1,000 on hosted Supabase)', () => {
+  it('a bulk edit larger than max-rows is written whole: no row lost, no bogus conflict', async () => {
+    const tag = `bulk-${Date.now()}`
+    for (let i = 0; i < 1_300; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, () => app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }), context: { supabaseSync: false } })))
+    }
+    const synced = await syncDocuments(app.payload)
+    expect(synced.failed).toEqual([])
+    expect(synced.upserted).toBeGreaterThanOrEqual(1_300)
+    await app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { custom_config: { bulk: true } } })
+    await converged()
+    const { totalDocs: conflicts } = await app.payload.count({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } } })
+    expect(conflicts).toBe(0)
+    expect((await validateSync(app.payload, { record: false })).inSync).toBe(true)
+  }, 120_000)
+
+  it('a batch refused as a whole (413) is split until the rows pass, not cancelled', async () => {
+    const tag = `split-${Date.now()}`
+    await Promise.all(Array.from({ length: 10 }, () => app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }) })))
+    await settled(app)
+    app.stack.faults.failNext(1, 413, { path: 'rpc/supabase_sync_apply', code: 'PGRST413', message: 'Payload Too Large' })
+    await app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { name: 'one batch' } })
+    await converged()
+  })
+})
