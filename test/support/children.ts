@@ -1,0 +1,54 @@
+/** Spawning and driving test/support/child-app.ts processes. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import readline from 'node:readline'
+import type { LocalStack } from '../../dev/stack.js'
+
+export interface ChildApp {
+  process: ChildProcess
+  /** Runs one command in the child; resolves with the document id. */
+  send(op: 'create' | 'update' | 'delete', args: { id?: string; data?: Record<string, unknown> }): Promise<string>
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+export async function startChild(stack: LocalStack, sync: Record<string, unknown> = {}): Promise<ChildApp> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-app.ts'], {
+    env: {
+      ...process.env,
+      DATABASE_URI: stack.databaseUri,
+      SUPABASE_URL: stack.supabaseUrl,
+      SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+      SYNC_OPTIONS: JSON.stringify(sync),
+    },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  const pending = new Map<number, { resolve: (id: string) => void; reject: (e: Error) => void }>()
+  let n = 0
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`child exited with ${code} before it was ready`)))
+    readline.createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.startsWith('{')) return
+      const message = JSON.parse(line) as { ready?: boolean; n?: number; ok?: boolean; id?: string; error?: string }
+      if (message.ready) return resolve()
+      const waiter = pending.get(message.n!)
+      pending.delete(message.n!)
+      if (message.ok) waiter?.resolve(String(message.id))
+      else waiter?.reject(new Error(message.error))
+    })
+  })
+  await ready
+  return {
+    process: child,
+    send(op, args) {
+      const id = ++n
+      return new Promise<string>((resolve, reject) => {
+        pending.set(id, { resolve, reject })
+        child.stdin!.write(`${JSON.stringify({ n: id, op, ...args })}\n`)
+      })
+    },
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      await exited
+    },
+  }
+}
