@@ -1,6 +1,6 @@
 /**
- * The runner's other path: with `jobs.deleteJobOnComplete: false` (or `runHooks`, or an adapter without
- * raw SQL) Payload's own runner claims, runs and completes the sync jobs. The promise is the same.
+ * `jobs.deleteJobOnComplete: false`: completed sync jobs are kept (marked completed), as Payload keeps
+ * them. The promise is the same.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dealerData, eventually, startApp, type TestApp } from './support/app.js'
@@ -23,7 +23,7 @@ async function jobsOf(id: string) {
   return docs as unknown as { completedAt?: string | null; hasError?: boolean; totalTried?: number }[]
 }
 
-describe("Payload's runner path (deleteJobOnComplete: false)", () => {
+describe('deleteJobOnComplete: false', () => {
   it('create, update and delete reach Supabase, and the completed jobs are kept as Payload keeps them', async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
     await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name))

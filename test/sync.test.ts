@@ -9,7 +9,8 @@ import { dealerData, eventually, startApp, type TestApp } from './support/app.js
 let app: TestApp
 
 beforeAll(async () => {
-  app = await startApp()
+  // No sweep: every delivery here is started by the commit of its save, nothing else.
+  app = await startApp({ sync: { queue: { sweepInterval: false } } })
   await app.idle()
 })
 afterAll(async () => {
@@ -84,7 +85,6 @@ describe('create, update, delete', () => {
     await killTransaction(req)
     // ...and gone with it.
     await app.idle()
-    await new Promise((r) => setTimeout(r, 300))
     expect(await app.payload.find({ collection: 'dealers', where: { slug: { equals: data.slug } } }).then((r) => r.totalDocs)).toBe(0)
     expect((await app.rows()).has(String(doc.id))).toBe(false)
     expect(await jobsOf(String(doc.id))).toHaveLength(0)
@@ -95,6 +95,17 @@ describe('create, update, delete', () => {
     await app.idle()
     expect((await app.rows()).has(String(doc.id))).toBe(false)
     expect(await jobsOf(String(doc.id))).toHaveLength(0)
+  })
+
+  it('a single save is delivered by its own commit, not held for a batch or a sweep', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    await app.idle()
+    app.stack.resetStats()
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'one save' } })
+    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('one save'))
+    await app.idle()
+    expect(app.stack.stats().byTable['rpc/supabase_sync_apply']?.POST).toBe(1)
   })
 
   it('a save that changes no synced column queues nothing', async () => {
