@@ -1,7 +1,8 @@
 /**
  * The invariant, tried at random: whatever interleaving of creates, synced and unsynced updates,
  * deletes, drafts, publish and unpublish, trash and restore, reconciles, pulls, Supabase outages,
- * latency and failed requests, over two app instances (one of them restarted now and then), once
+ * latency and failed requests, over two app instances — this process and a child process that is
+ * killed (SIGKILL, whatever it is doing) and started again now and then — once
  * changes stop every table equals what the mappers make of Payload's documents.
  *
  * fast-check generates the operations, groups them into batches that run at once, and its scheduler
@@ -10,21 +11,10 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CollectionConfig, Payload } from 'payload'
-import { Posts, postsLocalization, postsSync } from '../dev/collections/posts.js'
-import { Dealers, dealerMapper, pullFromSupabase, syncDocuments, whenIdle } from '../src/index.js'
-import { compareNow, dealerData, eventually, reconcileNow, settled, startApp, startPayload, type LogCapture, type TestApp } from './support/app.js'
-
-const DealersWithNotes: CollectionConfig = { ...Dealers, fields: [...Dealers.fields, { name: 'notes', type: 'text' }] }
-const appOptions = {
-  collections: [DealersWithNotes, Posts],
-  sync: {
-    collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync },
-    queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100 },
-    retry: { retries: 1, minTimeout: 5, maxTimeout: 20 },
-  },
-  extend: (config: import('payload').Config) => ({ ...config, localization: postsLocalization }),
-}
+import { pullFromSupabase, syncDocuments, whenIdle } from '../src/index.js'
+import { startChild, type ChildApp } from './support/children.js'
+import { convergenceConfig } from './support/collections.js'
+import { compareNow, dealerData, eventually, reconcileNow, settled, startApp, type TestApp } from './support/app.js'
 
 type On = 0 | 1
 type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
@@ -42,7 +32,7 @@ type Op =
   | { t: 'up' }
   | { t: 'latency'; ms: number }
   | { t: 'fail'; count: number; status: number }
-  | { t: 'restart' }
+  | { t: 'kill' }
 
 const on = fc.constantFrom<On>(0, 1)
 const pick = fc.nat(1_000)
@@ -60,18 +50,42 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ t: 'up' as const }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('latency' as const), ms: fc.constantFrom(0, 5, 30) }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('fail' as const), count: fc.integer({ min: 1, max: 4 }), status: fc.constantFrom(500, 503, 429) }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'restart' as const }) },
+  { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
 )
 /** A case: batches of operations; the operations of a batch run at once. */
 const caseArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 })
 
 let app: TestApp
-let second: { payload: Payload; logs: LogCapture }
+let child: ChildApp
 const dealers: string[] = []
 const posts: string[] = []
 let counter = 0
 
-const instance = (which: On): Payload => (which === 0 ? app.payload : second.payload)
+/** What an operation can ask of an app instance: this process (Local API), or the child. */
+interface Instance {
+  create(collection: string, data: Record<string, unknown>, options?: Record<string, unknown>): Promise<string>
+  update(collection: string, id: string, data: Record<string, unknown>, options?: Record<string, unknown>): Promise<void>
+  remove(collection: string, id: string): Promise<void>
+  /** Pulls these ids; resolves with the ids pulled. */
+  pull(ids: string[]): Promise<string[]>
+  reconcile(collection: string): Promise<void>
+}
+
+const local: Instance = {
+  create: async (collection, data, options = {}) => String((await app.payload.create({ collection: collection as 'dealers', data, ...options })).id),
+  update: async (collection, id, data, options = {}) => void (await app.payload.update({ collection: collection as 'dealers', id, data, ...options })),
+  remove: async (collection, id) => void (await app.payload.delete({ collection: collection as 'dealers', id, trash: true } as never)),
+  pull: async (ids) => (await pullFromSupabase(app.payload, { ids })).pulled.map((p) => p.id),
+  reconcile: async (collection) => void (await reconcileNow(app.payload, collection)),
+}
+const remote: Instance = {
+  create: async (collection, data, options) => child.send('create', { collection, data, options }),
+  update: async (collection, id, data, options) => void (await child.send('update', { collection, id, data, options })),
+  remove: async (collection, id) => void (await child.send('delete', { collection, id, options: { trash: true } })),
+  pull: async (ids) => ((await child.call('pull', { ids })).result as { pulled: { id: string }[] }).pulled.map((p) => p.id),
+  reconcile: async (collection) => void (await child.call('sync', { collection })),
+}
+const instance = (which: On): Instance => (which === 0 ? local : remote)
 const chosen = (list: string[], n: number): string | undefined => (list.length ? list[n % list.length] : undefined)
 
 interface Touched {
@@ -81,20 +95,33 @@ interface Touched {
   resync: Set<string>
 }
 
+const trace = process.env.CONVERGENCE_TRACE === 'true'
+
 async function run(op: Op, touched: Touched): Promise<void> {
+  if (!trace) return apply(op, touched)
+  const n = counter + 1
+  process.stdout.write(`op ${n} start ${JSON.stringify(op)}\n`)
+  try {
+    await apply(op, touched)
+  } finally {
+    process.stdout.write(`op ${n} end\n`)
+  }
+}
+
+async function apply(op: Op, touched: Touched): Promise<void> {
   const n = ++counter
   switch (op.t) {
     case 'createDealer': {
-      const doc = await instance(op.on).create({ collection: 'dealers', data: dealerData({ slug: `prop-${n}-${Date.now()}` }) })
-      dealers.push(String(doc.id))
-      touched.dealers.add(String(doc.id))
+      const id = await instance(op.on).create('dealers', dealerData({ slug: `prop-${n}-${Date.now()}` }))
+      dealers.push(id)
+      touched.dealers.add(id)
       return
     }
     case 'updateDealer': {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
-      await instance(op.on).update({ collection: 'dealers', id, data: op.synced ? { name: `name ${n}` } : { notes: `notes ${n}` } })
+      await instance(op.on).update('dealers', id, op.synced ? { name: `name ${n}` } : { notes: `notes ${n}` })
       return
     }
     case 'deleteDealer': {
@@ -102,7 +129,7 @@ async function run(op: Op, touched: Touched): Promise<void> {
       if (!id) return
       touched.dealers.add(id)
       dealers.splice(dealers.indexOf(id), 1)
-      await instance(op.on).delete({ collection: 'dealers', id })
+      await instance(op.on).remove('dealers', id)
       return
     }
     case 'tamperAndPull': {
@@ -113,22 +140,24 @@ async function run(op: Op, touched: Touched): Promise<void> {
       // pull. A pull that takes it leaves both sides equal by itself; one that cannot (Supabase down,
       // a delivery under way, the document newer in Payload) says so, and the operator runs sync.
       await app.supabase.query(`update public.dealers set name = $2 where id = $1`, [id, `from Supabase ${n}`])
-      const result = await pullFromSupabase(instance(op.on), { ids: [id] }).catch(() => undefined)
-      if (!result?.pulled.some((p) => p.id === id)) touched.resync.add(id)
+      const pulled = await instance(op.on)
+        .pull([id])
+        .catch((): string[] => [])
+      if (!pulled.includes(id)) touched.resync.add(id)
       return
     }
     case 'createPost': {
-      const doc = await instance(op.on).create({ collection: 'posts', data: { title: `post ${n}`, slug: `post-${n}-${Date.now()}`, _status: op.publish ? 'published' : 'draft' }, draft: !op.publish })
-      posts.push(String(doc.id))
-      touched.posts.add(String(doc.id))
+      const id = await instance(op.on).create('posts', { title: `post ${n}`, slug: `post-${n}-${Date.now()}`, _status: op.publish ? 'published' : 'draft' }, { draft: !op.publish })
+      posts.push(id)
+      touched.posts.add(id)
       return
     }
     case 'changePost': {
       const id = chosen(posts, op.pick)
       if (!id) return
       touched.posts.add(id)
-      const payload = instance(op.on)
-      const update = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => payload.update({ collection: 'posts', id, data, ...extra } as never)
+      const target = instance(op.on)
+      const update = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => target.update('posts', id, data, extra)
       if (op.change === 'publish') await update({ title: `published ${n}`, _status: 'published' })
       else if (op.change === 'draft') await update({ title: `draft ${n}` }, { draft: true })
       else if (op.change === 'unpublish') await update({ _status: 'draft' })
@@ -142,11 +171,11 @@ async function run(op: Op, touched: Touched): Promise<void> {
       const id = chosen(posts, op.pick)
       if (!id) return
       touched.posts.add(id)
-      await instance(op.on).update({ collection: 'posts', id, data: { deletedAt: op.t === 'trashPost' ? new Date().toISOString() : null }, trash: true } as never)
+      await instance(op.on).update('posts', id, { deletedAt: op.t === 'trashPost' ? new Date().toISOString() : null }, { trash: true })
       return
     }
     case 'reconcile':
-      await reconcileNow(instance(op.on), op.collection)
+      await instance(op.on).reconcile(op.collection)
       return
     case 'down':
       await app.stack.faults.down()
@@ -160,41 +189,40 @@ async function run(op: Op, touched: Touched): Promise<void> {
     case 'fail':
       app.stack.faults.failNext(op.count, op.status)
       return
-    case 'restart':
-      await second.payload.destroy()
-      second = await startPayload(app.stack, appOptions)
+    case 'kill': {
+      // Killed whatever it is doing (its operations in flight fail), then started again.
+      const dead = child
+      await dead.kill('SIGKILL')
+      if (child === dead) child = await startChild(app.stack, {}, 'convergence')
       return
+    }
   }
 }
 
 /** Expected failures of a random operation (a document deleted meanwhile, Supabase down during a reconcile). */
-const tolerated = /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated/i
+const tolerated = /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited/i
 
 async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = { dealers: new Set(), posts: new Set(), resync: new Set() }
   try {
     for (const batch of batches) {
-      const restarts = batch.filter((op) => op.t === 'restart')
-      const started = batch
-        .filter((op) => op.t !== 'restart')
-        .map((op) =>
-          scheduler.schedule(Promise.resolve(op), op.t).then((o) =>
-            run(o, touched).catch((error: unknown) => {
-              if (!tolerated.test(String((error as Error)?.message ?? error))) throw error
-            }),
-          ),
-        )
+      const started = batch.map((op) =>
+        scheduler.schedule(Promise.resolve(op), op.t).then((o) =>
+          run(o, touched).catch((error: unknown) => {
+            if (!tolerated.test(String((error as Error)?.message ?? error))) throw error
+          }),
+        ),
+      )
       await scheduler.waitAll()
       await Promise.all(started)
-      // A restart waits for the operations it would cut short: a stop, then a new instance.
-      for (const op of restarts) await run(op, touched)
     }
   } finally {
     await app.stack.faults.clear()
   }
+  if (trace) process.stdout.write('case: settling\n')
   if (touched.resync.size) await syncDocuments(app.payload, { ids: [...touched.resync] })
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
-  await settled({ payload: app.payload, idle: async () => void (await Promise.all([whenIdle(app.payload), whenIdle(second.payload)])) }, 60_000)
+  await settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000)
   await eventually(async () => {
     const [d, p] = await Promise.all([compareNow(app.payload, 'dealers', [...touched.dealers]), compareNow(app.payload, 'posts', [...touched.posts])])
     expect({ dealers: d.diff, failed: d.failed }).toMatchObject({ dealers: { missing: [], extra: [], changed: [] }, failed: [] })
@@ -203,12 +231,12 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
 }
 
 beforeAll(async () => {
-  app = await startApp(appOptions)
-  second = await startPayload(app.stack, appOptions)
-  await Promise.all([app.idle()])
+  app = await startApp(convergenceConfig)
+  await app.idle()
+  child = await startChild(app.stack, {}, 'convergence')
 })
 afterAll(async () => {
-  await second?.payload.destroy().catch(() => {})
+  await child?.kill()
   await app?.close()
 })
 

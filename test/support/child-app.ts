@@ -1,41 +1,66 @@
 /**
- * An app process for multi-process tests: Payload with the plugin (options from SYNC_OPTIONS), driven
- * by JSON lines on stdin — `{ "n": 1, "op": "create" | "update" | "delete", "id"?, "data"? }` — and
- * answering `{ "n": 1, "ok": true, "id": "…" }` on stdout. Prints `{ "ready": true }` once started.
+ * An app process for multi-process tests: Payload with the plugin, driven by JSON lines on stdin and
+ * answering on stdout. `CHILD_CONFIG=convergence` uses test/support/collections.ts's convergence setup
+ * (otherwise the dev config's Dealers, with SYNC_OPTIONS as plugin options).
+ *
+ *   { "n": 1, "op": "create" | "update" | "delete", "collection"?: "dealers", "id"?, "data"?, "options"? }
+ *   { "n": 2, "op": "pull", "collection"?, "ids" }        { "n": 3, "op": "sync", "collection"? }
+ *   → { "n": 1, "ok": true, "id": "…", "result"? }   or   { "n": 1, "ok": false, "error": "…" }
+ *
+ * Prints `{ "ready": true }` once started.
  */
 import readline from 'node:readline'
 import { getPayload } from 'payload'
 import { devConfig } from '../../dev/config.js'
+import { pullFromSupabase, syncDocuments } from '../../src/index.js'
+import { convergenceConfig } from './collections.js'
 
 interface Command {
   n: number
-  op: 'create' | 'update' | 'delete'
+  op: 'create' | 'update' | 'delete' | 'pull' | 'sync'
+  collection?: string
   id?: string
+  ids?: string[]
   data?: Record<string, unknown>
+  options?: Record<string, unknown>
 }
 
+const base = process.env.CHILD_CONFIG === 'convergence' ? convergenceConfig : {}
 const config = await devConfig({
+  ...base,
   databaseUri: process.env.DATABASE_URI!,
   supabaseUrl: process.env.SUPABASE_URL!,
   serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY!,
-  sync: JSON.parse(process.env.SYNC_OPTIONS ?? '{}'),
-  extend: (c) => ({ ...c, logger: { options: { level: process.env.CHILD_LOG_LEVEL ?? 'error' } } }),
+  sync: { ...base.sync, ...JSON.parse(process.env.SYNC_OPTIONS ?? '{}') },
+  extend: (c) => ({ ...(base.extend ? base.extend(c) : c), logger: { options: { level: process.env.CHILD_LOG_LEVEL ?? 'error' } } }),
 })
 const payload = await getPayload({ config })
 const reply = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`)
 
-async function run(command: Command): Promise<string | undefined> {
-  if (command.op === 'create') return String((await payload.create({ collection: 'dealers', data: command.data ?? {} })).id)
-  if (command.op === 'update') return String((await payload.update({ collection: 'dealers', id: command.id!, data: command.data ?? {} })).id)
-  await payload.delete({ collection: 'dealers', id: command.id! })
-  return command.id
+async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
+  const collection = (c.collection ?? 'dealers') as 'dealers'
+  const options = (c.options ?? {}) as Record<string, never>
+  switch (c.op) {
+    case 'create':
+      return { id: String((await payload.create({ collection, data: c.data ?? {}, ...options })).id) }
+    case 'update':
+      return { id: String((await payload.update({ collection, id: c.id!, data: c.data ?? {}, ...options })).id) }
+    case 'delete':
+      await payload.delete({ collection, id: c.id!, ...options })
+      return { id: c.id }
+    case 'pull':
+      return { result: await pullFromSupabase(payload, { collection, ids: c.ids }) }
+    case 'sync':
+      return { result: await syncDocuments(payload, { collection }) }
+  }
 }
 
 readline.createInterface({ input: process.stdin }).on('line', (line) => {
   const command = JSON.parse(line) as Command
   run(command).then(
-    (id) => reply({ n: command.n, ok: true, id }),
-    (error: unknown) => reply({ n: command.n, ok: false, error: error instanceof Error ? `${error.message}${error.cause ? ` (cause: ${String((error.cause as Error).message ?? error.cause)})` : ''}` : String(error) }),
+    (out) => reply({ n: command.n, ok: true, ...out }),
+    (error: unknown) =>
+      reply({ n: command.n, ok: false, error: error instanceof Error ? `${error.message}${error.cause ? ` (cause: ${String((error.cause as Error).message ?? error.cause)})` : ''}` : String(error) }),
   )
 })
 reply({ ready: true })
