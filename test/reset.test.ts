@@ -1,0 +1,51 @@
+/**
+ * `reset` against a Payload without documents (a wrong database, an import not run yet): it refuses
+ * rather than empty the table the Data API reads, unless forced, and every attempt is in the Sync
+ * events — started, then refused, failed or ok.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { resetTable } from '../src/index.js'
+import { startApp, type TestApp } from './support/app.js'
+
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp({ sync: { syncOnInit: false, retry: { retries: 0 } } })
+  await app.supabase.query(
+    `insert into public.dealers (id, name, slug, created_at) select gen_random_uuid(), 'only in Supabase ' || g, 'only-' || g, now() from generate_series(1, 3) g`,
+  )
+})
+afterAll(async () => {
+  await app?.close()
+})
+
+async function resetEvents(): Promise<string[]> {
+  const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'reset' } }, sort: 'createdAt', limit: 20, depth: 0 })
+  return docs.map((d) => String(d.outcome))
+}
+
+describe('reset with no documents in Payload', () => {
+  it('refuses, changing nothing, and records that it was refused', async () => {
+    await expect(resetTable(app.payload, { confirm: true })).rejects.toThrow(/Payload has no dealers documents but the table has 3 rows/)
+    expect((await app.rows()).size).toBe(3)
+    expect(await resetEvents()).toEqual(['started', 'refused'])
+  })
+
+  it('records a failure too (Supabase down mid-way), and leaves the rows', async () => {
+    await app.stack.faults.down()
+    try {
+      await expect(resetTable(app.payload, { confirm: true, force: true })).rejects.toThrow()
+    } finally {
+      await app.stack.faults.up()
+    }
+    expect((await app.rows()).size).toBe(3)
+    expect(await resetEvents()).toEqual(['started', 'refused', 'started', 'failed'])
+  })
+
+  it('forced, makes the table equal Payload: empty', async () => {
+    const result = await resetTable(app.payload, { confirm: true, force: true })
+    expect(result.sync.deleted).toBe(3)
+    expect((await app.rows()).size).toBe(0)
+    expect(await resetEvents()).toEqual(['started', 'refused', 'started', 'failed', 'started', 'ok'])
+  })
+})
