@@ -24,11 +24,21 @@ beforeAll(async () => {
   app = await startApp({
     collections: [DealersWithNotes],
     sync: {
-      queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100 },
+      queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100, limit: 2_000 },
       retry: { retries: 1, minTimeout: 5, maxTimeout: 20 },
+      // Larger than Supabase's max-rows (1,000): the plugin must keep its requests within it anyway.
+      batchSize: 2_000,
     },
   })
   await app.idle()
+  // A gate after Payload stamped updatedAt, right before the row is written (test/support/gate.ts
+  // holds a save earlier, in beforeChange, before the stamp).
+  const db = app.payload.db as unknown as { updateOne: (args: { req?: { context?: Record<string, unknown> } }) => Promise<unknown> }
+  const updateOne = db.updateOne.bind(db)
+  db.updateOne = async (args) => {
+    await gate.pass(args.req?.context?.dbGate)
+    return updateOne(args)
+  }
 })
 afterAll(async () => {
   await app?.close()
@@ -38,6 +48,8 @@ async function converged() {
   await settled(app)
   expect(diffRows(await payloadRows(app.payload), await app.rows())).toMatchObject({ missing: [], extra: [], changed: [] })
 }
+
+const conflicts = async () => (await app.payload.count({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } } })).totalDocs
 
 async function job(id: string) {
   const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: id } } as never, depth: 0, overrideAccess: true })
@@ -63,6 +75,8 @@ describe('1. the reconcile never writes what it read before a concurrent change'
   })
 
   it('a document created while the reconcile reads Supabase keeps its row', async () => {
+    // Other rows, so that deleting one would be within the mass-delete guard.
+    await Promise.all([create(), create()])
     await settled(app)
     const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
     const reconciling = reconcileNow(app.payload)
@@ -132,21 +146,45 @@ describe('4. a save that changes no synced field is compared with what Supabase 
 })
 
 describe('5. saves that commit in the other order of their updatedAt', () => {
-  it('end with the one committed last, and no job is left', async () => {
-    const doc = await create()
-    await settled(app)
+  async function outOfOrder(doc: { id: string | number }) {
     const b = gate.arm('early-stamp')
-    const early = app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped first, committed last' }, context: { gate: 'early-stamp' } })
+    const early = app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped first, committed last' }, context: { dbGate: 'early-stamp' } })
     await b.reached
     await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped last, committed first' } })
     await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('stamped last, committed first'))
     b.release()
     await early
+  }
+
+  it('end with the one committed last, with no conflict recorded: the version follows commit order, not updatedAt', async () => {
+    const doc = await create()
+    await settled(app)
+    const conflictsBefore = await conflicts()
+    await outOfOrder(doc)
     await converged()
     const final = await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })
+    expect(final.name).toBe('stamped first, committed last')
     const row = (await app.rows()).get(String(doc.id))!
     expect(row.name).toBe(final.name)
     expect(Date.parse(String(row.updated_at))).toBe(Date.parse(String(final.updatedAt)))
+    expect(await conflicts()).toBe(conflictsBefore)
+  })
+
+  it('and a save of unsynced fields while the late one is delivered does not leave the older state', async () => {
+    const doc = await create()
+    await settled(app)
+    const hold = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', method: 'POST', count: 1 })
+    const b = gate.arm('late-commit')
+    const late = app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped first, committed last' }, context: { dbGate: 'late-commit' } })
+    await b.reached
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped last, committed first' } })
+    await hold.arrived
+    b.release()
+    await late
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { notes: 'while the delivery is in flight' } })
+    hold.release()
+    await converged()
+    expect((await app.rows()).get(String(doc.id))?.name).toBe('stamped first, committed last')
   })
 })
 
@@ -217,8 +255,7 @@ describe('8. max-rows (1,000 on hosted Supabase)', () => {
     expect(synced.upserted).toBeGreaterThanOrEqual(1_300)
     await app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { custom_config: { bulk: true } } })
     await converged()
-    const { totalDocs: conflicts } = await app.payload.count({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } } })
-    expect(conflicts).toBe(0)
+    expect(await conflicts()).toBe(0)
     expect((await validateSync(app.payload, { record: false })).inSync).toBe(true)
   }, 120_000)
 

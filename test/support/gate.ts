@@ -29,13 +29,17 @@ export class Gate {
     return { reached, release }
   }
 
-  readonly hook: CollectionBeforeChangeHook = async ({ data, context }) => {
-    const name = context?.gate
+  /** Stops here if `name` is an armed gate, until it is released. */
+  async pass(name: unknown): Promise<void> {
     const waiter = typeof name === 'string' ? this.waiters.get(name) : undefined
     if (waiter) {
       waiter.arrive()
       await waiter.released
     }
+  }
+
+  readonly hook: CollectionBeforeChangeHook = async ({ data, context }) => {
+    await this.pass(context?.gate)
     return data
   }
 }
