@@ -12,6 +12,9 @@ import { benchBatch } from './batch.js'
 import { benchLatency } from './latency.js'
 import { benchReconcile } from './reconcile.js'
 
+// Log as an app in production does: info, not the tests' debug.
+process.env.TEST_LOG_LEVEL ??= 'info'
+
 const { values } = parseArgs({
   options: {
     dealers: { type: 'string', default: '10000' },

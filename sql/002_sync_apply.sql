@@ -128,12 +128,14 @@ begin
           end;
         end loop;
       end;
-      -- Neither written nor failed: the guard kept a newer row.
+      -- Neither written nor failed: the guard kept a newer row. (Set-based: a batch of 1,000 rows
+      -- against 1,000 written keys is a hash join, not a million comparisons.)
       stale := stale || coalesce((
-        select pg_catalog.jsonb_agg(r ->> key_column)
-          from pg_catalog.jsonb_array_elements(upserts) r
-         where not ((r ->> key_column) = any(written))
-           and not exists (select 1 from pg_catalog.jsonb_array_elements(failed) f where f ->> 'id' = r ->> key_column)
+        select pg_catalog.jsonb_agg(r.k)
+          from (select e ->> key_column as k from pg_catalog.jsonb_array_elements(upserts) e) r
+          left join pg_catalog.unnest(written) w(k) on w.k = r.k
+          left join (select f ->> 'id' as k from pg_catalog.jsonb_array_elements(failed) f) x on x.k = r.k
+         where w.k is null and x.k is null
       ), '[]'::jsonb);
     end if;
   end if;

@@ -51,6 +51,17 @@ export async function loadDocuments(
 }
 
 /**
+ * The documents with ids in (after, upTo], by id: a key range reads faster than a list of a thousand
+ * ids. The caller keeps only the ids it holds.
+ */
+export async function loadDocumentRange(payload: Payload, collection: SyncedCollection, range: { after?: string; upTo: string }, limit: number): Promise<Map<string, Doc>> {
+  const and: Where[] = [{ id: { less_than_equal: range.upTo } }]
+  if (range.after !== undefined) and.push({ id: { greater_than: range.after } })
+  const found = await payload.find({ collection: collection.slug, where: { and }, sort: 'id', limit, pagination: false, ...readOptions(collection) })
+  return new Map((found.docs as Doc[]).map((doc) => [String(doc.id), doc]))
+}
+
+/**
  * Read inside a save's transaction, in the mapper's locale. Payload's Local API writes the locale it is
  * given into the `req` it gets; the save's own `req` must keep its locale, so a copy is passed.
  */

@@ -3,7 +3,7 @@
  * document id, the operation and the underlying cause, and whether trying again can help.
  */
 
-export type SyncOperation = 'map' | 'upsert' | 'delete' | 'read' | 'load' | 'reconcile' | 'pull' | 'reset' | 'config'
+export type SyncOperation = 'map' | 'upsert' | 'delete' | 'read' | 'load' | 'reconcile' | 'validate' | 'sync' | 'pull' | 'reset' | 'retry' | 'config'
 
 /**
  * What a failure means for delivery (see supabase/classify.ts): `transient` is tried again until it
@@ -98,4 +98,34 @@ export class MassDeleteError extends SyncError {
     this.wouldDelete = wouldDelete
     this.tableRows = tableRows
   }
+}
+
+/** A request's parameter is wrong: named, so that the caller can fix it. */
+export class InputError extends SyncError {
+  constructor(message: string, field: string) {
+    super(message, { operation: 'config', field, kind: 'row' })
+  }
+}
+
+/** The same operation already runs for this collection (in this or another app instance). */
+export class BusyError extends SyncError {
+  constructor(operation: SyncOperation, collection: string) {
+    super(`supabase-sync: a ${operation} of "${collection}" is already running; try again when it is done`, { collection, operation, kind: 'transient' })
+  }
+}
+
+/**
+ * A cause described for people: its message's first line, without what a database driver appends
+ * (Drizzle's "Failed query: <SQL> params: …" is replaced by the database's own message and SQLSTATE),
+ * and without stack frames.
+ */
+export function describeCause(cause: unknown): string {
+  if (!(cause instanceof Error)) return String(cause).split('\n')[0]
+  const inner = (cause as { cause?: unknown }).cause
+  const code = (cause as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code
+  if (/^Failed query/.test(cause.message)) {
+    const message = inner instanceof Error ? inner.message.split('\n')[0] : 'database error'
+    return `database error${typeof code === 'string' ? ` ${code}` : ''}: ${message}`
+  }
+  return cause.message.split('\n')[0]
 }

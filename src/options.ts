@@ -21,6 +21,9 @@ const mapperSchema = z.custom<SyncMapper>(
   { error: 'must be a mapper: { rowSchema: a zod schema, toRow(doc), fromRow?(row) }' },
 )
 
+export type AccessFunction = (args: { req: PayloadRequest }) => boolean | Promise<boolean>
+const accessFunction = z.custom<AccessFunction>(isFunction, { error: 'must be a function ({ req }) => boolean' })
+
 export const collectionOptionsSchema = z.object({
   /** The Supabase table (schema public). */
   table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a plain table name' }),
@@ -98,9 +101,16 @@ export const pluginOptionsSchema = z.object({
       error: 'must be a pino logger',
     })
     .optional(),
-  /** Who may run sync operations through the REST endpoints (default: any logged-in user). */
+  /**
+   * Who may look at and who may change the sync (default: users of the admin's user collection, for
+   * everything). A function applies to all; an object sets `read` (status, validate, the dashboard
+   * panel, the Sync events), `sync` (sync, retry), `pull` and `reset` (default: as `sync`) each.
+   */
   access: z
-    .custom<(args: { req: PayloadRequest }) => boolean | Promise<boolean>>(isFunction, { error: 'must be a function ({ req }) => boolean' })
+    .union([
+      accessFunction,
+      z.strictObject({ read: accessFunction.optional(), sync: accessFunction.optional(), pull: accessFunction.optional(), reset: accessFunction.optional() }),
+    ])
     .optional(),
 })
 

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CollectionConfig } from 'payload'
-import { Dealers, diffRows, pullFromSupabase, resetTable, syncDocuments, validateSync } from '../src/index.js'
+import { Dealers, diffRows, pullFromSupabase, resetTable, retryFailed, syncDocuments, validateSync } from '../src/index.js'
 import { Gate } from './support/gate.js'
 import { dealerData, eventually, payloadRows, reconcileNow, settled, startApp, type TestApp } from './support/app.js'
 
@@ -216,11 +216,29 @@ describe('6. pull never overwrites a newer edit', () => {
       await eventually(async () => expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(0))
       const result = await pullFromSupabase(app.payload)
       expect(result.pulled.map((p) => p.id)).not.toContain(String(doc.id))
-      expect(result.skipped).toContainEqual({ id: String(doc.id), reason: expect.stringMatching(/newer in Payload/) })
+      // Its delivery is waiting out a backoff, or being retried right now: skipped either way.
+      expect(result.skipped).toContainEqual({ id: String(doc.id), reason: expect.stringMatching(/newer in Payload|under way/) })
     } finally {
       await app.stack.faults.clear()
     }
     expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('new, in Payload')
+    await converged()
+  })
+
+  it('pull skips a document changed since its last delivery even when that delivery failed for good', async () => {
+    const doc = await create()
+    await settled(app)
+    await app.supabase.query(`update public.dealers set name = 'old, in Supabase' where id = $1`, [doc.id])
+    // The change's delivery is refused for this row (a check constraint): the job fails, no retry runs.
+    app.stack.faults.failNext(1, 400, { path: 'rpc/supabase_sync_apply', code: '23514', message: 'new row violates check constraint' })
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'new, in Payload' } })
+    await eventually(async () => expect((await job(String(doc.id)))?.hasError).toBe(true))
+    const result = await pullFromSupabase(app.payload, { ids: [String(doc.id)] })
+    expect(result.pulled).toEqual([])
+    expect(result.skipped).toEqual([{ id: String(doc.id), reason: 'newer in Payload: changed since it was last delivered' }])
+    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('new, in Payload')
+    // The operator retries the failed delivery; both sides end equal.
+    await retryFailed(app.payload)
     await converged()
   })
 })

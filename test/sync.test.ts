@@ -41,7 +41,12 @@ describe('create, update, delete', () => {
     })
     expect(Date.parse(String(row.created_at))).toBe(Date.parse(String(doc.createdAt)))
     expect(Date.parse(String(row.updated_at))).toBe(Date.parse(String(doc.updatedAt)))
-    const logLine = app.logs.find((l) => l.id === String(doc.id) && l.op === 'upsert' && l.outcome === 'written')
+    // The log line follows the write: it is written once the delivery's bookkeeping has committed.
+    const logLine = await eventually(async () => {
+      const lines = app.logs.find((l) => l.id === String(doc.id) && l.op === 'upsert' && l.outcome === 'written')
+      expect(lines).not.toHaveLength(0)
+      return lines
+    })
     expect(logLine[0]).toMatchObject({ collection: 'dealers', attempts: 1 })
     expect(typeof logLine[0].ms).toBe('number')
   })

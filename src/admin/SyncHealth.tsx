@@ -17,6 +17,7 @@ import { formatAdminURL } from 'payload/shared'
 import { eventsSlug } from '../collections/events.js'
 import { syncStatus, type StatusResult } from '../ops/status.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
+import { allowed, resolveAccess } from '../ops/access.js'
 import { assessHealth, formatAge, shortError, type CollectionHealth } from './health.js'
 import { findRuntime } from '../lifecycle/registry.js'
 
@@ -75,13 +76,12 @@ interface Loaded {
   events: Map<string, LastRun>
 }
 
+/** For users with the plugin's `read` right only (by default: users of the admin's user collection). */
 async function mayShow(runtime: SyncRuntime, payload: Payload, user: ServerProps['user']): Promise<boolean> {
   if (!user) return false
-  const { access } = runtime.options
-  if (!access) return true
   try {
     const req = await createLocalReq({ user: user as never }, payload)
-    return Boolean(await access({ req }))
+    return await allowed(resolveAccess(runtime.options.access), 'read', req)
   } catch {
     return false
   }

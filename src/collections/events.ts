@@ -2,7 +2,7 @@ import type { CollectionConfig } from 'payload'
 
 export const eventsSlug = 'supabase-sync-events'
 
-export const eventActions = ['validate', 'sync', 'reset', 'pull', 'reconcile', 'conflict'] as const
+export const eventActions = ['validate', 'sync', 'retry', 'reset', 'pull', 'reconcile', 'conflict'] as const
 export type EventAction = (typeof eventActions)[number]
 
 export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started'] as const

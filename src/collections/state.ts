@@ -19,7 +19,8 @@ export const SyncState: CollectionConfig = {
     delete: () => false,
   },
   fields: [
-    { name: 'key', type: 'text', required: true, unique: true, index: true, admin: { description: 'collection:id' } },
+    // The document's key (`collection:id`) is the id: one index, no generated id per row.
+    { name: 'id', type: 'text', required: true, admin: { description: 'collection:id' } },
     { name: 'fingerprint', type: 'text', required: true },
     { name: 'syncedAt', type: 'date', required: true },
   ],

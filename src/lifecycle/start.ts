@@ -3,7 +3,8 @@
  * reconcile (in the background: startup is not held up by Supabase's latency or an outage).
  */
 import type { Payload } from 'payload'
-import { ConfigError } from '../errors.js'
+import { BusyError, ConfigError } from '../errors.js'
+import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
 import type { ResolvedOptions } from '../options.js'
 import { recordEvent } from '../ops/audit.js'
@@ -98,6 +99,11 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
         break
       } catch (err) {
         const wait = backoffDelay(attempt, runtime.options.queue)
+        if (err instanceof BusyError) {
+          logger.info({ collection: collection.slug, op: 'reconcile', retryInMs: wait }, `${collection.slug}: another reconcile runs; the startup reconcile waits for it`)
+          await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
+          continue
+        }
         logger.error({ err, collection: collection.slug, op: 'reconcile', outcome: 'retry', retryInMs: wait }, `${collection.slug}: startup reconcile failed; trying again in ${Math.round(wait / 1000)} s`)
         await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
       }
@@ -107,7 +113,8 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
 
 async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection): Promise<void> {
   const { logger, payload } = runtime
-  const summary = await reconcile(reconcileDeps(runtime), collection)
+  // One reconcile of a collection at a time across instances: a rolling deploy's instances take turns.
+  const summary = await exclusive(runtime.db, 'sync', collection.slug, () => reconcile(reconcileDeps(runtime), collection))
   runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   const { missing, extra, changed } = summary.diff
   if (missing.length || extra.length || changed.length || summary.failed.length || summary.guard) {

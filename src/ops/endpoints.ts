@@ -1,80 +1,158 @@
 /**
- * REST endpoints under /api/supabase-sync/…, for a logged-in user that passes the `access` option
- * (default: any logged-in user). Anonymous requests get 401, refused ones 403; neither changes anything.
+ * REST endpoints under /api/supabase-sync/…: the operations for the admin and for scripts.
+ *
+ * Every request is checked in this order, and a refusal changes nothing: a user (401), the right the
+ * endpoint needs (403, recorded in the Sync events for write operations), a JSON body for POST (415 —
+ * a cross-site form cannot send one without a CORS preflight), each parameter (400, naming it), and
+ * one run per collection at a time (409). GET endpoints change nothing and record nothing. Errors tell
+ * what went wrong and where to look (the Sync event or the log line), never SQL, stacks or keys.
  */
-import { addDataAndFileToRequest, type Endpoint, type PayloadRequest } from 'payload'
-import { MassDeleteError, SyncError } from '../errors.js'
+import { randomUUID } from 'node:crypto'
+import type { Endpoint, PayloadRequest } from 'payload'
+import { z } from 'zod'
+import { BusyError, describeCause, InputError, MassDeleteError, SyncError } from '../errors.js'
+import { findRuntime } from '../lifecycle/registry.js'
+import type { SyncRuntime } from '../lifecycle/runtime.js'
+import { scrub } from '../log.js'
 import type { ResolvedOptions } from '../options.js'
-import { actorOf } from './audit.js'
+import { allowed, resolveAccess, type Right } from './access.js'
+import { actorOf, recordEvent } from './audit.js'
+import { parseInput, type Input } from './inputs.js'
 import { pullFromSupabase } from './pull.js'
+import { retryFailed } from './retry.js'
 import { syncStatus } from './status.js'
 import { resetTable, syncDocuments } from './sync.js'
 import { validateSync } from './validate.js'
 
-type Handler = (req: PayloadRequest, body: Record<string, unknown>) => Promise<unknown>
+type Action = 'validate' | 'sync' | 'retry' | 'reset' | 'pull'
 
-function ids(req: PayloadRequest, body: Record<string, unknown>): string[] | undefined {
-  const fromBody = body.ids ?? body.id
-  const fromQuery = req.searchParams?.getAll('id')
-  const list = Array.isArray(fromBody) ? fromBody.map(String) : typeof fromBody === 'string' ? [fromBody] : fromQuery?.length ? fromQuery : undefined
-  return list
+interface Route {
+  path: string
+  method: 'get' | 'post'
+  right: Right
+  /** Write operations are recorded in the Sync events, also when refused or failed. */
+  records?: Action
+  /** Extra body parameters this endpoint takes (beyond collection and ids). */
+  flags?: z.ZodRawShape
+  run(req: PayloadRequest, input: Input): Promise<unknown>
 }
 
-function collection(req: PayloadRequest, body: Record<string, unknown>): string | undefined {
-  return (typeof body.collection === 'string' ? body.collection : undefined) ?? req.searchParams?.get('collection') ?? undefined
+const json = (body: unknown, status = 200) => Response.json(body, { status })
+
+function secretsOf(runtime: SyncRuntime): string[] {
+  const supabase = runtime.options.supabase
+  return supabase && 'serviceRoleKey' in supabase ? [supabase.serviceRoleKey] : []
+}
+
+/** What the client is told about a failure: enough to act on, nothing more. */
+function publicFailure(error: unknown, runtime: SyncRuntime): { status: number; message: string } {
+  const secrets = secretsOf(runtime)
+  if (error instanceof InputError) return { status: 400, message: error.message }
+  if (error instanceof BusyError || error instanceof MassDeleteError) return { status: 409, message: scrub(error.message, secrets) }
+  if (error instanceof SyncError) {
+    const status = error.kind === 'row' || error.kind === 'conflict' ? 400 : error.kind === 'endpoint' ? 502 : 503
+    return { status, message: scrub(describeCause(error), secrets) }
+  }
+  return { status: 500, message: 'internal error' }
 }
 
 export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
-  const guard =
-    (handler: Handler): Endpoint['handler'] =>
-    async (req) => {
-      if (!req.user) return Response.json({ error: 'Unauthorized: log in to use supabase-sync operations' }, { status: 401 })
-      const allowed = options.access ? await options.access({ req }) : true
-      if (!allowed) return Response.json({ error: 'Forbidden: the supabase-sync access option refused this user' }, { status: 403 })
-      if (req.method !== 'GET') await addDataAndFileToRequest(req)
-      const body = (req.data ?? {}) as Record<string, unknown>
-      try {
-        return Response.json(await handler(req, body))
-      } catch (error) {
-        const status = error instanceof MassDeleteError ? 409 : error instanceof SyncError && !error.transient ? 400 : 500
-        return Response.json({ error: error instanceof Error ? error.message : String(error) }, { status })
-      }
-    }
+  const access = resolveAccess(options.access)
   const actor = (req: PayloadRequest) => actorOf(req, 'endpoint')
+
+  const endpoint = (route: Route): Endpoint => ({
+    path: route.path,
+    method: route.method,
+    handler: async (req) => {
+      if (!req.user) return json({ error: 'Unauthorized: log in to use supabase-sync' }, 401)
+      const runtime = findRuntime(req.payload)
+      if (!runtime) return json({ error: 'supabase-sync is not running in this app instance' }, 503)
+      let body: unknown = {}
+      if (route.method === 'post') {
+        const type = req.headers.get('content-type') ?? ''
+        if (!/^application\/json\b/i.test(type)) return json({ error: 'Unsupported Media Type: send the body as application/json' }, 415)
+        try {
+          body = (req.json ? await req.json() : {}) ?? {}
+        } catch {
+          return json({ error: 'Bad Request: the body is not valid JSON' }, 400)
+        }
+      }
+      const named = route.method === 'get' ? req.searchParams?.get('collection') : (body as { collection?: unknown } | null)?.collection
+      const collectionSlug = typeof named === 'string' && runtime.collections.has(named) ? named : 'dealers'
+      const record = (outcome: 'refused' | 'failed', summary: string, details?: unknown) =>
+        route.records ? recordEvent(runtime, { action: route.records, collectionSlug, outcome, summary, details, actor: actor(req) }) : Promise.resolve()
+      if (!(await allowed(access, route.right, req))) {
+        await record('refused', `refused: the user may not ${route.right}`)
+        return json({ error: `Forbidden: this user may not ${route.right} (supabase-sync access option)` }, 403)
+      }
+      let input: Input
+      try {
+        input = parseInput(runtime, route.method === 'get' ? req.searchParams : undefined, body, route.flags ?? {})
+      } catch (error) {
+        if (error instanceof InputError) return json({ error: error.message, parameter: error.field }, 400)
+        throw error
+      }
+      try {
+        return json(await route.run(req, input))
+      } catch (error) {
+        const failure = publicFailure(error, runtime)
+        const logId = randomUUID()
+        runtime.logger.error({ err: error, logId, endpoint: route.path, user: actor(req).user }, `supabase-sync: ${route.path} failed`)
+        // A busy refusal is recorded too: who tried what, and that nothing ran.
+        await record(error instanceof BusyError || error instanceof MassDeleteError ? 'refused' : 'failed', `${route.path}: ${failure.message}`, { logId })
+        return json({ error: failure.message, logId }, failure.status)
+      }
+    },
+  })
+
+  const confirm = { confirm: z.literal(true, { error: 'must be true: reset rewrites the whole table' }) }
   return [
-    { path: '/supabase-sync/status', method: 'get', handler: guard((req) => syncStatus(req.payload)) },
-    {
+    endpoint({ path: '/supabase-sync/status', method: 'get', right: 'read', run: (req) => syncStatus(req.payload) }),
+    endpoint({
       path: '/supabase-sync/validate',
       method: 'get',
-      handler: guard((req, body) => validateSync(req.payload, { collection: collection(req, body), ids: ids(req, body), actor: actor(req) })),
-    },
-    {
+      right: 'read',
+      // A link or an image tag can trigger a GET: it reads, and records nothing.
+      run: (req, input) => validateSync(req.payload, { collection: input.collection, ids: input.ids, record: false }),
+    }),
+    endpoint({
       path: '/supabase-sync/validate',
       method: 'post',
-      handler: guard((req, body) => validateSync(req.payload, { collection: collection(req, body), ids: ids(req, body), actor: actor(req) })),
-    },
-    {
+      right: 'read',
+      records: 'validate',
+      run: (req, input) => validateSync(req.payload, { collection: input.collection, ids: input.ids, actor: actor(req) }),
+    }),
+    endpoint({
       path: '/supabase-sync/sync',
       method: 'post',
-      handler: guard((req, body) =>
-        syncDocuments(req.payload, { collection: collection(req, body), ids: ids(req, body), force: body.force === true, actor: actor(req) }),
-      ),
-    },
-    {
+      right: 'sync',
+      records: 'sync',
+      flags: { force: z.boolean().optional() },
+      run: (req, input) => syncDocuments(req.payload, { collection: input.collection, ids: input.ids, force: input.flags.force === true, actor: actor(req) }),
+    }),
+    endpoint({
+      path: '/supabase-sync/retry',
+      method: 'post',
+      right: 'sync',
+      records: 'retry',
+      run: (req, input) => retryFailed(req.payload, { collection: input.collection, ids: input.ids, actor: actor(req) }),
+    }),
+    endpoint({
       path: '/supabase-sync/reset',
       method: 'post',
-      handler: guard((req, body) => {
-        // Deleting a whole table from a browser needs both: the confirmation and the guard's force flag.
-        if (body.confirm !== true || body.force !== true) {
-          throw new SyncError('supabase-sync: reset deletes every row of the table; send { "confirm": true, "force": true }', { operation: 'reconcile' })
-        }
-        return resetTable(req.payload, { collection: collection(req, body), confirm: true, force: body.force === true, actor: actor(req) })
-      }),
-    },
-    {
+      right: 'reset',
+      records: 'reset',
+      flags: { ...confirm, force: z.boolean().optional() },
+      run: (req, input) => resetTable(req.payload, { collection: input.collection, confirm: true, force: input.flags.force === true, actor: actor(req) }),
+    }),
+    endpoint({
       path: '/supabase-sync/pull',
       method: 'post',
-      handler: guard((req, body) => pullFromSupabase(req.payload, { collection: collection(req, body), ids: ids(req, body), actor: actor(req) })),
-    },
+      right: 'pull',
+      records: 'pull',
+      flags: { force: z.boolean().optional() },
+      // Also the collection's own update access, per document: the user's, not the plugin's.
+      run: (req, input) => pullFromSupabase(req.payload, { collection: input.collection, ids: input.ids, force: input.flags.force === true, actor: actor(req), user: req.user }),
+    }),
   ]
 }

@@ -6,9 +6,9 @@
  * fails if the document changed since. What is pulled is then delivered back through the normal path
  * (its row gets the document's new `updatedAt`), so both sides end equal.
  */
-import type { Payload } from 'payload'
+import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, loadDocuments } from '../documents.js'
-import { MappingError, SyncError } from '../errors.js'
+import { describeCause, MappingError, SyncError } from '../errors.js'
 import { expectUpdatedAt } from '../hooks/expect-version.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
@@ -36,7 +36,11 @@ export interface PullResult {
 
 type Step = { kind: 'pulled' | 'refused'; fields: string[]; refused: string[] } | { kind: 'skipped'; reason: string } | { kind: 'none'; refused: string[] }
 
-export async function pullFromSupabase(payload: Payload, options: OperationOptions & { force?: boolean } = {}): Promise<PullResult> {
+export async function pullFromSupabase(
+  payload: Payload,
+  /** `user`: write as this user, under the collection's own update access (the endpoint passes the caller). */
+  options: OperationOptions & { force?: boolean; user?: PayloadRequest['user'] } = {},
+): Promise<PullResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   if (!collection.mapper.fromRow) {
@@ -46,14 +50,14 @@ export async function pullFromSupabase(payload: Payload, options: OperationOptio
   const result: PullResult = { collection: collection.slug, pulled: [], refused: [], skipped: [], failed: [] }
   for (const id of ids) {
     try {
-      const step = await pullOne(runtime, collection, id, options.force === true)
+      const step = await pullOne(runtime, collection, id, options.force === true, options.user ?? undefined)
       if (step.kind === 'skipped') result.skipped.push({ id, reason: step.reason })
       else {
         if (step.refused.length) result.refused.push({ id, fields: step.refused })
         if (step.kind === 'pulled') result.pulled.push({ id, fields: step.fields })
       }
     } catch (error) {
-      result.failed.push({ id, message: error instanceof Error ? error.message : String(error), field: error instanceof SyncError ? error.field : undefined })
+      result.failed.push({ id, message: describeCause(error), field: error instanceof SyncError ? error.field : undefined })
     }
   }
   // What was pulled is delivered back after the locks are gone.
@@ -76,7 +80,7 @@ export async function pullFromSupabase(payload: Payload, options: OperationOptio
 }
 
 /** One document, under its lock: no delivery of it runs meanwhile, and its read is the one written against. */
-async function pullOne(runtime: SyncRuntime, collection: SyncedCollection, id: string, force: boolean): Promise<Step> {
+async function pullOne(runtime: SyncRuntime, collection: SyncedCollection, id: string, force: boolean, user: PayloadRequest['user'] | undefined): Promise<Step> {
   const { payload, db, jobs, state, target } = runtime
   const mapper = collection.mapper
   const key = documentKey(collection.slug, id)
@@ -125,7 +129,8 @@ async function pullOne(runtime: SyncRuntime, collection: SyncedCollection, id: s
       collection: collection.slug,
       id,
       data: { ...(mapper.fromRow!(parsed.data as Row) as Record<string, unknown>), ...(collection.drafts ? { _status: 'published' } : {}) },
-      overrideAccess: true,
+      // A user writes under the collection's own update access; the Local API without one, as the app.
+      ...(user ? { overrideAccess: false, user } : { overrideAccess: true }),
       depth: 0,
       // Fails, changing nothing, if the document changed since it was read above.
       context: { [expectUpdatedAt]: doc.updatedAt },

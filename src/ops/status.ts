@@ -1,5 +1,6 @@
 /** `status`: documents vs rows per collection, the sync jobs, Supabase's reachability, a pause. */
 import type { Payload } from 'payload'
+import { describeCause } from '../errors.js'
 import { getRuntime } from '../lifecycle/registry.js'
 import { deliveringCount } from '../queue/locks.js'
 import type { FailedJob } from '../queue/jobs.js'
@@ -42,7 +43,7 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
     try {
       rows = await runtime.target.count(collection.spec)
     } catch (error) {
-      supabase = { reachable: false, ms: 0, error: error instanceof Error ? error.message : String(error) }
+      supabase = { reachable: false, ms: 0, error: describeCause(error) }
     }
     const last = runtime.lastReconcile.get(collection.slug)
     collections.push({ collection: collection.slug, table: collection.spec.table, documents, rows, lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined })

@@ -1,10 +1,11 @@
 /** `sync` and `reset`: the reconcile on demand, as the seed's sync-dealers-manual and sync-dealer-specific. */
 import type { Payload } from 'payload'
-import { SyncError } from '../errors.js'
+import { describeCause, SyncError } from '../errors.js'
 import { reconcileDeps } from '../lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import { reconcile } from '../reconcile/reconcile.js'
 import { recordEvent } from './audit.js'
+import { exclusive } from './exclusive.js'
 import { fieldsOf, toSyncResult, type OperationOptions, type SyncResult } from './options.js'
 
 /**
@@ -13,13 +14,15 @@ import { fieldsOf, toSyncResult, type OperationOptions, type SyncResult } from '
  * deleted behind the mass-delete guard (`force` bypasses it). Failed jobs of documents found in sync
  * are resolved; documents that still fail stay failed with their cause.
  */
-export async function syncDocuments(payload: Payload, options: OperationOptions & { force?: boolean } = {}): Promise<SyncResult> {
+export async function syncDocuments(payload: Payload, options: OperationOptions & { force?: boolean; action?: 'sync' | 'retry' } = {}): Promise<SyncResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
-  const summary = await reconcile(reconcileDeps(runtime), collection, { ids: options.ids, force: options.force, onProgress: options.onProgress })
+  const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
+    reconcile(reconcileDeps(runtime), collection, { ids: options.ids, force: options.force, onProgress: options.onProgress }),
+  )
   if (!options.ids) runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   await recordEvent(runtime, {
-    action: 'sync',
+    action: options.action ?? 'sync',
     collectionSlug: collection.slug,
     outcome: summary.failed.length ? 'failed' : summary.guard ? 'refused' : 'ok',
     summary: `${options.ids ? `${options.ids.length} ids` : 'all'}: ${summary.upserted} upserted, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed.length} failed`,
@@ -62,14 +65,17 @@ export async function resetTable(payload: Payload, options: Omit<OperationOption
         throw new SyncError(message, { collection: collection.slug, operation: 'reset' })
       }
     }
-    const summary = await reconcile(reconcileDeps(runtime), collection, { rewrite: true, force: true, deleteOrphans: true, onProgress: options.onProgress })
+    const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
+      reconcile(reconcileDeps(runtime), collection, { rewrite: true, force: true, deleteOrphans: true, onProgress: options.onProgress }),
+    )
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
     const result: ResetResult = { collection: collection.slug, sync: toSyncResult(summary) }
     await audit(summary.failed.length ? 'failed' : 'ok', `reset: ${summary.upserted} rows rewritten, ${summary.deleted} deleted, ${summary.failed.length} failed`, result)
     return result
   } catch (error) {
     if (!(error instanceof SyncError && error.operation === 'reset')) {
-      await audit('failed', `reset failed: ${error instanceof Error ? error.message : String(error)}`)
+      // Busy, or failed on the way: recorded either way.
+      await audit('failed', `reset failed: ${describeCause(error)}`)
     }
     throw error
   }

@@ -5,6 +5,7 @@ import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import type { FailedDocument } from '../reconcile/reconcile.js'
 import { validate } from '../reconcile/validate.js'
 import { recordEvent } from './audit.js'
+import { exclusive } from './exclusive.js'
 import { fieldsOf, type OperationOptions } from './options.js'
 
 export interface ValidateResult {
@@ -27,7 +28,7 @@ export interface ValidateResult {
 export async function validateSync(payload: Payload, options: OperationOptions & { record?: boolean } = {}): Promise<ValidateResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
-  const summary = await validate(validateDeps(runtime), collection, { ids: options.ids, onProgress: options.onProgress })
+  const summary = await exclusive(runtime.db, 'validate', collection.slug, () => validate(validateDeps(runtime), collection, { ids: options.ids, onProgress: options.onProgress }))
   const { missing, extra, changed } = summary.diff
   const result: ValidateResult = {
     collection: collection.slug,

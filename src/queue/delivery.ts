@@ -13,8 +13,8 @@
  */
 import type { Logger } from 'pino'
 import type { Payload } from 'payload'
-import { MappingError, SyncError, TargetError } from '../errors.js'
-import { expectedRow, loadDocuments } from '../documents.js'
+import { describeCause, MappingError, SyncError, TargetError } from '../errors.js'
+import { expectedRow, loadDocumentRange, loadDocuments } from '../documents.js'
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'
 import { changedFields } from '../reconcile/diff.js'
@@ -66,6 +66,8 @@ export interface DeliverOptions {
   compare?: (ids: string[]) => Promise<Map<string, Row>>
   /** A job that Payload's runner books itself (the task path): completed or failed by Payload, not here. */
   bookedElsewhere?: string
+  /** The ids are the documents of this key range (a reconcile page): read them by range. */
+  range?: { after?: string; upTo: string }
 }
 
 export class Delivery {
@@ -76,30 +78,38 @@ export class Delivery {
     const requestsBefore = this.deps.target.requests
     const report: DeliveryReport = { outcomes: new Map(), requests: 0 }
     const unique = [...new Set(ids)]
+    const level = options.compare ? 'debug' : 'info'
     try {
-      await this.deps.db.transaction((sql) => this.run(sql, collection, unique, options, report))
+      await this.deps.db.transaction(async (sql) => {
+        await this.run(sql, collection, unique, options, report)
+        // Logged before the commit, so that whoever sees a job completed or failed finds its line.
+        this.log(collection, report.outcomes.values(), performance.now() - started, level)
+      })
     } catch (cause) {
+      const failed: DocumentOutcome[] = []
       // The bookkeeping did not commit (Payload's database failed, or this connection died): nothing
       // is completed, the jobs stay, and the next delivery does it again.
       for (const id of unique) {
         const previous = report.outcomes.get(id)
         if (previous?.outcome === 'busy' || previous?.outcome === 'failed') continue
-        report.outcomes.set(id, {
+        const outcome: DocumentOutcome = {
           id,
           op: previous?.op ?? 'none',
           outcome: 'failed',
-          error: new SyncError(`${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${String(cause)}`, {
+          error: new SyncError(`${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${describeCause(cause)}`, {
             collection: collection.slug,
             id,
             operation: 'load',
             kind: 'transient',
             cause,
           }),
-        })
+        }
+        report.outcomes.set(id, outcome)
+        failed.push(outcome)
       }
+      this.log(collection, failed, performance.now() - started, level)
     }
     report.requests = this.deps.target.requests - requestsBefore
-    this.log(collection, report, performance.now() - started, options.compare ? 'debug' : 'info')
     return report
   }
 
@@ -119,12 +129,15 @@ export class Delivery {
     let docs: Awaited<ReturnType<typeof loadDocuments>>
     let actual: Map<string, Row> | undefined
     try {
-      ;[docs, actual] = await Promise.all([loadDocuments(payload, collection, locked, { pageSize: batchSize }), options.compare?.(locked)])
+      const reading = options.range
+        ? loadDocumentRange(payload, collection, options.range, ids.length + 1000)
+        : loadDocuments(payload, collection, locked, { pageSize: batchSize })
+      ;[docs, actual] = await Promise.all([reading, options.compare?.(locked)])
     } catch (cause) {
       const error =
         cause instanceof SyncError
           ? cause
-          : new SyncError(`${collection.slug}: reading the documents failed: ${String(cause)}`, { collection: collection.slug, operation: 'load', kind: 'transient', cause })
+          : new SyncError(`${collection.slug}: reading the documents failed: ${describeCause(cause)}`, { collection: collection.slug, operation: 'load', kind: 'transient', cause })
       const failures = locked.map((id) => this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
       if (error.kind === 'endpoint') report.endpointError = error
       await jobs.book(sql, failures)
@@ -226,9 +239,9 @@ export class Delivery {
   }
 
   /** One line per document: `{ collection, id, op, outcome, ms }`; failures at warn with their cause. */
-  private log(collection: SyncedCollection, report: DeliveryReport, ms: number, level: 'info' | 'debug'): void {
+  private log(collection: SyncedCollection, outcomes: Iterable<DocumentOutcome>, ms: number, level: 'info' | 'debug'): void {
     const { logger } = this.deps
-    for (const o of report.outcomes.values()) {
+    for (const o of outcomes) {
       if (o.outcome === 'busy') continue
       if (o.outcome === 'failed' && o.error) {
         const e = o.error

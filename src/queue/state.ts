@@ -15,18 +15,19 @@ export class StateStore {
 
   constructor(private readonly db: PayloadDatabase) {
     this.t = db.table(stateSlug)
-    this.key = this.t.column('key')
+    this.key = this.t.column('id')
     this.fingerprint = this.t.column('fingerprint')
     this.syncedAt = this.t.column('syncedAt')
   }
 
   async record(sql: Sql, entries: ReadonlyArray<{ key: string; fingerprint: string }>): Promise<void> {
     if (!entries.length) return
+    // Only what differs is written: an in-sync reconcile writes nothing here either.
     await sql.query(
-      `insert into ${this.t.name} as s (${this.key}, ${this.fingerprint}, ${this.syncedAt}) select k, f, now() from unnest($1::text[], $2::text[]) as e(k, f) ` +
-        // An equal fingerprint is left as it is: an in-sync reconcile writes no row here either.
-        `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt} ` +
-        `where s.${this.fingerprint} is distinct from excluded.${this.fingerprint}`,
+      `insert into ${this.t.name} as s (${this.key}, ${this.fingerprint}, ${this.syncedAt}) ` +
+        `select e.k, e.f, now() from unnest($1::text[], $2::text[]) as e(k, f) left join ${this.t.name} c on c.${this.key} = e.k ` +
+        `where c.${this.fingerprint} is distinct from e.f ` +
+        `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt}`,
       [entries.map((e) => e.key), entries.map((e) => e.fingerprint)],
     )
   }

@@ -114,6 +114,7 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
   const runPage = async (page: ScanPage) => {
     const had = new Map<string, Row>()
     const report = await delivery.deliver(collection, page.ids, {
+      range: page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo },
       // Read after the page's documents are locked, so that what is compared is what is there.
       compare: async () => {
         const rows = await pageRows(target, collection, page, scoped)

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import pRetry from 'p-retry'
 import type { Logger } from 'pino'
-import { TargetError } from '../errors.js'
+import { describeCause, TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { RetryOptions } from '../options.js'
 import { attemptContext } from './client.js'
@@ -71,7 +71,12 @@ interface ApplyResult {
 function failureError(spec: TableSpec, operation: 'upsert' | 'delete' | 'read', failure: PostgrestFailure, status: number, rows: number, id?: string): TargetError {
   const code = failure.code ?? undefined
   const effectiveStatus = status || (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST') ? sqlStateStatus(code) : 0)
-  const detail = [failure.message, failure.details, failure.hint].filter(Boolean).join(' — ')
+  const detail = [failure.message, failure.details, failure.hint]
+    .filter(Boolean)
+    // supabase-js puts a network error's stack into `details`: frames are for logs, not messages.
+    .map((part) => String(part).split('\n').filter((line) => !/^\s+at /.test(line)).join(' ').trim())
+    .filter((part, i, all) => part && all.indexOf(part) === i)
+    .join(' — ')
   const where = id ? `${spec.collection} ${id}` : `${spec.collection} (table ${spec.table})`
   let message = `${where}: ${operation} failed${status === 0 && !code ? '' : ` (${effectiveStatus}${code ? ` ${code}` : ''})`}: ${detail}`
   if (status === 404 && (code === 'PGRST202' || code === '42883')) {
@@ -101,7 +106,7 @@ function forDocument(spec: TableSpec, id: string, operation: 'upsert' | 'delete'
       cause: error.cause,
     })
   }
-  return new TargetError(`${spec.collection} ${id}: ${operation} failed: ${String(error)}`, { collection: spec.collection, id, operation, status: 0, kind: 'transient', cause: error })
+  return new TargetError(`${spec.collection} ${id}: ${operation} failed: ${describeCause(error)}`, { collection: spec.collection, id, operation, status: 0, kind: 'transient', cause: error })
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -72,7 +72,9 @@ export function silencePools(): void {
 }
 
 export async function startPayload(stack: LocalStack, options: Partial<DevConfigOptions> = {}, logs = new LogCapture()): Promise<{ payload: Payload; logs: LogCapture }> {
-  const logger = pino({ level: 'debug' }, logs)
+  // Tests capture everything; benches log as production does (BENCH sets TEST_LOG_LEVEL=info).
+  const level = process.env.TEST_LOG_LEVEL ?? 'debug'
+  const logger = pino({ level }, logs)
   const config = await devConfig({
     databaseUri: stack.databaseUri,
     supabaseUrl: stack.supabaseUrl,
@@ -81,7 +83,7 @@ export async function startPayload(stack: LocalStack, options: Partial<DevConfig
     sync: { logger, ...options.sync },
     extend: (c) => {
       const extended = options.extend ? options.extend(c) : c
-      return { ...extended, logger: { destination: logs, options: { level: 'debug' } } }
+      return { ...extended, logger: { destination: logs, options: { level } } }
     },
   })
   const payload = await getPayload({ config, key: randomUUID() } as Parameters<typeof getPayload>[0])

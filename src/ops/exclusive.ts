@@ -1,0 +1,19 @@
+/**
+ * One run at a time of an operation on a collection, across every app instance: a second `validate`,
+ * or a second `sync`/`reset`, of the same collection while one runs is refused (BusyError), not queued
+ * behind it. The lock is an advisory lock of a transaction held while the operation runs, so it goes
+ * with a process that dies.
+ */
+import { BusyError } from '../errors.js'
+import type { PayloadDatabase } from '../queue/database.js'
+
+/** The first key of these advisory locks ("SYND"), apart from the per-document ones. */
+const operationsNamespace = 0x53594e44
+
+export async function exclusive<T>(db: PayloadDatabase, operation: 'validate' | 'sync', collection: string, work: () => Promise<T>): Promise<T> {
+  return db.transaction(async (sql) => {
+    const { rows } = await sql.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as ok', [operationsNamespace, `${operation}:${collection}`])
+    if (!rows[0]?.ok) throw new BusyError(operation, collection)
+    return work()
+  })
+}
