@@ -10,6 +10,7 @@ export {
   type CollectionSyncOptions,
   type RetryOptions,
   type QueueOptions,
+  type AccessFunction,
 } from './options.js'
 export { SyncError, MappingError, TargetError, ConfigError, MassDeleteError, type SyncOperation, type FailureKind } from './errors.js'
 export { syncTaskSlug, documentKey, type SyncJobInput } from './queue/keys.js'

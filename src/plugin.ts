@@ -8,13 +8,14 @@
 import type { CollectionConfig, Config } from 'payload'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { SyncEvents, eventsSlug } from './collections/events.js'
+import { eventsSlug, syncEventsCollection } from './collections/events.js'
 import { SyncState, stateSlug } from './collections/state.js'
 import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
 import { afterChangeHook, afterDeleteHook, type HookRuntime } from './hooks/sync-hooks.js'
 import { startSync } from './lifecycle/start.js'
 import type { SyncRuntime } from './lifecycle/runtime.js'
+import { allowed, resolveAccess } from './ops/access.js'
 import { syncEndpoints } from './ops/endpoints.js'
 import { resolveOptions, type SupabaseSyncOptions } from './options.js'
 import { syncTask } from './queue/task.js'
@@ -53,7 +54,8 @@ export const supabaseSync =
 
     // Schema-relevant parts stay even when disabled: the plugin's collections, the task's slug (an
     // enum in the jobs table) and the column concurrency control adds.
-    const own = [SyncEvents, SyncState].filter((c) => !known.has(c.slug))
+    const access = resolveAccess(options.access)
+    const own = [syncEventsCollection((args) => allowed(access, 'read', args.req)), SyncState].filter((c) => !known.has(c.slug))
     config.collections = [...incomingCollections, ...own]
     config.jobs = {
       ...incomingConfig.jobs,

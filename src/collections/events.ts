@@ -1,4 +1,4 @@
-import type { CollectionConfig } from 'payload'
+import type { CollectionConfig, PayloadRequest } from 'payload'
 
 export const eventsSlug = 'supabase-sync-events'
 
@@ -9,9 +9,22 @@ export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started'] as 
 export type EventOutcome = (typeof eventOutcomes)[number]
 
 /**
- * The audit trail: every operator action and every conflict found (validate, reconcile, pull, a row
- * Supabase held newer than the document). Written by the plugin only; read-only in the admin.
+ * The audit trail: every operator action (also refused and failed ones) and every conflict found.
+ * Written by the plugin only (never through any API); readable by users with the plugin's `read` right.
  */
+export function syncEventsCollection(read: (args: { req: PayloadRequest }) => boolean | Promise<boolean>): CollectionConfig {
+  return {
+    ...SyncEvents,
+    access: {
+      read: async ({ req }) => Boolean(req.user) && (await read({ req })) === true,
+      create: () => false,
+      update: () => false,
+      delete: () => false,
+    },
+  }
+}
+
+/** The audit collection with the default read access: users of the admin's user collection. */
 export const SyncEvents: CollectionConfig = {
   slug: eventsSlug,
   labels: { singular: 'Sync event', plural: 'Sync events' },
@@ -22,7 +35,7 @@ export const SyncEvents: CollectionConfig = {
     description: 'Audit trail of Supabase sync operations and conflicts (written by the plugin, read-only).',
   },
   access: {
-    read: ({ req }) => Boolean(req.user),
+    read: ({ req }) => Boolean(req.user && (req.user as { collection?: string }).collection === req.payload.config.admin.user),
     create: () => false,
     update: () => false,
     delete: () => false,

@@ -48,6 +48,8 @@ export class LogCapture extends Writable {
 export interface TestApp {
   stack: LocalStack
   payload: Payload
+  /** The Payload instance's cache key (for Payload's REST handlers). */
+  key: string
   logs: LogCapture
   supabase: pg.Pool
   /** Rows of the Supabase table, by id. */
@@ -71,7 +73,7 @@ export function silencePools(): void {
   }
 }
 
-export async function startPayload(stack: LocalStack, options: Partial<DevConfigOptions> = {}, logs = new LogCapture()): Promise<{ payload: Payload; logs: LogCapture }> {
+export async function startPayload(stack: LocalStack, options: Partial<DevConfigOptions> = {}, logs = new LogCapture()): Promise<{ payload: Payload; logs: LogCapture; key: string }> {
   // Tests capture everything; benches log as production does (BENCH sets TEST_LOG_LEVEL=info).
   const level = process.env.TEST_LOG_LEVEL ?? 'debug'
   const logger = pino({ level }, logs)
@@ -86,21 +88,24 @@ export async function startPayload(stack: LocalStack, options: Partial<DevConfig
       return { ...extended, logger: { destination: logs, options: { level } } }
     },
   })
-  const payload = await getPayload({ config, key: randomUUID() } as Parameters<typeof getPayload>[0])
+  // Its own cache key: several instances in one process; Payload's REST handlers take the key too.
+  const key = randomUUID()
+  const payload = await getPayload({ config, key } as Parameters<typeof getPayload>[0])
   // payload.destroy() leaves a pool client that errors when PostgreSQL stops (57P01).
   ;(payload.db as unknown as { pool?: pg.Pool }).pool?.on('error', () => {})
   started.add(payload)
-  return { payload, logs }
+  return { payload, logs, key }
 }
 
 export async function startApp(options: Partial<DevConfigOptions> & { stack?: LocalStackOptions } = {}): Promise<TestApp> {
   const stack = await startLocalStack(options.stack)
-  const { payload, logs } = await startPayload(stack, options)
+  const { payload, logs, key } = await startPayload(stack, options)
   const supabase = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 4 })
   supabase.on('error', () => {})
   return {
     stack,
     payload,
+    key,
     logs,
     supabase,
     async rows(table = 'dealers') {
