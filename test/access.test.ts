@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleEndpoints, type CollectionConfig, type Payload } from 'payload'
 import { Dealers, type AccessFunction } from '../src/index.js'
 import { SyncHealth } from '../src/admin/SyncHealth.js'
-import { dealerData, settled, startApp, startPayload, type TestApp } from './support/app.js'
+import { dealerData, eventually, settled, startApp, startPayload, type TestApp } from './support/app.js'
 
 const serverURL = 'http://localhost:3000'
 type Role = 'admin' | 'ops' | 'viewer'
@@ -217,6 +217,28 @@ describe('requests are checked before anything runs', () => {
     expect(second.status).toBe(409)
     hold.release()
     expect((await first).status).toBe(200)
+  })
+
+  it('network failures show no stack trace: in status, in job errors, in the Sync events', async () => {
+    await app.stack.faults.down()
+    try {
+      const status = await api('GET', '/supabase-sync/status', 'viewer')
+      expect(status.status).toBe(200)
+      expect((status.body.supabase as { reachable: boolean }).reachable).toBe(false)
+      const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+      const job = await eventually(async () => {
+        const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: String(doc.id) } } as never, depth: 0, overrideAccess: true })
+        expect((docs[0] as { error?: unknown } | undefined)?.error).toBeTruthy()
+        return docs[0] as unknown as { error: { message: string } }
+      })
+      const synced = await api('POST', '/supabase-sync/sync', 'admin', { ids: [String(doc.id)] })
+      for (const text of [status.text, JSON.stringify(job.error), synced.text, JSON.stringify((await snapshot()).events.slice(-3))]) {
+        expect(text).not.toMatch(/\n\s+at |\\n\s+at |node:internal|undici/)
+      }
+    } finally {
+      await app.stack.faults.up()
+    }
+    await settled(app)
   })
 
   it('a database error reaches the client without SQL, with the id of its log line', async () => {
