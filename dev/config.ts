@@ -39,7 +39,8 @@ export function devConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
       ? []
       : [
           supabaseSync({
-            supabase: { url: options.supabaseUrl!, serviceRoleKey: options.serviceRoleKey! },
+            // Without both, the plugin reads SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY and names what is missing.
+            ...(options.supabaseUrl && options.serviceRoleKey ? { supabase: { url: options.supabaseUrl, serviceRoleKey: options.serviceRoleKey } } : {}),
             ...options.sync,
           }),
         ],

@@ -8,14 +8,29 @@
  * is used without it). PAYLOAD_AUTOLOGIN=true logs the admin in as DEV_ADMIN_EMAIL / DEV_ADMIN_PASSWORD
  * without a form: dev only, it also logs in every REST call.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { CollectionConfig } from 'payload'
+import pino from 'pino'
 import { Dealers, dealerMapper } from '../src/index.js'
 import { Posts, postsLocalization, postsSync } from './collections/posts.js'
 import { devConfig } from './config.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
+
+/**
+ * `npm run dev` writes the stack's addresses to dev/.data/dev.env (git-ignored), so that
+ * `npx payload supabase-sync …` works in the repository with no variables set. Variables set in the
+ * environment win.
+ */
+const envFile = path.join(here, '.data', 'dev.env')
+if (fs.existsSync(envFile)) {
+  for (const line of fs.readFileSync(envFile, 'utf8').split('\n')) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim())
+    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2]
+  }
+}
 
 export const Users: CollectionConfig = {
   slug: 'users',
@@ -39,6 +54,8 @@ export default devConfig({
   sync: { collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync } },
   extend: (config) => ({
     ...config,
+    // One JSON line per record (not pretty-printed over several lines between Next's output).
+    logger: { options: { level: process.env.PAYLOAD_LOG_LEVEL ?? 'info' }, destination: pino.destination({ dest: 1, sync: false }) },
     localization: postsLocalization,
     admin: {
       ...config.admin,

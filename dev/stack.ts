@@ -15,6 +15,8 @@ import { ensureRoles, resolveMaxRows, startPostgrestServer, type Faults, type Re
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const sqlDir = path.resolve(here, '..', 'sql')
+/** The dev app's own tables (the posts example): applied after the package's sql/, not shipped with it. */
+export const devSqlDir = path.resolve(here, 'sql')
 
 export interface LocalStackOptions {
   /** Port of the stand-in; 0 or undefined picks a free one (the dev app asks for 54321, Supabase's local default). */
@@ -186,7 +188,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       supabaseDbUri = withDatabase(embedded!.adminUri, 'supabase')
     }
     await ensureRoles(supabaseDbUri)
-    if (options.applySql ?? true) await applySqlFiles(supabaseDbUri)
+    if (options.applySql ?? true) {
+      await applySqlFiles(supabaseDbUri)
+      await applySqlFiles(supabaseDbUri, devSqlDir)
+    }
 
     const jwtSecret = randomBytes(32).toString('hex')
     const server = await startPostgrestServer({

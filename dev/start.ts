@@ -7,7 +7,9 @@
  * DEV_ADMIN_EMAIL / DEV_ADMIN_PASSWORD (the first admin; default dev@example.com and a generated
  * password kept in dev/.data/dev-admin.json), PAYLOAD_AUTOLOGIN=true (log the admin in automatically).
  */
-import { devLog as log, startDevApp, warmUp, type DevApp } from './devApp.js'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { devDir, devLog as log, startDevApp, warmUp, type DevApp } from './devApp.js'
 
 let app: DevApp | undefined
 let stopping = false
@@ -42,6 +44,16 @@ try {
   await shutdown(1)
 }
 const { admin, stack, timings } = app!
+// For `npx payload supabase-sync …` in the repository (dev/payload.config.ts reads it) and for pasting.
+const env = {
+  PAYLOAD_CONFIG_PATH: 'dev/payload.config.ts',
+  DATABASE_URI: stack.databaseUri,
+  SUPABASE_URL: stack.supabaseUrl,
+  SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+  SUPABASE_DB_URI: stack.supabaseDbUri,
+}
+await fs.mkdir(path.join(devDir, '.data'), { recursive: true })
+await fs.writeFile(path.join(devDir, '.data', 'dev.env'), `${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`)
 const banner = [
   '',
   `  Admin:              ${app!.adminUrl}`,
@@ -51,6 +63,10 @@ const banner = [
   `    database:         ${stack.supabaseDbUri}`,
   `  Payload database:   ${stack.databaseUri}`,
   `  (stack ${timings.stackMs} ms, seed ${timings.seedMs} ms${app!.dealersSeeded ? `, ${app!.dealersSeeded} dealers seeded` : ''}, next ready ${timings.nextReadyMs} ms)`,
+  '',
+  '  The commands work in this repository as they are (dev/.data/dev.env): npx payload supabase-sync status',
+  '  Elsewhere, paste:',
+  ...Object.entries(env).map(([k, v]) => `    export ${k}='${v}'`),
   '',
 ].join('\n')
 console.log(banner)

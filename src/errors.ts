@@ -82,6 +82,8 @@ export class TargetError extends SyncError {}
 export class ConfigError extends SyncError {
   constructor(message: string, field?: string) {
     super(message, { operation: 'config', field, kind: 'row' })
+    // A config error is about the config, not about this code: whoever prints it shows one line.
+    this.stack = `${this.name}: ${message}`
   }
 }
 

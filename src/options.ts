@@ -9,6 +9,7 @@ import { z } from 'zod'
 import { ConfigError } from './errors.js'
 import { dealerMapper } from './mapping/dealer.js'
 import type { Doc, SyncMapper } from './mapping/types.js'
+import { closest } from './suggest.js'
 
 const isFunction = (v: unknown) => typeof v === 'function'
 
@@ -24,15 +25,16 @@ const mapperSchema = z.custom<SyncMapper>(
 export type AccessFunction = (args: { req: PayloadRequest }) => boolean | Promise<boolean>
 const accessFunction = z.custom<AccessFunction>(isFunction, { error: 'must be a function ({ req }) => boolean' })
 
-export const collectionOptionsSchema = z.object({
+export const collectionOptionsSchema = z.strictObject({
   /** The Supabase table (schema public). */
   table: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be a plain table name' }),
-  mapper: mapperSchema.default(dealerMapper as unknown as SyncMapper),
+  /** Required, except for `dealers` (the ready dealers mapper). */
+  mapper: mapperSchema.optional(),
   /** Documents that fail it are kept out of (and removed from) Supabase. */
   shouldSync: z.custom<(doc: Doc) => boolean>(isFunction, { error: 'must be a function (doc) => boolean' }).optional(),
 })
 
-export const retryOptionsSchema = z.object({
+export const retryOptionsSchema = z.strictObject({
   /** In-process retries of one request (p-retry) before the job's own retries take over. */
   retries: z.number().int().min(0).max(20).default(3),
   minTimeout: z.number().int().min(0).default(200),
@@ -42,7 +44,7 @@ export const retryOptionsSchema = z.object({
   maxRetryAfter: z.number().int().min(0).default(10_000),
 })
 
-export const queueOptionsSchema = z.object({
+export const queueOptionsSchema = z.strictObject({
   /** The Payload jobs queue the sync jobs go to. */
   name: z.string().min(1).default('supabase-sync'),
   /** Run the queue right after the transaction that queued a job commits. */
@@ -61,15 +63,15 @@ export const queueOptionsSchema = z.object({
   conflictAttempts: z.number().int().min(0).default(5),
 })
 
-export const pluginOptionsSchema = z.object({
+export const pluginOptionsSchema = z.strictObject({
   disabled: z.boolean().default(false),
   supabase: z
     .union([
-      z.object({
+      z.strictObject({
         url: z.url({ error: 'must be the project URL, e.g. https://xyz.supabase.co' }),
         serviceRoleKey: z.string().min(20, { error: 'must be the service-role key (a JWT)' }),
       }),
-      z.object({
+      z.strictObject({
         client: z.custom<SupabaseClient>((v) => typeof v === 'object' && v !== null && isFunction((v as SupabaseClient).from), {
           error: 'must be a supabase-js client',
         }),
@@ -115,31 +117,63 @@ export const pluginOptionsSchema = z.object({
 })
 
 export type SupabaseSyncOptions = z.input<typeof pluginOptionsSchema>
-export type ResolvedOptions = z.output<typeof pluginOptionsSchema>
+/** The options after checks and defaults: every synced collection has its mapper. */
+export type ResolvedOptions = Omit<z.output<typeof pluginOptionsSchema>, 'collections'> & {
+  collections: Record<string, Omit<z.output<typeof collectionOptionsSchema>, 'mapper'> & { mapper: SyncMapper }>
+}
 export type CollectionSyncOptions = z.input<typeof collectionOptionsSchema>
 export type ResolvedCollectionOptions = z.output<typeof collectionOptionsSchema>
 export type RetryOptions = z.output<typeof retryOptionsSchema>
 export type QueueOptions = z.output<typeof queueOptionsSchema>
 
+/** The option names an object of the options takes, by its path (`queue`, `collections.posts`, …). */
+function knownKeys(path: readonly PropertyKey[]): string[] {
+  const at = path.map(String)
+  if (at.length === 0) return Object.keys(pluginOptionsSchema.shape)
+  if (at[0] === 'queue') return Object.keys(queueOptionsSchema.shape)
+  if (at[0] === 'retry') return Object.keys(retryOptionsSchema.shape)
+  if (at[0] === 'collections' && at.length === 2) return Object.keys(collectionOptionsSchema.shape)
+  if (at[0] === 'supabase') return ['url', 'serviceRoleKey', 'client']
+  if (at[0] === 'access') return ['read', 'sync', 'pull', 'reset']
+  return []
+}
+
+function configError(issue: z.core.$ZodIssue): ConfigError {
+  const at = issue.path.map(String)
+  if (issue.code === 'unrecognized_keys') {
+    const key = String(issue.keys[0])
+    const option = [...at, key].join('.')
+    const suggestion = closest(key, knownKeys(issue.path))
+    return new ConfigError(`supabase-sync: unknown option "${option}"${suggestion ? ` — did you mean "${[...at, suggestion].join('.')}"?` : ''}`, option)
+  }
+  const option = at.join('.') || '(options)'
+  return new ConfigError(`supabase-sync: option "${option}" ${issue.message}`, option)
+}
+
 /** Validates the options; a wrong one is a ConfigError whose message names it. */
 export function resolveOptions(input: SupabaseSyncOptions | undefined, env: Record<string, string | undefined> = process.env): ResolvedOptions {
   const parsed = pluginOptionsSchema.safeParse(input ?? {})
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    const option = issue.path.map(String).join('.') || '(options)'
-    throw new ConfigError(`supabase-sync: option "${option}" ${issue.message}`, option)
-  }
+  if (!parsed.success) throw configError(parsed.error.issues[0])
   const options = parsed.data
-  if (!options.supabase && !options.disabled) {
-    const url = env.SUPABASE_URL
-    const serviceRoleKey = env.SUPABASE_SERVICE_ROLE_KEY
-    if (!url || !serviceRoleKey) {
+  for (const [slug, collection] of Object.entries(options.collections)) {
+    if (collection.mapper) continue
+    if (slug !== 'dealers') {
       throw new ConfigError(
-        'supabase-sync: option "supabase" is missing: pass { url, serviceRoleKey } or { client }, or set SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY',
+        `supabase-sync: option "collections.${slug}.mapper" is required: only "dealers" has a ready mapper (write one with defineMapper({ rowSchema, toRow }))`,
+        `collections.${slug}.mapper`,
+      )
+    }
+    collection.mapper = dealerMapper as unknown as SyncMapper
+  }
+  if (!options.supabase && !options.disabled) {
+    const missing = ['SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY'].filter((name) => !env[name])
+    if (missing.length) {
+      throw new ConfigError(
+        `supabase-sync: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set (or pass the option supabase: { url, serviceRoleKey })`,
         'supabase',
       )
     }
-    return resolveOptions({ ...(input ?? {}), supabase: { url, serviceRoleKey } } as SupabaseSyncOptions, env)
+    return resolveOptions({ ...(input ?? {}), supabase: { url: env.SUPABASE_URL!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! } } as SupabaseSyncOptions, env)
   }
-  return options
+  return options as ResolvedOptions
 }

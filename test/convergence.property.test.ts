@@ -200,7 +200,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
 }
 
 /** Expected failures of a random operation (a document deleted meanwhile, Supabase down during a reconcile). */
-const tolerated = /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited/i
+const tolerated = /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running/i
 
 async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = { dealers: new Set(), posts: new Set(), resync: new Set() }
@@ -220,7 +220,8 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
     await app.stack.faults.clear()
   }
   if (trace) process.stdout.write('case: settling\n')
-  if (touched.resync.size) await syncDocuments(app.payload, { ids: [...touched.resync] })
+  // (Refused while another reconcile of the collection runs — a restarted child's startup one: tried again.)
+  if (touched.resync.size) await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
   await settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000)
   await eventually(async () => {

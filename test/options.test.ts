@@ -27,6 +27,30 @@ describe('options', () => {
     expect(() => resolveOptions({}, {})).toThrow(/SUPABASE_URL/)
     expect(resolveOptions({ disabled: true }, {}).disabled).toBe(true)
   })
+  it('says which variable is missing, in one line', () => {
+    const error = (() => {
+      try {
+        resolveOptions({}, { SUPABASE_URL: supabase.url })
+      } catch (e) {
+        return e as Error
+      }
+    })()!
+    expect(error.message).toBe('supabase-sync: SUPABASE_SERVICE_ROLE_KEY is not set (or pass the option supabase: { url, serviceRoleKey })')
+    expect(error.stack).toBe(`ConfigError: ${error.message}`)
+    expect(() => resolveOptions({}, {})).toThrow(/SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are not set/)
+  })
+  it('refuses an unknown option, and suggests the closest known one', () => {
+    expect(() => resolveOptions({ supabase, syncOnInt: false } as never)).toThrow('supabase-sync: unknown option "syncOnInt" — did you mean "syncOnInit"?')
+    expect(() => resolveOptions({ supabase, queue: { sweepIntreval: 500 } } as never)).toThrow('unknown option "queue.sweepIntreval" — did you mean "queue.sweepInterval"?')
+    expect(() => resolveOptions({ supabase, collections: { dealers: { table: 'dealers', shoudSync: () => true } } } as never)).toThrow(/did you mean "collections\.dealers\.shouldSync"/)
+    expect(() => resolveOptions({ supabase, realtimeWatch: true } as never)).toThrow(/^supabase-sync: unknown option "realtimeWatch"$/)
+  })
+  it('requires a mapper for every synced collection but dealers', () => {
+    expect(() => resolveOptions({ supabase, collections: { posts: { table: 'posts' } } })).toThrow(
+      'supabase-sync: option "collections.posts.mapper" is required: only "dealers" has a ready mapper',
+    )
+    expect(resolveOptions({ supabase, collections: { dealers: { table: 'dealers' } } }).collections.dealers.mapper.toRow).toBeTypeOf('function')
+  })
   it('refuses a synced collection that is not in the config', () => {
     expect(() => supabaseSync({ supabase })({ collections: [], secret: 's', db: {} as never })).toThrow(/collections\.dealers/)
   })

@@ -1,7 +1,7 @@
 /**
  * The dev app's `posts`: a collection as Payload users configure them — drafts with autosave, trash,
  * and two locales (en, the default, and de) — synced into its own table, `public.posts`
- * (sql/003_posts.sql). An example of a mapper of your own, in both localization modes:
+ * (dev/sql/003_posts.sql). An example of a mapper of your own, in both localization modes:
  *
  * - `postMapper` maps the default locale (the mapper's default): toRow gets `title: 'Hello'`.
  * - `postMapperAllLocales` asks for every locale (`locale: 'all'`): toRow gets `title: { en, de }`,

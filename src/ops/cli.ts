@@ -1,51 +1,62 @@
 /**
- * `npx payload supabase-sync <validate|sync|reset|pull|status> [--collection dealers] [--id …] [--json] [--yes] [--force]`,
- * registered through Payload's `bin` config. Replaces the seed's scripts (validate-dealer-sync.mjs,
- * sync-dealers-manual.mjs, sync-dealer-specific.mjs --dealer-id=…).
- * Exit codes: 0 done / in sync, 1 drift (validate) or failures, 2 error.
+ * `npx payload supabase-sync <command> [options]`, registered through Payload's `bin` config. Replaces
+ * the seed's scripts (validate-dealer-sync.mjs, sync-dealers-manual.mjs, sync-dealer-specific.mjs).
+ * Exit codes: 0 done / in sync / all checks pass, 1 drift or failures, 2 error or refused.
  */
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPayload, type SanitizedConfig } from 'payload'
 import pino from 'pino'
-import { cliMode } from '../lifecycle/registry.js'
+import { describeCause } from '../errors.js'
+import { cliMode, getRuntime } from '../lifecycle/registry.js'
 import type { Actor } from './audit.js'
-import type { SyncResult } from './options.js'
+import { printDoctor, printPull, printStatus, printSync, printValidate } from './cli-print.js'
+import { doctor } from './doctor.js'
+import { progress } from './progress.js'
 import { pullFromSupabase } from './pull.js'
+import { projectSql } from './schema-sql.js'
 import { syncStatus } from './status.js'
 import { resetTable, syncDocuments } from './sync.js'
-import { validateSync, type ValidateResult } from './validate.js'
+import { validateSync } from './validate.js'
 
-const usage = `usage: payload supabase-sync <validate|sync|reset|pull|status> [options]
-  --collection <slug>   synced collection (default: dealers)
+const commands = ['validate', 'sync', 'reset', 'pull', 'status', 'doctor', 'sql'] as const
+
+const usage = `usage: payload supabase-sync <${commands.join('|')}> [options]
+  validate              compare every document with its row (read-only)
+  sync                  make Supabase equal Payload (all documents, or --id …)
+  reset --yes           rewrite every row, then delete the rows without documents
+  pull                  take Supabase's values into Payload (version-checked)
+  status                documents vs rows, sync jobs, reachability
+  doctor                check the Supabase project's set-up; prints the fix for what fails
+  sql                   print the SQL the Supabase project needs (--out <dir>: write a migration file)
+options:
+  --collection <slug>   synced collection (default: dealers; sql: all unless given)
   --id <id>             only this document (repeat for several); --dealer-id is accepted too
   --json                machine-readable output
-  --yes                 confirm reset (rewrites every row, then deletes rows without documents)
+  --yes                 confirm reset
   --force               sync: bypass the mass-delete guard; reset: also when Payload has no documents;
-                        pull: also documents newer in Payload than in Supabase`
+                        pull: also documents newer in Payload than in Supabase
+  --actor <name>        who runs this, for the Sync events (default: the OS user)
+  --out <dir>           sql: write <dir>/<timestamp>_supabase_sync.sql (e.g. supabase/migrations)`
 
 const out = (line = '') => process.stdout.write(`${line}\n`)
 
-function printValidate(r: ValidateResult): void {
-  out(`${r.collection}: ${r.scanned} documents, ${r.rows} rows in Supabase — ${r.inSync ? 'IN SYNC' : 'DRIFT'} (${r.ms} ms)`)
-  if (r.missing.length) out(`  missing in Supabase (${r.missing.length}):\n${r.missing.map((id) => `    ${id}`).join('\n')}`)
-  if (r.extra.length) out(`  extra in Supabase, no document (${r.extra.length}):\n${r.extra.map((id) => `    ${id}`).join('\n')}`)
-  if (r.changed.length) out(`  changed (${r.changed.length}):\n${r.changed.map((c) => `    ${c.id}: ${c.fields.join(', ')}`).join('\n')}`)
-  if (r.failed.length) out(`  cannot be mapped (${r.failed.length}):\n${r.failed.map((f) => `    ${f.message}`).join('\n')}`)
-}
-
-function printSync(r: SyncResult): void {
-  out(`${r.collection}: scanned ${r.scanned}, upserted ${r.upserted}, deleted ${r.deleted}, unchanged ${r.unchanged}, queued ${r.queued}, failed ${r.failed.length} (${r.requests} requests, ${r.ms} ms)`)
-  if (r.guard) out(`  ${r.guard}`)
-  for (const f of r.failed) out(`  failed: ${f.message}`)
+function osUser(): string {
+  try {
+    return os.userInfo().username
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown'
+  }
 }
 
 export async function script(config: SanitizedConfig): Promise<void> {
   let code = 2
   let payload: Awaited<ReturnType<typeof getPayload>> | undefined
   try {
-    const argv = process.argv.slice(process.argv.indexOf('supabase-sync') + 1)
     const { values, positionals } = parseArgs({
-      args: argv,
+      args: process.argv.slice(process.argv.indexOf('supabase-sync') + 1),
       allowPositionals: true,
       options: {
         collection: { type: 'string' },
@@ -54,20 +65,23 @@ export async function script(config: SanitizedConfig): Promise<void> {
         json: { type: 'boolean', default: false },
         yes: { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
+        actor: { type: 'string' },
+        out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     })
-    const command = positionals[0]
-    if (values.help || !command || !['validate', 'sync', 'reset', 'pull', 'status'].includes(command)) {
+    const command = positionals[0] as (typeof commands)[number] | undefined
+    if (values.help || !command || !commands.includes(command)) {
       out(usage)
       process.exit(values.help ? 0 : 2)
     }
     const ids = [...(values.id ?? []), ...(values['dealer-id'] ?? [])]
+    const bar = values.json ? undefined : progress()
     const common = {
       collection: values.collection,
       ids: ids.length ? ids : undefined,
-      actor: { source: 'bin', user: `cli:${process.env.USER ?? 'unknown'}` } satisfies Actor,
-      onProgress: values.json ? undefined : (done: number, total: number) => process.stderr.write(`\r  ${done} / ${total} documents`),
+      actor: { source: 'bin', user: `cli:${values.actor ?? osUser()}` } satisfies Actor,
+      onProgress: bar ? (done: number, total: number) => bar.update(done, total) : undefined,
     }
     cliMode(true)
     // Payload's start-up may print (the dev schema push's spinner): keep stdout for the result.
@@ -79,67 +93,68 @@ export async function script(config: SanitizedConfig): Promise<void> {
     } finally {
       process.stdout.write = write
     }
-    const json = (value: unknown) => out(JSON.stringify(value, null, 2))
+    const print = <T>(value: T, human: (v: T) => void) => (values.json ? out(JSON.stringify(value, null, 2)) : human(value))
     switch (command) {
       case 'validate': {
         const r = await validateSync(payload, common)
-        if (!values.json) process.stderr.write('\n')
-        values.json ? json(r) : printValidate(r)
+        bar?.end()
+        print(r, (v) => printValidate(out, v))
         code = r.inSync ? 0 : 1
         break
       }
       case 'sync': {
         const r = await syncDocuments(payload, { ...common, force: values.force })
-        if (!values.json) process.stderr.write('\n')
-        values.json ? json(r) : printSync(r)
+        bar?.end()
+        print(r, (v) => printSync(out, v))
         code = r.failed.length || r.guard ? 1 : 0
         break
       }
       case 'reset': {
         if (!values.yes) {
           out('reset rewrites every row of the table from Payload, then deletes the rows without documents: run again with --yes')
-          code = 2
           break
         }
         const r = await resetTable(payload, { ...common, confirm: true, force: values.force })
-        if (!values.json) process.stderr.write('\n')
-        values.json ? json(r) : printSync(r.sync)
+        bar?.end()
+        print(r, (v) => printSync(out, v.sync))
         code = r.sync.failed.length ? 1 : 0
         break
       }
       case 'pull': {
         const r = await pullFromSupabase(payload, { ...common, force: values.force })
-        if (values.json) json(r)
-        else {
-          out(`${r.collection}: ${r.pulled.length} documents updated from Supabase`)
-          for (const p of r.pulled) out(`  pulled ${p.id}: ${p.fields.join(', ')}`)
-          for (const p of r.refused) out(`  refused ${p.id}: ${p.fields.join(', ')} cannot be written back into Payload`)
-          for (const s of r.skipped) out(`  skipped ${s.id}: ${s.reason}`)
-          for (const f of r.failed) out(`  failed: ${f.message}`)
-        }
+        print(r, (v) => printPull(out, v))
         code = r.failed.length ? 1 : 0
         break
       }
       case 'status': {
         const r = await syncStatus(payload)
-        if (values.json) json(r)
-        else {
-          out(`Supabase: ${r.supabase.reachable ? `reachable (${r.supabase.ms} ms)` : `UNREACHABLE: ${r.supabase.error}`}`)
-          for (const c of r.collections) {
-            out(`${c.collection} → ${c.table}: ${c.documents} documents, ${c.rows ?? '?'} rows`)
-            if (c.lastReconcile) out(`  last reconcile in this process: upserted ${c.lastReconcile.upserted}, deleted ${c.lastReconcile.deleted}, failed ${c.lastReconcile.failed.length}`)
-          }
-          const age = r.jobs.oldestPendingAgeMs
-          out(`sync jobs: ${r.jobs.pending} pending (${r.jobs.retrying} retrying), ${r.jobs.processing} processing, ${r.jobs.failed} failed${age !== null ? `, oldest ${Math.round(age / 1000)} s old` : ''}`)
-          for (const f of r.failures) out(`  failed ${f.collection} ${f.id}: ${f.error?.message ?? 'unknown'}`)
-          if (r.paused) out(`delivery PAUSED: ${r.paused.reason}`)
-        }
-        code = r.supabase.reachable && r.jobs.failed === 0 ? 0 : 1
+        print(r, (v) => printStatus(out, v))
+        code = r.supabase.reachable && r.jobs.failed === 0 && !r.paused ? 0 : 1
+        break
+      }
+      case 'doctor': {
+        const r = await doctor(payload)
+        print(r, (v) => printDoctor(out, v))
+        code = r.ok ? 0 : 1
+        break
+      }
+      case 'sql': {
+        const runtime = getRuntime(payload)
+        const collections = [...runtime.collections.values()].filter((c) => !values.collection || c.slug === values.collection)
+        const sql = await projectSql(collections)
+        if (values.out) {
+          const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
+          const file = path.join(values.out, `${stamp}_supabase_sync.sql`)
+          await fs.mkdir(values.out, { recursive: true })
+          await fs.writeFile(file, sql)
+          out(`wrote ${file}`)
+        } else out(sql)
+        code = 0
         break
       }
     }
   } catch (error) {
-    process.stderr.write(`supabase-sync: ${error instanceof Error ? error.message : String(error)}\n`)
+    process.stderr.write(`supabase-sync: ${describeCause(error).replace(/^supabase-sync: /, '')}\n`)
     code = 2
   }
   await payload?.destroy().catch(() => {})

@@ -1,6 +1,6 @@
 -- The Supabase side of the dev app's `posts` (dev/collections/posts.ts): an example of a collection with
 -- drafts, trash and two locales. Only published, untrashed posts whose audience is not internal are here.
--- Apply once: paste into the SQL editor, or `psql "$SUPABASE_DB_URL" -f sql/003_posts.sql`.
+-- The dev app and the tests apply it (dev/stack.ts); it is not part of the package.
 -- Idempotent: safe to run again.
 
 create table if not exists public.posts (

@@ -1,0 +1,61 @@
+/**
+ * The columns a mapper writes, and the PostgreSQL types they need, read from its `rowSchema` (zod's
+ * JSON Schema of it): what `doctor` checks a table against and what `sql` creates a table with. Pure.
+ */
+import { z } from 'zod'
+import type { SyncMapper } from './types.js'
+
+export type ColumnKind = 'uuid' | 'text' | 'timestamptz' | 'bigint' | 'numeric' | 'boolean' | 'jsonb'
+
+export interface ExpectedColumn {
+  name: string
+  kind: ColumnKind
+  nullable: boolean
+}
+
+type JsonSchema = { type?: string | string[]; format?: string; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; required?: string[] }
+
+function kindOf(schema: JsonSchema): { kind: ColumnKind; nullable: boolean } {
+  const variants = schema.anyOf ?? schema.oneOf
+  if (variants) {
+    const nonNull = variants.filter((v) => v.type !== 'null')
+    const nullable = nonNull.length < variants.length
+    const inner = nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb' as const, nullable: false }
+    return { kind: inner.kind, nullable: nullable || inner.nullable }
+  }
+  const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : []
+  const nullable = types.includes('null')
+  const type = types.find((t) => t !== 'null')
+  if (type === 'string') return { kind: schema.format === 'uuid' ? 'uuid' : schema.format === 'date-time' ? 'timestamptz' : 'text', nullable }
+  if (type === 'integer') return { kind: 'bigint', nullable }
+  if (type === 'number') return { kind: 'numeric', nullable }
+  if (type === 'boolean') return { kind: 'boolean', nullable }
+  return { kind: 'jsonb', nullable }
+}
+
+/** The mapper's columns in schema order, plus the plugin's version column (bigint, nullable). */
+export function expectedColumns(mapper: Pick<SyncMapper, 'rowSchema'>, versionColumn: string | false): ExpectedColumn[] {
+  const json = z.toJSONSchema(mapper.rowSchema, { io: 'output', unrepresentable: 'any' }) as JsonSchema
+  const required = new Set(json.required ?? [])
+  const columns = Object.entries(json.properties ?? {}).map(([name, schema]) => {
+    const { kind, nullable } = kindOf(schema)
+    return { name, kind, nullable: nullable || !required.has(name) }
+  })
+  if (versionColumn && !columns.some((c) => c.name === versionColumn)) columns.push({ name: versionColumn, kind: 'bigint', nullable: true })
+  return columns
+}
+
+/** PostgreSQL types (as `format_type` prints them) a column of this kind may have. */
+const compatible: Record<ColumnKind, RegExp> = {
+  uuid: /^(uuid|text|character varying.*)$/,
+  text: /^(text|character varying.*|citext)$/,
+  timestamptz: /^(timestamp with time zone|timestamp without time zone)$/,
+  bigint: /^(bigint|numeric.*)$/,
+  numeric: /^(bigint|integer|smallint|numeric.*|double precision|real)$/,
+  boolean: /^boolean$/,
+  jsonb: /^(jsonb|json)$/,
+}
+
+export function typeFits(kind: ColumnKind, actual: string): boolean {
+  return compatible[kind].test(actual)
+}

@@ -1,0 +1,83 @@
+/**
+ * The SQL a Supabase project needs for the sync (`payload supabase-sync sql`): per synced collection its
+ * table (the package's sql/001 for the ready dealers mapper, otherwise made from the mapper's
+ * rowSchema), row level security and grants, then the functions of sql/002 and sql/003. Idempotent:
+ * safe to run again. The statements `doctor` prints as fixes come from here too.
+ */
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { dealerMapper } from '../mapping/dealer.js'
+import { expectedColumns, type ColumnKind, type ExpectedColumn } from '../mapping/columns.js'
+import type { SyncedCollection } from '../synced.js'
+
+/** The package's sql/ folder: two levels up from this module (src/ops under tsx, dist/ops once built). */
+export const packageSqlDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql')
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
+const pgType: Record<ColumnKind, string> = { uuid: 'uuid', text: 'text', timestamptz: 'timestamptz', bigint: 'bigint', numeric: 'numeric', boolean: 'boolean', jsonb: 'jsonb' }
+
+export function columnSql(column: ExpectedColumn): string {
+  return `${ident(column.name)} ${pgType[column.kind]}${column.nullable ? '' : ' not null'}`
+}
+
+export function addColumnSql(table: string, column: ExpectedColumn): string {
+  // Added nullable: existing rows have no value yet; the next sync fills it.
+  return `alter table public.${ident(table)} add column if not exists ${ident(column.name)} ${pgType[column.kind]};`
+}
+
+export function alterTypeSql(table: string, column: ExpectedColumn): string {
+  return `alter table public.${ident(table)} alter column ${ident(column.name)} type ${pgType[column.kind]} using ${ident(column.name)}::${pgType[column.kind]};`
+}
+
+export function securitySql(table: string): string {
+  const t = `public.${ident(table)}`
+  return [
+    `-- Only the service role (the plugin's key, which bypasses RLS) writes ${table}; anon and authenticated see nothing.`,
+    `alter table ${t} enable row level security;`,
+    `revoke all on table ${t} from anon, authenticated;`,
+    `grant select, insert, update, delete on table ${t} to service_role;`,
+  ].join('\n')
+}
+
+export function realtimeSql(table: string): string {
+  return [
+    `-- Realtime for ${table} (only where the plugin's realtime option is on):`,
+    `do $$ begin`,
+    `  if exists (select 1 from pg_publication where pubname = 'supabase_realtime')`,
+    `     and not exists (select 1 from pg_publication_tables where pubname = 'supabase_realtime' and schemaname = 'public' and tablename = '${table.replace(/'/g, "''")}') then`,
+    `    alter publication supabase_realtime add table public.${ident(table)};`,
+    `  end if;`,
+    `end $$;`,
+  ].join('\n')
+}
+
+/** The table of one collection: sql/001 for the ready dealers mapper on `dealers`, else from its rowSchema. */
+export async function tableSql(collection: SyncedCollection): Promise<string> {
+  const { table, primaryKey, versionColumn } = collection.spec
+  if (collection.mapper.rowSchema === dealerMapper.rowSchema && table === 'dealers') {
+    return fs.readFile(path.join(packageSqlDir, '001_dealers.sql'), 'utf8')
+  }
+  const columns = expectedColumns(collection.mapper, versionColumn)
+  const lines = columns.map((c) => `  ${columnSql(c)}${c.name === primaryKey ? ' primary key' : ''}`)
+  return [
+    `-- ${collection.slug} → public.${table}, from the mapper's rowSchema (adjust types, add unique constraints and indexes as your readers need).`,
+    `create table if not exists public.${ident(table)} (`,
+    lines.join(',\n'),
+    `);`,
+    ...columns.filter((c) => c.name !== primaryKey).map((c) => addColumnSql(table, c)),
+    '',
+    securitySql(table),
+  ].join('\n')
+}
+
+/** Everything, in order: tables, then the functions. */
+export async function projectSql(collections: Iterable<SyncedCollection>, options: { realtime?: (collection: SyncedCollection) => boolean } = {}): Promise<string> {
+  const parts: string[] = ['-- Supabase schema for payload-plugin-supabase-sync (idempotent: safe to run again).', '']
+  for (const collection of collections) {
+    parts.push(await tableSql(collection), '')
+    if (options.realtime?.(collection)) parts.push(realtimeSql(collection.spec.table), '')
+  }
+  for (const file of ['002_sync_apply.sql', '003_sync_inspect.sql']) parts.push(await fs.readFile(path.join(packageSqlDir, file), 'utf8'), '')
+  return parts.join('\n')
+}

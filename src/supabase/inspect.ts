@@ -1,0 +1,27 @@
+/** What Supabase says about a synced table (sql/003's `supabase_sync_inspect`), for `doctor`. */
+import { TargetError } from '../errors.js'
+import type { SupabaseTarget, TableSpec } from './target.js'
+
+export interface TableReport {
+  exists: boolean
+  columns?: Array<{ name: string; type: string; nullable: boolean; default: boolean }>
+  primaryKey?: string[]
+  rls?: boolean
+  anonSelect?: boolean
+  anonPolicies?: number
+  serviceRoleWrite?: boolean
+  /** null: the apply function is not installed; false: not executable by service_role. */
+  applyFunction?: boolean | null
+  realtime?: boolean
+}
+
+export const inspectFunction = 'supabase_sync_inspect'
+
+/** The report, or the failure (a TargetError: 404 PGRST202 when the function is not installed). */
+export async function inspectTable(target: SupabaseTarget, spec: TableSpec): Promise<TableReport | TargetError> {
+  const { data, error, status } = await target.client.rpc(inspectFunction, { target_table: spec.table }).retry(false)
+  if (error) {
+    return new TargetError(`${spec.table}: ${error.message}`, { collection: spec.collection, operation: 'read', status, code: error.code ?? undefined })
+  }
+  return data as TableReport
+}

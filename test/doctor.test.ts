@@ -1,0 +1,135 @@
+/**
+ * `doctor` on the local stack: passes on a project set up with sql/, and names each broken set-up —
+ * a missing column, a missing function, the anon key, RLS off, a missing table — with its fix, which
+ * when applied makes the check pass again. `sql` prints what a project needs.
+ */
+import { execFile } from 'node:child_process'
+import fs from 'node:fs/promises'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { doctor } from '../src/ops/doctor.js'
+import { packageSqlDir } from '../src/ops/schema-sql.js'
+import { startApp, startPayload, type TestApp } from './support/app.js'
+
+const run = promisify(execFile)
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp({ sync: { syncOnInit: false } })
+})
+afterAll(async () => {
+  await app?.close()
+})
+
+const failing = async () => (await doctor(app.payload)).checks.filter((c) => !c.ok && !c.skipped)
+/** The SQL of a check's fix (the lines after its first). */
+const fixSql = (fix: string | undefined) => (fix ?? '').split('\n').slice(1).join('\n')
+
+function cli(...args: string[]) {
+  return run(process.execPath, ['node_modules/payload/bin.js', 'supabase-sync', ...args], {
+    env: {
+      ...process.env,
+      PAYLOAD_CONFIG_PATH: 'dev/payload.config.ts',
+      DATABASE_URI: app.stack.databaseUri,
+      SUPABASE_URL: app.stack.supabaseUrl,
+      SUPABASE_SERVICE_ROLE_KEY: app.stack.serviceRoleKey,
+      NODE_ENV: 'development',
+    },
+    timeout: 60_000,
+  }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }),
+  )
+}
+
+describe('doctor', () => {
+  it('passes on the local stack, from the command too (exit 0)', async () => {
+    const result = await doctor(app.payload)
+    expect(result.checks.filter((c) => !c.ok)).toEqual([])
+    expect(result.ok).toBe(true)
+    const viaCli = await cli('doctor')
+    expect(viaCli.code).toBe(0)
+    expect(viaCli.stdout).toContain('All checks passed.')
+  }, 90_000)
+
+  it('names a missing column, and its fix makes it pass', async () => {
+    await app.supabase.query('alter table public.dealers drop column rooftop_id')
+    const [check] = await failing()
+    expect(check).toMatchObject({ name: 'dealers → dealers: columns', detail: 'missing: rooftop_id' })
+    expect(fixSql(check.fix)).toBe('alter table public."dealers" add column if not exists "rooftop_id" text;')
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names a column of the wrong type', async () => {
+    await app.supabase.query('alter table public.dealers alter column api_config drop default, alter column api_config type text using api_config::text')
+    const [check] = await failing()
+    expect(check).toMatchObject({ name: 'dealers → dealers: column types', detail: 'api_config is text, the mapper writes jsonb' })
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names the missing apply function', async () => {
+    await app.supabase.query('drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint)')
+    const [check] = await failing()
+    expect(check).toMatchObject({ name: 'dealers → dealers: apply function', detail: 'supabase_sync_apply is not installed' })
+    expect(check.fix).toContain('sql/002_sync_apply.sql')
+    await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names row level security that is off, and a grant that lets anon read', async () => {
+    await app.supabase.query('alter table public.dealers disable row level security; grant select on public.dealers to anon')
+    const [check] = await failing()
+    expect(check).toMatchObject({ name: 'dealers → dealers: row level security' })
+    expect(check.fix).toContain('enable row level security')
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names a missing table, with the SQL that creates it', async () => {
+    await app.supabase.query('alter table public.dealers rename to dealers_elsewhere')
+    try {
+      const [check] = await failing()
+      expect(check).toMatchObject({ name: 'dealers → dealers: table', detail: 'public.dealers does not exist' })
+      expect(check.fix).toContain('create table if not exists public.dealers')
+    } finally {
+      await app.supabase.query('alter table public.dealers_elsewhere rename to dealers')
+    }
+  })
+
+  it('says when the key is the anon key', async () => {
+    const { payload } = await startPayload({ ...app.stack, serviceRoleKey: app.stack.anonKey }, { sync: { syncOnInit: false, queue: { runAfterCommit: false, sweepInterval: false } } })
+    try {
+      const checks = (await doctor(payload)).checks.filter((c) => !c.ok)
+      expect(checks[0]).toMatchObject({ name: 'service-role key', detail: 'this is the anon (public) key, not the service-role key' })
+      expect(checks[0].fix).toContain('SUPABASE_SERVICE_ROLE_KEY')
+    } finally {
+      await payload.destroy()
+    }
+  })
+
+  it('says when the inspect function is missing', async () => {
+    await app.supabase.query('drop function public.supabase_sync_inspect(text)')
+    try {
+      const [check] = await failing()
+      expect(check).toMatchObject({ name: 'inspect function', detail: 'supabase_sync_inspect is not installed: the tables cannot be checked' })
+    } finally {
+      await app.supabase.query(await fs.readFile(`${packageSqlDir}/003_sync_inspect.sql`, 'utf8'))
+    }
+  })
+})
+
+describe('sql', () => {
+  it('prints what a project needs, idempotent: applied twice to a fresh database, doctor passes', async () => {
+    const viaCli = await cli('sql', '--collection', 'dealers')
+    expect(viaCli.code).toBe(0)
+    expect(viaCli.stdout).toContain('create table if not exists public.dealers')
+    expect(viaCli.stdout).toContain('create or replace function public.supabase_sync_apply')
+    expect(viaCli.stdout).toContain('create or replace function public.supabase_sync_inspect')
+    await app.supabase.query('drop table public.dealers')
+    await app.supabase.query(viaCli.stdout)
+    await app.supabase.query(viaCli.stdout)
+    expect(await failing()).toEqual([])
+  }, 90_000)
+})
