@@ -31,7 +31,9 @@ export function devConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
     db: postgresAdapter({
       pool: { connectionString: options.databaseUri, max: 20 },
       idType: 'uuid',
-      push: true,
+      // Development pushes the schema; PAYLOAD_PUSH=false runs on migrations (PAYLOAD_MIGRATION_DIR), as production does.
+      push: process.env.PAYLOAD_PUSH !== 'false',
+      ...(process.env.PAYLOAD_MIGRATION_DIR ? { migrationDir: process.env.PAYLOAD_MIGRATION_DIR } : {}),
     }),
     typescript: { outputFile: path.resolve(here, 'payload-types.ts'), autoGenerate: false },
     telemetry: false,
