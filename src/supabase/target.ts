@@ -7,26 +7,22 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import pRetry from 'p-retry'
 import type { Logger } from 'pino'
-import { describeCause, TargetError } from '../errors.js'
+import { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { RetryOptions } from '../options.js'
 import { attemptContext } from './client.js'
 import { classifyFailure, shouldSplit } from './classify.js'
+import { applyFunction, failureError, forDocument } from './failures.js'
+import type { TableSpec } from './spec.js'
 import { sqlStateStatus } from './sqlstate.js'
 
-export const applyFunction = 'supabase_sync_apply'
+export { applyFunction }
+export type { TableSpec }
 /** Requests in flight at once for one apply: at 20-80 ms from Supabase, one at a time mostly waits. */
 const concurrency = 4
 /** Ids per `in.(…)` filter: long URLs stay well under common 8 KB limits. */
 const idsPerUrl = 150
 
-export interface TableSpec {
-  collection: string
-  table: string
-  primaryKey: string
-  /** The plugin's version column for the stale-write guard; false: none. */
-  versionColumn: string | false
-}
 
 export interface ApplyBatch {
   upserts: Row[]
@@ -56,57 +52,9 @@ export interface TargetOptions {
   logger: Logger
 }
 
-interface PostgrestFailure {
-  message: string
-  code?: string | null
-  details?: string | null
-  hint?: string | null
-}
-
 interface ApplyResult {
   stale?: string[]
   failed?: Array<{ id: string; code: string | null; message: string | null }>
-}
-
-function failureError(spec: TableSpec, operation: 'upsert' | 'delete' | 'read', failure: PostgrestFailure, status: number, rows: number, id?: string): TargetError {
-  const code = failure.code ?? undefined
-  const effectiveStatus = status || (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST') ? sqlStateStatus(code) : 0)
-  const detail = [failure.message, failure.details, failure.hint]
-    .filter(Boolean)
-    // supabase-js puts a network error's stack into `details`: frames are for logs, not messages.
-    .map((part) => String(part).split('\n').filter((line) => !/^\s+at /.test(line)).join(' ').trim())
-    .filter((part, i, all) => part && all.indexOf(part) === i)
-    .join(' — ')
-  const where = id ? `${spec.collection} ${id}` : `${spec.collection} (table ${spec.table})`
-  let message = `${where}: ${operation} failed${status === 0 && !code ? '' : ` (${effectiveStatus}${code ? ` ${code}` : ''})`}: ${detail}`
-  if (status === 404 && (code === 'PGRST202' || code === '42883')) {
-    message = `${spec.collection}: the function public.${applyFunction} is missing in Supabase: apply sql/002_sync_apply.sql (or set writeMode: 'upsert', without the stale-write guard) — ${detail}`
-  }
-  return new TargetError(message, {
-    collection: spec.collection,
-    id,
-    operation,
-    status: effectiveStatus,
-    code,
-    kind: classifyFailure({ status: effectiveStatus, code, rows }),
-    cause: failure,
-  })
-}
-
-/** The same failure, named for one document of the batch. */
-function forDocument(spec: TableSpec, id: string, operation: 'upsert' | 'delete', error: unknown): TargetError {
-  if (error instanceof TargetError) {
-    return new TargetError(`${spec.collection} ${id}: ${error.message.replace(/^[^:]*: /, '')}`, {
-      collection: spec.collection,
-      id,
-      operation,
-      status: error.status,
-      code: error.code,
-      kind: error.kind,
-      cause: error.cause,
-    })
-  }
-  return new TargetError(`${spec.collection} ${id}: ${operation} failed: ${describeCause(error)}`, { collection: spec.collection, id, operation, status: 0, kind: 'transient', cause: error })
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
