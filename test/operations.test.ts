@@ -68,7 +68,10 @@ async function endpoint(method: 'get' | 'post', path: string, user: Record<strin
     req.json = async () => body
     req.headers = new Headers({ 'content-type': 'application/json' })
   }
-  const res = await handler(req)
+  // Refusals are thrown as Payload's APIError; Payload's REST handler answers them (test/access.test.ts goes through it).
+  const res = await handler(req).catch((error: { status?: number; message?: string; data?: unknown }) =>
+    Response.json({ errors: [{ message: error.message, data: error.data }] }, { status: error.status ?? 500 }),
+  )
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
@@ -210,7 +213,7 @@ describe('endpoints', () => {
     const ops = { id: 1, email: 'ops@example.com', collection: 'users', role: 'ops' }
     const unconfirmed = await endpoint('post', '/supabase-sync/reset', ops, { force: true })
     expect(unconfirmed.status).toBe(400)
-    expect(unconfirmed.body.parameter).toBe('confirm')
+    expect((unconfirmed.body.errors as { data: { parameter: string } }[])[0].data.parameter).toBe('confirm')
     const synced = await endpoint('post', '/supabase-sync/sync', ops, { ids: [ids[1]] })
     expect(synced.status).toBe(200)
     expect(synced.body).toMatchObject({ upserted: 1 })

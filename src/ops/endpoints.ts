@@ -8,7 +8,7 @@
  * what went wrong and where to look (the Sync event or the log line), never SQL, stacks or keys.
  */
 import { randomUUID } from 'node:crypto'
-import type { Endpoint, PayloadRequest } from 'payload'
+import { APIError, type Endpoint, type PayloadRequest } from 'payload'
 import { z } from 'zod'
 import { BusyError, describeCause, InputError, MassDeleteError, SyncError } from '../errors.js'
 import { findRuntime } from '../lifecycle/registry.js'
@@ -38,6 +38,13 @@ interface Route {
 }
 
 const json = (body: unknown, status = 200) => Response.json(body, { status })
+/**
+ * A refusal or failure as Payload's own APIError: Payload answers it as it answers its own errors,
+ * `{ "errors": [{ "message", "data" }] }`. Every message here is written for the client (public).
+ */
+const refuse = (status: number, message: string, data: Record<string, unknown> | null = null): never => {
+  throw new APIError(message, status, data, true)
+}
 
 function secretsOf(runtime: SyncRuntime): string[] {
   const supabase = runtime.options.supabase
@@ -64,17 +71,17 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
     path: route.path,
     method: route.method,
     handler: async (req) => {
-      if (!req.user) return json({ error: 'Unauthorized: log in to use supabase-sync' }, 401)
+      if (!req.user) refuse(401, 'Unauthorized: log in to use supabase-sync')
       const runtime = findRuntime(req.payload)
-      if (!runtime) return json({ error: 'supabase-sync is not running in this app instance' }, 503)
+      if (!runtime) return refuse(503, 'supabase-sync is not running in this app instance')
       let body: unknown = {}
       if (route.method === 'post') {
         const type = req.headers.get('content-type') ?? ''
-        if (!/^application\/json\b/i.test(type)) return json({ error: 'Unsupported Media Type: send the body as application/json' }, 415)
+        if (!/^application\/json\b/i.test(type)) refuse(415, 'Unsupported Media Type: send the body as application/json')
         try {
           body = (req.json ? await req.json() : {}) ?? {}
         } catch {
-          return json({ error: 'Bad Request: the body is not valid JSON' }, 400)
+          refuse(400, 'Bad Request: the body is not valid JSON')
         }
       }
       const named = route.method === 'get' ? req.searchParams?.get('collection') : (body as { collection?: unknown } | null)?.collection
@@ -83,13 +90,13 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
         route.records ? recordEvent(runtime, { action: route.records, collectionSlug, outcome, summary, details, actor: actor(req) }) : Promise.resolve()
       if (!(await allowed(access, route.right, req))) {
         await record('refused', `refused: the user may not ${route.right}`)
-        return json({ error: `Forbidden: this user may not ${route.right} (supabase-sync access option)` }, 403)
+        refuse(403, `Forbidden: this user may not ${route.right} (supabase-sync access option)`)
       }
       let input: Input
       try {
         input = parseInput(runtime, route.method === 'get' ? req.searchParams : undefined, body, route.flags ?? {})
       } catch (error) {
-        if (error instanceof InputError) return json({ error: error.message, parameter: error.field }, 400)
+        if (error instanceof InputError) refuse(400, error.message, { parameter: error.field })
         throw error
       }
       try {
@@ -100,7 +107,7 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
         runtime.logger.error({ err: error, logId, endpoint: route.path, user: actor(req).user }, `supabase-sync: ${route.path} failed`)
         // A busy refusal is recorded too: who tried what, and that nothing ran.
         await record(error instanceof BusyError || error instanceof MassDeleteError ? 'refused' : 'failed', `${route.path}: ${failure.message}`, { logId })
-        return json({ error: failure.message, logId }, failure.status)
+        return refuse(failure.status, failure.message, { logId })
       }
     },
   })
