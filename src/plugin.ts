@@ -60,7 +60,7 @@ export const supabaseSync =
     config.jobs = {
       ...incomingConfig.jobs,
       enableConcurrencyControl: true,
-      tasks: [...(incomingConfig.jobs?.tasks ?? []), syncTask(options.queue, () => runtime) as never],
+      tasks: [...(incomingConfig.jobs?.tasks ?? []), syncTask(options.queue, () => runtime)],
     }
     if (options.disabled) return config
 
