@@ -2,7 +2,7 @@
  * The one way the plugin reads documents: delivery, the reconcile, validate, pull and the hooks all
  * read a document as delivery must see it, and make its expected row the same way.
  */
-import type { Payload, PayloadRequest, Where } from 'payload'
+import type { Payload, PayloadRequest, SelectType, Where } from 'payload'
 import type { MappingError } from './errors.js'
 import type { PayloadDatabase } from './queue/database.js'
 import type { Doc, Row } from './mapping/types.js'
@@ -22,7 +22,13 @@ export function readOptions(collection: SyncedCollection) {
     draft: false,
     trash: false,
     ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
+    ...(collection.mapper.select ? { select: readSelect(collection) } : {}),
   }
+}
+
+/** The mapper's fields, plus what decides whether a document belongs in Supabase at all. */
+function readSelect(collection: SyncedCollection): SelectType {
+  return { ...collection.mapper.select, ...(collection.drafts ? { _status: true } : {}), deletedAt: true, updatedAt: true } as SelectType
 }
 
 /** The documents of these ids as they are now (inside `req`'s transaction when given), by id. */

@@ -69,7 +69,7 @@ async function endpoint(method: 'get' | 'post', path: string, user: Record<strin
     req.headers = new Headers({ 'content-type': 'application/json' })
   }
   // Refusals are thrown as Payload's APIError; Payload's REST handler answers them (test/access.test.ts goes through it).
-  const res = await handler(req).catch((error: { status?: number; message?: string; data?: unknown }) =>
+  const res = await Promise.resolve(handler(req)).catch((error: { status?: number; message?: string; data?: unknown }) =>
     Response.json({ errors: [{ message: error.message, data: error.data }] }, { status: error.status ?? 500 }),
   )
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }

@@ -58,6 +58,19 @@ export const dealerMapper = defineMapper<DealerDoc, DealerRow>({
   rowSchema: dealerRowSchema as z.ZodType<DealerRow>,
   idType: 'uuid',
   updatedAtColumn: 'updated_at',
+  select: {
+    name: true,
+    slug: true,
+    domain: true,
+    platforms: true,
+    homenet_config: true,
+    dealer_com_config: true,
+    vinsolutions_config: true,
+    custom_config: true,
+    utm_config: true,
+    createdAt: true,
+    updatedAt: true,
+  },
   readOnlyColumns: ['id', 'created_at', 'updated_at'],
   toRow(doc) {
     return {

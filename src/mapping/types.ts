@@ -46,6 +46,12 @@ export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
    * (`title: 'Hello'`); `all` gives it every locale, read with `locale: 'all'` (`title: { en: 'Hello', de: 'Hallo' }`).
    */
   locale?: 'default' | 'all'
+  /**
+   * The fields `toRow` reads, in Payload's `select` format (`{ name: true, homenet_config: true }`):
+   * every read for delivery, the reconcile and validate asks Payload for these only, so that large
+   * unrelated fields (rich text, uploads, relationships) are not loaded. Absent: every field.
+   */
+  select?: Record<string, unknown>
 }
 
 /** Identity helper that keeps a mapper's document and row types. */
