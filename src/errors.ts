@@ -131,3 +131,14 @@ export function describeCause(cause: unknown): string {
   }
   return cause.message.split('\n')[0]
 }
+
+/** A run stopped on request (Ctrl-C, Cancel) between two pages: what was done is done, nothing half. */
+export class CancelledError extends SyncError {
+  constructor(
+    operation: SyncOperation,
+    collection: string,
+    readonly progress: { documents: number; total: number; rows: number; differences: number },
+  ) {
+    super(`supabase-sync: ${operation} of "${collection}" cancelled after ${progress.documents} of ${progress.total} documents`, { collection, operation, kind: 'row' })
+  }
+}

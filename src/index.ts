@@ -12,7 +12,7 @@ export {
   type QueueOptions,
   type AccessFunction,
 } from './options.js'
-export { SyncError, MappingError, TargetError, ConfigError, MassDeleteError, type SyncOperation, type FailureKind } from './errors.js'
+export { SyncError, MappingError, TargetError, ConfigError, MassDeleteError, CancelledError, BusyError, InputError, type SyncOperation, type FailureKind } from './errors.js'
 export { syncTaskSlug, documentKey, type SyncJobInput } from './queue/keys.js'
 export { diffRows, changedFields, sameValue, type RowDiff, type RowChange } from './reconcile/diff.js'
 export type { ReconcileSummary, FailedDocument } from './reconcile/reconcile.js'
@@ -26,3 +26,5 @@ export { syncStatus, type StatusResult } from './ops/status.js'
 export { retryFailed } from './ops/retry.js'
 export { resolveAccess, adminUser, type Access, type Right } from './ops/access.js'
 export type { OperationOptions, SyncResult } from './ops/options.js'
+export type { RunProgress } from './reconcile/progress.js'
+export type { RunState, RunKind } from './ops/runs.js'

@@ -5,7 +5,7 @@ export const eventsSlug = 'supabase-sync-events'
 export const eventActions = ['validate', 'sync', 'retry', 'reset', 'pull', 'reconcile', 'conflict'] as const
 export type EventAction = (typeof eventActions)[number]
 
-export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started'] as const
+export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started', 'cancelled'] as const
 export type EventOutcome = (typeof eventOutcomes)[number]
 
 /**

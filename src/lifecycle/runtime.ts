@@ -1,6 +1,7 @@
 /** What the plugin holds per running Payload: built in onInit (lifecycle/start.ts), found by `payload`. */
 import type { Payload } from 'payload'
 import type { Logger } from 'pino'
+import type { Runs } from '../ops/runs.js'
 import type { ResolvedOptions } from '../options.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { Delivery } from '../queue/delivery.js'
@@ -27,4 +28,6 @@ export interface SyncRuntime {
   lastReconcile: Map<string, ReconcileSummary & { at: string }>
   /** The startup reconcile, running in the background. */
   initialSync?: Promise<void>
+  /** Long runs started from the endpoints, to poll and cancel. */
+  runs: Runs
 }

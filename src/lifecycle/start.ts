@@ -8,6 +8,7 @@ import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
 import type { ResolvedOptions } from '../options.js'
 import { recordEvent } from '../ops/audit.js'
+import { Runs } from '../ops/runs.js'
 import { PayloadDatabase } from '../queue/database.js'
 import { Delivery } from '../queue/delivery.js'
 import { JobStore } from '../queue/jobs.js'
@@ -72,7 +73,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
         },
       ),
   })
-  const runtime: SyncRuntime = { payload, options, logger, target, collections, db, jobs, state, delivery, lastReconcile: new Map() }
+  const runtime: SyncRuntime = { payload, options, logger, target, collections, db, jobs, state, delivery, lastReconcile: new Map(), runs: new Runs() }
   setRuntime(payload, runtime)
   if (cliMode()) {
     logger.debug('supabase-sync: command mode, no runner and no startup reconcile')

@@ -9,7 +9,8 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPayload, type SanitizedConfig } from 'payload'
 import pino from 'pino'
-import { describeCause } from '../errors.js'
+import { CancelledError, describeCause } from '../errors.js'
+import type { RunProgress } from '../reconcile/progress.js'
 import { cliMode, getRuntime } from '../lifecycle/registry.js'
 import type { Actor } from './audit.js'
 import { printDoctor, printPull, printStatus, printSync, printValidate } from './cli-print.js'
@@ -77,12 +78,20 @@ export async function script(config: SanitizedConfig): Promise<void> {
     }
     const ids = [...(values.id ?? []), ...(values['dealer-id'] ?? [])]
     const bar = values.json ? undefined : progress()
+    const stop = new AbortController()
     const common = {
       collection: values.collection,
       ids: ids.length ? ids : undefined,
       actor: { source: 'bin', user: `cli:${values.actor ?? osUser()}` } satisfies Actor,
-      onProgress: bar ? (done: number, total: number) => bar.update(done, total) : undefined,
+      onProgress: bar ? (p: RunProgress) => bar.update(p) : undefined,
+      signal: stop.signal,
     }
+    // Ctrl-C stops a long run between two pages (what was done stays done); a second one leaves at once.
+    process.on('SIGINT', () => {
+      if (stop.signal.aborted) process.exit(130)
+      process.stderr.write('\nsupabase-sync: stopping after the current page (Ctrl-C again to leave at once) ...\n')
+      stop.abort()
+    })
     cliMode(true)
     // Payload's start-up may print (the dev schema push's spinner): keep stdout for the result.
     const write = process.stdout.write.bind(process.stdout)
@@ -154,8 +163,8 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
     }
   } catch (error) {
-    process.stderr.write(`supabase-sync: ${describeCause(error).replace(/^supabase-sync: /, '')}\n`)
-    code = 2
+    process.stderr.write(`\nsupabase-sync: ${describeCause(error).replace(/^supabase-sync: /, '')}\n`)
+    code = error instanceof CancelledError ? 130 : 2
   }
   await payload?.destroy().catch(() => {})
   process.exit(code)

@@ -20,6 +20,7 @@ import { actorOf, recordEvent } from './audit.js'
 import { parseInput, type Input } from './inputs.js'
 import { pullFromSupabase } from './pull.js'
 import { retryFailed } from './retry.js'
+import type { RunKind } from './runs.js'
 import { syncStatus } from './status.js'
 import { resetTable, syncDocuments } from './sync.js'
 import { validateSync } from './validate.js'
@@ -102,6 +103,8 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       try {
         return json(await route.run(req, input))
       } catch (error) {
+        // A refusal of the route itself (not found, forbidden): as it is.
+        if (error instanceof APIError) throw error
         const failure = publicFailure(error, runtime)
         const logId = randomUUID()
         runtime.logger.error({ err: error, logId, endpoint: route.path, user: actor(req).user }, `supabase-sync: ${route.path} failed`)
@@ -151,6 +154,47 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       records: 'reset',
       flags: { ...confirm, force: z.boolean().optional() },
       run: (req, input) => resetTable(req.payload, { collection: input.collection, confirm: true, force: input.flags.force === true, actor: actor(req) }),
+    }),
+    endpoint({
+      path: '/supabase-sync/runs',
+      method: 'post',
+      // The right is that of the operation, checked below; `read` lets the caller in.
+      right: 'read',
+      flags: { op: z.enum(['validate', 'sync', 'reset'], { error: 'must be validate, sync or reset' }), force: z.boolean().optional(), confirm: z.literal(true).optional() },
+      run: async (req, input) => {
+        const kind = input.flags.op as RunKind
+        const right: Right = kind === 'validate' ? 'read' : kind
+        if (!(await allowed(access, right, req))) refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
+        if (kind === 'reset' && input.flags.confirm !== true) refuse(400, 'Bad Request: parameter "confirm" must be true: reset rewrites the whole table', { parameter: 'confirm' })
+        const runtime = findRuntime(req.payload)!
+        const force = input.flags.force === true
+        const common = { collection: input.collection, actor: actor(req) }
+        return runtime.runs.start(kind, input.collection, actor(req).user, (signal, onProgress) =>
+          kind === 'validate'
+            ? validateSync(req.payload, { ...common, ids: input.ids, signal, onProgress })
+            : kind === 'sync'
+              ? syncDocuments(req.payload, { ...common, ids: input.ids, force, signal, onProgress })
+              : resetTable(req.payload, { ...common, confirm: true, force, signal, onProgress }),
+        )
+      },
+    }),
+    endpoint({
+      path: '/supabase-sync/runs/:id',
+      method: 'get',
+      right: 'read',
+      run: async (req) => findRuntime(req.payload)!.runs.get(String(req.routeParams?.id)) ?? refuse(404, 'Not Found: no such run in this app instance (runs live in the instance that started them)'),
+    }),
+    endpoint({
+      path: '/supabase-sync/runs/:id/cancel',
+      method: 'post',
+      right: 'read',
+      run: async (req) => {
+        const runs = findRuntime(req.payload)!.runs
+        const run = runs.get(String(req.routeParams?.id)) ?? refuse(404, 'Not Found: no such run in this app instance')
+        const right: Right = run.kind === 'validate' ? 'read' : run.kind
+        if (!(await allowed(access, right, req))) refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
+        return runs.cancel(run.id)
+      },
     }),
     endpoint({
       path: '/supabase-sync/pull',

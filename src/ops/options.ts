@@ -1,4 +1,7 @@
 /** What every operation takes, and the results they share. */
+import { CancelledError } from '../errors.js'
+import type { ProgressListener } from '../reconcile/progress.js'
+import { recordEvent } from './audit.js'
 import type { ReconcileSummary } from '../reconcile/reconcile.js'
 import type { Actor } from './audit.js'
 
@@ -9,8 +12,10 @@ export interface OperationOptions {
   ids?: string[]
   /** Who asks, for the audit trail (the endpoints and commands set it). */
   actor?: Actor
-  /** Progress of long runs: documents read / total. */
-  onProgress?: (done: number, total: number) => void
+  /** Progress of long runs, after each page. */
+  onProgress?: ProgressListener
+  /** Stops a long run between pages (it then throws a CancelledError, and the Sync event says how far it got). */
+  signal?: AbortSignal
 }
 
 /** The reconcile's summary without the full diff (its ids are in the audit record). */
@@ -23,4 +28,22 @@ export function toSyncResult(summary: ReconcileSummary): SyncResult {
 
 export function fieldsOf(changed: ReadonlyArray<{ id: string; fields: string[] }>): Record<string, string[]> {
   return Object.fromEntries(changed.map((c) => [c.id, c.fields]))
+}
+
+/** Runs `work`; when it is cancelled, the Sync events say so, with how far it got (then the error goes on). */
+export async function recordCancel<T>(
+  runtime: { payload: import('payload').Payload; logger: import('pino').Logger },
+  action: 'validate' | 'sync' | 'retry',
+  collectionSlug: string,
+  options: OperationOptions,
+  work: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await work()
+  } catch (error) {
+    if (error instanceof CancelledError) {
+      await recordEvent(runtime, { action, collectionSlug, outcome: 'cancelled', summary: error.message, details: error.progress, actor: options.actor })
+    }
+    throw error
+  }
 }

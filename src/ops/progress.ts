@@ -2,32 +2,44 @@
  * Progress of a long run on stderr: on a terminal one line that redraws, ended by a newline; into a
  * pipe or a file a plain line at most every 2 s (and the last one), so that logs stay readable.
  */
+import type { RunProgress } from '../reconcile/progress.js'
+
 export interface Progress {
-  update(done: number, total: number): void
+  update(progress: RunProgress): void
   end(): void
 }
 
-export function progress(stream: NodeJS.WriteStream = process.stderr, label = 'documents'): Progress {
+const seconds = (ms: number) => (ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.ceil((ms % 60_000) / 1000)} s`)
+
+export function describeProgress(p: RunProgress): string {
+  const left = p.etaMs === null ? '' : p.documents < p.total ? `, ${seconds(p.etaMs)} left` : ''
+  return `  ${p.documents} / ${p.total} documents, ${p.rows} rows, ${p.differences} differing, ${p.rate}/s${left}`
+}
+
+export function progress(stream: NodeJS.WriteStream = process.stderr): Progress {
   const tty = Boolean(stream.isTTY)
   let drawn = false
   let lastLine = 0
-  let last: [number, number] | undefined
-  const text = (done: number, total: number) => `  ${done} / ${total} ${label}`
+  let last: RunProgress | undefined
+  let printedLast = false
   return {
-    update(done, total) {
-      last = [done, total]
+    update(p) {
+      last = p
+      printedLast = false
       if (tty) {
-        stream.write(`\r\x1b[2K${text(done, total)}`)
+        stream.write(`\r\x1b[2K${describeProgress(p)}`)
         drawn = true
       } else if (Date.now() - lastLine >= 2_000) {
-        stream.write(`${text(done, total)}\n`)
+        stream.write(`${describeProgress(p)}\n`)
         lastLine = Date.now()
+        printedLast = true
       }
     },
     end() {
       if (tty && drawn) stream.write('\n')
-      else if (!tty && last && lastLine !== 0) stream.write(`${text(...last)}\n`)
+      else if (!tty && last && !printedLast) stream.write(`${describeProgress(last)}\n`)
       drawn = false
+      last = undefined
     },
   }
 }

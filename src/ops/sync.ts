@@ -1,12 +1,12 @@
 /** `sync` and `reset`: the reconcile on demand, as the seed's sync-dealers-manual and sync-dealer-specific. */
 import type { Payload } from 'payload'
-import { describeCause, SyncError } from '../errors.js'
+import { CancelledError, describeCause, SyncError } from '../errors.js'
 import { reconcileDeps } from '../lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import { reconcile } from '../reconcile/reconcile.js'
 import { recordEvent } from './audit.js'
 import { exclusive } from './exclusive.js'
-import { fieldsOf, toSyncResult, type OperationOptions, type SyncResult } from './options.js'
+import { fieldsOf, recordCancel, toSyncResult, type OperationOptions, type SyncResult } from './options.js'
 
 /**
  * Makes Supabase equal Payload for all documents, or for the given ids: every document that differs
@@ -17,8 +17,10 @@ import { fieldsOf, toSyncResult, type OperationOptions, type SyncResult } from '
 export async function syncDocuments(payload: Payload, options: OperationOptions & { force?: boolean; action?: 'sync' | 'retry' } = {}): Promise<SyncResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
-  const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
-    reconcile(reconcileDeps(runtime), collection, { ids: options.ids, force: options.force, onProgress: options.onProgress }),
+  const summary = await recordCancel(runtime, options.action ?? 'sync', collection.slug, options, () =>
+    exclusive(runtime.db, 'sync', collection.slug, () =>
+      reconcile(reconcileDeps(runtime), collection, { ids: options.ids, force: options.force, onProgress: options.onProgress, signal: options.signal }),
+    ),
   )
   if (!options.ids) runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   await recordEvent(runtime, {
@@ -50,7 +52,7 @@ export async function resetTable(payload: Payload, options: Omit<OperationOption
   if (options.confirm !== true) {
     throw new SyncError(`supabase-sync: reset of "${collection.spec.table}" needs confirm: true (--yes)`, { collection: collection.slug, operation: 'reset' })
   }
-  const audit = (outcome: 'started' | 'ok' | 'failed' | 'refused', summary: string, details?: unknown) =>
+  const audit = (outcome: 'started' | 'ok' | 'failed' | 'refused' | 'cancelled', summary: string, details?: unknown) =>
     recordEvent(runtime, { action: 'reset', collectionSlug: collection.slug, outcome, summary, details, actor: options.actor })
   await audit('started', `reset of ${collection.spec.table} started: every row rewritten from Payload, then rows without documents deleted`)
   try {
@@ -66,14 +68,15 @@ export async function resetTable(payload: Payload, options: Omit<OperationOption
       }
     }
     const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
-      reconcile(reconcileDeps(runtime), collection, { rewrite: true, force: true, deleteOrphans: true, onProgress: options.onProgress }),
+      reconcile(reconcileDeps(runtime), collection, { rewrite: true, force: true, deleteOrphans: true, onProgress: options.onProgress, signal: options.signal }),
     )
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
     const result: ResetResult = { collection: collection.slug, sync: toSyncResult(summary) }
     await audit(summary.failed.length ? 'failed' : 'ok', `reset: ${summary.upserted} rows rewritten, ${summary.deleted} deleted, ${summary.failed.length} failed`, result)
     return result
   } catch (error) {
-    if (!(error instanceof SyncError && error.operation === 'reset')) {
+    if (error instanceof CancelledError) await audit('cancelled', `reset cancelled: ${error.progress.documents} of ${error.progress.total} documents rewritten, no row deleted`, error.progress)
+    else if (!(error instanceof SyncError && error.operation === 'reset')) {
       // Busy, or failed on the way: recorded either way.
       await audit('failed', `reset failed: ${describeCause(error)}`)
     }

@@ -6,7 +6,7 @@ import type { FailedDocument } from '../reconcile/reconcile.js'
 import { validate } from '../reconcile/validate.js'
 import { recordEvent } from './audit.js'
 import { exclusive } from './exclusive.js'
-import { fieldsOf, type OperationOptions } from './options.js'
+import { fieldsOf, recordCancel, type OperationOptions } from './options.js'
 
 export interface ValidateResult {
   collection: string
@@ -28,7 +28,9 @@ export interface ValidateResult {
 export async function validateSync(payload: Payload, options: OperationOptions & { record?: boolean } = {}): Promise<ValidateResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
-  const summary = await exclusive(runtime.db, 'validate', collection.slug, () => validate(validateDeps(runtime), collection, { ids: options.ids, onProgress: options.onProgress }))
+  const summary = await recordCancel(runtime, 'validate', collection.slug, options, () =>
+    exclusive(runtime.db, 'validate', collection.slug, () => validate(validateDeps(runtime), collection, { ids: options.ids, onProgress: options.onProgress, signal: options.signal })),
+  )
   const { missing, extra, changed } = summary.diff
   const result: ValidateResult = {
     collection: collection.slug,

@@ -6,7 +6,7 @@
  * concurrent delivery's, and never deletes a row whose document exists by then. Rows without documents
  * are collected and deleted at the end, through the same path, behind the mass-delete guard.
  */
-import { MassDeleteError } from '../errors.js'
+import { CancelledError, MassDeleteError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { Delivery, DeliveryReport } from '../queue/delivery.js'
 import type { PayloadDatabase } from '../queue/database.js'
@@ -16,6 +16,7 @@ import type { SyncedCollection } from '../synced.js'
 import type { Payload } from 'payload'
 import type { Logger } from 'pino'
 import { deleteAllowed, type RowDiff } from './diff.js'
+import { ProgressMeter, type ProgressListener } from './progress.js'
 import { documentPages, pageRows, tailIds, type ScanPage } from './scan.js'
 
 export interface ReconcileDeps {
@@ -38,8 +39,12 @@ export interface ReconcileOptions {
   deleteOrphans?: boolean
   /** Bypass the mass-delete guard. */
   force?: boolean
-  /** Documents read so far, of about how many. */
-  onProgress?: (done: number, total: number) => void
+  /** Progress after each page. */
+  onProgress?: ProgressListener
+  /** Stops the run between pages (what was done stays done); it then throws a CancelledError. */
+  signal?: AbortSignal
+  /** Test hook: a page's rows are held from `start` to `end` (memory stays bounded by pages in flight). */
+  onPage?: (event: 'start' | 'end') => void
 }
 
 export interface FailedDocument {
@@ -96,6 +101,7 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
   const total = scoped ? opts.ids!.length : (await payload.count({ collection: collection.slug, overrideAccess: true, trash: false } as never)).totalDocs
   const extras: string[] = []
   const busy: string[] = []
+  const meter = new ProgressMeter(total, opts.onProgress)
 
   const tally = (report: DeliveryReport, had: Map<string, Row>) => {
     for (const o of report.outcomes.values()) {
@@ -112,6 +118,7 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
   }
 
   const runPage = async (page: ScanPage) => {
+    opts.onPage?.('start')
     const had = new Map<string, Row>()
     const report = await delivery.deliver(collection, page.ids, {
       range: page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo },
@@ -129,12 +136,18 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
     })
     tally(report, had)
     summary.scanned += page.ids.length
-    opts.onProgress?.(summary.scanned, Math.max(total, summary.scanned))
+    const differences = [...report.outcomes.values()].filter((o) => o.outcome !== 'unchanged' && o.outcome !== 'busy').length
+    opts.onPage?.('end')
+    meter.add({ documents: page.ids.length, rows: had.size, differences })
   }
 
   const running = new Set<Promise<void>>()
   let after: string | undefined
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
+    if (opts.signal?.aborted) {
+      await Promise.all(running)
+      throw new CancelledError('sync', collection.slug, meter.snapshot())
+    }
     const task = runPage(page).finally(() => running.delete(task))
     running.add(task)
     after = page.upTo ?? after

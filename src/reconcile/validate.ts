@@ -5,7 +5,7 @@
  */
 import type { Payload } from 'payload'
 import type { Logger } from 'pino'
-import { MappingError } from '../errors.js'
+import { CancelledError, MappingError } from '../errors.js'
 import { expectedRow, loadDocuments } from '../documents.js'
 import type { Doc, Row } from '../mapping/types.js'
 import type { PayloadDatabase } from '../queue/database.js'
@@ -13,6 +13,7 @@ import type { SupabaseTarget } from '../supabase/target.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { changedFields, type RowDiff } from './diff.js'
 import type { FailedDocument } from './reconcile.js'
+import { ProgressMeter, type ProgressListener } from './progress.js'
 import { documentPages, pageRows, tailIds } from './scan.js'
 
 export interface ValidateDeps {
@@ -58,7 +59,14 @@ function compare(collection: SyncedCollection, ids: readonly string[], docs: Map
   for (const id of rows.keys()) if (!inPage.has(id)) into.diff.extra.push(id)
 }
 
-export async function validate(deps: ValidateDeps, collection: SyncedCollection, opts: { ids?: readonly string[]; onProgress?: (done: number, total: number) => void } = {}): Promise<ValidateSummary> {
+export interface ValidateOptions {
+  ids?: readonly string[]
+  onProgress?: ProgressListener
+  /** Stops the run between pages; it then throws a CancelledError. */
+  signal?: AbortSignal
+}
+
+export async function validate(deps: ValidateDeps, collection: SyncedCollection, opts: ValidateOptions = {}): Promise<ValidateSummary> {
   const { payload, target } = deps
   const started = performance.now()
   const scoped = opts.ids !== undefined
@@ -67,13 +75,17 @@ export async function validate(deps: ValidateDeps, collection: SyncedCollection,
   let scanned = 0
   let rowsRead = 0
   let after: string | undefined
+  const meter = new ProgressMeter(total, opts.onProgress)
+  const differences = () => found.diff.missing.length + found.diff.extra.length + found.diff.changed.length + found.failed.length
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
+    if (opts.signal?.aborted) throw new CancelledError('validate', collection.slug, meter.snapshot())
+    const before = differences()
     const [docs, rows] = await Promise.all([loadDocuments(payload, collection, page.ids), pageRows(target, collection, page, scoped)])
     compare(collection, page.ids, docs, rows, found)
     scanned += docs.size
     rowsRead += rows.size
     after = page.upTo ?? after
-    opts.onProgress?.(scanned, Math.max(total, scanned))
+    meter.add({ documents: docs.size, rows: rows.size, differences: differences() - before })
   }
   if (!scoped) {
     const tail = await tailIds(target, collection, after)

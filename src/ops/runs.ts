@@ -1,0 +1,81 @@
+/**
+ * Long runs started from the endpoints (or the console) run in the background: the caller gets a run
+ * id at once and polls its state — progress while it runs, the result or the error when it ends — and
+ * may cancel it. Runs live in the process that started them (the last 50 are kept).
+ */
+import { randomUUID } from 'node:crypto'
+import { CancelledError, describeCause } from '../errors.js'
+import type { ProgressListener, RunProgress } from '../reconcile/progress.js'
+
+export type RunKind = 'validate' | 'sync' | 'reset'
+
+export interface RunState {
+  id: string
+  kind: RunKind
+  collection: string
+  status: 'running' | 'done' | 'failed' | 'cancelled'
+  progress: RunProgress | null
+  result?: unknown
+  error?: string
+  startedAt: string
+  endedAt?: string
+  /** Who started it. */
+  user?: string
+}
+
+const kept = 50
+
+export class Runs {
+  private readonly runs = new Map<string, { state: RunState; controller: AbortController; done: Promise<void> }>()
+
+  start(kind: RunKind, collection: string, user: string | undefined, work: (signal: AbortSignal, onProgress: ProgressListener) => Promise<unknown>): RunState {
+    const controller = new AbortController()
+    const state: RunState = { id: randomUUID(), kind, collection, status: 'running', progress: null, startedAt: new Date().toISOString(), user }
+    const done = work(controller.signal, (progress) => {
+      state.progress = progress
+    }).then(
+      (result) => {
+        state.status = 'done'
+        state.result = result
+      },
+      (error: unknown) => {
+        state.status = error instanceof CancelledError ? 'cancelled' : 'failed'
+        state.error = describeCause(error)
+        if (error instanceof CancelledError) state.progress = { ...(state.progress ?? { elapsedMs: 0, rate: 0, etaMs: null }), ...error.progress }
+      },
+    ).finally(() => {
+      state.endedAt = new Date().toISOString()
+      this.prune()
+    })
+    this.runs.set(state.id, { state, controller, done })
+    return state
+  }
+
+  get(id: string): RunState | undefined {
+    return this.runs.get(id)?.state
+  }
+
+  list(): RunState[] {
+    return [...this.runs.values()].map((r) => r.state).reverse()
+  }
+
+  /** Asks a run to stop after its current page; resolves with its state once it has. */
+  async cancel(id: string): Promise<RunState | undefined> {
+    const run = this.runs.get(id)
+    if (!run) return undefined
+    run.controller.abort()
+    await run.done
+    return run.state
+  }
+
+  /** Waits for a run to end (tests, scripts). */
+  async finished(id: string): Promise<RunState | undefined> {
+    await this.runs.get(id)?.done
+    return this.get(id)
+  }
+
+  private prune(): void {
+    const ended = [...this.runs.values()].filter((r) => r.state.status !== 'running')
+    for (const run of ended.slice(0, Math.max(0, ended.length - kept))) this.runs.delete(run.state.id)
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * Large tables in bounded memory: the reconcile holds a few pages, never the table; long runs report
+ * progress and stop cleanly between pages when cancelled (nothing half-written, the Sync events say
+ * how far they got); the endpoints run them in the background with a run id to poll.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { handleEndpoints } from 'payload'
+import { CancelledError, syncDocuments, validateSync } from '../src/index.js'
+import type { RunProgress } from '../src/reconcile/progress.js'
+import { eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
+import { seedDealersSql } from './support/seed.js'
+
+const COUNT = 5_500
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp({ sync: { syncOnInit: false } })
+  await seedDealersSql(app.stack.databaseUri, COUNT)
+}, 120_000)
+afterAll(async () => {
+  await app?.close()
+})
+
+async function events(action: string) {
+  const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: action } }, sort: '-createdAt', limit: 5, depth: 0 })
+  return docs as unknown as { outcome: string; details: Record<string, number> }[]
+}
+
+describe('bounded memory', () => {
+  it('a reconcile of a table several times the page size never holds more than two pages', async () => {
+    let held = 0
+    let most = 0
+    const summary = await reconcileNow(app.payload, 'dealers', {
+      onPage: (event) => {
+        held += event === 'start' ? 1 : -1
+        most = Math.max(most, held)
+      },
+    })
+    expect(summary.scanned).toBe(COUNT)
+    expect(summary.upserted).toBe(COUNT)
+    expect(most).toBeGreaterThan(0)
+    expect(most).toBeLessThanOrEqual(2)
+    expect(held).toBe(0)
+  }, 120_000)
+})
+
+describe('progress and cancel', () => {
+  it('validate reports progress page by page', async () => {
+    const seen: RunProgress[] = []
+    const result = await validateSync(app.payload, { onProgress: (p) => seen.push(p) })
+    expect(result.inSync).toBe(true)
+    expect(seen.length).toBeGreaterThanOrEqual(Math.ceil(COUNT / 1000))
+    expect(seen.at(-1)).toMatchObject({ documents: COUNT, total: COUNT, differences: 0 })
+    for (let i = 1; i < seen.length; i++) expect(seen[i].documents).toBeGreaterThan(seen[i - 1].documents)
+  })
+
+  it('a cancelled sync stops between pages: every page it wrote is whole, the rest untouched, and the event says how far it got', async () => {
+    await app.supabase.query('truncate public.dealers')
+    const stop = new AbortController()
+    const run = syncDocuments(app.payload, { signal: stop.signal, onProgress: (p) => p.documents >= 1000 && stop.abort() })
+    const error = await run.then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(CancelledError)
+    const progress = (error as CancelledError).progress
+    const { rows } = await app.supabase.query<{ n: string }>('select count(*)::text as n from public.dealers')
+    // Whole pages only (1,000 documents each, the last one shorter), never part of one.
+    expect(Number(rows[0].n)).toBe(progress.documents)
+    expect(progress.documents % 1000).toBe(0)
+    expect(progress.documents).toBeLessThan(COUNT)
+    expect((await events('sync'))[0]).toMatchObject({ outcome: 'cancelled', details: expect.objectContaining({ documents: progress.documents }) })
+    await syncDocuments(app.payload)
+    expect((await validateSync(app.payload, { record: false })).inSync).toBe(true)
+  }, 120_000)
+})
+
+describe('runs from the endpoints', () => {
+  const call = async (method: string, path: string, body?: unknown) => {
+    const user = (await app.payload.find({ collection: 'users', limit: 1, depth: 0, overrideAccess: true })).docs[0]
+    const { token } = await app.payload.login({ collection: 'users', data: { email: String(user.email), password: 'secret-password' } })
+    const request = new Request(`http://localhost:3000/api${path}`, {
+      method,
+      headers: { authorization: `JWT ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    })
+    const res = await handleEndpoints({ config: Promise.resolve(app.payload.config), request, payloadInstanceCacheKey: app.key } as never)
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+
+  it('start a validate, poll its progress and result; cancel a sync', async () => {
+    await app.payload.create({ collection: 'users', data: { email: 'ops@example.com', password: 'secret-password' } as never })
+    const started = await call('POST', '/supabase-sync/runs', { op: 'validate' })
+    expect(started.status).toBe(200)
+    expect(started.body).toMatchObject({ kind: 'validate', status: 'running', collection: 'dealers' })
+    const done = await eventually(async () => {
+      const state = await call('GET', `/supabase-sync/runs/${started.body.id}`)
+      expect(state.body.status).toBe('done')
+      return state.body
+    }, 60_000, 50)
+    expect(done).toMatchObject({ result: expect.objectContaining({ inSync: true }), progress: expect.objectContaining({ documents: COUNT }) })
+
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    const sync = await call('POST', '/supabase-sync/runs', { op: 'sync' })
+    await hold.arrived
+    const cancelling = call('POST', `/supabase-sync/runs/${sync.body.id}/cancel`, {})
+    hold.release()
+    expect((await cancelling).body).toMatchObject({ status: 'cancelled' })
+    expect((await call('GET', '/supabase-sync/runs/no-such-run')).status).toBe(404)
+  }, 120_000)
+})
