@@ -11,6 +11,7 @@ import { dealerData } from '../test/support/app.js'
 import { benchBatch } from './batch.js'
 import { benchLatency } from './latency.js'
 import { benchReconcile } from './reconcile.js'
+import { benchScale } from './scale.js'
 
 // Log as an app in production does: info, not the tests' debug.
 process.env.TEST_LOG_LEVEL ??= 'info'
@@ -19,6 +20,7 @@ const { values } = parseArgs({
   options: {
     dealers: { type: 'string', default: '10000' },
     only: { type: 'string' },
+    scale: { type: 'boolean', default: false },
   },
 })
 const dealers = Number(values.dealers)
@@ -41,6 +43,11 @@ async function main() {
   print(`# supabase-sync bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`)
   const stack = await startLocalStack()
   try {
+    if (values.scale) {
+      print('\n## Scale: 10,000 and 100,000 dealers (issue: scale)')
+      await benchScale(stack, print)
+      return
+    }
     if (wants('reconcile')) {
       const { payload } = await startPayload(stack, { sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } } })
       const t = performance.now()

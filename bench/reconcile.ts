@@ -68,7 +68,7 @@ async function planB(payload: Payload, stack: LocalStack, label: string): Promis
   return { label, docs: dealers.length, ms, requests: stack.stats().total }
 }
 
-async function planC(payload: Payload, db: pg.Pool, batchSize: number): Promise<ReconcileBenchResult> {
+export async function planC(payload: Payload, db: pg.Pool, batchSize: number): Promise<ReconcileBenchResult> {
   const started = performance.now()
   const { docs } = await payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
   let requests = 0

@@ -1,6 +1,6 @@
 /**
  * Progress of a long run on stderr: on a terminal one line that redraws, ended by a newline; into a
- * pipe or a file a plain line at most every 2 s (and the last one), so that logs stay readable.
+ * pipe or a file a plain line about once a second (and the last one), so that logs stay readable.
  */
 import type { RunProgress } from '../reconcile/progress.js'
 
@@ -29,7 +29,7 @@ export function progress(stream: NodeJS.WriteStream = process.stderr): Progress 
       if (tty) {
         stream.write(`\r\x1b[2K${describeProgress(p)}`)
         drawn = true
-      } else if (Date.now() - lastLine >= 2_000) {
+      } else if (Date.now() - lastLine >= 1_000) {
         stream.write(`${describeProgress(p)}\n`)
         lastLine = Date.now()
         printedLast = true
