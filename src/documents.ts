@@ -36,7 +36,8 @@ export async function loadDocuments(
   payload: Payload,
   collection: SyncedCollection,
   ids: readonly string[],
-  options: { pageSize?: number; req?: PayloadRequest } = {},
+  /** `withTrashed`: trashed documents too (to say why they are not in Supabase); they still map to no row. */
+  options: { pageSize?: number; req?: PayloadRequest; withTrashed?: boolean } = {},
 ): Promise<Map<string, Doc>> {
   const docs = new Map<string, Doc>()
   const pageSize = options.pageSize ?? 1000
@@ -49,6 +50,7 @@ export async function loadDocuments(
       limit: slice.length,
       pagination: false,
       ...readOptions(collection),
+      ...(options.withTrashed ? { trash: true } : {}),
       ...(options.req ? await inTransactionOf(payload, collection, options.req) : {}),
     })
     for (const doc of found.docs as Doc[]) docs.set(String(doc.id), doc)

@@ -28,3 +28,5 @@ export { resolveAccess, adminUser, type Access, type Right } from './ops/access.
 export type { OperationOptions, SyncResult } from './ops/options.js'
 export type { RunProgress } from './reconcile/progress.js'
 export type { RunState, RunKind } from './ops/runs.js'
+export { doctor, type DoctorResult, type Check } from './ops/doctor.js'
+export { documentStates, type DocumentStatus, type DocumentState, type FieldDifference } from './ops/compare.js'

@@ -18,6 +18,7 @@ import type { ResolvedOptions } from '../options.js'
 import { allowed, resolveAccess, type Right } from './access.js'
 import { actorOf, recordEvent } from './audit.js'
 import { parseInput, type Input } from './inputs.js'
+import { documentStates } from './compare.js'
 import { pullFromSupabase } from './pull.js'
 import { retryFailed } from './retry.js'
 import type { RunKind } from './runs.js'
@@ -156,6 +157,15 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       run: (req, input) => resetTable(req.payload, { collection: input.collection, confirm: true, force: input.flags.force === true, actor: actor(req) }),
     }),
     endpoint({
+      path: '/supabase-sync/documents',
+      method: 'get',
+      right: 'read',
+      run: async (req, input) => {
+        if (!input.ids?.length || input.ids.length > 150) refuse(400, 'Bad Request: parameter "id" must be given 1 to 150 times', { parameter: 'id' })
+        return documentStates(req.payload, { collection: input.collection, ids: input.ids! })
+      },
+    }),
+    endpoint({
       path: '/supabase-sync/runs',
       method: 'post',
       // The right is that of the operation, checked below; `read` lets the caller in.
@@ -201,9 +211,17 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       method: 'post',
       right: 'pull',
       records: 'pull',
-      flags: { force: z.boolean().optional() },
+      flags: { force: z.boolean().optional(), fields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[^".,]+)?$/, { error: 'must be a column or column.key' })).max(100).optional() },
       // Also the collection's own update access, per document: the user's, not the plugin's.
-      run: (req, input) => pullFromSupabase(req.payload, { collection: input.collection, ids: input.ids, force: input.flags.force === true, actor: actor(req), user: req.user }),
+      run: (req, input) =>
+        pullFromSupabase(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          force: input.flags.force === true,
+          fields: input.flags.fields as string[] | undefined,
+          actor: actor(req),
+          user: req.user,
+        }),
     }),
   ]
 }

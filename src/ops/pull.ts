@@ -39,7 +39,12 @@ type Step = { kind: 'pulled' | 'refused'; fields: string[]; refused: string[] } 
 export async function pullFromSupabase(
   payload: Payload,
   /** `user`: write as this user, under the collection's own update access (the endpoint passes the caller). */
-  options: OperationOptions & { force?: boolean; user?: PayloadRequest['user'] } = {},
+  options: OperationOptions & {
+    force?: boolean
+    user?: PayloadRequest['user']
+    /** Only these columns (`name`, `api_config.utm_config`): the console's "Use Supabase value". Default: every differing one. */
+    fields?: string[]
+  } = {},
 ): Promise<PullResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
@@ -50,7 +55,7 @@ export async function pullFromSupabase(
   const result: PullResult = { collection: collection.slug, pulled: [], refused: [], skipped: [], failed: [] }
   for (const id of ids) {
     try {
-      const step = await pullOne(runtime, collection, id, options.force === true, options.user ?? undefined)
+      const step = await pullOne(runtime, collection, id, options.force === true, options.user ?? undefined, options.fields)
       if (step.kind === 'skipped') result.skipped.push({ id, reason: step.reason })
       else {
         if (step.refused.length) result.refused.push({ id, fields: step.refused })
@@ -80,7 +85,14 @@ export async function pullFromSupabase(
 }
 
 /** One document, under its lock: no delivery of it runs meanwhile, and its read is the one written against. */
-async function pullOne(runtime: SyncRuntime, collection: SyncedCollection, id: string, force: boolean, user: PayloadRequest['user'] | undefined): Promise<Step> {
+async function pullOne(
+  runtime: SyncRuntime,
+  collection: SyncedCollection,
+  id: string,
+  force: boolean,
+  user: PayloadRequest['user'] | undefined,
+  only: string[] | undefined,
+): Promise<Step> {
   const { payload, db, jobs, state, target } = runtime
   const mapper = collection.mapper
   const key = documentKey(collection.slug, id)
@@ -112,10 +124,13 @@ async function pullOne(runtime: SyncRuntime, collection: SyncedCollection, id: s
     }
     const differing = current && !(current instanceof MappingError) ? changedFields(current, row, Object.keys(current).filter((c) => !ignore.includes(c))) : Object.keys(row).filter((c) => !ignore.includes(c))
     const readOnly = new Set([...(mapper.readOnlyColumns ?? []), collection.spec.primaryKey, ...ignore])
-    const refused = differing.filter((f) => readOnly.has(f.split('.')[0]))
-    const taken = differing.filter((f) => !readOnly.has(f.split('.')[0]))
+    const wanted = only ? differing.filter((f) => only.includes(f) || only.includes(f.split('.')[0])) : differing
+    const refused = wanted.filter((f) => readOnly.has(f.split('.')[0]))
+    const taken = wanted.filter((f) => !readOnly.has(f.split('.')[0]))
     if (!taken.length) return { kind: 'none', refused }
-    const parsed = mapper.rowSchema.safeParse(row)
+    // Only some fields: Payload's row with just those taken from Supabase's, mapped back whole.
+    const source = only && current && !(current instanceof MappingError) ? withFields(current, row, taken) : row
+    const parsed = mapper.rowSchema.safeParse(source)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
       throw new SyncError(`${collection.slug} ${id}: the Supabase row is invalid at "${issue.path.join('.')}": ${issue.message}`, {
@@ -137,6 +152,17 @@ async function pullOne(runtime: SyncRuntime, collection: SyncedCollection, id: s
     })
     return { kind: 'pulled', fields: taken, refused }
   })
+}
+
+/** `base` with the given columns (or `column.key` inside an object column) taken from `from`. */
+function withFields(base: Row, from: Row, fields: string[]): Row {
+  const out: Row = structuredClone(base)
+  for (const field of fields) {
+    const [column, key] = field.split('.')
+    if (key === undefined) out[column] = from[column]
+    else out[column] = { ...((out[column] as Record<string, unknown> | null) ?? {}), [key]: (from[column] as Record<string, unknown> | null)?.[key] ?? null }
+  }
+  return out
 }
 
 async function hasPendingDraft(payload: Payload, collection: SyncedCollection, id: string): Promise<boolean> {

@@ -33,6 +33,8 @@ export interface JobRow {
   totalTried: number
   hasError: boolean
   error: JobError | null
+  /** When it was queued (ISO): for a save's job, about when the save committed. */
+  createdAt: string
 }
 
 export interface DueDocument {
@@ -119,12 +121,19 @@ export class JobStore {
   async forKeys(sql: Sql, keys: readonly string[]): Promise<JobRow[]> {
     if (!keys.length) return []
     const { c } = this
-    const { rows } = await sql.query<{ id: string; key: string; total_tried: string | null; has_error: boolean | null; error: JobError | null }>(
-      `select ${c.id}::text as id, ${c.key} as key, ${c.totalTried}::text as total_tried, ${c.hasError} as has_error, ${c.error} as error ` +
+    const { rows } = await sql.query<{ id: string; key: string; total_tried: string | null; has_error: boolean | null; error: JobError | null; created_at: Date | string }>(
+      `select ${c.id}::text as id, ${c.key} as key, ${c.totalTried}::text as total_tried, ${c.hasError} as has_error, ${c.error} as error, ${c.createdAt} as created_at ` +
         `from ${this.t.name} where ${this.mine} and ${c.key} = any($1::text[])`,
       [[...keys]],
     )
-    return rows.map((row) => ({ id: row.id, key: row.key, totalTried: Number(row.total_tried) || 0, hasError: row.has_error === true, error: row.error }))
+    return rows.map((row) => ({
+      id: row.id,
+      key: row.key,
+      totalTried: Number(row.total_tried) || 0,
+      hasError: row.has_error === true,
+      error: row.error,
+      createdAt: new Date(row.created_at).toISOString(),
+    }))
   }
 
   /** Completes delivered jobs: deleted, as Payload deletes a completed job (or marked, with `deleteJobOnComplete: false`). */
@@ -151,7 +160,8 @@ export class JobStore {
         `from unnest($1::text[], $2::text[]) as d(collection, id) returning ${c.id}::text as id, ${c.key} as key`,
       [docs.map((d) => d.collection), docs.map((d) => d.id), this.queue.name],
     )
-    return rows.map((row) => ({ id: row.id, key: row.key, totalTried: 0, hasError: false, error: null }))
+    const now = new Date().toISOString()
+    return rows.map((row) => ({ id: row.id, key: row.key, totalTried: 0, hasError: false, error: null, createdAt: now }))
   }
 
   /**
