@@ -63,6 +63,47 @@ export const queueOptionsSchema = z.strictObject({
   conflictAttempts: z.number().int().min(0).default(5),
 })
 
+export interface Alert {
+  /** firing: it started (or still holds, after `cooldown`); resolved: it cleared. */
+  state: 'firing' | 'resolved'
+  rule: 'supabase-unreachable' | 'failed-jobs' | 'pending-age' | 'drift' | 'startup-reconcile' | 'mass-delete'
+  collection?: string
+  /** One line: what Slack shows. */
+  text: string
+  counts?: Record<string, number>
+  /** The first ids concerned, if any. */
+  ids?: string[]
+  /** The console, to look closer. */
+  link?: string
+  since: string
+  at: string
+}
+
+export const alertsOptionsSchema = z.strictObject({
+  /** A URL that gets every alert as JSON (`{ text, … }`: Slack's incoming webhooks and generic receivers accept it). */
+  webhook: z.url({ error: 'must be a URL' }).optional(),
+  /** Addresses that get every alert by e-mail, through Payload's email adapter. */
+  email: z.strictObject({ to: z.array(z.email({ error: 'must be e-mail addresses' })).min(1) }).optional(),
+  /** Your own handler (PagerDuty, Sentry, …). */
+  onAlert: z.custom<(alert: Alert) => void | Promise<void>>(isFunction, { error: 'must be a function (alert) => void' }).optional(),
+  /** A firing alert is sent again at most this often while it lasts (ms). */
+  cooldown: z.number().int().min(1_000).default(3_600_000),
+  /** How often this instance evaluates the rules (ms). */
+  evaluateEvery: z.number().int().min(100).default(5_000),
+  /** Thresholds; `false` turns a rule off. */
+  rules: z
+    .strictObject({
+      unreachableFor: z.union([z.number().int().min(0), z.literal(false)]).default(60_000),
+      failedJobs: z.boolean().default(true),
+      pendingOlderThan: z.union([z.number().int().min(0), z.literal(false)]).default(600_000),
+      drift: z.boolean().default(true),
+      startupReconcile: z.boolean().default(true),
+      massDelete: z.boolean().default(true),
+    })
+    .default({ unreachableFor: 60_000, failedJobs: true, pendingOlderThan: 600_000, drift: true, startupReconcile: true, massDelete: true }),
+})
+export type AlertsOptions = z.output<typeof alertsOptionsSchema>
+
 export const pluginOptionsSchema = z.strictObject({
   disabled: z.boolean().default(false),
   supabase: z
@@ -103,6 +144,20 @@ export const pluginOptionsSchema = z.strictObject({
       error: 'must be a pino logger',
     })
     .optional(),
+  /** `GET /api/supabase-sync/metrics` for Prometheus: `Authorization: Bearer <token>`, or a user with `read`. */
+  metrics: z.strictObject({ token: z.string().min(16, { error: 'must be at least 16 characters' }).optional() }).default({}),
+  /** `GET /api/supabase-sync/health`: a pending change older than this is degraded; the token shows the reasons. */
+  health: z
+    .strictObject({ pendingOlderThan: z.number().int().min(0).default(60_000), token: z.string().min(16, { error: 'must be at least 16 characters' }).optional() })
+    .default({ pendingOlderThan: 60_000 }),
+  /** Scheduled consistency checks: validate every collection on this cron (six fields, with seconds); `false`: none. */
+  checks: z
+    .strictObject({ schedule: z.union([z.string().min(9), z.literal(false)]).default('0 */15 * * * *'), queue: z.string().min(1).default('supabase-sync-checks') })
+    .default({ schedule: '0 */15 * * * *', queue: 'supabase-sync-checks' }),
+  /** Where alerts go; without one of webhook, email and onAlert, no alert is evaluated. */
+  alerts: alertsOptionsSchema.optional(),
+  /** Per-minute rollups of deliveries, failures, requests, lag and pending (for the console's charts); `false`: none. */
+  history: z.union([z.strictObject({ retentionDays: z.number().int().min(1).max(366).default(7) }), z.literal(false)]).default({ retentionDays: 7 }),
   /**
    * Who may look at and who may change the sync (default: users of the admin's user collection, for
    * everything). A function applies to all; an object sets `read` (status, validate, the dashboard
@@ -135,6 +190,11 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (at[0] === 'collections' && at.length === 2) return Object.keys(collectionOptionsSchema.shape)
   if (at[0] === 'supabase') return ['url', 'serviceRoleKey', 'client']
   if (at[0] === 'access') return ['read', 'sync', 'pull', 'reset']
+  if (at[0] === 'alerts' && at[1] === 'rules') return Object.keys(alertsOptionsSchema.shape.rules.unwrap().shape)
+  if (at[0] === 'alerts') return Object.keys(alertsOptionsSchema.shape)
+  if (at[0] === 'checks') return ['schedule', 'queue']
+  if (at[0] === 'health') return ['pendingOlderThan', 'token']
+  if (at[0] === 'metrics') return ['token']
   return []
 }
 

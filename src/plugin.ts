@@ -5,11 +5,15 @@
  * (lifecycle/start.ts). Shaped like Payload's own plugins: spreads the incoming config, chains onInit,
  * honours `disabled` (then only what changes the database schema stays: the collections and the task).
  */
-import type { CollectionConfig, Config } from 'payload'
+import type { CollectionConfig, Config, PayloadRequest } from 'payload'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eventsSlug, syncEventsCollection } from './collections/events.js'
+import { alertsCollection, rollupsCollection } from './collections/monitoring.js'
 import { SyncState, stateSlug } from './collections/state.js'
+import { alertTask } from './monitoring/alert-task.js'
+import { checkTask } from './monitoring/check-task.js'
+import { monitoringEndpoints } from './monitoring/endpoints.js'
 import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
 import { afterChangeHook, afterDeleteHook, type HookRuntime } from './hooks/sync-hooks.js'
@@ -55,12 +59,13 @@ export const supabaseSync =
     // Schema-relevant parts stay even when disabled: the plugin's collections, the task's slug (an
     // enum in the jobs table) and the column concurrency control adds.
     const access = resolveAccess(options.access)
-    const own = [syncEventsCollection((args) => allowed(access, 'read', args.req)), SyncState].filter((c) => !known.has(c.slug))
+    const read = (args: { req: PayloadRequest }) => allowed(access, 'read', args.req)
+    const own = [syncEventsCollection(read), SyncState, alertsCollection(read), rollupsCollection(read)].filter((c) => !known.has(c.slug))
     config.collections = [...incomingCollections, ...own]
     config.jobs = {
       ...incomingConfig.jobs,
       enableConcurrencyControl: true,
-      tasks: [...(incomingConfig.jobs?.tasks ?? []), syncTask(options.queue, () => runtime)],
+      tasks: [...(incomingConfig.jobs?.tasks ?? []), syncTask(options.queue, () => runtime), checkTask(options), alertTask(options)],
     }
     if (options.disabled) return config
 
@@ -79,7 +84,7 @@ export const supabaseSync =
       }
     })
 
-    config.endpoints = [...(incomingConfig.endpoints ?? []), ...syncEndpoints(options)]
+    config.endpoints = [...(incomingConfig.endpoints ?? []), ...syncEndpoints(options), ...monitoringEndpoints(options, access)]
     // The sync health panel on the dashboard (src/admin/SyncHealth.tsx), resolved through the import map.
     config.admin = {
       ...incomingConfig.admin,

@@ -2,10 +2,10 @@ import type { CollectionConfig, PayloadRequest } from 'payload'
 
 export const eventsSlug = 'supabase-sync-events'
 
-export const eventActions = ['validate', 'sync', 'retry', 'reset', 'pull', 'reconcile', 'conflict'] as const
+export const eventActions = ['validate', 'sync', 'retry', 'reset', 'pull', 'reconcile', 'conflict', 'alert'] as const
 export type EventAction = (typeof eventActions)[number]
 
-export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started', 'cancelled'] as const
+export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started', 'cancelled', 'firing', 'resolved'] as const
 export type EventOutcome = (typeof eventOutcomes)[number]
 
 /**
@@ -46,7 +46,7 @@ export const SyncEvents: CollectionConfig = {
     { name: 'outcome', type: 'select', options: eventOutcomes.map((value) => ({ label: value, value })) },
     { name: 'summary', type: 'text' },
     { name: 'user', type: 'text', admin: { description: 'Who ran it: user collection, id and email; "system" for startup and hooks' } },
-    { name: 'source', type: 'select', options: ['api', 'endpoint', 'bin', 'startup', 'queue'].map((value) => ({ label: value, value })) },
+    { name: 'source', type: 'select', options: ['api', 'endpoint', 'bin', 'startup', 'queue', 'schedule', 'monitor'].map((value) => ({ label: value, value })) },
     { name: 'ids', type: 'json', admin: { description: 'Document ids concerned' } },
     { name: 'fields', type: 'json', admin: { description: 'Differing fields per id' } },
     { name: 'details', type: 'json' },

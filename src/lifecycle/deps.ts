@@ -5,7 +5,17 @@ import type { SyncRuntime } from './runtime.js'
 
 export function reconcileDeps(runtime: SyncRuntime): ReconcileDeps {
   const { payload, db, target, delivery, jobs, logger, options } = runtime
-  return { payload, db, target, delivery, jobs, logger, deleteOrphans: options.deleteOrphans, maxDeleteFraction: options.maxDeleteFraction }
+  return {
+    payload,
+    db,
+    target,
+    delivery,
+    jobs,
+    logger,
+    deleteOrphans: options.deleteOrphans,
+    maxDeleteFraction: options.maxDeleteFraction,
+    observe: (summary) => runtime.metrics.reconciled(summary.collection, summary.failed.length ? 'failed' : 'ok', summary.ms),
+  }
 }
 
 export function validateDeps(runtime: SyncRuntime): ValidateDeps {

@@ -1,6 +1,9 @@
 /** What the plugin holds per running Payload: built in onInit (lifecycle/start.ts), found by `payload`. */
 import type { Payload } from 'payload'
 import type { Logger } from 'pino'
+import type { CheckResult } from '../monitoring/health.js'
+import type { SyncMetrics } from '../monitoring/metrics.js'
+import type { Monitor } from '../monitoring/monitor.js'
 import type { Runs } from '../ops/runs.js'
 import type { ResolvedOptions } from '../options.js'
 import type { PayloadDatabase } from '../queue/database.js'
@@ -30,4 +33,10 @@ export interface SyncRuntime {
   initialSync?: Promise<void>
   /** Long runs started from the endpoints, to poll and cancel. */
   runs: Runs
+  metrics: SyncMetrics
+  /** Alerts, scheduled checks, rollups (absent in command mode). */
+  monitor?: Monitor
+  /** The last validate of each collection in this process (a check, the console's, the command's). */
+  lastCheck: Map<string, CheckResult>
 }
+

@@ -3,7 +3,7 @@
  * reconcile (in the background: startup is not held up by Supabase's latency or an outage).
  */
 import type { Payload } from 'payload'
-import { BusyError, ConfigError } from '../errors.js'
+import { BusyError, ConfigError, describeCause } from '../errors.js'
 import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
 import type { ResolvedOptions } from '../options.js'
@@ -15,7 +15,11 @@ import { JobStore } from '../queue/jobs.js'
 import { backoffDelay } from '../queue/backoff.js'
 import { QueueRunner } from '../queue/runner.js'
 import { StateStore } from '../queue/state.js'
-import { reconcile } from '../reconcile/reconcile.js'
+import { reconcile, type ReconcileSummary } from '../reconcile/reconcile.js'
+import { SyncMetrics } from '../monitoring/metrics.js'
+import { Monitor } from '../monitoring/monitor.js'
+import { Rollups } from '../monitoring/rollups.js'
+import { deliveringCount } from '../queue/locks.js'
 import { createServiceClient } from '../supabase/client.js'
 import { SupabaseTarget } from '../supabase/target.js'
 import { syncedCollections, type SyncedCollection } from '../synced.js'
@@ -47,9 +51,17 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   const collections = syncedCollections(options, (slug) => hasDrafts(payload, slug))
   checkIdTypes(payload, collections)
   const supabase = options.supabase!
-  const client = 'client' in supabase ? supabase.client : await createServiceClient(supabase.url, supabase.serviceRoleKey)
-  const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, maxRows: options.maxRows, logger })
   const db = new PayloadDatabase(payload)
+  const metrics = new SyncMetrics()
+  const rollups = options.history && !cliMode() ? new Rollups(db, options.history.retentionDays) : undefined
+  const client =
+    'client' in supabase
+      ? supabase.client
+      : await createServiceClient(supabase.url, supabase.serviceRoleKey, (method, status, ms) => {
+          metrics.request(method, status, ms)
+          rollups?.requested()
+        })
+  const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, maxRows: options.maxRows, logger })
   const jobs = new JobStore(db, options.queue, (payload.config.jobs as { deleteJobOnComplete?: boolean }).deleteJobOnComplete !== false)
   const state = new StateStore(db)
   const delivery = new Delivery({
@@ -60,8 +72,13 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     target,
     batchSize: options.batchSize,
     logger,
-    onConflict: (collection, ids) =>
-      recordEvent(
+    observe: (collection, outcome) => {
+      metrics.delivered(collection.slug, outcome.outcome, outcome.lagMs)
+      if (outcome.outcome !== 'busy' && outcome.outcome !== 'unchanged') rollups?.delivered(collection.slug, outcome.outcome === 'failed', outcome.lagMs)
+    },
+    onConflict: (collection, ids) => {
+      metrics.conflict(collection.slug, ids.length)
+      return recordEvent(
         { payload, logger },
         {
           action: 'conflict',
@@ -71,9 +88,11 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
           ids,
           actor: { source: 'queue' },
         },
-      ),
+      )
+    },
   })
-  const runtime: SyncRuntime = { payload, options, logger, target, collections, db, jobs, state, delivery, lastReconcile: new Map(), runs: new Runs() }
+  const runtime: SyncRuntime = { payload, options, logger, target, collections, db, jobs, state, delivery, lastReconcile: new Map(), runs: new Runs(), metrics, lastCheck: new Map() }
+  metrics.watchJobs({ counts: async () => ({ ...(await jobs.counts()), processing: await deliveringCount(db) }) })
   setRuntime(payload, runtime)
   if (cliMode()) {
     logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
@@ -81,6 +100,20 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   }
   runtime.runner = new QueueRunner({ payload, db, jobs, delivery, target, collections, queue: options.queue, logger })
   runtime.runner.start()
+  runtime.monitor = new Monitor({
+    payload,
+    db,
+    jobs,
+    target,
+    collections,
+    options,
+    logger,
+    metrics,
+    rollups,
+    paused: () => runtime.runner?.pause?.error.message,
+    record: (event) => recordEvent({ payload, logger }, { ...event, actor: { source: 'monitor' } }),
+  })
+  runtime.monitor.start()
   if (options.syncOnInit) runtime.initialSync = startupReconcile(runtime)
   logger.info({ collections: [...collections.values()].map((c) => `${c.slug} -> ${c.spec.table}`), queue: options.queue.name }, 'supabase-sync started')
   return runtime
@@ -96,7 +129,8 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
   for (const collection of runtime.collections.values()) {
     for (let attempt = 0; !runtime.runner?.isStopped; attempt++) {
       try {
-        await reconcileOnce(runtime, collection)
+        const summary = await reconcileOnce(runtime, collection)
+        await runtime.monitor?.reconciled(collection.slug, { guard: summary.guard })
         break
       } catch (err) {
         const wait = backoffDelay(attempt, runtime.options.queue)
@@ -106,13 +140,14 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
           continue
         }
         logger.error({ err, collection: collection.slug, op: 'reconcile', outcome: 'retry', retryInMs: wait }, `${collection.slug}: startup reconcile failed; trying again in ${Math.round(wait / 1000)} s`)
+        await runtime.monitor?.reconciled(collection.slug, { failed: describeCause(err) }).catch(() => {})
         await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
       }
     }
   }
 }
 
-async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection): Promise<void> {
+async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection): Promise<ReconcileSummary> {
   const { logger, payload } = runtime
   // One reconcile of a collection at a time across instances: a rolling deploy's instances take turns.
   const summary = await exclusive(runtime.db, 'sync', collection.slug, () => reconcile(reconcileDeps(runtime), collection))
@@ -133,4 +168,5 @@ async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection)
       },
     )
   }
+  return summary
 }

@@ -5,7 +5,7 @@ import { eventsSlug, type EventAction, type EventOutcome } from '../collections/
 /** Who ran an operation, as the audit trail records it. */
 export interface Actor {
   user?: string
-  source: 'api' | 'endpoint' | 'bin' | 'startup' | 'queue'
+  source: 'api' | 'endpoint' | 'bin' | 'startup' | 'queue' | 'schedule' | 'monitor'
 }
 
 export function actorOf(req: PayloadRequest, source: Actor['source']): Actor {
@@ -31,7 +31,7 @@ export interface AuditEvent {
 export async function recordEvent(deps: { payload: Payload; logger: Logger }, event: AuditEvent): Promise<void> {
   const { payload, logger } = deps
   const actor = event.actor ?? { source: 'api' as const }
-  const level = event.outcome === 'ok' || event.outcome === 'started' ? 'info' : 'warn'
+  const level = event.outcome === 'ok' || event.outcome === 'started' || event.outcome === 'resolved' ? 'info' : 'warn'
   logger[level](
     { audit: event.action, collection: event.collectionSlug, outcome: event.outcome, user: actor.user ?? 'system', source: actor.source, ids: event.ids?.slice(0, 50), fields: event.fields },
     event.summary,

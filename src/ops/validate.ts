@@ -43,6 +43,11 @@ export async function validateSync(payload: Payload, options: OperationOptions &
     rows: summary.rows,
     ms: summary.ms,
   }
+  const check = { at: new Date().toISOString(), missing: missing.length, extra: extra.length, changed: changed.length, failed: summary.failed.length }
+  if (!options.ids) {
+    runtime.lastCheck.set(collection.slug, check)
+    runtime.metrics.drifted(collection.slug, check)
+  }
   runtime.logger.info({ collection: collection.slug, op: 'validate', inSync: result.inSync, missing: missing.length, extra: extra.length, changed: changed.length, failed: summary.failed.length, ms: summary.ms }, `${collection.slug}: validate done`)
   if (options.record !== false) {
     await recordEvent(runtime, {
@@ -54,7 +59,7 @@ export async function validateSync(payload: Payload, options: OperationOptions &
         : `drift: ${missing.length} missing, ${extra.length} extra, ${changed.length} changed, ${summary.failed.length} unmappable`,
       ids: [...missing, ...extra, ...changed.map((c) => c.id)],
       fields: fieldsOf(changed),
-      details: { missing, extra, failed: summary.failed, scanned: summary.scanned, rows: summary.rows },
+      details: { missing, extra, failed: summary.failed, scanned: summary.scanned, rows: summary.rows, check: options.ids ? undefined : check },
       actor: options.actor,
     })
   }

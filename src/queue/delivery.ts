@@ -36,6 +36,8 @@ export interface DeliveryDeps {
   logger: Logger
   /** Supabase held a row of a version this delivery never wrote (edited there directly): Payload won. */
   onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
+  /** Told of each document's outcome (metrics). */
+  observe?: (collection: SyncedCollection, outcome: DocumentOutcome) => void
 }
 
 export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy'
@@ -49,6 +51,8 @@ export interface DocumentOutcome {
   fields?: string[]
   /** This delivery's attempt for the document: its jobs' tries so far, plus one. */
   attempts?: number
+  /** From the oldest change it delivered being queued (about when its save committed) to now. */
+  lagMs?: number
 }
 
 export interface DeliveryReport {
@@ -206,9 +210,13 @@ export class Delivery {
       }
     }
 
+    const now = Date.now()
     for (const id of locked) {
       const outcome = report.outcomes.get(id)
-      if (outcome) outcome.attempts = Math.max(0, ...(jobsOf.get(keyOf(id)) ?? []).map((job) => job.totalTried)) + 1
+      const own = jobsOf.get(keyOf(id)) ?? []
+      if (!outcome) continue
+      outcome.attempts = Math.max(0, ...own.map((job) => job.totalTried)) + 1
+      if (own.length) outcome.lagMs = now - Math.min(...own.map((job) => Date.parse(job.createdAt)))
     }
     await state.record(
       sql,
@@ -240,8 +248,9 @@ export class Delivery {
 
   /** One line per document: `{ collection, id, op, outcome, ms }`; failures at warn with their cause. */
   private log(collection: SyncedCollection, outcomes: Iterable<DocumentOutcome>, ms: number, level: 'info' | 'debug'): void {
-    const { logger } = this.deps
+    const { logger, observe } = this.deps
     for (const o of outcomes) {
+      observe?.(collection, o)
       if (o.outcome === 'busy') continue
       if (o.outcome === 'failed' && o.error) {
         const e = o.error

@@ -28,6 +28,8 @@ export interface ReconcileDeps {
   logger: Logger
   deleteOrphans: boolean
   maxDeleteFraction: number
+  /** Told of every finished reconcile (metrics). */
+  observe?: (summary: ReconcileSummary) => void
 }
 
 export interface ReconcileOptions {
@@ -191,6 +193,7 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
     },
     `${collection.slug}: reconcile done`,
   )
+  deps.observe?.(summary)
   return summary
 }
 

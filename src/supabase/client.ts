@@ -16,9 +16,21 @@ async function realtimeTransport(): Promise<{ transport?: unknown }> {
   return { transport: ws }
 }
 
-export async function createServiceClient(url: string, serviceRoleKey: string): Promise<SupabaseClient> {
+/** Told of every request the client makes: method, HTTP status (0: no response), duration. */
+export type RequestObserver = (method: string, status: number, ms: number) => void
+
+export async function createServiceClient(url: string, serviceRoleKey: string, onRequest?: RequestObserver): Promise<SupabaseClient> {
   const fetchWithRetryAfter: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init)
+    const started = performance.now()
+    const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
+    let response: Response
+    try {
+      response = await fetch(input, init)
+    } catch (error) {
+      onRequest?.(method, 0, performance.now() - started)
+      throw error
+    }
+    onRequest?.(method, response.status, performance.now() - started)
     const ctx = attemptContext.getStore()
     if (ctx && (response.status === 429 || response.status === 503)) {
       ctx.retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))

@@ -82,7 +82,8 @@ export async function startPayload(stack: LocalStack, options: Partial<DevConfig
     supabaseUrl: stack.supabaseUrl,
     serviceRoleKey: stack.serviceRoleKey,
     ...options,
-    sync: { logger, ...options.sync },
+    // No scheduled checks unless a test asks: one could land in the middle of a test's counts.
+    sync: { logger, checks: { schedule: false }, ...options.sync },
     extend: (c) => {
       const extended = options.extend ? options.extend(c) : c
       return { ...extended, logger: { destination: logs, options: { level } } }

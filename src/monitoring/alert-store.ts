@@ -1,0 +1,53 @@
+/**
+ * The state of each alert, shared by every app instance (collection `supabase-sync-alerts`): a change
+ * of state is one conditional statement, so that however many instances see a rule trip, one of them
+ * wins — and sends. Firing again while it lasts happens at most every `cooldown`.
+ */
+import { alertsSlug } from '../collections/monitoring.js'
+import type { PayloadDatabase, TableRef } from '../queue/database.js'
+
+export type Transition = { kind: 'fired' | 'repeated'; since: string } | { kind: 'resolved'; since: string } | null
+
+export class AlertStore {
+  private readonly t: TableRef
+
+  constructor(private readonly db: PayloadDatabase) {
+    this.t = db.table(alertsSlug)
+  }
+
+  /** The alert holds: fires it (or fires it again after the cooldown); null when another instance did, or it is too soon. */
+  async fire(key: string, summary: string, details: unknown, cooldownMs: number): Promise<Transition> {
+    const c = (field: string) => this.t.column(field)
+    const { rows } = await this.db.query<{ previous: string | null; since: Date }>(
+      `with prev as (select ${c('state')}::text as state from ${this.t.name} where ${c('id')} = $1) ` +
+        `insert into ${this.t.name} as a (${c('id')}, ${c('state')}, ${c('since')}, ${c('lastSentAt')}, ${c('summary')}, ${c('details')}) values ($1, 'firing', now(), now(), $2, $3) ` +
+        `on conflict (${c('id')}) do update set ${c('state')} = 'firing', ${c('since')} = case when a.${c('state')} = 'firing' then a.${c('since')} else now() end, ` +
+        `${c('lastSentAt')} = now(), ${c('summary')} = excluded.${c('summary')}, ${c('details')} = excluded.${c('details')} ` +
+        `where a.${c('state')} <> 'firing' or a.${c('lastSentAt')} < now() - make_interval(secs => $4::float8 / 1000) ` +
+        `returning (select state from prev) as previous, a.${c('since')} as since`,
+      [key, summary.slice(0, 500), JSON.stringify(details ?? null), cooldownMs],
+    )
+    const row = rows[0]
+    if (!row) return null
+    return { kind: row.previous === 'firing' ? 'repeated' : 'fired', since: new Date(row.since).toISOString() }
+  }
+
+  /** The alert no longer holds: resolves it if it was firing (once, whichever instance sees it first). */
+  async resolve(key: string): Promise<Transition> {
+    const c = (field: string) => this.t.column(field)
+    const { rows } = await this.db.query<{ since: Date }>(
+      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing' returning ${c('since')} as since`,
+      [key],
+    )
+    return rows[0] ? { kind: 'resolved', since: new Date(rows[0].since).toISOString() } : null
+  }
+
+  /** The alerts firing now. */
+  async firing(): Promise<Array<{ key: string; since: string; summary: string }>> {
+    const c = (field: string) => this.t.column(field)
+    const { rows } = await this.db.query<{ key: string; since: Date; summary: string }>(
+      `select ${c('id')} as key, ${c('since')} as since, ${c('summary')} as summary from ${this.t.name} where ${c('state')} = 'firing' order by ${c('since')}`,
+    )
+    return rows.map((r) => ({ key: r.key, since: new Date(r.since).toISOString(), summary: r.summary }))
+  }
+}

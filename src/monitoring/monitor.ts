@@ -1,0 +1,163 @@
+/**
+ * The monitor of one app instance: evaluates the alert rules every few seconds (when alerts go
+ * somewhere), turns what the reconcile and the checks report into alerts, runs the queue of the
+ * scheduled checks and of alert sends (Payload's schedules decide when a check is due, once across
+ * instances), and flushes the per-minute rollups. Stopped with Payload.
+ */
+import { createLocalReq, type Payload } from 'payload'
+import type { Logger } from 'pino'
+import type { CheckResult } from './health.js'
+import type { Alert, ResolvedOptions } from '../options.js'
+import type { JobStore } from '../queue/jobs.js'
+import type { SupabaseTarget } from '../supabase/target.js'
+import type { SyncedCollection } from '../synced.js'
+import { AlertStore, type Transition } from './alert-store.js'
+import { alertTaskSlug } from './alert-task.js'
+import type { SyncMetrics } from './metrics.js'
+import type { Rollups } from './rollups.js'
+import type { PayloadDatabase } from '../queue/database.js'
+
+export interface MonitorDeps {
+  payload: Payload
+  db: PayloadDatabase
+  jobs: JobStore
+  target: SupabaseTarget
+  collections: Map<string, SyncedCollection>
+  options: ResolvedOptions
+  logger: Logger
+  metrics: SyncMetrics
+  /** Per-minute history, when kept (`history`). */
+  rollups?: Rollups
+  /** Why delivery is paused, if it is. */
+  paused: () => string | undefined
+  record: (event: { action: 'alert'; collectionSlug: string; outcome: 'firing' | 'resolved'; summary: string; details?: unknown }) => Promise<void>
+}
+
+type Rule = Alert['rule']
+
+export class Monitor {
+  readonly rollups?: Rollups
+  private readonly alerts?: AlertStore
+  private readonly timers: NodeJS.Timeout[] = []
+  private downSince: number | undefined
+  /** Evaluations done (tests wait for some to have happened, not for time to pass). */
+  evaluations = 0
+  private evaluating = false
+  private stopped = false
+
+  constructor(private readonly deps: MonitorDeps) {
+    const { options, db } = deps
+    this.rollups = deps.rollups
+    const alerts = options.alerts
+    if (alerts && (alerts.webhook || alerts.email || alerts.onAlert)) this.alerts = new AlertStore(db)
+  }
+
+  start(): void {
+    const { options, payload } = this.deps
+    const every = (ms: number, run: () => Promise<void>) => {
+      const timer = setInterval(() => void run().catch((err: unknown) => !this.stopped && this.deps.logger.warn({ err }, 'supabase-sync: monitoring step failed')), ms)
+      timer.unref()
+      this.timers.push(timer)
+    }
+    if (this.rollups) every(15_000, () => this.rollups!.flush())
+    if (this.alerts) every(options.alerts!.evaluateEvery, () => this.evaluate())
+    if (options.checks.schedule !== false || this.alerts) every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
+    payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])
+  }
+
+  /** Payload's schedules queue a check when it is due (once across instances); its jobs run here. */
+  async runChecksQueue(): Promise<void> {
+    if (this.stopped) return
+    const { payload, options } = this.deps
+    const queue = options.checks.queue
+    if (options.checks.schedule !== false) await payload.jobs.handleSchedules({ queue, req: await createLocalReq({}, payload) } as never)
+    await payload.jobs.run({ queue, limit: 10, silent: true } as never)
+  }
+
+  /** Evaluates the rules that watch the running sync: Supabase reachable, failed jobs, waiting jobs. */
+  async evaluate(): Promise<void> {
+    if (!this.alerts || this.evaluating || this.stopped) return
+    this.evaluating = true
+    try {
+      const { target, collections, jobs, options } = this.deps
+      const rules = options.alerts!.rules
+      const first = collections.values().next().value as SyncedCollection | undefined
+      const failure = first ? await target.probe(first.spec) : null
+      const up = !failure || failure.kind === 'endpoint'
+      this.deps.metrics.up(up)
+      if (up) this.downSince = undefined
+      else this.downSince ??= Date.now()
+      if (rules.unreachableFor !== false) {
+        const downFor = this.downSince === undefined ? 0 : Date.now() - this.downSince
+        await this.set('supabase-unreachable', undefined, downFor >= rules.unreachableFor && this.downSince !== undefined, `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`, { seconds: Math.round(downFor / 1000) })
+      }
+      const counts = await jobs.counts()
+      this.rollups?.pending(counts.pending)
+      if (rules.failedJobs) await this.set('failed-jobs', undefined, counts.failed > 0, `${counts.failed} sync deliveries failed for good`, { failed: counts.failed })
+      if (rules.pendingOlderThan !== false) {
+        const age = counts.oldestPendingAgeMs ?? 0
+        await this.set('pending-age', undefined, age > rules.pendingOlderThan, `the oldest pending change has waited ${Math.round(age / 1000)} s`, { seconds: Math.round(age / 1000), pending: counts.pending })
+      }
+    } finally {
+      this.evaluations++
+      this.evaluating = false
+    }
+  }
+
+  /** What a check found (a scheduled one, or any full validate). */
+  async checked(collection: string, check: CheckResult, ids: string[] = []): Promise<void> {
+    if (!this.alerts || !this.deps.options.alerts!.rules.drift) return
+    const total = check.missing + check.extra + check.changed + check.failed
+    await this.set('drift', collection, total > 0, `${collection}: ${check.missing} missing, ${check.extra} extra, ${check.changed} changed, ${check.failed} unmappable in Supabase`, { missing: check.missing, extra: check.extra, changed: check.changed, failed: check.failed }, ids)
+  }
+
+  /** How a startup reconcile ended: failed (and retrying), refused by the mass-delete guard, or fine. */
+  async reconciled(collection: string, outcome: { failed?: string; guard?: string }): Promise<void> {
+    if (!this.alerts) return
+    const rules = this.deps.options.alerts!.rules
+    if (rules.startupReconcile) await this.set('startup-reconcile', collection, Boolean(outcome.failed), `${collection}: the startup reconcile failed: ${outcome.failed ?? ''}`)
+    if (rules.massDelete && !outcome.failed) await this.set('mass-delete', collection, Boolean(outcome.guard), `${collection}: ${outcome.guard ?? ''}`)
+  }
+
+  /** Fires or resolves one alert; the instance whose transition wins records and sends it. */
+  private async set(rule: Rule, collection: string | undefined, holds: boolean, text: string, counts?: Record<string, number>, ids?: string[]): Promise<void> {
+    const store = this.alerts
+    if (!store) return
+    const key = collection ? `${rule}:${collection}` : rule
+    let transition: Transition
+    try {
+      transition = holds ? await store.fire(key, text, { counts, ids }, this.deps.options.alerts!.cooldown) : await store.resolve(key)
+    } catch (err) {
+      this.deps.logger.warn({ err, alert: key }, 'supabase-sync: could not update the alert state')
+      return
+    }
+    if (!transition) return
+    const state = transition.kind === 'resolved' ? 'resolved' : 'firing'
+    const alert: Alert = {
+      state,
+      rule,
+      collection,
+      text: `[supabase-sync] ${state === 'firing' ? (transition.kind === 'repeated' ? 'STILL FIRING' : 'FIRING') : 'RESOLVED'}: ${state === 'firing' ? text : `${key} (since ${transition.since})`}`,
+      counts,
+      ids: ids?.slice(0, 20),
+      link: this.consoleLink(),
+      since: transition.since,
+      at: new Date().toISOString(),
+    }
+    this.deps.logger[state === 'firing' ? 'error' : 'info']({ alert: key, state, op: 'alert' }, alert.text)
+    await this.deps.record({ action: 'alert', collectionSlug: collection ?? '*', outcome: state, summary: alert.text, details: alert })
+    await this.deps.payload.jobs.queue({ task: alertTaskSlug, input: { alert }, queue: this.deps.options.checks.queue } as never)
+    void this.runChecksQueue().catch(() => {})
+  }
+
+  private consoleLink(): string | undefined {
+    const { serverURL, routes } = this.deps.payload.config
+    return serverURL ? `${serverURL}${routes.admin}/supabase-sync` : undefined
+  }
+
+  stop(): void {
+    this.stopped = true
+    for (const timer of this.timers) clearInterval(timer)
+    void this.rollups?.flush(true).catch(() => {})
+  }
+}
