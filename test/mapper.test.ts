@@ -77,6 +77,28 @@ describe('dealerMapper', () => {
     })
   })
 
+  it("sends the settings of platforms that are not selected as they are (the admin hides them, Payload keeps them)", () => {
+    const unselected: DealerDoc = {
+      ...doc,
+      platforms: ['vinsolutions'],
+      vinsolutions_config: { dealerId: 4711 },
+      custom_config: { endpoint: 'https://old.example/api' },
+    }
+    const row = dealerMapper.toRow(unselected)!
+    expect(row.api_config).toEqual({
+      platforms: ['vinsolutions'],
+      homenet_config: { rooftop_id: 'R-42', feed_url: null },
+      dealer_com_config: { dealer_id: 'DC-1' },
+      vinsolutions_config: { dealerId: 4711 },
+      custom_config: { endpoint: 'https://old.example/api' },
+      utm_config: { source: 'od' },
+    })
+    // HomeNet is not selected, but its rooftop is still the column: the row is the document.
+    expect(row.rooftop_id).toBe('R-42')
+    // And a pull gives every one of them back.
+    expect(dealerMapper.fromRow!(row)).toMatchObject({ dealer_com_config: { dealer_id: 'DC-1' }, custom_config: { endpoint: 'https://old.example/api' } })
+  })
+
   it('a mapper that throws is a MappingError, not a crash', () => {
     const throwing = { ...dealerMapper, toRow: () => { throw new Error('boom') } }
     const err = mapDocument('dealers', throwing as never, doc) as MappingError

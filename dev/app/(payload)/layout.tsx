@@ -7,6 +7,7 @@ import type React from 'react'
 
 import { importMap } from './admin/importMap.js'
 import './custom.scss'
+import { MonacoPreload } from './MonacoPreload.js'
 
 const serverFunction: ServerFunctionClient = async function (args) {
   'use server'
@@ -17,6 +18,8 @@ export default function Layout({ children }: { children: React.ReactNode }) {
   return (
     <RootLayout config={config} importMap={importMap} serverFunction={serverFunction}>
       {children}
+      {/* The JSON fields' code editor, fetched while the admin is idle: see MonacoPreload.tsx. */}
+      <MonacoPreload />
     </RootLayout>
   )
 }
