@@ -61,15 +61,30 @@ const upserts = (s: RequestStats) => s.byTable['rpc/supabase_sync_apply']?.POST 
 const describe = (s: RequestStats) =>
   `${s.total} requests (${upserts(s)} upserts, ${s.byTable.dealers?.DELETE ?? 0} deletes, ${s.total - upserts(s) - (s.byTable.dealers?.DELETE ?? 0)} other)`
 
-async function pendingSyncJobs(payload: Payload, where: Record<string, unknown> = {}): Promise<number> {
+async function pendingSyncJobs(
+  payload: Payload,
+  where: Record<string, unknown> = {},
+): Promise<number> {
   const { totalDocs } = await payload.count({
     collection: 'payload-jobs',
-    where: { and: [{ taskSlug: { equals: 'supabase-sync' } }, { completedAt: { exists: false } }, { hasError: { not_equals: true } }, where] } as never,
+    where: {
+      and: [
+        { taskSlug: { equals: 'supabase-sync' } },
+        { completedAt: { exists: false } },
+        { hasError: { not_equals: true } },
+        where,
+      ],
+    } as never,
   })
   return totalDocs
 }
 
-export async function benchBatch(stack: LocalStack, print: (line: string) => void, count = 1000, latencyMs = 20): Promise<Record<string, number>> {
+export async function benchBatch(
+  stack: LocalStack,
+  print: (line: string) => void,
+  count = 1000,
+  latencyMs = 20,
+): Promise<Record<string, number>> {
   const listener = new pg.Client({ connectionString: stack.supabaseDbUri })
   listener.on('error', () => {})
   await listener.connect()
@@ -92,12 +107,20 @@ export async function benchBatch(stack: LocalStack, print: (line: string) => voi
     for (let i = 0; i < count; i += 50) {
       const docs = await Promise.all(
         Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-          payload.create({ collection: 'dealers', data: dealerData({ name: `Batch ${stamp} ${i + k}`, slug: `batch-${stamp}-${i + k}`, domain }) }),
+          payload.create({
+            collection: 'dealers',
+            data: dealerData({
+              name: `Batch ${stamp} ${i + k}`,
+              slug: `batch-${stamp}-${i + k}`,
+              domain,
+            }),
+          }),
         ),
       )
       ids.push(...docs.map((d) => String(d.id)))
     }
-    if ((await arrivals.all(count, 60_000)) === undefined) throw new Error(`seeding: only ${arrivals.count} of ${count} dealers reached Supabase`)
+    if ((await arrivals.all(count, 60_000)) === undefined)
+      throw new Error(`seeding: only ${arrivals.count} of ${count} dealers reached Supabase`)
     await whenIdle(payload)
 
     stack.faults.latency(latencyMs)
@@ -106,21 +129,31 @@ export async function benchBatch(stack: LocalStack, print: (line: string) => voi
     arrivals.expect(`Bulk ${stamp}`)
     stack.resetStats()
     const callStarted = performance.now()
-    const result = await payload.update({ collection: 'dealers', where: { domain: { equals: domain } }, data: { name: `Bulk ${stamp}` } })
+    const result = await payload.update({
+      collection: 'dealers',
+      where: { domain: { equals: domain } },
+      data: { name: `Bulk ${stamp}` },
+    })
     const returned = performance.now()
-    if (result.docs.length !== count || result.errors.length) throw new Error(`bulk update: ${result.docs.length} updated, ${result.errors.length} errors`)
+    if (result.docs.length !== count || result.errors.length)
+      throw new Error(`bulk update: ${result.docs.length} updated, ${result.errors.length} errors`)
     const bulkArrived = await arrivals.all(count, 120_000)
     const bulkStats = stack.stats()
     await whenIdle(payload)
     const bulkAfterIdle = stack.stats()
     figures.bulkCallMs = returned - callStarted
-    figures.bulkMs = bulkArrived === undefined ? Number.POSITIVE_INFINITY : Math.max(0, bulkArrived - returned)
+    figures.bulkMs =
+      bulkArrived === undefined ? Number.POSITIVE_INFINITY : Math.max(0, bulkArrived - returned)
     figures.bulkRequests = bulkAfterIdle.total
     print('')
-    print(`(a) bulk update of ${count} dealers (payload.update with where, +${latencyMs} ms per request): the call took ${(figures.bulkCallMs / 1000).toFixed(1)} s`)
+    print(
+      `(a) bulk update of ${count} dealers (payload.update with where, +${latencyMs} ms per request): the call took ${(figures.bulkCallMs / 1000).toFixed(1)} s`,
+    )
     print(
       `    call's return → all ${count} rows in Supabase: ${figures.bulkMs.toFixed(0)} ms, ${describe(bulkStats)}` +
-        (bulkAfterIdle.total !== bulkStats.total ? `; ${bulkAfterIdle.total} requests once idle` : '') +
+        (bulkAfterIdle.total !== bulkStats.total
+          ? `; ${bulkAfterIdle.total} requests once idle`
+          : '') +
         '   (target ≤ 2000 ms, ≤ 50 requests)',
     )
 
@@ -130,19 +163,32 @@ export async function benchBatch(stack: LocalStack, print: (line: string) => voi
     const changesStarted = performance.now()
     for (let i = 0; i < count; i += 20) {
       await Promise.all(
-        ids.slice(i, i + 20).map((id, k) => payload.update({ collection: 'dealers', id, data: { name: `Backlog ${stamp} ${i + k}` } })),
+        ids.slice(i, i + 20).map((id, k) =>
+          payload.update({
+            collection: 'dealers',
+            id,
+            data: { name: `Backlog ${stamp} ${i + k}` },
+          }),
+        ),
       )
     }
     const changesMs = performance.now() - changesStarted
     // Down long enough that every job has failed twice and waits out a backoff of seconds.
     const deadline = Date.now() + 90_000
-    while (Date.now() < deadline && (await pendingSyncJobs(payload, { totalTried: { greater_than_equal: 2 } })) < count) await sleep(250)
+    while (
+      Date.now() < deadline &&
+      (await pendingSyncJobs(payload, { totalTried: { greater_than_equal: 2 } })) < count
+    )
+      await sleep(250)
     await sleep(1_000)
     const downFor = performance.now() - changesStarted
     const pending = await pendingSyncJobs(payload)
     const tried = await pendingSyncJobs(payload, { totalTried: { greater_than_equal: 2 } })
-    const waiting = await pendingSyncJobs(payload, { waitUntil: { greater_than: new Date(Date.now() + 1_000).toISOString() } })
-    if (arrivals.count) throw new Error(`backlog: ${arrivals.count} rows arrived while Supabase was down`)
+    const waiting = await pendingSyncJobs(payload, {
+      waitUntil: { greater_than: new Date(Date.now() + 1_000).toISOString() },
+    })
+    if (arrivals.count)
+      throw new Error(`backlog: ${arrivals.count} rows arrived while Supabase was down`)
     stack.resetStats()
     await stack.faults.up()
     const upAt = performance.now()
@@ -150,7 +196,8 @@ export async function benchBatch(stack: LocalStack, print: (line: string) => voi
     const backlogStats = stack.stats()
     await whenIdle(payload)
     const backlogAfterIdle = stack.stats()
-    figures.backlogMs = backlogArrived === undefined ? Number.POSITIVE_INFINITY : Math.max(0, backlogArrived - upAt)
+    figures.backlogMs =
+      backlogArrived === undefined ? Number.POSITIVE_INFINITY : Math.max(0, backlogArrived - upAt)
     figures.backlogRequests = backlogAfterIdle.total
     print('')
     print(
@@ -159,7 +206,9 @@ export async function benchBatch(stack: LocalStack, print: (line: string) => voi
     )
     print(
       `    up() → all ${count} rows in Supabase: ${figures.backlogMs.toFixed(0)} ms, ${describe(backlogStats)}` +
-        (backlogAfterIdle.total !== backlogStats.total ? `; ${backlogAfterIdle.total} requests once idle` : '') +
+        (backlogAfterIdle.total !== backlogStats.total
+          ? `; ${backlogAfterIdle.total} requests once idle`
+          : '') +
         '   (target ≤ 2000 ms, ≤ 50 requests)',
     )
     return figures
@@ -167,7 +216,9 @@ export async function benchBatch(stack: LocalStack, print: (line: string) => voi
     stack.faults.latency(0)
     await stack.faults.up()
     await payload.destroy()
-    await listener.query('drop trigger if exists bench_batch_notify on public.dealers').catch(() => {})
+    await listener
+      .query('drop trigger if exists bench_batch_notify on public.dealers')
+      .catch(() => {})
     await listener.end()
   }
 }

@@ -33,14 +33,20 @@ async function seed(payload: Payload, count: number) {
   for (let i = existing.totalDocs; i < count; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        payload.create({ collection: 'dealers', data: dealerData({ slug: `bench-${i + k}` }), context: { skipSupabaseSync: true } }),
+        payload.create({
+          collection: 'dealers',
+          data: dealerData({ slug: `bench-${i + k}` }),
+          context: { skipSupabaseSync: true },
+        }),
       ),
     )
   }
 }
 
 async function main() {
-  print(`# supabase-sync bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`)
+  print(
+    `# supabase-sync bench — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+  )
   const stack = await startLocalStack()
   try {
     if (values.scale) {
@@ -49,7 +55,9 @@ async function main() {
       return
     }
     if (wants('reconcile')) {
-      const { payload } = await startPayload(stack, { sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } } })
+      const { payload } = await startPayload(stack, {
+        sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } },
+      })
       const t = performance.now()
       await seed(payload, dealers)
       print(`seeded ${dealers} dealers in ${((performance.now() - t) / 1000).toFixed(1)} s`)

@@ -27,7 +27,11 @@ async function createDatabase(uri: string, name: string): Promise<string> {
   return out.toString()
 }
 
-export async function benchLatency(stack: LocalStack, print: (line: string) => void, saves = 200): Promise<Record<string, number>> {
+export async function benchLatency(
+  stack: LocalStack,
+  print: (line: string) => void,
+  saves = 200,
+): Promise<Record<string, number>> {
   const listener = new pg.Client({ connectionString: stack.supabaseDbUri })
   listener.on('error', () => {})
   await listener.connect()
@@ -54,7 +58,11 @@ export async function benchLatency(stack: LocalStack, print: (line: string) => v
     const saveWithout: number[] = []
     const update = async (payload: Payload, id: string | number, i: number) => {
       const t = performance.now()
-      const doc = await payload.update({ collection: 'dealers', id, data: { name: `latency ${i}`, homenet_config: { rooftop_id: `L${i}` } } })
+      const doc = await payload.update({
+        collection: 'dealers',
+        id,
+        data: { name: `latency ${i}`, homenet_config: { rooftop_id: `L${i}` } },
+      })
       return { committed: performance.now(), ms: performance.now() - t, doc }
     }
     // Warm both up.
@@ -72,9 +80,12 @@ export async function benchLatency(stack: LocalStack, print: (line: string) => v
       if (first) saveWithout.push((await update(plain.payload, b.id, i)).ms)
       const key = `${doc.id} ${Date.parse(String(doc.updatedAt))}`
       const deadline = performance.now() + 10_000
-      while (!arrivals.has(key) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1))
+      while (!arrivals.has(key) && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 1))
       const arrived = arrivals.get(key)
-      latencies.push(arrived === undefined ? Number.POSITIVE_INFINITY : Math.max(0, arrived - committed))
+      latencies.push(
+        arrived === undefined ? Number.POSITIVE_INFINITY : Math.max(0, arrived - committed),
+      )
       // Space saves out a little, as an editor would: each is its own delivery.
       await new Promise((r) => setTimeout(r, 5))
     }
@@ -87,8 +98,12 @@ export async function benchLatency(stack: LocalStack, print: (line: string) => v
       ratio: percentile(saveWith, 50) / percentile(saveWithout, 50),
     }
     print('')
-    print(`commit → row in Supabase, ${saves} saves, default settings: p50 ${figures.p50.toFixed(1)} ms, p95 ${figures.p95.toFixed(1)} ms, max ${figures.max.toFixed(1)} ms   (target p95 ≤ 500 ms)`)
-    print(`save time (median): with the plugin ${figures.saveWithP50.toFixed(2)} ms, without ${figures.saveWithoutP50.toFixed(2)} ms, ratio ${figures.ratio.toFixed(2)}   (target ≤ 1.10)`)
+    print(
+      `commit → row in Supabase, ${saves} saves, default settings: p50 ${figures.p50.toFixed(1)} ms, p95 ${figures.p95.toFixed(1)} ms, max ${figures.max.toFixed(1)} ms   (target p95 ≤ 500 ms)`,
+    )
+    print(
+      `save time (median): with the plugin ${figures.saveWithP50.toFixed(2)} ms, without ${figures.saveWithoutP50.toFixed(2)} ms, ratio ${figures.ratio.toFixed(2)}   (target ≤ 1.10)`,
+    )
     return figures
   } finally {
     await withPlugin.payload.destroy()

@@ -30,7 +30,11 @@ async function truncate(db: pg.Pool) {
   await db.query('truncate public.dealers')
 }
 
-async function planA(payload: Payload, stack: LocalStack, label: string): Promise<ReconcileBenchResult> {
+async function planA(
+  payload: Payload,
+  stack: LocalStack,
+  label: string,
+): Promise<ReconcileBenchResult> {
   const runtime = getRuntime(payload)
   stack.resetStats()
   const started = performance.now()
@@ -39,7 +43,11 @@ async function planA(payload: Payload, stack: LocalStack, label: string): Promis
   return { label, docs: summary.scanned, ms, requests: stack.stats().total }
 }
 
-async function planB(payload: Payload, stack: LocalStack, label: string): Promise<ReconcileBenchResult> {
+async function planB(
+  payload: Payload,
+  stack: LocalStack,
+  label: string,
+): Promise<ReconcileBenchResult> {
   const client = await createServiceClient(stack.supabaseUrl, stack.serviceRoleKey)
   stack.resetStats()
   const started = performance.now()
@@ -68,9 +76,18 @@ async function planB(payload: Payload, stack: LocalStack, label: string): Promis
   return { label, docs: dealers.length, ms, requests: stack.stats().total }
 }
 
-export async function planC(payload: Payload, db: pg.Pool, batchSize: number): Promise<ReconcileBenchResult> {
+export async function planC(
+  payload: Payload,
+  db: pg.Pool,
+  batchSize: number,
+): Promise<ReconcileBenchResult> {
   const started = performance.now()
-  const { docs } = await payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
+  const { docs } = await payload.find({
+    collection: 'dealers',
+    limit: 0,
+    pagination: false,
+    depth: 0,
+  })
   let requests = 0
   for (let i = 0; i < docs.length; i += batchSize) {
     const rows = docs.slice(i, i + batchSize).map((d) => dealerMapper.toRow(d as never)!)
@@ -87,11 +104,16 @@ export async function planC(payload: Payload, db: pg.Pool, batchSize: number): P
   return { label: '(c) floor: one find + batched INSERT via pg', docs: docs.length, ms, requests }
 }
 
-export async function benchReconcile(payload: Payload, stack: LocalStack, print: (line: string) => void): Promise<Record<string, number>> {
+export async function benchReconcile(
+  payload: Payload,
+  stack: LocalStack,
+  print: (line: string) => void,
+): Promise<Record<string, number>> {
   const db = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 2 })
   const batchSize = getRuntime(payload).options.batchSize
   const results: ReconcileBenchResult[] = []
-  const median = (runs: ReconcileBenchResult[]) => [...runs].sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)]
+  const median = (runs: ReconcileBenchResult[]) =>
+    [...runs].sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)]
   try {
     // One untimed run of each first (JIT, caches), then floor and reconcile alternately, medians of three.
     await truncate(db)
@@ -125,18 +147,27 @@ export async function benchReconcile(payload: Payload, stack: LocalStack, print:
     print('(c) and (a) empty: medians of 3 runs, alternated, after one warm-up run of each')
     print('| plan | docs | ms | docs/s | requests |')
     print('|---|---:|---:|---:|---:|')
-    for (const r of results) print(`| ${r.label} | ${r.docs} | ${r.ms.toFixed(0)} | ${rate(r).toFixed(0)} | ${r.requests} |`)
+    for (const r of results)
+      print(
+        `| ${r.label} | ${r.docs} | ${r.ms.toFixed(0)} | ${rate(r).toFixed(0)} | ${r.requests} |`,
+      )
     const ratios = {
-      'a_over_c': aEmpty.ms / c.ms,
-      'b_over_a_loopback_per_doc': perDoc(b) / perDoc(aEmpty),
-      'b_over_a_20ms_per_doc': perDoc(bSlow) / perDoc(aSlow),
-      'in_sync_writes': inSyncWrites,
+      a_over_c: aEmpty.ms / c.ms,
+      b_over_a_loopback_per_doc: perDoc(b) / perDoc(aEmpty),
+      b_over_a_20ms_per_doc: perDoc(bSlow) / perDoc(aSlow),
+      in_sync_writes: inSyncWrites,
     }
     print('')
-    print(`(a)/(c), empty table:                 ${ratios.a_over_c.toFixed(2)}×   (target ≤ 1.5)   [runs: ${empties.map((r) => r.ms.toFixed(0)).join(', ')} vs ${cs.map((r) => r.ms.toFixed(0)).join(', ')} ms]`)
+    print(
+      `(a)/(c), empty table:                 ${ratios.a_over_c.toFixed(2)}×   (target ≤ 1.5)   [runs: ${empties.map((r) => r.ms.toFixed(0)).join(', ')} vs ${cs.map((r) => r.ms.toFixed(0)).join(', ')} ms]`,
+    )
     print(`(a)/(c), in-sync table:               ${(aInSync.ms / c.ms).toFixed(2)}×`)
-    print(`(b)/(a) per document, loopback:       ${ratios.b_over_a_loopback_per_doc.toFixed(1)}×   (target ≥ 10)`)
-    print(`(b)/(a) per document, +20 ms latency: ${ratios.b_over_a_20ms_per_doc.toFixed(1)}×   (target ≥ 100)`)
+    print(
+      `(b)/(a) per document, loopback:       ${ratios.b_over_a_loopback_per_doc.toFixed(1)}×   (target ≥ 10)`,
+    )
+    print(
+      `(b)/(a) per document, +20 ms latency: ${ratios.b_over_a_20ms_per_doc.toFixed(1)}×   (target ≥ 100)`,
+    )
     print(`writes sent by the in-sync reconcile: ${inSyncWrites}   (target 0)`)
     return ratios
   } finally {

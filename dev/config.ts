@@ -33,7 +33,9 @@ export function devConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
       idType: 'uuid',
       // Development pushes the schema; PAYLOAD_PUSH=false runs on migrations (PAYLOAD_MIGRATION_DIR), as production does.
       push: process.env.PAYLOAD_PUSH !== 'false',
-      ...(process.env.PAYLOAD_MIGRATION_DIR ? { migrationDir: process.env.PAYLOAD_MIGRATION_DIR } : {}),
+      ...(process.env.PAYLOAD_MIGRATION_DIR
+        ? { migrationDir: process.env.PAYLOAD_MIGRATION_DIR }
+        : {}),
     }),
     typescript: { outputFile: path.resolve(here, 'payload-types.ts'), autoGenerate: false },
     telemetry: false,
@@ -42,7 +44,9 @@ export function devConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
       : [
           supabaseSync({
             // Without both, the plugin reads SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY and names what is missing.
-            ...(options.supabaseUrl && options.serviceRoleKey ? { supabase: { url: options.supabaseUrl, serviceRoleKey: options.serviceRoleKey } } : {}),
+            ...(options.supabaseUrl && options.serviceRoleKey
+              ? { supabase: { url: options.supabaseUrl, serviceRoleKey: options.serviceRoleKey } }
+              : {}),
             ...options.sync,
           }),
         ],

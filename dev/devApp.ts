@@ -65,7 +65,10 @@ export const seedDealers = [
     slug: 'northside-motors',
     domain: 'northside-motors.example',
     platforms: ['homenet', 'dealer_com'],
-    homenet_config: { rooftop_id: 'RT-1001', feed_url: 'https://feeds.example/homenet/rt-1001.csv' },
+    homenet_config: {
+      rooftop_id: 'RT-1001',
+      feed_url: 'https://feeds.example/homenet/rt-1001.csv',
+    },
     dealer_com_config: { account: 'northside', region: 'us-east' },
     utm_config: { source: 'dealer-site', medium: 'organic' },
   },
@@ -88,18 +91,26 @@ export const seedDealers = [
 ]
 
 /** The admin's credentials: from the environment, else the ones saved in the data root, else new ones (saved there). */
-async function adminCredentials(dataRoot: string, persistent: boolean): Promise<{ email: string; password: string }> {
+async function adminCredentials(
+  dataRoot: string,
+  persistent: boolean,
+): Promise<{ email: string; password: string }> {
   const email = process.env.DEV_ADMIN_EMAIL || 'dev@example.com'
   if (process.env.DEV_ADMIN_PASSWORD) return { email, password: process.env.DEV_ADMIN_PASSWORD }
   const file = path.join(dataRoot, 'dev-admin.json')
   try {
-    const saved = JSON.parse(await fs.readFile(file, 'utf8')) as { email?: string; password?: string }
-    if (saved.password && (saved.email ?? email) === email) return { email, password: saved.password }
+    const saved = JSON.parse(await fs.readFile(file, 'utf8')) as {
+      email?: string
+      password?: string
+    }
+    if (saved.password && (saved.email ?? email) === email)
+      return { email, password: saved.password }
   } catch {
     // none saved yet
   }
   const password = `dev-${randomBytes(9).toString('base64url')}`
-  if (persistent) await fs.writeFile(file, JSON.stringify({ email, password }, null, 2) + '\n', { mode: 0o600 })
+  if (persistent)
+    await fs.writeFile(file, JSON.stringify({ email, password }, null, 2) + '\n', { mode: 0o600 })
   return { email, password }
 }
 
@@ -118,7 +129,11 @@ async function seed(
     let adminCreated = false
     const users = await payload.count({ collection: 'users', overrideAccess: true })
     if (users.totalDocs === 0) {
-      await payload.create({ collection: 'users', data: { email: admin.email, password: admin.password }, overrideAccess: true })
+      await payload.create({
+        collection: 'users',
+        data: { email: admin.email, password: admin.password },
+        overrideAccess: true,
+      })
       adminCreated = true
     }
     let dealersSeeded = 0
@@ -137,10 +152,17 @@ async function seed(
     if (payload) {
       await payload.destroy()
       // destroy() leaves the pg pool open, and pool.end() can wait on a client that is never released.
-      const pool = (payload.db as unknown as { pool?: { on(e: string, f: () => void): void; end(): Promise<void> } }).pool
+      const pool = (
+        payload.db as unknown as {
+          pool?: { on(e: string, f: () => void): void; end(): Promise<void> }
+        }
+      ).pool
       if (pool) {
         pool.on('error', () => {})
-        await Promise.race([pool.end().catch(() => {}), new Promise((r) => setTimeout(r, 1_000).unref())])
+        await Promise.race([
+          pool.end().catch(() => {}),
+          new Promise((r) => setTimeout(r, 1_000).unref()),
+        ])
       }
     }
   }
@@ -193,18 +215,22 @@ export async function startDevApp(options: DevAppOptions = {}): Promise<DevApp> 
     const nextBin = path.join(repoDir, 'node_modules', '.bin', 'next')
     // webpack, not Turbopack: the plugin's sources import './x.js' for './x.ts' (NodeNext), which only
     // webpack's resolve.extensionAlias maps (next.config.mjs); Turbopack in Next 16.4 has no such option.
-    next = spawn(nextBin, ['dev', '--webpack', '--hostname', nextHost, '--port', String(nextPort)], {
-      cwd: here,
-      // Its own process group, so that stop() ends `next dev` and the server it forks together.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        NEXT_TELEMETRY_DISABLED: '1',
-        DEV_ADMIN_EMAIL: admin.email,
-        DEV_ADMIN_PASSWORD: admin.password,
+    next = spawn(
+      nextBin,
+      ['dev', '--webpack', '--hostname', nextHost, '--port', String(nextPort)],
+      {
+        cwd: here,
+        // Its own process group, so that stop() ends `next dev` and the server it forks together.
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          ...process.env,
+          NEXT_TELEMETRY_DISABLED: '1',
+          DEV_ADMIN_EMAIL: admin.email,
+          DEV_ADMIN_PASSWORD: admin.password,
+        },
       },
-    })
+    )
     const child = next
     const killGroup = (signal: NodeJS.Signals, evenAfterExit = false) => {
       if (child.pid && (evenAfterExit || (child.exitCode === null && child.signalCode === null))) {
@@ -218,9 +244,12 @@ export async function startDevApp(options: DevAppOptions = {}): Promise<DevApp> 
     // Whatever ends this process, Next does not outlive it.
     const onExit = () => killGroup('SIGKILL')
     process.on('exit', onExit)
-    const nextExited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const nextExited = new Promise<number | null>((resolve) =>
+      child.on('exit', (code) => resolve(code)),
+    )
 
-    const onLine = options.onNextOutput ?? ((line: string) => process.stdout.write(`[next] ${line}\n`))
+    const onLine =
+      options.onNextOutput ?? ((line: string) => process.stdout.write(`[next] ${line}\n`))
     let markReady: () => void = () => {}
     const ready = new Promise<void>((resolve) => (markReady = resolve))
     const watch = (line: string) => {
@@ -233,9 +262,14 @@ export async function startDevApp(options: DevAppOptions = {}): Promise<DevApp> 
     let readyTimer: NodeJS.Timeout | undefined
     await Promise.race([
       ready,
-      nextExited.then((code) => Promise.reject(new Error(`next dev exited with code ${code} before it was ready`))),
+      nextExited.then((code) =>
+        Promise.reject(new Error(`next dev exited with code ${code} before it was ready`)),
+      ),
       new Promise((_, reject) => {
-        readyTimer = setTimeout(() => reject(new Error('next dev was not ready in time')), options.readyTimeoutMs ?? 120_000)
+        readyTimer = setTimeout(
+          () => reject(new Error('next dev was not ready in time')),
+          options.readyTimeoutMs ?? 120_000,
+        )
       }),
     ]).finally(() => clearTimeout(readyTimer))
     const nextReadyMs = Date.now() - t
@@ -279,7 +313,10 @@ export async function startDevApp(options: DevAppOptions = {}): Promise<DevApp> 
 }
 
 /** Requests `path` once so that Next compiles it; resolves with the time it took. */
-export async function warmUp(url: string, timeoutMs = 180_000): Promise<{ ms: number; status: number }> {
+export async function warmUp(
+  url: string,
+  timeoutMs = 180_000,
+): Promise<{ ms: number; status: number }> {
   const t = Date.now()
   const res = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
   await res.arrayBuffer()

@@ -26,7 +26,8 @@ const nextConfig = {
     // DEV_NO_WATCH=1 (the browser smoke test, dev/smoke-admin.ts, sets it): no rebuild when files change.
     // The smoke test checks the code as it was when it started; an edit meanwhile (someone working on
     // src/) would make next dev refresh the page under test and reset the form it is filling in.
-    if (process.env.DEV_NO_WATCH === '1') webpackConfig.watchOptions = { ...webpackConfig.watchOptions, ignored: /./ }
+    if (process.env.DEV_NO_WATCH === '1')
+      webpackConfig.watchOptions = { ...webpackConfig.watchOptions, ignored: /./ }
     return webpackConfig
   },
   async redirects() {

@@ -41,7 +41,10 @@ export const Users: CollectionConfig = {
 
 const autoLogin =
   process.env.PAYLOAD_AUTOLOGIN === 'true' && process.env.DEV_ADMIN_PASSWORD
-    ? { email: process.env.DEV_ADMIN_EMAIL ?? 'dev@example.com', password: process.env.DEV_ADMIN_PASSWORD }
+    ? {
+        email: process.env.DEV_ADMIN_EMAIL ?? 'dev@example.com',
+        password: process.env.DEV_ADMIN_PASSWORD,
+      }
     : undefined
 
 export default devConfig({
@@ -55,14 +58,20 @@ export default devConfig({
   extend: (config) => ({
     ...config,
     // One JSON line per record (not pretty-printed over several lines between Next's output).
-    logger: { options: { level: process.env.PAYLOAD_LOG_LEVEL ?? 'info' }, destination: pino.destination({ dest: 1, sync: false }) },
+    logger: {
+      options: { level: process.env.PAYLOAD_LOG_LEVEL ?? 'info' },
+      destination: pino.destination({ dest: 1, sync: false }),
+    },
     localization: postsLocalization,
     admin: {
       ...config.admin,
       user: Users.slug,
       // Gravatar is on the internet; the dev app should work offline.
       avatar: 'default',
-      importMap: { baseDir: here, importMapFile: path.resolve(here, 'app/(payload)/admin/importMap.js') },
+      importMap: {
+        baseDir: here,
+        importMapFile: path.resolve(here, 'app/(payload)/admin/importMap.js'),
+      },
       ...(autoLogin ? { autoLogin } : {}),
     },
   }),

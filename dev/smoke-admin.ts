@@ -44,7 +44,11 @@ const step = (message: string) => console.log(`[smoke ${elapsed()}] ${message}`)
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
 /** Polls `check` (every 25 ms) until it returns a value that is not undefined; throws `describe()` after the timeout. */
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs: number, describe: () => string): Promise<T> {
+async function until<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs: number,
+  describe: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
@@ -54,7 +58,11 @@ async function until<T>(check: () => Promise<T | undefined> | T | undefined, tim
   }
 }
 
-async function queryOne<T>(connectionString: string, sql: string, params: unknown[]): Promise<T | undefined> {
+async function queryOne<T>(
+  connectionString: string,
+  sql: string,
+  params: unknown[],
+): Promise<T | undefined> {
   const client = new pg.Client({ connectionString })
   await client.connect()
   try {
@@ -64,7 +72,13 @@ async function queryOne<T>(connectionString: string, sql: string, params: unknow
   }
 }
 
-type SupabaseDealer = { name: string; slug: string; domain: string | null; rooftop_id: string | null; api_config: Record<string, unknown> }
+type SupabaseDealer = {
+  name: string
+  slug: string
+  domain: string | null
+  rooftop_id: string | null
+  api_config: Record<string, unknown>
+}
 
 /** Polls the Supabase side until the dealer's row passes `matches`; resolves with the row and the time it took. */
 async function waitForSupabaseRow(
@@ -80,12 +94,16 @@ async function waitForSupabaseRow(
     const [column, value] = 'id' in where ? ['id', where.id] : ['name', where.name]
     const row = await until(
       async () => {
-        const { rows } = await client.query<SupabaseDealer>(`select name, slug, domain, rooftop_id, api_config from public.dealers where ${column} = $1`, [value])
+        const { rows } = await client.query<SupabaseDealer>(
+          `select name, slug, domain, rooftop_id, api_config from public.dealers where ${column} = $1`,
+          [value],
+        )
         last = rows[0]
         return last && matches(last) ? last : undefined
       },
       syncTimeoutMs,
-      () => `the Supabase row of ${column} ${JSON.stringify(value)} is not as expected: ${JSON.stringify(last ?? null)}`,
+      () =>
+        `the Supabase row of ${column} ${JSON.stringify(value)} is not as expected: ${JSON.stringify(last ?? null)}`,
     )
     return { row, ms: Date.now() - t }
   } finally {
@@ -97,7 +115,9 @@ async function checkChromium(): Promise<void> {
   try {
     await fs.access(chromiumPath)
   } catch {
-    throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium; .ci/smoke does), or set CHROMIUM_PATH`)
+    throw new Error(
+      `${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium; .ci/smoke does), or set CHROMIUM_PATH`,
+    )
   }
 }
 
@@ -109,7 +129,8 @@ async function checkChromium(): Promise<void> {
 function watchRequests(page: Page, origin: string) {
   const inflight = new Set<Request>()
   let lastActivity = Date.now()
-  const counts = (req: Request) => req.url().startsWith(origin) && !req.url().includes('/_next/webpack-hmr')
+  const counts = (req: Request) =>
+    req.url().startsWith(origin) && !req.url().includes('/_next/webpack-hmr')
   page.on('request', (req) => {
     if (!counts(req)) return
     inflight.add(req)
@@ -126,7 +147,8 @@ function watchRequests(page: Page, origin: string) {
       return until(
         () => (inflight.size === 0 && Date.now() - lastActivity >= quietMs ? true : undefined),
         timeoutMs,
-        () => `${what}: requests still open: ${[...inflight].map((r) => `${r.method()} ${r.url()}`).join(', ') || '(none, but never quiet)'}`,
+        () =>
+          `${what}: requests still open: ${[...inflight].map((r) => `${r.method()} ${r.url()}`).join(', ') || '(none, but never quiet)'}`,
       )
     },
   }
@@ -141,7 +163,8 @@ async function choose(select: Locator, page: Page, labels: string[]): Promise<vo
   }
 }
 
-const chosen = async (select: Locator) => (await select.locator('.multi-value-label__text').allInnerTexts()).map((t) => t.trim())
+const chosen = async (select: Locator) =>
+  (await select.locator('.multi-value-label__text').allInnerTexts()).map((t) => t.trim())
 
 /**
  * Types `text` into the JSON field's code editor (Monaco) as a user does, key by key (Monaco closes
@@ -156,8 +179,17 @@ async function typeJson(page: Page, fieldId: string, value: unknown): Promise<vo
   await page.keyboard.type(JSON.stringify(value))
   await page.keyboard.press('Escape') // closes a suggestion box, if any
   const held = await editor.evaluate((node) => {
-    const monaco = (window as unknown as { monaco?: { editor: { getEditors(): { getContainerDomNode(): Element; getValue(): string }[] } } }).monaco
-    return monaco?.editor.getEditors().find((e) => node.contains(e.getContainerDomNode()) || e.getContainerDomNode().contains(node))?.getValue()
+    const monaco = (
+      window as unknown as {
+        monaco?: {
+          editor: { getEditors(): { getContainerDomNode(): Element; getValue(): string }[] }
+        }
+      }
+    ).monaco
+    return monaco?.editor
+      .getEditors()
+      .find((e) => node.contains(e.getContainerDomNode()) || e.getContainerDomNode().contains(node))
+      ?.getValue()
   })
   let parsed: unknown
   try {
@@ -165,14 +197,19 @@ async function typeJson(page: Page, fieldId: string, value: unknown): Promise<vo
   } catch {
     // below
   }
-  if (!isDeepStrictEqual(parsed, value)) throw new Error(`the ${fieldId} editor holds ${JSON.stringify(held)} after typing ${JSON.stringify(JSON.stringify(value))}`)
+  if (!isDeepStrictEqual(parsed, value))
+    throw new Error(
+      `the ${fieldId} editor holds ${JSON.stringify(held)} after typing ${JSON.stringify(JSON.stringify(value))}`,
+    )
 }
 
 async function main(): Promise<void> {
   await checkChromium()
   await fs.mkdir(resultsDir, { recursive: true })
   await fs.rm(shot('failure'), { force: true }) // a previous run's
-  const dataRoot = await fs.mkdtemp(path.join(os.tmpdir() === '/root' ? '/tmp' : os.tmpdir(), 'smoke-admin-'))
+  const dataRoot = await fs.mkdtemp(
+    path.join(os.tmpdir() === '/root' ? '/tmp' : os.tmpdir(), 'smoke-admin-'),
+  )
   await fs.chmod(dataRoot, 0o755)
   const nextLog: string[] = []
   let app: DevApp | undefined
@@ -189,19 +226,38 @@ async function main(): Promise<void> {
       persistent: false,
       supabasePort: 0,
       nextPort: await freePort(),
-      admin: { email: 'smoke@example.com', password: `smoke-${randomBytes(9).toString('base64url')}` },
+      admin: {
+        email: 'smoke@example.com',
+        password: `smoke-${randomBytes(9).toString('base64url')}`,
+      },
       onNextOutput: (line) => nextLog.push(line),
     })
     const { stack, timings } = app
-    step(`stack ${seconds(timings.stackMs)}, seed ${seconds(timings.seedMs)} (${app.dealersSeeded} dealers), next ready ${seconds(timings.nextReadyMs)}: ${app.url}`)
+    step(
+      `stack ${seconds(timings.stackMs)}, seed ${seconds(timings.seedMs)} (${app.dealersSeeded} dealers), next ready ${seconds(timings.nextReadyMs)}: ${app.url}`,
+    )
 
     // The seeded dealer on VinSolutions only (dev/devApp.ts): HomeNet and Dealer.com get added below.
-    const dealer = await queryOne<{ id: string; name: string }>(stack.databaseUri, "select id, name from dealers where slug = 'lakeview-auto'", [])
+    const dealer = await queryOne<{ id: string; name: string }>(
+      stack.databaseUri,
+      "select id, name from dealers where slug = 'lakeview-auto'",
+      [],
+    )
     if (!dealer) throw new Error('the seeded dealer lakeview-auto is missing')
-    const before = await queryOne<SupabaseDealer>(stack.supabaseDbUri, 'select name, api_config from public.dealers where id = $1', [dealer.id])
-    if (before?.name !== dealer.name) throw new Error(`the seeded dealer ${dealer.id} is not in Supabase (found ${JSON.stringify(before)})`)
-    const vinsolutions = (before.api_config as { vinsolutions_config?: unknown }).vinsolutions_config
-    step(`dealer ${dealer.id} "${dealer.name}" is in Supabase (platforms ${JSON.stringify(before.api_config.platforms)})`)
+    const before = await queryOne<SupabaseDealer>(
+      stack.supabaseDbUri,
+      'select name, api_config from public.dealers where id = $1',
+      [dealer.id],
+    )
+    if (before?.name !== dealer.name)
+      throw new Error(
+        `the seeded dealer ${dealer.id} is not in Supabase (found ${JSON.stringify(before)})`,
+      )
+    const vinsolutions = (before.api_config as { vinsolutions_config?: unknown })
+      .vinsolutions_config
+    step(
+      `dealer ${dealer.id} "${dealer.name}" is in Supabase (platforms ${JSON.stringify(before.api_config.platforms)})`,
+    )
 
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -220,13 +276,15 @@ async function main(): Promise<void> {
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
     const expectedErrors: RegExp[] = []
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !expectedErrors.some((re) => re.test(msg.text()))) consoleErrors.push(msg.text())
+      if (msg.type() === 'error' && !expectedErrors.some((re) => re.test(msg.text())))
+        consoleErrors.push(msg.text())
     })
     page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`))
     page.on('requestfailed', (req) => {
       const reason = req.failure()?.errorText ?? ''
       // Navigations cancel the requests (RSC fetches, server actions) of the page they leave: not an error.
-      if (!reason.includes('ERR_ABORTED')) consoleErrors.push(`request failed: ${req.method()} ${req.url()} ${reason}`)
+      if (!reason.includes('ERR_ABORTED'))
+        consoleErrors.push(`request failed: ${req.method()} ${req.url()} ${reason}`)
     })
     page.setDefaultTimeout(30_000)
     const requests = watchRequests(page, app.url)
@@ -241,13 +299,21 @@ async function main(): Promise<void> {
     await page.goto(`${app.url}/admin/login`, { timeout: 180_000, waitUntil: 'load' })
     await page.locator('#field-email').waitFor({ timeout: 120_000 })
     const firstAdminMs = Date.now() - t
-    step(`first /admin/login (compile + render): ${seconds(firstAdminMs)}; /monaco/vs/loader.js: ${await monacoWarm}`)
+    step(
+      `first /admin/login (compile + render): ${seconds(firstAdminMs)}; /monaco/vs/loader.js: ${await monacoWarm}`,
+    )
 
     t = Date.now()
     await page.fill('#field-email', app.admin.email)
     await page.fill('#field-password', app.admin.password)
-    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/admin/login'), { timeout: 60_000 }), page.click('button[type="submit"]')])
-    await page.locator('.dashboard, .collections, [class*="dashboard"]').first().waitFor({ timeout: 60_000 })
+    await Promise.all([
+      page.waitForURL((url) => !url.pathname.startsWith('/admin/login'), { timeout: 60_000 }),
+      page.click('button[type="submit"]'),
+    ])
+    await page
+      .locator('.dashboard, .collections, [class*="dashboard"]')
+      .first()
+      .waitFor({ timeout: 60_000 })
     step(`logged in: ${page.url()} (${seconds(Date.now() - t)})`)
 
     // 1. The plugin's sync health panel on the dashboard (beforeDashboard, a server component).
@@ -255,25 +321,53 @@ async function main(): Promise<void> {
     const panel = page.locator('section.supabase-sync-health')
     await panel.waitFor({ timeout: 60_000 })
     const panelText = (await panel.innerText()).replace(/\s+/g, ' ')
-    if (!panelText.includes('Supabase sync')) throw new Error(`the sync health panel has no "Supabase sync" title: ${panelText.slice(0, 300)}`)
+    if (!panelText.includes('Supabase sync'))
+      throw new Error(
+        `the sync health panel has no "Supabase sync" title: ${panelText.slice(0, 300)}`,
+      )
     const state = await panel.getAttribute('data-state')
     const dealersRow = panel.locator('tr[data-collection="dealers"]')
-    const cells = (await dealersRow.locator('td').allInnerTexts()).map((c) => c.replace(/\s+/g, ' ').trim())
-    const documents = Number((await queryOne<{ n: string }>(stack.databaseUri, 'select count(*) as n from dealers', []))?.n)
-    const rows = Number((await queryOne<{ n: string }>(stack.supabaseDbUri, 'select count(*) as n from public.dealers', []))?.n)
+    const cells = (await dealersRow.locator('td').allInnerTexts()).map((c) =>
+      c.replace(/\s+/g, ' ').trim(),
+    )
+    const documents = Number(
+      (await queryOne<{ n: string }>(stack.databaseUri, 'select count(*) as n from dealers', []))
+        ?.n,
+    )
+    const rows = Number(
+      (
+        await queryOne<{ n: string }>(
+          stack.supabaseDbUri,
+          'select count(*) as n from public.dealers',
+          [],
+        )
+      )?.n,
+    )
     // Collection | Supabase table | Documents | Rows in Supabase (+ a check mark) | Last reconcile
-    if (cells[0] !== 'dealers' || cells[1] !== 'dealers' || Number(cells[2]) !== documents || parseInt(cells[3]!, 10) !== rows) {
-      throw new Error(`the panel's dealers row says ${JSON.stringify(cells)}, expected ${documents} documents and ${rows} rows`)
+    if (
+      cells[0] !== 'dealers' ||
+      cells[1] !== 'dealers' ||
+      Number(cells[2]) !== documents ||
+      parseInt(cells[3]!, 10) !== rows
+    ) {
+      throw new Error(
+        `the panel's dealers row says ${JSON.stringify(cells)}, expected ${documents} documents and ${rows} rows`,
+      )
     }
     const eventsHref = await panel.getByRole('link', { name: /sync events/i }).getAttribute('href')
-    if (!eventsHref?.endsWith('/collections/supabase-sync-events')) throw new Error(`the sync events link points to ${eventsHref}`)
+    if (!eventsHref?.endsWith('/collections/supabase-sync-events'))
+      throw new Error(`the sync events link points to ${eventsHref}`)
     const dashboardMs = Date.now() - t
     await page.screenshot({ path: shot('dashboard'), fullPage: true })
     if (state !== 'ok') {
       const problems = await panel.locator('.supabase-sync-health__problems li').allInnerTexts()
-      throw new Error(`the sync health panel says "${state}": ${problems.join('; ') || panelText.slice(0, 300)}`)
+      throw new Error(
+        `the sync health panel says "${state}": ${problems.join('; ') || panelText.slice(0, 300)}`,
+      )
     }
-    step(`dashboard: sync health panel OK, dealers ${cells[2]} documents / ${parseInt(cells[3]!, 10)} rows (${seconds(dashboardMs)})`)
+    step(
+      `dashboard: sync health panel OK, dealers ${cells[2]} documents / ${parseInt(cells[3]!, 10)} rows (${seconds(dashboardMs)})`,
+    )
 
     // 2. Edit the dealer through the form.
     t = Date.now()
@@ -281,26 +375,41 @@ async function main(): Promise<void> {
     const nameInput = page.locator('#field-name')
     await nameInput.waitFor({ timeout: 120_000 })
     const shown = await nameInput.inputValue()
-    if (shown !== dealer.name) throw new Error(`the edit view shows name ${JSON.stringify(shown)}, expected ${JSON.stringify(dealer.name)}`)
+    if (shown !== dealer.name)
+      throw new Error(
+        `the edit view shows name ${JSON.stringify(shown)}, expected ${JSON.stringify(dealer.name)}`,
+      )
     const editViewMs = Date.now() - t
     // The JSON fields' code editor (Monaco, served by this dev app: dev/monaco-local.cjs, app/monaco, app/(payload)/MonacoPreload.tsx).
     await page.locator('#field-vinsolutions_config .monaco-editor').waitFor({ timeout: 60_000 })
     const editorsMs = Date.now() - t - editViewMs
-    step(`edit view of "${shown}" in ${seconds(editViewMs)}, its JSON editors ${seconds(editorsMs)} later`)
+    step(
+      `edit view of "${shown}" in ${seconds(editViewMs)}, its JSON editors ${seconds(editorsMs)} later`,
+    )
 
     const platforms = page.locator('#field-platforms')
     const labels = {
       platforms: await page.locator('label[for="field-platforms"]').innerText(),
       vinsolutions: await page.locator('label[for="field-vinsolutions_config"]').innerText(),
     }
-    if (!/Inventory platforms/.test(labels.platforms) || !/VinSolutions settings/.test(labels.vinsolutions)) throw new Error(`unexpected labels ${JSON.stringify(labels)}`)
-    if (JSON.stringify(await chosen(platforms)) !== '["VinSolutions"]') throw new Error(`the multi-select shows ${JSON.stringify(await chosen(platforms))}`)
-    if (await page.locator('#field-homenet_config__rooftop_id').count()) throw new Error('HomeNet settings are shown although HomeNet is not selected')
-    if (await page.locator('#field-dealer_com_config').count()) throw new Error('Dealer.com settings are shown although Dealer.com is not selected')
+    if (
+      !/Inventory platforms/.test(labels.platforms) ||
+      !/VinSolutions settings/.test(labels.vinsolutions)
+    )
+      throw new Error(`unexpected labels ${JSON.stringify(labels)}`)
+    if (JSON.stringify(await chosen(platforms)) !== '["VinSolutions"]')
+      throw new Error(`the multi-select shows ${JSON.stringify(await chosen(platforms))}`)
+    if (await page.locator('#field-homenet_config__rooftop_id').count())
+      throw new Error('HomeNet settings are shown although HomeNet is not selected')
+    if (await page.locator('#field-dealer_com_config').count())
+      throw new Error('Dealer.com settings are shown although Dealer.com is not selected')
 
     const stamp = new Date().toISOString().slice(11, 19)
     const newName = `${dealer.name} (smoke ${stamp})`
-    const homenet = { rooftop_id: `RT-SMOKE-${stamp.replace(/:/g, '')}`, feed_url: `https://feeds.example/homenet/smoke-${stamp.replace(/:/g, '')}.csv` }
+    const homenet = {
+      rooftop_id: `RT-SMOKE-${stamp.replace(/:/g, '')}`,
+      feed_url: `https://feeds.example/homenet/smoke-${stamp.replace(/:/g, '')}.csv`,
+    }
     const dealerCom = { account: 'lakeview', region: 'us-west', smoke: stamp }
     await nameInput.fill(newName)
 
@@ -315,7 +424,10 @@ async function main(): Promise<void> {
     await page.locator('#field-homenet_config__rooftop_id').fill(homenet.rooftop_id)
     await page.locator('#field-homenet_config__feed_url').fill(homenet.feed_url)
     await typeJson(page, 'field-dealer_com_config', dealerCom)
-    await platforms.locator('.multi-value', { hasText: 'VinSolutions' }).locator('.multi-value-remove').click()
+    await platforms
+      .locator('.multi-value', { hasText: 'VinSolutions' })
+      .locator('.multi-value-remove')
+      .click()
     await page.locator('#field-vinsolutions_config').waitFor({ state: 'detached' })
     await requests.idle('the form after filling the settings')
     const kept = {
@@ -324,21 +436,33 @@ async function main(): Promise<void> {
       name: await nameInput.inputValue(),
       platforms: await chosen(platforms),
     }
-    if (kept.rooftop !== homenet.rooftop_id || kept.feed !== homenet.feed_url || kept.name !== newName || JSON.stringify(kept.platforms) !== '["HomeNet","Dealer.com"]') {
+    if (
+      kept.rooftop !== homenet.rooftop_id ||
+      kept.feed !== homenet.feed_url ||
+      kept.name !== newName ||
+      JSON.stringify(kept.platforms) !== '["HomeNet","Dealer.com"]'
+    ) {
       throw new Error(`the form lost input: ${JSON.stringify(kept)}`)
     }
-    step('filled HomeNet (rooftop ID, feed URL) and Dealer.com (JSON); deselected VinSolutions, whose settings disappeared')
+    step(
+      'filled HomeNet (rooftop ID, feed URL) and Dealer.com (JSON); deselected VinSolutions, whose settings disappeared',
+    )
     await page.screenshot({ path: shot('dealer-edited'), fullPage: true })
 
     const saveResponse = page.waitForResponse(
-      (res) => res.url().includes(`/api/dealers/${dealer.id}`) && ['PATCH', 'POST'].includes(res.request().method()),
+      (res) =>
+        res.url().includes(`/api/dealers/${dealer.id}`) &&
+        ['PATCH', 'POST'].includes(res.request().method()),
       { timeout: 30_000 },
     )
     t = Date.now()
     await page.click('#action-save')
     const response = await saveResponse
     const savedMs = Date.now() - t
-    if (!response.ok()) throw new Error(`save answered ${response.status()}: ${(await response.text()).slice(0, 500)}`)
+    if (!response.ok())
+      throw new Error(
+        `save answered ${response.status()}: ${(await response.text()).slice(0, 500)}`,
+      )
     step(`saved: ${response.request().method()} ${response.status()} in ${seconds(savedMs)}`)
 
     const expectedApiConfig = {
@@ -353,14 +477,27 @@ async function main(): Promise<void> {
     const synced = await waitForSupabaseRow(
       stack,
       { id: dealer.id },
-      (row) => row.name === newName && row.rooftop_id === homenet.rooftop_id && isDeepStrictEqual(row.api_config, expectedApiConfig),
+      (row) =>
+        row.name === newName &&
+        row.rooftop_id === homenet.rooftop_id &&
+        isDeepStrictEqual(row.api_config, expectedApiConfig),
     )
     const syncMs = synced.ms
-    step(`Supabase row has the name, rooftop_id and api_config ${seconds(syncMs)} after the save answered: ${JSON.stringify(synced.row.api_config)}`)
+    step(
+      `Supabase row has the name, rooftop_id and api_config ${seconds(syncMs)} after the save answered: ${JSON.stringify(synced.row.api_config)}`,
+    )
 
-    const inPayload = await queryOne<{ name: string }>(stack.databaseUri, 'select name from dealers where id = $1', [dealer.id])
-    if (inPayload?.name !== newName) throw new Error(`Payload's database says ${JSON.stringify(inPayload?.name)}`)
-    await page.getByText(/updated successfully/i).first().waitFor({ timeout: 10_000 })
+    const inPayload = await queryOne<{ name: string }>(
+      stack.databaseUri,
+      'select name from dealers where id = $1',
+      [dealer.id],
+    )
+    if (inPayload?.name !== newName)
+      throw new Error(`Payload's database says ${JSON.stringify(inPayload?.name)}`)
+    await page
+      .getByText(/updated successfully/i)
+      .first()
+      .waitFor({ timeout: 10_000 })
     await requests.idle('the edit view after saving')
     await page.screenshot({ path: shot('dealer-saved'), fullPage: true })
     step('the admin shows "Updated successfully"')
@@ -377,55 +514,93 @@ async function main(): Promise<void> {
     await page.locator('#field-domain').fill(`https://${domain}/`)
     expectedErrors.push(/status of 400/)
     await page.click('#action-save')
-    const domainError = page.locator('.field-type', { has: page.locator('#field-domain') }).locator('.field-error')
+    const domainError = page
+      .locator('.field-type', { has: page.locator('#field-domain') })
+      .locator('.field-error')
     await domainError.waitFor({ state: 'attached' })
     const domainMessage = (await domainError.textContent())?.trim() ?? ''
-    if (!/host name only, without "https:\/\/"/.test(domainMessage)) throw new Error(`the domain's error says ${JSON.stringify(domainMessage)}`)
+    if (!/host name only, without "https:\/\/"/.test(domainMessage))
+      throw new Error(`the domain's error says ${JSON.stringify(domainMessage)}`)
     await page.screenshot({ path: shot('dealer-create-error'), fullPage: true })
     step(`a bad domain is refused: "${domainMessage}"`)
     await page.locator('#field-domain').fill(domain)
     await requests.idle('the create form')
-    await Promise.all([page.waitForURL(/\/admin\/collections\/dealers\/[0-9a-f-]{36}/, { timeout: 30_000 }), page.click('#action-save')])
-    const created = await waitForSupabaseRow(stack, { name: createdName }, (row) => row.slug === slug && row.domain === domain)
+    await Promise.all([
+      page.waitForURL(/\/admin\/collections\/dealers\/[0-9a-f-]{36}/, { timeout: 30_000 }),
+      page.click('#action-save'),
+    ])
+    const created = await waitForSupabaseRow(
+      stack,
+      { name: createdName },
+      (row) => row.slug === slug && row.domain === domain,
+    )
     await page.locator('#field-slug').waitFor()
     const slugShown = await page.locator('#field-slug').inputValue()
-    if (slugShown !== slug) throw new Error(`the created dealer's slug field shows ${JSON.stringify(slugShown)}, expected ${slug}`)
+    if (slugShown !== slug)
+      throw new Error(
+        `the created dealer's slug field shows ${JSON.stringify(slugShown)}, expected ${slug}`,
+      )
     await requests.idle('the created dealer')
     await page.screenshot({ path: shot('dealer-created'), fullPage: true })
     const createMs = Date.now() - t
-    step(`created "${createdName}": slug ${slug} (made from the name), in Supabase ${seconds(created.ms)} after the redirect (${seconds(createMs)} in all)`)
+    step(
+      `created "${createdName}": slug ${slug} (made from the name), in Supabase ${seconds(created.ms)} after the redirect (${seconds(createMs)} in all)`,
+    )
 
     // 4. The list view: name, slug, domain and platforms (the collection's defaultColumns), with labels.
     t = Date.now()
     await page.goto(`${app.url}/admin/collections/dealers`, { timeout: 120_000 })
     const editedRow = page.locator('.table tbody tr', { hasText: newName })
     await editedRow.waitFor({ timeout: 60_000 })
-    const headers = (await page.locator('.table thead th').allInnerTexts()).map((h) => h.trim()).filter(Boolean)
-    if (JSON.stringify(headers) !== JSON.stringify(['Name', 'Slug', 'Website domain', 'Inventory platforms'])) {
+    const headers = (await page.locator('.table thead th').allInnerTexts())
+      .map((h) => h.trim())
+      .filter(Boolean)
+    if (
+      JSON.stringify(headers) !==
+      JSON.stringify(['Name', 'Slug', 'Website domain', 'Inventory platforms'])
+    ) {
       throw new Error(`the list view's columns are ${JSON.stringify(headers)}`)
     }
-    const editedCells = (await editedRow.locator('td').allInnerTexts()).map((c) => c.trim()).filter(Boolean)
-    if (!editedCells.includes('lakeview-auto') || !editedCells.some((c) => /HomeNet/.test(c) && /Dealer\.com/.test(c))) {
+    const editedCells = (await editedRow.locator('td').allInnerTexts())
+      .map((c) => c.trim())
+      .filter(Boolean)
+    if (
+      !editedCells.includes('lakeview-auto') ||
+      !editedCells.some((c) => /HomeNet/.test(c) && /Dealer\.com/.test(c))
+    ) {
       throw new Error(`the list view shows the edited dealer as ${JSON.stringify(editedCells)}`)
     }
-    const createdCells = (await page.locator('.table tbody tr', { hasText: createdName }).locator('td').allInnerTexts()).map((c) => c.trim()).filter(Boolean)
-    if (!createdCells.includes(slug) || !createdCells.includes(domain)) throw new Error(`the list view shows the created dealer as ${JSON.stringify(createdCells)}`)
+    const createdCells = (
+      await page.locator('.table tbody tr', { hasText: createdName }).locator('td').allInnerTexts()
+    )
+      .map((c) => c.trim())
+      .filter(Boolean)
+    if (!createdCells.includes(slug) || !createdCells.includes(domain))
+      throw new Error(`the list view shows the created dealer as ${JSON.stringify(createdCells)}`)
     await requests.idle('the list view')
     await page.screenshot({ path: shot('dealers-list'), fullPage: true })
     const listMs = Date.now() - t
-    step(`list view: ${headers.join(' | ')}; the edited dealer shows ${JSON.stringify(editedCells.slice(1))} (${seconds(listMs)})`)
+    step(
+      `list view: ${headers.join(' | ')}; the edited dealer shows ${JSON.stringify(editedCells.slice(1))} (${seconds(listMs)})`,
+    )
 
     console.log(
       `\nSMOKE OK: next ready ${seconds(timings.nextReadyMs)}, first /admin ${seconds(firstAdminMs)}, health panel ${seconds(dashboardMs)}, ` +
         `edit view ${seconds(editViewMs)} + JSON editors ${seconds(editorsMs)}, save ${seconds(savedMs)}, save->Supabase ${seconds(syncMs)}, ` +
         `create ${seconds(createMs)}, list ${seconds(listMs)}, total ${elapsed()}; screenshots in ${path.relative(process.cwd(), resultsDir) || '.'}/`,
     )
-    if (consoleErrors.length) console.log(`browser console errors (${consoleErrors.length}):\n  ${consoleErrors.slice(0, 10).join('\n  ')}`)
+    if (consoleErrors.length)
+      console.log(
+        `browser console errors (${consoleErrors.length}):\n  ${consoleErrors.slice(0, 10).join('\n  ')}`,
+      )
   } catch (error) {
     console.error(`\nSMOKE FAILED after ${elapsed()}:`, error)
     if (page) await page.screenshot({ path: shot('failure'), fullPage: true }).catch(() => {})
-    if (consoleErrors.length) console.error(`browser console errors:\n  ${consoleErrors.slice(0, 10).join('\n  ')}`)
-    console.error(`last lines of next dev (all in ${nextLogPath}):\n${nextLog.slice(-40).join('\n')}`)
+    if (consoleErrors.length)
+      console.error(`browser console errors:\n  ${consoleErrors.slice(0, 10).join('\n  ')}`)
+    console.error(
+      `last lines of next dev (all in ${nextLogPath}):\n${nextLog.slice(-40).join('\n')}`,
+    )
     process.exitCode = 1
   } finally {
     await fs.writeFile(nextLogPath, nextLog.join('\n') + '\n').catch(() => {})

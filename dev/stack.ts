@@ -11,7 +11,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { signKey } from './postgrest/auth.js'
-import { ensureRoles, resolveMaxRows, startPostgrestServer, type Faults, type RequestStats } from './postgrest/server.js'
+import {
+  ensureRoles,
+  resolveMaxRows,
+  startPostgrestServer,
+  type Faults,
+  type RequestStats,
+} from './postgrest/server.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const sqlDir = path.resolve(here, '..', 'sql')
@@ -133,13 +139,19 @@ async function startEmbeddedPostgres(options: LocalStackOptions): Promise<Embedd
     createPostgresUser: isRoot,
     initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
     postgresFlags: [
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'listen_addresses=127.0.0.1',
       // As on Supabase: timestamptz renders as +00:00 whatever the machine's time zone.
-      '-c', 'timezone=UTC',
-      '-c', 'max_connections=200',
+      '-c',
+      'timezone=UTC',
+      '-c',
+      'max_connections=200',
     ],
     onLog: options.verbose ? (m) => process.stdout.write(`[postgres] ${m}`) : () => {},
     onError: options.verbose ? (m) => process.stderr.write(`[postgres] ${String(m)}`) : () => {},
@@ -155,7 +167,10 @@ async function startEmbeddedPostgres(options: LocalStackOptions): Promise<Embedd
     await server.start()
   } catch (error) {
     if (tempRoot) await fs.rm(tempRoot, { recursive: true, force: true })
-    throw new Error(`embedded PostgreSQL failed to ${initialised ? 'start' : 'initialise'} in ${dataDir}`, { cause: error })
+    throw new Error(
+      `embedded PostgreSQL failed to ${initialised ? 'start' : 'initialise'} in ${dataDir}`,
+      { cause: error },
+    )
   }
   let stopped = false
   return {

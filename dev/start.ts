@@ -53,7 +53,12 @@ const env = {
   SUPABASE_DB_URI: stack.supabaseDbUri,
 }
 await fs.mkdir(path.join(devDir, '.data'), { recursive: true })
-await fs.writeFile(path.join(devDir, '.data', 'dev.env'), `${Object.entries(env).map(([k, v]) => `${k}=${v}`).join('\n')}\n`)
+await fs.writeFile(
+  path.join(devDir, '.data', 'dev.env'),
+  `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`,
+)
 const banner = [
   '',
   `  Admin:              ${app!.adminUrl}`,
@@ -74,7 +79,10 @@ console.log(banner)
 // The first request compiles the admin (about 30 s): do it now rather than in the first browser visit.
 log('compiling /admin in the background ...')
 warmUp(`${app!.url}/admin/login`).then(
-  ({ ms, status }) => log(`/admin/login compiled and served (${status}) in ${(ms / 1000).toFixed(1)} s: open ${app!.adminUrl}`),
+  ({ ms, status }) =>
+    log(
+      `/admin/login compiled and served (${status}) in ${(ms / 1000).toFixed(1)} s: open ${app!.adminUrl}`,
+    ),
   (err: Error) => log(`warming /admin failed: ${err.message}`),
 )
 

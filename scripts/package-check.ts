@@ -62,7 +62,16 @@ const forbidden: Array<[RegExp, string]> = [
   [/\.(test|spec)\.[cm]?[jt]sx?$/, 'a test file'],
 ]
 /** Dependencies the throw-away project installs, at the versions of this repo's lockfile. */
-const projectDeps = ['payload', '@payloadcms/db-postgres', 'next', '@payloadcms/next', 'graphql', 'react', 'react-dom', 'pg']
+const projectDeps = [
+  'payload',
+  '@payloadcms/db-postgres',
+  'next',
+  '@payloadcms/next',
+  'graphql',
+  'react',
+  'react-dom',
+  'pg',
+]
 
 // ---------------------------------------------------------------------------------------------------
 // Bookkeeping: steps, warnings, cleanup.
@@ -85,7 +94,11 @@ const fail = (message: string): never => {
 }
 
 /** Runs a step; records pass/fail with its time. A critical step's failure stops the check. */
-async function step<T>(name: string, fn: () => Promise<{ value?: T; detail: string }>, critical = true): Promise<T | undefined> {
+async function step<T>(
+  name: string,
+  fn: () => Promise<{ value?: T; detail: string }>,
+  critical = true,
+): Promise<T | undefined> {
   if (finishing) throw new StopCheck(name)
   const t = performance.now()
   process.stdout.write(`• ${name} …\n`)
@@ -99,7 +112,12 @@ async function step<T>(name: string, fn: () => Promise<{ value?: T; detail: stri
       results.push({ name, ok: false, ms: performance.now() - t, detail: 'interrupted' })
       throw new StopCheck(name)
     }
-    const detail = error instanceof CheckFailure ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)
+    const detail =
+      error instanceof CheckFailure
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error)
     results.push({ name, ok: false, ms: performance.now() - t, detail })
     process.stdout.write(`  ✗ ${indent(detail, '    ').trimStart()}\n`)
     if (critical) throw new StopCheck(name)
@@ -130,12 +148,28 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = {} as NodeJS.ProcessEnv
   for (const [k, v] of Object.entries(process.env)) {
     if (/^(npm_package_|npm_lifecycle_|TSX)/i.test(k)) continue
-    if (['npm_config_local_prefix', 'npm_command', 'INIT_CWD', 'PAYLOAD_CONFIG_PATH', 'DATABASE_URI', 'SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_DB_URI', 'PAYLOAD_SECRET'].includes(k)) continue
+    if (
+      [
+        'npm_config_local_prefix',
+        'npm_command',
+        'INIT_CWD',
+        'PAYLOAD_CONFIG_PATH',
+        'DATABASE_URI',
+        'SUPABASE_URL',
+        'SUPABASE_SERVICE_ROLE_KEY',
+        'SUPABASE_DB_URI',
+        'PAYLOAD_SECRET',
+      ].includes(k)
+    )
+      continue
     env[k] = v
   }
   // tsx may add its loader to NODE_OPTIONS: the project must run under plain node.
   if (env.NODE_OPTIONS) {
-    const kept = env.NODE_OPTIONS.split(/\s+/).filter((o, i, all) => !/tsx/.test(o) && !(/^--(import|require|loader)$/.test(o) && /tsx/.test(all[i + 1] ?? '')))
+    const kept = env.NODE_OPTIONS.split(/\s+/).filter(
+      (o, i, all) =>
+        !/tsx/.test(o) && !(/^--(import|require|loader)$/.test(o) && /tsx/.test(all[i + 1] ?? '')),
+    )
     if (kept.length) env.NODE_OPTIONS = kept.join(' ')
     else delete env.NODE_OPTIONS
   }
@@ -143,11 +177,20 @@ function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 }
 
 /** Spawns a command (own process group, so a timeout kills npx's children too) and collects its output. */
-function run(cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
+function run(
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<RunResult> {
   const t = performance.now()
   return new Promise((resolve, reject) => {
     if (finishing) return reject(new StopCheck(`${cmd}: the check is finishing`))
-    const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn(cmd, args, {
+      cwd: options.cwd,
+      env: options.env ?? cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
     children.add(child)
     let stdout = ''
     let stderr = ''
@@ -181,13 +224,27 @@ function killGroup(child: ChildProcess): void {
 }
 
 function describe(cmd: string, r: RunResult): string {
-  const how = r.timedOut ? `timed out after ${secs(r.ms)}` : r.signal ? `was killed (${r.signal})` : `exited ${r.code}`
-  const out = [r.stdout.trim() && `stdout:\n${indent(tail(r.stdout))}`, r.stderr.trim() && `stderr:\n${indent(tail(r.stderr))}`].filter(Boolean).join('\n')
+  const how = r.timedOut
+    ? `timed out after ${secs(r.ms)}`
+    : r.signal
+      ? `was killed (${r.signal})`
+      : `exited ${r.code}`
+  const out = [
+    r.stdout.trim() && `stdout:\n${indent(tail(r.stdout))}`,
+    r.stderr.trim() && `stderr:\n${indent(tail(r.stderr))}`,
+  ]
+    .filter(Boolean)
+    .join('\n')
   return `\`${cmd}\` ${how}${out ? `\n${out}` : ''}`
 }
 
 /** Runs a command that must exit 0. */
-async function mustRun(label: string, cmd: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<RunResult> {
+async function mustRun(
+  label: string,
+  cmd: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<RunResult> {
   const r = await run(cmd, args, options)
   if (r.code !== 0) fail(describe(label, r))
   return r
@@ -203,7 +260,13 @@ function resultLine<T = Record<string, unknown>>(r: RunResult): T {
 /** The failure a project script reports (`PACKAGE_CHECK_FAILURE …`), else its output. */
 function scriptFailure(label: string, r: RunResult): string {
   const at = r.stderr.indexOf('PACKAGE_CHECK_FAILURE ')
-  if (at >= 0 && !r.timedOut) return `${label}: ${r.stderr.slice(at + 'PACKAGE_CHECK_FAILURE '.length).trim().split('\n').slice(0, 12).join('\n')}`
+  if (at >= 0 && !r.timedOut)
+    return `${label}: ${r.stderr
+      .slice(at + 'PACKAGE_CHECK_FAILURE '.length)
+      .trim()
+      .split('\n')
+      .slice(0, 12)
+      .join('\n')}`
   return describe(label, r)
 }
 
@@ -221,7 +284,10 @@ async function tempDir(prefix: string): Promise<string> {
 /** No parent of the project may have node_modules: it would hide a dependency the package forgot to declare. */
 function assertIsolated(dir: string): void {
   for (let d = path.dirname(dir); ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, 'node_modules'))) fail(`${d}/node_modules exists: the throw-away project in ${dir} would resolve packages from it. Set TMPDIR to a clean directory.`)
+    if (existsSync(path.join(d, 'node_modules')))
+      fail(
+        `${d}/node_modules exists: the throw-away project in ${dir} would resolve packages from it. Set TMPDIR to a clean directory.`,
+      )
     if (d === path.dirname(d)) break
   }
 }
@@ -229,15 +295,10 @@ function assertIsolated(dir: string): void {
 // ---------------------------------------------------------------------------------------------------
 // The check.
 
-interface Packed {
-  tarball: string
-  files: string[]
-  size: number
-  unpackedSize: number
-}
-
 async function main(): Promise<void> {
-  const lock = JSON.parse(readFileSync(path.join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string }> }
+  const lock = JSON.parse(readFileSync(path.join(repo, 'package-lock.json'), 'utf8')) as {
+    packages: Record<string, { version?: string }>
+  }
   const versions = Object.fromEntries(
     projectDeps.map((name) => {
       const v = lock.packages[`node_modules/${name}`]?.version
@@ -245,7 +306,10 @@ async function main(): Promise<void> {
       return [name, v]
     }),
   )
-  if (versions.payload !== versions['@payloadcms/db-postgres']) fail(`the lockfile has payload ${versions.payload} but @payloadcms/db-postgres ${versions['@payloadcms/db-postgres']}: they must be the same exact version`)
+  if (versions.payload !== versions['@payloadcms/db-postgres'])
+    fail(
+      `the lockfile has payload ${versions.payload} but @payloadcms/db-postgres ${versions['@payloadcms/db-postgres']}: they must be the same exact version`,
+    )
 
   const packDir = await tempDir('supabase-sync-pack-')
   const projectDir = await tempDir('supabase-sync-project-')
@@ -269,23 +333,39 @@ async function main(): Promise<void> {
 
   await step('build (npm run build, from a clean dist/)', async () => {
     await fs.rm(path.join(repo, 'dist'), { recursive: true, force: true })
-    const r = await mustRun('npm run build', 'npm', ['run', 'build'], { cwd: repo, timeoutMs: 120_000 })
-    for (const f of ['index.js', 'ops/cli.js', 'exports/rsc.js']) if (!existsSync(path.join(repo, 'dist', f))) fail(`npm run build succeeded but dist/${f} is missing`)
+    const r = await mustRun('npm run build', 'npm', ['run', 'build'], {
+      cwd: repo,
+      timeoutMs: 120_000,
+    })
+    for (const f of ['index.js', 'ops/cli.js', 'exports/rsc.js'])
+      if (!existsSync(path.join(repo, 'dist', f)))
+        fail(`npm run build succeeded but dist/${f} is missing`)
     return { detail: `tsc → dist/ in ${secs(r.ms)}` }
   })
 
   const packed = (await step('pack (npm pack)', async () => {
-    const r = await mustRun('npm pack', 'npm', ['pack', '--json', '--pack-destination', packDir], { cwd: repo, timeoutMs: 60_000 })
-    const info = (JSON.parse(r.stdout) as Array<{ filename: string; size: number; unpackedSize: number }>)[0]!
+    const r = await mustRun('npm pack', 'npm', ['pack', '--json', '--pack-destination', packDir], {
+      cwd: repo,
+      timeoutMs: 60_000,
+    })
+    const info = (
+      JSON.parse(r.stdout) as Array<{ filename: string; size: number; unpackedSize: number }>
+    )[0]!
     const tarball = path.join(packDir, info.filename)
     // The tarball itself, not npm's account of it.
-    const list = await mustRun('tar -tzf', 'tar', ['-tzf', tarball], { cwd: packDir, timeoutMs: 30_000 })
+    const list = await mustRun('tar -tzf', 'tar', ['-tzf', tarball], {
+      cwd: packDir,
+      timeoutMs: 30_000,
+    })
     const files = list.stdout
       .split('\n')
       .filter((l) => l && !l.endsWith('/'))
       .map((l) => l.replace(/^package\//, ''))
       .sort()
-    return { value: { tarball, files, size: info.size, unpackedSize: info.unpackedSize }, detail: `${path.basename(tarball)}: ${files.length} files, ${(info.size / 1024).toFixed(0)} kB (${(info.unpackedSize / 1024).toFixed(0)} kB unpacked)` }
+    return {
+      value: { tarball, files, size: info.size, unpackedSize: info.unpackedSize },
+      detail: `${path.basename(tarball)}: ${files.length} files, ${(info.size / 1024).toFixed(0)} kB (${(info.unpackedSize / 1024).toFixed(0)} kB unpacked)`,
+    }
   }))!
 
   await step(
@@ -305,25 +385,40 @@ async function main(): Promise<void> {
         exports?: Record<string, Record<string, string> | string>
       }
       const targets = new Set<string>([pkg.main, pkg.types].filter((t): t is string => Boolean(t)))
-      for (const entry of Object.values(pkg.exports ?? {})) for (const t of typeof entry === 'string' ? [entry] : Object.values(entry)) targets.add(t)
-      for (const t of targets) if (!have.has(t.replace(/^\.\//, ''))) problems.push(`package.json points at ${t}, which is not in the tarball`)
+      for (const entry of Object.values(pkg.exports ?? {}))
+        for (const t of typeof entry === 'string' ? [entry] : Object.values(entry)) targets.add(t)
+      for (const t of targets)
+        if (!have.has(t.replace(/^\.\//, '')))
+          problems.push(`package.json points at ${t}, which is not in the tarball`)
       // Every module in dist/ has its declarations.
-      for (const f of packed.files) if (/^dist\/.*\.js$/.test(f) && !have.has(f.replace(/\.js$/, '.d.ts'))) problems.push(`no declarations for ${f}`)
+      for (const f of packed.files)
+        if (/^dist\/.*\.js$/.test(f) && !have.has(f.replace(/\.js$/, '.d.ts')))
+          problems.push(`no declarations for ${f}`)
       // Every bare import in dist/ must be a declared dependency or peer: a dev-only import would
       // only fail for the team that reaches it.
       const imports = await scanImports(packed.tarball, pkg)
       problems.push(...imports.problems)
-      if (imports.unused.length) warnings.push(`declared in dependencies but imported nowhere in dist/: ${imports.unused.join(', ')}`)
+      if (imports.unused.length)
+        warnings.push(
+          `declared in dependencies but imported nowhere in dist/: ${imports.unused.join(', ')}`,
+        )
       if (problems.length) fail(problems.join('\n'))
       // Not failures, but worth knowing.
       const maps = packed.files.filter((f) => f.endsWith('.map'))
       if (maps.length && !packed.files.some((f) => f.startsWith('src/'))) {
-        const sample = JSON.parse(await tarEntry(packed.tarball, maps[0]!)) as { sources?: string[]; sourcesContent?: unknown }
+        const sample = JSON.parse(await tarEntry(packed.tarball, maps[0]!)) as {
+          sources?: string[]
+          sourcesContent?: unknown
+        }
         if (!sample.sourcesContent && sample.sources?.some((s) => s.includes('src/')))
-          warnings.push(`${maps.length} source maps ship pointing at ../src/*.ts, which does not ship (debuggers cannot show sources): set "inlineSources": true or "sourceMap": false in tsconfig.build.json`)
+          warnings.push(
+            `${maps.length} source maps ship pointing at ../src/*.ts, which does not ship (debuggers cannot show sources): set "inlineSources": true or "sourceMap": false in tsconfig.build.json`,
+          )
       }
       const sql = packed.files.filter((f) => f.startsWith('sql/'))
-      return { detail: `${required.length} required files present, nothing dev-only, dist/ imports only ${imports.used.join(', ')}; sql: ${sql.map((f) => path.basename(f)).join(', ')}` }
+      return {
+        detail: `${required.length} required files present, nothing dev-only, dist/ imports only ${imports.used.join(', ')}; sql: ${sql.map((f) => path.basename(f)).join(', ')}`,
+      }
     },
     false,
   )
@@ -332,23 +427,55 @@ async function main(): Promise<void> {
     assertIsolated(projectDir)
     await fs.writeFile(
       path.join(projectDir, 'package.json'),
-      JSON.stringify({ name: 'supabase-sync-package-check', version: '0.0.0', private: true, type: 'module', allowScripts: { esbuild: true } }, null, 2) + '\n',
+      JSON.stringify(
+        {
+          name: 'supabase-sync-package-check',
+          version: '0.0.0',
+          private: true,
+          type: 'module',
+          allowScripts: { esbuild: true },
+        },
+        null,
+        2,
+      ) + '\n',
     )
     const specs = [packed.tarball, ...projectDeps.map((name) => `${name}@${versions[name]}`)]
-    const r = await mustRun('npm install --prefer-offline', 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', ...specs], {
-      cwd: projectDir,
-      timeoutMs: 180_000,
-    })
-    const skipped = [...(r.stdout + r.stderr).matchAll(/^npm warn install-scripts\s+(\S+@\S+) \(/gm)].map((m) => m[1]!)
-    if (skipped.some((s) => s.startsWith(`${pkgName}@`))) fail(`the package itself has an install script: ${skipped.join(', ')}`)
-    if (skipped.length) warnings.push(`npm 11 skipped install scripts not in the project's allowScripts: ${skipped.join(', ')}`)
+    const r = await mustRun(
+      'npm install --prefer-offline',
+      'npm',
+      ['install', '--prefer-offline', '--no-audit', '--no-fund', '--save-exact', ...specs],
+      {
+        cwd: projectDir,
+        timeoutMs: 180_000,
+      },
+    )
+    const skipped = [
+      ...(r.stdout + r.stderr).matchAll(/^npm warn install-scripts\s+(\S+@\S+) \(/gm),
+    ].map((m) => m[1]!)
+    if (skipped.some((s) => s.startsWith(`${pkgName}@`)))
+      fail(`the package itself has an install script: ${skipped.join(', ')}`)
+    if (skipped.length)
+      warnings.push(
+        `npm 11 skipped install scripts not in the project's allowScripts: ${skipped.join(', ')}`,
+      )
     // What actually got installed.
-    const installed = (name: string) => (JSON.parse(readFileSync(path.join(projectDir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
-    const wrong = projectDeps.filter((name) => installed(name) !== versions[name]).map((name) => `${name} ${installed(name)} (lockfile: ${versions[name]})`)
+    const installed = (name: string) =>
+      (
+        JSON.parse(
+          readFileSync(path.join(projectDir, 'node_modules', name, 'package.json'), 'utf8'),
+        ) as { version: string }
+      ).version
+    const wrong = projectDeps
+      .filter((name) => installed(name) !== versions[name])
+      .map((name) => `${name} ${installed(name)} (lockfile: ${versions[name]})`)
     if (wrong.length) fail(`installed versions differ from the lockfile: ${wrong.join(', ')}`)
-    const pkg = JSON.parse(readFileSync(path.join(projectDir, 'node_modules', pkgName, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> }
+    const pkg = JSON.parse(
+      readFileSync(path.join(projectDir, 'node_modules', pkgName, 'package.json'), 'utf8'),
+    ) as { version: string; dependencies?: Record<string, string> }
     const deps = Object.keys(pkg.dependencies ?? {}).map((d) => `${d}@${installed(d)}`)
-    return { detail: `${pkgName}@${pkg.version} + ${projectDeps.map((n) => `${n}@${versions[n]}`).join(', ')} in ${secs(r.ms)}; its dependencies: ${deps.join(', ')}` }
+    return {
+      detail: `${pkgName}@${pkg.version} + ${projectDeps.map((n) => `${n}@${versions[n]}`).join(', ')} in ${secs(r.ms)}; its dependencies: ${deps.join(', ')}`,
+    }
   })
 
   const env = (await step('local stack + the SQL the tarball ships', async () => {
@@ -365,30 +492,53 @@ async function main(): Promise<void> {
       SUPABASE_SERVICE_ROLE_KEY: s.serviceRoleKey,
       SUPABASE_DB_URI: s.supabaseDbUri,
     }
-    return { value: cleanEnv(vars), detail: `PostgreSQL + PostgREST stand-in at ${s.supabaseUrl} (ready in ${secs(stackReadyMs)}, alongside the build); applied ${applied.join(', ')} from the installed package` }
+    return {
+      value: cleanEnv(vars),
+      detail: `PostgreSQL + PostgREST stand-in at ${s.supabaseUrl} (ready in ${secs(stackReadyMs)}, alongside the build); applied ${applied.join(', ')} from the installed package`,
+    }
   }))!
 
-  await step('plain node: getPayload, create a dealer, its row reaches Supabase, SyncHealth renders', async () => {
-    for (const f of ['payload.config.js', 'boot.js', 'entries.js', 'forbid-react.js']) await fs.copyFile(path.join(fixtureDir, f), path.join(projectDir, f))
-    await fs.mkdir(path.join(projectDir, 'app', '(payload)', 'admin'), { recursive: true })
-    const r = await run('node', ['boot.js'], { cwd: projectDir, env, timeoutMs: 60_000 })
-    if (r.code !== 0) fail(scriptFailure('node boot.js', r))
-    const res = resultLine<{ bootMs: number; createMs: number; deliveredMs: number; dealerId: string; binScriptPath: string; syncHealth: { state: string } }>(r)
-    return {
-      detail: `getPayload ${res.bootMs} ms (schema push), create ${res.createMs} ms, row in Supabase ${res.deliveredMs} ms after the create started (dealer ${res.dealerId}); bin scriptPath ${res.binScriptPath}; SyncHealth: ${res.syncHealth.state}`,
-    }
-  }, false)
+  await step(
+    'plain node: getPayload, create a dealer, its row reaches Supabase, SyncHealth renders',
+    async () => {
+      for (const f of ['payload.config.js', 'boot.js', 'entries.js', 'forbid-react.js'])
+        await fs.copyFile(path.join(fixtureDir, f), path.join(projectDir, f))
+      await fs.mkdir(path.join(projectDir, 'app', '(payload)', 'admin'), { recursive: true })
+      const r = await run('node', ['boot.js'], { cwd: projectDir, env, timeoutMs: 60_000 })
+      if (r.code !== 0) fail(scriptFailure('node boot.js', r))
+      const res = resultLine<{
+        bootMs: number
+        createMs: number
+        deliveredMs: number
+        dealerId: string
+        binScriptPath: string
+        syncHealth: { state: string }
+      }>(r)
+      return {
+        detail: `getPayload ${res.bootMs} ms (schema push), create ${res.createMs} ms, row in Supabase ${res.deliveredMs} ms after the create started (dealer ${res.dealerId}); bin scriptPath ${res.binScriptPath}; SyncHealth: ${res.syncHealth.state}`,
+      }
+    },
+    false,
+  )
 
   await step(
     'npx payload supabase-sync status',
     async () => {
-      const r = await run('npx', ['payload', 'supabase-sync', 'status'], { cwd: projectDir, env, timeoutMs: 60_000 })
+      const r = await run('npx', ['payload', 'supabase-sync', 'status'], {
+        cwd: projectDir,
+        env,
+        timeoutMs: 60_000,
+      })
       if (r.code !== 0) fail(describe('npx payload supabase-sync status', r))
       const problems: string[] = []
-      if (!/^Supabase: reachable \(\d+ ms\)$/m.test(r.stdout)) problems.push('no "Supabase: reachable" line')
-      if (!/^dealers → dealers: 1 documents, 1 rows$/m.test(r.stdout)) problems.push('no "dealers → dealers: 1 documents, 1 rows" line')
-      if (!/^sync jobs: 0 pending \(0 retrying\), 0 processing, 0 failed/m.test(r.stdout)) problems.push('sync jobs are not all done')
-      if (problems.length) fail(`${problems.join('; ')}\n${describe('npx payload supabase-sync status', r)}`)
+      if (!/^Supabase: reachable \(\d+ ms\)$/m.test(r.stdout))
+        problems.push('no "Supabase: reachable" line')
+      if (!/^dealers → dealers: 1 documents, 1 rows$/m.test(r.stdout))
+        problems.push('no "dealers → dealers: 1 documents, 1 rows" line')
+      if (!/^sync jobs: 0 pending \(0 retrying\), 0 processing, 0 failed/m.test(r.stdout))
+        problems.push('sync jobs are not all done')
+      if (problems.length)
+        fail(`${problems.join('; ')}\n${describe('npx payload supabase-sync status', r)}`)
       return { detail: `exit 0 in ${secs(r.ms)}: ${r.stdout.trim().split('\n').join(' | ')}` }
     },
     false,
@@ -400,8 +550,14 @@ async function main(): Promise<void> {
       `npx ${cmd.join(' ')}`,
       async () => {
         const r = await run('npx', cmd, { cwd: projectDir, env, timeoutMs: 60_000 })
-        if (r.code !== 0) fail(`${r.code === 1 ? 'drift after the dealer was delivered: ' : ''}${describe(`npx ${cmd.join(' ')}`, r)}`)
-        if (!/^dealers: 1 documents, 1 rows in Supabase — IN SYNC \(\d+ ms\)$/m.test(r.stdout)) fail(`exit 0 but no "dealers: 1 documents, 1 rows in Supabase — IN SYNC" line\n${describe(`npx ${cmd.join(' ')}`, r)}`)
+        if (r.code !== 0)
+          fail(
+            `${r.code === 1 ? 'drift after the dealer was delivered: ' : ''}${describe(`npx ${cmd.join(' ')}`, r)}`,
+          )
+        if (!/^dealers: 1 documents, 1 rows in Supabase — IN SYNC \(\d+ ms\)$/m.test(r.stdout))
+          fail(
+            `exit 0 but no "dealers: 1 documents, 1 rows in Supabase — IN SYNC" line\n${describe(`npx ${cmd.join(' ')}`, r)}`,
+          )
         return { detail: `exit 0 in ${secs(r.ms)}: ${r.stdout.trim()}` }
       },
       false,
@@ -411,13 +567,23 @@ async function main(): Promise<void> {
   await step(
     'plain node: import the main entry (without React) and payload-plugin-supabase-sync/rsc',
     async () => {
-      const main = await run('node', ['--import', './forbid-react.js', 'entries.js', 'main'], { cwd: projectDir, env, timeoutMs: 30_000 })
+      const main = await run('node', ['--import', './forbid-react.js', 'entries.js', 'main'], {
+        cwd: projectDir,
+        env,
+        timeoutMs: 30_000,
+      })
       if (main.code !== 0) fail(scriptFailure(`import('${pkgName}')`, main))
-      const rsc = await run('node', ['entries.js', 'rsc'], { cwd: projectDir, env, timeoutMs: 30_000 })
+      const rsc = await run('node', ['entries.js', 'rsc'], {
+        cwd: projectDir,
+        env,
+        timeoutMs: 30_000,
+      })
       if (rsc.code !== 0) fail(scriptFailure(`import('${pkgName}/rsc')`, rsc))
       const m = resultLine<{ exports: number }>(main)
       const r = resultLine<{ exports: string[] }>(rsc)
-      return { detail: `main: ${m.exports} exports, no react import; /rsc: ${r.exports.join(', ')}` }
+      return {
+        detail: `main: ${m.exports} exports, no react import; /rsc: ${r.exports.join(', ')}`,
+      }
     },
     false,
   )
@@ -426,11 +592,20 @@ async function main(): Promise<void> {
     'TypeScript consumer (NodeNext): types of both entries resolve',
     async () => {
       await fs.writeFile(path.join(projectDir, 'consumer.ts'), consumerTs)
-      await fs.writeFile(path.join(projectDir, 'tsconfig.json'), JSON.stringify(consumerTsconfig, null, 2) + '\n')
+      await fs.writeFile(
+        path.join(projectDir, 'tsconfig.json'),
+        JSON.stringify(consumerTsconfig, null, 2) + '\n',
+      )
       // TypeScript is the team's own, not the package's: the repo's compiler does.
-      const r = await run(process.execPath, [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', projectDir], { cwd: projectDir, env, timeoutMs: 60_000 })
+      const r = await run(
+        process.execPath,
+        [path.join(repo, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', projectDir],
+        { cwd: projectDir, env, timeoutMs: 60_000 },
+      )
       if (r.code !== 0) fail(describe('tsc -p <project> (consumer.ts)', r))
-      return { detail: `tsc: consumer.ts type-checks against dist/index.d.ts and dist/exports/rsc.d.ts in ${secs(r.ms)}` }
+      return {
+        detail: `tsc: consumer.ts type-checks against dist/index.d.ts and dist/exports/rsc.d.ts in ${secs(r.ms)}`,
+      }
     },
     false,
   )
@@ -438,15 +613,30 @@ async function main(): Promise<void> {
   await step(
     'npx payload generate:importmap',
     async () => {
-      const r = await run('npx', ['payload', 'generate:importmap'], { cwd: projectDir, env, timeoutMs: 60_000 })
+      const r = await run('npx', ['payload', 'generate:importmap'], {
+        cwd: projectDir,
+        env,
+        timeoutMs: 60_000,
+      })
       if (r.code !== 0) fail(describe('npx payload generate:importmap', r))
       const file = path.join(projectDir, 'app', '(payload)', 'admin', 'importMap.js')
-      const text = await fs.readFile(file, 'utf8').catch(() => fail(`generate:importmap exited 0 but wrote no ${path.relative(projectDir, file)}\n${describe('npx payload generate:importmap', r)}`))
+      const text = await fs
+        .readFile(file, 'utf8')
+        .catch(() =>
+          fail(
+            `generate:importmap exited 0 but wrote no ${path.relative(projectDir, file)}\n${describe('npx payload generate:importmap', r)}`,
+          ),
+        )
       const problems: string[] = []
-      if (!/import \{ SyncHealth as \w+ \} from 'payload-plugin-supabase-sync\/rsc'/.test(text)) problems.push("no `import { SyncHealth as … } from 'payload-plugin-supabase-sync/rsc'`")
-      if (!text.includes('"payload-plugin-supabase-sync/rsc#SyncHealth"')) problems.push('no "payload-plugin-supabase-sync/rsc#SyncHealth" key')
-      if (problems.length) fail(`${path.relative(projectDir, file)}: ${problems.join('; ')}\n${indent(text)}`)
-      return { detail: `exit 0 in ${secs(r.ms)}; ${path.relative(projectDir, file)} maps payload-plugin-supabase-sync/rsc#SyncHealth` }
+      if (!/import \{ SyncHealth as \w+ \} from 'payload-plugin-supabase-sync\/rsc'/.test(text))
+        problems.push("no `import { SyncHealth as … } from 'payload-plugin-supabase-sync/rsc'`")
+      if (!text.includes('"payload-plugin-supabase-sync/rsc#SyncHealth"'))
+        problems.push('no "payload-plugin-supabase-sync/rsc#SyncHealth" key')
+      if (problems.length)
+        fail(`${path.relative(projectDir, file)}: ${problems.join('; ')}\n${indent(text)}`)
+      return {
+        detail: `exit 0 in ${secs(r.ms)}; ${path.relative(projectDir, file)} maps payload-plugin-supabase-sync/rsc#SyncHealth`,
+      }
     },
     false,
   )
@@ -459,30 +649,47 @@ interface PackageJson {
 }
 
 /** Bare imports of the tarball's dist/*.js that are neither node builtins, the package itself, dependencies nor peers. */
-async function scanImports(tarball: string, pkg: PackageJson): Promise<{ problems: string[]; used: string[]; unused: string[] }> {
+async function scanImports(
+  tarball: string,
+  pkg: PackageJson,
+): Promise<{ problems: string[]; used: string[]; unused: string[] }> {
   const dir = path.join(path.dirname(tarball), 'extracted')
   await fs.mkdir(dir, { recursive: true })
   await mustRun('tar -xzf', 'tar', ['-xzf', tarball, '-C', dir], { cwd: dir, timeoutMs: 30_000 })
   const root = path.join(dir, 'package')
   const { builtinModules } = await import('node:module')
   const builtins = new Set(builtinModules)
-  const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})])
+  const declared = new Set([
+    ...Object.keys(pkg.dependencies ?? {}),
+    ...Object.keys(pkg.peerDependencies ?? {}),
+  ])
   const used = new Set<string>()
   const problems: string[] = []
-  const importRe = /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm
-  for (const file of (await fs.readdir(path.join(root, 'dist'), { recursive: true })).filter((f) => f.endsWith('.js'))) {
+  const importRe =
+    /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/gm
+  for (const file of (await fs.readdir(path.join(root, 'dist'), { recursive: true })).filter((f) =>
+    f.endsWith('.js'),
+  )) {
     const text = await fs.readFile(path.join(root, 'dist', file), 'utf8')
     for (const m of text.matchAll(importRe)) {
       const spec = (m[1] ?? m[2])!
       if (spec.startsWith('.') || spec.startsWith('/')) {
-        if (!/\.(js|json)$/.test(spec)) problems.push(`dist/${file} imports "${spec}" without a .js extension (fails under plain node)`)
+        if (!/\.(js|json)$/.test(spec))
+          problems.push(
+            `dist/${file} imports "${spec}" without a .js extension (fails under plain node)`,
+          )
         continue
       }
       if (spec.startsWith('node:') || builtins.has(spec.split('/')[0]!)) continue
-      const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!
+      const name = spec.startsWith('@')
+        ? spec.split('/').slice(0, 2).join('/')
+        : spec.split('/')[0]!
       if (name === pkg.name) continue
       used.add(name)
-      if (!declared.has(name)) problems.push(`dist/${file} imports "${spec}", but ${name} is neither a dependency nor a peerDependency`)
+      if (!declared.has(name))
+        problems.push(
+          `dist/${file} imports "${spec}", but ${name} is neither a dependency nor a peerDependency`,
+        )
     }
   }
   const unused = Object.keys(pkg.dependencies ?? {}).filter((d) => !used.has(d))
@@ -499,26 +706,44 @@ export const slug: string = Dealers.slug
 export const panel: (...args: Parameters<typeof SyncHealth>) => ReturnType<typeof SyncHealth> = SyncHealth
 `
 const consumerTsconfig = {
-  compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', strict: true, skipLibCheck: true, noEmit: true, types: [] },
+  compilerOptions: {
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    target: 'ES2022',
+    strict: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: [],
+  },
   files: ['consumer.ts'],
 }
 
 async function tarEntry(tarball: string, file: string): Promise<string> {
-  const r = await mustRun('tar -xzOf', 'tar', ['-xzOf', tarball, `package/${file}`], { cwd: path.dirname(tarball), timeoutMs: 30_000 })
+  const r = await mustRun('tar -xzOf', 'tar', ['-xzOf', tarball, `package/${file}`], {
+    cwd: path.dirname(tarball),
+    timeoutMs: 30_000,
+  })
   return r.stdout
 }
 
 async function cleanup(): Promise<void> {
   for (const child of children) killGroup(child)
-  for (const c of cleanups.splice(0)) await c().catch((error) => process.stderr.write(`cleanup: ${String(error)}\n`))
+  for (const c of cleanups.splice(0))
+    await c().catch((error) => process.stderr.write(`cleanup: ${String(error)}\n`))
 }
 
 function summary(extra?: string): number {
   const failed = results.filter((r) => !r.ok)
   const ok = failed.length === 0 && !extra
   const width = Math.max(...results.map((r) => r.name.length), 10)
-  const lines = ['', `package check: ${ok ? 'PASS' : 'FAIL'} in ${secs(performance.now() - started)}`]
-  for (const r of results) lines.push(`  ${r.ok ? '✓' : '✗'} ${r.name.padEnd(width)} ${secs(r.ms).padStart(7)}${r.ok ? '' : `\n${indent(r.detail)}`}`)
+  const lines = [
+    '',
+    `package check: ${ok ? 'PASS' : 'FAIL'} in ${secs(performance.now() - started)}`,
+  ]
+  for (const r of results)
+    lines.push(
+      `  ${r.ok ? '✓' : '✗'} ${r.name.padEnd(width)} ${secs(r.ms).padStart(7)}${r.ok ? '' : `\n${indent(r.detail)}`}`,
+    )
   if (extra) lines.push(`  ✗ ${extra}`)
   if (warnings.length) lines.push('warnings:', ...warnings.map((w) => `  - ${w}`))
   process.stdout.write(lines.join('\n') + '\n')
@@ -543,14 +768,25 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, onSignal
  * stack's stop() does the same shutdown, so take the signals back.
  */
 function keepSignalsToOurselves(): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) for (const l of process.listeners(signal)) if (l !== onSignal) process.removeListener(signal, l as never)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const)
+    for (const l of process.listeners(signal))
+      if (l !== onSignal) process.removeListener(signal, l as never)
 }
-const overall = setTimeout(() => void finish(`the whole check took longer than ${secs(overallTimeoutMs)}`), overallTimeoutMs)
+const overall = setTimeout(
+  () => void finish(`the whole check took longer than ${secs(overallTimeoutMs)}`),
+  overallTimeoutMs,
+)
 overall.unref()
 
 try {
   await main()
   await finish()
 } catch (error) {
-  await finish(error instanceof StopCheck ? undefined : error instanceof Error ? (error.stack ?? error.message) : String(error))
+  await finish(
+    error instanceof StopCheck
+      ? undefined
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error),
+  )
 }

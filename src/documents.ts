@@ -28,7 +28,12 @@ export function readOptions(collection: SyncedCollection) {
 
 /** The mapper's fields, plus what decides whether a document belongs in Supabase at all. */
 function readSelect(collection: SyncedCollection): SelectType {
-  return { ...collection.mapper.select, ...(collection.drafts ? { _status: true } : {}), deletedAt: true, updatedAt: true } as SelectType
+  return {
+    ...collection.mapper.select,
+    ...(collection.drafts ? { _status: true } : {}),
+    deletedAt: true,
+    updatedAt: true,
+  } as SelectType
 }
 
 /** The documents of these ids as they are now (inside `req`'s transaction when given), by id. */
@@ -62,10 +67,22 @@ export async function loadDocuments(
  * The documents with ids in (after, upTo], by id: a key range reads faster than a list of a thousand
  * ids. The caller keeps only the ids it holds.
  */
-export async function loadDocumentRange(payload: Payload, collection: SyncedCollection, range: { after?: string; upTo: string }, limit: number): Promise<Map<string, Doc>> {
+export async function loadDocumentRange(
+  payload: Payload,
+  collection: SyncedCollection,
+  range: { after?: string; upTo: string },
+  limit: number,
+): Promise<Map<string, Doc>> {
   const and: Where[] = [{ id: { less_than_equal: range.upTo } }]
   if (range.after !== undefined) and.push({ id: { greater_than: range.after } })
-  const found = await payload.find({ collection: collection.slug, where: { and }, sort: 'id', limit, pagination: false, ...readOptions(collection) })
+  const found = await payload.find({
+    collection: collection.slug,
+    where: { and },
+    sort: 'id',
+    limit,
+    pagination: false,
+    ...readOptions(collection),
+  })
   return new Map((found.docs as Doc[]).map((doc) => [String(doc.id), doc]))
 }
 
@@ -73,9 +90,19 @@ export async function loadDocumentRange(payload: Payload, collection: SyncedColl
  * Read inside a save's transaction, in the mapper's locale. Payload's Local API writes the locale it is
  * given into the `req` it gets; the save's own `req` must keep its locale, so a copy is passed.
  */
-async function inTransactionOf(payload: Payload, collection: SyncedCollection, req: PayloadRequest) {
-  const transactionID = req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
-  const locale = collection.mapper.locale === 'all' ? 'all' : payload.config.localization ? payload.config.localization.defaultLocale : undefined
+async function inTransactionOf(
+  payload: Payload,
+  collection: SyncedCollection,
+  req: PayloadRequest,
+) {
+  const transactionID =
+    req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+  const locale =
+    collection.mapper.locale === 'all'
+      ? 'all'
+      : payload.config.localization
+        ? payload.config.localization.defaultLocale
+        : undefined
   return { req: { ...req, transactionID } as PayloadRequest, ...(locale ? { locale } : {}) }
 }
 
@@ -84,7 +111,13 @@ async function inTransactionOf(payload: Payload, collection: SyncedCollection, r
  * nothing): the documents `find` returns as above — trashed ones left out — straight from the
  * collection's table, because only the ids are wanted here and Payload's find would build every document.
  */
-export async function documentIds(db: PayloadDatabase, payload: Payload, collection: SyncedCollection, after: string | undefined, limit: number): Promise<string[]> {
+export async function documentIds(
+  db: PayloadDatabase,
+  payload: Payload,
+  collection: SyncedCollection,
+  after: string | undefined,
+  limit: number,
+): Promise<string[]> {
   const table = db.table(collection.slug)
   const id = table.column('id')
   const trash = Boolean(payload.collections[collection.slug]?.config.trash)
@@ -101,7 +134,8 @@ export async function documentIds(db: PayloadDatabase, payload: Payload, collect
  */
 export function isPublished(doc: Doc | undefined | null): boolean {
   const status = doc?._status
-  if (status !== null && typeof status === 'object') return Object.values(status).includes('published')
+  if (status !== null && typeof status === 'object')
+    return Object.values(status).includes('published')
   return status === 'published'
 }
 
@@ -116,7 +150,10 @@ export function belongsInSupabase(collection: SyncedCollection, doc: Doc): boole
  * The row Supabase must hold for a document as read above: its mapped row, or null (no row: the
  * document is gone, a draft, trashed, filtered out), or the mapping error that keeps it from having one.
  */
-export function expectedRow(collection: SyncedCollection, doc: Doc | undefined): Row | null | MappingError {
+export function expectedRow(
+  collection: SyncedCollection,
+  doc: Doc | undefined,
+): Row | null | MappingError {
   if (!doc || !belongsInSupabase(collection, doc)) return null
   return mapDocument(collection.slug, collection.mapper, doc)
 }

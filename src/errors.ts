@@ -3,7 +3,19 @@
  * document id, the operation and the underlying cause, and whether trying again can help.
  */
 
-export type SyncOperation = 'map' | 'upsert' | 'delete' | 'read' | 'load' | 'reconcile' | 'validate' | 'sync' | 'pull' | 'reset' | 'retry' | 'config'
+export type SyncOperation =
+  | 'map'
+  | 'upsert'
+  | 'delete'
+  | 'read'
+  | 'load'
+  | 'reconcile'
+  | 'validate'
+  | 'sync'
+  | 'pull'
+  | 'reset'
+  | 'retry'
+  | 'config'
 
 /**
  * What a failure means for delivery (see supabase/classify.ts): `transient` is tried again until it
@@ -70,7 +82,10 @@ export class SyncError extends Error {
 
 /** A document that cannot become a valid row: the mapper threw or the row failed its schema. Never transient. */
 export class MappingError extends SyncError {
-  constructor(message: string, details: Omit<SyncErrorDetails, 'operation' | 'transient'> & { operation?: SyncOperation }) {
+  constructor(
+    message: string,
+    details: Omit<SyncErrorDetails, 'operation' | 'transient'> & { operation?: SyncOperation },
+  ) {
     super(message, { operation: 'map', ...details, kind: 'row' })
   }
 }
@@ -112,7 +127,10 @@ export class InputError extends SyncError {
 /** The same operation already runs for this collection (in this or another app instance). */
 export class BusyError extends SyncError {
   constructor(operation: SyncOperation, collection: string) {
-    super(`supabase-sync: a ${operation} of "${collection}" is already running; try again when it is done`, { collection, operation, kind: 'transient' })
+    super(
+      `supabase-sync: a ${operation} of "${collection}" is already running; try again when it is done`,
+      { collection, operation, kind: 'transient' },
+    )
   }
 }
 
@@ -139,6 +157,9 @@ export class CancelledError extends SyncError {
     collection: string,
     readonly progress: { documents: number; total: number; rows: number; differences: number },
   ) {
-    super(`supabase-sync: ${operation} of "${collection}" cancelled after ${progress.documents} of ${progress.total} documents`, { collection, operation, kind: 'row' })
+    super(
+      `supabase-sync: ${operation} of "${collection}" cancelled after ${progress.documents} of ${progress.total} documents`,
+      { collection, operation, kind: 'row' },
+    )
   }
 }

@@ -22,7 +22,10 @@ export const redactPaths = [
 
 /** The plugin's child logger, with redaction added to whatever the parent already redacts. */
 export function pluginLogger(parent: Logger): Logger {
-  return parent.child({ plugin: 'supabase-sync' }, { redact: { paths: redactPaths, censor: '[redacted]' } })
+  return parent.child(
+    { plugin: 'supabase-sync' },
+    { redact: { paths: redactPaths, censor: '[redacted]' } },
+  )
 }
 
 /** Removes a secret from a free-text message (error messages are not covered by path redaction). */

@@ -23,7 +23,9 @@ const mapperSchema = z.custom<SyncMapper>(
 )
 
 export type AccessFunction = (args: { req: PayloadRequest }) => boolean | Promise<boolean>
-const accessFunction = z.custom<AccessFunction>(isFunction, { error: 'must be a function ({ req }) => boolean' })
+const accessFunction = z.custom<AccessFunction>(isFunction, {
+  error: 'must be a function ({ req }) => boolean',
+})
 
 export const collectionOptionsSchema = z.strictObject({
   /** The Supabase table (schema public). */
@@ -31,7 +33,9 @@ export const collectionOptionsSchema = z.strictObject({
   /** Required, except for `dealers` (the ready dealers mapper). */
   mapper: mapperSchema.optional(),
   /** Documents that fail it are kept out of (and removed from) Supabase. */
-  shouldSync: z.custom<(doc: Doc) => boolean>(isFunction, { error: 'must be a function (doc) => boolean' }).optional(),
+  shouldSync: z
+    .custom<(doc: Doc) => boolean>(isFunction, { error: 'must be a function (doc) => boolean' })
+    .optional(),
 })
 
 export const retryOptionsSchema = z.strictObject({
@@ -66,7 +70,13 @@ export const queueOptionsSchema = z.strictObject({
 export interface Alert {
   /** firing: it started (or still holds, after `cooldown`); resolved: it cleared. */
   state: 'firing' | 'resolved'
-  rule: 'supabase-unreachable' | 'failed-jobs' | 'pending-age' | 'drift' | 'startup-reconcile' | 'mass-delete'
+  rule:
+    | 'supabase-unreachable'
+    | 'failed-jobs'
+    | 'pending-age'
+    | 'drift'
+    | 'startup-reconcile'
+    | 'mass-delete'
   collection?: string
   /** One line: what Slack shows. */
   text: string
@@ -83,9 +93,15 @@ export const alertsOptionsSchema = z.strictObject({
   /** A URL that gets every alert as JSON (`{ text, … }`: Slack's incoming webhooks and generic receivers accept it). */
   webhook: z.url({ error: 'must be a URL' }).optional(),
   /** Addresses that get every alert by e-mail, through Payload's email adapter. */
-  email: z.strictObject({ to: z.array(z.email({ error: 'must be e-mail addresses' })).min(1) }).optional(),
+  email: z
+    .strictObject({ to: z.array(z.email({ error: 'must be e-mail addresses' })).min(1) })
+    .optional(),
   /** Your own handler (PagerDuty, Sentry, …). */
-  onAlert: z.custom<(alert: Alert) => void | Promise<void>>(isFunction, { error: 'must be a function (alert) => void' }).optional(),
+  onAlert: z
+    .custom<(alert: Alert) => void | Promise<void>>(isFunction, {
+      error: 'must be a function (alert) => void',
+    })
+    .optional(),
   /** A firing alert is sent again at most this often while it lasts (ms). */
   cooldown: z.number().int().min(1_000).default(3_600_000),
   /** How often this instance evaluates the rules (ms). */
@@ -100,7 +116,14 @@ export const alertsOptionsSchema = z.strictObject({
       startupReconcile: z.boolean().default(true),
       massDelete: z.boolean().default(true),
     })
-    .default({ unreachableFor: 60_000, failedJobs: true, pendingOlderThan: 600_000, drift: true, startupReconcile: true, massDelete: true }),
+    .default({
+      unreachableFor: 60_000,
+      failedJobs: true,
+      pendingOlderThan: 600_000,
+      drift: true,
+      startupReconcile: true,
+      massDelete: true,
+    }),
 })
 export type AlertsOptions = z.output<typeof alertsOptionsSchema>
 
@@ -113,9 +136,12 @@ export const pluginOptionsSchema = z.strictObject({
         serviceRoleKey: z.string().min(20, { error: 'must be the service-role key (a JWT)' }),
       }),
       z.strictObject({
-        client: z.custom<SupabaseClient>((v) => typeof v === 'object' && v !== null && isFunction((v as SupabaseClient).from), {
-          error: 'must be a supabase-js client',
-        }),
+        client: z.custom<SupabaseClient>(
+          (v) => typeof v === 'object' && v !== null && isFunction((v as SupabaseClient).from),
+          {
+            error: 'must be a supabase-js client',
+          },
+        ),
       }),
     ])
     .optional(),
@@ -140,24 +166,46 @@ export const pluginOptionsSchema = z.strictObject({
   retry: retryOptionsSchema.default(retryOptionsSchema.parse({})),
   queue: queueOptionsSchema.default(queueOptionsSchema.parse({})),
   logger: z
-    .custom<Logger>((v) => typeof v === 'object' && v !== null && isFunction((v as Logger).child) && isFunction((v as Logger).info), {
-      error: 'must be a pino logger',
-    })
+    .custom<Logger>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        isFunction((v as Logger).child) &&
+        isFunction((v as Logger).info),
+      {
+        error: 'must be a pino logger',
+      },
+    )
     .optional(),
   /** `GET /api/supabase-sync/metrics` for Prometheus: `Authorization: Bearer <token>`, or a user with `read`. */
-  metrics: z.strictObject({ token: z.string().min(16, { error: 'must be at least 16 characters' }).optional() }).default({}),
+  metrics: z
+    .strictObject({
+      token: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    })
+    .default({}),
   /** `GET /api/supabase-sync/health`: a pending change older than this is degraded; the token shows the reasons. */
   health: z
-    .strictObject({ pendingOlderThan: z.number().int().min(0).default(60_000), token: z.string().min(16, { error: 'must be at least 16 characters' }).optional() })
+    .strictObject({
+      pendingOlderThan: z.number().int().min(0).default(60_000),
+      token: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
+    })
     .default({ pendingOlderThan: 60_000 }),
   /** Scheduled consistency checks: validate every collection on this cron (six fields, with seconds); `false`: none. */
   checks: z
-    .strictObject({ schedule: z.union([z.string().min(9), z.literal(false)]).default('0 */15 * * * *'), queue: z.string().min(1).default('supabase-sync-checks') })
+    .strictObject({
+      schedule: z.union([z.string().min(9), z.literal(false)]).default('0 */15 * * * *'),
+      queue: z.string().min(1).default('supabase-sync-checks'),
+    })
     .default({ schedule: '0 */15 * * * *', queue: 'supabase-sync-checks' }),
   /** Where alerts go; without one of webhook, email and onAlert, no alert is evaluated. */
   alerts: alertsOptionsSchema.optional(),
   /** Per-minute rollups of deliveries, failures, requests, lag and pending (for the console's charts); `false`: none. */
-  history: z.union([z.strictObject({ retentionDays: z.number().int().min(1).max(366).default(7) }), z.literal(false)]).default({ retentionDays: 7 }),
+  history: z
+    .union([
+      z.strictObject({ retentionDays: z.number().int().min(1).max(366).default(7) }),
+      z.literal(false),
+    ])
+    .default({ retentionDays: 7 }),
   /**
    * Who may look at and who may change the sync (default: users of the admin's user collection, for
    * everything). A function applies to all; an object sets `read` (status, validate, the dashboard
@@ -166,7 +214,12 @@ export const pluginOptionsSchema = z.strictObject({
   access: z
     .union([
       accessFunction,
-      z.strictObject({ read: accessFunction.optional(), sync: accessFunction.optional(), pull: accessFunction.optional(), reset: accessFunction.optional() }),
+      z.strictObject({
+        read: accessFunction.optional(),
+        sync: accessFunction.optional(),
+        pull: accessFunction.optional(),
+        reset: accessFunction.optional(),
+      }),
     ])
     .optional(),
 })
@@ -174,7 +227,10 @@ export const pluginOptionsSchema = z.strictObject({
 export type SupabaseSyncOptions = z.input<typeof pluginOptionsSchema>
 /** The options after checks and defaults: every synced collection has its mapper. */
 export type ResolvedOptions = Omit<z.output<typeof pluginOptionsSchema>, 'collections'> & {
-  collections: Record<string, Omit<z.output<typeof collectionOptionsSchema>, 'mapper'> & { mapper: SyncMapper }>
+  collections: Record<
+    string,
+    Omit<z.output<typeof collectionOptionsSchema>, 'mapper'> & { mapper: SyncMapper }
+  >
 }
 export type CollectionSyncOptions = z.input<typeof collectionOptionsSchema>
 export type ResolvedCollectionOptions = z.output<typeof collectionOptionsSchema>
@@ -190,7 +246,8 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (at[0] === 'collections' && at.length === 2) return Object.keys(collectionOptionsSchema.shape)
   if (at[0] === 'supabase') return ['url', 'serviceRoleKey', 'client']
   if (at[0] === 'access') return ['read', 'sync', 'pull', 'reset']
-  if (at[0] === 'alerts' && at[1] === 'rules') return Object.keys(alertsOptionsSchema.shape.rules.unwrap().shape)
+  if (at[0] === 'alerts' && at[1] === 'rules')
+    return Object.keys(alertsOptionsSchema.shape.rules.unwrap().shape)
   if (at[0] === 'alerts') return Object.keys(alertsOptionsSchema.shape)
   if (at[0] === 'checks') return ['schedule', 'queue']
   if (at[0] === 'health') return ['pendingOlderThan', 'token']
@@ -204,14 +261,20 @@ function configError(issue: z.core.$ZodIssue): ConfigError {
     const key = String(issue.keys[0])
     const option = [...at, key].join('.')
     const suggestion = closest(key, knownKeys(issue.path))
-    return new ConfigError(`supabase-sync: unknown option "${option}"${suggestion ? ` — did you mean "${[...at, suggestion].join('.')}"?` : ''}`, option)
+    return new ConfigError(
+      `supabase-sync: unknown option "${option}"${suggestion ? ` — did you mean "${[...at, suggestion].join('.')}"?` : ''}`,
+      option,
+    )
   }
   const option = at.join('.') || '(options)'
   return new ConfigError(`supabase-sync: option "${option}" ${issue.message}`, option)
 }
 
 /** Validates the options; a wrong one is a ConfigError whose message names it. */
-export function resolveOptions(input: SupabaseSyncOptions | undefined, env: Record<string, string | undefined> = process.env): ResolvedOptions {
+export function resolveOptions(
+  input: SupabaseSyncOptions | undefined,
+  env: Record<string, string | undefined> = process.env,
+): ResolvedOptions {
   const parsed = pluginOptionsSchema.safeParse(input ?? {})
   if (!parsed.success) throw configError(parsed.error.issues[0])
   const options = parsed.data
@@ -233,7 +296,13 @@ export function resolveOptions(input: SupabaseSyncOptions | undefined, env: Reco
         'supabase',
       )
     }
-    return resolveOptions({ ...(input ?? {}), supabase: { url: env.SUPABASE_URL!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! } } as SupabaseSyncOptions, env)
+    return resolveOptions(
+      {
+        ...(input ?? {}),
+        supabase: { url: env.SUPABASE_URL!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! },
+      } as SupabaseSyncOptions,
+      env,
+    )
   }
   return options as ResolvedOptions
 }

@@ -45,7 +45,9 @@ export const supabaseSync =
       if (!known.has(slug)) {
         throw new ConfigError(
           `supabase-sync: option "collections.${slug}" names a collection that is not in the config` +
-            (slug === 'dealers' ? ' (add the ready `Dealers` collection: import { Dealers } from "payload-plugin-supabase-sync")' : ''),
+            (slug === 'dealers'
+              ? ' (add the ready `Dealers` collection: import { Dealers } from "payload-plugin-supabase-sync")'
+              : ''),
           `collections.${slug}`,
         )
       }
@@ -54,22 +56,39 @@ export const supabaseSync =
     // The running plugin, once onInit has built it: the hooks and the task reach it through this.
     let runtime: SyncRuntime | undefined
     const hookRuntime = (): HookRuntime | undefined =>
-      runtime && { jobs: runtime.jobs, state: runtime.state, logger: runtime.logger, afterCommit: runtime.runner && ((id) => runtime!.runner!.afterCommit(id)) }
+      runtime && {
+        jobs: runtime.jobs,
+        state: runtime.state,
+        logger: runtime.logger,
+        afterCommit: runtime.runner && ((id) => runtime!.runner!.afterCommit(id)),
+      }
 
     // Schema-relevant parts stay even when disabled: the plugin's collections, the task's slug (an
     // enum in the jobs table) and the column concurrency control adds.
     const access = resolveAccess(options.access)
     const read = (args: { req: PayloadRequest }) => allowed(access, 'read', args.req)
-    const own = [syncEventsCollection(read), SyncState, alertsCollection(read), rollupsCollection(read)].filter((c) => !known.has(c.slug))
+    const own = [
+      syncEventsCollection(read),
+      SyncState,
+      alertsCollection(read),
+      rollupsCollection(read),
+    ].filter((c) => !known.has(c.slug))
     config.collections = [...incomingCollections, ...own]
     config.jobs = {
       ...incomingConfig.jobs,
       enableConcurrencyControl: true,
-      tasks: [...(incomingConfig.jobs?.tasks ?? []), syncTask(options.queue, () => runtime), checkTask(options), alertTask(options)],
+      tasks: [
+        ...(incomingConfig.jobs?.tasks ?? []),
+        syncTask(options.queue, () => runtime),
+        checkTask(options),
+        alertTask(options),
+      ],
     }
     if (options.disabled) return config
 
-    const collections = syncedCollections(options, (slug) => hasDrafts(incomingCollections.find((c) => c.slug === slug)))
+    const collections = syncedCollections(options, (slug) =>
+      hasDrafts(incomingCollections.find((c) => c.slug === slug)),
+    )
     config.collections = config.collections.map((collection) => {
       const synced = collections.get(collection.slug)
       if (!synced) return collection
@@ -77,25 +96,47 @@ export const supabaseSync =
         ...collection,
         hooks: {
           ...collection.hooks,
-          beforeChange: [...(collection.hooks?.beforeChange ?? []), expectVersionHook(collection.slug, () => runtime?.db)],
-          afterChange: [...(collection.hooks?.afterChange ?? []), afterChangeHook(synced, options.queue.name, hookRuntime)],
-          afterDelete: [...(collection.hooks?.afterDelete ?? []), afterDeleteHook(synced, options.queue.name, hookRuntime)],
+          beforeChange: [
+            ...(collection.hooks?.beforeChange ?? []),
+            expectVersionHook(collection.slug, () => runtime?.db),
+          ],
+          afterChange: [
+            ...(collection.hooks?.afterChange ?? []),
+            afterChangeHook(synced, options.queue.name, hookRuntime),
+          ],
+          afterDelete: [
+            ...(collection.hooks?.afterDelete ?? []),
+            afterDeleteHook(synced, options.queue.name, hookRuntime),
+          ],
         },
       }
     })
 
-    config.endpoints = [...(incomingConfig.endpoints ?? []), ...syncEndpoints(options), ...monitoringEndpoints(options, access)]
+    config.endpoints = [
+      ...(incomingConfig.endpoints ?? []),
+      ...syncEndpoints(options),
+      ...monitoringEndpoints(options, access),
+    ]
     // The sync health panel on the dashboard (src/admin/SyncHealth.tsx), resolved through the import map.
     config.admin = {
       ...incomingConfig.admin,
       components: {
         ...incomingConfig.admin?.components,
-        beforeDashboard: [...(incomingConfig.admin?.components?.beforeDashboard ?? []), syncHealthComponent],
+        beforeDashboard: [
+          ...(incomingConfig.admin?.components?.beforeDashboard ?? []),
+          syncHealthComponent,
+        ],
       },
     }
     // The command's module sits beside this one (.ts under tsx in development, .js once built).
     const here = fileURLToPath(import.meta.url)
-    config.bin = [...(incomingConfig.bin ?? []), { key: 'supabase-sync', scriptPath: path.join(path.dirname(here), 'ops', `cli${path.extname(here)}`) }]
+    config.bin = [
+      ...(incomingConfig.bin ?? []),
+      {
+        key: 'supabase-sync',
+        scriptPath: path.join(path.dirname(here), 'ops', `cli${path.extname(here)}`),
+      },
+    ]
 
     config.onInit = async (payload) => {
       if (incomingConfig.onInit) await incomingConfig.onInit(payload)

@@ -7,7 +7,11 @@ function distance(a: string, b: string): number {
     row[0] = i
     for (let j = 1; j <= b.length; j++) {
       const current = row[j]
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1))
+      row[j] = Math.min(
+        row[j] + 1,
+        row[j - 1] + 1,
+        previous + (a[i - 1].toLowerCase() === b[j - 1].toLowerCase() ? 0 : 1),
+      )
       previous = current
     }
   }
@@ -25,5 +29,7 @@ export function closest(word: string, known: readonly string[]): string | undefi
       bestDistance = d
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(word.length / 3))
+    ? best
+    : undefined
 }

@@ -16,7 +16,10 @@ export interface SyncedCollection {
   drafts: boolean
 }
 
-export function syncedCollections(options: ResolvedOptions, hasDrafts: (slug: string) => boolean): Map<string, SyncedCollection> {
+export function syncedCollections(
+  options: ResolvedOptions,
+  hasDrafts: (slug: string) => boolean,
+): Map<string, SyncedCollection> {
   const map = new Map<string, SyncedCollection>()
   for (const [slug, c] of Object.entries(options.collections)) {
     map.set(slug, {
@@ -42,5 +45,8 @@ export function syncedCollections(options: ResolvedOptions, hasDrafts: (slug: st
  * keeps the updatedAt of its last content change).
  */
 export function bookkeepingColumns(collection: SyncedCollection): string[] {
-  return [...(collection.spec.versionColumn ? [collection.spec.versionColumn] : []), ...(collection.mapper.updatedAtColumn ? [collection.mapper.updatedAtColumn] : [])]
+  return [
+    ...(collection.spec.versionColumn ? [collection.spec.versionColumn] : []),
+    ...(collection.mapper.updatedAtColumn ? [collection.mapper.updatedAtColumn] : []),
+  ]
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { classifyFailure, isConflict, isTransient, parseRetryAfter, shouldSplit } from '../src/supabase/classify.js'
+import {
+  classifyFailure,
+  isConflict,
+  isTransient,
+  parseRetryAfter,
+  shouldSplit,
+} from '../src/supabase/classify.js'
 import { sqlStateStatus } from '../src/supabase/sqlstate.js'
 import { backoffDelay } from '../src/queue/backoff.js'
 

@@ -3,7 +3,12 @@
  * shouldSync folded into the mapper, mapping errors that name the field, and the posts mappers.
  */
 import { describe, expect, it } from 'vitest'
-import { postMapper, postMapperAllLocales, postShouldSync, type PostDoc } from '../dev/collections/posts.js'
+import {
+  postMapper,
+  postMapperAllLocales,
+  postShouldSync,
+  type PostDoc,
+} from '../dev/collections/posts.js'
 import { MappingError } from '../src/index.js'
 import { mapDocument, withShouldSync } from '../src/mapping/validate.js'
 import { belongsInSupabase, isPublished } from '../src/documents.js'
@@ -33,10 +38,14 @@ describe('belongsInSupabase', () => {
     expect(belongsInSupabase(collection(true), { ...doc, _status: 'draft' })).toBe(false)
     // A document created without a status in a drafts collection is a draft (Payload's default).
     expect(belongsInSupabase(collection(true), { ...doc, _status: undefined })).toBe(false)
-    expect(belongsInSupabase(collection(true), { ...doc, deletedAt: '2026-01-03T00:00:00.000Z' })).toBe(false)
+    expect(
+      belongsInSupabase(collection(true), { ...doc, deletedAt: '2026-01-03T00:00:00.000Z' }),
+    ).toBe(false)
     // Without drafts the status means nothing.
     expect(belongsInSupabase(collection(false), { ...doc, _status: undefined })).toBe(true)
-    expect(belongsInSupabase(collection(false), { ...doc, deletedAt: '2026-01-03T00:00:00.000Z' })).toBe(false)
+    expect(
+      belongsInSupabase(collection(false), { ...doc, deletedAt: '2026-01-03T00:00:00.000Z' }),
+    ).toBe(false)
   })
   it('reads a per-locale status (locale: all) as published when any locale is', () => {
     expect(isPublished({ id, _status: { en: 'published', de: 'draft' } })).toBe(true)
@@ -65,14 +74,22 @@ describe('shouldSync is part of the mapper', () => {
 
 describe('mapping errors name collection, id and field', () => {
   it('a thrown error with a field property', () => {
-    const mapper = { ...postMapper, toRow: () => { throw Object.assign(new Error('bad title'), { field: 'title' }) } }
+    const mapper = {
+      ...postMapper,
+      toRow: () => {
+        throw Object.assign(new Error('bad title'), { field: 'title' })
+      },
+    }
     const err = mapDocument('posts', mapper as never, doc) as MappingError
     expect(err).toMatchObject({ collection: 'posts', id, field: 'title' })
     expect(err.message).toBe(`posts ${id}: the mapper failed on field "title": bad title`)
   })
   it('a zod error thrown by a mapper that parses for itself', async () => {
     const { z } = await import('zod')
-    const mapper = { ...postMapper, toRow: () => z.object({ slug: z.string().min(3) }).parse({ slug: 'x' }) }
+    const mapper = {
+      ...postMapper,
+      toRow: () => z.object({ slug: z.string().min(3) }).parse({ slug: 'x' }),
+    }
     const err = mapDocument('posts', mapper as never, doc) as MappingError
     expect(err.field).toBe('slug')
   })
@@ -96,11 +113,18 @@ describe('the posts mappers', () => {
     })
   })
   it('every locale: default-locale columns plus translations', () => {
-    const row = postMapperAllLocales.toRow({ ...doc, title: { en: 'Hello', de: 'Hallo' }, excerpt: { de: 'Nur Deutsch' } })
+    const row = postMapperAllLocales.toRow({
+      ...doc,
+      title: { en: 'Hello', de: 'Hallo' },
+      excerpt: { de: 'Nur Deutsch' },
+    })
     expect(row).toMatchObject({
       title: 'Hello',
       excerpt: null,
-      translations: { en: { title: 'Hello', excerpt: null }, de: { title: 'Hallo', excerpt: 'Nur Deutsch' } },
+      translations: {
+        en: { title: 'Hello', excerpt: null },
+        de: { title: 'Hallo', excerpt: 'Nur Deutsch' },
+      },
     })
     expect(postMapperAllLocales.locale).toBe('all')
   })

@@ -8,7 +8,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { Payload } from 'payload'
-import { Posts, postMapper, postShouldSync, postsLocalization, type PostDoc } from '../dev/collections/posts.js'
+import {
+  Posts,
+  postMapper,
+  postShouldSync,
+  postsLocalization,
+  type PostDoc,
+} from '../dev/collections/posts.js'
 import { defineMapper, type SyncJobInput } from '../src/index.js'
 import { compareNow, eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
 
@@ -17,7 +23,8 @@ const testPostMapper = defineMapper({
   ...postMapper,
   toRow(doc: PostDoc) {
     if (doc.slug?.startsWith('null-')) return null
-    if (doc.slug?.startsWith('throw-')) throw Object.assign(new Error('cannot map this slug'), { field: 'slug' })
+    if (doc.slug?.startsWith('throw-'))
+      throw Object.assign(new Error('cannot map this slug'), { field: 'slug' })
     const row = postMapper.toRow(doc)
     return row && doc.slug?.startsWith('bad-') ? { ...row, updated_at: 'yesterday' } : row
   },
@@ -30,7 +37,11 @@ const queued: SyncJobInput[] = []
 beforeAll(async () => {
   app = await startApp({
     collections: [Posts],
-    sync: { collections: { posts: { table: 'posts', mapper: testPostMapper as never, shouldSync: postShouldSync } } },
+    sync: {
+      collections: {
+        posts: { table: 'posts', mapper: testPostMapper as never, shouldSync: postShouldSync },
+      },
+    },
     extend: (config) => ({ ...config, localization: postsLocalization }),
   })
   payload = app.payload
@@ -54,7 +65,14 @@ const slug = (prefix = 'post') => `${prefix}-${Date.now().toString(36)}-${++n}`
 const jobsFor = (id: string | number) => queued.filter((j) => j.id === String(id))
 const row = async (id: string | number) => (await app.rows('posts')).get(String(id))
 const published = async (id: string | number) =>
-  (await payload.find({ collection: 'posts', where: { id: { equals: id } }, draft: false, depth: 0 })).docs[0] as PostDoc | undefined
+  (
+    await payload.find({
+      collection: 'posts',
+      where: { id: { equals: id } },
+      draft: false,
+      depth: 0,
+    })
+  ).docs[0] as PostDoc | undefined
 
 /** Waits until delivery has caught up; then what is in Supabase is final. */
 async function settled(): Promise<void> {
@@ -62,12 +80,16 @@ async function settled(): Promise<void> {
 }
 
 async function publishNew(data: Record<string, unknown> = {}): Promise<PostDoc> {
-  const doc = (await payload.create({ collection: 'posts', data: { title: 'Hello', slug: slug(), _status: 'published', ...data } })) as unknown as PostDoc
+  const doc = (await payload.create({
+    collection: 'posts',
+    data: { title: 'Hello', slug: slug(), _status: 'published', ...data },
+  })) as unknown as PostDoc
   await eventually(async () => expect(await row(doc.id)).toBeDefined())
   return doc
 }
 
-const trash = (id: string | number) => payload.update({ collection: 'posts', id, data: { deletedAt: new Date().toISOString() } })
+const trash = (id: string | number) =>
+  payload.update({ collection: 'posts', id, data: { deletedAt: new Date().toISOString() } })
 /** As the admin's Restore does: a bulk update over the trash, restoring as draft or as published. */
 const restore = (id: string | number, status: 'draft' | 'published') =>
   payload.update({
@@ -79,12 +101,30 @@ const restore = (id: string | number, status: 'draft' | 'published') =>
 
 describe('drafts: Supabase holds the published version only', () => {
   it('a draft-only post never reaches Supabase, and its saves queue nothing', async () => {
-    const draft = await payload.create({ collection: 'posts', data: { title: 'Draft', slug: slug() }, draft: true })
+    const draft = await payload.create({
+      collection: 'posts',
+      data: { title: 'Draft', slug: slug() },
+      draft: true,
+    })
     // Without draft: true and without _status, Payload's default status is 'draft' too.
-    const implicit = await payload.create({ collection: 'posts', data: { title: 'Implicit draft', slug: slug() } })
+    const implicit = await payload.create({
+      collection: 'posts',
+      data: { title: 'Implicit draft', slug: slug() },
+    })
     expect(implicit._status).toBe('draft')
-    await payload.update({ collection: 'posts', id: draft.id, data: { title: 'Draft 2' }, draft: true })
-    await payload.update({ collection: 'posts', id: draft.id, data: { title: 'Draft 3' }, draft: true, autosave: true })
+    await payload.update({
+      collection: 'posts',
+      id: draft.id,
+      data: { title: 'Draft 2' },
+      draft: true,
+    })
+    await payload.update({
+      collection: 'posts',
+      id: draft.id,
+      data: { title: 'Draft 3' },
+      draft: true,
+      autosave: true,
+    })
     await settled()
     expect(jobsFor(draft.id)).toEqual([])
     expect(jobsFor(implicit.id)).toEqual([])
@@ -93,8 +133,16 @@ describe('drafts: Supabase holds the published version only', () => {
   })
 
   it('publishing sends the row; draft saves and autosaves of the published post change nothing and queue nothing', async () => {
-    const doc = await payload.create({ collection: 'posts', data: { title: 'First', slug: slug() }, draft: true })
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Published title', _status: 'published' } })
+    const doc = await payload.create({
+      collection: 'posts',
+      data: { title: 'First', slug: slug() },
+      draft: true,
+    })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Published title', _status: 'published' },
+    })
     const sent = await eventually(async () => {
       const r = await row(doc.id)
       expect(r?.title).toBe('Published title')
@@ -102,21 +150,46 @@ describe('drafts: Supabase holds the published version only', () => {
     })
     queued.length = 0
 
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Draft title' }, draft: true })
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Autosaved title' }, draft: true, autosave: true })
-    await payload.update({ collection: 'posts', id: doc.id, data: { excerpt: 'Autosaved excerpt' }, draft: true, autosave: true })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Draft title' },
+      draft: true,
+    })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Autosaved title' },
+      draft: true,
+      autosave: true,
+    })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { excerpt: 'Autosaved excerpt' },
+      draft: true,
+      autosave: true,
+    })
     await settled()
     expect(jobsFor(doc.id)).toEqual([])
     expect(await row(doc.id)).toEqual(sent)
     // What Payload itself says is published: the main document, untouched by the drafts.
-    expect(await published(doc.id)).toMatchObject({ title: 'Published title', _status: 'published' })
+    expect(await published(doc.id)).toMatchObject({
+      title: 'Published title',
+      _status: 'published',
+    })
 
     // Publishing the draft sends it.
     await payload.update({ collection: 'posts', id: doc.id, data: { _status: 'published' } })
-    await eventually(async () => expect(await row(doc.id)).toMatchObject({ title: 'Autosaved title', excerpt: 'Autosaved excerpt' }))
+    await eventually(async () =>
+      expect(await row(doc.id)).toMatchObject({
+        title: 'Autosaved title',
+        excerpt: 'Autosaved excerpt',
+      }),
+    )
   })
 
-  it('unpublishing removes the row (the admin\'s Unpublish: a save with _status draft)', async () => {
+  it("unpublishing removes the row (the admin's Unpublish: a save with _status draft)", async () => {
     const doc = await publishNew()
     await payload.update({ collection: 'posts', id: doc.id, data: { _status: 'draft' } })
     await eventually(async () => expect(await row(doc.id)).toBeUndefined())
@@ -127,7 +200,12 @@ describe('drafts: Supabase holds the published version only', () => {
 
   it('unpublishing while a draft is pending removes the row too', async () => {
     const doc = await publishNew()
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Pending draft' }, draft: true })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Pending draft' },
+      draft: true,
+    })
     await settled()
     expect(await row(doc.id)).toMatchObject({ title: 'Hello' })
     await payload.update({ collection: 'posts', id: doc.id, data: { _status: 'draft' } })
@@ -138,8 +216,17 @@ describe('drafts: Supabase holds the published version only', () => {
     // Payload writes the latest version (the pending draft, status draft) into the main document when
     // an update neither saves a draft nor publishes: the post is no longer published.
     const doc = await publishNew()
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Pending draft' }, draft: true })
-    await payload.update({ collection: 'posts', id: doc.id, data: { editorNotes: 'touched by a script' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Pending draft' },
+      draft: true,
+    })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { editorNotes: 'touched by a script' },
+    })
     expect(await published(doc.id)).toMatchObject({ _status: 'draft' })
     await eventually(async () => expect(await row(doc.id)).toBeUndefined())
   })
@@ -166,11 +253,17 @@ describe('trash', () => {
     expect(await row(doc.id)).toBeUndefined()
     // Queued (the document is gone), delivered as a delete of nothing, not as a failure.
     expect(jobsFor(doc.id)).toHaveLength(1)
-    expect(app.logs.find((l) => l.id === String(doc.id) && l.op === 'delete' && l.outcome === 'deleted')).toHaveLength(1)
-    expect(app.logs.find((l) => l.id === String(doc.id) && (l.outcome === 'failed' || l.outcome === 'retry'))).toEqual([])
+    expect(
+      app.logs.find((l) => l.id === String(doc.id) && l.op === 'delete' && l.outcome === 'deleted'),
+    ).toHaveLength(1)
+    expect(
+      app.logs.find(
+        (l) => l.id === String(doc.id) && (l.outcome === 'failed' || l.outcome === 'retry'),
+      ),
+    ).toEqual([])
   })
 
-  it('restoring as a draft (the admin\'s default) keeps it out of Supabase', async () => {
+  it("restoring as a draft (the admin's default) keeps it out of Supabase", async () => {
     const doc = await publishNew()
     await trash(doc.id)
     await eventually(async () => expect(await row(doc.id)).toBeUndefined())
@@ -183,7 +276,12 @@ describe('trash', () => {
 
   it('trashing a post with a pending draft removes its row', async () => {
     const doc = await publishNew()
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Pending draft' }, draft: true })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Pending draft' },
+      draft: true,
+    })
     await trash(doc.id)
     await eventually(async () => expect(await row(doc.id)).toBeUndefined())
   })
@@ -200,47 +298,87 @@ describe('control', () => {
     expect(jobsFor(doc.id)).toEqual([])
     expect(await row(doc.id)).toBeUndefined()
     // The next save without the flag sends it.
-    await payload.update({ collection: 'posts', id: doc.id, data: { title: 'Loud', _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Loud', _status: 'published' },
+    })
     await eventually(async () => expect(await row(doc.id)).toMatchObject({ title: 'Loud' }))
     // And a flagged unpublish leaves Supabase alone.
     queued.length = 0
-    await payload.update({ collection: 'posts', id: doc.id, data: { _status: 'draft' }, context: { supabaseSync: false } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { _status: 'draft' },
+      context: { supabaseSync: false },
+    })
     await settled()
     expect(jobsFor(doc.id)).toEqual([])
     expect(await row(doc.id)).toBeDefined()
   })
 
   it('shouldSync: a post that stops passing it is removed, one that starts passing it is sent', async () => {
-    const internal = await payload.create({ collection: 'posts', data: { title: 'Internal', slug: slug(), audience: 'internal', _status: 'published' } })
+    const internal = await payload.create({
+      collection: 'posts',
+      data: { title: 'Internal', slug: slug(), audience: 'internal', _status: 'published' },
+    })
     await settled()
     expect(await row(internal.id)).toBeUndefined()
 
-    await payload.update({ collection: 'posts', id: internal.id, data: { audience: 'public', _status: 'published' } })
-    await eventually(async () => expect(await row(internal.id)).toMatchObject({ title: 'Internal' }))
+    await payload.update({
+      collection: 'posts',
+      id: internal.id,
+      data: { audience: 'public', _status: 'published' },
+    })
+    await eventually(async () =>
+      expect(await row(internal.id)).toMatchObject({ title: 'Internal' }),
+    )
 
-    await payload.update({ collection: 'posts', id: internal.id, data: { audience: 'internal', _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: internal.id,
+      data: { audience: 'internal', _status: 'published' },
+    })
     await eventually(async () => expect(await row(internal.id)).toBeUndefined())
   })
 
   it('a mapper returning null keeps a post out, and removes it when it starts returning null', async () => {
-    const kept = await payload.create({ collection: 'posts', data: { title: 'Null', slug: slug('null'), _status: 'published' } })
+    const kept = await payload.create({
+      collection: 'posts',
+      data: { title: 'Null', slug: slug('null'), _status: 'published' },
+    })
     await settled()
     expect(await row(kept.id)).toBeUndefined()
 
     const doc = await publishNew()
-    await payload.update({ collection: 'posts', id: doc.id, data: { slug: slug('null'), _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { slug: slug('null'), _status: 'published' },
+    })
     await eventually(async () => expect(await row(doc.id)).toBeUndefined())
-    await payload.update({ collection: 'posts', id: doc.id, data: { slug: slug('back'), _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { slug: slug('back'), _status: 'published' },
+    })
     await eventually(async () => expect(await row(doc.id)).toBeDefined())
   })
 
   it('a mapper that throws or makes an invalid row: the save succeeds, the error names collection, id and field', async () => {
-    const throwing = await payload.create({ collection: 'posts', data: { title: 'Throws', slug: slug('throw'), _status: 'published' } })
-    const invalid = await payload.create({ collection: 'posts', data: { title: 'Invalid', slug: slug('bad'), _status: 'published' } })
+    const throwing = await payload.create({
+      collection: 'posts',
+      data: { title: 'Throws', slug: slug('throw'), _status: 'published' },
+    })
+    const invalid = await payload.create({
+      collection: 'posts',
+      data: { title: 'Invalid', slug: slug('bad'), _status: 'published' },
+    })
     // The saves went through.
     expect(await published(throwing.id)).toMatchObject({ _status: 'published' })
     expect(await published(invalid.id)).toMatchObject({ _status: 'published' })
-    const failure = (id: string | number) => app.logs.find((l) => l.id === String(id) && l.outcome === 'failed')[0]
+    const failure = (id: string | number) =>
+      app.logs.find((l) => l.id === String(id) && l.outcome === 'failed')[0]
     const thrown = await eventually(async () => {
       const line = failure(throwing.id)
       expect(line).toBeDefined()
@@ -268,20 +406,39 @@ describe('unchanged rows are not sent', () => {
     const doc = await publishNew()
     const before = await row(doc.id)
     queued.length = 0
-    await payload.update({ collection: 'posts', id: doc.id, data: { editorNotes: 'note 1', _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { editorNotes: 'note 1', _status: 'published' },
+    })
     await payload.update({ collection: 'posts', id: doc.id, data: { editorNotes: 'note 2' } })
     await settled()
     expect(jobsFor(doc.id)).toEqual([])
     expect(await row(doc.id)).toEqual(before)
     // A synced field is sent.
-    await payload.update({ collection: 'posts', id: doc.id, data: { excerpt: 'Now with an excerpt' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { excerpt: 'Now with an excerpt' },
+    })
     expect(jobsFor(doc.id)).toHaveLength(1)
-    await eventually(async () => expect(await row(doc.id)).toMatchObject({ excerpt: 'Now with an excerpt' }))
+    await eventually(async () =>
+      expect(await row(doc.id)).toMatchObject({ excerpt: 'Now with an excerpt' }),
+    )
   })
 
   it('saves of a draft-only post queue nothing', async () => {
-    const doc = await payload.create({ collection: 'posts', data: { title: 'Draft', slug: slug() }, draft: true })
-    await payload.update({ collection: 'posts', id: doc.id, data: { editorNotes: 'x' }, draft: true })
+    const doc = await payload.create({
+      collection: 'posts',
+      data: { title: 'Draft', slug: slug() },
+      draft: true,
+    })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { editorNotes: 'x' },
+      draft: true,
+    })
     await settled()
     expect(jobsFor(doc.id)).toEqual([])
   })
@@ -293,12 +450,22 @@ describe('localization: the default locale by default', () => {
     const before = await row(doc.id)
     expect(before).toMatchObject({ title: 'Hello', excerpt: 'In English', translations: null })
     queued.length = 0
-    await payload.update({ collection: 'posts', id: doc.id, locale: 'de', data: { title: 'Hallo', excerpt: 'Auf Deutsch', _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      locale: 'de',
+      data: { title: 'Hallo', excerpt: 'Auf Deutsch', _status: 'published' },
+    })
     await settled()
     expect(jobsFor(doc.id)).toEqual([])
     expect(await row(doc.id)).toEqual(before)
     // A non-localized field saved from the German form is sent.
-    await payload.update({ collection: 'posts', id: doc.id, locale: 'de', data: { slug: slug('renamed'), _status: 'published' } })
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      locale: 'de',
+      data: { slug: slug('renamed'), _status: 'published' },
+    })
     expect(jobsFor(doc.id)).toHaveLength(1)
     await eventually(async () => expect(String((await row(doc.id))?.slug)).toMatch(/^renamed-/))
     expect(await row(doc.id)).toMatchObject({ title: 'Hello', excerpt: 'In English' })
@@ -311,9 +478,18 @@ describe('reconcile', () => {
     const keep = await publishNew({ title: 'Published' })
     ids.push(String(keep.id))
     const pending = await publishNew({ title: 'Published, draft pending' })
-    await payload.update({ collection: 'posts', id: pending.id, data: { title: 'The pending draft' }, draft: true })
+    await payload.update({
+      collection: 'posts',
+      id: pending.id,
+      data: { title: 'The pending draft' },
+      draft: true,
+    })
     ids.push(String(pending.id))
-    const draftOnly = await payload.create({ collection: 'posts', data: { title: 'Only a draft', slug: slug() }, draft: true })
+    const draftOnly = await payload.create({
+      collection: 'posts',
+      data: { title: 'Only a draft', slug: slug() },
+      draft: true,
+    })
     ids.push(String(draftOnly.id))
     const trashed = await publishNew({ title: 'Trashed' })
     await trash(trashed.id)
@@ -321,7 +497,10 @@ describe('reconcile', () => {
     const unpublished = await publishNew({ title: 'Unpublished' })
     await payload.update({ collection: 'posts', id: unpublished.id, data: { _status: 'draft' } })
     ids.push(String(unpublished.id))
-    const internal = await payload.create({ collection: 'posts', data: { title: 'Internal', slug: slug(), audience: 'internal', _status: 'published' } })
+    const internal = await payload.create({
+      collection: 'posts',
+      data: { title: 'Internal', slug: slug(), audience: 'internal', _status: 'published' },
+    })
     ids.push(String(internal.id))
     await settled()
 
@@ -333,7 +512,12 @@ describe('reconcile', () => {
 
     // A row left behind for a trashed post (its trash skipped the sync) is an orphan, and goes.
     const left = await publishNew({ title: 'Trashed quietly' })
-    await payload.update({ collection: 'posts', id: left.id, data: { deletedAt: new Date().toISOString() }, context: { supabaseSync: false } })
+    await payload.update({
+      collection: 'posts',
+      id: left.id,
+      data: { deletedAt: new Date().toISOString() },
+      context: { supabaseSync: false },
+    })
     await settled()
     expect(await row(left.id)).toBeDefined()
     const dry = await compareNow(payload, 'posts', [...ids, String(left.id)])

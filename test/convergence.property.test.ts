@@ -14,7 +14,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pullFromSupabase, syncDocuments, whenIdle } from '../src/index.js'
 import { startChild, type ChildApp } from './support/children.js'
 import { convergenceConfig } from './support/collections.js'
-import { compareNow, dealerData, eventually, reconcileNow, settled, startApp, type TestApp } from './support/app.js'
+import {
+  compareNow,
+  dealerData,
+  eventually,
+  reconcileNow,
+  settled,
+  startApp,
+  type TestApp,
+} from './support/app.js'
 
 type On = 0 | 1
 type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
@@ -38,22 +46,69 @@ const on = fc.constantFrom<On>(0, 1)
 const pick = fc.nat(1_000)
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('createDealer' as const), on }) },
-  { weight: 6, arbitrary: fc.record({ t: fc.constant('updateDealer' as const), on, pick, synced: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      t: fc.constant('updateDealer' as const),
+      on,
+      pick,
+      synced: fc.boolean(),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteDealer' as const), on, pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('tamperAndPull' as const), on, pick }) },
-  { weight: 3, arbitrary: fc.record({ t: fc.constant('createPost' as const), on, publish: fc.boolean() }) },
-  { weight: 5, arbitrary: fc.record({ t: fc.constant('changePost' as const), on, pick, change: fc.constantFrom<PostChange>('publish', 'draft', 'unpublish', 'notes', 'de', 'internal', 'public') }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ t: fc.constant('createPost' as const), on, publish: fc.boolean() }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      t: fc.constant('changePost' as const),
+      on,
+      pick,
+      change: fc.constantFrom<PostChange>(
+        'publish',
+        'draft',
+        'unpublish',
+        'notes',
+        'de',
+        'internal',
+        'public',
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('trashPost' as const), on, pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restorePost' as const), on, pick }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('reconcile' as const), on, collection: fc.constantFrom<'dealers' | 'posts'>('dealers', 'posts') }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('reconcile' as const),
+      on,
+      collection: fc.constantFrom<'dealers' | 'posts'>('dealers', 'posts'),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ t: 'down' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'up' as const }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('latency' as const), ms: fc.constantFrom(0, 5, 30) }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('fail' as const), count: fc.integer({ min: 1, max: 4 }), status: fc.constantFrom(500, 503, 429) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('latency' as const), ms: fc.constantFrom(0, 5, 30) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('fail' as const),
+      count: fc.integer({ min: 1, max: 4 }),
+      status: fc.constantFrom(500, 503, 429),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
 )
 /** A case: batches of operations; the operations of a batch run at once. */
-const caseArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 })
+const caseArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), {
+  minLength: 1,
+  maxLength: 6,
+})
 
 let app: TestApp
 let child: ChildApp
@@ -63,8 +118,17 @@ let counter = 0
 
 /** What an operation can ask of an app instance: this process (Local API), or the child. */
 interface Instance {
-  create(collection: string, data: Record<string, unknown>, options?: Record<string, unknown>): Promise<string>
-  update(collection: string, id: string, data: Record<string, unknown>, options?: Record<string, unknown>): Promise<void>
+  create(
+    collection: string,
+    data: Record<string, unknown>,
+    options?: Record<string, unknown>,
+  ): Promise<string>
+  update(
+    collection: string,
+    id: string,
+    data: Record<string, unknown>,
+    options?: Record<string, unknown>,
+  ): Promise<void>
   remove(collection: string, id: string): Promise<void>
   /** Pulls these ids; resolves with the ids pulled. */
   pull(ids: string[]): Promise<string[]>
@@ -72,21 +136,36 @@ interface Instance {
 }
 
 const local: Instance = {
-  create: async (collection, data, options = {}) => String((await app.payload.create({ collection: collection as 'dealers', data, ...options })).id),
-  update: async (collection, id, data, options = {}) => void (await app.payload.update({ collection: collection as 'dealers', id, data, ...options })),
-  remove: async (collection, id) => void (await app.payload.delete({ collection: collection as 'dealers', id, trash: true } as never)),
+  create: async (collection, data, options = {}) =>
+    String(
+      (await app.payload.create({ collection: collection as 'dealers', data, ...options })).id,
+    ),
+  update: async (collection, id, data, options = {}) =>
+    void (await app.payload.update({ collection: collection as 'dealers', id, data, ...options })),
+  remove: async (collection, id) =>
+    void (await app.payload.delete({
+      collection: collection as 'dealers',
+      id,
+      trash: true,
+    } as never)),
   pull: async (ids) => (await pullFromSupabase(app.payload, { ids })).pulled.map((p) => p.id),
   reconcile: async (collection) => void (await reconcileNow(app.payload, collection)),
 }
 const remote: Instance = {
   create: async (collection, data, options) => child.send('create', { collection, data, options }),
-  update: async (collection, id, data, options) => void (await child.send('update', { collection, id, data, options })),
-  remove: async (collection, id) => void (await child.send('delete', { collection, id, options: { trash: true } })),
-  pull: async (ids) => ((await child.call('pull', { ids })).result as { pulled: { id: string }[] }).pulled.map((p) => p.id),
+  update: async (collection, id, data, options) =>
+    void (await child.send('update', { collection, id, data, options })),
+  remove: async (collection, id) =>
+    void (await child.send('delete', { collection, id, options: { trash: true } })),
+  pull: async (ids) =>
+    ((await child.call('pull', { ids })).result as { pulled: { id: string }[] }).pulled.map(
+      (p) => p.id,
+    ),
   reconcile: async (collection) => void (await child.call('sync', { collection })),
 }
 const instance = (which: On): Instance => (which === 0 ? local : remote)
-const chosen = (list: string[], n: number): string | undefined => (list.length ? list[n % list.length] : undefined)
+const chosen = (list: string[], n: number): string | undefined =>
+  list.length ? list[n % list.length] : undefined
 
 interface Touched {
   dealers: Set<string>
@@ -112,7 +191,10 @@ async function apply(op: Op, touched: Touched): Promise<void> {
   const n = ++counter
   switch (op.t) {
     case 'createDealer': {
-      const id = await instance(op.on).create('dealers', dealerData({ slug: `prop-${n}-${Date.now()}` }))
+      const id = await instance(op.on).create(
+        'dealers',
+        dealerData({ slug: `prop-${n}-${Date.now()}` }),
+      )
       dealers.push(id)
       touched.dealers.add(id)
       return
@@ -121,7 +203,11 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
-      await instance(op.on).update('dealers', id, op.synced ? { name: `name ${n}` } : { notes: `notes ${n}` })
+      await instance(op.on).update(
+        'dealers',
+        id,
+        op.synced ? { name: `name ${n}` } : { notes: `notes ${n}` },
+      )
       return
     }
     case 'deleteDealer': {
@@ -139,7 +225,10 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // An edit made in Supabase directly (not the plugin's business until someone acts), then a
       // pull. A pull that takes it leaves both sides equal by itself; one that cannot (Supabase down,
       // a delivery under way, the document newer in Payload) says so, and the operator runs sync.
-      await app.supabase.query(`update public.dealers set name = $2 where id = $1`, [id, `from Supabase ${n}`])
+      await app.supabase.query(`update public.dealers set name = $2 where id = $1`, [
+        id,
+        `from Supabase ${n}`,
+      ])
       const pulled = await instance(op.on)
         .pull([id])
         .catch((): string[] => [])
@@ -147,7 +236,15 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       return
     }
     case 'createPost': {
-      const id = await instance(op.on).create('posts', { title: `post ${n}`, slug: `post-${n}-${Date.now()}`, _status: op.publish ? 'published' : 'draft' }, { draft: !op.publish })
+      const id = await instance(op.on).create(
+        'posts',
+        {
+          title: `post ${n}`,
+          slug: `post-${n}-${Date.now()}`,
+          _status: op.publish ? 'published' : 'draft',
+        },
+        { draft: !op.publish },
+      )
       posts.push(id)
       touched.posts.add(id)
       return
@@ -157,7 +254,8 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       if (!id) return
       touched.posts.add(id)
       const target = instance(op.on)
-      const update = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) => target.update('posts', id, data, extra)
+      const update = (data: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        target.update('posts', id, data, extra)
       if (op.change === 'publish') await update({ title: `published ${n}`, _status: 'published' })
       else if (op.change === 'draft') await update({ title: `draft ${n}` }, { draft: true })
       else if (op.change === 'unpublish') await update({ _status: 'draft' })
@@ -171,7 +269,12 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(posts, op.pick)
       if (!id) return
       touched.posts.add(id)
-      await instance(op.on).update('posts', id, { deletedAt: op.t === 'trashPost' ? new Date().toISOString() : null }, { trash: true })
+      await instance(op.on).update(
+        'posts',
+        id,
+        { deletedAt: op.t === 'trashPost' ? new Date().toISOString() : null },
+        { trash: true },
+      )
       return
     }
     case 'reconcile':
@@ -200,7 +303,8 @@ async function apply(op: Op, touched: Touched): Promise<void> {
 }
 
 /** Expected failures of a random operation (a document deleted meanwhile, Supabase down during a reconcile). */
-const tolerated = /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running/i
+const tolerated =
+  /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running/i
 
 async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = { dealers: new Set(), posts: new Set(), resync: new Set() }
@@ -221,14 +325,28 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
   }
   if (trace) process.stdout.write('case: settling\n')
   // (Refused while another reconcile of the collection runs — a restarted child's startup one: tried again.)
-  if (touched.resync.size) await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
+  if (touched.resync.size)
+    await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
   await settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000)
-  await eventually(async () => {
-    const [d, p] = await Promise.all([compareNow(app.payload, 'dealers', [...touched.dealers]), compareNow(app.payload, 'posts', [...touched.posts])])
-    expect({ dealers: d.diff, failed: d.failed }).toMatchObject({ dealers: { missing: [], extra: [], changed: [] }, failed: [] })
-    expect({ posts: p.diff, failed: p.failed }).toMatchObject({ posts: { missing: [], extra: [], changed: [] }, failed: [] })
-  }, 30_000, 100)
+  await eventually(
+    async () => {
+      const [d, p] = await Promise.all([
+        compareNow(app.payload, 'dealers', [...touched.dealers]),
+        compareNow(app.payload, 'posts', [...touched.posts]),
+      ])
+      expect({ dealers: d.diff, failed: d.failed }).toMatchObject({
+        dealers: { missing: [], extra: [], changed: [] },
+        failed: [],
+      })
+      expect({ posts: p.diff, failed: p.failed }).toMatchObject({
+        posts: { missing: [], extra: [], changed: [] },
+        failed: [],
+      })
+    },
+    30_000,
+    100,
+  )
 }
 
 beforeAll(async () => {
@@ -241,20 +359,33 @@ afterAll(async () => {
   await app?.close()
 })
 
-const seeds = process.env.CONVERGENCE_SEED ? [Number(process.env.CONVERGENCE_SEED)] : [20261126, 7, 42]
+const seeds = process.env.CONVERGENCE_SEED
+  ? [Number(process.env.CONVERGENCE_SEED)]
+  : [20261126, 7, 42]
 const runs = Number(process.env.CONVERGENCE_RUNS ?? 4)
 
 describe('the invariant, at random', () => {
-  it.each(seeds)('seed %i: every table equals the mapped documents once changes stop', async (seed) => {
-    const started = Date.now()
-    await fc.assert(
-      fc.asyncProperty(caseArb, fc.scheduler(), async (batches, scheduler) => runCase(batches, scheduler)),
-      { seed, numRuns: runs, endOnFailure: process.env.CONVERGENCE_SHRINK !== 'true' },
-    )
-    // The whole collections too, not only what the cases touched.
-    const [d, p] = await Promise.all([compareNow(app.payload, 'dealers'), compareNow(app.payload, 'posts')])
-    expect(d.diff).toMatchObject({ missing: [], extra: [], changed: [] })
-    expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
-    process.stdout.write(`convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts)\n`)
-  }, 3_600_000)
+  it.each(seeds)(
+    'seed %i: every table equals the mapped documents once changes stop',
+    async (seed) => {
+      const started = Date.now()
+      await fc.assert(
+        fc.asyncProperty(caseArb, fc.scheduler(), async (batches, scheduler) =>
+          runCase(batches, scheduler),
+        ),
+        { seed, numRuns: runs, endOnFailure: process.env.CONVERGENCE_SHRINK !== 'true' },
+      )
+      // The whole collections too, not only what the cases touched.
+      const [d, p] = await Promise.all([
+        compareNow(app.payload, 'dealers'),
+        compareNow(app.payload, 'posts'),
+      ])
+      expect(d.diff).toMatchObject({ missing: [], extra: [], changed: [] })
+      expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
+      process.stdout.write(
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts)\n`,
+      )
+    },
+    3_600_000,
+  )
 })

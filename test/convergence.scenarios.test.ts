@@ -6,9 +6,25 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CollectionConfig } from 'payload'
-import { Dealers, diffRows, pullFromSupabase, resetTable, retryFailed, syncDocuments, validateSync } from '../src/index.js'
+import {
+  Dealers,
+  diffRows,
+  pullFromSupabase,
+  resetTable,
+  retryFailed,
+  syncDocuments,
+  validateSync,
+} from '../src/index.js'
 import { Gate } from './support/gate.js'
-import { dealerData, eventually, payloadRows, reconcileNow, settled, startApp, type TestApp } from './support/app.js'
+import {
+  dealerData,
+  eventually,
+  payloadRows,
+  reconcileNow,
+  settled,
+  startApp,
+  type TestApp,
+} from './support/app.js'
 
 const gate = new Gate()
 /** The ready Dealers, plus a field the mapper does not read, and the gate. */
@@ -33,7 +49,9 @@ beforeAll(async () => {
   await app.idle()
   // A gate after Payload stamped updatedAt, right before the row is written (test/support/gate.ts
   // holds a save earlier, in beforeChange, before the stamp).
-  const db = app.payload.db as unknown as { updateOne: (args: { req?: { context?: Record<string, unknown> } }) => Promise<unknown> }
+  const db = app.payload.db as unknown as {
+    updateOne: (args: { req?: { context?: Record<string, unknown> } }) => Promise<unknown>
+  }
   const updateOne = db.updateOne.bind(db)
   db.updateOne = async (args) => {
     await gate.pass(args.req?.context?.dbGate)
@@ -46,14 +64,30 @@ afterAll(async () => {
 
 async function converged() {
   await settled(app)
-  expect(diffRows(await payloadRows(app.payload), await app.rows())).toMatchObject({ missing: [], extra: [], changed: [] })
+  expect(diffRows(await payloadRows(app.payload), await app.rows())).toMatchObject({
+    missing: [],
+    extra: [],
+    changed: [],
+  })
 }
 
-const conflicts = async () => (await app.payload.count({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } } })).totalDocs
+const conflicts = async () =>
+  (
+    await app.payload.count({
+      collection: 'supabase-sync-events',
+      where: { action: { equals: 'conflict' } },
+    })
+  ).totalDocs
 
 async function job(id: string) {
-  const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: id } } as never, depth: 0, overrideAccess: true })
-  return docs[0] as unknown as { hasError?: boolean; totalTried?: number; error?: { kind?: string } } | undefined
+  const { docs } = await app.payload.find({
+    collection: 'payload-jobs',
+    where: { 'input.id': { equals: id } } as never,
+    depth: 0,
+    overrideAccess: true,
+  })
+  return docs[0] as unknown as
+    { hasError?: boolean; totalTried?: number; error?: { kind?: string } } | undefined
 }
 
 const create = () => app.payload.create({ collection: 'dealers', data: dealerData() })
@@ -95,7 +129,11 @@ describe('2. nothing gives up on a transient failure', () => {
     await app.stack.faults.down()
     try {
       const doc = await create()
-      await eventually(async () => expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(31), 60_000, 100)
+      await eventually(
+        async () => expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(31),
+        60_000,
+        100,
+      )
       expect((await job(String(doc.id)))?.hasError).toBe(false)
     } finally {
       await app.stack.faults.up()
@@ -104,7 +142,11 @@ describe('2. nothing gives up on a transient failure', () => {
   }, 90_000)
 
   it('a statement timeout (500 with SQLSTATE 57014) is tried again, not cancelled', async () => {
-    app.stack.faults.failNext(3, 500, { code: '57014', message: 'canceling statement due to statement timeout', path: 'rpc/supabase_sync_apply' })
+    app.stack.faults.failNext(3, 500, {
+      code: '57014',
+      message: 'canceling statement due to statement timeout',
+      path: 'rpc/supabase_sync_apply',
+    })
     const doc = await create()
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
     await converged()
@@ -113,16 +155,27 @@ describe('2. nothing gives up on a transient failure', () => {
   it.each([
     [401, 'PGRST301', 'the key was rotated'],
     [404, 'PGRST205', 'the table is missing while a migration runs'],
-  ])('a %s %s of the endpoint (%s) pauses delivery and resumes it, cancelling nothing', async (status, code) => {
-    app.logs.clear()
-    app.stack.faults.failNext(8, status, { code })
-    const doc = await create()
-    await eventually(async () => expect(app.logs.find((l) => l.op === 'pause')).not.toHaveLength(0))
-    expect((await job(String(doc.id)))?.hasError).toBe(false)
-    await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true), 20_000)
-    expect(app.logs.find((l) => l.op === 'resume')).not.toHaveLength(0)
-    await converged()
-  })
+  ])(
+    'a %s %s of the endpoint (%s) pauses delivery and resumes it, cancelling nothing',
+    async (status, code) => {
+      app.logs.clear()
+      app.stack.faults.failNext(8, status, { code })
+      const doc = await create()
+      await eventually(async () =>
+        expect(app.logs.find((l) => l.op === 'pause')).not.toHaveLength(0),
+      )
+      expect((await job(String(doc.id)))?.hasError).toBe(false)
+      await eventually(
+        async () => expect((await app.rows()).has(String(doc.id))).toBe(true),
+        20_000,
+      )
+      // (Logged once the delivery that went through returns: just after its row appears.)
+      await eventually(async () =>
+        expect(app.logs.find((l) => l.op === 'resume')).not.toHaveLength(0),
+      )
+      await converged()
+    },
+  )
 })
 
 describe('4. a save that changes no synced field is compared with what Supabase was sent', () => {
@@ -130,11 +183,22 @@ describe('4. a save that changes no synced field is compared with what Supabase 
     const doc = await create()
     await settled(app)
     const b = gate.arm('notes-save')
-    const saving = app.payload.update({ collection: 'dealers', id: doc.id, data: { notes: 'only notes' }, context: { gate: 'notes-save' } })
+    const saving = app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { notes: 'only notes' },
+      context: { gate: 'notes-save' },
+    })
     await b.reached
     // Meanwhile another editor renames the dealer, and the rename reaches Supabase.
-    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'renamed meanwhile' } })
-    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('renamed meanwhile'))
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'renamed meanwhile' },
+    })
+    await eventually(async () =>
+      expect((await app.rows()).get(String(doc.id))?.name).toBe('renamed meanwhile'),
+    )
     b.release()
     await saving
     const final = await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })
@@ -148,10 +212,21 @@ describe('4. a save that changes no synced field is compared with what Supabase 
 describe('5. saves that commit in the other order of their updatedAt', () => {
   async function outOfOrder(doc: { id: string | number }) {
     const b = gate.arm('early-stamp')
-    const early = app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped first, committed last' }, context: { dbGate: 'early-stamp' } })
+    const early = app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'stamped first, committed last' },
+      context: { dbGate: 'early-stamp' },
+    })
     await b.reached
-    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped last, committed first' } })
-    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('stamped last, committed first'))
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'stamped last, committed first' },
+    })
+    await eventually(async () =>
+      expect((await app.rows()).get(String(doc.id))?.name).toBe('stamped last, committed first'),
+    )
     b.release()
     await early
   }
@@ -173,15 +248,32 @@ describe('5. saves that commit in the other order of their updatedAt', () => {
   it('and a save of unsynced fields while the late one is delivered does not leave the older state', async () => {
     const doc = await create()
     await settled(app)
-    const hold = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', method: 'POST', count: 1 })
+    const hold = app.stack.faults.hold({
+      path: 'rpc/supabase_sync_apply',
+      method: 'POST',
+      count: 1,
+    })
     const b = gate.arm('late-commit')
-    const late = app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped first, committed last' }, context: { dbGate: 'late-commit' } })
+    const late = app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'stamped first, committed last' },
+      context: { dbGate: 'late-commit' },
+    })
     await b.reached
-    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'stamped last, committed first' } })
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'stamped last, committed first' },
+    })
     await hold.arrived
     b.release()
     await late
-    await app.payload.update({ collection: 'dealers', id: doc.id, data: { notes: 'while the delivery is in flight' } })
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { notes: 'while the delivery is in flight' },
+    })
     hold.release()
     await converged()
     expect((await app.rows()).get(String(doc.id))?.name).toBe('stamped first, committed last')
@@ -192,7 +284,9 @@ describe('6. pull never overwrites a newer edit', () => {
   it('an edit saved while pull reads is kept, and pull says so', async () => {
     const doc = await create()
     await settled(app)
-    await app.supabase.query(`update public.dealers set name = 'from Supabase' where id = $1`, [doc.id])
+    await app.supabase.query(`update public.dealers set name = 'from Supabase' where id = $1`, [
+      doc.id,
+    ])
     const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
     const pulling = pullFromSupabase(app.payload, { ids: [String(doc.id)] })
     await hold.arrived
@@ -202,41 +296,70 @@ describe('6. pull never overwrites a newer edit', () => {
     expect(result.pulled).toEqual([])
     expect(result.failed.map((f) => f.id)).toEqual([String(doc.id)])
     expect(result.failed[0].message).toMatch(/changed in Payload since it was read/)
-    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('the editor')
+    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe(
+      'the editor',
+    )
     await converged()
   })
 
   it('pull without ids skips documents whose change has not reached Supabase yet', async () => {
     const doc = await create()
     await settled(app)
-    await app.supabase.query(`update public.dealers set name = 'old, in Supabase' where id = $1`, [doc.id])
+    await app.supabase.query(`update public.dealers set name = 'old, in Supabase' where id = $1`, [
+      doc.id,
+    ])
     app.stack.faults.failNext(1_000, 503, { path: 'rpc/supabase_sync_apply' })
     try {
-      await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'new, in Payload' } })
-      await eventually(async () => expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(0))
+      await app.payload.update({
+        collection: 'dealers',
+        id: doc.id,
+        data: { name: 'new, in Payload' },
+      })
+      await eventually(async () =>
+        expect((await job(String(doc.id)))?.totalTried ?? 0).toBeGreaterThan(0),
+      )
       const result = await pullFromSupabase(app.payload)
       expect(result.pulled.map((p) => p.id)).not.toContain(String(doc.id))
       // Its delivery is waiting out a backoff, or being retried right now: skipped either way.
-      expect(result.skipped).toContainEqual({ id: String(doc.id), reason: expect.stringMatching(/newer in Payload|under way/) })
+      expect(result.skipped).toContainEqual({
+        id: String(doc.id),
+        reason: expect.stringMatching(/newer in Payload|under way/),
+      })
     } finally {
       await app.stack.faults.clear()
     }
-    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('new, in Payload')
+    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe(
+      'new, in Payload',
+    )
     await converged()
   })
 
   it('pull skips a document changed since its last delivery even when that delivery failed for good', async () => {
     const doc = await create()
     await settled(app)
-    await app.supabase.query(`update public.dealers set name = 'old, in Supabase' where id = $1`, [doc.id])
+    await app.supabase.query(`update public.dealers set name = 'old, in Supabase' where id = $1`, [
+      doc.id,
+    ])
     // The change's delivery is refused for this row (a check constraint): the job fails, no retry runs.
-    app.stack.faults.failNext(1, 400, { path: 'rpc/supabase_sync_apply', code: '23514', message: 'new row violates check constraint' })
-    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'new, in Payload' } })
+    app.stack.faults.failNext(1, 400, {
+      path: 'rpc/supabase_sync_apply',
+      code: '23514',
+      message: 'new row violates check constraint',
+    })
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'new, in Payload' },
+    })
     await eventually(async () => expect((await job(String(doc.id)))?.hasError).toBe(true))
     const result = await pullFromSupabase(app.payload, { ids: [String(doc.id)] })
     expect(result.pulled).toEqual([])
-    expect(result.skipped).toEqual([{ id: String(doc.id), reason: 'newer in Payload: changed since it was last delivered' }])
-    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe('new, in Payload')
+    expect(result.skipped).toEqual([
+      { id: String(doc.id), reason: 'newer in Payload: changed since it was last delivered' },
+    ])
+    expect((await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })).name).toBe(
+      'new, in Payload',
+    )
     // The operator retries the failed delivery; both sides end equal.
     await retryFailed(app.payload)
     await converged()
@@ -247,7 +370,9 @@ describe('7. reset never empties the table', () => {
   it('rows stay readable while reset rewrites them; rows without documents go at the end', async () => {
     await Promise.all(Array.from({ length: 5 }, create))
     await settled(app)
-    await app.supabase.query(`insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'orphan', 'orphan-reset', now())`)
+    await app.supabase.query(
+      `insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'orphan', 'orphan-reset', now())`,
+    )
     const before = (await app.rows()).size
     const hold = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', method: 'POST' })
     const resetting = resetTable(app.payload, { confirm: true })
@@ -257,7 +382,13 @@ describe('7. reset never empties the table', () => {
     const result = await resetting
     expect(result.sync.deleted).toBe(1)
     await converged()
-    const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'reset' } }, sort: '-createdAt', limit: 2, depth: 0 })
+    const { docs } = await app.payload.find({
+      collection: 'supabase-sync-events',
+      where: { action: { equals: 'reset' } },
+      sort: '-createdAt',
+      limit: 2,
+      depth: 0,
+    })
     expect(docs.map((d) => d.outcome)).toEqual(['ok', 'started'])
   })
 })
@@ -266,12 +397,24 @@ describe('8. max-rows (1,000 on hosted Supabase)', () => {
   it('a bulk edit larger than max-rows is written whole: no row lost, no bogus conflict', async () => {
     const tag = `bulk-${Date.now()}`
     for (let i = 0; i < 1_300; i += 100) {
-      await Promise.all(Array.from({ length: 100 }, () => app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }), context: { supabaseSync: false } })))
+      await Promise.all(
+        Array.from({ length: 100 }, () =>
+          app.payload.create({
+            collection: 'dealers',
+            data: dealerData({ domain: tag }),
+            context: { supabaseSync: false },
+          }),
+        ),
+      )
     }
     const synced = await syncDocuments(app.payload)
     expect(synced.failed).toEqual([])
     expect(synced.upserted).toBeGreaterThanOrEqual(1_300)
-    await app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { custom_config: { bulk: true } } })
+    await app.payload.update({
+      collection: 'dealers',
+      where: { domain: { equals: tag } },
+      data: { custom_config: { bulk: true } },
+    })
     await converged()
     expect(await conflicts()).toBe(0)
     expect((await validateSync(app.payload, { record: false })).inSync).toBe(true)
@@ -279,10 +422,22 @@ describe('8. max-rows (1,000 on hosted Supabase)', () => {
 
   it('a batch refused as a whole (413) is split until the rows pass, not cancelled', async () => {
     const tag = `split-${Date.now()}`
-    await Promise.all(Array.from({ length: 10 }, () => app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }) })))
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }) }),
+      ),
+    )
     await settled(app)
-    app.stack.faults.failNext(1, 413, { path: 'rpc/supabase_sync_apply', code: 'PGRST413', message: 'Payload Too Large' })
-    await app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { name: 'one batch' } })
+    app.stack.faults.failNext(1, 413, {
+      path: 'rpc/supabase_sync_apply',
+      code: 'PGRST413',
+      message: 'Payload Too Large',
+    })
+    await app.payload.update({
+      collection: 'dealers',
+      where: { domain: { equals: tag } },
+      data: { name: 'one batch' },
+    })
     await converged()
   })
 })

@@ -15,7 +15,12 @@ describe('sameValue', () => {
 })
 
 describe('diffRows', () => {
-  const row = (id: string, extra: Record<string, unknown> = {}) => ({ id, name: `n${id}`, api_config: { platforms: [], utm_config: null }, ...extra })
+  const row = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    name: `n${id}`,
+    api_config: { platforms: [], utm_config: null },
+    ...extra,
+  })
   it('finds missing, extra and changed rows with their fields', () => {
     const expected = new Map([
       ['a', row('a')],
@@ -39,7 +44,9 @@ describe('diffRows', () => {
     expect(diff.unchanged).toBe(1)
   })
   it('reports a column that became null', () => {
-    expect(changedFields({ domain: 'x', api_config: { a: 1 } }, { domain: null, api_config: null })).toEqual(['domain', 'api_config'])
+    expect(
+      changedFields({ domain: 'x', api_config: { a: 1 } }, { domain: null, api_config: null }),
+    ).toEqual(['domain', 'api_config'])
   })
 })
 

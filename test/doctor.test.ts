@@ -38,7 +38,10 @@ function cli(...args: string[]) {
     timeout: 60_000,
   }).then(
     ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }),
+    (error: { code?: number; stdout?: string }) => ({
+      code: error.code ?? -1,
+      stdout: error.stdout ?? '',
+    }),
   )
 }
 
@@ -55,31 +58,48 @@ describe('doctor', () => {
   it('names a missing column, and its fix makes it pass', async () => {
     await app.supabase.query('alter table public.dealers drop column rooftop_id')
     const [check] = await failing()
-    expect(check).toMatchObject({ name: 'dealers → dealers: columns', detail: 'missing: rooftop_id' })
-    expect(fixSql(check.fix)).toBe('alter table public."dealers" add column if not exists "rooftop_id" text;')
+    expect(check).toMatchObject({
+      name: 'dealers → dealers: columns',
+      detail: 'missing: rooftop_id',
+    })
+    expect(fixSql(check.fix)).toBe(
+      'alter table public."dealers" add column if not exists "rooftop_id" text;',
+    )
     await app.supabase.query(fixSql(check.fix))
     expect(await failing()).toEqual([])
   })
 
   it('names a column of the wrong type', async () => {
-    await app.supabase.query('alter table public.dealers alter column api_config drop default, alter column api_config type text using api_config::text')
+    await app.supabase.query(
+      'alter table public.dealers alter column api_config drop default, alter column api_config type text using api_config::text',
+    )
     const [check] = await failing()
-    expect(check).toMatchObject({ name: 'dealers → dealers: column types', detail: 'api_config is text, the mapper writes jsonb' })
+    expect(check).toMatchObject({
+      name: 'dealers → dealers: column types',
+      detail: 'api_config is text, the mapper writes jsonb',
+    })
     await app.supabase.query(fixSql(check.fix))
     expect(await failing()).toEqual([])
   })
 
   it('names the missing apply function', async () => {
-    await app.supabase.query('drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint)')
+    await app.supabase.query(
+      'drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint)',
+    )
     const [check] = await failing()
-    expect(check).toMatchObject({ name: 'dealers → dealers: apply function', detail: 'supabase_sync_apply is not installed' })
+    expect(check).toMatchObject({
+      name: 'dealers → dealers: apply function',
+      detail: 'supabase_sync_apply is not installed',
+    })
     expect(check.fix).toContain('sql/002_sync_apply.sql')
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
   })
 
   it('names row level security that is off, and a grant that lets anon read', async () => {
-    await app.supabase.query('alter table public.dealers disable row level security; grant select on public.dealers to anon')
+    await app.supabase.query(
+      'alter table public.dealers disable row level security; grant select on public.dealers to anon',
+    )
     const [check] = await failing()
     expect(check).toMatchObject({ name: 'dealers → dealers: row level security' })
     expect(check.fix).toContain('enable row level security')
@@ -91,7 +111,10 @@ describe('doctor', () => {
     await app.supabase.query('alter table public.dealers rename to dealers_elsewhere')
     try {
       const [check] = await failing()
-      expect(check).toMatchObject({ name: 'dealers → dealers: table', detail: 'public.dealers does not exist' })
+      expect(check).toMatchObject({
+        name: 'dealers → dealers: table',
+        detail: 'public.dealers does not exist',
+      })
       expect(check.fix).toContain('create table if not exists public.dealers')
     } finally {
       await app.supabase.query('alter table public.dealers_elsewhere rename to dealers')
@@ -99,10 +122,16 @@ describe('doctor', () => {
   })
 
   it('says when the key is the anon key', async () => {
-    const { payload } = await startPayload({ ...app.stack, serviceRoleKey: app.stack.anonKey }, { sync: { syncOnInit: false, queue: { runAfterCommit: false, sweepInterval: false } } })
+    const { payload } = await startPayload(
+      { ...app.stack, serviceRoleKey: app.stack.anonKey },
+      { sync: { syncOnInit: false, queue: { runAfterCommit: false, sweepInterval: false } } },
+    )
     try {
       const checks = (await doctor(payload)).checks.filter((c) => !c.ok)
-      expect(checks[0]).toMatchObject({ name: 'service-role key', detail: 'this is the anon (public) key, not the service-role key' })
+      expect(checks[0]).toMatchObject({
+        name: 'service-role key',
+        detail: 'this is the anon (public) key, not the service-role key',
+      })
       expect(checks[0].fix).toContain('SUPABASE_SERVICE_ROLE_KEY')
     } finally {
       await payload.destroy()
@@ -113,7 +142,10 @@ describe('doctor', () => {
     await app.supabase.query('drop function public.supabase_sync_inspect(text)')
     try {
       const [check] = await failing()
-      expect(check).toMatchObject({ name: 'inspect function', detail: 'supabase_sync_inspect is not installed: the tables cannot be checked' })
+      expect(check).toMatchObject({
+        name: 'inspect function',
+        detail: 'supabase_sync_inspect is not installed: the tables cannot be checked',
+      })
     } finally {
       await app.supabase.query(await fs.readFile(`${packageSqlDir}/003_sync_inspect.sql`, 'utf8'))
     }

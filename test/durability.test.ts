@@ -5,7 +5,14 @@ import { spawn } from 'node:child_process'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dealerMapper, diffRows } from '../src/index.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
-import { dealerData, eventually, startApp, startPayload, payloadRows as sharedPayloadRows, type TestApp } from './support/app.js'
+import {
+  dealerData,
+  eventually,
+  startApp,
+  startPayload,
+  payloadRows as sharedPayloadRows,
+  type TestApp,
+} from './support/app.js'
 
 let app: TestApp
 
@@ -20,14 +27,27 @@ afterAll(async () => {
 const payloadRows = () => sharedPayloadRows(app.payload)
 
 async function pendingSyncJobs() {
-  const { totalDocs } = await app.payload.count({ collection: 'payload-jobs', where: { taskSlug: { equals: 'supabase-sync' } } })
+  const { totalDocs } = await app.payload.count({
+    collection: 'payload-jobs',
+    where: { taskSlug: { equals: 'supabase-sync' } },
+  })
   return totalDocs
 }
 
 describe('Supabase down during a burst of changes', () => {
   it('500 edits, creates and deletes across 50 dealers all land within 60 s after it comes back', async () => {
-    const dealers = await Promise.all(Array.from({ length: 50 }, () => app.payload.create({ collection: 'dealers', data: dealerData() })))
-    await eventually(async () => expect(diffRows(await payloadRows(), await app.rows())).toMatchObject({ missing: [], changed: [], extra: [] }))
+    const dealers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        app.payload.create({ collection: 'dealers', data: dealerData() }),
+      ),
+    )
+    await eventually(async () =>
+      expect(diffRows(await payloadRows(), await app.rows())).toMatchObject({
+        missing: [],
+        changed: [],
+        extra: [],
+      }),
+    )
 
     await app.stack.faults.down()
     const alive = dealers.map((d) => String(d.id))
@@ -40,7 +60,10 @@ describe('Supabase down during a burst of changes', () => {
         const id = alive.splice(i, 1)[0]
         const old = await app.payload.findByID({ collection: 'dealers', id })
         await app.payload.delete({ collection: 'dealers', id })
-        const again = await app.payload.create({ collection: 'dealers', data: dealerData({ slug: old.slug }) })
+        const again = await app.payload.create({
+          collection: 'dealers',
+          data: dealerData({ slug: old.slug }),
+        })
         alive.push(String(again.id))
         ops += 2
       } else if (r === 7) {
@@ -48,20 +71,38 @@ describe('Supabase down during a burst of changes', () => {
         alive.push(String(doc.id))
         ops++
       } else {
-        await app.payload.update({ collection: 'dealers', id: alive[i], data: { name: `edit ${round}`, homenet_config: { rooftop_id: `R${round}` } } })
+        await app.payload.update({
+          collection: 'dealers',
+          id: alive[i],
+          data: { name: `edit ${round}`, homenet_config: { rooftop_id: `R${round}` } },
+        })
         ops++
       }
     }
     // A while down: deliveries have failed and are backing off.
-    await eventually(async () => {
-      const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { totalTried: { greater_than_equal: 2 } }, limit: 1, depth: 0, overrideAccess: true })
-      expect(docs).toHaveLength(1)
-    }, 30_000, 100)
+    await eventually(
+      async () => {
+        const { docs } = await app.payload.find({
+          collection: 'payload-jobs',
+          where: { totalTried: { greater_than_equal: 2 } },
+          limit: 1,
+          depth: 0,
+          overrideAccess: true,
+        })
+        expect(docs).toHaveLength(1)
+      },
+      30_000,
+      100,
+    )
     await app.stack.faults.up()
-    await eventually(async () => {
-      const diff = diffRows(await payloadRows(), await app.rows())
-      expect(diff).toMatchObject({ missing: [], changed: [], extra: [] })
-    }, 60_000, 200)
+    await eventually(
+      async () => {
+        const diff = diffRows(await payloadRows(), await app.rows())
+        expect(diff).toMatchObject({ missing: [], changed: [], extra: [] })
+      },
+      60_000,
+      200,
+    )
     await eventually(async () => expect(await pendingSyncJobs()).toBe(0), 10_000)
   }, 120_000)
 })
@@ -113,7 +154,11 @@ describe('a burst of edits to one dealer', () => {
     app.stack.resetStats()
     await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
-        app.payload.update({ collection: 'dealers', id: doc.id, data: { name: `burst ${i}`, homenet_config: { rooftop_id: `B${i}` } } }),
+        app.payload.update({
+          collection: 'dealers',
+          id: doc.id,
+          data: { name: `burst ${i}`, homenet_config: { rooftop_id: `B${i}` } },
+        }),
       ),
     )
     const final = await app.payload.findByID({ collection: 'dealers', id: doc.id })
@@ -139,12 +184,22 @@ describe('the stale-write guard', () => {
     const collection = syncedCollection(runtime)
     const v1 = dealerMapper.toRow(doc as never)!
     await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'version 2' } })
-    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('version 2'))
+    await eventually(async () =>
+      expect((await app.rows()).get(String(doc.id))?.name).toBe('version 2'),
+    )
     // A delivery of version 1 by a process that lost its claim (its request was on the way) arrives last:
     const delivered = Number((await app.rows()).get(String(doc.id))?.sync_version)
-    const outcome = await runtime.target.apply(collection.spec, { upserts: [v1], deletes: [], version: delivered - 1 }, 500)
+    const outcome = await runtime.target.apply(
+      collection.spec,
+      { upserts: [v1], deletes: [], version: delivered - 1 },
+      500,
+    )
     expect(outcome.stale).toEqual([String(doc.id)])
-    const late = await runtime.target.apply(collection.spec, { upserts: [], deletes: [String(doc.id)], version: delivered - 1 }, 500)
+    const late = await runtime.target.apply(
+      collection.spec,
+      { upserts: [], deletes: [String(doc.id)], version: delivered - 1 },
+      500,
+    )
     expect(late.stale).toEqual([String(doc.id)])
     expect((await app.rows()).get(String(doc.id))?.name).toBe('version 2')
   })
@@ -152,13 +207,26 @@ describe('the stale-write guard', () => {
   it('a row of a version the plugin never wrote (edited in Supabase) loses to the document, and the conflict is logged and recorded', async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
-    await app.supabase.query(`update public.dealers set name = 'edited in Supabase', sync_version = 9000000000000000 where id = $1`, [doc.id])
+    await app.supabase.query(
+      `update public.dealers set name = 'edited in Supabase', sync_version = 9000000000000000 where id = $1`,
+      [doc.id],
+    )
     const runtime = getRuntime(app.payload)
     const report = await runtime.delivery.deliver(syncedCollection(runtime), [String(doc.id)])
     expect(report.outcomes.get(String(doc.id))?.outcome).toBe('written')
     expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
-    expect(app.logs.find((l) => Boolean((l.ids as string[] | undefined)?.includes(String(doc.id))) && l.outcome === 'conflict')).toHaveLength(1)
-    const { docs: events } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'conflict' } }, depth: 0 })
+    expect(
+      app.logs.find(
+        (l) =>
+          Boolean((l.ids as string[] | undefined)?.includes(String(doc.id))) &&
+          l.outcome === 'conflict',
+      ),
+    ).toHaveLength(1)
+    const { docs: events } = await app.payload.find({
+      collection: 'supabase-sync-events',
+      where: { action: { equals: 'conflict' } },
+      depth: 0,
+    })
     expect(events.some((e) => (e.ids as string[]).includes(String(doc.id)))).toBe(true)
   })
 })
@@ -166,31 +234,55 @@ describe('the stale-write guard', () => {
 describe('bulk saves while the runner claims jobs', () => {
   it('all succeed, and the last version of every dealer lands', async () => {
     const tag = `bulk-deadlock-${Date.now()}`
-    await Promise.all(Array.from({ length: 150 }, () => app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }) })))
+    await Promise.all(
+      Array.from({ length: 150 }, () =>
+        app.payload.create({ collection: 'dealers', data: dealerData({ domain: tag }) }),
+      ),
+    )
     app.stack.faults.latency([1, 30])
     try {
       // Bulk saves (one transaction each) back to back, with single saves in between, while the
       // runner keeps claiming the jobs they queue.
       for (let round = 0; round < 6; round++) {
         await Promise.all([
-          app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { name: `round ${round}` } }),
-          app.payload.update({ collection: 'dealers', where: { domain: { equals: tag } }, data: { homenet_config: { rooftop_id: `R${round}` } } }).catch((e) => {
-            // Two bulk updates of the same rows may wait on each other (Payload's own row locks), but must not deadlock.
-            throw e
+          app.payload.update({
+            collection: 'dealers',
+            where: { domain: { equals: tag } },
+            data: { name: `round ${round}` },
           }),
+          app.payload
+            .update({
+              collection: 'dealers',
+              where: { domain: { equals: tag } },
+              data: { homenet_config: { rooftop_id: `R${round}` } },
+            })
+            .catch((e) => {
+              // Two bulk updates of the same rows may wait on each other (Payload's own row locks), but must not deadlock.
+              throw e
+            }),
         ])
       }
     } finally {
       app.stack.faults.clear()
     }
-    await eventually(async () => {
-      const { docs } = await app.payload.find({ collection: 'dealers', where: { domain: { equals: tag } }, limit: 0, pagination: false, depth: 0 })
-      const rows = await app.rows()
-      for (const doc of docs) {
-        const row = rows.get(String(doc.id))
-        expect(row?.name).toBe(doc.name)
-        expect(row?.rooftop_id).toBe((doc.homenet_config as { rooftop_id: string }).rooftop_id)
-      }
-    }, 30_000, 200)
+    await eventually(
+      async () => {
+        const { docs } = await app.payload.find({
+          collection: 'dealers',
+          where: { domain: { equals: tag } },
+          limit: 0,
+          pagination: false,
+          depth: 0,
+        })
+        const rows = await app.rows()
+        for (const doc of docs) {
+          const row = rows.get(String(doc.id))
+          expect(row?.name).toBe(doc.name)
+          expect(row?.rooftop_id).toBe((doc.homenet_config as { rooftop_id: string }).rooftop_id)
+        }
+      },
+      30_000,
+      200,
+    )
   }, 90_000)
 })

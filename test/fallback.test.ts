@@ -19,16 +19,33 @@ afterAll(async () => {
 })
 
 async function jobsOf(id: string) {
-  const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: id } } as never, limit: 100, depth: 0 })
-  return docs as unknown as { completedAt?: string | null; hasError?: boolean; totalTried?: number }[]
+  const { docs } = await app.payload.find({
+    collection: 'payload-jobs',
+    where: { 'input.id': { equals: id } } as never,
+    limit: 100,
+    depth: 0,
+  })
+  return docs as unknown as {
+    completedAt?: string | null
+    hasError?: boolean
+    totalTried?: number
+  }[]
 }
 
 describe('deleteJobOnComplete: false', () => {
   it('create, update and delete reach Supabase, and the completed jobs are kept as Payload keeps them', async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
-    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name))
-    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'via Payload runner' } })
-    await eventually(async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('via Payload runner'))
+    await eventually(async () =>
+      expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name),
+    )
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'via Payload runner' },
+    })
+    await eventually(async () =>
+      expect((await app.rows()).get(String(doc.id))?.name).toBe('via Payload runner'),
+    )
     await app.payload.delete({ collection: 'dealers', id: doc.id })
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(false))
     await eventually(async () => {
@@ -41,13 +58,20 @@ describe('deleteJobOnComplete: false', () => {
   it('a transient outage is retried by the job until Supabase is back', async () => {
     await app.stack.faults.down()
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
-    await eventually(async () => expect((await jobsOf(String(doc.id)))[0]?.totalTried ?? 0).toBeGreaterThanOrEqual(1), 15_000)
+    await eventually(
+      async () =>
+        expect((await jobsOf(String(doc.id)))[0]?.totalTried ?? 0).toBeGreaterThanOrEqual(1),
+      15_000,
+    )
     await app.stack.faults.up()
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true), 15_000)
   })
 
   it('a permanent error ends the job at once with the dealer named', async () => {
-    const doc = await app.payload.create({ collection: 'dealers', data: dealerData({ utm_config: ['not', 'an', 'object'] }) })
+    const doc = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ utm_config: ['not', 'an', 'object'] }),
+    })
     const job = await eventually(async () => {
       const [j] = await jobsOf(String(doc.id))
       expect(j?.hasError).toBe(true)

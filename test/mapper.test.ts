@@ -47,11 +47,17 @@ describe('dealerMapper', () => {
   })
 
   it('names the dealer and the field when a document cannot be a row', () => {
-    const bad = mapDocument('dealers', dealerMapper as never, { ...doc, utm_config: 'not-an-object' as never })
+    const bad = mapDocument('dealers', dealerMapper as never, {
+      ...doc,
+      utm_config: 'not-an-object' as never,
+    })
     expect(bad).toBeInstanceOf(MappingError)
     expect((bad as MappingError).message).toContain(doc.id)
     expect((bad as MappingError).field).toBe('api_config.utm_config')
-    const noName = mapDocument('dealers', dealerMapper as never, { ...doc, name: '' }) as MappingError
+    const noName = mapDocument('dealers', dealerMapper as never, {
+      ...doc,
+      name: '',
+    }) as MappingError
     expect(noName.field).toBe('name')
     expect(noName.message).toMatch(/dealers 5b0d4c4e.* field "name"/)
   })
@@ -59,7 +65,7 @@ describe('dealerMapper', () => {
   it('rejects a non-uuid id with a hint about idType', () => {
     const bad = mapDocument('dealers', dealerMapper as never, { ...doc, id: 7 }) as MappingError
     expect(bad.field).toBe('id')
-    expect(bad.message).toContain("idType")
+    expect(bad.message).toContain('idType')
   })
 
   it('fromRow gives back the document fields', () => {
@@ -77,7 +83,7 @@ describe('dealerMapper', () => {
     })
   })
 
-  it("sends the settings of platforms that are not selected as they are (the admin hides them, Payload keeps them)", () => {
+  it('sends the settings of platforms that are not selected as they are (the admin hides them, Payload keeps them)', () => {
     const unselected: DealerDoc = {
       ...doc,
       platforms: ['vinsolutions'],
@@ -96,11 +102,19 @@ describe('dealerMapper', () => {
     // HomeNet is not selected, but its rooftop is still the column: the row is the document.
     expect(row.rooftop_id).toBe('R-42')
     // And a pull gives every one of them back.
-    expect(dealerMapper.fromRow!(row)).toMatchObject({ dealer_com_config: { dealer_id: 'DC-1' }, custom_config: { endpoint: 'https://old.example/api' } })
+    expect(dealerMapper.fromRow!(row)).toMatchObject({
+      dealer_com_config: { dealer_id: 'DC-1' },
+      custom_config: { endpoint: 'https://old.example/api' },
+    })
   })
 
   it('a mapper that throws is a MappingError, not a crash', () => {
-    const throwing = { ...dealerMapper, toRow: () => { throw new Error('boom') } }
+    const throwing = {
+      ...dealerMapper,
+      toRow: () => {
+        throw new Error('boom')
+      },
+    }
     const err = mapDocument('dealers', throwing as never, doc) as MappingError
     expect(err).toBeInstanceOf(MappingError)
     expect(err.message).toContain('boom')

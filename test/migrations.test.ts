@@ -50,8 +50,15 @@ describe('migrations', () => {
     await payloadBin('migrate:create', 'initial')
     const files = await fs.readdir(dir)
     expect(files.some((f) => /initial\.ts$/.test(f))).toBe(true)
-    const migration = await fs.readFile(path.join(dir, files.find((f) => /initial\.ts$/.test(f))!), 'utf8')
-    for (const table of ['supabase_sync_events', 'supabase_sync_state', 'payload_jobs', 'dealers']) expect(migration).toContain(`"${table}"`)
+    const migration = await fs.readFile(
+      path.join(
+        dir,
+        files.find((f) => /initial\.ts$/.test(f))!,
+      ),
+      'utf8',
+    )
+    for (const table of ['supabase_sync_events', 'supabase_sync_state', 'payload_jobs', 'dealers'])
+      expect(migration).toContain(`"${table}"`)
     expect(migration).toContain('concurrency_key')
     await payloadBin('migrate')
 
@@ -64,7 +71,9 @@ describe('migrations', () => {
         await supabase.connect()
         try {
           await eventually(async () => {
-            const { rows } = await supabase.query('select name from public.dealers where id = $1', [doc.id])
+            const { rows } = await supabase.query('select name from public.dealers where id = $1', [
+              doc.id,
+            ])
             expect(rows[0]?.name).toBe(doc.name)
           })
         } finally {

@@ -12,7 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { retryFailed, syncDocuments } from '../src/index.js'
 import type { Alert } from '../src/options.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
-import { dealerData, eventually, settled, startApp, startPayload, type TestApp } from './support/app.js'
+import {
+  dealerData,
+  eventually,
+  settled,
+  startApp,
+  startPayload,
+  type TestApp,
+} from './support/app.js'
 
 const token = 'metrics-and-health-token-0123456789'
 const received: Alert[] = []
@@ -67,8 +74,14 @@ afterAll(async () => {
 })
 
 async function get(path: string, auth?: string) {
-  const request = new Request(`http://localhost:3000/api${path}`, { headers: auth ? { authorization: auth } : {} })
-  const res = await handleEndpoints({ config: Promise.resolve(app.payload.config), request, payloadInstanceCacheKey: app.key } as never)
+  const request = new Request(`http://localhost:3000/api${path}`, {
+    headers: auth ? { authorization: auth } : {},
+  })
+  const res = await handleEndpoints({
+    config: Promise.resolve(app.payload.config),
+    request,
+    payloadInstanceCacheKey: app.key,
+  } as never)
   return { status: res.status, text: await res.text() }
 }
 
@@ -79,7 +92,10 @@ async function scrape() {
   const value = (name: string, labels: Record<string, string> = {}) => {
     const family = families.find((f) => f.name === name)
     // (The parser gives a histogram's buckets without its labels: the one series is taken as it is.)
-    const sample = family?.type === 'HISTOGRAM' ? family.metrics[0] : family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
+    const sample =
+      family?.type === 'HISTOGRAM'
+        ? family.metrics[0]
+        : family?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v))
     return Number(sample?.value ?? sample?.count ?? sample?.buckets?.['+Inf'] ?? 0)
   }
   return value
@@ -88,11 +104,20 @@ async function scrape() {
 describe('health', () => {
   it('200 ok; 503 with the reason while Supabase is down; 200 again; without the token only the status word', async () => {
     await settled(app)
-    expect(await get('/supabase-sync/health')).toEqual({ status: 200, text: JSON.stringify({ status: 'ok' }) })
-    expect(JSON.parse((await get('/supabase-sync/health', `Bearer ${token}`)).text)).toEqual({ status: 'ok', reasons: [] })
+    expect(await get('/supabase-sync/health')).toEqual({
+      status: 200,
+      text: JSON.stringify({ status: 'ok' }),
+    })
+    expect(JSON.parse((await get('/supabase-sync/health', `Bearer ${token}`)).text)).toEqual({
+      status: 'ok',
+      reasons: [],
+    })
     await app.stack.faults.down()
     try {
-      expect(await get('/supabase-sync/health')).toEqual({ status: 503, text: JSON.stringify({ status: 'degraded' }) })
+      expect(await get('/supabase-sync/health')).toEqual({
+        status: 503,
+        text: JSON.stringify({ status: 'degraded' }),
+      })
       const detailed = await get('/supabase-sync/health', `Bearer ${token}`)
       expect(detailed.status).toBe(503)
       expect(JSON.parse(detailed.text).reasons[0]).toMatch(/^Supabase is not reachable/)
@@ -108,19 +133,34 @@ describe('metrics', () => {
     await settled(app)
     expect((await get('/supabase-sync/metrics')).status).toBe(401)
     const before = await scrape()
-    const written = before('supabase_sync_deliveries_total', { collection: 'dealers', outcome: 'written' })
+    const written = before('supabase_sync_deliveries_total', {
+      collection: 'dealers',
+      outcome: 'written',
+    })
     const lagCount = before('supabase_sync_lag_seconds', { collection: 'dealers' })
     const N = 5
-    for (let i = 0; i < N; i++) await app.payload.create({ collection: 'dealers', data: dealerData() })
+    for (let i = 0; i < N; i++)
+      await app.payload.create({ collection: 'dealers', data: dealerData() })
     await settled(app)
-    app.stack.faults.failNext(1, 400, { path: 'rpc/supabase_sync_apply', code: '23514', message: 'new row violates check constraint' })
+    app.stack.faults.failNext(1, 400, {
+      path: 'rpc/supabase_sync_apply',
+      code: '23514',
+      message: 'new row violates check constraint',
+    })
     const refused = await app.payload.create({ collection: 'dealers', data: dealerData() })
     await eventually(async () => expect((await scrape())('supabase_sync_jobs_failed')).toBe(1))
     const after = await scrape()
-    expect(after('supabase_sync_deliveries_total', { collection: 'dealers', outcome: 'written' }) - written).toBe(N)
-    expect(after('supabase_sync_deliveries_total', { collection: 'dealers', outcome: 'failed' })).toBeGreaterThanOrEqual(1)
+    expect(
+      after('supabase_sync_deliveries_total', { collection: 'dealers', outcome: 'written' }) -
+        written,
+    ).toBe(N)
+    expect(
+      after('supabase_sync_deliveries_total', { collection: 'dealers', outcome: 'failed' }),
+    ).toBeGreaterThanOrEqual(1)
     expect(after('supabase_sync_lag_seconds', { collection: 'dealers' }) - lagCount).toBe(N)
-    expect(after('supabase_sync_requests_total', { method: 'POST', status: '400' })).toBeGreaterThanOrEqual(1)
+    expect(
+      after('supabase_sync_requests_total', { method: 'POST', status: '400' }),
+    ).toBeGreaterThanOrEqual(1)
     expect(after('supabase_sync_supabase_up')).toBe(1)
     await retryFailed(app.payload, { ids: [String(refused.id)] })
     expect((await scrape())('supabase_sync_jobs_failed')).toBe(0)
@@ -133,11 +173,14 @@ describe('history', () => {
     const rollups = getRuntime(app.payload).monitor!.rollups!
     const sum = async () => {
       await rollups.flush(true)
-      const { rows } = await app.payload.db.pool.query(`select coalesce(sum(deliveries), 0)::int as n from supabase_sync_rollups where collection_slug = 'dealers'`)
+      const { rows } = await app.payload.db.pool.query(
+        `select coalesce(sum(deliveries), 0)::int as n from supabase_sync_rollups where collection_slug = 'dealers'`,
+      )
       return Number(rows[0].n)
     }
     const start = await sum()
-    for (let i = 0; i < 7; i++) await app.payload.create({ collection: 'dealers', data: dealerData() })
+    for (let i = 0; i < 7; i++)
+      await app.payload.create({ collection: 'dealers', data: dealerData() })
     await settled(app)
     expect((await sum()) - start).toBe(7)
   })
@@ -146,45 +189,94 @@ describe('history', () => {
 describe('alerts', () => {
   /** Alerts received since `from` (an earlier test may have had its own: the refused row was missing a while). */
   let from = 0
-  const firing = (rule: string) => received.slice(from).filter((a) => a.rule === rule && a.state === 'firing')
-  const resolved = (rule: string) => received.slice(from).filter((a) => a.rule === rule && a.state === 'resolved')
+  const firing = (rule: string) =>
+    received.slice(from).filter((a) => a.rule === rule && a.state === 'firing')
+  const resolved = (rule: string) =>
+    received.slice(from).filter((a) => a.rule === rule && a.state === 'resolved')
   /** No alert firing, and every alert job sent: what arrives after this belongs to the test. */
   async function quiet() {
-    await eventually(async () => {
-      expect(await getRuntime(app.payload).monitor!['alerts']!.firing()).toEqual([])
-      const { totalDocs } = await app.payload.count({ collection: 'payload-jobs', where: { and: [{ taskSlug: { equals: 'supabase-sync-alert' } }, { completedAt: { exists: false } }] }, overrideAccess: true })
-      expect(totalDocs).toBe(0)
-    }, 60_000, 100)
+    await eventually(
+      async () => {
+        expect(await getRuntime(app.payload).monitor!['alerts']!.firing()).toEqual([])
+        const { totalDocs } = await app.payload.count({
+          collection: 'payload-jobs',
+          where: {
+            and: [
+              { taskSlug: { equals: 'supabase-sync-alert' } },
+              { completedAt: { exists: false } },
+            ],
+          },
+          overrideAccess: true,
+        })
+        expect(totalDocs).toBe(0)
+      },
+      60_000,
+      100,
+    )
     from = received.length
   }
 
   /** Both instances have evaluated the rules `n` more times since this was called. */
   async function evaluated(n: number) {
-    const monitors = [getRuntime(app.payload).monitor!, ...(second ? [getRuntime(second.payload).monitor!] : [])]
+    const monitors = [
+      getRuntime(app.payload).monitor!,
+      ...(second ? [getRuntime(second.payload).monitor!] : []),
+    ]
     const marks = monitors.map((m) => m.evaluations)
-    await eventually(async () => monitors.forEach((m, i) => expect(m.evaluations).toBeGreaterThanOrEqual(marks[i] + n)), 30_000, 20)
+    await eventually(
+      async () =>
+        monitors.forEach((m, i) => expect(m.evaluations).toBeGreaterThanOrEqual(marks[i] + n)),
+      30_000,
+      20,
+    )
   }
 
   it('Supabase unreachable: one firing, one resolved, by webhook and by e-mail — also with a second instance', async () => {
-    second = await startPayload(app.stack, { sync: sync((globalThis as { webhook?: string }).webhook!), extend })
+    second = await startPayload(app.stack, {
+      sync: sync((globalThis as { webhook?: string }).webhook!),
+      extend,
+    })
     await settled(app)
     await quiet()
     await app.stack.faults.down()
     try {
-      await eventually(async () => expect(firing('supabase-unreachable')).toHaveLength(1), 30_000, 50)
+      await eventually(
+        async () => expect(firing('supabase-unreachable')).toHaveLength(1),
+        30_000,
+        50,
+      )
       await evaluated(5)
       expect(firing('supabase-unreachable')).toHaveLength(1)
-      expect(firing('supabase-unreachable')[0].text).toMatch(/^\[supabase-sync\] FIRING: Supabase has not answered for/)
+      expect(firing('supabase-unreachable')[0].text).toMatch(
+        /^\[supabase-sync\] FIRING: Supabase has not answered for/,
+      )
     } finally {
       await app.stack.faults.up()
     }
-    await eventually(async () => expect(resolved('supabase-unreachable')).toHaveLength(1), 30_000, 50)
+    await eventually(
+      async () => expect(resolved('supabase-unreachable')).toHaveLength(1),
+      30_000,
+      50,
+    )
     await evaluated(5)
     expect(resolved('supabase-unreachable')).toHaveLength(1)
     expect(firing('supabase-unreachable')).toHaveLength(1)
-    await eventually(async () => expect(emails.filter((e) => /supabase-unreachable|Supabase has not answered/.test(String(e.subject)))).toHaveLength(2))
-    const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'alert' } }, depth: 0, limit: 10 })
-    expect(docs.map((d) => d.outcome).sort()).toEqual(expect.arrayContaining(['firing', 'resolved']))
+    await eventually(async () =>
+      expect(
+        emails.filter((e) =>
+          /supabase-unreachable|Supabase has not answered/.test(String(e.subject)),
+        ),
+      ).toHaveLength(2),
+    )
+    const { docs } = await app.payload.find({
+      collection: 'supabase-sync-events',
+      where: { action: { equals: 'alert' } },
+      depth: 0,
+      limit: 10,
+    })
+    expect(docs.map((d) => d.outcome).sort()).toEqual(
+      expect.arrayContaining(['firing', 'resolved']),
+    )
   }, 90_000)
 
   it('a scheduled check finds a row tampered in Supabase and alerts once; resolved when repaired', async () => {
@@ -194,11 +286,20 @@ describe('alerts', () => {
     await quiet()
     await app.supabase.query(`update public.dealers set name = 'tampered' where id = $1`, [doc.id])
     await eventually(async () => expect(firing('drift')).toHaveLength(1), 60_000, 100)
-    expect(firing('drift')[0]).toMatchObject({ collection: 'dealers', counts: expect.objectContaining({ changed: 1 }), ids: [String(doc.id)] })
+    expect(firing('drift')[0]).toMatchObject({
+      collection: 'dealers',
+      counts: expect.objectContaining({ changed: 1 }),
+      ids: [String(doc.id)],
+    })
     await syncDocuments(app.payload, { ids: [String(doc.id)] })
     await eventually(async () => expect(resolved('drift')).toHaveLength(1), 60_000, 100)
     expect(firing('drift')).toHaveLength(1)
-    const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { and: [{ action: { equals: 'validate' } }, { source: { equals: 'schedule' } }] }, depth: 0, limit: 1 })
+    const { docs } = await app.payload.find({
+      collection: 'supabase-sync-events',
+      where: { and: [{ action: { equals: 'validate' } }, { source: { equals: 'schedule' } }] },
+      depth: 0,
+      limit: 1,
+    })
     expect(docs).toHaveLength(1)
   }, 120_000)
 })

@@ -6,11 +6,30 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalReq, type CollectionConfig, type Endpoint, type PayloadRequest } from 'payload'
-import { Dealers, dealerMapper, diffRows, pullFromSupabase, resetTable, syncDocuments, syncStatus, validateSync } from '../src/index.js'
-import { dealerData, eventually, startApp, payloadRows as sharedPayloadRows, type TestApp } from './support/app.js'
+import {
+  Dealers,
+  dealerMapper,
+  diffRows,
+  pullFromSupabase,
+  resetTable,
+  syncStatus,
+  validateSync,
+} from '../src/index.js'
+import {
+  dealerData,
+  eventually,
+  startApp,
+  payloadRows as sharedPayloadRows,
+  type TestApp,
+} from './support/app.js'
 
 const run = promisify(execFile)
-const Users: CollectionConfig = { slug: 'users', auth: true, admin: { useAsTitle: 'email' }, fields: [{ name: 'role', type: 'text' }] }
+const Users: CollectionConfig = {
+  slug: 'users',
+  auth: true,
+  admin: { useAsTitle: 'email' },
+  fields: [{ name: 'role', type: 'text' }],
+}
 
 let app: TestApp
 let ids: string[]
@@ -19,12 +38,22 @@ beforeAll(async () => {
   app = await startApp({
     collections: [Dealers, Users],
     // Operators with role "ops" only (the documented way to restrict).
-    sync: { syncOnInit: false, access: ({ req }) => (req.user as { role?: string } | null)?.role === 'ops' },
+    sync: {
+      syncOnInit: false,
+      access: ({ req }) => (req.user as { role?: string } | null)?.role === 'ops',
+    },
   })
   const docs = []
-  for (let i = 0; i < 6; i++) docs.push(await app.payload.create({ collection: 'dealers', data: dealerData() }))
+  for (let i = 0; i < 6; i++)
+    docs.push(await app.payload.create({ collection: 'dealers', data: dealerData() }))
   ids = docs.map((d) => String(d.id)).sort()
-  await eventually(async () => expect(diffRows(await payloadRows(), await app.rows())).toMatchObject({ missing: [], changed: [], extra: [] }))
+  await eventually(async () =>
+    expect(diffRows(await payloadRows(), await app.rows())).toMatchObject({
+      missing: [],
+      changed: [],
+      extra: [],
+    }),
+  )
   await app.idle()
 })
 afterAll(async () => {
@@ -37,13 +66,29 @@ const payloadRows = () => sharedPayloadRows(app.payload)
 async function makeDrift() {
   const [missing, changedName, changedConfig] = ids
   await app.supabase.query('delete from public.dealers where id = $1', [missing])
-  await app.supabase.query(`update public.dealers set name = 'edited in Supabase' where id = $1`, [changedName])
-  await app.supabase.query(`update public.dealers set api_config = jsonb_set(api_config, '{platforms}', '["custom"]'), rooftop_id = 'R-SB' where id = $1`, [changedConfig])
-  const { rows } = await app.supabase.query(`insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'orphan', $1, now()) returning id`, [`orphan-${Date.now()}`])
+  await app.supabase.query(`update public.dealers set name = 'edited in Supabase' where id = $1`, [
+    changedName,
+  ])
+  await app.supabase.query(
+    `update public.dealers set api_config = jsonb_set(api_config, '{platforms}', '["custom"]'), rooftop_id = 'R-SB' where id = $1`,
+    [changedConfig],
+  )
+  const { rows } = await app.supabase.query(
+    `insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'orphan', $1, now()) returning id`,
+    [`orphan-${Date.now()}`],
+  )
   return { missing, changedName, changedConfig, extra: String(rows[0].id) }
 }
 
-function expectDriftReport(report: { inSync: boolean; missing: string[]; extra: string[]; changed: { id: string; fields: string[] }[] }, drift: Awaited<ReturnType<typeof makeDrift>>) {
+function expectDriftReport(
+  report: {
+    inSync: boolean
+    missing: string[]
+    extra: string[]
+    changed: { id: string; fields: string[] }[]
+  },
+  drift: Awaited<ReturnType<typeof makeDrift>>,
+) {
   expect(report.inSync).toBe(false)
   expect(report.missing).toEqual([drift.missing])
   expect(report.extra).toEqual([drift.extra])
@@ -56,12 +101,33 @@ function expectDriftReport(report: { inSync: boolean; missing: string[]; extra: 
 }
 
 async function events(action: string) {
-  const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: action } }, sort: '-createdAt', limit: 20, depth: 0 })
-  return docs as unknown as { action: string; outcome: string; user: string; source: string; ids: string[]; fields: Record<string, string[]>; summary: string }[]
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: action } },
+    sort: '-createdAt',
+    limit: 20,
+    depth: 0,
+  })
+  return docs as unknown as {
+    action: string
+    outcome: string
+    user: string
+    source: string
+    ids: string[]
+    fields: Record<string, string[]>
+    summary: string
+  }[]
 }
 
-async function endpoint(method: 'get' | 'post', path: string, user: Record<string, unknown> | null, body?: unknown) {
-  const handler = (app.payload.config.endpoints as Endpoint[]).find((e) => e.path === path && e.method === method)!.handler
+async function endpoint(
+  method: 'get' | 'post',
+  path: string,
+  user: Record<string, unknown> | null,
+  body?: unknown,
+) {
+  const handler = (app.payload.config.endpoints as Endpoint[]).find(
+    (e) => e.path === path && e.method === method,
+  )!.handler
   const req = (await createLocalReq({ user: user as never }, app.payload)) as PayloadRequest
   ;(req as { method: string }).method = method.toUpperCase()
   if (body !== undefined) {
@@ -69,8 +135,12 @@ async function endpoint(method: 'get' | 'post', path: string, user: Record<strin
     req.headers = new Headers({ 'content-type': 'application/json' })
   }
   // Refusals are thrown as Payload's APIError; Payload's REST handler answers them (test/access.test.ts goes through it).
-  const res = await Promise.resolve(handler(req)).catch((error: { status?: number; message?: string; data?: unknown }) =>
-    Response.json({ errors: [{ message: error.message, data: error.data }] }, { status: error.status ?? 500 }),
+  const res = await Promise.resolve(handler(req)).catch(
+    (error: { status?: number; message?: string; data?: unknown }) =>
+      Response.json(
+        { errors: [{ message: error.message, data: error.data }] },
+        { status: error.status ?? 500 },
+      ),
   )
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
@@ -88,7 +158,11 @@ function cli(...args: string[]) {
     timeout: 60_000,
   }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '', stderr: error.stderr ?? '' }),
+    (error: { code?: number; stdout?: string; stderr?: string }) => ({
+      code: error.code ?? -1,
+      stdout: error.stdout ?? '',
+      stderr: error.stderr ?? '',
+    }),
   )
 }
 
@@ -116,7 +190,9 @@ describe('validate', () => {
 
     const audit = await events('validate')
     expect(audit.length).toBeGreaterThanOrEqual(3)
-    expect(audit.map((e) => e.source).sort()).toEqual(expect.arrayContaining(['api', 'bin', 'endpoint']))
+    expect(audit.map((e) => e.source).sort()).toEqual(
+      expect.arrayContaining(['api', 'bin', 'endpoint']),
+    )
     const fromEndpoint = audit.find((e) => e.source === 'endpoint')!
     expect(fromEndpoint).toMatchObject({ outcome: 'drift' })
     expect(fromEndpoint.user).toContain('ops@example.com')
@@ -140,7 +216,10 @@ describe('validate', () => {
     const report = await validateSync(app.payload)
     // (A drift of rooftop_id alone would contradict api_config.homenet_config.rooftop_id: the column wins a pull.)
     const target = report.changed.find((c) => !c.fields.includes('rooftop_id'))!
-    await app.supabase.query(`update public.dealers set created_at = '2001-01-01T00:00:00Z' where id = $1`, [target.id])
+    await app.supabase.query(
+      `update public.dealers set created_at = '2001-01-01T00:00:00Z' where id = $1`,
+      [target.id],
+    )
     const row = (await app.rows()).get(target.id)!
     app.stack.resetStats()
     const result = await pullFromSupabase(app.payload, { ids: [target.id] })
@@ -150,7 +229,9 @@ describe('validate', () => {
     const mapped = dealerMapper.toRow(doc as never)!
     expect(mapped.name).toBe(row.name)
     expect(mapped.rooftop_id).toBe(row.rooftop_id)
-    expect(mapped.api_config.platforms).toEqual((row.api_config as { platforms: string[] }).platforms)
+    expect(mapped.api_config.platforms).toEqual(
+      (row.api_config as { platforms: string[] }).platforms,
+    )
     // The pulled document is delivered back through the normal path: its row gets Payload's
     // created_at again (a column Payload owns) and the document's new updatedAt.
     await eventually(async () => {
@@ -180,7 +261,12 @@ describe('status', () => {
   it('shows counts, jobs and reachability', async () => {
     const status = await syncStatus(app.payload)
     expect(status.supabase.reachable).toBe(true)
-    expect(status.collections[0]).toMatchObject({ collection: 'dealers', table: 'dealers', documents: ids.length, rows: ids.length })
+    expect(status.collections[0]).toMatchObject({
+      collection: 'dealers',
+      table: 'dealers',
+      documents: ids.length,
+      rows: ids.length,
+    })
     expect(status.jobs).toMatchObject({ failed: 0 })
     await app.stack.faults.down()
     try {
@@ -196,14 +282,19 @@ describe('status', () => {
 
 describe('endpoints', () => {
   it('refuse anonymous users (401) and users the access option rejects (403), and change nothing', async () => {
-    await app.supabase.query(`update public.dealers set name = 'drift kept' where id = $1`, [ids[1]])
+    await app.supabase.query(`update public.dealers set name = 'drift kept' where id = $1`, [
+      ids[1],
+    ])
     const before = await events('sync')
     for (const [user, status] of [
       [null, 401],
       [{ id: 2, email: 'editor@example.com', collection: 'users', role: 'editor' }, 403],
     ] as const) {
       expect((await endpoint('post', '/supabase-sync/sync', user, {})).status).toBe(status)
-      expect((await endpoint('post', '/supabase-sync/reset', user, { confirm: true, force: true })).status).toBe(status)
+      expect(
+        (await endpoint('post', '/supabase-sync/reset', user, { confirm: true, force: true }))
+          .status,
+      ).toBe(status)
       expect((await endpoint('get', '/supabase-sync/status', user)).status).toBe(status)
     }
     expect((await app.rows()).get(ids[1])?.name).toBe('drift kept')
@@ -213,7 +304,9 @@ describe('endpoints', () => {
     const ops = { id: 1, email: 'ops@example.com', collection: 'users', role: 'ops' }
     const unconfirmed = await endpoint('post', '/supabase-sync/reset', ops, { force: true })
     expect(unconfirmed.status).toBe(400)
-    expect((unconfirmed.body.errors as { data: { parameter: string } }[])[0].data.parameter).toBe('confirm')
+    expect((unconfirmed.body.errors as { data: { parameter: string } }[])[0].data.parameter).toBe(
+      'confirm',
+    )
     const synced = await endpoint('post', '/supabase-sync/sync', ops, { ids: [ids[1]] })
     expect(synced.status).toBe(200)
     expect(synced.body).toMatchObject({ upserted: 1 })

@@ -17,12 +17,23 @@ describe('options', () => {
   })
   it('names the wrong option', () => {
     expect(() => resolveOptions({ supabase, batchSize: 0 })).toThrow(/option "batchSize"/)
-    expect(() => resolveOptions({ supabase: { url: 'nope', serviceRoleKey: 'x'.repeat(40) } })).toThrow(/option "supabase\.url"|option "supabase"/)
-    expect(() => resolveOptions({ supabase, collections: { dealers: { table: 'drop table x' } } })).toThrow(/collections\.dealers\.table/)
-    expect(() => resolveOptions({ supabase, queue: { sweepInterval: 5 } })).toThrow(/queue\.sweepInterval/)
+    expect(() =>
+      resolveOptions({ supabase: { url: 'nope', serviceRoleKey: 'x'.repeat(40) } }),
+    ).toThrow(/option "supabase\.url"|option "supabase"/)
+    expect(() =>
+      resolveOptions({ supabase, collections: { dealers: { table: 'drop table x' } } }),
+    ).toThrow(/collections\.dealers\.table/)
+    expect(() => resolveOptions({ supabase, queue: { sweepInterval: 5 } })).toThrow(
+      /queue\.sweepInterval/,
+    )
   })
   it('falls back to SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY and says so when they are missing', () => {
-    expect(resolveOptions({}, { SUPABASE_URL: supabase.url, SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey }).supabase).toEqual(supabase)
+    expect(
+      resolveOptions(
+        {},
+        { SUPABASE_URL: supabase.url, SUPABASE_SERVICE_ROLE_KEY: supabase.serviceRoleKey },
+      ).supabase,
+    ).toEqual(supabase)
     expect(() => resolveOptions({}, {})).toThrow(ConfigError)
     expect(() => resolveOptions({}, {})).toThrow(/SUPABASE_URL/)
     expect(resolveOptions({ disabled: true }, {}).disabled).toBe(true)
@@ -35,28 +46,53 @@ describe('options', () => {
         return e as Error
       }
     })()!
-    expect(error.message).toBe('supabase-sync: SUPABASE_SERVICE_ROLE_KEY is not set (or pass the option supabase: { url, serviceRoleKey })')
+    expect(error.message).toBe(
+      'supabase-sync: SUPABASE_SERVICE_ROLE_KEY is not set (or pass the option supabase: { url, serviceRoleKey })',
+    )
     expect(error.stack).toBe(`ConfigError: ${error.message}`)
-    expect(() => resolveOptions({}, {})).toThrow(/SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are not set/)
+    expect(() => resolveOptions({}, {})).toThrow(
+      /SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY are not set/,
+    )
   })
   it('refuses an unknown option, and suggests the closest known one', () => {
-    expect(() => resolveOptions({ supabase, syncOnInt: false } as never)).toThrow('supabase-sync: unknown option "syncOnInt" — did you mean "syncOnInit"?')
-    expect(() => resolveOptions({ supabase, queue: { sweepIntreval: 500 } } as never)).toThrow('unknown option "queue.sweepIntreval" — did you mean "queue.sweepInterval"?')
-    expect(() => resolveOptions({ supabase, collections: { dealers: { table: 'dealers', shoudSync: () => true } } } as never)).toThrow(/did you mean "collections\.dealers\.shouldSync"/)
-    expect(() => resolveOptions({ supabase, realtimeWatch: true } as never)).toThrow(/^supabase-sync: unknown option "realtimeWatch"$/)
+    expect(() => resolveOptions({ supabase, syncOnInt: false } as never)).toThrow(
+      'supabase-sync: unknown option "syncOnInt" — did you mean "syncOnInit"?',
+    )
+    expect(() => resolveOptions({ supabase, queue: { sweepIntreval: 500 } } as never)).toThrow(
+      'unknown option "queue.sweepIntreval" — did you mean "queue.sweepInterval"?',
+    )
+    expect(() =>
+      resolveOptions({
+        supabase,
+        collections: { dealers: { table: 'dealers', shoudSync: () => true } },
+      } as never),
+    ).toThrow(/did you mean "collections\.dealers\.shouldSync"/)
+    expect(() => resolveOptions({ supabase, realtimeWatch: true } as never)).toThrow(
+      /^supabase-sync: unknown option "realtimeWatch"$/,
+    )
   })
   it('requires a mapper for every synced collection but dealers', () => {
     expect(() => resolveOptions({ supabase, collections: { posts: { table: 'posts' } } })).toThrow(
       'supabase-sync: option "collections.posts.mapper" is required: only "dealers" has a ready mapper',
     )
-    expect(resolveOptions({ supabase, collections: { dealers: { table: 'dealers' } } }).collections.dealers.mapper.toRow).toBeTypeOf('function')
+    expect(
+      resolveOptions({ supabase, collections: { dealers: { table: 'dealers' } } }).collections
+        .dealers.mapper.toRow,
+    ).toBeTypeOf('function')
   })
   it('refuses a synced collection that is not in the config', () => {
-    expect(() => supabaseSync({ supabase })({ collections: [], secret: 's', db: {} as never })).toThrow(/collections\.dealers/)
+    expect(() =>
+      supabaseSync({ supabase })({ collections: [], secret: 's', db: {} as never }),
+    ).toThrow(/collections\.dealers/)
   })
   it('keeps the incoming config and chains onInit', () => {
     const onInit = async () => {}
-    const out = supabaseSync({ supabase })({ collections: [Dealers], secret: 's', db: {} as never, onInit })
+    const out = supabaseSync({ supabase })({
+      collections: [Dealers],
+      secret: 's',
+      db: {} as never,
+      onInit,
+    })
     expect(out.secret).toBe('s')
     expect(out.onInit).not.toBe(onInit)
     const dealers = out.collections!.find((c) => c.slug === 'dealers')!
@@ -64,8 +100,16 @@ describe('options', () => {
     expect(dealers.hooks?.afterDelete).toHaveLength(1)
   })
   it('disabled: no hooks, no onInit, but the same jobs schema', () => {
-    const enabled = supabaseSync({ supabase })({ collections: [Dealers], secret: 's', db: {} as never })
-    const out = supabaseSync({ disabled: true })({ collections: [Dealers], secret: 's', db: {} as never })
+    const enabled = supabaseSync({ supabase })({
+      collections: [Dealers],
+      secret: 's',
+      db: {} as never,
+    })
+    const out = supabaseSync({ disabled: true })({
+      collections: [Dealers],
+      secret: 's',
+      db: {} as never,
+    })
     expect(out.collections!.find((c) => c.slug === 'dealers')!.hooks).toBeUndefined()
     expect(out.onInit).toBeUndefined()
     expect(out.jobs?.tasks?.map((t) => t.slug)).toEqual(enabled.jobs?.tasks?.map((t) => t.slug))

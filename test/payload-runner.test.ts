@@ -11,18 +11,33 @@ let app: TestApp
 
 beforeAll(async () => {
   app = await startApp({
-    sync: { syncOnInit: false, queue: { runAfterCommit: false, sweepInterval: false, backoff: 20, maxBackoff: 50 }, retry: { retries: 0 } },
+    sync: {
+      syncOnInit: false,
+      queue: { runAfterCommit: false, sweepInterval: false, backoff: 20, maxBackoff: 50 },
+      retry: { retries: 0 },
+    },
   })
 })
 afterAll(async () => {
   await app?.close()
 })
 
-const run = () => app.payload.jobs.run({ queue: 'supabase-sync', limit: 100, silent: true } as never)
+const run = () =>
+  app.payload.jobs.run({ queue: 'supabase-sync', limit: 100, silent: true } as never)
 
 async function jobsOf(id: string) {
-  const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: id } } as never, limit: 100, depth: 0 })
-  return docs as unknown as { completedAt?: string | null; hasError?: boolean; totalTried?: number; error?: { message?: string } }[]
+  const { docs } = await app.payload.find({
+    collection: 'payload-jobs',
+    where: { 'input.id': { equals: id } } as never,
+    limit: 100,
+    depth: 0,
+  })
+  return docs as unknown as {
+    completedAt?: string | null
+    hasError?: boolean
+    totalTried?: number
+    error?: { message?: string }
+  }[]
 }
 
 describe("Payload's runner", () => {
@@ -47,14 +62,21 @@ describe("Payload's runner", () => {
     } finally {
       await app.stack.faults.up()
     }
-    await eventually(async () => {
-      await run()
-      expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
-    }, 20_000, 50)
+    await eventually(
+      async () => {
+        await run()
+        expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
+      },
+      20_000,
+      50,
+    )
   })
 
   it('cancels the job of a document that cannot be mapped, naming the field', async () => {
-    const bad = await app.payload.create({ collection: 'dealers', data: dealerData({ utm_config: ['not', 'an', 'object'] }) })
+    const bad = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ utm_config: ['not', 'an', 'object'] }),
+    })
     await run()
     const [job] = await jobsOf(String(bad.id))
     expect(job.hasError).toBe(true)

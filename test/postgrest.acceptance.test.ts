@@ -4,7 +4,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../dev/stack.js'
-import { dealer, dealers, rest, sql, startStandin, supabaseClient, uuid } from './helpers/standin.js'
+import {
+  dealer,
+  dealers,
+  rest,
+  sql,
+  startStandin,
+  supabaseClient,
+  uuid,
+} from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
@@ -50,13 +58,17 @@ describe('acceptance: the PostgREST stand-in behind supabase-js', () => {
       created_at: '2024-05-01T10:34:56.789+00:00',
     })
     // The header itself, which supabase-js only turns into `count`.
-    const raw = await rest(stack, 'dealers?select=id&order=id.asc&offset=0&limit=1000', { headers: { Prefer: 'count=exact' } })
+    const raw = await rest(stack, 'dealers?select=id&order=id.asc&offset=0&limit=1000', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(raw.status).toBe(200)
     expect(raw.headers.get('content-range')).toBe('0-999/1000')
   })
 
   it('gets 409 with code 23505 for a duplicate slug', async () => {
-    const { error, status } = await supabase.from('dealers').insert(dealer(5001, { slug: 'dealer-1' }))
+    const { error, status } = await supabase
+      .from('dealers')
+      .insert(dealer(5001, { slug: 'dealer-1' }))
     expect(status).toBe(409)
     expect(error?.code).toBe('23505')
     expect(error?.message).toBe('duplicate key value violates unique constraint "dealers_slug_key"')
@@ -77,7 +89,9 @@ describe('acceptance: the PostgREST stand-in behind supabase-js', () => {
     const { error, status } = await supabase.from('no_such_table').select('*')
     expect(status).toBe(404)
     expect(error?.code).toBe('PGRST205')
-    expect(error?.message).toBe("Could not find the table 'public.no_such_table' in the schema cache")
+    expect(error?.message).toBe(
+      "Could not find the table 'public.no_such_table' in the schema cache",
+    )
   })
 
   it('gets 401 with the anon key', async () => {

@@ -12,9 +12,15 @@ import { dealer, rest, sql, startStandin, supabaseClient, uuid } from './helpers
 let stack: LocalStack
 let supabase: SupabaseClient
 
-async function jwt(claims: Record<string, unknown>, secret = stack.jwtSecret, expiresIn: number | undefined = 3600): Promise<string> {
+async function jwt(
+  claims: Record<string, unknown>,
+  secret = stack.jwtSecret,
+  expiresIn: number | undefined = 3600,
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
-  const token = new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now - 60)
+  const token = new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(now - 60)
   if (expiresIn !== undefined) token.setExpirationTime(now + expiresIn)
   return token.sign(new TextEncoder().encode(secret))
 }
@@ -62,7 +68,8 @@ describe('SQLSTATE → HTTP status', () => {
       code: '23503',
       details: 'Key (parent_id)=(42) is not present in table "parents".',
       hint: null,
-      message: 'insert or update on table "children" violates foreign key constraint "children_parent_id_fkey"',
+      message:
+        'insert or update on table "children" violates foreign key constraint "children_parent_id_fkey"',
     })
   })
 
@@ -71,7 +78,9 @@ describe('SQLSTATE → HTTP status', () => {
     const { status, error } = await supabase.from('dealers').insert(noName)
     expect(status).toBe(400)
     expect(error?.code).toBe('23502')
-    expect(error?.message).toBe('null value in column "name" of relation "dealers" violates not-null constraint')
+    expect(error?.message).toBe(
+      'null value in column "name" of relation "dealers" violates not-null constraint',
+    )
   })
 
   it('22P02 bad text representation (id not a uuid) → 400', async () => {
@@ -84,7 +93,9 @@ describe('SQLSTATE → HTTP status', () => {
     const bad = await supabase.from('dealers').insert(dealer(4, { created_at: 'yesterday-ish' }))
     expect(bad.status).toBe(400)
     expect(bad.error?.code).toBe('22007')
-    const overflow = await supabase.from('dealers').insert(dealer(5, { created_at: '2024-13-45T00:00:00Z' }))
+    const overflow = await supabase
+      .from('dealers')
+      .insert(dealer(5, { created_at: '2024-13-45T00:00:00Z' }))
     expect(overflow.status).toBe(400)
     expect(overflow.error?.code).toBe('22008')
   })
@@ -96,7 +107,9 @@ describe('SQLSTATE → HTTP status', () => {
   })
 
   it('42P10 no matching conflict target → 400', async () => {
-    const { status, error } = await supabase.from('dealers').upsert(dealer(6), { onConflict: 'name' })
+    const { status, error } = await supabase
+      .from('dealers')
+      .upsert(dealer(6), { onConflict: 'name' })
     expect(status).toBe(400)
     expect(error?.code).toBe('42P10')
   })
@@ -124,7 +137,12 @@ describe('SQLSTATE → HTTP status', () => {
   it('42501 insufficient privilege → 401 for anon, 403 for an authenticated role', async () => {
     const anon = await supabaseClient(stack, stack.anonKey).from('dealers').select('id')
     expect(anon.status).toBe(401)
-    expect(anon.error).toEqual({ code: '42501', details: null, hint: null, message: 'permission denied for table dealers' })
+    expect(anon.error).toEqual({
+      code: '42501',
+      details: null,
+      hint: null,
+      message: 'permission denied for table dealers',
+    })
     const raw = await rest(stack, 'dealers', { key: stack.anonKey })
     expect(raw.headers.get('www-authenticate')).toBe('Bearer')
     const user = supabaseClient(stack, await jwt({ role: 'authenticated', sub: 'u1' }))
@@ -141,7 +159,9 @@ describe('SQLSTATE → HTTP status', () => {
     const write = await user.from('secured').insert({ id: 2, owner: 'me' })
     expect(write.status).toBe(403)
     expect(write.error?.code).toBe('42501')
-    expect(write.error?.message).toBe('new row violates row-level security policy for table "secured"')
+    expect(write.error?.message).toBe(
+      'new row violates row-level security policy for table "secured"',
+    )
   })
 
   it('service_role bypasses RLS', async () => {
@@ -185,7 +205,10 @@ describe('SQLSTATE → HTTP status', () => {
 
 describe("PostgREST's own errors", () => {
   it('PGRST204: a column not in the table, from columns or from the body', async () => {
-    const fromColumns = await rest(stack, 'dealers?columns=id,helicopter', { method: 'POST', body: [dealer(7)] })
+    const fromColumns = await rest(stack, 'dealers?columns=id,helicopter', {
+      method: 'POST',
+      body: [dealer(7)],
+    })
     expect(fromColumns.status).toBe(400)
     expect(fromColumns.json).toEqual({
       code: 'PGRST204',
@@ -193,18 +216,28 @@ describe("PostgREST's own errors", () => {
       hint: null,
       message: "Could not find the 'helicopter' column of 'dealers' in the schema cache",
     })
-    const { status, error } = await supabase.from('dealers').insert({ ...dealer(8), helicopter: true })
+    const { status, error } = await supabase
+      .from('dealers')
+      .insert({ ...dealer(8), helicopter: true })
     expect(status).toBe(400)
     expect(error?.code).toBe('PGRST204')
     const patch = await supabase.from('dealers').update({ wings: 2 }).eq('id', uuid(1))
     expect(patch.status).toBe(400)
-    expect(patch.error?.message).toBe("Could not find the 'wings' column of 'dealers' in the schema cache")
+    expect(patch.error?.message).toBe(
+      "Could not find the 'wings' column of 'dealers' in the schema cache",
+    )
   })
 
   it('PGRST205 comes before PGRST204 (the table is looked up first)', async () => {
-    const res = await rest(stack, 'garlic?columns=helicopter', { method: 'POST', body: [{ id: 1 }] })
+    const res = await rest(stack, 'garlic?columns=helicopter', {
+      method: 'POST',
+      body: [{ id: 1 }],
+    })
     expect(res.status).toBe(404)
-    expect(res.json).toMatchObject({ code: 'PGRST205', message: "Could not find the table 'public.garlic' in the schema cache" })
+    expect(res.json).toMatchObject({
+      code: 'PGRST205',
+      message: "Could not find the table 'public.garlic' in the schema cache",
+    })
   })
 
   it('PGRST100: unparsable query string', async () => {
@@ -226,21 +259,42 @@ describe("PostgREST's own errors", () => {
   it('PGRST102: invalid JSON, an empty body, objects with different keys', async () => {
     const invalid = await rest(stack, 'dealers', { method: 'POST', rawBody: '}{ x = 2' })
     expect(invalid.status).toBe(400)
-    expect(invalid.text).toBe('{"code":"PGRST102","details":null,"hint":null,"message":"Empty or invalid json"}')
+    expect(invalid.text).toBe(
+      '{"code":"PGRST102","details":null,"hint":null,"message":"Empty or invalid json"}',
+    )
     expect(invalid.headers.get('content-length')).toBe('80')
     const empty = await rest(stack, 'dealers', { method: 'POST', rawBody: '' })
     expect(empty.json).toMatchObject({ code: 'PGRST102', message: 'Empty or invalid json' })
-    const mixed = await rest(stack, 'dealers', { method: 'POST', body: [{ id: uuid(1), name: 'a' }, { id: uuid(2) }] })
+    const mixed = await rest(stack, 'dealers', {
+      method: 'POST',
+      body: [{ id: uuid(1), name: 'a' }, { id: uuid(2) }],
+    })
     expect(mixed.status).toBe(400)
-    expect(mixed.json).toEqual({ code: 'PGRST102', details: null, hint: null, message: 'All object keys must match' })
-    const notObjects = await rest(stack, 'dealers', { method: 'POST', body: [{ id: uuid(1) }, 123] })
-    expect(notObjects.json).toMatchObject({ code: 'PGRST102', message: 'All object keys must match' })
+    expect(mixed.json).toEqual({
+      code: 'PGRST102',
+      details: null,
+      hint: null,
+      message: 'All object keys must match',
+    })
+    const notObjects = await rest(stack, 'dealers', {
+      method: 'POST',
+      body: [{ id: uuid(1) }, 123],
+    })
+    expect(notObjects.json).toMatchObject({
+      code: 'PGRST102',
+      message: 'All object keys must match',
+    })
   })
 
   it('PGRST125: a path outside /rest/v1/<table> and /rest/v1/rpc/<fn>', async () => {
-    const res = await fetch(`${stack.supabaseUrl}/rest/v1/a/b/c`, { headers: { apikey: stack.serviceRoleKey } })
+    const res = await fetch(`${stack.supabaseUrl}/rest/v1/a/b/c`, {
+      headers: { apikey: stack.serviceRoleKey },
+    })
     expect(res.status).toBe(404)
-    expect(await res.json()).toMatchObject({ code: 'PGRST125', message: 'Invalid path specified in request URL' })
+    expect(await res.json()).toMatchObject({
+      code: 'PGRST125',
+      message: 'Invalid path specified in request URL',
+    })
   })
 
   it('error responses are JSON with the Proxy-Status header', async () => {
@@ -250,12 +304,17 @@ describe("PostgREST's own errors", () => {
   })
 
   it('a table created after start is found (the cache reloads on a miss)', async () => {
-    await sql(stack, 'create table late_table (id int primary key); insert into late_table values (1)')
+    await sql(
+      stack,
+      'create table late_table (id int primary key); insert into late_table values (1)',
+    )
     const { data, error } = await supabase.from('late_table').select('id')
     expect(error).toBeNull()
     expect(data).toEqual([{ id: 1 }])
     await sql(stack, 'alter table late_table add column extra text')
-    const { error: insertError } = await supabase.from('late_table').insert({ id: 2, extra: 'new column' })
+    const { error: insertError } = await supabase
+      .from('late_table')
+      .insert({ id: 2, extra: 'new column' })
     expect(insertError).toBeNull()
   })
 })
@@ -285,9 +344,16 @@ describe('authentication', () => {
     const forged = await signKey('not-the-secret-at-all-not-the-secret', 'service_role')
     const { status, error } = await supabaseClient(stack, forged).from('dealers').select('id')
     expect(status).toBe(401)
-    expect(error).toEqual({ code: 'PGRST301', details: null, hint: null, message: 'JWT cryptographic operation failed' })
+    expect(error).toEqual({
+      code: 'PGRST301',
+      details: null,
+      hint: null,
+      message: 'JWT cryptographic operation failed',
+    })
     const raw = await rest(stack, 'dealers', { key: forged })
-    expect(raw.headers.get('www-authenticate')).toBe('Bearer error="invalid_token", error_description="JWT cryptographic operation failed"')
+    expect(raw.headers.get('www-authenticate')).toBe(
+      'Bearer error="invalid_token", error_description="JWT cryptographic operation failed"',
+    )
   })
 
   it('a malformed key: 401 PGRST301', async () => {
@@ -296,7 +362,10 @@ describe('authentication', () => {
     expect(res.json).toMatchObject({ code: 'PGRST301', message: 'Expected 3 parts in JWT; got 2' })
     const empty = await rest(stack, 'dealers', { key: null, headers: { Authorization: 'Bearer ' } })
     expect(empty.status).toBe(401)
-    expect(empty.json).toMatchObject({ code: 'PGRST301', message: 'Empty JWT is sent in Authorization header' })
+    expect(empty.json).toMatchObject({
+      code: 'PGRST301',
+      message: 'Empty JWT is sent in Authorization header',
+    })
     const garbage = await rest(stack, 'dealers', { key: 'a.b.c' })
     expect(garbage.status).toBe(401)
     expect(garbage.json).toMatchObject({ code: 'PGRST301' })
@@ -306,7 +375,12 @@ describe('authentication', () => {
     const expired = await jwt({ role: 'service_role' }, stack.jwtSecret, -3600)
     const res = await rest(stack, 'dealers', { key: expired })
     expect(res.status).toBe(401)
-    expect(res.json).toEqual({ code: 'PGRST303', details: null, hint: null, message: 'JWT expired' })
+    expect(res.json).toEqual({
+      code: 'PGRST303',
+      details: null,
+      hint: null,
+      message: 'JWT expired',
+    })
   })
 
   it('Authorization wins over apikey; apikey alone is enough', async () => {
@@ -320,7 +394,10 @@ describe('authentication', () => {
       headers: { apikey: stack.serviceRoleKey, Authorization: `Bearer ${stack.anonKey}` },
     })
     expect(reversed.status).toBe(401)
-    const apikeyOnly = await rest(stack, 'dealers?select=id', { key: null, headers: { apikey: stack.serviceRoleKey } })
+    const apikeyOnly = await rest(stack, 'dealers?select=id', {
+      key: null,
+      headers: { apikey: stack.serviceRoleKey },
+    })
     expect(apikeyOnly.status).toBe(200)
   })
 
@@ -331,9 +408,18 @@ describe('authentication', () => {
   })
 
   it('the request runs as the role of the key, with the claims in request.jwt.claims', async () => {
-    const { data } = await supabaseClient(stack, await jwt({ role: 'authenticated', sub: 'user-1' })).rpc('whoami')
-    expect(data).toMatchObject({ role: 'authenticated', claims: { role: 'authenticated', sub: 'user-1' } })
+    const { data } = await supabaseClient(
+      stack,
+      await jwt({ role: 'authenticated', sub: 'user-1' }),
+    ).rpc('whoami')
+    expect(data).toMatchObject({
+      role: 'authenticated',
+      claims: { role: 'authenticated', sub: 'user-1' },
+    })
     const service = await supabase.rpc('whoami')
-    expect(service.data).toMatchObject({ role: 'service_role', claims: { role: 'service_role', iss: 'supabase-demo' } })
+    expect(service.data).toMatchObject({
+      role: 'service_role',
+      claims: { role: 'service_role', iss: 'supabase-demo' },
+    })
   })
 })

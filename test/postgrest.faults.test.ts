@@ -6,7 +6,16 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../dev/stack.js'
-import { dealer, eventually, rest, sql, startStandin, supabaseClient, track, uuid } from './helpers/standin.js'
+import {
+  dealer,
+  eventually,
+  rest,
+  sql,
+  startStandin,
+  supabaseClient,
+  track,
+  uuid,
+} from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
@@ -52,7 +61,12 @@ describe('failNext', () => {
     stack.faults.failNext(1)
     const { status, error } = await supabase.from('dealers').insert(dealer(1))
     expect(status).toBe(503)
-    expect(error).toEqual({ code: 'PGRST000', details: null, hint: null, message: 'Database connection error.' })
+    expect(error).toEqual({
+      code: 'PGRST000',
+      details: null,
+      hint: null,
+      message: 'Database connection error.',
+    })
     expect(await dealerCount()).toBe(0)
     const again = await supabase.from('dealers').insert(dealer(1))
     expect(again.status).toBe(201)
@@ -60,9 +74,13 @@ describe('failNext', () => {
   })
 
   it('fails exactly `count` requests', async () => {
-    stack.faults.failNext(2, 500, { code: '40001', message: 'could not serialize access due to concurrent update' })
+    stack.faults.failNext(2, 500, {
+      code: '40001',
+      message: 'could not serialize access due to concurrent update',
+    })
     const statuses: number[] = []
-    for (let i = 0; i < 3; i++) statuses.push((await supabase.from('dealers').insert(dealer(i))).status)
+    for (let i = 0; i < 3; i++)
+      statuses.push((await supabase.from('dealers').insert(dealer(i))).status)
     expect(statuses).toEqual([500, 500, 201])
     const first = await rest(stack, 'dealers')
     expect(first.status).toBe(200)
@@ -73,16 +91,27 @@ describe('failNext', () => {
     const res = await rest(stack, 'dealers', { method: 'POST', body: dealer(1) })
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('7')
-    expect(res.json).toEqual({ code: '429', details: null, hint: null, message: 'Too Many Requests' })
+    expect(res.json).toEqual({
+      code: '429',
+      details: null,
+      hint: null,
+      message: 'Too Many Requests',
+    })
     stack.faults.failNext(1, 429)
     expect((await rest(stack, 'dealers')).headers.get('retry-after')).toBe('1')
   })
 
   it('custom code and message, e.g. a 500 with SQLSTATE 57P01', async () => {
-    stack.faults.failNext(1, 503, { code: '57P01', message: 'terminating connection due to administrator command' })
+    stack.faults.failNext(1, 503, {
+      code: '57P01',
+      message: 'terminating connection due to administrator command',
+    })
     const { status, error } = await supabase.from('dealers').upsert(dealer(1), { onConflict: 'id' })
     expect(status).toBe(503)
-    expect(error).toMatchObject({ code: '57P01', message: 'terminating connection due to administrator command' })
+    expect(error).toMatchObject({
+      code: '57P01',
+      message: 'terminating connection due to administrator command',
+    })
   })
 
   it('path limits the failure to one resource (a table or rpc/<fn>)', async () => {
@@ -130,7 +159,10 @@ describe('latency', () => {
   it('a client timeout fires while the server is slow', async () => {
     stack.faults.latency(3_600_000)
     // The client's own timeout is what is tested here; the server would answer only in an hour.
-    const { error } = await supabase.from('dealers').select('id').abortSignal(AbortSignal.timeout(50))
+    const { error } = await supabase
+      .from('dealers')
+      .select('id')
+      .abortSignal(AbortSignal.timeout(50))
     expect(error?.message).toMatch(/AbortError|TimeoutError/)
   })
 })
@@ -156,10 +188,14 @@ describe('hold', () => {
   it('interleaves deterministically: the write sent second lands first, the held one overwrites it', async () => {
     const hold = stack.faults.hold({ path: 'dealers', method: 'POST' })
     const order: string[] = []
-    const first = track(supabase.from('dealers').upsert(dealer(1, { name: 'sent first' }), { onConflict: 'id' }))
+    const first = track(
+      supabase.from('dealers').upsert(dealer(1, { name: 'sent first' }), { onConflict: 'id' }),
+    )
     void first.promise.then(() => order.push('first'))
     await hold.arrived
-    const second = await supabase.from('dealers').upsert(dealer(1, { name: 'sent second' }), { onConflict: 'id' })
+    const second = await supabase
+      .from('dealers')
+      .upsert(dealer(1, { name: 'sent second' }), { onConflict: 'id' })
     order.push('second')
     expect(second.status).toBe(201)
     expect(first.settled()).toBe(false)
@@ -228,7 +264,11 @@ describe('hold', () => {
     const after = stack.faults.hold({ path: 'dealers', method: 'PATCH', afterHandling: true })
     const insert = track(supabase.from('dealers').insert(dealer(1)))
     await before.arrived
-    await sql(stack, `insert into dealers (id, name, slug, created_at) values ($1, 'x', 'x', now())`, [uuid(2)])
+    await sql(
+      stack,
+      `insert into dealers (id, name, slug, created_at) values ($1, 'x', 'x', now())`,
+      [uuid(2)],
+    )
     const patch = track(supabase.from('dealers').update({ name: 'y' }).eq('id', uuid(2)))
     await after.arrived
     await stack.faults.clear()
@@ -255,7 +295,9 @@ describe('resetNext', () => {
     expect(status).toBe(0)
     expect(await dealerCount()).toBe(1)
     // The retry of an idempotent upsert is then an update: 200.
-    expect((await supabase.from('dealers').upsert(dealer(1), { onConflict: 'id' })).status).toBe(200)
+    expect((await supabase.from('dealers').upsert(dealer(1), { onConflict: 'id' })).status).toBe(
+      200,
+    )
   })
 
   it('supabase-js retries a GET after a network error by itself', async () => {
@@ -268,7 +310,9 @@ describe('resetNext', () => {
 
   it('raw fetch sees the socket error', async () => {
     stack.faults.resetNext(1)
-    const code = await networkErrorCode(() => fetch(`${stack.supabaseUrl}/rest/v1/dealers`, { headers: { apikey: stack.serviceRoleKey } }))
+    const code = await networkErrorCode(() =>
+      fetch(`${stack.supabaseUrl}/rest/v1/dealers`, { headers: { apikey: stack.serviceRoleKey } }),
+    )
     expect(code).toMatch(/UND_ERR_SOCKET|ECONNRESET/)
   })
 })
@@ -279,7 +323,9 @@ describe('down / up', () => {
     expect((await rest(stack, 'dealers')).status).toBe(200)
     await stack.faults.down()
     expect(stack.faults.isDown).toBe(true)
-    const code = await networkErrorCode(() => fetch(`${stack.supabaseUrl}/rest/v1/dealers`, { headers: { apikey: stack.serviceRoleKey } }))
+    const code = await networkErrorCode(() =>
+      fetch(`${stack.supabaseUrl}/rest/v1/dealers`, { headers: { apikey: stack.serviceRoleKey } }),
+    )
     expect(code).toBe('ECONNREFUSED')
     const { status, error } = await supabase.from('dealers').insert(dealer(1))
     expect(status).toBe(0)

@@ -16,7 +16,8 @@ import { rest, sql, startStandin, supabaseClient } from './helpers/standin.js'
 let stack: LocalStack
 let supabase: SupabaseClient
 
-const ids = (from: number, to: number): { id: number }[] => Array.from({ length: to - from + 1 }, (_, i) => ({ id: from + i }))
+const ids = (from: number, to: number): { id: number }[] =>
+  Array.from({ length: to - from + 1 }, (_, i) => ({ id: from + i }))
 
 beforeAll(async () => {
   stack = await startStandin({ maxRows: 5 })
@@ -92,7 +93,9 @@ describe('maxRows: 5 on reads (QueryLimitedSpec)', () => {
     const all = await rest(stack, 'items?order=id&id=lte.5', { headers: { Prefer: 'count=exact' } })
     expect(all.status).toBe(200)
     expect(all.headers.get('content-range')).toBe('0-4/5')
-    const ranged = await rest(stack, 'items?order=id', { headers: { Prefer: 'count=exact', Range: '10-20' } })
+    const ranged = await rest(stack, 'items?order=id', {
+      headers: { Prefer: 'count=exact', Range: '10-20' },
+    })
     expect(ranged.status).toBe(206)
     expect(ranged.json).toEqual(ids(11, 15))
     expect(ranged.headers.get('content-range')).toBe('10-14/15')
@@ -109,7 +112,10 @@ describe('maxRows: 5 on reads (QueryLimitedSpec)', () => {
   })
 
   it("supabase-js select with count: 'exact' gets 5 rows, the total and 206", async () => {
-    const { data, count, status, error } = await supabase.from('items').select('id', { count: 'exact' }).order('id')
+    const { data, count, status, error } = await supabase
+      .from('items')
+      .select('id', { count: 'exact' })
+      .order('id')
     expect(error).toBeNull()
     expect(status).toBe(206)
     expect(count).toBe(15)
@@ -122,16 +128,23 @@ describe('maxRows: 5 on reads (QueryLimitedSpec)', () => {
 
 describe('maxRows: 5 on functions', () => {
   it('a set-returning function is cut like a table (POST and GET), counts included', async () => {
-    const post = await rest(stack, 'rpc/getitemrange', { method: 'POST', body: { min: 0, max: 15 } })
+    const post = await rest(stack, 'rpc/getitemrange', {
+      method: 'POST',
+      body: { min: 0, max: 15 },
+    })
     expect(post.status).toBe(200)
     expect(post.json).toEqual(ids(1, 5))
     expect(post.headers.get('content-range')).toBe('0-4/*')
-    const get = await rest(stack, 'rpc/getitemrange?min=0&max=15&offset=10', { headers: { Prefer: 'count=exact' } })
+    const get = await rest(stack, 'rpc/getitemrange?min=0&max=15&offset=10', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(get.status).toBe(206)
     expect(get.json).toEqual(ids(11, 15))
     expect(get.headers.get('content-range')).toBe('10-14/15')
     expect((await supabase.rpc('series', { n: 12 })).data).toEqual([1, 2, 3, 4, 5])
-    expect((await supabase.rpc('json_rows', { n: 12 })).data).toEqual([1, 2, 3, 4, 5].map((i) => ({ i })))
+    expect((await supabase.rpc('json_rows', { n: 12 })).data).toEqual(
+      [1, 2, 3, 4, 5].map((i) => ({ i })),
+    )
   })
 
   it('a function that writes 12 rows returns only the first 5, but all 12 are written', async () => {
@@ -165,7 +178,10 @@ describe('maxRows: 5 on writes (not cut)', () => {
     expect(inserted.data).toEqual(rows)
     const upserted = await supabase
       .from('projects')
-      .upsert(rows.map((r) => ({ ...r, name: `${r.name}!` })), { onConflict: 'id' })
+      .upsert(
+        rows.map((r) => ({ ...r, name: `${r.name}!` })),
+        { onConflict: 'id' },
+      )
       .select('id,name')
     expect(upserted.status).toBe(200)
     expect(upserted.data).toHaveLength(8)
@@ -193,14 +209,22 @@ describe('the default (1000, as on hosted Supabase) and no cap', () => {
   let infinite: PostgrestServer
   let key: string
   /** The stack's database, served by another stand-in server. */
-  const via = (server: PostgrestServer): LocalStack => ({ ...stack, supabaseUrl: server.url, serviceRoleKey: key })
+  const via = (server: PostgrestServer): LocalStack => ({
+    ...stack,
+    supabaseUrl: server.url,
+    serviceRoleKey: key,
+  })
 
   beforeAll(async () => {
     key = await signKey(secret, 'service_role')
     ;[defaults, unlimited, infinite] = await Promise.all([
       startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: secret }),
       startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: secret, maxRows: null }),
-      startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: secret, maxRows: Infinity }),
+      startPostgrestServer({
+        databaseUri: stack.supabaseDbUri,
+        jwtSecret: secret,
+        maxRows: Infinity,
+      }),
     ])
   })
 
@@ -215,9 +239,13 @@ describe('the default (1000, as on hosted Supabase) and no cap', () => {
     expect(first.status).toBe(206)
     expect(first.count).toBe(1500)
     expect(first.data).toEqual(ids(1, 1000))
-    const raw = await rest(via(defaults), 'many?select=id&order=id', { headers: { Prefer: 'count=exact' } })
+    const raw = await rest(via(defaults), 'many?select=id&order=id', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(raw.headers.get('content-range')).toBe('0-999/1500')
-    const second = await rest(via(defaults), 'many?select=id&order=id&offset=1000&limit=1000', { headers: { Prefer: 'count=exact' } })
+    const second = await rest(via(defaults), 'many?select=id&order=id&offset=1000&limit=1000', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(second.status).toBe(206)
     expect(second.json).toEqual(ids(1001, 1500))
     expect(second.headers.get('content-range')).toBe('1000-1499/1500')
@@ -243,10 +271,16 @@ describe('the default (1000, as on hosted Supabase) and no cap', () => {
 
   it('refuses a maxRows that is not a positive integer, before starting anything', async () => {
     for (const maxRows of [0, -1, 2.5, Number.NaN]) {
-      await expect(startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: secret, maxRows })).rejects.toThrow(/maxRows must be/)
+      await expect(
+        startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: secret, maxRows }),
+      ).rejects.toThrow(/maxRows must be/)
     }
-    await expect(startLocalStack({ maxRows: 0, supabaseDbUri: 'postgres://unused@127.0.0.1:1/none', databaseUri: 'postgres://unused@127.0.0.1:1/none' })).rejects.toThrow(
-      /maxRows must be/,
-    )
+    await expect(
+      startLocalStack({
+        maxRows: 0,
+        supabaseDbUri: 'postgres://unused@127.0.0.1:1/none',
+        databaseUri: 'postgres://unused@127.0.0.1:1/none',
+      }),
+    ).rejects.toThrow(/maxRows must be/)
   })
 })

@@ -11,7 +11,8 @@ import { rest, sql, startStandin, supabaseClient } from './helpers/standin.js'
 let stack: LocalStack
 let supabase: SupabaseClient
 
-const ids = (n: number, from = 1): { id: number }[] => Array.from({ length: n }, (_, i) => ({ id: from + i }))
+const ids = (n: number, from = 1): { id: number }[] =>
+  Array.from({ length: n }, (_, i) => ({ id: from + i }))
 
 beforeAll(async () => {
   stack = await startStandin()
@@ -67,7 +68,11 @@ afterAll(async () => {
 
 describe('select', () => {
   it('returns the named columns only', async () => {
-    const { data, error, status } = await supabase.from('people').select('id,name').order('id').limit(2)
+    const { data, error, status } = await supabase
+      .from('people')
+      .select('id,name')
+      .order('id')
+      .limit(2)
     expect(error).toBeNull()
     expect(status).toBe(200)
     expect(data).toEqual([
@@ -79,7 +84,9 @@ describe('select', () => {
   it('returns every column for * and by default', async () => {
     const star = await rest(stack, 'people?select=*&id=eq.1')
     const none = await rest(stack, 'people?id=eq.1')
-    expect(star.json).toEqual([{ id: 1, name: 'Ann', city: 'Oslo', age: 31, active: true, score: 1.5 }])
+    expect(star.json).toEqual([
+      { id: 1, name: 'Ann', city: 'Oslo', age: 31, active: true, score: 1.5 },
+    ])
     expect(none.json).toEqual(star.json)
   })
 
@@ -114,18 +121,26 @@ describe('select', () => {
   })
 
   it('sends Content-Type, Content-Location and Content-Profile like PostgREST', async () => {
-    const res = await rest(stack, 'people?select=id&id=eq.1', { headers: { 'Accept-Profile': 'public' } })
+    const res = await rest(stack, 'people?select=id&id=eq.1', {
+      headers: { 'Accept-Profile': 'public' },
+    })
     expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
     expect(res.headers.get('content-location')).toBe('/people?id=eq.1&select=id')
     expect(res.headers.get('content-profile')).toBe('public')
   })
 
   it('names with unusual characters: a unicode table, quoted column names in filters and select', async () => {
-    const res = await rest(stack, `${encodeURIComponent('tåble')}?select=${encodeURIComponent('"x y"')}&${encodeURIComponent('"a.b"')}=eq.2`)
+    const res = await rest(
+      stack,
+      `${encodeURIComponent('tåble')}?select=${encodeURIComponent('"x y"')}&${encodeURIComponent('"a.b"')}=eq.2`,
+    )
     expect(res.status).toBe(200)
     expect(res.json).toEqual([{ 'x y': 'two' }])
     expect(res.headers.get('content-location')).toMatch(/^\/t%C3%A5ble\?/)
-    const { data } = await supabase.from('tåble').select('"a.b"').order('"a.b"', { ascending: false })
+    const { data } = await supabase
+      .from('tåble')
+      .select('"a.b"')
+      .order('"a.b"', { ascending: false })
     expect(data).toEqual([{ 'a.b': 2 }, { 'a.b': 1 }])
   })
 
@@ -167,7 +182,11 @@ describe('filters', () => {
   })
 
   it('in through supabase-js, which quotes the reserved characters', async () => {
-    const { data, error } = await supabase.from('people').select('name').in('name', ['a,b', 'e(f)', 'Bob']).order('id')
+    const { data, error } = await supabase
+      .from('people')
+      .select('name')
+      .in('name', ['a,b', 'e(f)', 'Bob'])
+      .order('id')
     expect(error).toBeNull()
     expect(data).toEqual([{ name: 'Bob' }, { name: 'a,b' }, { name: 'e(f)' }])
   })
@@ -196,11 +215,20 @@ describe('filters', () => {
   })
 
   it('through supabase-js', async () => {
-    const { data } = await supabase.from('people').select('id').eq('city', 'Rome').neq('id', 3).order('id')
+    const { data } = await supabase
+      .from('people')
+      .select('id')
+      .eq('city', 'Rome')
+      .neq('id', 3)
+      .order('id')
     expect(data).toEqual([{ id: 6 }])
     const nulls = await supabase.from('people').select('id').is('city', null)
     expect(nulls.data).toEqual([{ id: 2 }])
-    const notIn = await supabase.from('people').select('id').not('id', 'in', '(1,2,3,4)').order('id')
+    const notIn = await supabase
+      .from('people')
+      .select('id')
+      .not('id', 'in', '(1,2,3,4)')
+      .order('id')
     expect(notIn.data).toEqual([{ id: 5 }, { id: 6 }])
   })
 
@@ -208,13 +236,20 @@ describe('filters', () => {
     const res = await rest(stack, 'people?id=noop.1')
     expect(res.status).toBe(400)
     expect(res.json).toMatchObject({ code: 'PGRST100' })
-    expect((res.json as { message: string }).message).toMatch(/^"failed to parse filter \(noop\.1\)" \(line 1, column \d+\)$/)
+    expect((res.json as { message: string }).message).toMatch(
+      /^"failed to parse filter \(noop\.1\)" \(line 1, column \d+\)$/,
+    )
   })
 
-  it('a value of the wrong type is PostgreSQL\'s 22P02 (400)', async () => {
+  it("a value of the wrong type is PostgreSQL's 22P02 (400)", async () => {
     const res = await rest(stack, 'people?age=eq.old')
     expect(res.status).toBe(400)
-    expect(res.json).toEqual({ code: '22P02', details: null, hint: null, message: 'invalid input syntax for type integer: "old"' })
+    expect(res.json).toEqual({
+      code: '22P02',
+      details: null,
+      hint: null,
+      message: 'invalid input syntax for type integer: "old"',
+    })
   })
 })
 
@@ -235,7 +270,11 @@ describe('order', () => {
   })
 
   it('through supabase-js', async () => {
-    const { data } = await supabase.from('people').select('id').order('city', { ascending: false, nullsFirst: true }).order('id')
+    const { data } = await supabase
+      .from('people')
+      .select('id')
+      .order('city', { ascending: false, nullsFirst: true })
+      .order('id')
     expect(data?.map((r) => r.id)).toEqual([2, 3, 6, 5, 1, 4])
   })
 
@@ -243,7 +282,9 @@ describe('order', () => {
     const res = await rest(stack, 'people?order=id.asc.smth34')
     expect(res.status).toBe(400)
     expect(res.json).toMatchObject({ code: 'PGRST100' })
-    expect((res.json as { message: string }).message).toMatch(/^"failed to parse order \(id\.asc\.smth34\)"/)
+    expect((res.json as { message: string }).message).toMatch(
+      /^"failed to parse order \(id\.asc\.smth34\)"/,
+    )
   })
 })
 
@@ -265,7 +306,9 @@ describe('ranges and counts (RangeSpec.hs)', () => {
   })
 
   it('the Range header wins over a larger limit; ranges past the end are truncated', async () => {
-    const res = await rest(stack, 'items?select=id&order=id.asc&limit=3', { headers: { Range: '0-1' } })
+    const res = await rest(stack, 'items?select=id&order=id.asc&limit=3', {
+      headers: { Range: '0-1' },
+    })
     expect(res.json).toEqual(ids(2))
     expect(res.headers.get('content-range')).toBe('0-1/*')
     const past = await rest(stack, 'items?select=id&order=id.asc', { headers: { Range: '10-100' } })
@@ -291,10 +334,14 @@ describe('ranges and counts (RangeSpec.hs)', () => {
     expect(all.status).toBe(200)
     expect(all.headers.get('content-range')).toBe('0-14/15')
     expect(all.headers.get('preference-applied')).toBe('count=exact')
-    const page = await rest(stack, 'items?select=id&order=id&offset=5&limit=5', { headers: { Prefer: 'count=exact' } })
+    const page = await rest(stack, 'items?select=id&order=id&offset=5&limit=5', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(page.status).toBe(206)
     expect(page.headers.get('content-range')).toBe('5-9/15')
-    const filtered = await rest(stack, 'items?select=id&id=gt.8', { headers: { Prefer: 'count=exact' } })
+    const filtered = await rest(stack, 'items?select=id&id=gt.8', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(filtered.status).toBe(200)
     expect(filtered.headers.get('content-range')).toBe('0-6/7')
     const empty = await rest(stack, 'items?id=eq.0', { headers: { Prefer: 'count=exact' } })
@@ -328,21 +375,33 @@ describe('ranges and counts (RangeSpec.hs)', () => {
   it('a negative limit or an inverted Range header is 416 PGRST103', async () => {
     const negative = await rest(stack, 'items?select=id&limit=-1')
     expect(negative.status).toBe(416)
-    expect(negative.json).toMatchObject({ code: 'PGRST103', details: 'Limit should be greater than or equal to zero.' })
+    expect(negative.json).toMatchObject({
+      code: 'PGRST103',
+      details: 'Limit should be greater than or equal to zero.',
+    })
     const inverted = await rest(stack, 'items', { headers: { Range: '1-0' } })
     expect(inverted.status).toBe(416)
     expect(inverted.json).toMatchObject({
       code: 'PGRST103',
-      details: 'The lower boundary must be lower than or equal to the upper boundary in the Range header.',
+      details:
+        'The lower boundary must be lower than or equal to the upper boundary in the Range header.',
     })
   })
 
   it("supabase-js: count 'exact' with range() gets the total and the status", async () => {
-    const page = await supabase.from('items').select('id', { count: 'exact' }).order('id').range(0, 4)
+    const page = await supabase
+      .from('items')
+      .select('id', { count: 'exact' })
+      .order('id')
+      .range(0, 4)
     expect(page.status).toBe(206)
     expect(page.count).toBe(15)
     expect(page.data).toEqual(ids(5))
-    const all = await supabase.from('items').select('id', { count: 'exact' }).order('id').range(0, 999)
+    const all = await supabase
+      .from('items')
+      .select('id', { count: 'exact' })
+      .order('id')
+      .range(0, 999)
     expect(all.status).toBe(200)
     expect(all.count).toBe(15)
     const past = await supabase.from('items').select('id', { count: 'exact' }).range(100, 199)
@@ -357,7 +416,9 @@ describe('singular responses (SingularSpec.hs)', () => {
     expect(error).toBeNull()
     expect(status).toBe(200)
     expect(data).toEqual({ id: 5 })
-    const raw = await rest(stack, 'items?id=eq.5', { headers: { Accept: 'application/vnd.pgrst.object+json' } })
+    const raw = await rest(stack, 'items?id=eq.5', {
+      headers: { Accept: 'application/vnd.pgrst.object+json' },
+    })
     expect(raw.text).toBe('{"id":5}')
     expect(raw.headers.get('content-type')).toBe('application/vnd.pgrst.object+json; charset=utf-8')
   })
@@ -383,22 +444,31 @@ describe('singular responses (SingularSpec.hs)', () => {
   })
 
   it('nulls=stripped leaves null fields out', async () => {
-    const res = await rest(stack, 'people?select=id,city&id=eq.2', { headers: { Accept: 'application/vnd.pgrst.object+json;nulls=stripped' } })
+    const res = await rest(stack, 'people?select=id,city&id=eq.2', {
+      headers: { Accept: 'application/vnd.pgrst.object+json;nulls=stripped' },
+    })
     expect(res.text).toBe('{"id":2}')
-    const arr = await rest(stack, 'people?select=id,city&id=in.(1,2)&order=id', { headers: { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' } })
+    const arr = await rest(stack, 'people?select=id,city&id=in.(1,2)&order=id', {
+      headers: { Accept: 'application/vnd.pgrst.array+json;nulls=stripped' },
+    })
     expect(arr.json).toEqual([{ id: 1, city: 'Oslo' }, { id: 2 }])
   })
 
   it('a media type the stand-in cannot produce: 406 PGRST107', async () => {
     const res = await rest(stack, 'items', { headers: { Accept: 'text/xml' } })
     expect(res.status).toBe(406)
-    expect(res.json).toMatchObject({ code: 'PGRST107', message: 'None of these media types are available: text/xml' })
+    expect(res.json).toMatchObject({
+      code: 'PGRST107',
+      message: 'None of these media types are available: text/xml',
+    })
   })
 })
 
 describe('HEAD', () => {
   it('answers the headers of the GET and no body', async () => {
-    const res = await rest(stack, 'items?select=id&order=id.asc&limit=3&offset=2', { method: 'HEAD' })
+    const res = await rest(stack, 'items?select=id&order=id.asc&limit=3&offset=2', {
+      method: 'HEAD',
+    })
     expect(res.status).toBe(200)
     expect(res.text).toBe('')
     expect(res.headers.get('content-range')).toBe('2-4/*')
@@ -406,14 +476,22 @@ describe('HEAD', () => {
   })
 
   it("supabase-js select('id', { count: 'exact', head: true })", async () => {
-    const { data, count, error, status } = await supabase.from('items').select('id', { count: 'exact', head: true })
+    const { data, count, error, status } = await supabase
+      .from('items')
+      .select('id', { count: 'exact', head: true })
     expect(error).toBeNull()
     expect(status).toBe(200)
     expect(count).toBe(15)
     expect(data).toBeNull()
-    const filtered = await supabase.from('items').select('id', { count: 'exact', head: true }).gt('id', 10)
+    const filtered = await supabase
+      .from('items')
+      .select('id', { count: 'exact', head: true })
+      .gt('id', 10)
     expect(filtered.count).toBe(5)
-    const raw = await rest(stack, 'items?select=id&id=gt.10', { method: 'HEAD', headers: { Prefer: 'count=exact' } })
+    const raw = await rest(stack, 'items?select=id&id=gt.10', {
+      method: 'HEAD',
+      headers: { Prefer: 'count=exact' },
+    })
     expect(raw.headers.get('content-range')).toBe('0-4/5')
   })
 })

@@ -101,7 +101,10 @@ describe('return shapes', () => {
       { k: 2, v: 'v2' },
     ])
     expect((await supabase.rpc('ret_out', { x: 4 })).data).toEqual({ doubled: 8, label: 'x4' })
-    expect((await supabase.rpc('getitemrange', { min: 13, max: 15 })).data).toEqual([{ id: 14 }, { id: 15 }])
+    expect((await supabase.rpc('getitemrange', { min: 13, max: 15 })).data).toEqual([
+      { id: 14 },
+      { id: 15 },
+    ])
   })
 
   it('jsonb arguments and results go through untouched', async () => {
@@ -128,7 +131,12 @@ describe('return shapes', () => {
   })
 
   it('a sync_upsert(p_rows jsonb) returning table(...) writes and reports per row', async () => {
-    const rows = [dealer(1), dealer(2)].map(({ id, name, slug, created_at }) => ({ id, name, slug, created_at }))
+    const rows = [dealer(1), dealer(2)].map(({ id, name, slug, created_at }) => ({
+      id,
+      name,
+      slug,
+      created_at,
+    }))
     const first = await supabase.rpc('sync_upsert', { p_rows: rows })
     expect(first.error).toBeNull()
     expect(first.data).toEqual([
@@ -137,7 +145,9 @@ describe('return shapes', () => {
     ])
     const second = await supabase.rpc('sync_upsert', { p_rows: [{ ...rows[0], name: 'Renamed' }] })
     expect(second.data).toEqual([{ id: uuid(1), inserted: false }])
-    expect(await sql(stack, `select name from dealers where id = $1`, [uuid(1)])).toEqual([{ name: 'Renamed' }])
+    expect(await sql(stack, `select name from dealers where id = $1`, [uuid(1)])).toEqual([
+      { name: 'Renamed' },
+    ])
   })
 })
 
@@ -147,7 +157,10 @@ describe('reading the result', () => {
     expect(res.status).toBe(200)
     expect(res.json).toEqual([{ id: 15 }, { id: 14 }])
     expect(res.headers.get('content-range')).toBe('0-1/*')
-    const { data } = await supabase.rpc('getitemrange', { min: 0, max: 15 }, { get: true }).gt('id', 12).order('id')
+    const { data } = await supabase
+      .rpc('getitemrange', { min: 0, max: 15 }, { get: true })
+      .gt('id', 12)
+      .order('id')
     expect(data).toEqual([{ id: 13 }, { id: 14 }, { id: 15 }])
   })
 
@@ -160,24 +173,37 @@ describe('reading the result', () => {
     const empty = await rest(stack, 'rpc/getitemrange?min=2&max=2')
     expect(empty.json).toEqual([])
     expect(empty.headers.get('content-range')).toBe('*/*')
-    const past = await rest(stack, 'rpc/getitemrange?offset=100&min=0&max=15', { headers: { Prefer: 'count=exact' } })
+    const past = await rest(stack, 'rpc/getitemrange?offset=100&min=0&max=15', {
+      headers: { Prefer: 'count=exact' },
+    })
     expect(past.status).toBe(416)
     expect(past.headers.get('content-range')).toBe('*/15')
-    expect(past.json).toMatchObject({ code: 'PGRST103', details: 'An offset of 100 was requested, but there are only 15 rows.' })
-    const partial = await rest(stack, 'rpc/getitemrange?min=0&max=15', { headers: { Range: '0-1' } })
+    expect(past.json).toMatchObject({
+      code: 'PGRST103',
+      details: 'An offset of 100 was requested, but there are only 15 rows.',
+    })
+    const partial = await rest(stack, 'rpc/getitemrange?min=0&max=15', {
+      headers: { Range: '0-1' },
+    })
     expect(partial.status).toBe(200)
     expect(partial.headers.get('content-range')).toBe('0-1/*')
     expect(partial.headers.get('content-length')).toBe('22')
 
     await sql(stack, 'truncate call_log')
-    const counted = await rest(stack, 'rpc/logged_items?limit=5', { method: 'POST', body: {}, headers: { Prefer: 'count=exact' } })
+    const counted = await rest(stack, 'rpc/logged_items?limit=5', {
+      method: 'POST',
+      body: {},
+      headers: { Prefer: 'count=exact' },
+    })
     expect(counted.status).toBe(206)
     expect(counted.headers.get('content-range')).toBe('0-4/15')
     expect(await sql(stack, 'select count(*)::int as n from call_log')).toEqual([{ n: 1 }])
   })
 
   it("supabase-js rpc with count: 'exact'", async () => {
-    const { data, count } = await supabase.rpc('getitemrange', { min: 0, max: 15 }, { count: 'exact' }).range(0, 2)
+    const { data, count } = await supabase
+      .rpc('getitemrange', { min: 0, max: 15 }, { count: 'exact' })
+      .range(0, 2)
     expect(count).toBe(15)
     expect(data).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }])
   })
@@ -189,7 +215,10 @@ describe('transactions', () => {
     expect((await supabase.rpc('callcounter')).data).toBe(2)
     const res = await rest(stack, 'rpc/callcounter')
     expect(res.status).toBe(405)
-    expect(res.json).toMatchObject({ code: '25006', message: 'cannot execute nextval() in a read-only transaction' })
+    expect(res.json).toMatchObject({
+      code: '25006',
+      message: 'cannot execute nextval() in a read-only transaction',
+    })
   })
 })
 
@@ -199,7 +228,8 @@ describe('errors', () => {
     expect(res.status).toBe(404)
     expect(res.json).toEqual({
       code: 'PGRST202',
-      details: 'Searched for the function public.sayhell without parameters, but no matches were found in the schema cache.',
+      details:
+        'Searched for the function public.sayhell without parameters, but no matches were found in the schema cache.',
       hint: 'Perhaps you meant to call the function public.sayhello',
       message: 'Could not find the function public.sayhell without parameters in the schema cache',
     })
@@ -219,7 +249,8 @@ describe('errors', () => {
     expect(res.status).toBe(404)
     expect(res.json).toEqual({
       code: 'PGRST202',
-      details: 'Searched for the function public.add_them with parameters a, b, smthelse, but no matches were found in the schema cache.',
+      details:
+        'Searched for the function public.add_them with parameters a, b, smthelse, but no matches were found in the schema cache.',
       hint: 'Perhaps you meant to call the function public.add_them(a, b)',
       message: 'Could not find the function public.add_them(a, b, smthelse) in the schema cache',
     })
@@ -229,20 +260,30 @@ describe('errors', () => {
   })
 
   it('a function created after start is found (the cache reloads on a miss)', async () => {
-    await sql(stack, `create function late_comer() returns text language sql as $$ select 'here' $$`)
+    await sql(
+      stack,
+      `create function late_comer() returns text language sql as $$ select 'here' $$`,
+    )
     expect((await supabase.rpc('late_comer')).data).toBe('here')
   })
 
   it('raise exception: P0001 → 400; assert: P0004 → 500; PT402 → 402', async () => {
     const problem = await supabase.rpc('problem')
     expect(problem.status).toBe(400)
-    expect(problem.error).toEqual({ code: 'P0001', details: null, hint: null, message: 'bad thing' })
+    expect(problem.error).toEqual({
+      code: 'P0001',
+      details: null,
+      hint: null,
+      message: 'bad thing',
+    })
     const assertion = await supabase.rpc('assert_fails')
     expect(assertion.status).toBe(500)
     expect(assertion.error?.code).toBe('P0004')
     const res = await rest(stack, 'rpc/raise_pt402', { method: 'POST', body: {} })
     expect(res.status).toBe(402)
-    expect(res.text).toBe('{"code":"PT402","details":"Quota exceeded","hint":"Upgrade your plan","message":"Payment Required"}')
+    expect(res.text).toBe(
+      '{"code":"PT402","details":"Quota exceeded","hint":"Upgrade your plan","message":"Payment Required"}',
+    )
     expect(res.headers.get('content-length')).toBe('99')
   })
 
@@ -255,9 +296,17 @@ describe('errors', () => {
   it('invalid JSON: 400 PGRST102; DELETE on rpc: 405 PGRST101', async () => {
     const bad = await rest(stack, 'rpc/add_them', { method: 'POST', rawBody: '{"a":' })
     expect(bad.status).toBe(400)
-    expect(bad.json).toEqual({ code: 'PGRST102', details: null, hint: null, message: 'Empty or invalid json' })
+    expect(bad.json).toEqual({
+      code: 'PGRST102',
+      details: null,
+      hint: null,
+      message: 'Empty or invalid json',
+    })
     const del = await rest(stack, 'rpc/sayhello', { method: 'DELETE' })
     expect(del.status).toBe(405)
-    expect(del.json).toMatchObject({ code: 'PGRST101', message: 'Cannot use the DELETE method on RPC' })
+    expect(del.json).toMatchObject({
+      code: 'PGRST101',
+      message: 'Cannot use the DELETE method on RPC',
+    })
   })
 })

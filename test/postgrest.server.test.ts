@@ -19,14 +19,22 @@ afterAll(async () => {
 })
 
 async function connections(applicationName: string): Promise<number> {
-  const [{ n }] = await sql<{ n: number }>(stack, 'select count(*)::int as n from pg_stat_activity where application_name = $1', [applicationName])
+  const [{ n }] = await sql<{ n: number }>(
+    stack,
+    'select count(*)::int as n from pg_stat_activity where application_name = $1',
+    [applicationName],
+  )
   return n
 }
 
 describe('startPostgrestServer', () => {
   it('listens on the port asked for, at http://127.0.0.1:<port>', async () => {
     const port = await freePort()
-    const server = await startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: 'a-secret-of-at-least-32-characters!!', port })
+    const server = await startPostgrestServer({
+      databaseUri: stack.supabaseDbUri,
+      jwtSecret: 'a-secret-of-at-least-32-characters!!',
+      port,
+    })
     try {
       expect(server.port).toBe(port)
       expect(server.url).toBe(`http://127.0.0.1:${port}`)
@@ -40,22 +48,40 @@ describe('startPostgrestServer', () => {
 
   it('close() ends every database connection and the listener, even with keep-alive clients', async () => {
     const secret = 'another-secret-of-at-least-32-chars!'
-    const server = await startPostgrestServer({ databaseUri: stack.supabaseDbUri, jwtSecret: secret, applicationName: 'standin-close-test' })
+    const server = await startPostgrestServer({
+      databaseUri: stack.supabaseDbUri,
+      jwtSecret: secret,
+      applicationName: 'standin-close-test',
+    })
     const key = await signKey(secret, 'service_role')
     // Several requests at once, so the pool opens several connections.
-    await Promise.all(Array.from({ length: 5 }, () => fetch(`${server.url}/rest/v1/dealers`, { headers: { apikey: key } }).then((r) => r.text())))
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        fetch(`${server.url}/rest/v1/dealers`, { headers: { apikey: key } }).then((r) => r.text()),
+      ),
+    )
     expect(await connections('standin-close-test')).toBeGreaterThan(0)
     await server.close()
     await server.close() // idempotent
     // PostgreSQL ends a backend shortly after its client disconnects: wait for that, not for a time.
-    await eventually(async () => (await connections('standin-close-test')) === 0, 'the backends to end')
-    const error = await fetch(`${server.url}/rest/v1/dealers`).catch((e: { cause?: { code?: string } }) => e.cause?.code)
+    await eventually(
+      async () => (await connections('standin-close-test')) === 0,
+      'the backends to end',
+    )
+    const error = await fetch(`${server.url}/rest/v1/dealers`).catch(
+      (e: { cause?: { code?: string } }) => e.cause?.code,
+    )
     expect(error).toBe('ECONNREFUSED')
   })
 
   it('refuses to start when the database is unreachable', async () => {
     const port = await freePort()
-    await expect(startPostgrestServer({ databaseUri: `postgres://postgres:x@127.0.0.1:${port}/none`, jwtSecret: 'x' })).rejects.toThrow(/cannot read the schema/)
+    await expect(
+      startPostgrestServer({
+        databaseUri: `postgres://postgres:x@127.0.0.1:${port}/none`,
+        jwtSecret: 'x',
+      }),
+    ).rejects.toThrow(/cannot read the schema/)
   })
 })
 
@@ -63,7 +89,10 @@ describe('ensureRoles', () => {
   it('created anon, authenticated (NOLOGIN) and service_role (NOLOGIN BYPASSRLS), and may run again', async () => {
     await ensureRoles(stack.supabaseDbUri)
     await Promise.all([ensureRoles(stack.supabaseDbUri), ensureRoles(stack.supabaseDbUri)])
-    const roles = await sql(stack, `select rolname, rolcanlogin, rolbypassrls from pg_roles where rolname in ('anon', 'authenticated', 'service_role') order by rolname`)
+    const roles = await sql(
+      stack,
+      `select rolname, rolcanlogin, rolbypassrls from pg_roles where rolname in ('anon', 'authenticated', 'service_role') order by rolname`,
+    )
     expect(roles).toEqual([
       { rolname: 'anon', rolcanlogin: false, rolbypassrls: false },
       { rolname: 'authenticated', rolcanlogin: false, rolbypassrls: false },
@@ -85,6 +114,11 @@ describe('ensureRoles', () => {
               has_table_privilege('anon', 'dealers', 'SELECT') as anon_dealers,
               has_table_privilege('service_role', 'dealers', 'SELECT') as service_dealers`,
     )
-    expect(rights).toEqual({ anon_fresh: true, service_fresh: true, anon_dealers: false, service_dealers: true })
+    expect(rights).toEqual({
+      anon_fresh: true,
+      service_fresh: true,
+      anon_dealers: false,
+      service_dealers: true,
+    })
   })
 })

@@ -6,7 +6,15 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { LocalStack } from '../dev/stack.js'
-import { dealer, dealers, rest, sql, startStandin, supabaseClient, uuid } from './helpers/standin.js'
+import {
+  dealer,
+  dealers,
+  rest,
+  sql,
+  startStandin,
+  supabaseClient,
+  uuid,
+} from './helpers/standin.js'
 
 let stack: LocalStack
 let supabase: SupabaseClient
@@ -93,7 +101,10 @@ describe('insert', () => {
     const nulls = await rest(stack, 'complex_items?columns=id,name,field-with_sep,arr_data', {
       method: 'POST',
       headers: { Prefer: 'return=representation' },
-      body: [{ id: 1, name: 'Eins' }, { id: 2, name: 'Zwei', 'field-with_sep': 2, arr_data: [1, 2] }],
+      body: [
+        { id: 1, name: 'Eins' },
+        { id: 2, name: 'Zwei', 'field-with_sep': 2, arr_data: [1, 2] },
+      ],
     })
     expect(nulls.status).toBe(201)
     expect(nulls.json).toEqual([
@@ -116,13 +127,21 @@ describe('insert', () => {
       { id: 5, name: 'Funf', 'field-with_sep': 1, arr_data: null },
       { id: 6, name: 'Sechs', 'field-with_sep': 6, arr_data: [1, 2, 3] },
     ])
-    expect(defaults.headers.get('preference-applied')).toBe('missing=default, return=representation')
+    expect(defaults.headers.get('preference-applied')).toBe(
+      'missing=default, return=representation',
+    )
   })
 
   it('supabase-js insert with defaultToNull: false sends missing=default', async () => {
     const { data, error } = await supabase
       .from('complex_items')
-      .insert([{ id: 7, name: 'Sieben' }, { id: 8, name: 'Acht', 'field-with_sep': 8 }], { defaultToNull: false })
+      .insert(
+        [
+          { id: 7, name: 'Sieben' },
+          { id: 8, name: 'Acht', 'field-with_sep': 8 },
+        ],
+        { defaultToNull: false },
+      )
       .select('id,field-with_sep')
     expect(error).toBeNull()
     expect(data).toEqual([
@@ -135,7 +154,8 @@ describe('insert', () => {
     const res = await rest(stack, 'tbl_w_json?columns=id,data', {
       method: 'POST',
       headers: { Prefer: 'return=representation' },
-      rawBody: '[{"id":1,"data":{"a":1,"a":2}},{"id":2,"data":"text"},{"id":3,"data":[1,null,true]},{"id":4,"data":null}]',
+      rawBody:
+        '[{"id":1,"data":{"a":1,"a":2}},{"id":2,"data":"text"},{"id":3,"data":[1,null,true]},{"id":4,"data":null}]',
     })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([
@@ -150,7 +170,10 @@ describe('insert', () => {
     const res = await rest(stack, 'tiobe_pls?columns=name,rank&select=name,rank', {
       method: 'POST',
       headers: { Prefer: 'return=representation' },
-      body: [{ name: 'Go', rank: 7, smth: 'here' }, { name: 'Rust', rank: 8, garbage: '%%$&' }],
+      body: [
+        { name: 'Go', rank: 7, smth: 'here' },
+        { name: 'Rust', rank: 8, garbage: '%%$&' },
+      ],
     })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([
@@ -160,13 +183,20 @@ describe('insert', () => {
   })
 
   it('an empty array inserts nothing and answers 201', async () => {
-    const res = await rest(stack, 'tiobe_pls', { method: 'POST', headers: { Prefer: 'return=representation' }, body: [] })
+    const res = await rest(stack, 'tiobe_pls', {
+      method: 'POST',
+      headers: { Prefer: 'return=representation' },
+      body: [],
+    })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([])
   })
 
   it('writes through an auto-updatable view; a merge upsert counts inserts without xmax (pgrst.inserted)', async () => {
-    const inserted = await rest(stack, 'complex_items_view?columns=id,name', { method: 'POST', body: [{ id: 1, name: 'One' }] })
+    const inserted = await rest(stack, 'complex_items_view?columns=id,name', {
+      method: 'POST',
+      body: [{ id: 1, name: 'One' }],
+    })
     expect(inserted.status).toBe(201)
     const updated = await rest(stack, 'complex_items_view?on_conflict=id&columns=id,name', {
       method: 'POST',
@@ -177,7 +207,10 @@ describe('insert', () => {
     const mixed = await rest(stack, 'complex_items_view?on_conflict=id&columns=id,name', {
       method: 'POST',
       headers: { Prefer: 'resolution=merge-duplicates, return=representation' },
-      body: [{ id: 1, name: 'Eins' }, { id: 2, name: 'Zwei' }],
+      body: [
+        { id: 1, name: 'Eins' },
+        { id: 2, name: 'Zwei' },
+      ],
     })
     expect(mixed.status).toBe(201)
     expect(mixed.json).toEqual([
@@ -215,7 +248,9 @@ describe('upsert', () => {
       { name: 'Java', rank: 2 },
       { name: 'C', rank: 1 },
     ])
-    expect(res.headers.get('preference-applied')).toBe('resolution=merge-duplicates, return=representation')
+    expect(res.headers.get('preference-applied')).toBe(
+      'resolution=merge-duplicates, return=representation',
+    )
   })
 
   it('merge-duplicates: 200 when every row was an update, with or without representation', async () => {
@@ -229,7 +264,10 @@ describe('upsert', () => {
     const minimal = await rest(stack, 'tiobe_pls', {
       method: 'POST',
       headers: { Prefer: 'resolution=merge-duplicates' },
-      body: [{ name: 'Java', rank: 4 }, { name: 'C', rank: 5 }],
+      body: [
+        { name: 'Java', rank: 4 },
+        { name: 'C', rank: 5 },
+      ],
     })
     expect(minimal.status).toBe(200)
     expect(minimal.text).toBe('')
@@ -290,8 +328,12 @@ describe('upsert', () => {
     })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([{ name: 'PHP', rank: 9 }])
-    expect(res.headers.get('preference-applied')).toBe('resolution=ignore-duplicates, return=representation')
-    expect(await sql(stack, `select rank from tiobe_pls where name = 'Java'`)).toEqual([{ rank: 1 }])
+    expect(res.headers.get('preference-applied')).toBe(
+      'resolution=ignore-duplicates, return=representation',
+    )
+    expect(await sql(stack, `select rank from tiobe_pls where name = 'Java'`)).toEqual([
+      { rank: 1 },
+    ])
   })
 
   it('without a primary key or on_conflict the resolution is not applied (no_pk)', async () => {
@@ -315,33 +357,57 @@ describe('upsert', () => {
       { name: 'updated value', extra: 'existing value' },
       { name: 'new value', extra: null },
     ])
-    expect(res.headers.get('preference-applied')).toBe('resolution=merge-duplicates, missing=default, return=representation')
+    expect(res.headers.get('preference-applied')).toBe(
+      'resolution=merge-duplicates, missing=default, return=representation',
+    )
   })
 
   it('supabase-js upsert: 201 then 200, ignoreDuplicates keeps the first version', async () => {
     const first = await supabase.from('dealers').upsert(dealers(3), { onConflict: 'id' })
     expect(first.error).toBeNull()
     expect(first.status).toBe(201)
-    const again = await supabase.from('dealers').upsert(dealers(3).map((d) => ({ ...d, name: `${d.name} v2` })), { onConflict: 'id' })
+    const again = await supabase.from('dealers').upsert(
+      dealers(3).map((d) => ({ ...d, name: `${d.name} v2` })),
+      { onConflict: 'id' },
+    )
     expect(again.error).toBeNull()
     expect(again.status).toBe(200)
     const ignored = await supabase
       .from('dealers')
-      .upsert([dealer(1, { name: 'ignored' }), dealer(4)], { onConflict: 'id', ignoreDuplicates: true })
+      .upsert([dealer(1, { name: 'ignored' }), dealer(4)], {
+        onConflict: 'id',
+        ignoreDuplicates: true,
+      })
       .select('id,name')
     expect(ignored.status).toBe(201)
     expect(ignored.data).toEqual([{ id: uuid(4), name: 'Dealer 4' }])
     const { data } = await supabase.from('dealers').select('name').order('id')
-    expect(data?.map((r) => r.name)).toEqual(['Dealer 1 v2', 'Dealer 2 v2', 'Dealer 3 v2', 'Dealer 4'])
+    expect(data?.map((r) => r.name)).toEqual([
+      'Dealer 1 v2',
+      'Dealer 2 v2',
+      'Dealer 3 v2',
+      'Dealer 4',
+    ])
   })
 
   it('merge-duplicates updates only the listed columns (a partial upsert keeps the others)', async () => {
     await supabase.from('dealers').insert(dealer(10, { domain: 'keep.example.com' }))
-    const res = await rest(stack, 'dealers?on_conflict=id&columns="id","name","slug","created_at"', {
-      method: 'POST',
-      headers: { Prefer: 'resolution=merge-duplicates, return=representation' },
-      body: [{ id: uuid(10), name: 'Renamed', slug: 'dealer-10', created_at: '2024-05-01T10:34:56.789Z' }],
-    })
+    const res = await rest(
+      stack,
+      'dealers?on_conflict=id&columns="id","name","slug","created_at"',
+      {
+        method: 'POST',
+        headers: { Prefer: 'resolution=merge-duplicates, return=representation' },
+        body: [
+          {
+            id: uuid(10),
+            name: 'Renamed',
+            slug: 'dealer-10',
+            created_at: '2024-05-01T10:34:56.789Z',
+          },
+        ],
+      },
+    )
     expect(res.status).toBe(200)
     expect(res.json).toEqual([{ ...dealer(10, { domain: 'keep.example.com' }), name: 'Renamed' }])
   })
@@ -351,12 +417,19 @@ describe('missing=default (InsertSpec, UpsertSpec and UpdateSpec "apply defaults
   const prefer = { Prefer: 'return=representation, missing=default' }
 
   it('a GENERATED BY DEFAULT identity gets its next value (without the preference: NULL, 23502)', async () => {
-    const res = await rest(stack, 'channels?columns=id,data,slug&select=data,slug', { method: 'POST', headers: prefer, body: { slug: 'foo' } })
+    const res = await rest(stack, 'channels?columns=id,data,slug&select=data,slug', {
+      method: 'POST',
+      headers: prefer,
+      body: { slug: 'foo' },
+    })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([{ data: { foo: 'bar' }, slug: 'foo' }])
     expect(res.headers.get('preference-applied')).toBe('missing=default, return=representation')
     expect(await sql(stack, 'select id::int, slug from channels')).toEqual([{ id: 1, slug: 'foo' }])
-    const nulls = await rest(stack, 'channels?columns=id,data,slug', { method: 'POST', body: { slug: 'bar' } })
+    const nulls = await rest(stack, 'channels?columns=id,data,slug', {
+      method: 'POST',
+      body: { slug: 'bar' },
+    })
     expect(nulls.status).toBe(400)
     expect(nulls.json).toMatchObject({ code: '23502' })
   })
@@ -364,7 +437,10 @@ describe('missing=default (InsertSpec, UpsertSpec and UpdateSpec "apply defaults
   it('supabase-js bulk insert with defaultToNull: false fills identity and defaults per object', async () => {
     const { data, error, status } = await supabase
       .from('channels')
-      .insert([{ slug: 'a' }, { slug: 'b', data: { own: true } }, { id: 10, slug: 'c', data: null }], { defaultToNull: false })
+      .insert(
+        [{ slug: 'a' }, { slug: 'b', data: { own: true } }, { id: 10, slug: 'c', data: null }],
+        { defaultToNull: false },
+      )
       .select('id,data,slug')
     expect(error).toBeNull()
     expect(status).toBe(201)
@@ -377,16 +453,28 @@ describe('missing=default (InsertSpec, UpsertSpec and UpdateSpec "apply defaults
   })
 
   it("a DOMAIN's default, and a column default before the domain's", async () => {
-    const domain = await rest(stack, 'evil_friends?columns=id,name', { method: 'POST', headers: prefer, body: { name: 'Lu' } })
+    const domain = await rest(stack, 'evil_friends?columns=id,name', {
+      method: 'POST',
+      headers: prefer,
+      body: { name: 'Lu' },
+    })
     expect(domain.status).toBe(201)
     expect(domain.json).toEqual([{ id: 666, name: 'Lu' }])
-    const column = await rest(stack, 'evil_friends_with_column_default?columns=id,name', { method: 'POST', headers: prefer, body: { name: 'Demon' } })
+    const column = await rest(stack, 'evil_friends_with_column_default?columns=id,name', {
+      method: 'POST',
+      headers: prefer,
+      body: { name: 'Demon' },
+    })
     expect(column.status).toBe(201)
     expect(column.json).toEqual([{ id: 420, name: 'Demon' }])
   })
 
   it("a view's column default", async () => {
-    const res = await rest(stack, 'complex_items_view?columns=id,name', { method: 'POST', headers: prefer, body: [{ id: 7, name: 'Sieben' }, { id: 8 }] })
+    const res = await rest(stack, 'complex_items_view?columns=id,name', {
+      method: 'POST',
+      headers: prefer,
+      body: [{ id: 7, name: 'Sieben' }, { id: 8 }],
+    })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([
       { id: 7, name: 'Sieben', 'field-with_sep': 1, arr_data: null },
@@ -395,7 +483,11 @@ describe('missing=default (InsertSpec, UpsertSpec and UpdateSpec "apply defaults
   })
 
   it("doesn't insert json duplicate keys (the body is read as jsonb), even without any default", async () => {
-    const res = await rest(stack, 'tbl_w_plain_json?columns=id,data', { method: 'POST', headers: prefer, rawBody: '{ "data": { "a": 1, "a": 2 }, "id": 3 }' })
+    const res = await rest(stack, 'tbl_w_plain_json?columns=id,data', {
+      method: 'POST',
+      headers: prefer,
+      rawBody: '{ "data": { "a": 1, "a": 2 }, "id": 3 }',
+    })
     expect(res.status).toBe(201)
     expect(res.json).toEqual([{ data: { a: 2 }, id: 3 }])
     // Without the preference, a json column keeps the text as sent.
@@ -408,7 +500,11 @@ describe('missing=default (InsertSpec, UpsertSpec and UpdateSpec "apply defaults
   })
 
   it('a generated always column has no default: 428C9 with a good message', async () => {
-    const res = await rest(stack, 'gen?columns=a,b', { method: 'POST', headers: prefer, body: [{ a: 'val' }, { a: 'val', b: 'val' }] })
+    const res = await rest(stack, 'gen?columns=a,b', {
+      method: 'POST',
+      headers: prefer,
+      body: [{ a: 'val' }, { a: 'val', b: 'val' }],
+    })
     expect(res.status).toBe(400)
     expect(res.json).toEqual({
       code: '428C9',
@@ -421,39 +517,63 @@ describe('missing=default (InsertSpec, UpsertSpec and UpdateSpec "apply defaults
   for (const table of ['surr_gen_default_upsert', 'Surr_Gen_Default_Upsert']) {
     const existing = table === 'surr_gen_default_upsert' ? 'existing value' : 'existing value cs'
     it(`upsert on GENERATED BY DEFAULT surrogate keys (${table}): merge updates id 1 and inserts the other`, async () => {
-      const res = await rest(stack, `${encodeURIComponent(table)}?columns=id,name&select=name,extra`, {
-        method: 'POST',
-        headers: { Prefer: 'return=representation, resolution=merge-duplicates, missing=default' },
-        body: [{ id: 1, name: 'updated value' }, { name: 'new value' }],
-      })
+      const res = await rest(
+        stack,
+        `${encodeURIComponent(table)}?columns=id,name&select=name,extra`,
+        {
+          method: 'POST',
+          headers: {
+            Prefer: 'return=representation, resolution=merge-duplicates, missing=default',
+          },
+          body: [{ id: 1, name: 'updated value' }, { name: 'new value' }],
+        },
+      )
       expect(res.status).toBe(201)
       expect(res.json).toEqual([
         { name: 'updated value', extra: existing },
         { name: 'new value', extra: null },
       ])
-      expect(res.headers.get('preference-applied')).toBe('resolution=merge-duplicates, missing=default, return=representation')
+      expect(res.headers.get('preference-applied')).toBe(
+        'resolution=merge-duplicates, missing=default, return=representation',
+      )
     })
 
     it(`upsert on GENERATED BY DEFAULT surrogate keys (${table}): ignore-duplicates returns only the new row`, async () => {
-      const res = await rest(stack, `${encodeURIComponent(table)}?columns=id,name&select=name,extra`, {
-        method: 'POST',
-        headers: { Prefer: 'return=representation, resolution=ignore-duplicates, missing=default' },
-        body: [{ id: 1, name: 'updated value' }, { name: 'new value' }],
-      })
+      const res = await rest(
+        stack,
+        `${encodeURIComponent(table)}?columns=id,name&select=name,extra`,
+        {
+          method: 'POST',
+          headers: {
+            Prefer: 'return=representation, resolution=ignore-duplicates, missing=default',
+          },
+          body: [{ id: 1, name: 'updated value' }, { name: 'new value' }],
+        },
+      )
       expect(res.status).toBe(201)
       expect(res.json).toEqual([{ name: 'new value', extra: null }])
-      expect(res.headers.get('preference-applied')).toBe('resolution=ignore-duplicates, missing=default, return=representation')
+      expect(res.headers.get('preference-applied')).toBe(
+        'resolution=ignore-duplicates, missing=default, return=representation',
+      )
     })
   }
 
   it('PATCH sets the default of a listed column missing from the body (table and view)', async () => {
     await sql(stack, `insert into complex_items values (3, 'Three', 3, '{1,2,3}')`)
-    const table = await rest(stack, 'complex_items?id=eq.3&columns=name,field-with_sep', { method: 'PATCH', headers: prefer, body: { name: 'Tres' } })
+    const table = await rest(stack, 'complex_items?id=eq.3&columns=name,field-with_sep', {
+      method: 'PATCH',
+      headers: prefer,
+      body: { name: 'Tres' },
+    })
     expect(table.status).toBe(200)
     expect(table.json).toEqual([{ id: 3, name: 'Tres', 'field-with_sep': 1, arr_data: [1, 2, 3] }])
     expect(table.headers.get('preference-applied')).toBe('missing=default, return=representation')
     await sql(stack, `update complex_items set "field-with_sep" = 3 where id = 3`)
-    const view = await rest(stack, 'complex_items_view?id=eq.3&columns=arr_data,name', { method: 'PATCH', headers: prefer, body: { arr_data: null } })
+    const view = await rest(stack, 'complex_items_view?id=eq.3&columns=arr_data,name', {
+      method: 'PATCH',
+      headers: prefer,
+      body: { arr_data: null },
+    })
     expect(view.status).toBe(200)
     expect(view.json).toEqual([{ id: 3, name: 'Default', 'field-with_sep': 3, arr_data: null }])
   })
@@ -465,12 +585,19 @@ describe('update', () => {
   })
 
   it('204 with no body; Content-Range first-last/* of the changed rows', async () => {
-    const res = await rest(stack, `dealers?id=in.(${uuid(1)},${uuid(2)})`, { method: 'PATCH', body: { domain: 'x.example.com' } })
+    const res = await rest(stack, `dealers?id=in.(${uuid(1)},${uuid(2)})`, {
+      method: 'PATCH',
+      body: { domain: 'x.example.com' },
+    })
     expect(res.status).toBe(204)
     expect(res.text).toBe('')
     expect(res.headers.get('content-range')).toBe('0-1/*')
     const { data } = await supabase.from('dealers').select('domain').order('id').limit(3)
-    expect(data).toEqual([{ domain: 'x.example.com' }, { domain: 'x.example.com' }, { domain: 'dealer3.example.com' }])
+    expect(data).toEqual([
+      { domain: 'x.example.com' },
+      { domain: 'x.example.com' },
+      { domain: 'dealer3.example.com' },
+    ])
   })
 
   it('200 with the changed rows for return=representation; count=exact gives the total', async () => {
@@ -480,25 +607,37 @@ describe('update', () => {
       body: { name: 'Three', updated_at: '2024-06-01T12:00:00+02:00' },
     })
     expect(res.status).toBe(200)
-    expect(res.json).toEqual([{ id: uuid(3), name: 'Three', updated_at: '2024-06-01T10:00:00+00:00' }])
+    expect(res.json).toEqual([
+      { id: uuid(3), name: 'Three', updated_at: '2024-06-01T10:00:00+00:00' },
+    ])
     expect(res.headers.get('content-range')).toBe('0-0/1')
     expect(res.headers.get('preference-applied')).toBe('return=representation, count=exact')
   })
 
   it('no matching row: 204, Content-Range */*', async () => {
-    const res = await rest(stack, `dealers?id=eq.${uuid(99)}`, { method: 'PATCH', body: { name: 'x' } })
+    const res = await rest(stack, `dealers?id=eq.${uuid(99)}`, {
+      method: 'PATCH',
+      body: { name: 'x' },
+    })
     expect(res.status).toBe(204)
     expect(res.headers.get('content-range')).toBe('*/*')
   })
 
   it('an empty object changes nothing', async () => {
-    const res = await rest(stack, `dealers?id=eq.${uuid(1)}`, { method: 'PATCH', headers: { Prefer: 'return=representation' }, body: {} })
+    const res = await rest(stack, `dealers?id=eq.${uuid(1)}`, {
+      method: 'PATCH',
+      headers: { Prefer: 'return=representation' },
+      body: {},
+    })
     expect(res.status).toBe(200)
     expect(res.json).toEqual([])
   })
 
   it('supabase-js update().eq()', async () => {
-    const { error, status } = await supabase.from('dealers').update({ rooftop_id: 'R-9' }).eq('id', uuid(4))
+    const { error, status } = await supabase
+      .from('dealers')
+      .update({ rooftop_id: 'R-9' })
+      .eq('id', uuid(4))
     expect(error).toBeNull()
     expect(status).toBe(204)
     const { data } = await supabase.from('dealers').select('rooftop_id').eq('id', uuid(4))
@@ -518,20 +657,35 @@ describe('update', () => {
       hint: null,
       message: 'Cannot coerce the result to a single JSON object',
     })
-    expect(await sql(stack, `select count(*)::int as n from dealers where domain = 'zzz'`)).toEqual([{ n: 0 }])
-    const one = await supabase.from('dealers').update({ domain: 'one' }).eq('id', uuid(1)).select('domain').single()
+    expect(await sql(stack, `select count(*)::int as n from dealers where domain = 'zzz'`)).toEqual(
+      [{ n: 0 }],
+    )
+    const one = await supabase
+      .from('dealers')
+      .update({ domain: 'one' })
+      .eq('id', uuid(1))
+      .select('domain')
+      .single()
     expect(one.data).toEqual({ domain: 'one' })
   })
 
   it('limit on PATCH is refused rather than ignored (400 PGRST127)', async () => {
-    const res = await rest(stack, 'dealers?slug=like.dealer-*&limit=1&order=id', { method: 'PATCH', body: { domain: 'one' } })
+    const res = await rest(stack, 'dealers?slug=like.dealer-*&limit=1&order=id', {
+      method: 'PATCH',
+      body: { domain: 'one' },
+    })
     expect(res.status).toBe(400)
     expect(res.json).toMatchObject({ code: 'PGRST127' })
-    expect(await sql(stack, `select count(*)::int as n from dealers where domain = 'one'`)).toEqual([{ n: 0 }])
+    expect(await sql(stack, `select count(*)::int as n from dealers where domain = 'one'`)).toEqual(
+      [{ n: 0 }],
+    )
   })
 
   it('a NOT NULL violation is 23502, 400', async () => {
-    const { error, status } = await supabase.from('dealers').update({ name: null }).eq('id', uuid(1))
+    const { error, status } = await supabase
+      .from('dealers')
+      .update({ name: null })
+      .eq('id', uuid(1))
     expect(status).toBe(400)
     expect(error?.code).toBe('23502')
   })
@@ -546,7 +700,10 @@ describe('delete', () => {
     const one = await supabase.from('dealers').delete().eq('id', uuid(1))
     expect(one.error).toBeNull()
     expect(one.status).toBe(204)
-    const two = await supabase.from('dealers').delete().in('id', [uuid(2), uuid(3)])
+    const two = await supabase
+      .from('dealers')
+      .delete()
+      .in('id', [uuid(2), uuid(3)])
     expect(two.status).toBe(204)
     const { data } = await supabase.from('dealers').select('id').order('id')
     expect(data).toEqual([{ id: uuid(4) }, { id: uuid(5) }])

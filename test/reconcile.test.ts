@@ -7,7 +7,14 @@ import type { Payload } from 'payload'
 import { diffRows, whenIdle } from '../src/index.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import pg from 'pg'
-import { dealerData, reconcileNow, silencePools, startPayload, payloadRows as sharedPayloadRows, type LogCapture } from './support/app.js'
+import {
+  dealerData,
+  reconcileNow,
+  silencePools,
+  startPayload,
+  payloadRows as sharedPayloadRows,
+  type LogCapture,
+} from './support/app.js'
 
 const COUNT = 2600
 let stack: LocalStack
@@ -37,7 +44,11 @@ beforeAll(async () => {
   for (let i = 0; i < COUNT; i += 50) {
     await Promise.all(
       Array.from({ length: Math.min(50, COUNT - i) }, (_, k) =>
-        payload.create({ collection: 'dealers', data: dealerData({ slug: `seed-${i + k}` }), context: { skipSupabaseSync: true } }),
+        payload.create({
+          collection: 'dealers',
+          data: dealerData({ slug: `seed-${i + k}` }),
+          context: { skipSupabaseSync: true },
+        }),
       ),
     )
   }
@@ -70,13 +81,23 @@ describe('startup reconcile', () => {
     const missing = ids.slice(0, 100)
     const changed = ids.slice(100, 200)
     await supabase.query('delete from public.dealers where id = any($1::uuid[])', [missing])
-    await supabase.query(`update public.dealers set name = name || ' (edited in Supabase)', api_config = jsonb_set(api_config, '{platforms}', '["custom"]') where id = any($1::uuid[])`, [changed])
+    await supabase.query(
+      `update public.dealers set name = name || ' (edited in Supabase)', api_config = jsonb_set(api_config, '{platforms}', '["custom"]') where id = any($1::uuid[])`,
+      [changed],
+    )
     await supabase.query(
       `insert into public.dealers (id, name, slug, created_at) select gen_random_uuid(), 'orphan', 'orphan-' || g, now() from generate_series(1, 50) g`,
     )
     await restart()
     const summary = logs.find((l) => l.msg === 'dealers: reconcile done')[0]
-    expect(summary).toMatchObject({ missing: 100, changed: 100, extra: 50, upserted: 200, deleted: 50, unchanged: COUNT - 200 })
+    expect(summary).toMatchObject({
+      missing: 100,
+      changed: 100,
+      extra: 50,
+      upserted: 200,
+      deleted: 50,
+      unchanged: COUNT - 200,
+    })
     const diff = diffRows(await payloadRows(), await supabaseRows())
     expect(diff).toMatchObject({ missing: [], extra: [], changed: [] })
   })
@@ -94,7 +115,9 @@ describe('startup reconcile', () => {
       `insert into public.dealers (id, name, slug, created_at) select gen_random_uuid(), 'orphan', 'mass-orphan-' || g, now() from generate_series(1, ${COUNT + 10}) g`,
     )
     await restart()
-    const refused = logs.find((l) => typeof l.msg === 'string' && l.msg.includes('refusing to delete'))
+    const refused = logs.find(
+      (l) => typeof l.msg === 'string' && l.msg.includes('refusing to delete'),
+    )
     expect(refused).toHaveLength(1)
     expect(refused[0]).toMatchObject({ wouldDelete: COUNT + 10, tableRows: 2 * COUNT + 10 })
     expect((await supabaseRows()).size).toBe(2 * COUNT + 10)
@@ -105,13 +128,21 @@ describe('startup reconcile', () => {
   })
 
   it('one bad dealer does not block its batch: the others are written, the bad one is named', async () => {
-    await supabase.query(`alter table public.dealers add constraint no_bad_names check (name not like 'BAD%')`)
+    await supabase.query(
+      `alter table public.dealers add constraint no_bad_names check (name not like 'BAD%')`,
+    )
     try {
       await reconcileNow(payload, 'dealers', { force: true })
       const ids = [...(await payloadRows()).keys()].sort()
       const bad = ids[7]
-      await payload.update({ collection: 'dealers', id: bad, data: { name: 'BAD dealer' }, context: { skipSupabaseSync: true } })
-      for (const id of ids.slice(0, 20)) await supabase.query('delete from public.dealers where id = $1', [id])
+      await payload.update({
+        collection: 'dealers',
+        id: bad,
+        data: { name: 'BAD dealer' },
+        context: { skipSupabaseSync: true },
+      })
+      for (const id of ids.slice(0, 20))
+        await supabase.query('delete from public.dealers where id = $1', [id])
       const summary = await reconcileNow(payload)
       expect(summary.diff.changed).toEqual([])
       expect(summary.upserted).toBe(19)
@@ -123,7 +154,12 @@ describe('startup reconcile', () => {
       for (const id of ids.slice(0, 20)) expect(rows.has(id)).toBe(id !== bad)
       const logged = logs.find((l) => l.id === bad && l.outcome === 'failed')
       expect(logged.length).toBeGreaterThan(0)
-      await payload.update({ collection: 'dealers', id: bad, data: { name: 'Good again' }, context: { skipSupabaseSync: true } })
+      await payload.update({
+        collection: 'dealers',
+        id: bad,
+        data: { name: 'Good again' },
+        context: { skipSupabaseSync: true },
+      })
     } finally {
       await supabase.query('alter table public.dealers drop constraint no_bad_names')
     }

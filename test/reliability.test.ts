@@ -9,7 +9,12 @@ let app: TestApp
 
 beforeAll(async () => {
   // Short job backoff so that job-level retries happen within a test.
-  app = await startApp({ sync: { queue: { backoff: 50, maxBackoff: 200, conflictAttempts: 2 }, retry: { minTimeout: 10, maxTimeout: 50 } } })
+  app = await startApp({
+    sync: {
+      queue: { backoff: 50, maxBackoff: 200, conflictAttempts: 2 },
+      retry: { minTimeout: 10, maxTimeout: 50 },
+    },
+  })
   await app.idle()
 })
 afterAll(async () => {
@@ -17,8 +22,19 @@ afterAll(async () => {
 })
 
 async function jobFor(id: string) {
-  const { docs } = await app.payload.find({ collection: 'payload-jobs', where: { 'input.id': { equals: id } } as never, limit: 10 })
-  return docs[0] as unknown as { hasError?: boolean; error?: { message?: string; cancelled?: boolean }; totalTried?: number; log?: unknown[] } | undefined
+  const { docs } = await app.payload.find({
+    collection: 'payload-jobs',
+    where: { 'input.id': { equals: id } } as never,
+    limit: 10,
+  })
+  return docs[0] as unknown as
+    | {
+        hasError?: boolean
+        error?: { message?: string; cancelled?: boolean }
+        totalTried?: number
+        log?: unknown[]
+      }
+    | undefined
 }
 
 describe('transient failures are retried until success', () => {
@@ -45,19 +61,29 @@ describe('transient failures are retried until success', () => {
   it('an outage longer than the in-process retries: the job retries until Supabase is back', async () => {
     await app.stack.faults.down()
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
-    await eventually(async () => expect((await jobFor(String(doc.id)))?.totalTried ?? 0).toBeGreaterThanOrEqual(2), 15_000)
+    await eventually(
+      async () => expect((await jobFor(String(doc.id)))?.totalTried ?? 0).toBeGreaterThanOrEqual(2),
+      15_000,
+    )
     await app.stack.faults.up()
     await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true), 15_000)
-    expect(app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'retry').length).toBeGreaterThanOrEqual(1)
+    expect(
+      app.logs.find((l) => l.id === String(doc.id) && l.outcome === 'retry').length,
+    ).toBeGreaterThanOrEqual(1)
   })
 })
 
 describe('permanent failures are not retried and name the dealer', () => {
   it('a 400 (a check Supabase enforces) fails the job once, with the cause in the job', async () => {
-    await app.supabase.query(`alter table public.dealers add constraint no_bad_names check (name not like 'BAD%')`)
+    await app.supabase.query(
+      `alter table public.dealers add constraint no_bad_names check (name not like 'BAD%')`,
+    )
     try {
       app.stack.resetStats()
-      const doc = await app.payload.create({ collection: 'dealers', data: dealerData({ name: 'BAD name' }) })
+      const doc = await app.payload.create({
+        collection: 'dealers',
+        data: dealerData({ name: 'BAD name' }),
+      })
       const job = await eventually(async () => {
         const j = await jobFor(String(doc.id))
         expect(j?.hasError).toBe(true)
@@ -78,7 +104,10 @@ describe('permanent failures are not retried and name the dealer', () => {
 
   it('a 409 (slug taken in Supabase) is retried a bounded number of times, then fails with the dealer named', async () => {
     const data = dealerData()
-    await app.supabase.query(`insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'squatter', $1, now())`, [data.slug])
+    await app.supabase.query(
+      `insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'squatter', $1, now())`,
+      [data.slug],
+    )
     const doc = await app.payload.create({ collection: 'dealers', data })
     const job = await eventually(async () => {
       const j = await jobFor(String(doc.id))
@@ -92,7 +121,10 @@ describe('permanent failures are not retried and name the dealer', () => {
   })
 
   it('a document the mapper refuses fails with the field named, and the save itself succeeds', async () => {
-    const doc = await app.payload.create({ collection: 'dealers', data: dealerData({ utm_config: ['not', 'an', 'object'] }) })
+    const doc = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ utm_config: ['not', 'an', 'object'] }),
+    })
     expect(doc.id).toBeDefined()
     const job = await eventually(async () => {
       const j = await jobFor(String(doc.id))

@@ -20,13 +20,21 @@ afterAll(async () => {
 })
 
 async function resetEvents(): Promise<string[]> {
-  const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: 'reset' } }, sort: 'createdAt', limit: 20, depth: 0 })
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'reset' } },
+    sort: 'createdAt',
+    limit: 20,
+    depth: 0,
+  })
   return docs.map((d) => String(d.outcome))
 }
 
 describe('reset with no documents in Payload', () => {
   it('refuses, changing nothing, and records that it was refused', async () => {
-    await expect(resetTable(app.payload, { confirm: true })).rejects.toThrow(/Payload has no dealers documents but the table has 3 rows/)
+    await expect(resetTable(app.payload, { confirm: true })).rejects.toThrow(
+      /Payload has no dealers documents but the table has 3 rows/,
+    )
     expect((await app.rows()).size).toBe(3)
     expect(await resetEvents()).toEqual(['started', 'refused'])
   })
@@ -46,6 +54,13 @@ describe('reset with no documents in Payload', () => {
     const result = await resetTable(app.payload, { confirm: true, force: true })
     expect(result.sync.deleted).toBe(3)
     expect((await app.rows()).size).toBe(0)
-    expect(await resetEvents()).toEqual(['started', 'refused', 'started', 'failed', 'started', 'ok'])
+    expect(await resetEvents()).toEqual([
+      'started',
+      'refused',
+      'started',
+      'failed',
+      'started',
+      'ok',
+    ])
   })
 })

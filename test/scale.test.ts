@@ -22,7 +22,13 @@ afterAll(async () => {
 })
 
 async function events(action: string) {
-  const { docs } = await app.payload.find({ collection: 'supabase-sync-events', where: { action: { equals: action } }, sort: '-createdAt', limit: 5, depth: 0 })
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: action } },
+    sort: '-createdAt',
+    limit: 5,
+    depth: 0,
+  })
   return docs as unknown as { outcome: string; details: Record<string, number> }[]
 }
 
@@ -51,22 +57,34 @@ describe('progress and cancel', () => {
     expect(result.inSync).toBe(true)
     expect(seen.length).toBeGreaterThanOrEqual(Math.ceil(COUNT / 1000))
     expect(seen.at(-1)).toMatchObject({ documents: COUNT, total: COUNT, differences: 0 })
-    for (let i = 1; i < seen.length; i++) expect(seen[i].documents).toBeGreaterThan(seen[i - 1].documents)
+    for (let i = 1; i < seen.length; i++)
+      expect(seen[i].documents).toBeGreaterThan(seen[i - 1].documents)
   })
 
   it('a cancelled sync stops between pages: every page it wrote is whole, the rest untouched, and the event says how far it got', async () => {
     await app.supabase.query('truncate public.dealers')
     const stop = new AbortController()
-    const run = syncDocuments(app.payload, { signal: stop.signal, onProgress: (p) => p.documents >= 1000 && stop.abort() })
-    const error = await run.then(() => undefined, (e: unknown) => e)
+    const run = syncDocuments(app.payload, {
+      signal: stop.signal,
+      onProgress: (p) => p.documents >= 1000 && stop.abort(),
+    })
+    const error = await run.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(CancelledError)
     const progress = (error as CancelledError).progress
-    const { rows } = await app.supabase.query<{ n: string }>('select count(*)::text as n from public.dealers')
+    const { rows } = await app.supabase.query<{ n: string }>(
+      'select count(*)::text as n from public.dealers',
+    )
     // Whole pages only (1,000 documents each, the last one shorter), never part of one.
     expect(Number(rows[0].n)).toBe(progress.documents)
     expect(progress.documents % 1000).toBe(0)
     expect(progress.documents).toBeLessThan(COUNT)
-    expect((await events('sync'))[0]).toMatchObject({ outcome: 'cancelled', details: expect.objectContaining({ documents: progress.documents }) })
+    expect((await events('sync'))[0]).toMatchObject({
+      outcome: 'cancelled',
+      details: expect.objectContaining({ documents: progress.documents }),
+    })
     await syncDocuments(app.payload)
     expect((await validateSync(app.payload, { record: false })).inSync).toBe(true)
   }, 120_000)
@@ -74,28 +92,54 @@ describe('progress and cancel', () => {
 
 describe('runs from the endpoints', () => {
   const call = async (method: string, path: string, body?: unknown) => {
-    const user = (await app.payload.find({ collection: 'users', limit: 1, depth: 0, overrideAccess: true })).docs[0]
-    const { token } = await app.payload.login({ collection: 'users', data: { email: String(user.email), password: 'secret-password' } })
+    const user = (
+      await app.payload.find({ collection: 'users', limit: 1, depth: 0, overrideAccess: true })
+    ).docs[0]
+    const { token } = await app.payload.login({
+      collection: 'users',
+      data: { email: String(user.email), password: 'secret-password' },
+    })
     const request = new Request(`http://localhost:3000/api${path}`, {
       method,
-      headers: { authorization: `JWT ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `JWT ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
     })
-    const res = await handleEndpoints({ config: Promise.resolve(app.payload.config), request, payloadInstanceCacheKey: app.key } as never)
+    const res = await handleEndpoints({
+      config: Promise.resolve(app.payload.config),
+      request,
+      payloadInstanceCacheKey: app.key,
+    } as never)
     return { status: res.status, body: (await res.json()) as Record<string, unknown> }
   }
 
   it('start a validate, poll its progress and result; cancel a sync', async () => {
-    await app.payload.create({ collection: 'users', data: { email: 'ops@example.com', password: 'secret-password' } as never })
+    await app.payload.create({
+      collection: 'users',
+      data: { email: 'ops@example.com', password: 'secret-password' } as never,
+    })
     const started = await call('POST', '/supabase-sync/runs', { op: 'validate' })
     expect(started.status).toBe(200)
-    expect(started.body).toMatchObject({ kind: 'validate', status: 'running', collection: 'dealers' })
-    const done = await eventually(async () => {
-      const state = await call('GET', `/supabase-sync/runs/${started.body.id}`)
-      expect(state.body.status).toBe('done')
-      return state.body
-    }, 60_000, 50)
-    expect(done).toMatchObject({ result: expect.objectContaining({ inSync: true }), progress: expect.objectContaining({ documents: COUNT }) })
+    expect(started.body).toMatchObject({
+      kind: 'validate',
+      status: 'running',
+      collection: 'dealers',
+    })
+    const done = await eventually(
+      async () => {
+        const state = await call('GET', `/supabase-sync/runs/${started.body.id}`)
+        expect(state.body.status).toBe('done')
+        return state.body
+      },
+      60_000,
+      50,
+    )
+    expect(done).toMatchObject({
+      result: expect.objectContaining({ inSync: true }),
+      progress: expect.objectContaining({ documents: COUNT }),
+    })
 
     const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
     const sync = await call('POST', '/supabase-sync/runs', { op: 'sync' })

@@ -103,7 +103,10 @@ describe('startLocalStack / stop', () => {
 
   it('runs two stacks in parallel, each with its own PostgreSQL, port and keys', async () => {
     const [a, b] = await Promise.all([startLocalStack(), startLocalStack()])
-    const [pgA, pgB] = await Promise.all([findPostgres(a.supabaseDbUri), findPostgres(b.supabaseDbUri)])
+    const [pgA, pgB] = await Promise.all([
+      findPostgres(a.supabaseDbUri),
+      findPostgres(b.supabaseDbUri),
+    ])
     try {
       expect(a.supabaseUrl).not.toBe(b.supabaseUrl)
       expect(pgA.dataDir).not.toBe(pgB.dataDir)
@@ -111,7 +114,12 @@ describe('startLocalStack / stop', () => {
       // A key of one stack is worthless on the other.
       expect((await rest(a, 'dealers')).status).toBe(200)
       expect((await rest(b, 'dealers', { key: a.serviceRoleKey })).status).toBe(401)
-      await supabaseClient(a).from('dealers').insert({ id: '00000000-0000-4000-8000-000000000001', name: 'A', slug: 'a', created_at: '2024-01-01T00:00:00Z' })
+      await supabaseClient(a).from('dealers').insert({
+        id: '00000000-0000-4000-8000-000000000001',
+        name: 'A',
+        slug: 'a',
+        created_at: '2024-01-01T00:00:00Z',
+      })
       expect((await rest(b, 'dealers')).json).toEqual([])
     } finally {
       await Promise.all([a.stop(), b.stop()])
@@ -158,7 +166,11 @@ describe('startLocalStack / stop', () => {
     try {
       // execFile resolves when the process has exited by itself; the timeout only turns a hang into
       // a failure (the process is killed and execFile rejects), it measures nothing.
-      const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), [script], { cwd: root, timeout: 50_000 })
+      const { stdout } = await promisify(execFile)(
+        path.join(root, 'node_modules/.bin/tsx'),
+        [script],
+        { cwd: root, timeout: 50_000 },
+      )
       expect(stdout.trim()).toBe('[]')
     } finally {
       await fs.rm(path.dirname(script), { recursive: true, force: true })

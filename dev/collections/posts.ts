@@ -46,7 +46,9 @@ export const Posts: CollectionConfig = {
         { label: 'Public', value: 'public' },
         { label: 'Internal (not synced)', value: 'internal' },
       ],
-      admin: { description: 'Internal posts are kept out of Supabase (the plugin\'s shouldSync option).' },
+      admin: {
+        description: "Internal posts are kept out of Supabase (the plugin's shouldSync option).",
+      },
     },
     // Not mapped: changing only this queues nothing.
     { name: 'editorNotes', type: 'textarea', admin: { description: 'For editors; not synced.' } },
@@ -87,7 +89,8 @@ export interface PostDoc extends Doc {
   updatedAt?: string
 }
 
-const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null)
+const text = (value: unknown): string | null =>
+  typeof value === 'string' && value !== '' ? value : null
 
 /** The default locale: `title` and `excerpt` as they are in English. */
 export const postMapper = defineMapper<PostDoc, PostRow>({
@@ -117,7 +120,11 @@ export const postMapper = defineMapper<PostDoc, PostRow>({
  */
 export function postMapperForLocales(defaultLocale: string = postsLocalization.defaultLocale) {
   const pick = (value: PostDoc['title'], locale: string): string | null =>
-    value !== null && typeof value === 'object' ? text(value[locale]) : locale === defaultLocale ? text(value) : null
+    value !== null && typeof value === 'object'
+      ? text(value[locale])
+      : locale === defaultLocale
+        ? text(value)
+        : null
   return defineMapper<PostDoc, PostRow>({
     rowSchema: postRowSchema as z.ZodType<PostRow>,
     idType: 'uuid',
@@ -127,9 +134,15 @@ export function postMapperForLocales(defaultLocale: string = postsLocalization.d
     toRow(doc) {
       if (typeof doc.title === 'string') {
         // A document read in one locale would silently lose the others: refuse it, naming the field.
-        throw Object.assign(new Error('expected every locale ({ en, de }); the document was read in one locale'), { field: 'title' })
+        throw Object.assign(
+          new Error('expected every locale ({ en, de }); the document was read in one locale'),
+          { field: 'title' },
+        )
       }
-      const locales = new Set([...Object.keys(doc.title ?? {}), ...Object.keys(typeof doc.excerpt === 'object' && doc.excerpt ? doc.excerpt : {})])
+      const locales = new Set([
+        ...Object.keys(doc.title ?? {}),
+        ...Object.keys(typeof doc.excerpt === 'object' && doc.excerpt ? doc.excerpt : {}),
+      ])
       const translations: Record<string, { title: string | null; excerpt: string | null }> = {}
       for (const locale of [...locales].sort()) {
         const entry = { title: pick(doc.title, locale), excerpt: pick(doc.excerpt, locale) }

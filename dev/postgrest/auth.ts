@@ -69,12 +69,23 @@ export function extractToken(headers: Headers, apikeyParam: string | null): stri
  * The stand-in answers 401 too, with PostgREST's code for "no anonymous access" (PGRST302), so the
  * body keeps PostgREST's shape.
  */
-export async function authenticate(headers: Headers, apikeyParam: string | null, secret: string): Promise<AuthResult> {
+export async function authenticate(
+  headers: Headers,
+  apikeyParam: string | null,
+  secret: string,
+): Promise<AuthResult> {
   const token = extractToken(headers, apikeyParam)
   if (token === undefined) {
-    throw new ApiError(401, 'PGRST302', 'Anonymous access is disabled', null, 'No `apikey` request header or url param was found.', {
-      'WWW-Authenticate': 'Bearer',
-    })
+    throw new ApiError(
+      401,
+      'PGRST302',
+      'Anonymous access is disabled',
+      null,
+      'No `apikey` request header or url param was found.',
+      {
+        'WWW-Authenticate': 'Bearer',
+      },
+    )
   }
   if (token === '') throw jwtDecodeError('Empty JWT is sent in Authorization header')
   const parts = token.split('.').length
@@ -82,7 +93,10 @@ export async function authenticate(headers: Headers, apikeyParam: string | null,
   let payload: JWTPayload
   try {
     // PostgREST allows 30 s of clock skew on exp/nbf/iat.
-    ;({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), { algorithms: ['HS256'], clockTolerance: 30 }))
+    ;({ payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+      algorithms: ['HS256'],
+      clockTolerance: 30,
+    }))
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) throw jwtClaimsError('JWT expired')
     if (error instanceof joseErrors.JWTClaimValidationFailed) {
@@ -90,7 +104,10 @@ export async function authenticate(headers: Headers, apikeyParam: string | null,
       if (error.claim === 'iat') throw jwtClaimsError('JWT issued at future')
       throw jwtClaimsError('Parsing claims failed')
     }
-    if (error instanceof joseErrors.JOSEAlgNotAllowed || error instanceof joseErrors.JOSENotSupported) {
+    if (
+      error instanceof joseErrors.JOSEAlgNotAllowed ||
+      error instanceof joseErrors.JOSENotSupported
+    ) {
       throw jwtDecodeError('Wrong or unsupported encoding algorithm')
     }
     throw jwtDecodeError('JWT cryptographic operation failed')

@@ -77,7 +77,8 @@ export class Cursor {
     }
     const name = this.text.slice(start, this.pos).trim()
     if (name === '') this.fail('field name (* or [a..z0..9_$])')
-    if (this.text.startsWith('->', this.pos)) throw notImplemented('JSON paths (->, ->>) are not supported by the stand-in')
+    if (this.text.startsWith('->', this.pos))
+      throw notImplemented('JSON paths (->, ->>) are not supported by the stand-in')
     return name
   }
 }

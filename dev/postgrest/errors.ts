@@ -60,7 +60,8 @@ export function sqlStateStatus(sqlState: string, message: string, authed: boolea
   if (c === '23505') return 409 // unique_violation
   if (c === '25006') return 405 // read_only_sql_transaction
   if (c === '21000') return message.endsWith('requires a WHERE clause') ? 400 : 500 // pg-safeupdate vs cardinality
-  if (c === '22023') return message.startsWith('role') && message.endsWith('does not exist') ? 401 : 400
+  if (c === '22023')
+    return message.startsWith('role') && message.endsWith('does not exist') ? 401 : 400
   if (c.startsWith('25')) return 500 // invalid transaction state
   if (c.startsWith('28')) return 403 // invalid authorization specification
   if (c.startsWith('2D')) return 500 // invalid transaction termination
@@ -117,13 +118,24 @@ export function toApiError(error: unknown, authed: boolean): ApiError {
   if (isPgServerError(error)) {
     const status = sqlStateStatus(error.code, error.message, authed)
     const headers: Record<string, string> = status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}
-    return new ApiError(status, error.code, error.message, error.detail ?? null, error.hint ?? null, headers)
+    return new ApiError(
+      status,
+      error.code,
+      error.message,
+      error.detail ?? null,
+      error.hint ?? null,
+      headers,
+    )
   }
   const message = error instanceof Error ? error.message : String(error)
   if (/timeout exceeded when trying to connect/i.test(message)) {
     return new ApiError(504, 'PGRST003', 'Timed out acquiring connection from connection pool.')
   }
-  if (/Connection terminated|ECONNRESET|EPIPE|Client has encountered a connection error/i.test(message)) {
+  if (
+    /Connection terminated|ECONNRESET|EPIPE|Client has encountered a connection error/i.test(
+      message,
+    )
+  ) {
     return new ApiError(503, 'PGRST001', 'Database client error. Retrying the connection.', message)
   }
   return new ApiError(503, 'PGRST000', 'Database connection error.', message)
@@ -140,7 +152,11 @@ export function invalidBody(message: string): ApiError {
 }
 
 export function columnNotFound(table: string, column: string): ApiError {
-  return new ApiError(400, 'PGRST204', `Could not find the '${column}' column of '${table}' in the schema cache`)
+  return new ApiError(
+    400,
+    'PGRST204',
+    `Could not find the '${column}' column of '${table}' in the schema cache`,
+  )
 }
 
 export function tableNotFound(schema: string, table: string, suggestion: string | null): ApiError {

@@ -92,7 +92,10 @@ function normalisePath(path: string | undefined): string | undefined {
 
 function take<T>(rules: Rule<T>[], resource: string, method = ''): Rule<T> | undefined {
   const rule = rules.find(
-    (r) => r.remaining > 0 && (r.path === undefined || r.path === resource) && (r.method === undefined || r.method === method),
+    (r) =>
+      r.remaining > 0 &&
+      (r.path === undefined || r.path === resource) &&
+      (r.method === undefined || r.method === method),
   )
   if (!rule) return undefined
   rule.remaining--
@@ -166,7 +169,11 @@ export class FaultState implements Faults {
   private generation = 0
 
   constructor(
-    private readonly listener: { down(): Promise<void>; up(): Promise<void>; readonly isDown: boolean },
+    private readonly listener: {
+      down(): Promise<void>
+      up(): Promise<void>
+      readonly isDown: boolean
+    },
   ) {}
 
   get isDown(): boolean {
@@ -174,7 +181,12 @@ export class FaultState implements Faults {
   }
 
   failNext(count: number, status = 503, opts: FailNextOptions = {}): void {
-    if (count > 0) this.failures.push({ remaining: count, path: normalisePath(opts.path), options: { ...opts, status } })
+    if (count > 0)
+      this.failures.push({
+        remaining: count,
+        path: normalisePath(opts.path),
+        options: { ...opts, status },
+      })
   }
 
   latency(ms: number | [number, number]): void {
@@ -182,7 +194,8 @@ export class FaultState implements Faults {
   }
 
   resetNext(count: number, opts: ResetNextOptions = {}): void {
-    if (count > 0) this.resets.push({ remaining: count, path: normalisePath(opts.path), options: opts })
+    if (count > 0)
+      this.resets.push({ remaining: count, path: normalisePath(opts.path), options: opts })
   }
 
   hold(opts: HoldOptions = {}): HoldHandle {
@@ -277,10 +290,20 @@ export class FaultState implements Faults {
     const rule = this.current(admission) ? take(this.failures, resource) : undefined
     if (!rule) return undefined
     const { status, retryAfter, code, message } = rule.options
-    const defaults = DEFAULT_BODIES[status] ?? { code: String(status), message: STATUS_CODES[status] ?? 'Error' }
+    const defaults = DEFAULT_BODIES[status] ?? {
+      code: String(status),
+      message: STATUS_CODES[status] ?? 'Error',
+    }
     const headers: Record<string, string> = {}
     if (retryAfter !== undefined || status === 429) headers['Retry-After'] = String(retryAfter ?? 1)
-    return new ApiError(status, code ?? defaults.code, message ?? defaults.message, null, null, headers)
+    return new ApiError(
+      status,
+      code ?? defaults.code,
+      message ?? defaults.message,
+      null,
+      null,
+      headers,
+    )
   }
 }
 

@@ -5,7 +5,14 @@
  * response here.
  */
 import { authenticate } from './auth.js'
-import { header, type ApiRequest, type ApiResponse, type HandlerContext, type Output, type Resource } from './context.js'
+import {
+  header,
+  type ApiRequest,
+  type ApiResponse,
+  type HandlerContext,
+  type Output,
+  type Resource,
+} from './context.js'
 import { ApiError, invalidPath } from './errors.js'
 import { negotiateMedia, parsePrefer } from './media.js'
 import { parseQuery } from './query.js'
@@ -53,7 +60,9 @@ export async function handleRequest(ctx: HandlerContext, req: ApiRequest): Promi
     if (error instanceof ApiError) return errorResponse(error)
     // A bug in the stand-in, not a database error: say so loudly rather than as a 4xx.
     const message = error instanceof Error ? error.message : String(error)
-    return errorResponse(new ApiError(500, 'PGRSTX00', `Internal error in the PostgREST stand-in: ${message}`))
+    return errorResponse(
+      new ApiError(500, 'PGRSTX00', `Internal error in the PostgREST stand-in: ${message}`),
+    )
   }
 }
 
@@ -81,10 +90,18 @@ async function dispatch(ctx: HandlerContext, req: ApiRequest): Promise<ApiRespon
 
   const query = parseQuery(req.url.searchParams, { isRpcRead: false })
   const range = topLevelRange(query, header(req.headers, 'range'), method)
-  if ((method === 'PATCH' || method === 'DELETE') && (query.limit !== undefined || query.offset !== undefined)) {
+  if (
+    (method === 'PATCH' || method === 'DELETE') &&
+    (query.limit !== undefined || query.offset !== undefined)
+  ) {
     // PostgREST limits such writes to the first rows by `order`; ignoring the limit would change
     // more rows than asked, so refuse instead.
-    throw new ApiError(400, 'PGRST127', 'Feature not implemented', 'limit/offset on PATCH and DELETE are not supported by the stand-in')
+    throw new ApiError(
+      400,
+      'PGRST127',
+      'Feature not implemented',
+      'limit/offset on PATCH and DELETE are not supported by the stand-in',
+    )
   }
   switch (method) {
     case 'GET':
@@ -97,7 +114,12 @@ async function dispatch(ctx: HandlerContext, req: ApiRequest): Promise<ApiRespon
     case 'DELETE':
       return remove(ctx, req, auth, resource.name, query, out)
     case 'PUT':
-      throw new ApiError(400, 'PGRST127', 'Feature not implemented', 'PUT (single-row upsert) is not supported by the stand-in')
+      throw new ApiError(
+        400,
+        'PGRST127',
+        'Feature not implemented',
+        'PUT (single-row upsert) is not supported by the stand-in',
+      )
     default:
       throw new ApiError(405, 'PGRST117', `Unsupported HTTP method: ${method}`)
   }
@@ -112,7 +134,13 @@ function checkProfile(ctx: HandlerContext, req: ApiRequest): boolean {
   const requested = header(req.headers, isRead ? 'accept-profile' : 'content-profile')
   if (requested === undefined) return false
   if (requested !== ctx.schema) {
-    throw new ApiError(406, 'PGRST106', `Invalid schema: ${requested}`, null, `Only the following schemas are exposed: ${ctx.schema}`)
+    throw new ApiError(
+      406,
+      'PGRST106',
+      `Invalid schema: ${requested}`,
+      null,
+      `Only the following schemas are exposed: ${ctx.schema}`,
+    )
   }
   return true
 }

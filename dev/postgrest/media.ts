@@ -24,14 +24,21 @@ export interface Media extends BodyMedia {
  */
 export function negotiateMedia(accept: string | undefined): Media {
   if (!accept || accept.trim() === '') return { contentType: JSON_TYPE }
-  const offered = accept.split(',').map((s) => s.trim()).filter(Boolean)
+  const offered = accept
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   for (const entry of offered) {
     const [type, ...params] = entry.split(';').map((p) => p.trim().toLowerCase())
     const stripNulls = params.includes('nulls=stripped')
-    if (type === '*/*' || type === 'application/*' || type === 'application/json') return { contentType: JSON_TYPE }
+    if (type === '*/*' || type === 'application/*' || type === 'application/json')
+      return { contentType: JSON_TYPE }
     if (type === 'application/vnd.pgrst.array+json' || type === 'application/vnd.pgrst.array') {
       return stripNulls
-        ? { contentType: 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8', stripNulls }
+        ? {
+            contentType: 'application/vnd.pgrst.array+json;nulls=stripped; charset=utf-8',
+            stripNulls,
+          }
         : { contentType: JSON_TYPE }
     }
     if (type === 'application/vnd.pgrst.object+json' || type === 'application/vnd.pgrst.object') {
@@ -39,7 +46,11 @@ export function negotiateMedia(accept: string | undefined): Media {
       return { contentType: `${mime}; charset=utf-8`, singular: true, stripNulls }
     }
   }
-  throw new ApiError(406, 'PGRST107', `None of these media types are available: ${offered.map((o) => o.split(';')[0].trim()).join(', ')}`)
+  throw new ApiError(
+    406,
+    'PGRST107',
+    `None of these media types are available: ${offered.map((o) => o.split(';')[0].trim()).join(', ')}`,
+  )
 }
 
 export interface Preferences {
@@ -58,7 +69,8 @@ export function parsePrefer(header: string | string[] | undefined): Preferences 
     const value = rest.join('=').trim()
     switch (key?.trim()) {
       case 'return':
-        if (value === 'minimal' || value === 'representation' || value === 'headers-only') prefs.return = value
+        if (value === 'minimal' || value === 'representation' || value === 'headers-only')
+          prefs.return = value
         break
       case 'resolution':
         if (value === 'merge-duplicates' || value === 'ignore-duplicates') prefs.resolution = value
@@ -85,7 +97,10 @@ export function preferenceApplied(prefs: Preferences): string | undefined {
 }
 
 /** Adds Preference-Applied to a response's headers when any preference was applied. */
-export function withPreferences(headers: Record<string, string>, prefs: Preferences): Record<string, string> {
+export function withPreferences(
+  headers: Record<string, string>,
+  prefs: Preferences,
+): Record<string, string> {
   const applied = preferenceApplied(prefs)
   return applied ? { ...headers, 'Preference-Applied': applied } : headers
 }

@@ -14,7 +14,13 @@ import { bodySql, ident, type Params, qualified, selectListSql, whereSql } from 
  * with `missing=default` the column defaults are merged in first. Like PostgREST, the body is then
  * parsed as jsonb even when no column has a default, so duplicate keys collapse (the last wins).
  */
-function jsonBodySource(body: string, isObject: boolean, columns: Column[], applyDefaults: boolean, params: Params): string {
+function jsonBodySource(
+  body: string,
+  isObject: boolean,
+  columns: Column[],
+  applyDefaults: boolean,
+  params: Params,
+): string {
   const placeholder = params.add(body)
   const withDefaults = applyDefaults
   let payload = `(SELECT ${placeholder}::${withDefaults ? 'jsonb' : 'json'} AS json_data) pgrst_payload`
@@ -34,7 +40,9 @@ function jsonBodySource(body: string, isObject: boolean, columns: Column[], appl
   let rows: string
   if (columns.length === 0) {
     // `{}` is one row with no column; `[{}, {}]` is as many rows.
-    rows = isObject ? `LATERAL (SELECT FROM (VALUES (1)) _) pgrst_body` : `LATERAL (SELECT FROM ${prefix}_array_elements(${data}) _) pgrst_body`
+    rows = isObject
+      ? `LATERAL (SELECT FROM (VALUES (1)) _) pgrst_body`
+      : `LATERAL (SELECT FROM ${prefix}_array_elements(${data}) _) pgrst_body`
   } else {
     const names = columns.map((c) => ident(c.name)).join(', ')
     const typed = columns.map((c) => `${ident(c.name)} ${c.type}`).join(', ')
@@ -91,7 +99,9 @@ function mutationResult(cte: string, out: MutationOutput, countsInserts: boolean
 
 /** `select=*` in a mutation means every column, spelt out (the RETURNING list names each one). */
 export function expandStar(select: SelectItem[], table: Table): SelectItem[] {
-  return select.flatMap((s) => (s.column === '*' ? table.columns.map((c) => ({ column: c.name })) : [s]))
+  return select.flatMap((s) =>
+    s.column === '*' ? table.columns.map((c) => ({ column: c.name })) : [s],
+  )
 }
 
 export interface InsertSpec {
@@ -138,7 +148,11 @@ export function updateStatement(spec: UpdateSpec, params: Params): string {
   const tableQ = qualified(spec.table.schema, spec.table.name)
   if (spec.columns.length === 0) {
     // Nothing to set: PostgREST selects no row rather than writing `UPDATE t SET` (invalid SQL).
-    return mutationResult(`SELECT ${returningList(spec.output)} FROM ${tableQ} WHERE false`, spec.output, false)
+    return mutationResult(
+      `SELECT ${returningList(spec.output)} FROM ${tableQ} WHERE false`,
+      spec.output,
+      false,
+    )
   }
   const set = spec.columns.map((c) => `${ident(c.name)} = pgrst_body.${ident(c.name)}`).join(', ')
   const source = jsonBodySource(spec.body, spec.isObject, spec.columns, spec.applyDefaults, params)
@@ -146,7 +160,12 @@ export function updateStatement(spec: UpdateSpec, params: Params): string {
   return mutationResult(`${sql} RETURNING ${returningList(spec.output)}`, spec.output, false)
 }
 
-export function deleteStatement(table: Table, filters: Filter[], output: MutationOutput, params: Params): string {
+export function deleteStatement(
+  table: Table,
+  filters: Filter[],
+  output: MutationOutput,
+  params: Params,
+): string {
   const tableQ = qualified(table.schema, table.name)
   const sql = `DELETE FROM ${tableQ}${whereSql(tableQ, filters, params)}`
   return mutationResult(`${sql} RETURNING ${returningList(output)}`, output, false)

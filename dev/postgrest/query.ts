@@ -8,7 +8,8 @@
 import { Cursor } from './cursor.js'
 import { ApiError, notImplemented } from './errors.js'
 
-export type SimpleOperator = 'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch' | 'isdistinct'
+export type SimpleOperator =
+  'eq' | 'neq' | 'gt' | 'gte' | 'lt' | 'lte' | 'like' | 'ilike' | 'match' | 'imatch' | 'isdistinct'
 export type IsValue = 'null' | 'not_null' | 'true' | 'false' | 'unknown'
 
 export type Filter =
@@ -71,7 +72,8 @@ export function parseFilterValue(column: string, value: string): Filter {
   }
   if (c.tryString('is.')) {
     const v = value.slice(c.pos).toLowerCase()
-    if (!['null', 'not_null', 'true', 'false', 'unknown'].includes(v)) c.fail('isVal: (null, not_null, true, false, unknown)')
+    if (!['null', 'not_null', 'true', 'false', 'unknown'].includes(v))
+      c.fail('isVal: (null, not_null, true, false, unknown)')
     return { column, negated, op: 'is', value: v as IsValue }
   }
   for (const op of SIMPLE_OPERATORS) {
@@ -80,7 +82,20 @@ export function parseFilterValue(column: string, value: string): Filter {
       throw notImplemented('any/all quantifiers are not supported by the stand-in')
     }
   }
-  for (const fts of ['fts', 'plfts', 'phfts', 'wfts', 'cs', 'cd', 'ov', 'sl', 'sr', 'nxr', 'nxl', 'adj']) {
+  for (const fts of [
+    'fts',
+    'plfts',
+    'phfts',
+    'wfts',
+    'cs',
+    'cd',
+    'ov',
+    'sl',
+    'sr',
+    'nxr',
+    'nxl',
+    'adj',
+  ]) {
     if (c.text.startsWith(`${fts}.`, c.pos) || c.text.startsWith(`${fts}(`, c.pos)) {
       throw notImplemented(`the '${fts}' operator is not supported by the stand-in`)
     }
@@ -132,7 +147,8 @@ export function parseOrder(value: string): OrderTerm[] {
   const terms: OrderTerm[] = []
   for (;;) {
     const term: OrderTerm = { column: c.fieldName() }
-    if (c.peek() === '(') throw notImplemented('ordering by an embedded resource is not supported by the stand-in')
+    if (c.peek() === '(')
+      throw notImplemented('ordering by an embedded resource is not supported by the stand-in')
     if (c.tryString('.asc')) term.direction = 'asc'
     else if (c.tryString('.desc')) term.direction = 'desc'
     if (c.tryString('.nullsfirst')) term.nulls = 'first'
@@ -140,7 +156,9 @@ export function parseOrder(value: string): OrderTerm[] {
     c.skipSpaces()
     terms.push(term)
     if (c.tryString(',')) continue
-    c.expectEnd(term.direction || term.nulls ? '"," or end of input' : 'delimiter (.), "," or end of input')
+    c.expectEnd(
+      term.direction || term.nulls ? '"," or end of input' : 'delimiter (.), "," or end of input',
+    )
     return terms
   }
 }
@@ -153,7 +171,8 @@ export function parseSelect(value: string): SelectItem[] {
   if (c.done) return items // `select=` selects no column at all, like PostgREST
   for (;;) {
     c.skipSpaces()
-    if (c.tryString('...')) throw notImplemented('spread embedding is not supported by the stand-in')
+    if (c.tryString('...'))
+      throw notImplemented('spread embedding is not supported by the stand-in')
     let item: SelectItem
     if (c.tryString('*')) {
       item = { column: '*' }
@@ -231,7 +250,8 @@ export function parseQuery(params: URLSearchParams, options: { isRpcRead: boolea
       filters.push(parseFilterValue(column, value))
     } catch (error) {
       // On a read of a function, a parameter that is not a filter is an argument.
-      if (options.isRpcRead && error instanceof ApiError && error.code === 'PGRST100') rpcArgs[column] = value
+      if (options.isRpcRead && error instanceof ApiError && error.code === 'PGRST100')
+        rpcArgs[column] = value
       else throw error
     }
   }
@@ -250,7 +270,10 @@ export function parseQuery(params: URLSearchParams, options: { isRpcRead: boolea
     offset: parseInteger(params.get('offset')),
     // Unlike filters, an empty `columns=` or `on_conflict=` is a parse error in PostgREST.
     columns: columnsValue !== null ? parseColumnList(columnsValue, 'columns parameter') : undefined,
-    onConflict: onConflictValue !== null ? parseColumnList(onConflictValue, 'on_conflict parameter') : undefined,
+    onConflict:
+      onConflictValue !== null
+        ? parseColumnList(onConflictValue, 'on_conflict parameter')
+        : undefined,
     rpcArgs,
     canonical: new URLSearchParams(sorted).toString(),
   }

@@ -22,7 +22,11 @@ function rangeNotSatisfiable(details: string): ApiError {
  * The rows a request asks for: the intersection of `limit`/`offset` and, for GET only (RFC 9110),
  * the `Range: first-last` header (PostgREST's ApiRequest.getRanges).
  */
-export function topLevelRange(query: Pick<ParsedQuery, 'limit' | 'offset'>, rangeHeader: string | undefined, method: string): RowRange {
+export function topLevelRange(
+  query: Pick<ParsedQuery, 'limit' | 'offset'>,
+  rangeHeader: string | undefined,
+  method: string,
+): RowRange {
   let header: RowRange | 'empty' = ALL_ROWS
   if (method === 'GET' && rangeHeader) {
     const m = /^(\d+)-(\d*)$/.exec(rangeHeader.trim())
@@ -33,11 +37,16 @@ export function topLevelRange(query: Pick<ParsedQuery, 'limit' | 'offset'>, rang
     }
   }
   const offset = query.offset ?? 0
-  const limitRange: RowRange = query.limit === undefined ? { lower: offset } : { lower: offset, upper: offset + query.limit - 1 }
+  const limitRange: RowRange =
+    query.limit === undefined
+      ? { lower: offset }
+      : { lower: offset, upper: offset + query.limit - 1 }
   // `limit=0` is allowed (an empty result), although it makes an empty range.
   if (query.limit === 0 && offset === 0) return { lower: 0, upper: -1 }
   if (header === 'empty') {
-    throw rangeNotSatisfiable('The lower boundary must be lower than or equal to the upper boundary in the Range header.')
+    throw rangeNotSatisfiable(
+      'The lower boundary must be lower than or equal to the upper boundary in the Range header.',
+    )
   }
   const lower = Math.max(header.lower, limitRange.lower)
   const uppers = [header.upper, limitRange.upper].filter((u): u is number => u !== undefined)

@@ -11,7 +11,11 @@ import type { ResultRow } from './transaction.js'
 export function errorResponse(error: ApiError): ApiResponse {
   return {
     status: error.status,
-    headers: { 'Content-Type': JSON_TYPE, 'Proxy-Status': `PostgREST; error=${error.code}`, ...error.headers },
+    headers: {
+      'Content-Type': JSON_TYPE,
+      'Proxy-Status': `PostgREST; error=${error.code}`,
+      ...error.headers,
+    },
     body: JSON.stringify(error.body()),
   }
 }
@@ -22,7 +26,13 @@ export function errorResponse(error: ApiError): ApiResponse {
  * client asked for (iTopLevelRange), not the one max-rows cut it to: the rows that came back decide
  * the upper bound, so a page cut by max-rows is a 206 when the total is known.
  */
-export function readAnswer(req: ApiRequest, range: RowRange, row: ResultRow, headers: Record<string, string>, media: Media): ApiResponse {
+export function readAnswer(
+  req: ApiRequest,
+  range: RowRange,
+  row: ResultRow,
+  headers: Record<string, string>,
+  media: Media,
+): ApiResponse {
   const lower = range.lower
   const upper = lower + row.pageTotal - 1
   const total = row.total ?? undefined
@@ -33,8 +43,21 @@ export function readAnswer(req: ApiRequest, range: RowRange, row: ResultRow, hea
   }
   const allHeaders = { 'Content-Range': contentRange(lower, upper, total), ...headers }
   if (status === 416) {
-    const error = new ApiError(416, 'PGRST103', 'Requested range not satisfiable', `An offset of ${lower} was requested, but there are only ${total ?? 0} rows.`)
-    return { status, headers: { ...allHeaders, 'Content-Type': JSON_TYPE }, body: JSON.stringify(error.body()) }
+    const error = new ApiError(
+      416,
+      'PGRST103',
+      'Requested range not satisfiable',
+      `An offset of ${lower} was requested, but there are only ${total ?? 0} rows.`,
+    )
+    return {
+      status,
+      headers: { ...allHeaders, 'Content-Type': JSON_TYPE },
+      body: JSON.stringify(error.body()),
+    }
   }
-  return { status, headers: { ...allHeaders, 'Content-Type': media.contentType }, body: req.method === 'HEAD' ? undefined : row.body }
+  return {
+    status,
+    headers: { ...allHeaders, 'Content-Type': media.contentType },
+    body: req.method === 'HEAD' ? undefined : row.body,
+  }
 }

@@ -24,11 +24,17 @@ function isJsonType(type: string): boolean {
  * parameter without a default must be sent; failing that, a function with one unnamed json/jsonb
  * parameter takes the whole body.
  */
-function chooseRoutine(overloads: Routine[], keys: string[], isPost: boolean): { routine: Routine; passed: CallSpec['passed'] } | 'ambiguous' | undefined {
+function chooseRoutine(
+  overloads: Routine[],
+  keys: string[],
+  isPost: boolean,
+): { routine: Routine; passed: CallSpec['passed'] } | 'ambiguous' | undefined {
   const named = overloads.filter((r) => {
     const names = new Set(r.params.map((p) => p.name))
     if (r.params.some((p) => p.name === '') && r.params.length > 0) return false
-    return keys.every((k) => names.has(k)) && r.params.every((p) => p.optional || keys.includes(p.name))
+    return (
+      keys.every((k) => names.has(k)) && r.params.every((p) => p.optional || keys.includes(p.name))
+    )
   })
   if (named.length > 1) return 'ambiguous'
   if (named.length === 1) {
@@ -36,13 +42,21 @@ function chooseRoutine(overloads: Routine[], keys: string[], isPost: boolean): {
     return { routine, passed: routine.params.filter((p) => keys.includes(p.name)) }
   }
   if (isPost) {
-    const single = overloads.find((r) => r.params.length === 1 && r.params[0].name === '' && isJsonType(r.params[0].type))
+    const single = overloads.find(
+      (r) => r.params.length === 1 && r.params[0].name === '' && isJsonType(r.params[0].type),
+    )
     if (single) return { routine: single, passed: 'single' }
   }
   return undefined
 }
 
-function noRoutineError(ctx: HandlerContext, name: string, keys: string[], overloads: Routine[], isPost: boolean): ApiError {
+function noRoutineError(
+  ctx: HandlerContext,
+  name: string,
+  keys: string[],
+  overloads: Routine[],
+  isPost: boolean,
+): ApiError {
   const fn = `${ctx.schema}.${name}`
   const sortedKeys = [...keys].sort()
   const paramsMessage = sortedKeys.length ? `(${sortedKeys.join(', ')})` : ' without parameters'
@@ -53,7 +67,11 @@ function noRoutineError(ctx: HandlerContext, name: string, keys: string[], overl
   if (overloads.length > 0) {
     // PostgREST compares the sorted parameter lists with a loose (0.33) fuzzy score.
     const listToText = (names: string[]): string => `(${[...names].sort().join(', ')})`
-    const close = closestName(listToText(keys), overloads.map((r) => listToText(r.params.map((p) => p.name))), 0.33)
+    const close = closestName(
+      listToText(keys),
+      overloads.map((r) => listToText(r.params.map((p) => p.name))),
+      0.33,
+    )
     if (close) hint = `Perhaps you meant to call the function ${fn}${close}`
   } else {
     const close = closestName(name, ctx.cache.routineNames())
@@ -71,7 +89,8 @@ function noRoutineError(ctx: HandlerContext, name: string, keys: string[], overl
 
 /** The arguments: the JSON body of a POST, or the query-string parameters that are not filters. */
 function callArguments(req: ApiRequest, query: ParsedQuery): { args: string; keys: string[] } {
-  if (req.method !== 'POST') return { args: JSON.stringify(query.rpcArgs), keys: Object.keys(query.rpcArgs) }
+  if (req.method !== 'POST')
+    return { args: JSON.stringify(query.rpcArgs), keys: Object.keys(query.rpcArgs) }
   const text = req.body.toString('utf8')
   if (text.trim() === '') return { args: '{}', keys: [] }
   let json: unknown
@@ -80,11 +99,20 @@ function callArguments(req: ApiRequest, query: ParsedQuery): { args: string; key
   } catch {
     throw invalidBody('Empty or invalid json')
   }
-  return { args: text, keys: typeof json === 'object' && json !== null && !Array.isArray(json) ? Object.keys(json) : [] }
+  return {
+    args: text,
+    keys:
+      typeof json === 'object' && json !== null && !Array.isArray(json) ? Object.keys(json) : [],
+  }
 }
 
 /** The overload to call; reloads the schema cache once before answering 404 (the function may be new). */
-async function resolveRoutine(ctx: HandlerContext, name: string, keys: string[], isPost: boolean): Promise<{ routine: Routine; passed: CallSpec['passed'] }> {
+async function resolveRoutine(
+  ctx: HandlerContext,
+  name: string,
+  keys: string[],
+  isPost: boolean,
+): Promise<{ routine: Routine; passed: CallSpec['passed'] }> {
   let overloads = await ctx.cache.routineOverloads(name, false)
   let choice = chooseRoutine(overloads, keys, isPost)
   if (choice === undefined) {
@@ -96,7 +124,10 @@ async function resolveRoutine(ctx: HandlerContext, name: string, keys: string[],
       300,
       'PGRST203',
       `Could not choose the best candidate function between: ${overloads
-        .map((r) => `${ctx.schema}.${r.name}(${r.params.map((p) => `${p.name} => ${p.type}`).join(', ')})`)
+        .map(
+          (r) =>
+            `${ctx.schema}.${r.name}(${r.params.map((p) => `${p.name} => ${p.type}`).join(', ')})`,
+        )
         .join(', ')}`,
       null,
       'Try renaming the parameters or the function itself in the database so function overloading can be resolved',
@@ -122,7 +153,13 @@ export async function callFunction(
   const params = new Params()
   const ctes = callCte({ routine, args, passed }, params)
   const alias = ident(routine.name)
-  const shape = routine.returnsComposite ? (routine.returnsSet ? 'rows' : 'single-row') : routine.returnsSet ? 'scalars' : 'scalar'
+  const shape = routine.returnsComposite
+    ? routine.returnsSet
+      ? 'rows'
+      : 'single-row'
+    : routine.returnsSet
+      ? 'scalars'
+      : 'scalar'
   const text = readStatement(
     {
       ctes,
@@ -144,7 +181,13 @@ export async function callFunction(
   const headers = withPreferences(profileHeaders, { count: prefs.count })
   if (routine.returnsVoid) {
     const lower = range.lower
-    return { status: 204, headers: { 'Content-Range': contentRange(lower, lower + row.pageTotal - 1, row.total ?? undefined), ...headers } }
+    return {
+      status: 204,
+      headers: {
+        'Content-Range': contentRange(lower, lower + row.pageTotal - 1, row.total ?? undefined),
+        ...headers,
+      },
+    }
   }
   return readAnswer(req, range, row, headers, media)
 }

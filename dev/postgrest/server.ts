@@ -11,12 +11,25 @@ import type net from 'node:net'
 import pg from 'pg'
 import { ApiError } from './errors.js'
 import { FaultState, type Faults, type HoldGroup } from './faults.js'
-import { errorResponse, handleRequest, resourceKey, routeOf, type ApiResponse, type HandlerContext } from './handler.js'
+import {
+  errorResponse,
+  handleRequest,
+  resourceKey,
+  routeOf,
+  type ApiResponse,
+  type HandlerContext,
+} from './handler.js'
 import { SchemaCache } from './schema.js'
 import { StatsCounter, type RequestStats } from './stats.js'
 
 export { ensureRoles } from './roles.js'
-export type { Faults, FailNextOptions, HoldHandle, HoldOptions, ResetNextOptions } from './faults.js'
+export type {
+  Faults,
+  FailNextOptions,
+  HoldHandle,
+  HoldOptions,
+  ResetNextOptions,
+} from './faults.js'
 export type { RequestStats } from './stats.js'
 
 export interface PostgrestServerOptions {
@@ -49,7 +62,9 @@ export function resolveMaxRows(maxRows: number | null | undefined): number | und
   if (maxRows === undefined) return DEFAULT_MAX_ROWS
   if (maxRows === null || maxRows === Infinity) return undefined
   if (!Number.isSafeInteger(maxRows) || maxRows < 1) {
-    throw new Error(`PostgREST stand-in: maxRows must be a positive integer, null or Infinity (got ${String(maxRows)})`)
+    throw new Error(
+      `PostgREST stand-in: maxRows must be a positive integer, null or Infinity (got ${String(maxRows)})`,
+    )
   }
   return maxRows
 }
@@ -96,15 +111,26 @@ function send(req: http.IncomingMessage, res: http.ServerResponse, response: Api
     res.writeHead(response.status, headers)
   } catch (error) {
     // A header value Node refuses (a stray non-ASCII character): answer, rather than leave the client hanging.
-    const fallback = JSON.stringify(new ApiError(500, 'PGRSTX00', `Invalid response header in the stand-in: ${String(error)}`).body())
-    res.writeHead(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(Buffer.byteLength(fallback)) })
+    const fallback = JSON.stringify(
+      new ApiError(
+        500,
+        'PGRSTX00',
+        `Invalid response header in the stand-in: ${String(error)}`,
+      ).body(),
+    )
+    res.writeHead(500, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(Buffer.byteLength(fallback)),
+    })
     res.end(fallback)
     return
   }
   res.end(body)
 }
 
-export async function startPostgrestServer(options: PostgrestServerOptions): Promise<PostgrestServer> {
+export async function startPostgrestServer(
+  options: PostgrestServerOptions,
+): Promise<PostgrestServer> {
   const host = options.host ?? '127.0.0.1'
   const maxRows = resolveMaxRows(options.maxRows)
   const schema = options.schema ?? 'public'
@@ -176,7 +202,8 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     void serve(req, res).catch((error: unknown) => {
       // serve() answers every error itself; this is the last guard against an unhandled rejection.
-      if (!res.headersSent) send(req, res, errorResponse(new ApiError(500, 'PGRSTX00', String(error))))
+      if (!res.headersSent)
+        send(req, res, errorResponse(new ApiError(500, 'PGRSTX00', String(error))))
     })
   })
 
@@ -241,7 +268,10 @@ export async function startPostgrestServer(options: PostgrestServerOptions): Pro
         headers: {
           'Access-Control-Allow-Origin': '*',
           'Access-Control-Allow-Methods': 'GET, POST, PATCH, PUT, DELETE, OPTIONS, HEAD',
-          'Access-Control-Allow-Headers': String(req.headers['access-control-request-headers'] ?? 'Authorization, apikey, Content-Type, Prefer, Range'),
+          'Access-Control-Allow-Headers': String(
+            req.headers['access-control-request-headers'] ??
+              'Authorization, apikey, Content-Type, Prefer, Range',
+          ),
           'Access-Control-Max-Age': '86400',
         },
       })

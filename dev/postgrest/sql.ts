@@ -75,7 +75,13 @@ function filterSql(qualifier: string, f: Filter, params: Params): string {
       if (f.values.length === 1 && f.values[0] === '') return `${not}${col} = ANY('{}')`
       return `${not}${col} = ANY(${params.add(arrayLiteral(f.values))})`
     case 'is': {
-      const keyword = { null: 'NULL', not_null: 'NOT NULL', true: 'TRUE', false: 'FALSE', unknown: 'UNKNOWN' }[f.value]
+      const keyword = {
+        null: 'NULL',
+        not_null: 'NOT NULL',
+        true: 'TRUE',
+        false: 'FALSE',
+        unknown: 'UNKNOWN',
+      }[f.value]
       return `${not}${col} IS ${keyword}`
     }
     case 'like':
@@ -104,7 +110,10 @@ function orderSql(qualifier: string, order: OrderTerm[]): string {
 
 function limitSql(range: RowRange, params: Params): string {
   if (range.lower === 0 && range.upper === undefined) return ''
-  const limit = range.upper === undefined ? 'ALL' : params.add(String(Math.max(0, range.upper - range.lower + 1)))
+  const limit =
+    range.upper === undefined
+      ? 'ALL'
+      : params.add(String(Math.max(0, range.upper - range.lower + 1)))
   return ` LIMIT ${limit} OFFSET ${params.add(String(range.lower))}`
 }
 
@@ -155,10 +164,17 @@ export function bodySql(shape: BodyShape, media: BodyMedia = {}): string {
 export function readStatement(spec: ReadSpec, params: Params): string {
   const shape = spec.shape ?? 'rows'
   const where = whereSql(spec.qualifier, spec.filters, params)
-  const columns = shape === 'scalar' || shape === 'scalars' ? `${spec.qualifier}.pgrst_scalar` : selectListSql(spec.qualifier, spec.select)
+  const columns =
+    shape === 'scalar' || shape === 'scalars'
+      ? `${spec.qualifier}.pgrst_scalar`
+      : selectListSql(spec.qualifier, spec.select)
   const source =
-    `SELECT ${columns} FROM ${spec.from}${where}` + orderSql(spec.qualifier, spec.order) + limitSql(spec.range, params)
-  const total = spec.count ? `(SELECT pg_catalog.count(*) FROM ${spec.from}${where})` : 'NULL::bigint'
+    `SELECT ${columns} FROM ${spec.from}${where}` +
+    orderSql(spec.qualifier, spec.order) +
+    limitSql(spec.range, params)
+  const total = spec.count
+    ? `(SELECT pg_catalog.count(*) FROM ${spec.from}${where})`
+    : 'NULL::bigint'
   return (
     `WITH ${spec.ctes ? `${spec.ctes}, ` : ''}pgrst_source AS (${source}) ` +
     `SELECT ${total} AS total, ` +
@@ -196,7 +212,9 @@ export function callCte(spec: CallSpec, params: Params): string {
     fromArgs =
       `(SELECT ${params.add(spec.args)}::json AS json_data) pgrst_payload, ` +
       `LATERAL (SELECT ${names} FROM json_to_record(pgrst_payload.json_data) AS _(${typed}) LIMIT 1) pgrst_body, `
-    argList = spec.passed.map((p) => `${p.variadic ? 'VARIADIC ' : ''}${ident(p.name)} := pgrst_body.${ident(p.name)}`).join(', ')
+    argList = spec.passed
+      .map((p) => `${p.variadic ? 'VARIADIC ' : ''}${ident(p.name)} := pgrst_body.${ident(p.name)}`)
+      .join(', ')
   }
   const call = `${fnQ}(${argList})`
   const lateral = fromArgs ? 'LATERAL ' : ''

@@ -48,7 +48,10 @@ export async function read(
   )
   const row = await runStatement(ctx, auth, txOptions(req, true, media), text, params.values)
   const headers = withPreferences(
-    { 'Content-Location': `/${encodeURIComponent(name)}${query.canonical ? `?${query.canonical}` : ''}`, ...profileHeaders },
+    {
+      'Content-Location': `/${encodeURIComponent(name)}${query.canonical ? `?${query.canonical}` : ''}`,
+      ...profileHeaders,
+    },
     { count: prefs.count },
   )
   return readAnswer(req, range, row, headers, media)
@@ -79,7 +82,8 @@ function parsePayload(body: Buffer, query: ParsedQuery): JsonPayload {
   if (Array.isArray(json)) {
     if (json.length === 0) return { text: '[]', isObject: false, keys: [] }
     const first: unknown = json[0]
-    if (typeof first !== 'object' || first === null || Array.isArray(first)) throw invalidBody('All object keys must match')
+    if (typeof first !== 'object' || first === null || Array.isArray(first))
+      throw invalidBody('All object keys must match')
     const keys = Object.keys(first).sort()
     const same = json.every((o: unknown) => {
       if (typeof o !== 'object' || o === null || Array.isArray(o)) return false
@@ -89,13 +93,18 @@ function parsePayload(body: Buffer, query: ParsedQuery): JsonPayload {
     if (!same) throw invalidBody('All object keys must match')
     return { text, isObject: false, keys }
   }
-  if (typeof json === 'object' && json !== null) return { text, isObject: true, keys: Object.keys(json) }
+  if (typeof json === 'object' && json !== null)
+    return { text, isObject: true, keys: Object.keys(json) }
   // PostgREST turns any other JSON value into an empty array.
   return { text: '[]', isObject: false, keys: [] }
 }
 
 /** Every payload column must exist: PGRST204 otherwise, with PostgREST's message. */
-async function resolveColumns(ctx: HandlerContext, table: Table, keys: string[]): Promise<{ table: Table; columns: Column[] }> {
+async function resolveColumns(
+  ctx: HandlerContext,
+  table: Table,
+  keys: string[],
+): Promise<{ table: Table; columns: Column[] }> {
   const columns: Column[] = []
   let current = table
   for (const key of keys) {
@@ -131,14 +140,26 @@ export async function insert(
       body: payload.text,
       isObject: payload.isObject,
       applyDefaults: prefs.missing === 'default',
-      onConflict: prefs.resolution ? { target: conflictTarget, action: prefs.resolution === 'merge-duplicates' ? 'merge' : 'ignore' } : undefined,
-      output: { table, select: representation(prefs) ? expandStar(query.select, table) : [], media },
+      onConflict: prefs.resolution
+        ? {
+            target: conflictTarget,
+            action: prefs.resolution === 'merge-duplicates' ? 'merge' : 'ignore',
+          }
+        : undefined,
+      output: {
+        table,
+        select: representation(prefs) ? expandStar(query.select, table) : [],
+        media,
+      },
     },
     params,
   )
   const row = await runStatement(ctx, auth, txOptions(req, false, media), text, params.values)
   // Response.hs, isInsertIfGTZero: with merge-duplicates, 201 only when a row was actually inserted.
-  const status = prefs.resolution === 'merge-duplicates' && !(row.inserted !== null && row.inserted > 0) ? 200 : 201
+  const status =
+    prefs.resolution === 'merge-duplicates' && !(row.inserted !== null && row.inserted > 0)
+      ? 200
+      : 201
   const applied: Preferences = {
     // The resolution is only reported when there was a conflict target to apply it to.
     resolution: conflictTarget.length > 0 ? prefs.resolution : undefined,
@@ -146,9 +167,16 @@ export async function insert(
     return: prefs.return,
     count: prefs.count,
   }
-  const headers = withPreferences({ 'Content-Range': contentRange(1, 0, prefs.count ? row.pageTotal : undefined) }, applied)
+  const headers = withPreferences(
+    { 'Content-Range': contentRange(1, 0, prefs.count ? row.pageTotal : undefined) },
+    applied,
+  )
   if (!representation(prefs)) return { status, headers }
-  return { status, headers: { ...headers, 'Content-Type': media.contentType, ...profileHeaders }, body: row.body }
+  return {
+    status,
+    headers: { ...headers, 'Content-Type': media.contentType, ...profileHeaders },
+    body: row.body,
+  }
 }
 
 export async function update(
@@ -171,17 +199,27 @@ export async function update(
       isObject: payload.isObject,
       applyDefaults: prefs.missing === 'default',
       filters: query.filters,
-      output: { table, select: representation(prefs) ? expandStar(query.select, table) : [], media },
+      output: {
+        table,
+        select: representation(prefs) ? expandStar(query.select, table) : [],
+        media,
+      },
     },
     params,
   )
   const row = await runStatement(ctx, auth, txOptions(req, false, media), text, params.values)
   const headers = withPreferences(
-    { 'Content-Range': contentRange(0, row.pageTotal - 1, prefs.count ? row.pageTotal : undefined) },
+    {
+      'Content-Range': contentRange(0, row.pageTotal - 1, prefs.count ? row.pageTotal : undefined),
+    },
     { missing: prefs.missing, return: prefs.return, count: prefs.count },
   )
   if (!representation(prefs)) return { status: 204, headers }
-  return { status: 200, headers: { ...headers, 'Content-Type': media.contentType, ...profileHeaders }, body: row.body }
+  return {
+    status: 200,
+    headers: { ...headers, 'Content-Type': media.contentType, ...profileHeaders },
+    body: row.body,
+  }
 }
 
 export async function remove(
@@ -194,12 +232,21 @@ export async function remove(
 ): Promise<ApiResponse> {
   const table = await findTable(ctx, name)
   const params = new Params()
-  const text = deleteStatement(table, query.filters, { table, select: representation(prefs) ? expandStar(query.select, table) : [], media }, params)
+  const text = deleteStatement(
+    table,
+    query.filters,
+    { table, select: representation(prefs) ? expandStar(query.select, table) : [], media },
+    params,
+  )
   const row = await runStatement(ctx, auth, txOptions(req, false, media), text, params.values)
   const headers = withPreferences(
     { 'Content-Range': contentRange(1, 0, prefs.count ? row.pageTotal : undefined) },
     { return: prefs.return, count: prefs.count },
   )
   if (!representation(prefs)) return { status: 204, headers }
-  return { status: 200, headers: { ...headers, 'Content-Type': media.contentType, ...profileHeaders }, body: row.body }
+  return {
+    status: 200,
+    headers: { ...headers, 'Content-Type': media.contentType, ...profileHeaders },
+    body: row.body,
+  }
 }

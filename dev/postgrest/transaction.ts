@@ -41,7 +41,13 @@ export function txOptions(req: ApiRequest, readOnly: boolean, media: Media): TxO
  * (`set_config('role', ...)`, so RLS and grants apply), with the claims available to policies as
  * `request.jwt.claims`.
  */
-export async function runStatement(ctx: HandlerContext, auth: AuthResult, tx: TxOptions, text: string, values: unknown[]): Promise<ResultRow> {
+export async function runStatement(
+  ctx: HandlerContext,
+  auth: AuthResult,
+  tx: TxOptions,
+  text: string,
+  values: unknown[],
+): Promise<ResultRow> {
   let client: pg.PoolClient
   try {
     client = await ctx.pool.connect()
@@ -50,7 +56,11 @@ export async function runStatement(ctx: HandlerContext, auth: AuthResult, tx: Tx
   }
   let broken: Error | undefined
   try {
-    await client.query(tx.readOnly ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY' : 'BEGIN ISOLATION LEVEL READ COMMITTED')
+    await client.query(
+      tx.readOnly
+        ? 'BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY'
+        : 'BEGIN ISOLATION LEVEL READ COMMITTED',
+    )
     await client.query(
       `SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), ` +
         `set_config('request.method', $3, true), set_config('request.path', $4, true)`,
@@ -65,7 +75,12 @@ export async function runStatement(ctx: HandlerContext, auth: AuthResult, tx: Tx
       body: raw.body ?? '',
     }
     if (tx.singular && row.pageTotal !== 1) {
-      throw new ApiError(406, 'PGRST116', 'Cannot coerce the result to a single JSON object', `The result contains ${row.pageTotal} rows`)
+      throw new ApiError(
+        406,
+        'PGRST116',
+        'Cannot coerce the result to a single JSON object',
+        `The result contains ${row.pageTotal} rows`,
+      )
     }
     await client.query('COMMIT')
     return row

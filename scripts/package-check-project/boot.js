@@ -28,9 +28,11 @@ try {
   const bin = (payload.config.bin ?? []).find((b) => b.key === 'supabase-sync')
   if (!bin) fail('the plugin registered no `supabase-sync` entry in config.bin')
   const pkgDir = fs.realpathSync(path.resolve('node_modules/payload-plugin-supabase-sync'))
-  if (!fs.existsSync(bin.scriptPath)) fail(`config.bin supabase-sync scriptPath does not exist: ${bin.scriptPath}`)
+  if (!fs.existsSync(bin.scriptPath))
+    fail(`config.bin supabase-sync scriptPath does not exist: ${bin.scriptPath}`)
   const expected = path.join(pkgDir, 'dist', 'ops', 'cli.js')
-  if (fs.realpathSync(bin.scriptPath) !== expected) fail(`config.bin supabase-sync scriptPath is ${bin.scriptPath}, expected ${expected}`)
+  if (fs.realpathSync(bin.scriptPath) !== expected)
+    fail(`config.bin supabase-sync scriptPath is ${bin.scriptPath}, expected ${expected}`)
   result.binScriptPath = path.relative(process.cwd(), bin.scriptPath)
 
   t = performance.now()
@@ -53,43 +55,63 @@ try {
   const deadline = Date.now() + deliveryTimeoutMs
   let row
   while (!row) {
-    const { rows } = await client.query('select id, name, slug, domain, rooftop_id, api_config, created_at, updated_at from public.dealers where id = $1', [dealer.id])
+    const { rows } = await client.query(
+      'select id, name, slug, domain, rooftop_id, api_config, created_at, updated_at from public.dealers where id = $1',
+      [dealer.id],
+    )
     row = rows[0]
     if (row) break
     if (Date.now() > deadline) {
       const { rows: all } = await client.query('select count(*)::int as n from public.dealers')
-      fail(`dealer ${dealer.id} was created in Payload but its row did not reach Supabase (public.dealers) within ${deliveryTimeoutMs} ms; the table has ${all[0].n} rows`)
+      fail(
+        `dealer ${dealer.id} was created in Payload but its row did not reach Supabase (public.dealers) within ${deliveryTimeoutMs} ms; the table has ${all[0].n} rows`,
+      )
     }
     await new Promise((r) => setTimeout(r, 25))
   }
   result.deliveredMs = Math.round(performance.now() - t)
   const mismatches = []
   const want = { name: dealer.name, slug: dealer.slug, domain: dealer.domain, rooftop_id: 'PC-1' }
-  for (const [k, v] of Object.entries(want)) if (row[k] !== v) mismatches.push(`${k}: ${JSON.stringify(row[k])} ≠ ${JSON.stringify(v)}`)
-  if (JSON.stringify(row.api_config?.platforms) !== JSON.stringify(['homenet', 'custom'])) mismatches.push(`api_config.platforms: ${JSON.stringify(row.api_config?.platforms)}`)
-  if (row.api_config?.custom_config?.source !== 'package-check') mismatches.push(`api_config.custom_config: ${JSON.stringify(row.api_config?.custom_config)}`)
-  if (mismatches.length) fail(`the dealer's row in Supabase differs from the document: ${mismatches.join('; ')}`)
+  for (const [k, v] of Object.entries(want))
+    if (row[k] !== v) mismatches.push(`${k}: ${JSON.stringify(row[k])} ≠ ${JSON.stringify(v)}`)
+  if (JSON.stringify(row.api_config?.platforms) !== JSON.stringify(['homenet', 'custom']))
+    mismatches.push(`api_config.platforms: ${JSON.stringify(row.api_config?.platforms)}`)
+  if (row.api_config?.custom_config?.source !== 'package-check')
+    mismatches.push(`api_config.custom_config: ${JSON.stringify(row.api_config?.custom_config)}`)
+  if (mismatches.length)
+    fail(`the dealer's row in Supabase differs from the document: ${mismatches.join('; ')}`)
 
   // The dashboard panel, from the other entry point: it must find the runtime this Payload started
   // (one module instance shared by both entries), and render for a user of the admin's collection.
   const { SyncHealth } = await import('payload-plugin-supabase-sync/rsc')
-  const user = await payload.create({ collection: 'users', data: { email: 'check@example.com', password: 'package-check-0123' } })
+  const user = await payload.create({
+    collection: 'users',
+    data: { email: 'check@example.com', password: 'package-check-0123' },
+  })
   const element = await SyncHealth({ payload, user: { ...user, collection: 'users' } })
-  if (!element) fail('SyncHealth rendered nothing for a user of the admin collection (runtime not found from the /rsc entry?)')
+  if (!element)
+    fail(
+      'SyncHealth rendered nothing for a user of the admin collection (runtime not found from the /rsc entry?)',
+    )
   const { renderToStaticMarkup } = await import('react-dom/server')
   const html = renderToStaticMarkup(element)
   const state = /data-state="([a-z]+)"/.exec(html)?.[1]
-  if (!html.includes('Supabase sync') || !state) fail(`SyncHealth rendered unexpected markup: ${html.slice(0, 300)}`)
+  if (!html.includes('Supabase sync') || !state)
+    fail(`SyncHealth rendered unexpected markup: ${html.slice(0, 300)}`)
   if (state !== 'ok') {
     const problems = [...html.matchAll(/<li>(.*?)<\/li>/g)].map((m) => m[1])
-    fail(`SyncHealth says "${state}" after the dealer was delivered: ${problems.join('; ') || html.slice(0, 300)}`)
+    fail(
+      `SyncHealth says "${state}" after the dealer was delivered: ${problems.join('; ') || html.slice(0, 300)}`,
+    )
   }
   result.syncHealth = { state, htmlBytes: html.length }
 
   process.stdout.write(`PACKAGE_CHECK_RESULT ${JSON.stringify(result)}\n`)
   process.exitCode = 0
 } catch (error) {
-  process.stderr.write(`PACKAGE_CHECK_FAILURE ${error?.checkFailure ? error.message : error?.stack ?? String(error)}\n`)
+  process.stderr.write(
+    `PACKAGE_CHECK_FAILURE ${error?.checkFailure ? error.message : (error?.stack ?? String(error))}\n`,
+  )
   process.exitCode = 1
 } finally {
   await client?.end().catch(() => {})

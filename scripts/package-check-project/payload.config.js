@@ -26,7 +26,10 @@ export default buildConfig({
   db: postgresAdapter({ idType: 'uuid', pool: { connectionString: process.env.DATABASE_URI } }),
   plugins: [
     supabaseSync({
-      supabase: { url: process.env.SUPABASE_URL, serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY },
+      supabase: {
+        url: process.env.SUPABASE_URL,
+        serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY,
+      },
     }),
   ],
   telemetry: false,

@@ -34,7 +34,12 @@ const styles = {
     padding: 'calc(var(--base) * 0.8) var(--base)',
     marginBottom: 'calc(var(--base) * 1.5)',
   },
-  header: { display: 'flex', alignItems: 'center', gap: 'calc(var(--base) * 0.6)', flexWrap: 'wrap' },
+  header: {
+    display: 'flex',
+    alignItems: 'center',
+    gap: 'calc(var(--base) * 0.6)',
+    flexWrap: 'wrap',
+  },
   title: { margin: 0, fontSize: '1.1rem', lineHeight: 1.4 },
   badge: (ok: boolean): CSSProperties => ({
     display: 'inline-block',
@@ -49,10 +54,24 @@ const styles = {
   spacer: { flex: 1 },
   muted: { color: 'var(--theme-elevation-500)', fontSize: '0.85rem' },
   link: { color: 'var(--theme-text)', textDecoration: 'underline' },
-  problems: { margin: 'calc(var(--base) * 0.4) 0 0', paddingLeft: 'calc(var(--base) * 1.2)', color: 'var(--theme-error-700)' },
-  facts: { display: 'flex', flexWrap: 'wrap', gap: 'calc(var(--base) * 0.4) calc(var(--base) * 1.6)', margin: 'calc(var(--base) * 0.6) 0' },
+  problems: {
+    margin: 'calc(var(--base) * 0.4) 0 0',
+    paddingLeft: 'calc(var(--base) * 1.2)',
+    color: 'var(--theme-error-700)',
+  },
+  facts: {
+    display: 'flex',
+    flexWrap: 'wrap',
+    gap: 'calc(var(--base) * 0.4) calc(var(--base) * 1.6)',
+    margin: 'calc(var(--base) * 0.6) 0',
+  },
   fact: { display: 'flex', flexDirection: 'column' },
-  factLabel: { color: 'var(--theme-elevation-500)', fontSize: '0.75rem', textTransform: 'uppercase', letterSpacing: '0.04em' },
+  factLabel: {
+    color: 'var(--theme-elevation-500)',
+    fontSize: '0.75rem',
+    textTransform: 'uppercase',
+    letterSpacing: '0.04em',
+  },
   table: { width: '100%', borderCollapse: 'collapse', fontSize: '0.9rem' },
   th: {
     textAlign: 'left',
@@ -61,7 +80,11 @@ const styles = {
     padding: '4px 12px 4px 0',
     borderBottom: '1px solid var(--theme-elevation-150)',
   },
-  td: { padding: '6px 12px 6px 0', borderBottom: '1px solid var(--theme-elevation-100)', verticalAlign: 'top' },
+  td: {
+    padding: '6px 12px 6px 0',
+    borderBottom: '1px solid var(--theme-elevation-100)',
+    verticalAlign: 'top',
+  },
   num: { fontVariantNumeric: 'tabular-nums' },
   good: { color: 'var(--theme-success-600)' },
   bad: { color: 'var(--theme-error-600)', fontWeight: 600 },
@@ -77,7 +100,11 @@ interface Loaded {
 }
 
 /** For users with the plugin's `read` right only (by default: users of the admin's user collection). */
-async function mayShow(runtime: SyncRuntime, payload: Payload, user: ServerProps['user']): Promise<boolean> {
+async function mayShow(
+  runtime: SyncRuntime,
+  payload: Payload,
+  user: ServerProps['user'],
+): Promise<boolean> {
   if (!user) return false
   try {
     const req = await createLocalReq({ user: user as never }, payload)
@@ -90,7 +117,11 @@ async function mayShow(runtime: SyncRuntime, payload: Payload, user: ServerProps
 async function load(payload: Payload): Promise<Loaded> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${statusTimeoutMs / 1000} s (Supabase slow or down?)`)), statusTimeoutMs)
+    timer = setTimeout(
+      () =>
+        reject(new Error(`no answer within ${statusTimeoutMs / 1000} s (Supabase slow or down?)`)),
+      statusTimeoutMs,
+    )
   })
   const loaded: Loaded = { events: new Map() }
   try {
@@ -105,17 +136,30 @@ async function load(payload: Payload): Promise<Loaded> {
     try {
       const { docs } = await payload.find({
         collection: eventsSlug,
-        where: { and: [{ collectionSlug: { equals: c.collection } }, { action: { in: ['reconcile', 'sync', 'reset', 'validate'] } }] },
+        where: {
+          and: [
+            { collectionSlug: { equals: c.collection } },
+            { action: { in: ['reconcile', 'sync', 'reset', 'validate'] } },
+          ],
+        },
         sort: '-createdAt',
         limit: 1,
         depth: 0,
         pagination: false,
         overrideAccess: true,
       })
-      const event = docs[0] as { action?: string; outcome?: string; summary?: string; createdAt?: string } | undefined
+      const event = docs[0] as
+        { action?: string; outcome?: string; summary?: string; createdAt?: string } | undefined
       if (event) {
-        const age = event.createdAt ? ` · ${formatAge(Date.now() - Date.parse(event.createdAt))} ago` : ''
-        loaded.events.set(c.collection, { text: `${event.action}: ${event.summary ?? event.outcome ?? ''}${age}`, ok: !['failed', 'refused'].includes(event.outcome ?? '') && !(event.action === 'validate' && event.outcome === 'drift') })
+        const age = event.createdAt
+          ? ` · ${formatAge(Date.now() - Date.parse(event.createdAt))} ago`
+          : ''
+        loaded.events.set(c.collection, {
+          text: `${event.action}: ${event.summary ?? event.outcome ?? ''}${age}`,
+          ok:
+            !['failed', 'refused'].includes(event.outcome ?? '') &&
+            !(event.action === 'validate' && event.outcome === 'drift'),
+        })
       }
     } catch {
       // the audit trail is a nicety here
@@ -124,7 +168,10 @@ async function load(payload: Payload): Promise<Loaded> {
   return loaded
 }
 
-function lastRun(c: StatusResult['collections'][number], events: Loaded['events']): LastRun | undefined {
+function lastRun(
+  c: StatusResult['collections'][number],
+  events: Loaded['events'],
+): LastRun | undefined {
   const last = c.lastReconcile
   if (!last) return events.get(c.collection)
   const parts = [
@@ -136,7 +183,10 @@ function lastRun(c: StatusResult['collections'][number], events: Loaded['events'
     `${last.failed.length} failed`,
     ...(last.orphansKept ? [`${last.orphansKept} orphans kept`] : []),
   ]
-  return { text: `${parts.join(', ')} in ${formatAge(last.ms)}${last.guard ? ` (guard: ${last.guard})` : ''}`, ok: !last.failed.length && !last.guard }
+  return {
+    text: `${parts.join(', ')} in ${formatAge(last.ms)}${last.guard ? ` (guard: ${last.guard})` : ''}`,
+    ok: !last.failed.length && !last.guard,
+  }
 }
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
@@ -164,15 +214,32 @@ export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
   if (!runtime || !(await mayShow(runtime, payload, user))) return null
 
   const { status, error, events } = await load(payload)
-  const health = status ? assessHealth(status, (slug) => Boolean(runtime.collections.get(slug)?.drafts || runtime.collections.get(slug)?.shouldSync)) : undefined
+  const health = status
+    ? assessHealth(status, (slug) =>
+        Boolean(runtime.collections.get(slug)?.drafts || runtime.collections.get(slug)?.shouldSync),
+      )
+    : undefined
   const ok = Boolean(health?.ok)
-  const problems = health ? health.problems : [`the sync status could not be read: ${shortError(error ?? 'unknown error')}`]
+  const problems = health
+    ? health.problems
+    : [`the sync status could not be read: ${shortError(error ?? 'unknown error')}`]
   const { routes, serverURL } = payload.config
-  const eventsUrl = formatAdminURL({ adminRoute: routes.admin, path: `/collections/${eventsSlug}`, serverURL, relative: true, includeBasePath: true })
+  const eventsUrl = formatAdminURL({
+    adminRoute: routes.admin,
+    path: `/collections/${eventsSlug}`,
+    serverURL,
+    relative: true,
+    includeBasePath: true,
+  })
   const checkedAt = new Date().toISOString().slice(11, 19)
 
   return (
-    <section className={baseClass} data-state={ok ? 'ok' : 'attention'} aria-label="Supabase sync health" style={styles.panel}>
+    <section
+      className={baseClass}
+      data-state={ok ? 'ok' : 'attention'}
+      aria-label="Supabase sync health"
+      style={styles.panel}
+    >
       <div style={styles.header}>
         <h2 style={styles.title}>Supabase sync</h2>
         <span className={`${baseClass}__badge`} style={styles.badge(ok)}>
@@ -210,7 +277,11 @@ export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
             <Fact label="Failed jobs">
               <span style={status.jobs.failed ? styles.bad : undefined}>{status.jobs.failed}</span>
             </Fact>
-            <Fact label="Oldest pending">{status.jobs.oldestPendingAgeMs === null ? '—' : formatAge(status.jobs.oldestPendingAgeMs)}</Fact>
+            <Fact label="Oldest pending">
+              {status.jobs.oldestPendingAgeMs === null
+                ? '—'
+                : formatAge(status.jobs.oldestPendingAgeMs)}
+            </Fact>
           </div>
 
           <table className={`${baseClass}__collections`} style={styles.table}>
@@ -229,7 +300,16 @@ export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
                 return (
                   <tr key={c.collection} data-collection={c.collection}>
                     <td style={styles.td}>
-                      <a href={formatAdminURL({ adminRoute: routes.admin, path: `/collections/${c.collection}`, serverURL, relative: true, includeBasePath: true })} style={styles.link}>
+                      <a
+                        href={formatAdminURL({
+                          adminRoute: routes.admin,
+                          path: `/collections/${c.collection}`,
+                          serverURL,
+                          relative: true,
+                          includeBasePath: true,
+                        })}
+                        style={styles.link}
+                      >
                         {c.collection}
                       </a>
                     </td>
@@ -242,7 +322,11 @@ export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
                       {c.note ? <div style={styles.muted}>{c.note}</div> : null}
                     </td>
                     <td style={styles.td}>
-                      {last ? <span style={last.ok ? undefined : styles.bad}>{last.text}</span> : <span style={styles.muted}>no drift recorded</span>}
+                      {last ? (
+                        <span style={last.ok ? undefined : styles.bad}>{last.text}</span>
+                      ) : (
+                        <span style={styles.muted}>no drift recorded</span>
+                      )}
                     </td>
                   </tr>
                 )

@@ -47,12 +47,23 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 /**
  * @param mayDiffer per collection slug: documents that are not synced on purpose exist (drafts, shouldSync).
  */
-export function assessHealth(status: StatusResult, mayDiffer: (collection: string) => boolean = () => false): SyncHealth {
+export function assessHealth(
+  status: StatusResult,
+  mayDiffer: (collection: string) => boolean = () => false,
+): SyncHealth {
   const problems: string[] = []
-  if (!status.supabase.reachable) problems.push(`Supabase is not reachable${status.supabase.error ? `: ${shortError(status.supabase.error)}` : ''}`)
-  if (status.jobs.failed > 0) problems.push(`${plural(status.jobs.failed, 'sync job')} failed and will not be retried (see the log and the jobs' errors)`)
+  if (!status.supabase.reachable)
+    problems.push(
+      `Supabase is not reachable${status.supabase.error ? `: ${shortError(status.supabase.error)}` : ''}`,
+    )
+  if (status.jobs.failed > 0)
+    problems.push(
+      `${plural(status.jobs.failed, 'sync job')} failed and will not be retried (see the log and the jobs' errors)`,
+    )
   if (status.jobs.oldestPendingAgeMs !== null && status.jobs.oldestPendingAgeMs > stalePendingMs) {
-    problems.push(`the oldest pending sync job has been waiting for ${formatAge(status.jobs.oldestPendingAgeMs)}`)
+    problems.push(
+      `the oldest pending sync job has been waiting for ${formatAge(status.jobs.oldestPendingAgeMs)}`,
+    )
   }
   const collections = status.collections.map((c): CollectionHealth => {
     const differ = mayDiffer(c.collection)
@@ -64,18 +75,33 @@ export function assessHealth(status: StatusResult, mayDiffer: (collection: strin
       note = 'rows could not be counted'
     } else if (difference !== 0 && !differ) {
       ok = false
-      note = difference < 0 ? `${plural(-difference, 'document')} missing in Supabase` : `${plural(difference, 'row')} more than documents`
+      note =
+        difference < 0
+          ? `${plural(-difference, 'document')} missing in Supabase`
+          : `${plural(difference, 'row')} more than documents`
     } else if (difference !== 0) {
       note = 'drafts and filtered documents are not synced'
     }
     const last = c.lastReconcile
-    const lastProblems = [...(last?.failed.length ? [`${plural(last.failed.length, 'document')} failed`] : []), ...(last?.guard ? [last.guard] : [])]
+    const lastProblems = [
+      ...(last?.failed.length ? [`${plural(last.failed.length, 'document')} failed`] : []),
+      ...(last?.guard ? [last.guard] : []),
+    ]
     if (lastProblems.length) {
       ok = false
       note = [note, `last reconcile: ${lastProblems.join(', ')}`].filter(Boolean).join('; ')
     }
     if (!ok && difference !== null) problems.push(`${c.collection}: ${note}`)
-    return { collection: c.collection, table: c.table, documents: c.documents, rows: c.rows, mayDiffer: differ, difference, ok, note }
+    return {
+      collection: c.collection,
+      table: c.table,
+      documents: c.documents,
+      rows: c.rows,
+      mayDiffer: differ,
+      difference,
+      ok,
+      note,
+    }
   })
   return { ok: problems.length === 0 && collections.every((c) => c.ok), problems, collections }
 }

@@ -1,4 +1,11 @@
-import { validations, type CollectionConfig, type Condition, type FieldHook, type JSONField, type Validate } from 'payload'
+import {
+  validations,
+  type CollectionConfig,
+  type Condition,
+  type FieldHook,
+  type JSONField,
+  type Validate,
+} from 'payload'
 import { dealerPlatforms } from '../mapping/dealer.js'
 
 type DealerPlatform = (typeof dealerPlatforms)[number]
@@ -32,13 +39,15 @@ export function slugify(text: string): string {
  */
 export function domainProblem(value: string): string | undefined {
   const example = 'e.g. northside-motors.com'
-  if (/^[a-z][a-z0-9+.-]*:\/\//.test(value)) return `Enter the host name only, without "${value.slice(0, value.indexOf('//') + 2)}" (${example}).`
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(value))
+    return `Enter the host name only, without "${value.slice(0, value.indexOf('//') + 2)}" (${example}).`
   if (/\s/.test(value)) return `A domain has no spaces (${example}).`
   if (/[/?#]/.test(value)) return `Enter the host name only, without a path (${example}).`
-  if (value.includes('@')) return `Enter the website's host name, not an email address (${example}).`
+  if (value.includes('@'))
+    return `Enter the website's host name, not an email address (${example}).`
   if (value.includes(':')) return `Enter the host name without a port (${example}).`
   let ascii = value
-  if (/[^\x00-\x7f]/.test(value)) {
+  if ([...value].some((ch) => ch.charCodeAt(0) > 0x7f)) {
     // An internationalised name (münchen-autos.de): checked in its ASCII (punycode) form.
     try {
       ascii = new URL(`http://${value}`).hostname
@@ -48,14 +57,17 @@ export function domainProblem(value: string): string | undefined {
   }
   if (ascii.length > 253) return 'A host name has at most 253 characters.'
   const labels = ascii.split('.')
-  if (labels.some((label) => label === '')) return `A domain cannot start or end with "." or contain ".." (${example}).`
+  if (labels.some((label) => label === ''))
+    return `A domain cannot start or end with "." or contain ".." (${example}).`
   for (const label of labels) {
-    if (label.length > 63) return `Each part of a host name between dots has at most 63 characters ("${label.slice(0, 20)}…" is longer).`
+    if (label.length > 63)
+      return `Each part of a host name between dots has at most 63 characters ("${label.slice(0, 20)}…" is longer).`
     if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(label)) {
       return `"${label}" is not allowed in a host name: use letters, digits and "-" (not at the start or end of a part) (${example}).`
     }
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return `Enter a host name, not an IP address (${example}).`
+  if (/^[0-9]+$/.test(labels[labels.length - 1]!))
+    return `Enter a host name, not an IP address (${example}).`
   return undefined
 }
 
@@ -96,7 +108,8 @@ const validateSlug: Validate<string> = (value, { data }) => {
 
 // ---- domain --------------------------------------------------------------------------------------
 
-const normaliseDomain: FieldHook = ({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value)
+const normaliseDomain: FieldHook = ({ value }) =>
+  typeof value === 'string' ? value.trim().toLowerCase() : value
 
 const validateDomain: Validate<string> = (value) => {
   if (value == null) return true
@@ -113,7 +126,7 @@ const validateFeedUrl: Validate<string> = (value) => {
   } catch {
     // below
   }
-  return 'Enter the feed\'s full address, starting with https:// (e.g. https://feeds.homenet.example/rooftop.csv).'
+  return "Enter the feed's full address, starting with https:// (e.g. https://feeds.homenet.example/rooftop.csv)."
 }
 
 // ---- JSON configs --------------------------------------------------------------------------------
@@ -133,7 +146,8 @@ const configSchema = (name: string, schema: JsonSchema['schema']): JsonSchema =>
 export const dealerConfigSchemas = {
   dealer_com_config: configSchema('dealer_com_config', {
     title: 'Dealer.com settings',
-    description: "A JSON object with this dealer's Dealer.com settings; the keys differ per dealer.",
+    description:
+      "A JSON object with this dealer's Dealer.com settings; the keys differ per dealer.",
     type: 'object',
     properties: {
       account: { type: 'string', description: "The dealer's Dealer.com account name" },
@@ -144,19 +158,28 @@ export const dealerConfigSchemas = {
   }),
   vinsolutions_config: configSchema('vinsolutions_config', {
     title: 'VinSolutions settings',
-    description: "A JSON object with this dealer's VinSolutions settings; the keys differ per dealer.",
+    description:
+      "A JSON object with this dealer's VinSolutions settings; the keys differ per dealer.",
     type: 'object',
     properties: {
-      dealerId: { anyOf: [{ type: 'integer' }, { type: 'string' }], description: "VinSolutions' dealer ID (a number or a string)" },
+      dealerId: {
+        anyOf: [{ type: 'integer' }, { type: 'string' }],
+        description: "VinSolutions' dealer ID (a number or a string)",
+      },
     },
     additionalProperties: true,
   }),
   custom_config: configSchema('custom_config', {
     title: 'Custom platform settings',
-    description: "A JSON object with the settings of this dealer's own inventory source; the keys differ per dealer.",
+    description:
+      "A JSON object with the settings of this dealer's own inventory source; the keys differ per dealer.",
     type: 'object',
     properties: {
-      endpoint: { type: 'string', pattern: '^https?://', description: 'Where the inventory is read from (http:// or https://)' },
+      endpoint: {
+        type: 'string',
+        pattern: '^https?://',
+        description: 'Where the inventory is read from (http:// or https://)',
+      },
       auth: { type: 'string', description: 'How to authenticate, e.g. none, basic, token' },
     },
     additionalProperties: true,
@@ -190,7 +213,11 @@ const validateConfig =
       return `${label} must be a JSON object such as {"key": "value"} (or empty), not ${Array.isArray(value) ? 'a list' : `a ${typeof value}`}.`
     }
     const result = validations.json(value as never, options as never)
-    return result === true ? true : `${label} do not fit their schema: ${String(result).replace(/\bdata\//g, '').replace(/\bdata\b/g, 'the object')}`
+    return result === true
+      ? true
+      : `${label} do not fit their schema: ${String(result)
+          .replace(/\bdata\//g, '')
+          .replace(/\bdata\b/g, 'the object')}`
   }
 
 /**
@@ -231,7 +258,8 @@ export const Dealers: CollectionConfig = {
     useAsTitle: 'name',
     defaultColumns: ['name', 'slug', 'domain', 'platforms'],
     listSearchableFields: ['name', 'slug', 'domain'],
-    description: "Dealerships and their inventory platforms. Every save is copied to Supabase's dealers table, which the vehicle Data API reads.",
+    description:
+      "Dealerships and their inventory platforms. Every save is copied to Supabase's dealers table, which the vehicle Data API reads.",
   },
   fields: [
     {
@@ -261,7 +289,10 @@ export const Dealers: CollectionConfig = {
       label: 'Website domain',
       hooks: { beforeValidate: [normaliseDomain] },
       validate: validateDomain,
-      admin: { description: "The host name of the dealer's website, without https:// or a path, e.g. northside-motors.com. Optional." },
+      admin: {
+        description:
+          "The host name of the dealer's website, without https:// or a path, e.g. northside-motors.com. Optional.",
+      },
     },
     {
       name: 'platforms',
@@ -270,7 +301,8 @@ export const Dealers: CollectionConfig = {
       hasMany: true,
       options: dealerPlatforms.map((value) => ({ label: dealerPlatformLabels[value], value })),
       admin: {
-        description: "Where this dealer's inventory comes from; choose one or more. Each selected platform shows its settings below.",
+        description:
+          "Where this dealer's inventory comes from; choose one or more. Each selected platform shows its settings below.",
         isClearable: true,
         isSortable: false,
       },
@@ -279,13 +311,18 @@ export const Dealers: CollectionConfig = {
       name: 'homenet_config',
       type: 'group',
       label: 'HomeNet settings',
-      admin: { condition: whenPlatform('homenet'), description: "This dealer's HomeNet inventory feed." },
+      admin: {
+        condition: whenPlatform('homenet'),
+        description: "This dealer's HomeNet inventory feed.",
+      },
       fields: [
         {
           name: 'rooftop_id',
           type: 'text',
           label: 'Rooftop ID',
-          admin: { description: "HomeNet's ID of this rooftop; also the rooftop_id column in Supabase." },
+          admin: {
+            description: "HomeNet's ID of this rooftop; also the rooftop_id column in Supabase.",
+          },
         },
         {
           name: 'feed_url',
@@ -301,7 +338,11 @@ export const Dealers: CollectionConfig = {
       'dealer_com',
       'A JSON object with the Dealer.com settings, e.g. {"account": "northside", "region": "us-east"}; the keys differ per dealer.',
     ),
-    platformConfig('vinsolutions_config', 'vinsolutions', 'A JSON object with the VinSolutions settings, e.g. {"dealerId": 4711}; the keys differ per dealer.'),
+    platformConfig(
+      'vinsolutions_config',
+      'vinsolutions',
+      'A JSON object with the VinSolutions settings, e.g. {"dealerId": 4711}; the keys differ per dealer.',
+    ),
     platformConfig(
       'custom_config',
       'custom',
@@ -314,7 +355,8 @@ export const Dealers: CollectionConfig = {
       jsonSchema: dealerConfigSchemas.utm_config,
       validate: validateUtm,
       admin: {
-        description: 'UTM parameters for links to this dealer\'s inventory, as a JSON object: {"source": "…", "medium": "…", "campaign": "…"}. Optional.',
+        description:
+          'UTM parameters for links to this dealer\'s inventory, as a JSON object: {"source": "…", "medium": "…", "campaign": "…"}. Optional.',
       },
     },
   ],

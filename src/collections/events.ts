@@ -2,17 +2,37 @@ import type { CollectionConfig, PayloadRequest } from 'payload'
 
 export const eventsSlug = 'supabase-sync-events'
 
-export const eventActions = ['validate', 'sync', 'retry', 'reset', 'pull', 'reconcile', 'conflict', 'alert'] as const
+export const eventActions = [
+  'validate',
+  'sync',
+  'retry',
+  'reset',
+  'pull',
+  'reconcile',
+  'conflict',
+  'alert',
+] as const
 export type EventAction = (typeof eventActions)[number]
 
-export const eventOutcomes = ['ok', 'drift', 'failed', 'refused', 'started', 'cancelled', 'firing', 'resolved'] as const
+export const eventOutcomes = [
+  'ok',
+  'drift',
+  'failed',
+  'refused',
+  'started',
+  'cancelled',
+  'firing',
+  'resolved',
+] as const
 export type EventOutcome = (typeof eventOutcomes)[number]
 
 /**
  * The audit trail: every operator action (also refused and failed ones) and every conflict found.
  * Written by the plugin only (never through any API); readable by users with the plugin's `read` right.
  */
-export function syncEventsCollection(read: (args: { req: PayloadRequest }) => boolean | Promise<boolean>): CollectionConfig {
+export function syncEventsCollection(
+  read: (args: { req: PayloadRequest }) => boolean | Promise<boolean>,
+): CollectionConfig {
   return {
     ...SyncEvents,
     access: {
@@ -32,21 +52,48 @@ export const SyncEvents: CollectionConfig = {
     group: 'Supabase sync',
     useAsTitle: 'summary',
     defaultColumns: ['createdAt', 'action', 'collectionSlug', 'outcome', 'user', 'summary'],
-    description: 'Audit trail of Supabase sync operations and conflicts (written by the plugin, read-only).',
+    description:
+      'Audit trail of Supabase sync operations and conflicts (written by the plugin, read-only).',
   },
   access: {
-    read: ({ req }) => Boolean(req.user && (req.user as { collection?: string }).collection === req.payload.config.admin.user),
+    read: ({ req }) =>
+      Boolean(
+        req.user &&
+        (req.user as { collection?: string }).collection === req.payload.config.admin.user,
+      ),
     create: () => false,
     update: () => false,
     delete: () => false,
   },
   fields: [
-    { name: 'action', type: 'select', required: true, index: true, options: eventActions.map((value) => ({ label: value, value })) },
+    {
+      name: 'action',
+      type: 'select',
+      required: true,
+      index: true,
+      options: eventActions.map((value) => ({ label: value, value })),
+    },
     { name: 'collectionSlug', label: 'Collection', type: 'text', index: true },
-    { name: 'outcome', type: 'select', options: eventOutcomes.map((value) => ({ label: value, value })) },
+    {
+      name: 'outcome',
+      type: 'select',
+      options: eventOutcomes.map((value) => ({ label: value, value })),
+    },
     { name: 'summary', type: 'text' },
-    { name: 'user', type: 'text', admin: { description: 'Who ran it: user collection, id and email; "system" for startup and hooks' } },
-    { name: 'source', type: 'select', options: ['api', 'endpoint', 'bin', 'startup', 'queue', 'schedule', 'monitor'].map((value) => ({ label: value, value })) },
+    {
+      name: 'user',
+      type: 'text',
+      admin: {
+        description: 'Who ran it: user collection, id and email; "system" for startup and hooks',
+      },
+    },
+    {
+      name: 'source',
+      type: 'select',
+      options: ['api', 'endpoint', 'bin', 'startup', 'queue', 'schedule', 'monitor'].map(
+        (value) => ({ label: value, value }),
+      ),
+    },
     { name: 'ids', type: 'json', admin: { description: 'Document ids concerned' } },
     { name: 'fields', type: 'json', admin: { description: 'Differing fields per id' } },
     { name: 'details', type: 'json' },

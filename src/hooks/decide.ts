@@ -39,7 +39,9 @@ function savedIsDelivered(collection: SyncedCollection, req: PayloadRequest): bo
   if (collection.drafts) return false
   const localization = req.payload.config.localization
   if (!localization || !req.locale) return true
-  return collection.mapper.locale === 'all' ? req.locale === 'all' : req.locale === localization.defaultLocale
+  return collection.mapper.locale === 'all'
+    ? req.locale === 'all'
+    : req.locale === localization.defaultLocale
 }
 
 export async function mustQueue(
@@ -57,7 +59,10 @@ export async function mustQueue(
     const prev = rowOf(collection, previousDoc)
     if (next instanceof MappingError || prev instanceof MappingError) return true
     const ignore = bookkeepingColumns(collection)
-    const strip = (row: Row | null) => (row === null ? null : Object.fromEntries(Object.entries(row).filter(([k]) => !ignore.includes(k))))
+    const strip = (row: Row | null) =>
+      row === null
+        ? null
+        : Object.fromEntries(Object.entries(row).filter(([k]) => !ignore.includes(k)))
     if (!sameValue(strip(next), strip(prev))) return true
   }
   if (!deps) return true

@@ -10,11 +10,15 @@ import { literal, type PayloadDatabase } from '../queue/database.js'
 /** `context[expectUpdatedAt]`: the document's updatedAt as the caller read it. */
 export const expectUpdatedAt = 'supabaseSyncExpectUpdatedAt'
 
-export function expectVersionHook(slug: string, db: () => PayloadDatabase | undefined): CollectionBeforeChangeHook {
+export function expectVersionHook(
+  slug: string,
+  db: () => PayloadDatabase | undefined,
+): CollectionBeforeChangeHook {
   return async ({ data, context, originalDoc, operation, req }) => {
     const expected = context?.[expectUpdatedAt]
     const database = db()
-    if (operation !== 'update' || typeof expected !== 'string' || !originalDoc || !database) return data
+    if (operation !== 'update' || typeof expected !== 'string' || !originalDoc || !database)
+      return data
     const table = database.table(slug)
     const id = String((originalDoc as { id: unknown }).id)
     const rows = await database.inRequest<{ updated_at: string | null }>(
@@ -23,12 +27,15 @@ export function expectVersionHook(slug: string, db: () => PayloadDatabase | unde
     )
     const current = rows[0]?.updated_at
     if (!current || Date.parse(current) !== Date.parse(expected)) {
-      throw new SyncError(`${slug} ${id}: changed in Payload since it was read (updatedAt ${current ?? 'gone'}, expected ${expected}); nothing written`, {
-        collection: slug,
-        id,
-        operation: 'pull',
-        kind: 'conflict',
-      })
+      throw new SyncError(
+        `${slug} ${id}: changed in Payload since it was read (updatedAt ${current ?? 'gone'}, expected ${expected}); nothing written`,
+        {
+          collection: slug,
+          id,
+          operation: 'pull',
+          kind: 'conflict',
+        },
+      )
     }
     return data
   }

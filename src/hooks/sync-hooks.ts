@@ -3,7 +3,12 @@
  * commit, so they never write to Supabase: they queue a job with `req`, which commits or rolls back
  * with the change. A failure to queue fails the save loudly; nothing is swallowed.
  */
-import type { CollectionAfterChangeHook, CollectionAfterDeleteHook, PayloadRequest, RequestContext } from 'payload'
+import type {
+  CollectionAfterChangeHook,
+  CollectionAfterDeleteHook,
+  PayloadRequest,
+  RequestContext,
+} from 'payload'
 import type { Logger } from 'pino'
 import type { Doc } from '../mapping/types.js'
 import { syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
@@ -22,25 +27,46 @@ export function syncSkipped(context: RequestContext | undefined): boolean {
   return Boolean(context && (context.supabaseSync === false || context.skipSupabaseSync === true))
 }
 
-async function queueSync(req: PayloadRequest, input: SyncJobInput, queue: string, runtime: HookRuntime | undefined): Promise<void> {
+async function queueSync(
+  req: PayloadRequest,
+  input: SyncJobInput,
+  queue: string,
+  runtime: HookRuntime | undefined,
+): Promise<void> {
   await req.payload.jobs.queue({ task: syncTaskSlug, input, queue, req } as never)
   // The transaction id may still be the promise of one being opened.
-  const transactionID = req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+  const transactionID =
+    req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
   runtime?.afterCommit?.(transactionID)
 }
 
-export function afterChangeHook(collection: SyncedCollection, queue: string, runtime: () => HookRuntime | undefined): CollectionAfterChangeHook {
+export function afterChangeHook(
+  collection: SyncedCollection,
+  queue: string,
+  runtime: () => HookRuntime | undefined,
+): CollectionAfterChangeHook {
   return async ({ doc, previousDoc, operation, req, context }) => {
     if (syncSkipped(context)) return doc
     const current = runtime()
     let queueIt = true
     try {
-      queueIt = await mustQueue(collection, current, doc as Doc, previousDoc as Doc | undefined, operation, req)
+      queueIt = await mustQueue(
+        collection,
+        current,
+        doc as Doc,
+        previousDoc as Doc | undefined,
+        operation,
+        req,
+      )
     } catch (error) {
       // Never fail the editor's save over an optimisation: the job finds out what the row should be.
-      current?.logger.debug({ err: error, collection: collection.slug, id: String(doc.id) }, `${collection.slug} ${String(doc.id)}: change check failed; queuing the sync`)
+      current?.logger.debug(
+        { err: error, collection: collection.slug, id: String(doc.id) },
+        `${collection.slug} ${String(doc.id)}: change check failed; queuing the sync`,
+      )
     }
-    if (queueIt) await queueSync(req, { collection: collection.slug, id: String(doc.id) }, queue, current)
+    if (queueIt)
+      await queueSync(req, { collection: collection.slug, id: String(doc.id) }, queue, current)
     return doc
   }
 }
@@ -49,10 +75,19 @@ export function afterChangeHook(collection: SyncedCollection, queue: string, run
  * A delete always queues: the job finds the document gone and deletes its row, a no-op when the row
  * is already gone (a document deleted for good from the trash, a draft never published).
  */
-export function afterDeleteHook(collection: SyncedCollection, queue: string, runtime: () => HookRuntime | undefined): CollectionAfterDeleteHook {
+export function afterDeleteHook(
+  collection: SyncedCollection,
+  queue: string,
+  runtime: () => HookRuntime | undefined,
+): CollectionAfterDeleteHook {
   return async ({ id, doc, req, context }) => {
     if (syncSkipped(context)) return doc
-    await queueSync(req, { collection: collection.slug, id: String(id ?? doc?.id) }, queue, runtime())
+    await queueSync(
+      req,
+      { collection: collection.slug, id: String(id ?? doc?.id) },
+      queue,
+      runtime(),
+    )
     return doc
   }
 }

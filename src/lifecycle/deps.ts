@@ -14,7 +14,12 @@ export function reconcileDeps(runtime: SyncRuntime): ReconcileDeps {
     logger,
     deleteOrphans: options.deleteOrphans,
     maxDeleteFraction: options.maxDeleteFraction,
-    observe: (summary) => runtime.metrics.reconciled(summary.collection, summary.failed.length ? 'failed' : 'ok', summary.ms),
+    observe: (summary) =>
+      runtime.metrics.reconciled(
+        summary.collection,
+        summary.failed.length ? 'failed' : 'ok',
+        summary.ms,
+      ),
   }
 }
 

@@ -13,7 +13,9 @@ import type { SyncedCollection } from '../synced.js'
 import type { SyncRuntime } from './runtime.js'
 
 const registryKey = Symbol.for('payload-plugin-supabase-sync.runtimes')
-const runtimes: WeakMap<Payload, SyncRuntime> = ((globalThis as unknown as Record<symbol, WeakMap<Payload, SyncRuntime> | undefined>)[registryKey] ??= new WeakMap())
+const runtimes: WeakMap<Payload, SyncRuntime> = ((
+  globalThis as unknown as Record<symbol, WeakMap<Payload, SyncRuntime> | undefined>
+)[registryKey] ??= new WeakMap())
 
 export function setRuntime(payload: Payload, runtime: SyncRuntime): void {
   runtimes.set(payload, runtime)
@@ -36,7 +38,10 @@ export function getRuntime(payload: Payload): SyncRuntime {
 export function syncedCollection(runtime: SyncRuntime, slug = 'dealers'): SyncedCollection {
   const collection = runtime.collections.get(slug)
   if (!collection) {
-    throw new ConfigError(`supabase-sync: collection "${slug}" is not synced (synced: ${[...runtime.collections.keys()].join(', ')})`, 'collections')
+    throw new ConfigError(
+      `supabase-sync: collection "${slug}" is not synced (synced: ${[...runtime.collections.keys()].join(', ')})`,
+      'collections',
+    )
   }
   return collection
 }

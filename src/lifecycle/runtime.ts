@@ -39,4 +39,3 @@ export interface SyncRuntime {
   /** The last validate of each collection in this process (a check, the console's, the command's). */
   lastCheck: Map<string, CheckResult>
 }
-

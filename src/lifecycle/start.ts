@@ -53,7 +53,8 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   const supabase = options.supabase!
   const db = new PayloadDatabase(payload)
   const metrics = new SyncMetrics()
-  const rollups = options.history && !cliMode() ? new Rollups(db, options.history.retentionDays) : undefined
+  const rollups =
+    options.history && !cliMode() ? new Rollups(db, options.history.retentionDays) : undefined
   const client =
     'client' in supabase
       ? supabase.client
@@ -61,8 +62,18 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
           metrics.request(method, status, ms)
           rollups?.requested()
         })
-  const target = new SupabaseTarget(client, { retry: options.retry, writeMode: options.writeMode, timeoutMs: options.timeoutMs, maxRows: options.maxRows, logger })
-  const jobs = new JobStore(db, options.queue, (payload.config.jobs as { deleteJobOnComplete?: boolean }).deleteJobOnComplete !== false)
+  const target = new SupabaseTarget(client, {
+    retry: options.retry,
+    writeMode: options.writeMode,
+    timeoutMs: options.timeoutMs,
+    maxRows: options.maxRows,
+    logger,
+  })
+  const jobs = new JobStore(
+    db,
+    options.queue,
+    (payload.config.jobs as { deleteJobOnComplete?: boolean }).deleteJobOnComplete !== false,
+  )
   const state = new StateStore(db)
   const delivery = new Delivery({
     payload,
@@ -74,7 +85,8 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     logger,
     observe: (collection, outcome) => {
       metrics.delivered(collection.slug, outcome.outcome, outcome.lagMs)
-      if (outcome.outcome !== 'busy' && outcome.outcome !== 'unchanged') rollups?.delivered(collection.slug, outcome.outcome === 'failed', outcome.lagMs)
+      if (outcome.outcome !== 'busy' && outcome.outcome !== 'unchanged')
+        rollups?.delivered(collection.slug, outcome.outcome === 'failed', outcome.lagMs)
     },
     onConflict: (collection, ids) => {
       metrics.conflict(collection.slug, ids.length)
@@ -91,14 +103,39 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
       )
     },
   })
-  const runtime: SyncRuntime = { payload, options, logger, target, collections, db, jobs, state, delivery, lastReconcile: new Map(), runs: new Runs(), metrics, lastCheck: new Map() }
-  metrics.watchJobs({ counts: async () => ({ ...(await jobs.counts()), processing: await deliveringCount(db) }) })
+  const runtime: SyncRuntime = {
+    payload,
+    options,
+    logger,
+    target,
+    collections,
+    db,
+    jobs,
+    state,
+    delivery,
+    lastReconcile: new Map(),
+    runs: new Runs(),
+    metrics,
+    lastCheck: new Map(),
+  }
+  metrics.watchJobs({
+    counts: async () => ({ ...(await jobs.counts()), processing: await deliveringCount(db) }),
+  })
   setRuntime(payload, runtime)
   if (cliMode()) {
     logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
     return runtime
   }
-  runtime.runner = new QueueRunner({ payload, db, jobs, delivery, target, collections, queue: options.queue, logger })
+  runtime.runner = new QueueRunner({
+    payload,
+    db,
+    jobs,
+    delivery,
+    target,
+    collections,
+    queue: options.queue,
+    logger,
+  })
   runtime.runner.start()
   runtime.monitor = new Monitor({
     payload,
@@ -115,7 +152,13 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   })
   runtime.monitor.start()
   if (options.syncOnInit) runtime.initialSync = startupReconcile(runtime)
-  logger.info({ collections: [...collections.values()].map((c) => `${c.slug} -> ${c.spec.table}`), queue: options.queue.name }, 'supabase-sync started')
+  logger.info(
+    {
+      collections: [...collections.values()].map((c) => `${c.slug} -> ${c.spec.table}`),
+      queue: options.queue.name,
+    },
+    'supabase-sync started',
+  )
   return runtime
 }
 
@@ -135,22 +178,35 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
       } catch (err) {
         const wait = backoffDelay(attempt, runtime.options.queue)
         if (err instanceof BusyError) {
-          logger.info({ collection: collection.slug, op: 'reconcile', retryInMs: wait }, `${collection.slug}: another reconcile runs; the startup reconcile waits for it`)
+          logger.info(
+            { collection: collection.slug, op: 'reconcile', retryInMs: wait },
+            `${collection.slug}: another reconcile runs; the startup reconcile waits for it`,
+          )
           await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
           continue
         }
-        logger.error({ err, collection: collection.slug, op: 'reconcile', outcome: 'retry', retryInMs: wait }, `${collection.slug}: startup reconcile failed; trying again in ${Math.round(wait / 1000)} s`)
-        await runtime.monitor?.reconciled(collection.slug, { failed: describeCause(err) }).catch(() => {})
+        logger.error(
+          { err, collection: collection.slug, op: 'reconcile', outcome: 'retry', retryInMs: wait },
+          `${collection.slug}: startup reconcile failed; trying again in ${Math.round(wait / 1000)} s`,
+        )
+        await runtime.monitor
+          ?.reconciled(collection.slug, { failed: describeCause(err) })
+          .catch(() => {})
         await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
       }
     }
   }
 }
 
-async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection): Promise<ReconcileSummary> {
+async function reconcileOnce(
+  runtime: SyncRuntime,
+  collection: SyncedCollection,
+): Promise<ReconcileSummary> {
   const { logger, payload } = runtime
   // One reconcile of a collection at a time across instances: a rolling deploy's instances take turns.
-  const summary = await exclusive(runtime.db, 'sync', collection.slug, () => reconcile(reconcileDeps(runtime), collection))
+  const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
+    reconcile(reconcileDeps(runtime), collection),
+  )
   runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   const { missing, extra, changed } = summary.diff
   if (missing.length || extra.length || changed.length || summary.failed.length || summary.guard) {
@@ -163,7 +219,12 @@ async function reconcileOnce(runtime: SyncRuntime, collection: SyncedCollection)
         summary: `startup reconcile repaired drift: ${missing.length} missing, ${changed.length} changed, ${summary.deleted} of ${extra.length} orphans deleted, ${summary.failed.length} failed`,
         ids: [...missing, ...extra, ...changed.map((c) => c.id)],
         fields: Object.fromEntries(changed.map((c) => [c.id, c.fields])),
-        details: { upserted: summary.upserted, deleted: summary.deleted, failed: summary.failed, guard: summary.guard },
+        details: {
+          upserted: summary.upserted,
+          deleted: summary.deleted,
+          failed: summary.failed,
+          guard: summary.guard,
+        },
         actor: { source: 'startup' },
       },
     )

@@ -5,7 +5,8 @@
 import { z } from 'zod'
 import type { SyncMapper } from './types.js'
 
-export type ColumnKind = 'uuid' | 'text' | 'timestamptz' | 'bigint' | 'numeric' | 'boolean' | 'jsonb'
+export type ColumnKind =
+  'uuid' | 'text' | 'timestamptz' | 'bigint' | 'numeric' | 'boolean' | 'jsonb'
 
 export interface ExpectedColumn {
   name: string
@@ -13,20 +14,33 @@ export interface ExpectedColumn {
   nullable: boolean
 }
 
-type JsonSchema = { type?: string | string[]; format?: string; anyOf?: JsonSchema[]; oneOf?: JsonSchema[]; properties?: Record<string, JsonSchema>; required?: string[] }
+type JsonSchema = {
+  type?: string | string[]
+  format?: string
+  anyOf?: JsonSchema[]
+  oneOf?: JsonSchema[]
+  properties?: Record<string, JsonSchema>
+  required?: string[]
+}
 
 function kindOf(schema: JsonSchema): { kind: ColumnKind; nullable: boolean } {
   const variants = schema.anyOf ?? schema.oneOf
   if (variants) {
     const nonNull = variants.filter((v) => v.type !== 'null')
     const nullable = nonNull.length < variants.length
-    const inner = nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb' as const, nullable: false }
+    const inner =
+      nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb' as const, nullable: false }
     return { kind: inner.kind, nullable: nullable || inner.nullable }
   }
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : []
   const nullable = types.includes('null')
   const type = types.find((t) => t !== 'null')
-  if (type === 'string') return { kind: schema.format === 'uuid' ? 'uuid' : schema.format === 'date-time' ? 'timestamptz' : 'text', nullable }
+  if (type === 'string')
+    return {
+      kind:
+        schema.format === 'uuid' ? 'uuid' : schema.format === 'date-time' ? 'timestamptz' : 'text',
+      nullable,
+    }
   if (type === 'integer') return { kind: 'bigint', nullable }
   if (type === 'number') return { kind: 'numeric', nullable }
   if (type === 'boolean') return { kind: 'boolean', nullable }
@@ -34,14 +48,21 @@ function kindOf(schema: JsonSchema): { kind: ColumnKind; nullable: boolean } {
 }
 
 /** The mapper's columns in schema order, plus the plugin's version column (bigint, nullable). */
-export function expectedColumns(mapper: Pick<SyncMapper, 'rowSchema'>, versionColumn: string | false): ExpectedColumn[] {
-  const json = z.toJSONSchema(mapper.rowSchema, { io: 'output', unrepresentable: 'any' }) as JsonSchema
+export function expectedColumns(
+  mapper: Pick<SyncMapper, 'rowSchema'>,
+  versionColumn: string | false,
+): ExpectedColumn[] {
+  const json = z.toJSONSchema(mapper.rowSchema, {
+    io: 'output',
+    unrepresentable: 'any',
+  }) as JsonSchema
   const required = new Set(json.required ?? [])
   const columns = Object.entries(json.properties ?? {}).map(([name, schema]) => {
     const { kind, nullable } = kindOf(schema)
     return { name, kind, nullable: nullable || !required.has(name) }
   })
-  if (versionColumn && !columns.some((c) => c.name === versionColumn)) columns.push({ name: versionColumn, kind: 'bigint', nullable: true })
+  if (versionColumn && !columns.some((c) => c.name === versionColumn))
+    columns.push({ name: versionColumn, kind: 'bigint', nullable: true })
   return columns
 }
 

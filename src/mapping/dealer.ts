@@ -52,7 +52,8 @@ export interface DealerDoc extends Doc {
 
 const orNull = <T>(value: T | undefined): T | null => (value === undefined ? null : value)
 /** Empty strings from the admin's text inputs mean "no value", as null does in Supabase. */
-const text = (value: string | null | undefined): string | null => (value == null || value === '' ? null : value)
+const text = (value: string | null | undefined): string | null =>
+  value == null || value === '' ? null : value
 
 export const dealerMapper = defineMapper<DealerDoc, DealerRow>({
   rowSchema: dealerRowSchema as z.ZodType<DealerRow>,

@@ -39,5 +39,8 @@ export function fingerprint(row: Row | null, ignore: readonly string[] = []): st
   if (row === null) return noRow
   const copy: Row = { ...row }
   for (const column of ignore) delete copy[column]
-  return createHash('sha256').update(JSON.stringify(canonical(copy))).digest('base64url').slice(0, 27)
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(copy)))
+    .digest('base64url')
+    .slice(0, 27)
 }

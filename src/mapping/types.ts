@@ -55,6 +55,8 @@ export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
 }
 
 /** Identity helper that keeps a mapper's document and row types. */
-export function defineMapper<TDoc extends Doc, TRow extends Row>(mapper: SyncMapper<TDoc, TRow>): SyncMapper<TDoc, TRow> {
+export function defineMapper<TDoc extends Doc, TRow extends Row>(
+  mapper: SyncMapper<TDoc, TRow>,
+): SyncMapper<TDoc, TRow> {
   return mapper
 }

@@ -25,7 +25,10 @@ function thrownField(cause: unknown): string | undefined {
  * that throws is a mapping error of that document (field "(shouldSync)"), never a failed save or a
  * failed batch.
  */
-export function withShouldSync<M extends SyncMapper>(mapper: M, shouldSync: ((doc: Doc) => boolean) | undefined): M {
+export function withShouldSync<M extends SyncMapper>(
+  mapper: M,
+  shouldSync: ((doc: Doc) => boolean) | undefined,
+): M {
   if (!shouldSync) return mapper
   return {
     ...mapper,
@@ -35,7 +38,9 @@ export function withShouldSync<M extends SyncMapper>(mapper: M, shouldSync: ((do
         pass = shouldSync(doc)
       } catch (cause) {
         const reason = cause instanceof Error ? cause.message : String(cause)
-        throw Object.assign(new Error(`shouldSync failed: ${reason}`, { cause }), { field: '(shouldSync)' })
+        throw Object.assign(new Error(`shouldSync failed: ${reason}`, { cause }), {
+          field: '(shouldSync)',
+        })
       }
       return pass ? mapper.toRow(doc) : null
     },
@@ -46,7 +51,11 @@ export function withShouldSync<M extends SyncMapper>(mapper: M, shouldSync: ((do
  * The checked row of a document, null when it must not be in Supabase, or a MappingError naming the
  * collection, the document and the field. Never throws.
  */
-export function mapDocument(collection: string, mapper: SyncMapper, doc: Doc): Row | null | MappingError {
+export function mapDocument(
+  collection: string,
+  mapper: SyncMapper,
+  doc: Doc,
+): Row | null | MappingError {
   const id = String(doc.id)
   let row: Row | null
   try {
@@ -54,7 +63,10 @@ export function mapDocument(collection: string, mapper: SyncMapper, doc: Doc): R
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause)
     const field = thrownField(cause)
-    return new MappingError(`${collection} ${id}: the mapper failed${field ? ` on field "${field}"` : ''}: ${reason}`, { collection, id, field, cause })
+    return new MappingError(
+      `${collection} ${id}: the mapper failed${field ? ` on field "${field}"` : ''}: ${reason}`,
+      { collection, id, field, cause },
+    )
   }
   if (row === null) return null
   const parsed = mapper.rowSchema.safeParse(row)
@@ -70,11 +82,14 @@ export function mapDocument(collection: string, mapper: SyncMapper, doc: Doc): R
   }
   const pk = mapper.primaryKey ?? 'id'
   if (String(parsed.data[pk]) !== id) {
-    return new MappingError(`${collection} ${id}: the row's "${pk}" (${String(parsed.data[pk])}) is not the document id`, {
-      collection,
-      id,
-      field: pk,
-    })
+    return new MappingError(
+      `${collection} ${id}: the row's "${pk}" (${String(parsed.data[pk])}) is not the document id`,
+      {
+        collection,
+        id,
+        field: pk,
+      },
+    )
   }
   return parsed.data
 }

@@ -6,7 +6,8 @@
 import { alertsSlug } from '../collections/monitoring.js'
 import type { PayloadDatabase, TableRef } from '../queue/database.js'
 
-export type Transition = { kind: 'fired' | 'repeated'; since: string } | { kind: 'resolved'; since: string } | null
+export type Transition =
+  { kind: 'fired' | 'repeated'; since: string } | { kind: 'resolved'; since: string } | null
 
 export class AlertStore {
   private readonly t: TableRef
@@ -16,7 +17,12 @@ export class AlertStore {
   }
 
   /** The alert holds: fires it (or fires it again after the cooldown); null when another instance did, or it is too soon. */
-  async fire(key: string, summary: string, details: unknown, cooldownMs: number): Promise<Transition> {
+  async fire(
+    key: string,
+    summary: string,
+    details: unknown,
+    cooldownMs: number,
+  ): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
     const { rows } = await this.db.query<{ previous: string | null; since: Date }>(
       `with prev as (select ${c('state')}::text as state from ${this.t.name} where ${c('id')} = $1) ` +
@@ -29,7 +35,10 @@ export class AlertStore {
     )
     const row = rows[0]
     if (!row) return null
-    return { kind: row.previous === 'firing' ? 'repeated' : 'fired', since: new Date(row.since).toISOString() }
+    return {
+      kind: row.previous === 'firing' ? 'repeated' : 'fired',
+      since: new Date(row.since).toISOString(),
+    }
   }
 
   /** The alert no longer holds: resolves it if it was firing (once, whichever instance sees it first). */
@@ -48,6 +57,10 @@ export class AlertStore {
     const { rows } = await this.db.query<{ key: string; since: Date; summary: string }>(
       `select ${c('id')} as key, ${c('since')} as since, ${c('summary')} as summary from ${this.t.name} where ${c('state')} = 'firing' order by ${c('since')}`,
     )
-    return rows.map((r) => ({ key: r.key, since: new Date(r.since).toISOString(), summary: r.summary }))
+    return rows.map((r) => ({
+      key: r.key,
+      since: new Date(r.since).toISOString(),
+      summary: r.summary,
+    }))
   }
 }

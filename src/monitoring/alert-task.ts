@@ -8,7 +8,11 @@ import type { Alert, ResolvedOptions } from '../options.js'
 
 export const alertTaskSlug = 'supabase-sync-alert'
 
-export async function sendAlert(payload: Payload, options: ResolvedOptions, alert: Alert): Promise<void> {
+export async function sendAlert(
+  payload: Payload,
+  options: ResolvedOptions,
+  alert: Alert,
+): Promise<void> {
   const alerts = options.alerts
   if (!alerts) return
   if (alerts.webhook) {
@@ -36,7 +40,9 @@ export async function sendAlert(payload: Payload, options: ResolvedOptions, aler
   await alerts.onAlert?.(alert)
 }
 
-export function alertTask(options: ResolvedOptions): TaskConfig<{ input: { alert: Alert }; output: object }> {
+export function alertTask(
+  options: ResolvedOptions,
+): TaskConfig<{ input: { alert: Alert }; output: object }> {
   return {
     slug: alertTaskSlug,
     label: 'Send a Supabase sync alert',

@@ -11,7 +11,9 @@ import { validateSync } from '../ops/validate.js'
 
 export const checkTaskSlug = 'supabase-sync-check'
 
-export function checkTask(options: ResolvedOptions): TaskConfig<{ input: object; output: { collections: number } }> {
+export function checkTask(
+  options: ResolvedOptions,
+): TaskConfig<{ input: object; output: { collections: number } }> {
   const schedule = options.checks.schedule
   return {
     slug: checkTaskSlug,
@@ -21,9 +23,17 @@ export function checkTask(options: ResolvedOptions): TaskConfig<{ input: object;
     handler: async ({ req }) => {
       const runtime = getRuntime(req.payload)
       for (const collection of runtime.collections.values()) {
-        const result = await validateSync(req.payload, { collection: collection.slug, actor: { source: 'schedule' } })
+        const result = await validateSync(req.payload, {
+          collection: collection.slug,
+          actor: { source: 'schedule' },
+        })
         const check = runtime.lastCheck.get(collection.slug)
-        if (check) await runtime.monitor?.checked(collection.slug, check, [...result.missing, ...result.extra, ...result.changed.map((c) => c.id)])
+        if (check)
+          await runtime.monitor?.checked(collection.slug, check, [
+            ...result.missing,
+            ...result.extra,
+            ...result.changed.map((c) => c.id),
+          ])
       }
       return { output: { collections: runtime.collections.size } }
     },

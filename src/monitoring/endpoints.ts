@@ -31,7 +31,10 @@ export async function healthSignals(runtime: SyncRuntime): Promise<HealthSignals
     failedJobs: counts.failed,
     oldestPendingAgeMs: counts.oldestPendingAgeMs,
     paused: runtime.runner?.pause?.error.message,
-    drift: [...runtime.lastCheck.entries()].map(([collection, check]) => ({ collection, ...check })),
+    drift: [...runtime.lastCheck.entries()].map(([collection, check]) => ({
+      collection,
+      ...check,
+    })),
   }
 }
 
@@ -42,9 +45,24 @@ export function monitoringEndpoints(options: ResolvedOptions, access: Access): E
       method: 'get',
       handler: async (req) => {
         const runtime = findRuntime(req.payload)
-        if (!runtime) return Response.json({ errors: [{ message: 'supabase-sync is not running in this app instance' }] }, { status: 503 })
+        if (!runtime)
+          return Response.json(
+            { errors: [{ message: 'supabase-sync is not running in this app instance' }] },
+            { status: 503 },
+          )
         if (!bearer(req, options.metrics.token) && !(await allowed(access, 'read', req))) {
-          return Response.json({ errors: [{ message: req.user ? 'Forbidden' : 'Unauthorized: a bearer token (metrics.token) or a user with read access' }] }, { status: req.user ? 403 : 401 })
+          return Response.json(
+            {
+              errors: [
+                {
+                  message: req.user
+                    ? 'Forbidden'
+                    : 'Unauthorized: a bearer token (metrics.token) or a user with read access',
+                },
+              ],
+            },
+            { status: req.user ? 403 : 401 },
+          )
         }
         const { body, contentType } = await runtime.metrics.text()
         return new Response(body, { status: 200, headers: { 'content-type': contentType } })
@@ -56,9 +74,15 @@ export function monitoringEndpoints(options: ResolvedOptions, access: Access): E
       handler: async (req) => {
         const runtime = findRuntime(req.payload)
         if (!runtime) return Response.json({ status: 'degraded' }, { status: 503 })
-        const health = assessSync(await healthSignals(runtime), { pendingOlderThanMs: options.health.pendingOlderThan })
-        const detailed = bearer(req, options.health.token ?? options.metrics.token) || (await allowed(access, 'read', req))
-        return Response.json(detailed ? health : { status: health.status }, { status: health.status === 'ok' ? 200 : 503 })
+        const health = assessSync(await healthSignals(runtime), {
+          pendingOlderThanMs: options.health.pendingOlderThan,
+        })
+        const detailed =
+          bearer(req, options.health.token ?? options.metrics.token) ||
+          (await allowed(access, 'read', req))
+        return Response.json(detailed ? health : { status: health.status }, {
+          status: health.status === 'ok' ? 200 : 503,
+        })
       },
     },
   ]

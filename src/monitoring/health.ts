@@ -22,7 +22,14 @@ export interface HealthSignals {
   /** Delivery paused: the endpoint refuses every request. */
   paused?: string
   /** The last check's findings per collection. */
-  drift: Array<{ collection: string; missing: number; extra: number; changed: number; failed: number; at: string }>
+  drift: Array<{
+    collection: string
+    missing: number
+    extra: number
+    changed: number
+    failed: number
+    at: string
+  }>
 }
 
 export interface HealthThresholds {
@@ -39,15 +46,29 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
 export function assessSync(signals: HealthSignals, thresholds: HealthThresholds): Health {
   const reasons: string[] = []
-  if (signals.supabaseUp === false) reasons.push(`Supabase is not reachable${signals.supabaseError ? `: ${signals.supabaseError.split(' — ')[0]}` : ''}`)
+  if (signals.supabaseUp === false)
+    reasons.push(
+      `Supabase is not reachable${signals.supabaseError ? `: ${signals.supabaseError.split(' — ')[0]}` : ''}`,
+    )
   if (signals.paused) reasons.push(`delivery is paused: ${signals.paused.split(' — ')[0]}`)
-  if (signals.failedJobs > 0) reasons.push(`${plural(signals.failedJobs, 'delivery')} failed for good (retry them, or fix the cause)`)
-  if (signals.oldestPendingAgeMs !== null && signals.oldestPendingAgeMs > thresholds.pendingOlderThanMs) {
-    reasons.push(`the oldest pending change has waited ${Math.round(signals.oldestPendingAgeMs / 1000)} s`)
+  if (signals.failedJobs > 0)
+    reasons.push(
+      `${plural(signals.failedJobs, 'delivery')} failed for good (retry them, or fix the cause)`,
+    )
+  if (
+    signals.oldestPendingAgeMs !== null &&
+    signals.oldestPendingAgeMs > thresholds.pendingOlderThanMs
+  ) {
+    reasons.push(
+      `the oldest pending change has waited ${Math.round(signals.oldestPendingAgeMs / 1000)} s`,
+    )
   }
   for (const d of signals.drift) {
     const total = d.missing + d.extra + d.changed + d.failed
-    if (total > 0) reasons.push(`${d.collection}: the last check (${d.at}) found ${d.missing} missing, ${d.extra} extra, ${d.changed} changed, ${d.failed} unmappable`)
+    if (total > 0)
+      reasons.push(
+        `${d.collection}: the last check (${d.at}) found ${d.missing} missing, ${d.extra} extra, ${d.changed} changed, ${d.failed} unmappable`,
+      )
   }
   return { status: reasons.length ? 'degraded' : 'ok', reasons }
 }

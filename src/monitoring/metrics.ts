@@ -6,7 +6,13 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 export interface JobGaugeSource {
-  counts(): Promise<{ pending: number; retrying: number; failed: number; oldestPendingAgeMs: number | null; processing: number }>
+  counts(): Promise<{
+    pending: number
+    retrying: number
+    failed: number
+    oldestPendingAgeMs: number | null
+    processing: number
+  }>
 }
 
 export interface Drift {
@@ -17,8 +23,18 @@ export interface Drift {
 
 export class SyncMetrics {
   readonly registry = new Registry()
-  private readonly deliveries = new Counter({ name: 'supabase_sync_deliveries_total', help: 'Documents delivered to Supabase, by outcome', labelNames: ['collection', 'outcome'], registers: [this.registry] })
-  private readonly requests = new Counter({ name: 'supabase_sync_requests_total', help: 'Requests to Supabase, by method and HTTP status (0: no response)', labelNames: ['method', 'status'], registers: [this.registry] })
+  private readonly deliveries = new Counter({
+    name: 'supabase_sync_deliveries_total',
+    help: 'Documents delivered to Supabase, by outcome',
+    labelNames: ['collection', 'outcome'],
+    registers: [this.registry],
+  })
+  private readonly requests = new Counter({
+    name: 'supabase_sync_requests_total',
+    help: 'Requests to Supabase, by method and HTTP status (0: no response)',
+    labelNames: ['method', 'status'],
+    registers: [this.registry],
+  })
   private readonly requestSeconds = new Histogram({
     name: 'supabase_sync_request_duration_seconds',
     help: 'Duration of requests to Supabase',
@@ -33,7 +49,12 @@ export class SyncMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900],
     registers: [this.registry],
   })
-  private readonly reconciles = new Counter({ name: 'supabase_sync_reconciles_total', help: 'Reconciles (startup, sync, reset), by outcome', labelNames: ['collection', 'outcome'], registers: [this.registry] })
+  private readonly reconciles = new Counter({
+    name: 'supabase_sync_reconciles_total',
+    help: 'Reconciles (startup, sync, reset), by outcome',
+    labelNames: ['collection', 'outcome'],
+    registers: [this.registry],
+  })
   private readonly reconcileSeconds = new Histogram({
     name: 'supabase_sync_reconcile_duration_seconds',
     help: 'Duration of reconciles',
@@ -41,10 +62,29 @@ export class SyncMetrics {
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   })
-  private readonly conflicts = new Counter({ name: 'supabase_sync_conflicts_total', help: 'Rows Supabase held in a version the plugin never wrote; Payload won', labelNames: ['collection'], registers: [this.registry] })
-  private readonly drift = new Gauge({ name: 'supabase_sync_drift_rows', help: 'Differences found by the last check, by kind', labelNames: ['collection', 'kind'], registers: [this.registry] })
-  private readonly driftCheckedAt = new Gauge({ name: 'supabase_sync_drift_checked_timestamp_seconds', help: 'When the drift was last checked', labelNames: ['collection'], registers: [this.registry] })
-  private readonly supabaseUp = new Gauge({ name: 'supabase_sync_supabase_up', help: '1 when Supabase answered the last request, 0 when it did not', registers: [this.registry] })
+  private readonly conflicts = new Counter({
+    name: 'supabase_sync_conflicts_total',
+    help: 'Rows Supabase held in a version the plugin never wrote; Payload won',
+    labelNames: ['collection'],
+    registers: [this.registry],
+  })
+  private readonly drift = new Gauge({
+    name: 'supabase_sync_drift_rows',
+    help: 'Differences found by the last check, by kind',
+    labelNames: ['collection', 'kind'],
+    registers: [this.registry],
+  })
+  private readonly driftCheckedAt = new Gauge({
+    name: 'supabase_sync_drift_checked_timestamp_seconds',
+    help: 'When the drift was last checked',
+    labelNames: ['collection'],
+    registers: [this.registry],
+  })
+  private readonly supabaseUp = new Gauge({
+    name: 'supabase_sync_supabase_up',
+    help: '1 when Supabase answered the last request, 0 when it did not',
+    registers: [this.registry],
+  })
 
   private watching = false
 
@@ -54,8 +94,13 @@ export class SyncMetrics {
     this.watching = true
     // Read once per scrape: each gauge's collect runs the same query, so it is shared.
     let current: ReturnType<JobGaugeSource['counts']> | undefined
-    const read = () => (current ??= jobs.counts().finally(() => setImmediate(() => (current = undefined))))
-    const gauge = (name: string, help: string, pick: (c: Awaited<ReturnType<JobGaugeSource['counts']>>) => number) =>
+    const read = () =>
+      (current ??= jobs.counts().finally(() => setImmediate(() => (current = undefined))))
+    const gauge = (
+      name: string,
+      help: string,
+      pick: (c: Awaited<ReturnType<JobGaugeSource['counts']>>) => number,
+    ) =>
       new Gauge({
         name,
         help,
@@ -64,16 +109,37 @@ export class SyncMetrics {
           this.set(pick(await read()))
         },
       })
-    gauge('supabase_sync_jobs_pending', 'Sync jobs waiting for delivery (due or backing off)', (c) => c.pending)
-    gauge('supabase_sync_jobs_retrying', 'Sync jobs waiting out a backoff after a failure', (c) => c.retrying)
-    gauge('supabase_sync_jobs_processing', 'Documents being delivered right now (all instances)', (c) => c.processing)
-    gauge('supabase_sync_jobs_failed', 'Sync jobs failed for good (a row Supabase refuses, a mapping error)', (c) => c.failed)
-    gauge('supabase_sync_oldest_pending_age_seconds', 'Age of the oldest waiting sync job', (c) => (c.oldestPendingAgeMs ?? 0) / 1000)
+    gauge(
+      'supabase_sync_jobs_pending',
+      'Sync jobs waiting for delivery (due or backing off)',
+      (c) => c.pending,
+    )
+    gauge(
+      'supabase_sync_jobs_retrying',
+      'Sync jobs waiting out a backoff after a failure',
+      (c) => c.retrying,
+    )
+    gauge(
+      'supabase_sync_jobs_processing',
+      'Documents being delivered right now (all instances)',
+      (c) => c.processing,
+    )
+    gauge(
+      'supabase_sync_jobs_failed',
+      'Sync jobs failed for good (a row Supabase refuses, a mapping error)',
+      (c) => c.failed,
+    )
+    gauge(
+      'supabase_sync_oldest_pending_age_seconds',
+      'Age of the oldest waiting sync job',
+      (c) => (c.oldestPendingAgeMs ?? 0) / 1000,
+    )
   }
 
   delivered(collection: string, outcome: string, lagMs?: number): void {
     this.deliveries.inc({ collection, outcome })
-    if (lagMs !== undefined && outcome !== 'failed' && outcome !== 'busy') this.lagSeconds.observe({ collection }, Math.max(0, lagMs) / 1000)
+    if (lagMs !== undefined && outcome !== 'failed' && outcome !== 'busy')
+      this.lagSeconds.observe({ collection }, Math.max(0, lagMs) / 1000)
   }
 
   request(method: string, status: number, ms: number): void {
@@ -92,7 +158,8 @@ export class SyncMetrics {
   }
 
   drifted(collection: string, drift: Drift): void {
-    for (const kind of ['missing', 'extra', 'changed'] as const) this.drift.set({ collection, kind }, drift[kind])
+    for (const kind of ['missing', 'extra', 'changed'] as const)
+      this.drift.set({ collection, kind }, drift[kind])
     this.driftCheckedAt.set({ collection }, Date.now() / 1000)
   }
 

@@ -30,7 +30,13 @@ export interface MonitorDeps {
   rollups?: Rollups
   /** Why delivery is paused, if it is. */
   paused: () => string | undefined
-  record: (event: { action: 'alert'; collectionSlug: string; outcome: 'firing' | 'resolved'; summary: string; details?: unknown }) => Promise<void>
+  record: (event: {
+    action: 'alert'
+    collectionSlug: string
+    outcome: 'firing' | 'resolved'
+    summary: string
+    details?: unknown
+  }) => Promise<void>
 }
 
 type Rule = Alert['rule']
@@ -49,19 +55,29 @@ export class Monitor {
     const { options, db } = deps
     this.rollups = deps.rollups
     const alerts = options.alerts
-    if (alerts && (alerts.webhook || alerts.email || alerts.onAlert)) this.alerts = new AlertStore(db)
+    if (alerts && (alerts.webhook || alerts.email || alerts.onAlert))
+      this.alerts = new AlertStore(db)
   }
 
   start(): void {
     const { options, payload } = this.deps
     const every = (ms: number, run: () => Promise<void>) => {
-      const timer = setInterval(() => void run().catch((err: unknown) => !this.stopped && this.deps.logger.warn({ err }, 'supabase-sync: monitoring step failed')), ms)
+      const timer = setInterval(
+        () =>
+          void run().catch(
+            (err: unknown) =>
+              !this.stopped &&
+              this.deps.logger.warn({ err }, 'supabase-sync: monitoring step failed'),
+          ),
+        ms,
+      )
       timer.unref()
       this.timers.push(timer)
     }
     if (this.rollups) every(15_000, () => this.rollups!.flush())
     if (this.alerts) every(options.alerts!.evaluateEvery, () => this.evaluate())
-    if (options.checks.schedule !== false || this.alerts) every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
+    if (options.checks.schedule !== false || this.alerts)
+      every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
     payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])
   }
 
@@ -70,7 +86,8 @@ export class Monitor {
     if (this.stopped) return
     const { payload, options } = this.deps
     const queue = options.checks.queue
-    if (options.checks.schedule !== false) await payload.jobs.handleSchedules({ queue, req: await createLocalReq({}, payload) } as never)
+    if (options.checks.schedule !== false)
+      await payload.jobs.handleSchedules({ queue, req: await createLocalReq({}, payload) } as never)
     await payload.jobs.run({ queue, limit: 10, silent: true } as never)
   }
 
@@ -89,14 +106,33 @@ export class Monitor {
       else this.downSince ??= Date.now()
       if (rules.unreachableFor !== false) {
         const downFor = this.downSince === undefined ? 0 : Date.now() - this.downSince
-        await this.set('supabase-unreachable', undefined, downFor >= rules.unreachableFor && this.downSince !== undefined, `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`, { seconds: Math.round(downFor / 1000) })
+        await this.set(
+          'supabase-unreachable',
+          undefined,
+          downFor >= rules.unreachableFor && this.downSince !== undefined,
+          `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`,
+          { seconds: Math.round(downFor / 1000) },
+        )
       }
       const counts = await jobs.counts()
       this.rollups?.pending(counts.pending)
-      if (rules.failedJobs) await this.set('failed-jobs', undefined, counts.failed > 0, `${counts.failed} sync deliveries failed for good`, { failed: counts.failed })
+      if (rules.failedJobs)
+        await this.set(
+          'failed-jobs',
+          undefined,
+          counts.failed > 0,
+          `${counts.failed} sync deliveries failed for good`,
+          { failed: counts.failed },
+        )
       if (rules.pendingOlderThan !== false) {
         const age = counts.oldestPendingAgeMs ?? 0
-        await this.set('pending-age', undefined, age > rules.pendingOlderThan, `the oldest pending change has waited ${Math.round(age / 1000)} s`, { seconds: Math.round(age / 1000), pending: counts.pending })
+        await this.set(
+          'pending-age',
+          undefined,
+          age > rules.pendingOlderThan,
+          `the oldest pending change has waited ${Math.round(age / 1000)} s`,
+          { seconds: Math.round(age / 1000), pending: counts.pending },
+        )
       }
     } finally {
       this.evaluations++
@@ -108,25 +144,56 @@ export class Monitor {
   async checked(collection: string, check: CheckResult, ids: string[] = []): Promise<void> {
     if (!this.alerts || !this.deps.options.alerts!.rules.drift) return
     const total = check.missing + check.extra + check.changed + check.failed
-    await this.set('drift', collection, total > 0, `${collection}: ${check.missing} missing, ${check.extra} extra, ${check.changed} changed, ${check.failed} unmappable in Supabase`, { missing: check.missing, extra: check.extra, changed: check.changed, failed: check.failed }, ids)
+    await this.set(
+      'drift',
+      collection,
+      total > 0,
+      `${collection}: ${check.missing} missing, ${check.extra} extra, ${check.changed} changed, ${check.failed} unmappable in Supabase`,
+      { missing: check.missing, extra: check.extra, changed: check.changed, failed: check.failed },
+      ids,
+    )
   }
 
   /** How a startup reconcile ended: failed (and retrying), refused by the mass-delete guard, or fine. */
-  async reconciled(collection: string, outcome: { failed?: string; guard?: string }): Promise<void> {
+  async reconciled(
+    collection: string,
+    outcome: { failed?: string; guard?: string },
+  ): Promise<void> {
     if (!this.alerts) return
     const rules = this.deps.options.alerts!.rules
-    if (rules.startupReconcile) await this.set('startup-reconcile', collection, Boolean(outcome.failed), `${collection}: the startup reconcile failed: ${outcome.failed ?? ''}`)
-    if (rules.massDelete && !outcome.failed) await this.set('mass-delete', collection, Boolean(outcome.guard), `${collection}: ${outcome.guard ?? ''}`)
+    if (rules.startupReconcile)
+      await this.set(
+        'startup-reconcile',
+        collection,
+        Boolean(outcome.failed),
+        `${collection}: the startup reconcile failed: ${outcome.failed ?? ''}`,
+      )
+    if (rules.massDelete && !outcome.failed)
+      await this.set(
+        'mass-delete',
+        collection,
+        Boolean(outcome.guard),
+        `${collection}: ${outcome.guard ?? ''}`,
+      )
   }
 
   /** Fires or resolves one alert; the instance whose transition wins records and sends it. */
-  private async set(rule: Rule, collection: string | undefined, holds: boolean, text: string, counts?: Record<string, number>, ids?: string[]): Promise<void> {
+  private async set(
+    rule: Rule,
+    collection: string | undefined,
+    holds: boolean,
+    text: string,
+    counts?: Record<string, number>,
+    ids?: string[],
+  ): Promise<void> {
     const store = this.alerts
     if (!store) return
     const key = collection ? `${rule}:${collection}` : rule
     let transition: Transition
     try {
-      transition = holds ? await store.fire(key, text, { counts, ids }, this.deps.options.alerts!.cooldown) : await store.resolve(key)
+      transition = holds
+        ? await store.fire(key, text, { counts, ids }, this.deps.options.alerts!.cooldown)
+        : await store.resolve(key)
     } catch (err) {
       this.deps.logger.warn({ err, alert: key }, 'supabase-sync: could not update the alert state')
       return
@@ -144,9 +211,22 @@ export class Monitor {
       since: transition.since,
       at: new Date().toISOString(),
     }
-    this.deps.logger[state === 'firing' ? 'error' : 'info']({ alert: key, state, op: 'alert' }, alert.text)
-    await this.deps.record({ action: 'alert', collectionSlug: collection ?? '*', outcome: state, summary: alert.text, details: alert })
-    await this.deps.payload.jobs.queue({ task: alertTaskSlug, input: { alert }, queue: this.deps.options.checks.queue } as never)
+    this.deps.logger[state === 'firing' ? 'error' : 'info'](
+      { alert: key, state, op: 'alert' },
+      alert.text,
+    )
+    await this.deps.record({
+      action: 'alert',
+      collectionSlug: collection ?? '*',
+      outcome: state,
+      summary: alert.text,
+      details: alert,
+    })
+    await this.deps.payload.jobs.queue({
+      task: alertTaskSlug,
+      input: { alert },
+      queue: this.deps.options.checks.queue,
+    } as never)
     void this.runChecksQueue().catch(() => {})
   }
 

@@ -8,7 +8,22 @@ import { rollupsSlug } from '../collections/monitoring.js'
 import type { PayloadDatabase, TableRef } from '../queue/database.js'
 
 /** Upper bounds of the lag buckets, ms; the last bucket takes everything above. */
-export const lagBuckets = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000, 300_000, Infinity]
+export const lagBuckets = [
+  10,
+  25,
+  50,
+  100,
+  250,
+  500,
+  1_000,
+  2_500,
+  5_000,
+  10_000,
+  30_000,
+  60_000,
+  300_000,
+  Infinity,
+]
 
 interface Minute {
   deliveries: number
@@ -47,7 +62,17 @@ export class Rollups {
   private bucket(collection: string): Minute {
     const key = `${minuteOf(this.now())}|${collection}`
     let minute = this.minutes.get(key)
-    if (!minute) this.minutes.set(key, (minute = { deliveries: 0, failures: 0, requests: 0, pending: 0, lag: lagBuckets.map(() => 0) }))
+    if (!minute)
+      this.minutes.set(
+        key,
+        (minute = {
+          deliveries: 0,
+          failures: 0,
+          requests: 0,
+          pending: 0,
+          lag: lagBuckets.map(() => 0),
+        }),
+      )
     return minute
   }
 
@@ -55,7 +80,8 @@ export class Rollups {
     const minute = this.bucket(collection)
     if (failed) minute.failures++
     else minute.deliveries++
-    if (!failed && lagMs !== undefined) minute.lag[lagBuckets.findIndex((bound) => lagMs <= bound)]++
+    if (!failed && lagMs !== undefined)
+      minute.lag[lagBuckets.findIndex((bound) => lagMs <= bound)]++
   }
 
   requested(): void {
@@ -89,6 +115,9 @@ export class Rollups {
         done.map(([, m]) => JSON.stringify(m.lag)),
       ],
     )
-    await this.db.query(`delete from ${this.t.name} where ${c('minute')} < now() - make_interval(days => $1)`, [this.retentionDays])
+    await this.db.query(
+      `delete from ${this.t.name} where ${c('minute')} < now() - make_interval(days => $1)`,
+      [this.retentionDays],
+    )
   }
 }

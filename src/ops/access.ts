@@ -19,9 +19,15 @@ export const adminUser: AccessFunction = ({ req }) => {
 export type Access = Record<Right, AccessFunction>
 
 export function resolveAccess(option: ResolvedOptions['access']): Access {
-  if (typeof option === 'function') return { read: option, sync: option, pull: option, reset: option }
+  if (typeof option === 'function')
+    return { read: option, sync: option, pull: option, reset: option }
   const sync = option?.sync ?? adminUser
-  return { read: option?.read ?? adminUser, sync, pull: option?.pull ?? adminUser, reset: option?.reset ?? sync }
+  return {
+    read: option?.read ?? adminUser,
+    sync,
+    pull: option?.pull ?? adminUser,
+    reset: option?.reset ?? sync,
+  }
 }
 
 /** Whether the request's user has the right; false without a user, or when the check throws. */

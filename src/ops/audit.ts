@@ -9,8 +9,14 @@ export interface Actor {
 }
 
 export function actorOf(req: PayloadRequest, source: Actor['source']): Actor {
-  const user = req.user as { id?: unknown; email?: unknown; collection?: unknown } | null | undefined
-  return { source, user: user ? `${String(user.collection ?? 'users')}:${String(user.id)}${user.email ? ` <${String(user.email)}>` : ''}` : undefined }
+  const user = req.user as
+    { id?: unknown; email?: unknown; collection?: unknown } | null | undefined
+  return {
+    source,
+    user: user
+      ? `${String(user.collection ?? 'users')}:${String(user.id)}${user.email ? ` <${String(user.email)}>` : ''}`
+      : undefined,
+  }
 }
 
 export interface AuditEvent {
@@ -28,12 +34,26 @@ export interface AuditEvent {
  * Writes an audit record and the matching log line. Auditing never fails the operation it records:
  * a failed write is logged instead.
  */
-export async function recordEvent(deps: { payload: Payload; logger: Logger }, event: AuditEvent): Promise<void> {
+export async function recordEvent(
+  deps: { payload: Payload; logger: Logger },
+  event: AuditEvent,
+): Promise<void> {
   const { payload, logger } = deps
   const actor = event.actor ?? { source: 'api' as const }
-  const level = event.outcome === 'ok' || event.outcome === 'started' || event.outcome === 'resolved' ? 'info' : 'warn'
+  const level =
+    event.outcome === 'ok' || event.outcome === 'started' || event.outcome === 'resolved'
+      ? 'info'
+      : 'warn'
   logger[level](
-    { audit: event.action, collection: event.collectionSlug, outcome: event.outcome, user: actor.user ?? 'system', source: actor.source, ids: event.ids?.slice(0, 50), fields: event.fields },
+    {
+      audit: event.action,
+      collection: event.collectionSlug,
+      outcome: event.outcome,
+      user: actor.user ?? 'system',
+      source: actor.source,
+      ids: event.ids?.slice(0, 50),
+      fields: event.fields,
+    },
     event.summary,
   )
   try {

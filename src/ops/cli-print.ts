@@ -8,15 +8,31 @@ import type { ValidateResult } from './validate.js'
 type Out = (line?: string) => void
 
 export function printValidate(out: Out, r: ValidateResult): void {
-  out(`${r.collection}: ${r.scanned} documents, ${r.rows} rows in Supabase — ${r.inSync ? 'IN SYNC' : 'DRIFT'} (${r.ms} ms)`)
-  if (r.missing.length) out(`  missing in Supabase (${r.missing.length}):\n${r.missing.map((id) => `    ${id}`).join('\n')}`)
-  if (r.extra.length) out(`  extra in Supabase, no document (${r.extra.length}):\n${r.extra.map((id) => `    ${id}`).join('\n')}`)
-  if (r.changed.length) out(`  changed (${r.changed.length}):\n${r.changed.map((c) => `    ${c.id}: ${c.fields.join(', ')}`).join('\n')}`)
-  if (r.failed.length) out(`  cannot be mapped (${r.failed.length}):\n${r.failed.map((f) => `    ${f.message}`).join('\n')}`)
+  out(
+    `${r.collection}: ${r.scanned} documents, ${r.rows} rows in Supabase — ${r.inSync ? 'IN SYNC' : 'DRIFT'} (${r.ms} ms)`,
+  )
+  if (r.missing.length)
+    out(
+      `  missing in Supabase (${r.missing.length}):\n${r.missing.map((id) => `    ${id}`).join('\n')}`,
+    )
+  if (r.extra.length)
+    out(
+      `  extra in Supabase, no document (${r.extra.length}):\n${r.extra.map((id) => `    ${id}`).join('\n')}`,
+    )
+  if (r.changed.length)
+    out(
+      `  changed (${r.changed.length}):\n${r.changed.map((c) => `    ${c.id}: ${c.fields.join(', ')}`).join('\n')}`,
+    )
+  if (r.failed.length)
+    out(
+      `  cannot be mapped (${r.failed.length}):\n${r.failed.map((f) => `    ${f.message}`).join('\n')}`,
+    )
 }
 
 export function printSync(out: Out, r: SyncResult): void {
-  out(`${r.collection}: scanned ${r.scanned}, upserted ${r.upserted}, deleted ${r.deleted}, unchanged ${r.unchanged}, queued ${r.queued}, failed ${r.failed.length} (${r.requests} requests, ${r.ms} ms)`)
+  out(
+    `${r.collection}: scanned ${r.scanned}, upserted ${r.upserted}, deleted ${r.deleted}, unchanged ${r.unchanged}, queued ${r.queued}, failed ${r.failed.length} (${r.requests} requests, ${r.ms} ms)`,
+  )
   if (r.guard) out(`  ${r.guard}`)
   for (const f of r.failed) out(`  failed: ${f.message}`)
 }
@@ -24,27 +40,46 @@ export function printSync(out: Out, r: SyncResult): void {
 export function printPull(out: Out, r: PullResult): void {
   out(`${r.collection}: ${r.pulled.length} documents updated from Supabase`)
   for (const p of r.pulled) out(`  pulled ${p.id}: ${p.fields.join(', ')}`)
-  for (const p of r.refused) out(`  refused ${p.id}: ${p.fields.join(', ')} cannot be written back into Payload`)
+  for (const p of r.refused)
+    out(`  refused ${p.id}: ${p.fields.join(', ')} cannot be written back into Payload`)
   for (const s of r.skipped) out(`  skipped ${s.id}: ${s.reason}`)
   for (const f of r.failed) out(`  failed: ${f.message}`)
 }
 
 export function printStatus(out: Out, r: StatusResult): void {
-  out(`Supabase: ${r.supabase.reachable ? `reachable (${r.supabase.ms} ms)` : `UNREACHABLE: ${r.supabase.error}`}`)
+  out(
+    `Supabase: ${r.supabase.reachable ? `reachable (${r.supabase.ms} ms)` : `UNREACHABLE: ${r.supabase.error}`}`,
+  )
   for (const c of r.collections) {
     out(`${c.collection} → ${c.table}: ${c.documents} documents, ${c.rows ?? '?'} rows`)
-    if (c.lastReconcile) out(`  last reconcile in this process: upserted ${c.lastReconcile.upserted}, deleted ${c.lastReconcile.deleted}, failed ${c.lastReconcile.failed.length}`)
+    if (c.lastReconcile)
+      out(
+        `  last reconcile in this process: upserted ${c.lastReconcile.upserted}, deleted ${c.lastReconcile.deleted}, failed ${c.lastReconcile.failed.length}`,
+      )
   }
   const age = r.jobs.oldestPendingAgeMs
-  out(`sync jobs: ${r.jobs.pending} pending (${r.jobs.retrying} retrying), ${r.jobs.processing} processing, ${r.jobs.failed} failed${age !== null ? `, oldest ${Math.round(age / 1000)} s old` : ''}`)
-  for (const f of r.failures) out(`  failed ${f.collection} ${f.id}: ${f.error?.message ?? 'unknown'}`)
+  out(
+    `sync jobs: ${r.jobs.pending} pending (${r.jobs.retrying} retrying), ${r.jobs.processing} processing, ${r.jobs.failed} failed${age !== null ? `, oldest ${Math.round(age / 1000)} s old` : ''}`,
+  )
+  for (const f of r.failures)
+    out(`  failed ${f.collection} ${f.id}: ${f.error?.message ?? 'unknown'}`)
   if (r.paused) out(`delivery PAUSED: ${r.paused.reason}`)
 }
 
 export function printDoctor(out: Out, r: DoctorResult): void {
   for (const check of r.checks) {
     out(`${check.skipped ? '-' : check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`)
-    if (!check.ok && check.fix) out(check.fix.split('\n').map((line, i) => `    ${i === 0 ? 'fix: ' : '     '}${line}`).join('\n'))
+    if (!check.ok && check.fix)
+      out(
+        check.fix
+          .split('\n')
+          .map((line, i) => `    ${i === 0 ? 'fix: ' : '     '}${line}`)
+          .join('\n'),
+      )
   }
-  out(r.ok ? 'All checks passed.' : `${r.checks.filter((c) => !c.ok && !c.skipped).length} check(s) failed.`)
+  out(
+    r.ok
+      ? 'All checks passed.'
+      : `${r.checks.filter((c) => !c.ok && !c.skipped).length} check(s) failed.`,
+  )
 }

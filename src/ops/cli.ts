@@ -89,20 +89,32 @@ export async function script(config: SanitizedConfig): Promise<void> {
     // Ctrl-C stops a long run between two pages (what was done stays done); a second one leaves at once.
     process.on('SIGINT', () => {
       if (stop.signal.aborted) process.exit(130)
-      process.stderr.write('\nsupabase-sync: stopping after the current page (Ctrl-C again to leave at once) ...\n')
+      process.stderr.write(
+        '\nsupabase-sync: stopping after the current page (Ctrl-C again to leave at once) ...\n',
+      )
       stop.abort()
     })
     cliMode(true)
     // Payload's start-up may print (the dev schema push's spinner): keep stdout for the result.
     const write = process.stdout.write.bind(process.stdout)
-    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => process.stderr.write(chunk, ...rest)) as typeof process.stdout.write
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+      process.stderr.write(chunk, ...rest)) as typeof process.stdout.write
     try {
       // Logs go to stderr too (pino writes to fd 1 directly, past process.stdout.write).
-      payload = await getPayload({ config: { ...config, logger: pino({ level: process.env.PAYLOAD_LOG_LEVEL ?? 'warn' }, pino.destination(2)) as never } })
+      payload = await getPayload({
+        config: {
+          ...config,
+          logger: pino(
+            { level: process.env.PAYLOAD_LOG_LEVEL ?? 'warn' },
+            pino.destination(2),
+          ) as never,
+        },
+      })
     } finally {
       process.stdout.write = write
     }
-    const print = <T>(value: T, human: (v: T) => void) => (values.json ? out(JSON.stringify(value, null, 2)) : human(value))
+    const print = <T>(value: T, human: (v: T) => void) =>
+      values.json ? out(JSON.stringify(value, null, 2)) : human(value)
     switch (command) {
       case 'validate': {
         const r = await validateSync(payload, common)
@@ -120,7 +132,9 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
       case 'reset': {
         if (!values.yes) {
-          out('reset rewrites every row of the table from Payload, then deletes the rows without documents: run again with --yes')
+          out(
+            'reset rewrites every row of the table from Payload, then deletes the rows without documents: run again with --yes',
+          )
           break
         }
         const r = await resetTable(payload, { ...common, confirm: true, force: values.force })
@@ -149,7 +163,9 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
       case 'sql': {
         const runtime = getRuntime(payload)
-        const collections = [...runtime.collections.values()].filter((c) => !values.collection || c.slug === values.collection)
+        const collections = [...runtime.collections.values()].filter(
+          (c) => !values.collection || c.slug === values.collection,
+        )
         const sql = await projectSql(collections)
         if (values.out) {
           const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
@@ -163,7 +179,9 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
     }
   } catch (error) {
-    process.stderr.write(`\nsupabase-sync: ${describeCause(error).replace(/^supabase-sync: /, '')}\n`)
+    process.stderr.write(
+      `\nsupabase-sync: ${describeCause(error).replace(/^supabase-sync: /, '')}\n`,
+    )
     code = error instanceof CancelledError ? 130 : 2
   }
   await payload?.destroy().catch(() => {})

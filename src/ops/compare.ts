@@ -13,7 +13,8 @@ import { documentKey } from '../queue/keys.js'
 import { changedFields } from '../reconcile/diff.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 
-export type DocumentState = 'in-sync' | 'differs' | 'missing' | 'extra' | 'not-in-supabase' | 'unmappable'
+export type DocumentState =
+  'in-sync' | 'differs' | 'missing' | 'extra' | 'not-in-supabase' | 'unmappable'
 
 export interface FieldDifference {
   /** A column, or `column.key` inside an object column. */
@@ -43,44 +44,75 @@ function valueAt(row: Row | null | undefined, field: string): unknown {
   return key === undefined ? value : (value as Record<string, unknown> | null | undefined)?.[key]
 }
 
-function notInSupabase(collection: SyncedCollection, doc: Record<string, unknown> | undefined): string {
+function notInSupabase(
+  collection: SyncedCollection,
+  doc: Record<string, unknown> | undefined,
+): string {
   if (!doc) return 'no document in Payload'
   if (doc.deletedAt) return 'in the trash'
-  if (collection.drafts && !isPublished(doc as never)) return 'a draft, never published (or unpublished)'
+  if (collection.drafts && !isPublished(doc as never))
+    return 'a draft, never published (or unpublished)'
   return collection.shouldSync ? 'kept out by shouldSync or the mapper' : 'the mapper returned null'
 }
 
-export async function documentStates(payload: Payload, options: { collection?: string; ids: string[] }): Promise<DocumentStatus[]> {
+export async function documentStates(
+  payload: Payload,
+  options: { collection?: string; ids: string[] },
+): Promise<DocumentStatus[]> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   const ids = [...new Set(options.ids)]
   const [docs, rows, jobs] = await Promise.all([
     loadDocuments(payload, collection, ids, { withTrashed: true }),
     runtime.target.rowsByIds(collection.spec, ids),
-    runtime.jobs.forKeys(runtime.db, ids.map((id) => documentKey(collection.slug, id))),
+    runtime.jobs.forKeys(
+      runtime.db,
+      ids.map((id) => documentKey(collection.slug, id)),
+    ),
   ])
   const ignore = bookkeepingColumns(collection)
-  const readOnly = new Set([...(collection.mapper.readOnlyColumns ?? []), collection.spec.primaryKey, ...ignore])
+  const readOnly = new Set([
+    ...(collection.mapper.readOnlyColumns ?? []),
+    collection.spec.primaryKey,
+    ...ignore,
+  ])
   return ids.map((id): DocumentStatus => {
     const own = jobs.filter((job) => job.key === documentKey(collection.slug, id))
     const failed = own.find((job) => job.hasError)
-    const pending = own.filter((job) => !job.hasError).sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0]
-    const extra = { ...(pending ? { pendingSince: pending.createdAt } : {}), ...(failed?.error ? { failure: failed.error } : {}) }
+    const pending = own
+      .filter((job) => !job.hasError)
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))[0]
+    const extra = {
+      ...(pending ? { pendingSince: pending.createdAt } : {}),
+      ...(failed?.error ? { failure: failed.error } : {}),
+    }
     const doc = docs.get(id)
     const row = rows.get(id)
     const want = expectedRow(collection, doc)
-    if (want instanceof MappingError) return { id, state: 'unmappable', reason: want.message, ...extra }
+    if (want instanceof MappingError)
+      return { id, state: 'unmappable', reason: want.message, ...extra }
     if (want === null) {
       const reason = notInSupabase(collection, doc)
-      return row ? { id, state: 'extra', reason: `${reason}, but Supabase has a row`, ...extra } : { id, state: 'not-in-supabase', reason, ...extra }
+      return row
+        ? { id, state: 'extra', reason: `${reason}, but Supabase has a row`, ...extra }
+        : { id, state: 'not-in-supabase', reason, ...extra }
     }
     if (!row) return { id, state: 'missing', ...extra }
-    const fields = changedFields(want, row, Object.keys(want).filter((c) => !ignore.includes(c)))
+    const fields = changedFields(
+      want,
+      row,
+      Object.keys(want).filter((c) => !ignore.includes(c)),
+    )
     if (!fields.length) return { id, state: 'in-sync', ...extra }
     return {
       id,
       state: 'differs',
-      fields: fields.map((field) => ({ field, payload: valueAt(want, field), supabase: valueAt(row, field), readOnly: readOnly.has(field.split('.')[0]) })),
+      fields: fields.map((field) => ({
+        field,
+        payload: valueAt(want, field),
+        supabase: valueAt(row, field),
+        readOnly: readOnly.has(field.split('.')[0]),
+      })),
       ...extra,
     }
   })

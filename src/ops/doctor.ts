@@ -26,53 +26,140 @@ export interface DoctorResult {
   checks: Check[]
 }
 
-const sqlFix = (sql: string) => `run in the Supabase SQL editor (or \`npx payload supabase-sync sql\`):\n${sql}`
+const sqlFix = (sql: string) =>
+  `run in the Supabase SQL editor (or \`npx payload supabase-sync sql\`):\n${sql}`
 
 function keyChecks(runtime: SyncRuntime): Check[] {
   const supabase = runtime.options.supabase
-  if (!supabase || !('serviceRoleKey' in supabase)) return [{ name: 'service-role key', ok: true, detail: 'a supabase-js client was passed: its key is not checked', skipped: true }]
+  if (!supabase || !('serviceRoleKey' in supabase))
+    return [
+      {
+        name: 'service-role key',
+        ok: true,
+        detail: 'a supabase-js client was passed: its key is not checked',
+        skipped: true,
+      },
+    ]
   const claims = readKey(supabase.serviceRoleKey)
-  const fix = 'set SUPABASE_SERVICE_ROLE_KEY to the service_role key of this project (Dashboard → Project Settings → API keys)'
-  if (claims.kind === 'anon') return [{ name: 'service-role key', ok: false, detail: 'this is the anon (public) key, not the service-role key', fix }]
-  if (claims.kind !== 'service_role') return [{ name: 'service-role key', ok: false, detail: `this key is not a service-role key (${claims.kind})`, fix }]
+  const fix =
+    'set SUPABASE_SERVICE_ROLE_KEY to the service_role key of this project (Dashboard → Project Settings → API keys)'
+  if (claims.kind === 'anon')
+    return [
+      {
+        name: 'service-role key',
+        ok: false,
+        detail: 'this is the anon (public) key, not the service-role key',
+        fix,
+      },
+    ]
+  if (claims.kind !== 'service_role')
+    return [
+      {
+        name: 'service-role key',
+        ok: false,
+        detail: `this key is not a service-role key (${claims.kind})`,
+        fix,
+      },
+    ]
   if (claims.expiresAt !== undefined && claims.expiresAt < Date.now()) {
-    return [{ name: 'service-role key', ok: false, detail: `the key expired on ${new Date(claims.expiresAt).toISOString()}`, fix }]
+    return [
+      {
+        name: 'service-role key',
+        ok: false,
+        detail: `the key expired on ${new Date(claims.expiresAt).toISOString()}`,
+        fix,
+      },
+    ]
   }
   const ref = projectRef(supabase.url)
   if (ref && claims.ref && claims.ref !== ref) {
-    return [{ name: 'service-role key', ok: false, detail: `the key is for project "${claims.ref}", the URL for "${ref}"`, fix }]
+    return [
+      {
+        name: 'service-role key',
+        ok: false,
+        detail: `the key is for project "${claims.ref}", the URL for "${ref}"`,
+        fix,
+      },
+    ]
   }
-  return [{ name: 'service-role key', ok: true, detail: `role service_role${claims.expiresAt ? `, valid until ${new Date(claims.expiresAt).toISOString().slice(0, 10)}` : ''}` }]
+  return [
+    {
+      name: 'service-role key',
+      ok: true,
+      detail: `role service_role${claims.expiresAt ? `, valid until ${new Date(claims.expiresAt).toISOString().slice(0, 10)}` : ''}`,
+    },
+  ]
 }
 
-async function collectionChecks(runtime: SyncRuntime, collection: SyncedCollection, report: TableReport): Promise<Check[]> {
+async function collectionChecks(
+  runtime: SyncRuntime,
+  collection: SyncedCollection,
+  report: TableReport,
+): Promise<Check[]> {
   const { table, primaryKey, versionColumn } = collection.spec
   const name = (what: string) => `${collection.slug} → ${table}: ${what}`
-  if (!report.exists) return [{ name: name('table'), ok: false, detail: `public.${table} does not exist`, fix: sqlFix(await tableSql(collection)) }]
+  if (!report.exists)
+    return [
+      {
+        name: name('table'),
+        ok: false,
+        detail: `public.${table} does not exist`,
+        fix: sqlFix(await tableSql(collection)),
+      },
+    ]
   const checks: Check[] = [{ name: name('table'), ok: true, detail: `public.${table} exists` }]
   const actual = new Map((report.columns ?? []).map((c) => [c.name, c]))
   const expected = expectedColumns(collection.mapper, versionColumn)
   const missing = expected.filter((c) => !actual.has(c.name))
-  const mistyped = expected.filter((c) => actual.has(c.name) && !typeFits(c.kind, actual.get(c.name)!.type))
+  const mistyped = expected.filter(
+    (c) => actual.has(c.name) && !typeFits(c.kind, actual.get(c.name)!.type),
+  )
   checks.push(
     missing.length
-      ? { name: name('columns'), ok: false, detail: `missing: ${missing.map((c) => c.name).join(', ')}`, fix: sqlFix(missing.map((c) => addColumnSql(table, c)).join('\n')) }
-      : { name: name('columns'), ok: true, detail: `${expected.length} columns the mapper writes are there` },
+      ? {
+          name: name('columns'),
+          ok: false,
+          detail: `missing: ${missing.map((c) => c.name).join(', ')}`,
+          fix: sqlFix(missing.map((c) => addColumnSql(table, c)).join('\n')),
+        }
+      : {
+          name: name('columns'),
+          ok: true,
+          detail: `${expected.length} columns the mapper writes are there`,
+        },
   )
   if (mistyped.length) {
     checks.push({
       name: name('column types'),
       ok: false,
-      detail: mistyped.map((c) => `${c.name} is ${actual.get(c.name)!.type}, the mapper writes ${c.kind}`).join('; '),
+      detail: mistyped
+        .map((c) => `${c.name} is ${actual.get(c.name)!.type}, the mapper writes ${c.kind}`)
+        .join('; '),
       fix: sqlFix(mistyped.map((c) => alterTypeSql(table, c)).join('\n')),
     })
   }
-  const idKind = (runtime.payload.db as { idType?: string }).idType === 'uuid' ? 'uuid' : runtime.payload.db.defaultIDType === 'number' ? 'numeric' : 'text'
+  const idKind =
+    (runtime.payload.db as { idType?: string }).idType === 'uuid'
+      ? 'uuid'
+      : runtime.payload.db.defaultIDType === 'number'
+        ? 'numeric'
+        : 'text'
   const pkType = actual.get(primaryKey)?.type ?? ''
-  const pkOk = report.primaryKey?.length === 1 && report.primaryKey[0] === primaryKey && (idKind === 'uuid' ? /^(uuid|text|character varying.*)$/.test(pkType) : idKind === 'numeric' ? /^(bigint|integer|numeric.*)$/.test(pkType) : /^(text|character varying.*)$/.test(pkType))
+  const pkOk =
+    report.primaryKey?.length === 1 &&
+    report.primaryKey[0] === primaryKey &&
+    (idKind === 'uuid'
+      ? /^(uuid|text|character varying.*)$/.test(pkType)
+      : idKind === 'numeric'
+        ? /^(bigint|integer|numeric.*)$/.test(pkType)
+        : /^(text|character varying.*)$/.test(pkType))
   checks.push(
     pkOk
-      ? { name: name('primary key'), ok: true, detail: `${primaryKey} (${pkType}), Payload ids are ${idKind}` }
+      ? {
+          name: name('primary key'),
+          ok: true,
+          detail: `${primaryKey} (${pkType}), Payload ids are ${idKind}`,
+        }
       : {
           name: name('primary key'),
           ok: false,
@@ -83,11 +170,18 @@ async function collectionChecks(runtime: SyncRuntime, collection: SyncedCollecti
   if (runtime.options.writeMode === 'rpc') {
     checks.push(
       report.applyFunction
-        ? { name: name('apply function'), ok: true, detail: 'supabase_sync_apply is installed and executable by service_role' }
+        ? {
+            name: name('apply function'),
+            ok: true,
+            detail: 'supabase_sync_apply is installed and executable by service_role',
+          }
         : {
             name: name('apply function'),
             ok: false,
-            detail: report.applyFunction === null ? 'supabase_sync_apply is not installed' : 'supabase_sync_apply is not executable by service_role',
+            detail:
+              report.applyFunction === null
+                ? 'supabase_sync_apply is not installed'
+                : 'supabase_sync_apply is not executable by service_role',
             fix: `${sqlFix('-- the contents of sql/002_sync_apply.sql')}\n(or set writeMode: 'upsert', without the stale-write guard)`,
           },
     )
@@ -96,28 +190,59 @@ async function collectionChecks(runtime: SyncRuntime, collection: SyncedCollecti
   checks.push(
     report.rls && !anonReads
       ? { name: name('row level security'), ok: true, detail: 'RLS is on; anon cannot read' }
-      : { name: name('row level security'), ok: false, detail: report.rls ? 'RLS is on, but a policy lets anon read' : 'RLS is off: with a grant, anon and authenticated can read the table', fix: sqlFix(securitySql(table)) },
+      : {
+          name: name('row level security'),
+          ok: false,
+          detail: report.rls
+            ? 'RLS is on, but a policy lets anon read'
+            : 'RLS is off: with a grant, anon and authenticated can read the table',
+          fix: sqlFix(securitySql(table)),
+        },
   )
   if (report.serviceRoleWrite === false) {
-    checks.push({ name: name('service role'), ok: false, detail: 'service_role may not write the table', fix: sqlFix(`grant select, insert, update, delete on table public."${table}" to service_role;`) })
+    checks.push({
+      name: name('service role'),
+      ok: false,
+      detail: 'service_role may not write the table',
+      fix: sqlFix(
+        `grant select, insert, update, delete on table public."${table}" to service_role;`,
+      ),
+    })
   }
   return checks
 }
 
 export async function doctor(payload: Payload): Promise<DoctorResult> {
   const runtime = getRuntime(payload)
-  const checks: Check[] = [{ name: 'environment', ok: true, detail: 'the Supabase URL and key are set' }, ...keyChecks(runtime)]
+  const checks: Check[] = [
+    { name: 'environment', ok: true, detail: 'the Supabase URL and key are set' },
+    ...keyChecks(runtime),
+  ]
   const first = runtime.collections.values().next().value as SyncedCollection | undefined
   const unreachable = first ? await runtime.target.probe(first.spec) : null
   if (unreachable && unreachable.kind !== 'endpoint') {
-    checks.push({ name: 'reachable', ok: false, detail: unreachable.message, fix: 'check SUPABASE_URL (https://<project>.supabase.co) and the network' })
+    checks.push({
+      name: 'reachable',
+      ok: false,
+      detail: unreachable.message,
+      fix: 'check SUPABASE_URL (https://<project>.supabase.co) and the network',
+    })
     return { ok: false, checks }
   }
   if (unreachable?.status === 401) {
-    checks.push({ name: 'reachable', ok: false, detail: 'Supabase answers, but refuses the key (401): not a key of this project, or rotated', fix: 'set SUPABASE_SERVICE_ROLE_KEY to the service_role key of this project' })
+    checks.push({
+      name: 'reachable',
+      ok: false,
+      detail: 'Supabase answers, but refuses the key (401): not a key of this project, or rotated',
+      fix: 'set SUPABASE_SERVICE_ROLE_KEY to the service_role key of this project',
+    })
     return { ok: false, checks }
   }
-  checks.push({ name: 'reachable', ok: true, detail: `${runtime.options.supabase && 'url' in runtime.options.supabase ? runtime.options.supabase.url : 'the client'} answers` })
+  checks.push({
+    name: 'reachable',
+    ok: true,
+    detail: `${runtime.options.supabase && 'url' in runtime.options.supabase ? runtime.options.supabase.url : 'the client'} answers`,
+  })
   for (const collection of runtime.collections.values()) {
     const report = await inspectTable(runtime.target, collection.spec)
     if (report instanceof Error) {
@@ -125,7 +250,9 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
       checks.push({
         name: 'inspect function',
         ok: false,
-        detail: missing ? 'supabase_sync_inspect is not installed: the tables cannot be checked' : report.message,
+        detail: missing
+          ? 'supabase_sync_inspect is not installed: the tables cannot be checked'
+          : report.message,
         fix: sqlFix('-- the contents of sql/003_sync_inspect.sql'),
       })
       break

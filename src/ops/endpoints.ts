@@ -44,7 +44,11 @@ const json = (body: unknown, status = 200) => Response.json(body, { status })
  * A refusal or failure as Payload's own APIError: Payload answers it as it answers its own errors,
  * `{ "errors": [{ "message", "data" }] }`. Every message here is written for the client (public).
  */
-const refuse = (status: number, message: string, data: Record<string, unknown> | null = null): never => {
+const refuse = (
+  status: number,
+  message: string,
+  data: Record<string, unknown> | null = null,
+): never => {
   throw new APIError(message, status, data, true)
 }
 
@@ -57,9 +61,15 @@ function secretsOf(runtime: SyncRuntime): string[] {
 function publicFailure(error: unknown, runtime: SyncRuntime): { status: number; message: string } {
   const secrets = secretsOf(runtime)
   if (error instanceof InputError) return { status: 400, message: error.message }
-  if (error instanceof BusyError || error instanceof MassDeleteError) return { status: 409, message: scrub(error.message, secrets) }
+  if (error instanceof BusyError || error instanceof MassDeleteError)
+    return { status: 409, message: scrub(error.message, secrets) }
   if (error instanceof SyncError) {
-    const status = error.kind === 'row' || error.kind === 'conflict' ? 400 : error.kind === 'endpoint' ? 502 : 503
+    const status =
+      error.kind === 'row' || error.kind === 'conflict'
+        ? 400
+        : error.kind === 'endpoint'
+          ? 502
+          : 503
     return { status, message: scrub(describeCause(error), secrets) }
   }
   return { status: 500, message: 'internal error' }
@@ -79,24 +89,43 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       let body: unknown = {}
       if (route.method === 'post') {
         const type = req.headers.get('content-type') ?? ''
-        if (!/^application\/json\b/i.test(type)) refuse(415, 'Unsupported Media Type: send the body as application/json')
+        if (!/^application\/json\b/i.test(type))
+          refuse(415, 'Unsupported Media Type: send the body as application/json')
         try {
           body = (req.json ? await req.json() : {}) ?? {}
         } catch {
           refuse(400, 'Bad Request: the body is not valid JSON')
         }
       }
-      const named = route.method === 'get' ? req.searchParams?.get('collection') : (body as { collection?: unknown } | null)?.collection
-      const collectionSlug = typeof named === 'string' && runtime.collections.has(named) ? named : 'dealers'
+      const named =
+        route.method === 'get'
+          ? req.searchParams?.get('collection')
+          : (body as { collection?: unknown } | null)?.collection
+      const collectionSlug =
+        typeof named === 'string' && runtime.collections.has(named) ? named : 'dealers'
       const record = (outcome: 'refused' | 'failed', summary: string, details?: unknown) =>
-        route.records ? recordEvent(runtime, { action: route.records, collectionSlug, outcome, summary, details, actor: actor(req) }) : Promise.resolve()
+        route.records
+          ? recordEvent(runtime, {
+              action: route.records,
+              collectionSlug,
+              outcome,
+              summary,
+              details,
+              actor: actor(req),
+            })
+          : Promise.resolve()
       if (!(await allowed(access, route.right, req))) {
         await record('refused', `refused: the user may not ${route.right}`)
         refuse(403, `Forbidden: this user may not ${route.right} (supabase-sync access option)`)
       }
       let input: Input
       try {
-        input = parseInput(runtime, route.method === 'get' ? req.searchParams : undefined, body, route.flags ?? {})
+        input = parseInput(
+          runtime,
+          route.method === 'get' ? req.searchParams : undefined,
+          body,
+          route.flags ?? {},
+        )
       } catch (error) {
         if (error instanceof InputError) refuse(400, error.message, { parameter: error.field })
         throw error
@@ -108,30 +137,50 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
         if (error instanceof APIError) throw error
         const failure = publicFailure(error, runtime)
         const logId = randomUUID()
-        runtime.logger.error({ err: error, logId, endpoint: route.path, user: actor(req).user }, `supabase-sync: ${route.path} failed`)
+        runtime.logger.error(
+          { err: error, logId, endpoint: route.path, user: actor(req).user },
+          `supabase-sync: ${route.path} failed`,
+        )
         // A busy refusal is recorded too: who tried what, and that nothing ran.
-        await record(error instanceof BusyError || error instanceof MassDeleteError ? 'refused' : 'failed', `${route.path}: ${failure.message}`, { logId })
+        await record(
+          error instanceof BusyError || error instanceof MassDeleteError ? 'refused' : 'failed',
+          `${route.path}: ${failure.message}`,
+          { logId },
+        )
         return refuse(failure.status, failure.message, { logId })
       }
     },
   })
 
-  const confirm = { confirm: z.literal(true, { error: 'must be true: reset rewrites the whole table' }) }
+  const confirm = {
+    confirm: z.literal(true, { error: 'must be true: reset rewrites the whole table' }),
+  }
   return [
-    endpoint({ path: '/supabase-sync/status', method: 'get', right: 'read', run: (req) => syncStatus(req.payload) }),
+    endpoint({
+      path: '/supabase-sync/status',
+      method: 'get',
+      right: 'read',
+      run: (req) => syncStatus(req.payload),
+    }),
     endpoint({
       path: '/supabase-sync/validate',
       method: 'get',
       right: 'read',
       // A link or an image tag can trigger a GET: it reads, and records nothing.
-      run: (req, input) => validateSync(req.payload, { collection: input.collection, ids: input.ids, record: false }),
+      run: (req, input) =>
+        validateSync(req.payload, { collection: input.collection, ids: input.ids, record: false }),
     }),
     endpoint({
       path: '/supabase-sync/validate',
       method: 'post',
       right: 'read',
       records: 'validate',
-      run: (req, input) => validateSync(req.payload, { collection: input.collection, ids: input.ids, actor: actor(req) }),
+      run: (req, input) =>
+        validateSync(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          actor: actor(req),
+        }),
     }),
     endpoint({
       path: '/supabase-sync/sync',
@@ -139,14 +188,25 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       right: 'sync',
       records: 'sync',
       flags: { force: z.boolean().optional() },
-      run: (req, input) => syncDocuments(req.payload, { collection: input.collection, ids: input.ids, force: input.flags.force === true, actor: actor(req) }),
+      run: (req, input) =>
+        syncDocuments(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          force: input.flags.force === true,
+          actor: actor(req),
+        }),
     }),
     endpoint({
       path: '/supabase-sync/retry',
       method: 'post',
       right: 'sync',
       records: 'retry',
-      run: (req, input) => retryFailed(req.payload, { collection: input.collection, ids: input.ids, actor: actor(req) }),
+      run: (req, input) =>
+        retryFailed(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          actor: actor(req),
+        }),
     }),
     endpoint({
       path: '/supabase-sync/reset',
@@ -154,14 +214,23 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       right: 'reset',
       records: 'reset',
       flags: { ...confirm, force: z.boolean().optional() },
-      run: (req, input) => resetTable(req.payload, { collection: input.collection, confirm: true, force: input.flags.force === true, actor: actor(req) }),
+      run: (req, input) =>
+        resetTable(req.payload, {
+          collection: input.collection,
+          confirm: true,
+          force: input.flags.force === true,
+          actor: actor(req),
+        }),
     }),
     endpoint({
       path: '/supabase-sync/documents',
       method: 'get',
       right: 'read',
       run: async (req, input) => {
-        if (!input.ids?.length || input.ids.length > 150) refuse(400, 'Bad Request: parameter "id" must be given 1 to 150 times', { parameter: 'id' })
+        if (!input.ids?.length || input.ids.length > 150)
+          refuse(400, 'Bad Request: parameter "id" must be given 1 to 150 times', {
+            parameter: 'id',
+          })
         return documentStates(req.payload, { collection: input.collection, ids: input.ids! })
       },
     }),
@@ -170,12 +239,22 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       method: 'post',
       // The right is that of the operation, checked below; `read` lets the caller in.
       right: 'read',
-      flags: { op: z.enum(['validate', 'sync', 'reset'], { error: 'must be validate, sync or reset' }), force: z.boolean().optional(), confirm: z.literal(true).optional() },
+      flags: {
+        op: z.enum(['validate', 'sync', 'reset'], { error: 'must be validate, sync or reset' }),
+        force: z.boolean().optional(),
+        confirm: z.literal(true).optional(),
+      },
       run: async (req, input) => {
         const kind = input.flags.op as RunKind
         const right: Right = kind === 'validate' ? 'read' : kind
-        if (!(await allowed(access, right, req))) refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
-        if (kind === 'reset' && input.flags.confirm !== true) refuse(400, 'Bad Request: parameter "confirm" must be true: reset rewrites the whole table', { parameter: 'confirm' })
+        if (!(await allowed(access, right, req)))
+          refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
+        if (kind === 'reset' && input.flags.confirm !== true)
+          refuse(
+            400,
+            'Bad Request: parameter "confirm" must be true: reset rewrites the whole table',
+            { parameter: 'confirm' },
+          )
         const runtime = findRuntime(req.payload)!
         const force = input.flags.force === true
         const common = { collection: input.collection, actor: actor(req) }
@@ -192,7 +271,12 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       path: '/supabase-sync/runs/:id',
       method: 'get',
       right: 'read',
-      run: async (req) => findRuntime(req.payload)!.runs.get(String(req.routeParams?.id)) ?? refuse(404, 'Not Found: no such run in this app instance (runs live in the instance that started them)'),
+      run: async (req) =>
+        findRuntime(req.payload)!.runs.get(String(req.routeParams?.id)) ??
+        refuse(
+          404,
+          'Not Found: no such run in this app instance (runs live in the instance that started them)',
+        ),
     }),
     endpoint({
       path: '/supabase-sync/runs/:id/cancel',
@@ -200,9 +284,12 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       right: 'read',
       run: async (req) => {
         const runs = findRuntime(req.payload)!.runs
-        const run = runs.get(String(req.routeParams?.id)) ?? refuse(404, 'Not Found: no such run in this app instance')
+        const run =
+          runs.get(String(req.routeParams?.id)) ??
+          refuse(404, 'Not Found: no such run in this app instance')
         const right: Right = run.kind === 'validate' ? 'read' : run.kind
-        if (!(await allowed(access, right, req))) refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
+        if (!(await allowed(access, right, req)))
+          refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
         return runs.cancel(run.id)
       },
     }),
@@ -211,7 +298,17 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       method: 'post',
       right: 'pull',
       records: 'pull',
-      flags: { force: z.boolean().optional(), fields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[^".,]+)?$/, { error: 'must be a column or column.key' })).max(100).optional() },
+      flags: {
+        force: z.boolean().optional(),
+        fields: z
+          .array(
+            z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[^".,]+)?$/, {
+              error: 'must be a column or column.key',
+            }),
+          )
+          .max(100)
+          .optional(),
+      },
       // Also the collection's own update access, per document: the user's, not the plugin's.
       run: (req, input) =>
         pullFromSupabase(req.payload, {

@@ -10,9 +10,17 @@ import type { PayloadDatabase } from '../queue/database.js'
 /** The first key of these advisory locks ("SYND"), apart from the per-document ones. */
 const operationsNamespace = 0x53594e44
 
-export async function exclusive<T>(db: PayloadDatabase, operation: 'validate' | 'sync', collection: string, work: () => Promise<T>): Promise<T> {
+export async function exclusive<T>(
+  db: PayloadDatabase,
+  operation: 'validate' | 'sync',
+  collection: string,
+  work: () => Promise<T>,
+): Promise<T> {
   return db.transaction(async (sql) => {
-    const { rows } = await sql.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1, hashtext($2)) as ok', [operationsNamespace, `${operation}:${collection}`])
+    const { rows } = await sql.query<{ ok: boolean }>(
+      'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
+      [operationsNamespace, `${operation}:${collection}`],
+    )
     if (!rows[0]?.ok) throw new BusyError(operation, collection)
     return work()
   })

@@ -26,35 +26,85 @@ function idKind(runtime: SyncRuntime, slug: string): 'uuid' | 'number' | 'text' 
 function idSchema(kind: 'uuid' | 'number' | 'text'): z.ZodType<string> {
   if (kind === 'uuid') return z.uuid({ error: 'must be a uuid' })
   if (kind === 'number') return z.string().regex(/^\d{1,18}$/, { error: 'must be a whole number' })
-  return z.string().min(1).max(256).regex(/^[^",]+$/, { error: 'must not contain " or ,' })
+  return z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^",]+$/, { error: 'must not contain " or ,' })
 }
 
 function fail(error: z.ZodError): never {
   const issue = error.issues[0]
   const path = issue.path.map(String).join('.') || '(body)'
-  const message = issue.code === 'unrecognized_keys' ? `unknown parameter "${issue.keys[0]}"` : `parameter "${path}" ${issue.message}`
-  throw new InputError(`Bad Request: ${message}`, issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : path)
+  const message =
+    issue.code === 'unrecognized_keys'
+      ? `unknown parameter "${issue.keys[0]}"`
+      : `parameter "${path}" ${issue.message}`
+  throw new InputError(
+    `Bad Request: ${message}`,
+    issue.code === 'unrecognized_keys' ? String(issue.keys[0]) : path,
+  )
 }
 
 /** From a GET's query string (`collection`, `id` repeated) or a POST's JSON body (`collection`, `ids` or `id`, flags). */
-export function parseInput(runtime: SyncRuntime, query: URLSearchParams | undefined, body: unknown, flags: z.ZodRawShape): Input {
+export function parseInput(
+  runtime: SyncRuntime,
+  query: URLSearchParams | undefined,
+  body: unknown,
+  flags: z.ZodRawShape,
+): Input {
   const slugs = [...runtime.collections.keys()] as [string, ...string[]]
-  const raw: unknown = query ? Object.fromEntries([...new Set(query.keys())].map((key) => [key, key === 'id' ? query.getAll('id') : query.get(key)])) : body
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError('Bad Request: the body must be a JSON object', '(body)')
+  const raw: unknown = query
+    ? Object.fromEntries(
+        [...new Set(query.keys())].map((key) => [
+          key,
+          key === 'id' ? query.getAll('id') : query.get(key),
+        ]),
+      )
+    : body
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new InputError('Bad Request: the body must be a JSON object', '(body)')
   const shape = z.strictObject({
-    collection: z.enum(slugs, { error: `must be a synced collection (${slugs.join(', ')})` }).optional(),
-    ids: z.array(z.string({ error: 'must be a string' })).max(100_000).optional(),
-    id: z.union([z.string({ error: 'must be a string' }), z.array(z.string({ error: 'must be a string' }))]).optional(),
+    collection: z
+      .enum(slugs, { error: `must be a synced collection (${slugs.join(', ')})` })
+      .optional(),
+    ids: z
+      .array(z.string({ error: 'must be a string' }))
+      .max(100_000)
+      .optional(),
+    id: z
+      .union([
+        z.string({ error: 'must be a string' }),
+        z.array(z.string({ error: 'must be a string' })),
+      ])
+      .optional(),
     ...flags,
   })
   const parsed = shape.safeParse(raw)
   if (!parsed.success) fail(parsed.error)
-  const { collection = 'dealers', ids, id, ...rest } = parsed.data as { collection?: string; ids?: string[]; id?: string | string[] } & Record<string, unknown>
-  if (!runtime.collections.has(collection)) throw new InputError(`Bad Request: parameter "collection" must be a synced collection (${slugs.join(', ')})`, 'collection')
+  const {
+    collection = 'dealers',
+    ids,
+    id,
+    ...rest
+  } = parsed.data as { collection?: string; ids?: string[]; id?: string | string[] } & Record<
+    string,
+    unknown
+  >
+  if (!runtime.collections.has(collection))
+    throw new InputError(
+      `Bad Request: parameter "collection" must be a synced collection (${slugs.join(', ')})`,
+      'collection',
+    )
   const list = ids ?? (id === undefined ? undefined : Array.isArray(id) ? id : [id])
   if (list) {
     const checked = z.array(idSchema(idKind(runtime, collection))).safeParse(list)
-    if (!checked.success) fail(new z.ZodError(checked.error.issues.map((i) => ({ ...i, path: [ids ? 'ids' : 'id', ...i.path] }))))
+    if (!checked.success)
+      fail(
+        new z.ZodError(
+          checked.error.issues.map((i) => ({ ...i, path: [ids ? 'ids' : 'id', ...i.path] })),
+        ),
+      )
   }
   return { collection, ids: list, flags: rest }
 }

@@ -26,7 +26,9 @@ export function toSyncResult(summary: ReconcileSummary): SyncResult {
   return result
 }
 
-export function fieldsOf(changed: ReadonlyArray<{ id: string; fields: string[] }>): Record<string, string[]> {
+export function fieldsOf(
+  changed: ReadonlyArray<{ id: string; fields: string[] }>,
+): Record<string, string[]> {
   return Object.fromEntries(changed.map((c) => [c.id, c.fields]))
 }
 
@@ -42,7 +44,14 @@ export async function recordCancel<T>(
     return await work()
   } catch (error) {
     if (error instanceof CancelledError) {
-      await recordEvent(runtime, { action, collectionSlug, outcome: 'cancelled', summary: error.message, details: error.progress, actor: options.actor })
+      await recordEvent(runtime, {
+        action,
+        collectionSlug,
+        outcome: 'cancelled',
+        summary: error.message,
+        details: error.progress,
+        actor: options.actor,
+      })
     }
     throw error
   }

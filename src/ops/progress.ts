@@ -9,7 +9,10 @@ export interface Progress {
   end(): void
 }
 
-const seconds = (ms: number) => (ms < 60_000 ? `${Math.ceil(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.ceil((ms % 60_000) / 1000)} s`)
+const seconds = (ms: number) =>
+  ms < 60_000
+    ? `${Math.ceil(ms / 1000)} s`
+    : `${Math.floor(ms / 60_000)} min ${Math.ceil((ms % 60_000) / 1000)} s`
 
 export function describeProgress(p: RunProgress): string {
   const left = p.etaMs === null ? '' : p.documents < p.total ? `, ${seconds(p.etaMs)} left` : ''

@@ -26,27 +26,49 @@ export interface RunState {
 const kept = 50
 
 export class Runs {
-  private readonly runs = new Map<string, { state: RunState; controller: AbortController; done: Promise<void> }>()
+  private readonly runs = new Map<
+    string,
+    { state: RunState; controller: AbortController; done: Promise<void> }
+  >()
 
-  start(kind: RunKind, collection: string, user: string | undefined, work: (signal: AbortSignal, onProgress: ProgressListener) => Promise<unknown>): RunState {
+  start(
+    kind: RunKind,
+    collection: string,
+    user: string | undefined,
+    work: (signal: AbortSignal, onProgress: ProgressListener) => Promise<unknown>,
+  ): RunState {
     const controller = new AbortController()
-    const state: RunState = { id: randomUUID(), kind, collection, status: 'running', progress: null, startedAt: new Date().toISOString(), user }
+    const state: RunState = {
+      id: randomUUID(),
+      kind,
+      collection,
+      status: 'running',
+      progress: null,
+      startedAt: new Date().toISOString(),
+      user,
+    }
     const done = work(controller.signal, (progress) => {
       state.progress = progress
-    }).then(
-      (result) => {
-        state.status = 'done'
-        state.result = result
-      },
-      (error: unknown) => {
-        state.status = error instanceof CancelledError ? 'cancelled' : 'failed'
-        state.error = describeCause(error)
-        if (error instanceof CancelledError) state.progress = { ...(state.progress ?? { elapsedMs: 0, rate: 0, etaMs: null }), ...error.progress }
-      },
-    ).finally(() => {
-      state.endedAt = new Date().toISOString()
-      this.prune()
     })
+      .then(
+        (result) => {
+          state.status = 'done'
+          state.result = result
+        },
+        (error: unknown) => {
+          state.status = error instanceof CancelledError ? 'cancelled' : 'failed'
+          state.error = describeCause(error)
+          if (error instanceof CancelledError)
+            state.progress = {
+              ...(state.progress ?? { elapsedMs: 0, rate: 0, etaMs: null }),
+              ...error.progress,
+            }
+        },
+      )
+      .finally(() => {
+        state.endedAt = new Date().toISOString()
+        this.prune()
+      })
     this.runs.set(state.id, { state, controller, done })
     return state
   }
@@ -76,6 +98,7 @@ export class Runs {
 
   private prune(): void {
     const ended = [...this.runs.values()].filter((r) => r.state.status !== 'running')
-    for (const run of ended.slice(0, Math.max(0, ended.length - kept))) this.runs.delete(run.state.id)
+    for (const run of ended.slice(0, Math.max(0, ended.length - kept)))
+      this.runs.delete(run.state.id)
   }
 }

@@ -12,10 +12,23 @@ import { expectedColumns, type ColumnKind, type ExpectedColumn } from '../mappin
 import type { SyncedCollection } from '../synced.js'
 
 /** The package's sql/ folder: two levels up from this module (src/ops under tsx, dist/ops once built). */
-export const packageSqlDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'sql')
+export const packageSqlDir = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'sql',
+)
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
-const pgType: Record<ColumnKind, string> = { uuid: 'uuid', text: 'text', timestamptz: 'timestamptz', bigint: 'bigint', numeric: 'numeric', boolean: 'boolean', jsonb: 'jsonb' }
+const pgType: Record<ColumnKind, string> = {
+  uuid: 'uuid',
+  text: 'text',
+  timestamptz: 'timestamptz',
+  bigint: 'bigint',
+  numeric: 'numeric',
+  boolean: 'boolean',
+  jsonb: 'jsonb',
+}
 
 export function columnSql(column: ExpectedColumn): string {
   return `${ident(column.name)} ${pgType[column.kind]}${column.nullable ? '' : ' not null'}`
@@ -59,7 +72,9 @@ export async function tableSql(collection: SyncedCollection): Promise<string> {
     return fs.readFile(path.join(packageSqlDir, '001_dealers.sql'), 'utf8')
   }
   const columns = expectedColumns(collection.mapper, versionColumn)
-  const lines = columns.map((c) => `  ${columnSql(c)}${c.name === primaryKey ? ' primary key' : ''}`)
+  const lines = columns.map(
+    (c) => `  ${columnSql(c)}${c.name === primaryKey ? ' primary key' : ''}`,
+  )
   return [
     `-- ${collection.slug} → public.${table}, from the mapper's rowSchema (adjust types, add unique constraints and indexes as your readers need).`,
     `create table if not exists public.${ident(table)} (`,
@@ -72,12 +87,19 @@ export async function tableSql(collection: SyncedCollection): Promise<string> {
 }
 
 /** Everything, in order: tables, then the functions. */
-export async function projectSql(collections: Iterable<SyncedCollection>, options: { realtime?: (collection: SyncedCollection) => boolean } = {}): Promise<string> {
-  const parts: string[] = ['-- Supabase schema for payload-plugin-supabase-sync (idempotent: safe to run again).', '']
+export async function projectSql(
+  collections: Iterable<SyncedCollection>,
+  options: { realtime?: (collection: SyncedCollection) => boolean } = {},
+): Promise<string> {
+  const parts: string[] = [
+    '-- Supabase schema for payload-plugin-supabase-sync (idempotent: safe to run again).',
+    '',
+  ]
   for (const collection of collections) {
     parts.push(await tableSql(collection), '')
     if (options.realtime?.(collection)) parts.push(realtimeSql(collection.spec.table), '')
   }
-  for (const file of ['002_sync_apply.sql', '003_sync_inspect.sql']) parts.push(await fs.readFile(path.join(packageSqlDir, file), 'utf8'), '')
+  for (const file of ['002_sync_apply.sql', '003_sync_inspect.sql'])
+    parts.push(await fs.readFile(path.join(packageSqlDir, file), 'utf8'), '')
   return parts.join('\n')
 }

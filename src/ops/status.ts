@@ -38,7 +38,13 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
   let supabase: StatusResult['supabase'] = { reachable: true, ms: 0 }
   const collections: StatusResult['collections'] = []
   for (const collection of runtime.collections.values()) {
-    const documents = (await payload.count({ collection: collection.slug, overrideAccess: true, trash: false } as never)).totalDocs
+    const documents = (
+      await payload.count({
+        collection: collection.slug,
+        overrideAccess: true,
+        trash: false,
+      } as never)
+    ).totalDocs
     let rows: number | null = null
     try {
       rows = await runtime.target.count(collection.spec)
@@ -46,16 +52,28 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
       supabase = { reachable: false, ms: 0, error: describeCause(error) }
     }
     const last = runtime.lastReconcile.get(collection.slug)
-    collections.push({ collection: collection.slug, table: collection.spec.table, documents, rows, lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined })
+    collections.push({
+      collection: collection.slug,
+      table: collection.spec.table,
+      documents,
+      rows,
+      lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined,
+    })
   }
   supabase.ms = Math.round(performance.now() - started)
-  const [counts, processing, failures] = await Promise.all([runtime.jobs.counts(), deliveringCount(runtime.db), runtime.jobs.failed(20)])
+  const [counts, processing, failures] = await Promise.all([
+    runtime.jobs.counts(),
+    deliveringCount(runtime.db),
+    runtime.jobs.failed(20),
+  ])
   const pause = runtime.runner?.pause
   return {
     collections,
     jobs: { ...counts, processing },
     failures,
     supabase,
-    ...(pause ? { paused: { reason: pause.error.message, until: new Date(pause.until).toISOString() } } : {}),
+    ...(pause
+      ? { paused: { reason: pause.error.message, until: new Date(pause.until).toISOString() } }
+      : {}),
   }
 }

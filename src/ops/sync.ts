@@ -6,7 +6,13 @@ import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import { reconcile } from '../reconcile/reconcile.js'
 import { recordEvent } from './audit.js'
 import { exclusive } from './exclusive.js'
-import { fieldsOf, recordCancel, toSyncResult, type OperationOptions, type SyncResult } from './options.js'
+import {
+  fieldsOf,
+  recordCancel,
+  toSyncResult,
+  type OperationOptions,
+  type SyncResult,
+} from './options.js'
 
 /**
  * Makes Supabase equal Payload for all documents, or for the given ids: every document that differs
@@ -14,15 +20,29 @@ import { fieldsOf, recordCancel, toSyncResult, type OperationOptions, type SyncR
  * deleted behind the mass-delete guard (`force` bypasses it). Failed jobs of documents found in sync
  * are resolved; documents that still fail stay failed with their cause.
  */
-export async function syncDocuments(payload: Payload, options: OperationOptions & { force?: boolean; action?: 'sync' | 'retry' } = {}): Promise<SyncResult> {
+export async function syncDocuments(
+  payload: Payload,
+  options: OperationOptions & { force?: boolean; action?: 'sync' | 'retry' } = {},
+): Promise<SyncResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
-  const summary = await recordCancel(runtime, options.action ?? 'sync', collection.slug, options, () =>
-    exclusive(runtime.db, 'sync', collection.slug, () =>
-      reconcile(reconcileDeps(runtime), collection, { ids: options.ids, force: options.force, onProgress: options.onProgress, signal: options.signal }),
-    ),
+  const summary = await recordCancel(
+    runtime,
+    options.action ?? 'sync',
+    collection.slug,
+    options,
+    () =>
+      exclusive(runtime.db, 'sync', collection.slug, () =>
+        reconcile(reconcileDeps(runtime), collection, {
+          ids: options.ids,
+          force: options.force,
+          onProgress: options.onProgress,
+          signal: options.signal,
+        }),
+      ),
   )
-  if (!options.ids) runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
+  if (!options.ids)
+    runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   await recordEvent(runtime, {
     action: options.action ?? 'sync',
     collectionSlug: collection.slug,
@@ -46,19 +66,41 @@ export interface ResetResult {
  * on the way. Refuses when Payload has no documents but the table has rows (a wrong database, an
  * unfinished import), unless `force`. Recorded when it starts and when it ends, also when it fails.
  */
-export async function resetTable(payload: Payload, options: Omit<OperationOptions, 'ids'> & { confirm: boolean; force?: boolean }): Promise<ResetResult> {
+export async function resetTable(
+  payload: Payload,
+  options: Omit<OperationOptions, 'ids'> & { confirm: boolean; force?: boolean },
+): Promise<ResetResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   if (options.confirm !== true) {
-    throw new SyncError(`supabase-sync: reset of "${collection.spec.table}" needs confirm: true (--yes)`, { collection: collection.slug, operation: 'reset' })
+    throw new SyncError(
+      `supabase-sync: reset of "${collection.spec.table}" needs confirm: true (--yes)`,
+      { collection: collection.slug, operation: 'reset' },
+    )
   }
-  const audit = (outcome: 'started' | 'ok' | 'failed' | 'refused' | 'cancelled', summary: string, details?: unknown) =>
-    recordEvent(runtime, { action: 'reset', collectionSlug: collection.slug, outcome, summary, details, actor: options.actor })
-  await audit('started', `reset of ${collection.spec.table} started: every row rewritten from Payload, then rows without documents deleted`)
+  const audit = (
+    outcome: 'started' | 'ok' | 'failed' | 'refused' | 'cancelled',
+    summary: string,
+    details?: unknown,
+  ) =>
+    recordEvent(runtime, {
+      action: 'reset',
+      collectionSlug: collection.slug,
+      outcome,
+      summary,
+      details,
+      actor: options.actor,
+    })
+  await audit(
+    'started',
+    `reset of ${collection.spec.table} started: every row rewritten from Payload, then rows without documents deleted`,
+  )
   try {
     if (!options.force) {
       const [documents, rows] = await Promise.all([
-        payload.count({ collection: collection.slug, overrideAccess: true, trash: false } as never).then((r) => r.totalDocs),
+        payload
+          .count({ collection: collection.slug, overrideAccess: true, trash: false } as never)
+          .then((r) => r.totalDocs),
         runtime.target.count(collection.spec),
       ])
       if (documents === 0 && rows > 0) {
@@ -68,14 +110,29 @@ export async function resetTable(payload: Payload, options: Omit<OperationOption
       }
     }
     const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
-      reconcile(reconcileDeps(runtime), collection, { rewrite: true, force: true, deleteOrphans: true, onProgress: options.onProgress, signal: options.signal }),
+      reconcile(reconcileDeps(runtime), collection, {
+        rewrite: true,
+        force: true,
+        deleteOrphans: true,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      }),
     )
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
     const result: ResetResult = { collection: collection.slug, sync: toSyncResult(summary) }
-    await audit(summary.failed.length ? 'failed' : 'ok', `reset: ${summary.upserted} rows rewritten, ${summary.deleted} deleted, ${summary.failed.length} failed`, result)
+    await audit(
+      summary.failed.length ? 'failed' : 'ok',
+      `reset: ${summary.upserted} rows rewritten, ${summary.deleted} deleted, ${summary.failed.length} failed`,
+      result,
+    )
     return result
   } catch (error) {
-    if (error instanceof CancelledError) await audit('cancelled', `reset cancelled: ${error.progress.documents} of ${error.progress.total} documents rewritten, no row deleted`, error.progress)
+    if (error instanceof CancelledError)
+      await audit(
+        'cancelled',
+        `reset cancelled: ${error.progress.documents} of ${error.progress.total} documents rewritten, no row deleted`,
+        error.progress,
+      )
     else if (!(error instanceof SyncError && error.operation === 'reset')) {
       // Busy, or failed on the way: recorded either way.
       await audit('failed', `reset failed: ${describeCause(error)}`)

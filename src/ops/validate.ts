@@ -25,16 +25,29 @@ export interface ValidateResult {
 }
 
 /** Compares every document's mapped row with Supabase; writes nothing but its audit record (`record: false`: not even that). */
-export async function validateSync(payload: Payload, options: OperationOptions & { record?: boolean } = {}): Promise<ValidateResult> {
+export async function validateSync(
+  payload: Payload,
+  options: OperationOptions & { record?: boolean } = {},
+): Promise<ValidateResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   const summary = await recordCancel(runtime, 'validate', collection.slug, options, () =>
-    exclusive(runtime.db, 'validate', collection.slug, () => validate(validateDeps(runtime), collection, { ids: options.ids, onProgress: options.onProgress, signal: options.signal })),
+    exclusive(runtime.db, 'validate', collection.slug, () =>
+      validate(validateDeps(runtime), collection, {
+        ids: options.ids,
+        onProgress: options.onProgress,
+        signal: options.signal,
+      }),
+    ),
   )
   const { missing, extra, changed } = summary.diff
   const result: ValidateResult = {
     collection: collection.slug,
-    inSync: missing.length === 0 && extra.length === 0 && changed.length === 0 && summary.failed.length === 0,
+    inSync:
+      missing.length === 0 &&
+      extra.length === 0 &&
+      changed.length === 0 &&
+      summary.failed.length === 0,
     missing,
     extra,
     changed,
@@ -43,12 +56,30 @@ export async function validateSync(payload: Payload, options: OperationOptions &
     rows: summary.rows,
     ms: summary.ms,
   }
-  const check = { at: new Date().toISOString(), missing: missing.length, extra: extra.length, changed: changed.length, failed: summary.failed.length }
+  const check = {
+    at: new Date().toISOString(),
+    missing: missing.length,
+    extra: extra.length,
+    changed: changed.length,
+    failed: summary.failed.length,
+  }
   if (!options.ids) {
     runtime.lastCheck.set(collection.slug, check)
     runtime.metrics.drifted(collection.slug, check)
   }
-  runtime.logger.info({ collection: collection.slug, op: 'validate', inSync: result.inSync, missing: missing.length, extra: extra.length, changed: changed.length, failed: summary.failed.length, ms: summary.ms }, `${collection.slug}: validate done`)
+  runtime.logger.info(
+    {
+      collection: collection.slug,
+      op: 'validate',
+      inSync: result.inSync,
+      missing: missing.length,
+      extra: extra.length,
+      changed: changed.length,
+      failed: summary.failed.length,
+      ms: summary.ms,
+    },
+    `${collection.slug}: validate done`,
+  )
   if (options.record !== false) {
     await recordEvent(runtime, {
       action: 'validate',
@@ -59,7 +90,14 @@ export async function validateSync(payload: Payload, options: OperationOptions &
         : `drift: ${missing.length} missing, ${extra.length} extra, ${changed.length} changed, ${summary.failed.length} unmappable`,
       ids: [...missing, ...extra, ...changed.map((c) => c.id)],
       fields: fieldsOf(changed),
-      details: { missing, extra, failed: summary.failed, scanned: summary.scanned, rows: summary.rows, check: options.ids ? undefined : check },
+      details: {
+        missing,
+        extra,
+        failed: summary.failed,
+        scanned: summary.scanned,
+        rows: summary.rows,
+        check: options.ids ? undefined : check,
+      },
       actor: options.actor,
     })
   }

@@ -9,15 +9,24 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg'
 import { ConfigError } from '../errors.js'
 
 export interface Sql {
-  query<R extends QueryResultRow = QueryResultRow>(text: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number | null }>
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params?: unknown[],
+  ): Promise<{ rows: R[]; rowCount: number | null }>
 }
 
 interface DrizzleAdapter {
   pool?: Pool
   drizzle?: unknown
   sessions?: Record<string | number, { db?: unknown } | undefined>
-  execute?: (args: { drizzle: unknown; raw: string }) => Promise<{ rows?: unknown[]; rowCount?: number | null } | undefined>
-  tables?: Record<string, Record<string, { name?: unknown; getSQLType?: () => string } | undefined> | undefined>
+  execute?: (args: {
+    drizzle: unknown
+    raw: string
+  }) => Promise<{ rows?: unknown[]; rowCount?: number | null } | undefined>
+  tables?: Record<
+    string,
+    Record<string, { name?: unknown; getSQLType?: () => string } | undefined> | undefined
+  >
   tableNameMap?: Map<string, string>
   schemaName?: string
 }
@@ -47,7 +56,11 @@ export class PayloadDatabase {
 
   constructor(private readonly payload: Payload) {
     this.adapter = payload.db as unknown as DrizzleAdapter
-    if (!this.adapter.pool || typeof this.adapter.pool.connect !== 'function' || !this.adapter.tables) {
+    if (
+      !this.adapter.pool ||
+      typeof this.adapter.pool.connect !== 'function' ||
+      !this.adapter.tables
+    ) {
       throw new ConfigError(
         'supabase-sync needs Payload on PostgreSQL (@payloadcms/db-postgres): its queue claims and locks documents in SQL',
         'db',
@@ -60,13 +73,21 @@ export class PayloadDatabase {
     const key = snakeCase(slug)
     const tableName = this.adapter.tableNameMap?.get(key) ?? key
     const columns = this.adapter.tables?.[tableName]
-    if (!columns) throw new ConfigError(`supabase-sync: no table for collection "${slug}" in Payload's schema`, 'collections')
+    if (!columns)
+      throw new ConfigError(
+        `supabase-sync: no table for collection "${slug}" in Payload's schema`,
+        'collections',
+      )
     const schema = this.adapter.schemaName ? `${ident(this.adapter.schemaName)}.` : ''
     return {
       name: `${schema}${ident(tableName)}`,
       column(field: string) {
         const name = columns[field]?.name
-        if (typeof name !== 'string') throw new ConfigError(`supabase-sync: no column for field "${field}" of "${slug}" in Payload's schema`, 'collections')
+        if (typeof name !== 'string')
+          throw new ConfigError(
+            `supabase-sync: no column for field "${field}" of "${slug}" in Payload's schema`,
+            'collections',
+          )
         return ident(name)
       },
       sqlType(field: string) {
@@ -77,7 +98,10 @@ export class PayloadDatabase {
   }
 
   /** One statement on a pooled connection. */
-  query<R extends QueryResultRow = QueryResultRow>(text: string, params: unknown[] = []): Promise<{ rows: R[]; rowCount: number | null }> {
+  query<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    params: unknown[] = [],
+  ): Promise<{ rows: R[]; rowCount: number | null }> {
     return this.adapter.pool!.query<R>(text, params)
   }
 
@@ -115,8 +139,11 @@ export class PayloadDatabase {
    * `literal` and `ident`.
    */
   async inRequest<R = Record<string, unknown>>(req: PayloadRequest, raw: string): Promise<R[]> {
-    const transactionID = req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
-    const drizzle = (transactionID !== undefined && this.adapter.sessions?.[transactionID]?.db) || this.adapter.drizzle
+    const transactionID =
+      req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+    const drizzle =
+      (transactionID !== undefined && this.adapter.sessions?.[transactionID]?.db) ||
+      this.adapter.drizzle
     const result = await this.adapter.execute!({ drizzle, raw })
     return (result?.rows ?? []) as R[]
   }

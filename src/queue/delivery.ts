@@ -77,7 +77,11 @@ export interface DeliverOptions {
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
-  async deliver(collection: SyncedCollection, ids: readonly string[], options: DeliverOptions = {}): Promise<DeliveryReport> {
+  async deliver(
+    collection: SyncedCollection,
+    ids: readonly string[],
+    options: DeliverOptions = {},
+  ): Promise<DeliveryReport> {
     const started = performance.now()
     const requestsBefore = this.deps.target.requests
     const report: DeliveryReport = { outcomes: new Map(), requests: 0 }
@@ -100,13 +104,16 @@ export class Delivery {
           id,
           op: previous?.op ?? 'none',
           outcome: 'failed',
-          error: new SyncError(`${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${describeCause(cause)}`, {
-            collection: collection.slug,
-            id,
-            operation: 'load',
-            kind: 'transient',
-            cause,
-          }),
+          error: new SyncError(
+            `${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${describeCause(cause)}`,
+            {
+              collection: collection.slug,
+              id,
+              operation: 'load',
+              kind: 'transient',
+              cause,
+            },
+          ),
         }
         report.outcomes.set(id, outcome)
         failed.push(outcome)
@@ -117,16 +124,25 @@ export class Delivery {
     return report
   }
 
-  private async run(sql: Sql, collection: SyncedCollection, ids: string[], options: DeliverOptions, report: DeliveryReport): Promise<void> {
+  private async run(
+    sql: Sql,
+    collection: SyncedCollection,
+    ids: string[],
+    options: DeliverOptions,
+    report: DeliveryReport,
+  ): Promise<void> {
     const { payload, target, jobs, state, batchSize } = this.deps
     const keyOf = (id: string) => documentKey(collection.slug, id)
     const claim = await lockDocuments(sql, ids.map(keyOf))
     const locked = ids.filter((id) => claim.locked.has(keyOf(id)))
-    for (const id of ids) if (!claim.locked.has(keyOf(id))) report.outcomes.set(id, { id, op: 'none', outcome: 'busy' })
+    for (const id of ids)
+      if (!claim.locked.has(keyOf(id))) report.outcomes.set(id, { id, op: 'none', outcome: 'busy' })
     if (!locked.length) return
 
     // Noted before the documents are read: these jobs' changes are in what is read next.
-    const noted = (await jobs.forKeys(sql, locked.map(keyOf))).filter((job) => job.id !== options.bookedElsewhere)
+    const noted = (await jobs.forKeys(sql, locked.map(keyOf))).filter(
+      (job) => job.id !== options.bookedElsewhere,
+    )
     const jobsOf = new Map<string, JobRow[]>()
     for (const job of noted) jobsOf.set(job.key, [...(jobsOf.get(job.key) ?? []), job])
 
@@ -141,8 +157,13 @@ export class Delivery {
       const error =
         cause instanceof SyncError
           ? cause
-          : new SyncError(`${collection.slug}: reading the documents failed: ${describeCause(cause)}`, { collection: collection.slug, operation: 'load', kind: 'transient', cause })
-      const failures = locked.map((id) => this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
+          : new SyncError(
+              `${collection.slug}: reading the documents failed: ${describeCause(cause)}`,
+              { collection: collection.slug, operation: 'load', kind: 'transient', cause },
+            )
+      const failures = locked.map((id) =>
+        this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report),
+      )
       if (error.kind === 'endpoint') report.endpointError = error
       await jobs.book(sql, failures)
       return
@@ -163,20 +184,40 @@ export class Delivery {
       expected.set(id, row)
       if (actual) {
         const have = actual.get(id)
-        const fields = row === null ? (have ? ['(row)'] : []) : have ? changedFields(row, have, Object.keys(row).filter((c) => !ignore.includes(c))) : ['(row)']
+        const fields =
+          row === null
+            ? have
+              ? ['(row)']
+              : []
+            : have
+              ? changedFields(
+                  row,
+                  have,
+                  Object.keys(row).filter((c) => !ignore.includes(c)),
+                )
+              : ['(row)']
         if (fields.length === 0) {
           report.outcomes.set(id, { id, op: 'none', outcome: 'unchanged' })
           done.push(id)
           continue
         }
-        report.outcomes.set(id, { id, op: row === null ? 'delete' : 'upsert', outcome: 'failed', fields })
+        report.outcomes.set(id, {
+          id,
+          op: row === null ? 'delete' : 'upsert',
+          outcome: 'failed',
+          fields,
+        })
       }
       if (row === null) deletes.push(id)
       else upserts.push(row)
     }
 
     if (upserts.length || deletes.length) {
-      const applied = await target.apply(collection.spec, { upserts, deletes, version: claim.version }, batchSize)
+      const applied = await target.apply(
+        collection.spec,
+        { upserts, deletes, version: claim.version },
+        batchSize,
+      )
       if (applied.stale.length) {
         // We still hold the locks (this query fails if our connection is gone): no other delivery has
         // written these rows since. A newer version there was written around the plugin; Payload wins.
@@ -184,7 +225,12 @@ export class Delivery {
         const stale = new Set(applied.stale)
         const forced = await target.apply(
           collection.spec,
-          { upserts: upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey]))), deletes: deletes.filter((id) => stale.has(id)), version: claim.version, force: true },
+          {
+            upserts: upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey]))),
+            deletes: deletes.filter((id) => stale.has(id)),
+            version: claim.version,
+            force: true,
+          },
           batchSize,
         )
         applied.written.push(...forced.written)
@@ -192,16 +238,34 @@ export class Delivery {
         for (const [id, error] of forced.failed) applied.failed.set(id, error)
         const replaced = [...forced.written, ...forced.deleted]
         if (replaced.length) {
-          this.deps.logger.warn({ collection: collection.slug, ids: replaced.slice(0, 50), op: 'upsert', outcome: 'conflict' }, `${collection.slug}: Supabase held ${replaced.length} row(s) of a version the plugin never wrote; Payload wins, rows replaced`)
+          this.deps.logger.warn(
+            {
+              collection: collection.slug,
+              ids: replaced.slice(0, 50),
+              op: 'upsert',
+              outcome: 'conflict',
+            },
+            `${collection.slug}: Supabase held ${replaced.length} row(s) of a version the plugin never wrote; Payload wins, rows replaced`,
+          )
           await this.deps.onConflict?.(collection, replaced)
         }
       }
       for (const id of applied.written) {
-        report.outcomes.set(id, { ...report.outcomes.get(id), id, op: 'upsert', outcome: 'written' })
+        report.outcomes.set(id, {
+          ...report.outcomes.get(id),
+          id,
+          op: 'upsert',
+          outcome: 'written',
+        })
         done.push(id)
       }
       for (const id of applied.deleted) {
-        report.outcomes.set(id, { ...report.outcomes.get(id), id, op: 'delete', outcome: 'deleted' })
+        report.outcomes.set(id, {
+          ...report.outcomes.get(id),
+          id,
+          op: 'delete',
+          outcome: 'deleted',
+        })
         done.push(id)
       }
       for (const [id, error] of applied.failed) {
@@ -220,34 +284,63 @@ export class Delivery {
     }
     await state.record(
       sql,
-      done.map((id) => ({ key: keyOf(id), fingerprint: fingerprint(expected.get(id) ?? null, ignore) })),
+      done.map((id) => ({
+        key: keyOf(id),
+        fingerprint: fingerprint(expected.get(id) ?? null, ignore),
+      })),
     )
-    await jobs.complete(sql, done.flatMap((id) => (jobsOf.get(keyOf(id)) ?? []).map((job) => job.id)))
+    await jobs.complete(
+      sql,
+      done.flatMap((id) => (jobsOf.get(keyOf(id)) ?? []).map((job) => job.id)),
+    )
     // In the task path the document's own job is Payload's to book; only its other jobs are booked here.
-    await jobs.book(sql, options.bookedElsewhere ? failures.filter((f) => f.jobs.length > 0) : failures)
+    await jobs.book(
+      sql,
+      options.bookedElsewhere ? failures.filter((f) => f.jobs.length > 0) : failures,
+    )
   }
 
-  private failure(collection: SyncedCollection, id: string, cause: SyncError, jobs: JobRow[], report: DeliveryReport): Failure {
+  private failure(
+    collection: SyncedCollection,
+    id: string,
+    cause: SyncError,
+    jobs: JobRow[],
+    report: DeliveryReport,
+  ): Failure {
     const error =
       cause.id === id
         ? cause
-        : new (cause instanceof TargetError ? TargetError : SyncError)(`${collection.slug} ${id}: ${cause.message.replace(/^[^:]*: /, '')}`, {
-            collection: collection.slug,
-            id,
-            operation: cause.operation,
-            status: cause.status,
-            code: cause.code,
-            field: cause.field,
-            kind: cause.kind,
-            cause,
-          })
+        : new (cause instanceof TargetError ? TargetError : SyncError)(
+            `${collection.slug} ${id}: ${cause.message.replace(/^[^:]*: /, '')}`,
+            {
+              collection: collection.slug,
+              id,
+              operation: cause.operation,
+              status: cause.status,
+              code: cause.code,
+              field: cause.field,
+              kind: cause.kind,
+              cause,
+            },
+          )
     const previous = report.outcomes.get(id)
-    report.outcomes.set(id, { id, op: previous?.op ?? (cause.operation === 'delete' ? 'delete' : 'upsert'), outcome: 'failed', error, fields: previous?.fields })
+    report.outcomes.set(id, {
+      id,
+      op: previous?.op ?? (cause.operation === 'delete' ? 'delete' : 'upsert'),
+      outcome: 'failed',
+      error,
+      fields: previous?.fields,
+    })
     return { key: documentKey(collection.slug, id), collection: collection.slug, id, error, jobs }
   }
 
   /** One line per document: `{ collection, id, op, outcome, ms }`; failures at warn with their cause. */
-  private log(collection: SyncedCollection, outcomes: Iterable<DocumentOutcome>, ms: number, level: 'info' | 'debug'): void {
+  private log(
+    collection: SyncedCollection,
+    outcomes: Iterable<DocumentOutcome>,
+    ms: number,
+    level: 'info' | 'debug',
+  ): void {
     const { logger, observe } = this.deps
     for (const o of outcomes) {
       observe?.(collection, o)
@@ -255,11 +348,31 @@ export class Delivery {
       if (o.outcome === 'failed' && o.error) {
         const e = o.error
         logger.warn(
-          { collection: collection.slug, id: o.id, op: o.op, outcome: e.kind === 'row' ? 'failed' : 'retry', attempts: o.attempts, kind: e.kind, status: e.status, code: e.code, field: e.field },
+          {
+            collection: collection.slug,
+            id: o.id,
+            op: o.op,
+            outcome: e.kind === 'row' ? 'failed' : 'retry',
+            attempts: o.attempts,
+            kind: e.kind,
+            status: e.status,
+            code: e.code,
+            field: e.field,
+          },
           e.message,
         )
       } else if (o.outcome !== 'unchanged' || level === 'info') {
-        logger[o.outcome === 'unchanged' ? 'debug' : level]({ collection: collection.slug, id: o.id, op: o.op, outcome: o.outcome, attempts: o.attempts, ms: Math.round(ms) }, `${collection.slug} ${o.id}: ${o.op} ${o.outcome}`)
+        logger[o.outcome === 'unchanged' ? 'debug' : level](
+          {
+            collection: collection.slug,
+            id: o.id,
+            op: o.op,
+            outcome: o.outcome,
+            attempts: o.attempts,
+            ms: Math.round(ms),
+          },
+          `${collection.slug} ${o.id}: ${o.op} ${o.outcome}`,
+        )
       }
     }
   }

@@ -74,7 +74,22 @@ export interface FailedJob {
 
 export class JobStore {
   private readonly t: TableRef
-  private readonly c: Record<'id' | 'input' | 'taskSlug' | 'queue' | 'waitUntil' | 'processing' | 'hasError' | 'error' | 'completedAt' | 'key' | 'totalTried' | 'createdAt' | 'updatedAt', string>
+  private readonly c: Record<
+    | 'id'
+    | 'input'
+    | 'taskSlug'
+    | 'queue'
+    | 'waitUntil'
+    | 'processing'
+    | 'hasError'
+    | 'error'
+    | 'completedAt'
+    | 'key'
+    | 'totalTried'
+    | 'createdAt'
+    | 'updatedAt',
+    string
+  >
   private readonly idType: string
   /** Filters every statement shares: our task, our queue, not completed. */
   private readonly mine: string
@@ -121,7 +136,14 @@ export class JobStore {
   async forKeys(sql: Sql, keys: readonly string[]): Promise<JobRow[]> {
     if (!keys.length) return []
     const { c } = this
-    const { rows } = await sql.query<{ id: string; key: string; total_tried: string | null; has_error: boolean | null; error: JobError | null; created_at: Date | string }>(
+    const { rows } = await sql.query<{
+      id: string
+      key: string
+      total_tried: string | null
+      has_error: boolean | null
+      error: JobError | null
+      created_at: Date | string
+    }>(
       `select ${c.id}::text as id, ${c.key} as key, ${c.totalTried}::text as total_tried, ${c.hasError} as has_error, ${c.error} as error, ${c.createdAt} as created_at ` +
         `from ${this.t.name} where ${this.mine} and ${c.key} = any($1::text[])`,
       [[...keys]],
@@ -141,7 +163,9 @@ export class JobStore {
     if (!ids.length) return
     const { c } = this
     if (this.deleteOnComplete) {
-      await sql.query(`delete from ${this.t.name} where ${c.id} = any($1::${this.idType}[])`, [[...ids]])
+      await sql.query(`delete from ${this.t.name} where ${c.id} = any($1::${this.idType}[])`, [
+        [...ids],
+      ])
     } else {
       await sql.query(
         `update ${this.t.name} set ${c.completedAt} = now(), ${c.processing} = false, ${c.hasError} = false, ${c.updatedAt} = now() where ${c.id} = any($1::${this.idType}[])`,
@@ -151,7 +175,10 @@ export class JobStore {
   }
 
   /** Queues a job for each of these documents (in `sql`'s transaction), and returns them. */
-  async enqueue(sql: Sql, docs: ReadonlyArray<{ collection: string; id: string }>): Promise<JobRow[]> {
+  async enqueue(
+    sql: Sql,
+    docs: ReadonlyArray<{ collection: string; id: string }>,
+  ): Promise<JobRow[]> {
     if (!docs.length) return []
     const { c } = this
     const { rows } = await sql.query<{ id: string; key: string }>(
@@ -161,7 +188,14 @@ export class JobStore {
       [docs.map((d) => d.collection), docs.map((d) => d.id), this.queue.name],
     )
     const now = new Date().toISOString()
-    return rows.map((row) => ({ id: row.id, key: row.key, totalTried: 0, hasError: false, error: null, createdAt: now }))
+    return rows.map((row) => ({
+      id: row.id,
+      key: row.key,
+      totalTried: 0,
+      hasError: false,
+      error: null,
+      createdAt: now,
+    }))
   }
 
   /**
@@ -181,10 +215,17 @@ export class JobStore {
     const waits: number[] = []
     const at = new Date().toISOString()
     for (const failure of failures) {
-      const jobs = failure.jobs.length ? failure.jobs : (byKey.get(documentKey(failure.collection, failure.id)) ?? [])
+      const jobs = failure.jobs.length
+        ? failure.jobs
+        : (byKey.get(documentKey(failure.collection, failure.id)) ?? [])
       const tried = Math.max(0, ...jobs.map((job) => job.totalTried))
-      const conflicts = failure.error.kind === 'conflict' ? Math.max(0, ...jobs.map((job) => job.error?.conflicts ?? 0)) + 1 : undefined
-      const giveUp = failure.error.kind === 'row' || (conflicts !== undefined && conflicts > this.queue.conflictAttempts)
+      const conflicts =
+        failure.error.kind === 'conflict'
+          ? Math.max(0, ...jobs.map((job) => job.error?.conflicts ?? 0)) + 1
+          : undefined
+      const giveUp =
+        failure.error.kind === 'row' ||
+        (conflicts !== undefined && conflicts > this.queue.conflictAttempts)
       const { message, operation, status, code, field, kind } = failure.error
       const error: JobError = { message, kind, operation, status, code, field, conflicts, at }
       for (const job of jobs) {
@@ -205,7 +246,10 @@ export class JobStore {
 
   /** Whether a document has an uncompleted job, read inside a save's transaction (before it queues its own). */
   async hasJobInRequest(req: PayloadRequest, key: string): Promise<boolean> {
-    const rows = await this.db.inRequest(req, `select 1 as one from ${this.t.name} where ${this.mine} and ${this.c.key} = ${literal(key)} limit 1`)
+    const rows = await this.db.inRequest(
+      req,
+      `select 1 as one from ${this.t.name} where ${this.mine} and ${this.c.key} = ${literal(key)} limit 1`,
+    )
     return rows.length > 0
   }
 
@@ -220,7 +264,12 @@ export class JobStore {
 
   async counts(): Promise<JobCounts> {
     const { c } = this
-    const { rows } = await this.db.query<{ pending: string; retrying: string; failed: string; oldest: string | null }>(
+    const { rows } = await this.db.query<{
+      pending: string
+      retrying: string
+      failed: string
+      oldest: string | null
+    }>(
       `select count(*) filter (where not coalesce(${c.hasError}, false))::text as pending, ` +
         `count(*) filter (where not coalesce(${c.hasError}, false) and ${c.waitUntil} > now())::text as retrying, ` +
         `count(*) filter (where coalesce(${c.hasError}, false))::text as failed, ` +
@@ -239,7 +288,13 @@ export class JobStore {
   /** The documents whose delivery failed for good, most recent first. */
   async failed(limit = 100): Promise<FailedJob[]> {
     const { c } = this
-    const { rows } = await this.db.query<{ collection: string; id: string; error: JobError | null; total_tried: string | null; updated_at: Date | string }>(
+    const { rows } = await this.db.query<{
+      collection: string
+      id: string
+      error: JobError | null
+      total_tried: string | null
+      updated_at: Date | string
+    }>(
       `select distinct on (${c.key}) ${c.input}->>'collection' as collection, ${c.input}->>'id' as id, ${c.error} as error, ${c.totalTried}::text as total_tried, ${c.updatedAt} as updated_at ` +
         `from ${this.t.name} where ${this.mine} and coalesce(${c.hasError}, false) order by ${c.key}, ${c.updatedAt} desc limit $1`,
       [limit],

@@ -39,6 +39,8 @@ export async function lockDocuments(sql: Sql, keys: readonly string[]): Promise<
 
 /** How many documents are being delivered right now, by any process. */
 export async function deliveringCount(sql: Sql): Promise<number> {
-  const { rows } = await sql.query<{ n: string }>(`select count(*)::text as n from pg_locks where locktype = 'advisory' and classid = ${lockNamespace} and granted`)
+  const { rows } = await sql.query<{ n: string }>(
+    `select count(*)::text as n from pg_locks where locktype = 'advisory' and classid = ${lockNamespace} and granted`,
+  )
   return Number(rows[0]?.n ?? 0)
 }

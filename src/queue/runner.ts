@@ -40,7 +40,8 @@ export class QueueRunner {
   private readonly commits: CommitWatch
   /** The collection whose deliveries failed transiently: its table is probed. */
   private failing: SyncedCollection | undefined
-  private paused: { until: number; spells: number; collection: SyncedCollection; error: SyncError } | undefined
+  private paused:
+    { until: number; spells: number; collection: SyncedCollection; error: SyncError } | undefined
   private probing = false
   /** Backlog wakes after a successful probe in the current failing spell, and when the last one was. */
   private probeWakes = 0
@@ -116,7 +117,8 @@ export class QueueRunner {
         }
         if (!due.length) return
         const byCollection = new Map<string, string[]>()
-        for (const doc of due) byCollection.set(doc.collection, [...(byCollection.get(doc.collection) ?? []), doc.id])
+        for (const doc of due)
+          byCollection.set(doc.collection, [...(byCollection.get(doc.collection) ?? []), doc.id])
         for (const [slug, ids] of byCollection) {
           const collection = collections.get(slug)
           if (!collection) {
@@ -135,7 +137,10 @@ export class QueueRunner {
             this.pauseFor(collection, report.endpointError)
             return
           }
-          if (delivered) this.noteSuccess()
+          if (delivered) {
+            this.resume()
+            this.noteSuccess()
+          }
           if (transient) this.failing = collection
         }
       }
@@ -155,16 +160,34 @@ export class QueueRunner {
   private async notSynced(slug: string, ids: string[]): Promise<void> {
     const { db, jobs } = this.deps
     await db.transaction(async (sql) => {
-      const rows = await jobs.forKeys(sql, ids.map((id) => `${slug}:${id}`))
+      const rows = await jobs.forKeys(
+        sql,
+        ids.map((id) => `${slug}:${id}`),
+      )
       const failures = ids.map((id) => ({
         key: `${slug}:${id}`,
         collection: slug,
         id,
-        error: new SyncError(`${slug} ${id}: collection "${slug}" is not synced`, { collection: slug, id, operation: 'load', kind: 'row' }),
+        error: new SyncError(`${slug} ${id}: collection "${slug}" is not synced`, {
+          collection: slug,
+          id,
+          operation: 'load',
+          kind: 'row',
+        }),
         jobs: rows.filter((job) => job.key === `${slug}:${id}`),
       }))
       await jobs.book(sql, failures)
     })
+  }
+
+  /** Supabase answers again (a probe passed, or a delivery went through): no longer paused. */
+  private resume(): void {
+    if (!this.paused) return
+    this.deps.logger.info(
+      { op: 'resume', collection: this.paused.collection.slug },
+      'supabase-sync: Supabase answers again; delivery resumed',
+    )
+    this.paused = undefined
   }
 
   private pauseFor(collection: SyncedCollection, error: SyncError): void {
@@ -175,7 +198,12 @@ export class QueueRunner {
         `supabase-sync: delivery paused, Supabase refuses every request: ${error.message}. No job is given up; delivery resumes when it answers.`,
       )
     }
-    this.paused = { until: Date.now() + backoffDelay(spells - 1, this.deps.queue), spells, collection, error }
+    this.paused = {
+      until: Date.now() + backoffDelay(spells - 1, this.deps.queue),
+      spells,
+      collection,
+      error,
+    }
   }
 
   /**
@@ -198,7 +226,10 @@ export class QueueRunner {
     const collection = this.paused?.collection ?? this.failing
     if (this.probing || this.stopped || !collection) return
     const { queue, logger } = this.deps
-    const spacing = this.paused || this.probeWakes === 0 ? 0 : Math.min(queue.maxBackoff, queue.backoff * 2 ** (this.probeWakes - 1))
+    const spacing =
+      this.paused || this.probeWakes === 0
+        ? 0
+        : Math.min(queue.maxBackoff, queue.backoff * 2 ** (this.probeWakes - 1))
     if (Date.now() - this.lastProbeWake < spacing) return
     this.probing = true
     try {
@@ -209,7 +240,10 @@ export class QueueRunner {
       }
       if (this.stopped) return
       if (this.paused) {
-        logger.info({ op: 'resume', collection: this.paused.collection.slug }, 'supabase-sync: Supabase answers again; delivery resumed')
+        logger.info(
+          { op: 'resume', collection: this.paused.collection.slug },
+          'supabase-sync: Supabase answers again; delivery resumed',
+        )
         this.paused = undefined
       }
       if (!this.failing && this.probeWakes > 0) return
@@ -221,7 +255,10 @@ export class QueueRunner {
         this.failing = undefined
         this.probeWakes = 0
       } else if (woken) {
-        logger.info({ op: 'probe', woken }, 'supabase-sync: Supabase answers again; the waiting sync jobs are due now')
+        logger.info(
+          { op: 'probe', woken },
+          'supabase-sync: Supabase answers again; the waiting sync jobs are due now',
+        )
       }
     } finally {
       this.probing = false

@@ -20,7 +20,10 @@ export class StateStore {
     this.syncedAt = this.t.column('syncedAt')
   }
 
-  async record(sql: Sql, entries: ReadonlyArray<{ key: string; fingerprint: string }>): Promise<void> {
+  async record(
+    sql: Sql,
+    entries: ReadonlyArray<{ key: string; fingerprint: string }>,
+  ): Promise<void> {
     if (!entries.length) return
     // Only what differs is written: an in-sync reconcile writes nothing here either.
     await sql.query(
@@ -33,12 +36,23 @@ export class StateStore {
   }
 
   /** The fingerprints of these documents (absent: never delivered by this version of the plugin). */
-  async get(keys: readonly string[]): Promise<Map<string, { fingerprint: string; syncedAt: string }>> {
-    const { rows } = await this.db.query<{ key: string; fingerprint: string; synced_at: Date | string }>(
+  async get(
+    keys: readonly string[],
+  ): Promise<Map<string, { fingerprint: string; syncedAt: string }>> {
+    const { rows } = await this.db.query<{
+      key: string
+      fingerprint: string
+      synced_at: Date | string
+    }>(
       `select ${this.key} as key, ${this.fingerprint} as fingerprint, ${this.syncedAt} as synced_at from ${this.t.name} where ${this.key} = any($1::text[])`,
       [[...keys]],
     )
-    return new Map(rows.map((row) => [row.key, { fingerprint: row.fingerprint, syncedAt: new Date(row.synced_at).toISOString() }]))
+    return new Map(
+      rows.map((row) => [
+        row.key,
+        { fingerprint: row.fingerprint, syncedAt: new Date(row.synced_at).toISOString() },
+      ]),
+    )
   }
 
   /** Records a fingerprint inside a save's transaction: it commits or rolls back with the save. */
@@ -52,7 +66,10 @@ export class StateStore {
 
   /** The fingerprint of one document, read inside a save's transaction. */
   async inRequest(req: PayloadRequest, key: string): Promise<string | undefined> {
-    const rows = await this.db.inRequest<{ fingerprint: string }>(req, `select ${this.fingerprint} as fingerprint from ${this.t.name} where ${this.key} = ${literal(key)}`)
+    const rows = await this.db.inRequest<{ fingerprint: string }>(
+      req,
+      `select ${this.fingerprint} as fingerprint from ${this.t.name} where ${this.key} = ${literal(key)}`,
+    )
     return rows[0]?.fingerprint
   }
 }

@@ -20,7 +20,10 @@ export interface TaskDeps {
   collections: Map<string, SyncedCollection>
 }
 
-export function syncTask(queue: QueueOptions, deps: () => TaskDeps | undefined): TaskConfig<{ input: SyncJobInput; output: { outcome: string } }> {
+export function syncTask(
+  queue: QueueOptions,
+  deps: () => TaskDeps | undefined,
+): TaskConfig<{ input: SyncJobInput; output: { outcome: string } }> {
   return {
     slug: syncTaskSlug,
     label: 'Sync to Supabase',
@@ -33,7 +36,8 @@ export function syncTask(queue: QueueOptions, deps: () => TaskDeps | undefined):
     // One job per document at a time in Payload's runner too. Older jobs of a document are completed by
     // the delivery that reads after them; Payload's own supersedes deadlocks bulk saves against its claims.
     concurrency: {
-      key: ({ input }: { input?: Partial<SyncJobInput> }) => documentKey(String(input?.collection), String(input?.id)),
+      key: ({ input }: { input?: Partial<SyncJobInput> }) =>
+        documentKey(String(input?.collection), String(input?.id)),
       exclusive: true,
       supersedes: false,
     },
@@ -45,17 +49,40 @@ export function syncTask(queue: QueueOptions, deps: () => TaskDeps | undefined):
       const { collection: slug, id } = input
       const running = deps()
       const collection = running?.collections.get(slug)
-      if (!running) throw new SyncError(`${slug} ${id}: supabase-sync is not running in this process yet`, { collection: slug, id, operation: 'load', kind: 'transient' })
-      if (!collection) throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
-      const report = await running.delivery.deliver(collection, [id], { bookedElsewhere: String(job.id) })
+      if (!running)
+        throw new SyncError(`${slug} ${id}: supabase-sync is not running in this process yet`, {
+          collection: slug,
+          id,
+          operation: 'load',
+          kind: 'transient',
+        })
+      if (!collection)
+        throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
+      const report = await running.delivery.deliver(collection, [id], {
+        bookedElsewhere: String(job.id),
+      })
       const outcome = report.outcomes.get(id)
       if (!outcome || outcome.outcome === 'busy') {
-        throw new SyncError(`${slug} ${id}: another delivery of this document is under way; tried again later`, { collection: slug, id, operation: 'load', kind: 'transient' })
+        throw new SyncError(
+          `${slug} ${id}: another delivery of this document is under way; tried again later`,
+          { collection: slug, id, operation: 'load', kind: 'transient' },
+        )
       }
       if (outcome.outcome === 'failed') {
-        const error = outcome.error ?? new SyncError(`${slug} ${id}: delivery failed`, { collection: slug, id, operation: 'upsert', kind: 'transient' })
+        const error =
+          outcome.error ??
+          new SyncError(`${slug} ${id}: delivery failed`, {
+            collection: slug,
+            id,
+            operation: 'upsert',
+            kind: 'transient',
+          })
         // Payload's queue has one way to stop retries of a job: cancel it. Its error keeps the cause.
-        if (error.kind === 'row' || (error.kind === 'conflict' && (job.totalTried ?? 0) >= queue.conflictAttempts)) throw new JobCancelledError(`permanent: ${error.message}`)
+        if (
+          error.kind === 'row' ||
+          (error.kind === 'conflict' && (job.totalTried ?? 0) >= queue.conflictAttempts)
+        )
+          throw new JobCancelledError(`permanent: ${error.message}`)
         throw error
       }
       return { output: { outcome: outcome.outcome } }

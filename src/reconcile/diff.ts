@@ -39,7 +39,8 @@ export function sameValue(a: unknown, b: unknown): boolean {
     if (isoTimestamp.test(a) && isoTimestamp.test(b)) return Date.parse(a) === Date.parse(b)
     return false
   }
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => sameValue(v, b[i]))
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((v, i) => sameValue(v, b[i]))
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)])
     for (const key of keys) if (!sameValue(a[key], b[key])) return false
@@ -49,7 +50,11 @@ export function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** The columns (and keys of object columns) where a Supabase row differs from the expected one. */
-export function changedFields(expected: Row, actual: Row, columns: readonly string[] = Object.keys(expected)): string[] {
+export function changedFields(
+  expected: Row,
+  actual: Row,
+  columns: readonly string[] = Object.keys(expected),
+): string[] {
   const fields: string[] = []
   for (const column of columns) {
     const want = expected[column]
@@ -69,7 +74,11 @@ export function changedFields(expected: Row, actual: Row, columns: readonly stri
  * Compares two sets of rows keyed by id. `expected` is Payload's side. `ignore`: columns that are
  * bookkeeping, not content (the version column: a pull-back leaves it behind on purpose).
  */
-export function diffRows(expected: ReadonlyMap<string, Row>, actual: ReadonlyMap<string, Row>, ignore: readonly string[] = []): RowDiff {
+export function diffRows(
+  expected: ReadonlyMap<string, Row>,
+  actual: ReadonlyMap<string, Row>,
+  ignore: readonly string[] = [],
+): RowDiff {
   const diff: RowDiff = { missing: [], extra: [], changed: [], unchanged: 0 }
   for (const [id, row] of expected) {
     const have = actual.get(id)
@@ -77,7 +86,11 @@ export function diffRows(expected: ReadonlyMap<string, Row>, actual: ReadonlyMap
       diff.missing.push(id)
       continue
     }
-    const fields = changedFields(row, have, ignore.length ? Object.keys(row).filter((c) => !ignore.includes(c)) : undefined)
+    const fields = changedFields(
+      row,
+      have,
+      ignore.length ? Object.keys(row).filter((c) => !ignore.includes(c)) : undefined,
+    )
     if (fields.length) diff.changed.push({ id, fields })
     else diff.unchanged++
   }

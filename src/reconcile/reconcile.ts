@@ -80,7 +80,11 @@ export interface ReconcileSummary {
 /** Pages whose deliveries run at once: reading the next page overlaps writing this one. */
 const inFlight = 2
 
-export async function reconcile(deps: ReconcileDeps, collection: SyncedCollection, opts: ReconcileOptions = {}): Promise<ReconcileSummary> {
+export async function reconcile(
+  deps: ReconcileDeps,
+  collection: SyncedCollection,
+  opts: ReconcileOptions = {},
+): Promise<ReconcileSummary> {
   const { payload, target, delivery, logger } = deps
   const started = performance.now()
   const requestsBefore = target.requests
@@ -100,7 +104,15 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
     requests: 0,
     ms: 0,
   }
-  const total = scoped ? opts.ids!.length : (await payload.count({ collection: collection.slug, overrideAccess: true, trash: false } as never)).totalDocs
+  const total = scoped
+    ? opts.ids!.length
+    : (
+        await payload.count({
+          collection: collection.slug,
+          overrideAccess: true,
+          trash: false,
+        } as never)
+      ).totalDocs
   const extras: string[] = []
   const busy: string[] = []
   const meter = new ProgressMeter(total, opts.onProgress)
@@ -109,7 +121,13 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
     for (const o of report.outcomes.values()) {
       if (o.outcome === 'busy') busy.push(o.id)
       else if (o.outcome === 'unchanged') summary.unchanged++
-      else if (o.outcome === 'failed') summary.failed.push({ id: o.id, message: o.error?.message ?? 'failed', field: o.error?.field, code: o.error?.code })
+      else if (o.outcome === 'failed')
+        summary.failed.push({
+          id: o.id,
+          message: o.error?.message ?? 'failed',
+          field: o.error?.field,
+          code: o.error?.code,
+        })
       else if (o.outcome === 'deleted') summary.deleted++
       else summary.upserted++
       if (o.outcome === 'written' || (o.outcome === 'failed' && o.op === 'upsert')) {
@@ -138,7 +156,9 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
     })
     tally(report, had)
     summary.scanned += page.ids.length
-    const differences = [...report.outcomes.values()].filter((o) => o.outcome !== 'unchanged' && o.outcome !== 'busy').length
+    const differences = [...report.outcomes.values()].filter(
+      (o) => o.outcome !== 'unchanged' && o.outcome !== 'busy',
+    ).length
     opts.onPage?.('end')
     meter.add({ documents: page.ids.length, rows: had.size, differences })
   }
@@ -167,13 +187,29 @@ export async function reconcile(deps: ReconcileDeps, collection: SyncedCollectio
   if (extras.length) await deleteOrphans(deps, collection, extras, scoped, opts, summary, busy)
   if (busy.length) {
     // Held by another delivery: it writes what it read; a job makes sure of what came after.
-    await deps.db.transaction((sql) => deps.jobs.enqueue(sql, busy.map((id) => ({ collection: collection.slug, id }))))
+    await deps.db.transaction((sql) =>
+      deps.jobs.enqueue(
+        sql,
+        busy.map((id) => ({ collection: collection.slug, id })),
+      ),
+    )
     summary.queued = busy.length
   }
 
   summary.requests = target.requests - requestsBefore
   summary.ms = Math.round(performance.now() - started)
-  for (const failure of summary.failed) logger.error({ collection: collection.slug, id: failure.id, op: 'reconcile', outcome: 'failed', field: failure.field, code: failure.code }, failure.message)
+  for (const failure of summary.failed)
+    logger.error(
+      {
+        collection: collection.slug,
+        id: failure.id,
+        op: 'reconcile',
+        outcome: 'failed',
+        field: failure.field,
+        code: failure.code,
+      },
+      failure.message,
+    )
   logger.info(
     {
       collection: collection.slug,
@@ -213,10 +249,18 @@ async function deleteOrphans(
   }
   const tableRows = scoped ? await deps.target.count(collection.spec) : summary.rows
   if (!opts.force && !deleteAllowed(extras.length, tableRows, deps.maxDeleteFraction)) {
-    const refusal = new MassDeleteError(collection.slug, extras.length, tableRows, deps.maxDeleteFraction)
+    const refusal = new MassDeleteError(
+      collection.slug,
+      extras.length,
+      tableRows,
+      deps.maxDeleteFraction,
+    )
     summary.guard = refusal.message
     summary.orphansKept = extras.length
-    deps.logger.warn({ collection: collection.slug, wouldDelete: extras.length, tableRows }, refusal.message)
+    deps.logger.warn(
+      { collection: collection.slug, wouldDelete: extras.length, tableRows },
+      refusal.message,
+    )
     return
   }
   for (let i = 0; i < extras.length; i += 1000) {
@@ -226,7 +270,11 @@ async function deleteOrphans(
       else if (o.outcome === 'written') summary.upserted++
       else if (o.outcome === 'failed') {
         summary.orphansKept++
-        summary.failed.push({ id: o.id, message: o.error?.message ?? 'failed', code: o.error?.code })
+        summary.failed.push({
+          id: o.id,
+          message: o.error?.message ?? 'failed',
+          code: o.error?.code,
+        })
       } else if (o.outcome === 'busy') busy.push(o.id)
     }
   }

@@ -21,7 +21,12 @@ export interface ScanPage {
 export const pageSize = 1000
 
 /** Pages of document ids: every document of the collection, or only `ids` (sorted, in slices). */
-export async function* documentPages(db: PayloadDatabase, payload: Payload, collection: SyncedCollection, ids?: readonly string[]): AsyncGenerator<ScanPage> {
+export async function* documentPages(
+  db: PayloadDatabase,
+  payload: Payload,
+  collection: SyncedCollection,
+  ids?: readonly string[],
+): AsyncGenerator<ScanPage> {
   if (ids) {
     const sorted = [...new Set(ids)].sort()
     for (let i = 0; i < sorted.length; i += pageSize) yield { ids: sorted.slice(i, i + pageSize) }
@@ -38,7 +43,12 @@ export async function* documentPages(db: PayloadDatabase, payload: Payload, coll
 }
 
 /** Supabase's rows of a page: by range for a full scan, by id for a scoped one. */
-export async function pageRows(target: SupabaseTarget, collection: SyncedCollection, page: ScanPage, scoped: boolean): Promise<Map<string, Row>> {
+export async function pageRows(
+  target: SupabaseTarget,
+  collection: SyncedCollection,
+  page: ScanPage,
+  scoped: boolean,
+): Promise<Map<string, Row>> {
   if (scoped) return target.rowsByIds(collection.spec, page.ids)
   const rows = new Map<string, Row>()
   for await (const part of target.rows(collection.spec, { after: page.after, upTo: page.upTo })) {
@@ -48,8 +58,13 @@ export async function pageRows(target: SupabaseTarget, collection: SyncedCollect
 }
 
 /** The ids of Supabase's rows past the last document: rows without documents. */
-export async function tailIds(target: SupabaseTarget, collection: SyncedCollection, after: string | undefined): Promise<string[]> {
+export async function tailIds(
+  target: SupabaseTarget,
+  collection: SyncedCollection,
+  after: string | undefined,
+): Promise<string[]> {
   const ids: string[] = []
-  for await (const part of target.rows(collection.spec, { after })) for (const row of part) ids.push(String(row[collection.spec.primaryKey]))
+  for await (const part of target.rows(collection.spec, { after }))
+    for (const row of part) ids.push(String(row[collection.spec.primaryKey]))
   return ids
 }

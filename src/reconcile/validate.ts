@@ -40,18 +40,29 @@ interface Compared {
 }
 
 /** Compares documents with rows; `ids` are the documents concerned, rows of other ids are extra. */
-function compare(collection: SyncedCollection, ids: readonly string[], docs: Map<string, Doc>, rows: Map<string, Row>, into: Compared): void {
+function compare(
+  collection: SyncedCollection,
+  ids: readonly string[],
+  docs: Map<string, Doc>,
+  rows: Map<string, Row>,
+  into: Compared,
+): void {
   const ignore = bookkeepingColumns(collection)
   const inPage = new Set(ids)
   for (const id of ids) {
     const want = expectedRow(collection, docs.get(id))
     const have = rows.get(id)
-    if (want instanceof MappingError) into.failed.push({ id, message: want.message, field: want.field })
+    if (want instanceof MappingError)
+      into.failed.push({ id, message: want.message, field: want.field })
     else if (want === null) {
       if (have) into.diff.extra.push(id)
     } else if (!have) into.diff.missing.push(id)
     else {
-      const fields = changedFields(want, have, Object.keys(want).filter((c) => !ignore.includes(c)))
+      const fields = changedFields(
+        want,
+        have,
+        Object.keys(want).filter((c) => !ignore.includes(c)),
+      )
       if (fields.length) into.diff.changed.push({ id, fields })
       else into.diff.unchanged++
     }
@@ -66,21 +77,44 @@ export interface ValidateOptions {
   signal?: AbortSignal
 }
 
-export async function validate(deps: ValidateDeps, collection: SyncedCollection, opts: ValidateOptions = {}): Promise<ValidateSummary> {
+export async function validate(
+  deps: ValidateDeps,
+  collection: SyncedCollection,
+  opts: ValidateOptions = {},
+): Promise<ValidateSummary> {
   const { payload, target } = deps
   const started = performance.now()
   const scoped = opts.ids !== undefined
-  const found: Compared = { diff: { missing: [], extra: [], changed: [], unchanged: 0 }, failed: [] }
-  const total = scoped ? opts.ids!.length : (await payload.count({ collection: collection.slug, overrideAccess: true, trash: false } as never)).totalDocs
+  const found: Compared = {
+    diff: { missing: [], extra: [], changed: [], unchanged: 0 },
+    failed: [],
+  }
+  const total = scoped
+    ? opts.ids!.length
+    : (
+        await payload.count({
+          collection: collection.slug,
+          overrideAccess: true,
+          trash: false,
+        } as never)
+      ).totalDocs
   let scanned = 0
   let rowsRead = 0
   let after: string | undefined
   const meter = new ProgressMeter(total, opts.onProgress)
-  const differences = () => found.diff.missing.length + found.diff.extra.length + found.diff.changed.length + found.failed.length
+  const differences = () =>
+    found.diff.missing.length +
+    found.diff.extra.length +
+    found.diff.changed.length +
+    found.failed.length
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
-    if (opts.signal?.aborted) throw new CancelledError('validate', collection.slug, meter.snapshot())
+    if (opts.signal?.aborted)
+      throw new CancelledError('validate', collection.slug, meter.snapshot())
     const before = differences()
-    const [docs, rows] = await Promise.all([loadDocuments(payload, collection, page.ids), pageRows(target, collection, page, scoped)])
+    const [docs, rows] = await Promise.all([
+      loadDocuments(payload, collection, page.ids),
+      pageRows(target, collection, page, scoped),
+    ])
     compare(collection, page.ids, docs, rows, found)
     scanned += docs.size
     rowsRead += rows.size
@@ -94,12 +128,30 @@ export async function validate(deps: ValidateDeps, collection: SyncedCollection,
   }
 
   // Once more for what differs: deliveries under way during the scan have landed by now.
-  const suspects = [...found.diff.missing, ...found.diff.changed.map((c) => c.id), ...found.diff.extra]
-  const result: Compared = { diff: { missing: [], extra: [], changed: [], unchanged: found.diff.unchanged }, failed: found.failed }
+  const suspects = [
+    ...found.diff.missing,
+    ...found.diff.changed.map((c) => c.id),
+    ...found.diff.extra,
+  ]
+  const result: Compared = {
+    diff: { missing: [], extra: [], changed: [], unchanged: found.diff.unchanged },
+    failed: found.failed,
+  }
   for (let i = 0; i < suspects.length; i += 1000) {
     const ids = suspects.slice(i, i + 1000)
-    const [docs, rows] = await Promise.all([loadDocuments(payload, collection, ids), target.rowsByIds(collection.spec, ids)])
+    const [docs, rows] = await Promise.all([
+      loadDocuments(payload, collection, ids),
+      target.rowsByIds(collection.spec, ids),
+    ])
     compare(collection, ids, docs, rows, result)
   }
-  return { collection: collection.slug, table: collection.spec.table, scanned, rows: rowsRead, diff: result.diff, failed: result.failed, ms: Math.round(performance.now() - started) }
+  return {
+    collection: collection.slug,
+    table: collection.spec.table,
+    scanned,
+    rows: rowsRead,
+    diff: result.diff,
+    failed: result.failed,
+    ms: Math.round(performance.now() - started),
+  }
 }

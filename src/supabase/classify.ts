@@ -54,7 +54,14 @@ function isRowSqlState(code: string | null | undefined): boolean {
 function isEndpointFailure(status: number, code: string | null | undefined): boolean {
   if (status === 401) return true
   if (status === 403) return true
-  if (code === 'PGRST205' || code === 'PGRST202' || code === 'PGRST204' || code === '42P01' || code === '42883') return true
+  if (
+    code === 'PGRST205' ||
+    code === 'PGRST202' ||
+    code === 'PGRST204' ||
+    code === '42P01' ||
+    code === '42883'
+  )
+    return true
   if (code === 'PGRST301' || code === 'PGRST302') return true
   return status === 404
 }
@@ -94,7 +101,10 @@ export function isConflict({ status, code }: FailureInfo): boolean {
 }
 
 /** Milliseconds from a Retry-After header (seconds or an HTTP date), undefined when absent or bad. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
   if (!value) return undefined
   const seconds = Number(value)
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000)

@@ -19,7 +19,11 @@ async function realtimeTransport(): Promise<{ transport?: unknown }> {
 /** Told of every request the client makes: method, HTTP status (0: no response), duration. */
 export type RequestObserver = (method: string, status: number, ms: number) => void
 
-export async function createServiceClient(url: string, serviceRoleKey: string, onRequest?: RequestObserver): Promise<SupabaseClient> {
+export async function createServiceClient(
+  url: string,
+  serviceRoleKey: string,
+  onRequest?: RequestObserver,
+): Promise<SupabaseClient> {
   const fetchWithRetryAfter: typeof fetch = async (input, init) => {
     const started = performance.now()
     const method = (init?.method ?? (input instanceof Request ? input.method : 'GET')).toUpperCase()
@@ -39,7 +43,10 @@ export async function createServiceClient(url: string, serviceRoleKey: string, o
   }
   return createClient(url, serviceRoleKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    global: { fetch: fetchWithRetryAfter, headers: { 'x-client-info': 'payload-plugin-supabase-sync' } },
+    global: {
+      fetch: fetchWithRetryAfter,
+      headers: { 'x-client-info': 'payload-plugin-supabase-sync' },
+    },
     realtime: (await realtimeTransport()) as never,
   })
 }

@@ -17,14 +17,28 @@ export interface PostgrestFailure {
   hint?: string | null
 }
 
-
-export function failureError(spec: TableSpec, operation: 'upsert' | 'delete' | 'read', failure: PostgrestFailure, status: number, rows: number, id?: string): TargetError {
+export function failureError(
+  spec: TableSpec,
+  operation: 'upsert' | 'delete' | 'read',
+  failure: PostgrestFailure,
+  status: number,
+  rows: number,
+  id?: string,
+): TargetError {
   const code = failure.code ?? undefined
-  const effectiveStatus = status || (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST') ? sqlStateStatus(code) : 0)
+  const effectiveStatus =
+    status ||
+    (code && /^[0-9A-Z]{5}$/.test(code) && !code.startsWith('PGRST') ? sqlStateStatus(code) : 0)
   const detail = [failure.message, failure.details, failure.hint]
     .filter(Boolean)
     // supabase-js puts a network error's stack into `details`: frames are for logs, not messages.
-    .map((part) => String(part).split('\n').filter((line) => !/^\s+at /.test(line)).join(' ').trim())
+    .map((part) =>
+      String(part)
+        .split('\n')
+        .filter((line) => !/^\s+at /.test(line))
+        .join(' ')
+        .trim(),
+    )
     .filter((part, i, all) => part && all.indexOf(part) === i)
     .join(' — ')
   const where = id ? `${spec.collection} ${id}` : `${spec.collection} (table ${spec.table})`
@@ -44,7 +58,12 @@ export function failureError(spec: TableSpec, operation: 'upsert' | 'delete' | '
 }
 
 /** The same failure, named for one document of the batch. */
-export function forDocument(spec: TableSpec, id: string, operation: 'upsert' | 'delete', error: unknown): TargetError {
+export function forDocument(
+  spec: TableSpec,
+  id: string,
+  operation: 'upsert' | 'delete',
+  error: unknown,
+): TargetError {
   if (error instanceof TargetError) {
     return new TargetError(`${spec.collection} ${id}: ${error.message.replace(/^[^:]*: /, '')}`, {
       collection: spec.collection,
@@ -56,6 +75,12 @@ export function forDocument(spec: TableSpec, id: string, operation: 'upsert' | '
       cause: error.cause,
     })
   }
-  return new TargetError(`${spec.collection} ${id}: ${operation} failed: ${describeCause(error)}`, { collection: spec.collection, id, operation, status: 0, kind: 'transient', cause: error })
+  return new TargetError(`${spec.collection} ${id}: ${operation} failed: ${describeCause(error)}`, {
+    collection: spec.collection,
+    id,
+    operation,
+    status: 0,
+    kind: 'transient',
+    cause: error,
+  })
 }
-

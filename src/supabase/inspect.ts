@@ -18,10 +18,20 @@ export interface TableReport {
 export const inspectFunction = 'supabase_sync_inspect'
 
 /** The report, or the failure (a TargetError: 404 PGRST202 when the function is not installed). */
-export async function inspectTable(target: SupabaseTarget, spec: TableSpec): Promise<TableReport | TargetError> {
-  const { data, error, status } = await target.client.rpc(inspectFunction, { target_table: spec.table }).retry(false)
+export async function inspectTable(
+  target: SupabaseTarget,
+  spec: TableSpec,
+): Promise<TableReport | TargetError> {
+  const { data, error, status } = await target.client
+    .rpc(inspectFunction, { target_table: spec.table })
+    .retry(false)
   if (error) {
-    return new TargetError(`${spec.table}: ${error.message}`, { collection: spec.collection, operation: 'read', status, code: error.code ?? undefined })
+    return new TargetError(`${spec.table}: ${error.message}`, {
+      collection: spec.collection,
+      operation: 'read',
+      status,
+      code: error.code ?? undefined,
+    })
   }
   return data as TableReport
 }

@@ -17,8 +17,13 @@ export function readKey(key: string): KeyClaims {
   const parts = key.split('.')
   if (parts.length !== 3) return { kind: 'unreadable' }
   try {
-    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { role?: unknown; ref?: unknown; exp?: unknown }
-    const kind = claims.role === 'service_role' ? 'service_role' : claims.role === 'anon' ? 'anon' : 'other'
+    const claims = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as {
+      role?: unknown
+      ref?: unknown
+      exp?: unknown
+    }
+    const kind =
+      claims.role === 'service_role' ? 'service_role' : claims.role === 'anon' ? 'anon' : 'other'
     return {
       kind,
       ref: typeof claims.ref === 'string' ? claims.ref : undefined,

@@ -23,7 +23,6 @@ const concurrency = 4
 /** Ids per `in.(…)` filter: long URLs stay well under common 8 KB limits. */
 const idsPerUrl = 150
 
-
 export interface ApplyBatch {
   upserts: Row[]
   deletes: string[]
@@ -65,9 +64,11 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 
 async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<void> {
   const queue = [...tasks]
-  await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
-    for (let task = queue.shift(); task; task = queue.shift()) await task()
-  }))
+  await Promise.all(
+    Array.from({ length: Math.min(width, queue.length) }, async () => {
+      for (let task = queue.shift(); task; task = queue.shift()) await task()
+    }),
+  )
 }
 
 export class SupabaseTarget {
@@ -92,7 +93,8 @@ export class SupabaseTarget {
             return await run(AbortSignal.timeout(this.options.timeoutMs))
           } catch (error) {
             const ctx = attemptContext.getStore()
-            if (error instanceof TargetError && ctx?.retryAfterMs !== undefined) (error as TargetError & { retryAfterMs?: number }).retryAfterMs = ctx.retryAfterMs
+            if (error instanceof TargetError && ctx?.retryAfterMs !== undefined)
+              (error as TargetError & { retryAfterMs?: number }).retryAfterMs = ctx.retryAfterMs
             throw error
           }
         }),
@@ -106,8 +108,12 @@ export class SupabaseTarget {
         onFailedAttempt: async ({ error, attemptNumber, retriesLeft }) => {
           const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs
           const transient = error instanceof TargetError && error.kind === 'transient'
-          this.options.logger.debug({ op: label, attempt: attemptNumber, retriesLeft, transient, err: error }, 'supabase request failed')
-          if (transient && retriesLeft > 0 && retryAfterMs !== undefined) await sleep(Math.min(retryAfterMs, maxRetryAfter))
+          this.options.logger.debug(
+            { op: label, attempt: attemptNumber, retriesLeft, transient, err: error },
+            'supabase request failed',
+          )
+          if (transient && retriesLeft > 0 && retryAfterMs !== undefined)
+            await sleep(Math.min(retryAfterMs, maxRetryAfter))
         },
       },
     )
@@ -118,19 +124,44 @@ export class SupabaseTarget {
    * freed by a deleted row must be free before another row takes it.
    */
   async apply(spec: TableSpec, batch: ApplyBatch, batchSize: number): Promise<ApplyOutcome> {
-    const outcome: ApplyOutcome = { written: [], deleted: [], stale: [], failed: new Map(), requests: 0 }
+    const outcome: ApplyOutcome = {
+      written: [],
+      deleted: [],
+      stale: [],
+      failed: new Map(),
+      requests: 0,
+    }
     const before = this.requests
     const size = Math.max(1, Math.min(batchSize, this.options.maxRows))
     const rpc = this.options.writeMode === 'rpc'
     const version = spec.versionColumn
-    const upserts = rpc && version && batch.version !== null ? batch.upserts.map((row) => ({ ...row, [version]: batch.version })) : batch.upserts
+    const upserts =
+      rpc && version && batch.version !== null
+        ? batch.upserts.map((row) => ({ ...row, [version]: batch.version }))
+        : batch.upserts
     if (rpc && batch.deletes.length + upserts.length <= size) {
       await this.applyRpc(spec, batch.deletes, upserts, batch, outcome)
     } else {
       const deletes = chunk(batch.deletes, rpc ? size : Math.min(size, idsPerUrl))
-      await pool(deletes.map((ids) => () => (rpc ? this.applyRpc(spec, ids, [], batch, outcome) : this.deletePlain(spec, ids, outcome))), concurrency)
+      await pool(
+        deletes.map(
+          (ids) => () =>
+            rpc
+              ? this.applyRpc(spec, ids, [], batch, outcome)
+              : this.deletePlain(spec, ids, outcome),
+        ),
+        concurrency,
+      )
       const rows = chunk(upserts, size)
-      await pool(rows.map((part) => () => (rpc ? this.applyRpc(spec, [], part, batch, outcome) : this.upsertPlain(spec, part, outcome))), concurrency)
+      await pool(
+        rows.map(
+          (part) => () =>
+            rpc
+              ? this.applyRpc(spec, [], part, batch, outcome)
+              : this.upsertPlain(spec, part, outcome),
+        ),
+        concurrency,
+      )
     }
     outcome.requests = this.requests - before
     return outcome
@@ -140,7 +171,13 @@ export class SupabaseTarget {
     return String(row[spec.primaryKey])
   }
 
-  private async applyRpc(spec: TableSpec, deletes: string[], upserts: Row[], batch: ApplyBatch, outcome: ApplyOutcome): Promise<void> {
+  private async applyRpc(
+    spec: TableSpec,
+    deletes: string[],
+    upserts: Row[],
+    batch: ApplyBatch,
+    outcome: ApplyOutcome,
+  ): Promise<void> {
     const items = deletes.length + upserts.length
     let result: ApplyResult
     try {
@@ -155,11 +192,22 @@ export class SupabaseTarget {
             delete_version: batch.version,
           })
           .abortSignal(signal)
-        if (error) throw failureError(spec, upserts.length ? 'upsert' : 'delete', error, status, items, items === 1 ? (deletes[0] ?? this.idOf(spec, upserts[0])) : undefined)
+        if (error)
+          throw failureError(
+            spec,
+            upserts.length ? 'upsert' : 'delete',
+            error,
+            status,
+            items,
+            items === 1 ? (deletes[0] ?? this.idOf(spec, upserts[0])) : undefined,
+          )
         return (data ?? {}) as ApplyResult
       })
     } catch (error) {
-      if (error instanceof TargetError && shouldSplit({ status: error.status ?? 0, code: error.code, rows: items })) {
+      if (
+        error instanceof TargetError &&
+        shouldSplit({ status: error.status ?? 0, code: error.code, rows: items })
+      ) {
         const half = (list: readonly unknown[]) => Math.ceil(list.length / 2)
         if (deletes.length > 1 || (deletes.length && upserts.length)) {
           await this.applyRpc(spec, deletes.slice(0, half(deletes)), [], batch, outcome)
@@ -171,7 +219,11 @@ export class SupabaseTarget {
         return
       }
       for (const id of deletes) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
-      for (const row of upserts) outcome.failed.set(this.idOf(spec, row), forDocument(spec, this.idOf(spec, row), 'upsert', error))
+      for (const row of upserts)
+        outcome.failed.set(
+          this.idOf(spec, row),
+          forDocument(spec, this.idOf(spec, row), 'upsert', error),
+        )
       return
     }
     const stale = new Set((result.stale ?? []).map(String))
@@ -181,14 +233,17 @@ export class SupabaseTarget {
       const operation = deletes.includes(line.id) ? 'delete' : 'upsert'
       outcome.failed.set(
         line.id,
-        new TargetError(`${spec.collection} ${line.id}: ${operation} failed (${status}${code ? ` ${code}` : ''}): ${line.message}`, {
-          collection: spec.collection,
-          id: line.id,
-          operation,
-          status,
-          code,
-          kind: classifyFailure({ status, code, perRow: true }),
-        }),
+        new TargetError(
+          `${spec.collection} ${line.id}: ${operation} failed (${status}${code ? ` ${code}` : ''}): ${line.message}`,
+          {
+            collection: spec.collection,
+            id: line.id,
+            operation,
+            status,
+            code,
+            kind: classifyFailure({ status, code, perRow: true }),
+          },
+        ),
       )
     }
     // Every key sent ends in exactly one list: the function answers with what it did not write.
@@ -211,30 +266,63 @@ export class SupabaseTarget {
     const rows = version ? batch.map(({ [version]: _v, ...row }) => row) : batch
     try {
       await this.attempt(`upsert ${spec.table}`, async (signal) => {
-        const { error, status } = await this.client.from(spec.table).upsert(rows, { onConflict: spec.primaryKey }).abortSignal(signal)
-        if (error) throw failureError(spec, 'upsert', error, status, rows.length, rows.length === 1 ? this.idOf(spec, rows[0]) : undefined)
+        const { error, status } = await this.client
+          .from(spec.table)
+          .upsert(rows, { onConflict: spec.primaryKey })
+          .abortSignal(signal)
+        if (error)
+          throw failureError(
+            spec,
+            'upsert',
+            error,
+            status,
+            rows.length,
+            rows.length === 1 ? this.idOf(spec, rows[0]) : undefined,
+          )
       })
       for (const row of rows) outcome.written.push(this.idOf(spec, row))
     } catch (error) {
-      if (error instanceof TargetError && shouldSplit({ status: error.status ?? 0, code: error.code, rows: rows.length })) {
+      if (
+        error instanceof TargetError &&
+        shouldSplit({ status: error.status ?? 0, code: error.code, rows: rows.length })
+      ) {
         const mid = Math.ceil(rows.length / 2)
         await this.upsertPlain(spec, rows.slice(0, mid), outcome)
         await this.upsertPlain(spec, rows.slice(mid), outcome)
         return
       }
-      for (const row of rows) outcome.failed.set(this.idOf(spec, row), forDocument(spec, this.idOf(spec, row), 'upsert', error))
+      for (const row of rows)
+        outcome.failed.set(
+          this.idOf(spec, row),
+          forDocument(spec, this.idOf(spec, row), 'upsert', error),
+        )
     }
   }
 
   private async deletePlain(spec: TableSpec, ids: string[], outcome: ApplyOutcome): Promise<void> {
     try {
       await this.attempt(`delete ${spec.table}`, async (signal) => {
-        const { error, status } = await this.client.from(spec.table).delete().in(spec.primaryKey, ids).abortSignal(signal)
-        if (error) throw failureError(spec, 'delete', error, status, ids.length, ids.length === 1 ? ids[0] : undefined)
+        const { error, status } = await this.client
+          .from(spec.table)
+          .delete()
+          .in(spec.primaryKey, ids)
+          .abortSignal(signal)
+        if (error)
+          throw failureError(
+            spec,
+            'delete',
+            error,
+            status,
+            ids.length,
+            ids.length === 1 ? ids[0] : undefined,
+          )
       })
       outcome.deleted.push(...ids)
     } catch (error) {
-      if (error instanceof TargetError && shouldSplit({ status: error.status ?? 0, code: error.code, rows: ids.length })) {
+      if (
+        error instanceof TargetError &&
+        shouldSplit({ status: error.status ?? 0, code: error.code, rows: ids.length })
+      ) {
         const mid = Math.ceil(ids.length / 2)
         await this.deletePlain(spec, ids.slice(0, mid), outcome)
         await this.deletePlain(spec, ids.slice(mid), outcome)
@@ -249,12 +337,19 @@ export class SupabaseTarget {
    * rows are written during the scan). A page is never larger than max-rows, so a full page means
    * there may be more.
    */
-  async *rows(spec: TableSpec, range: { after?: string; upTo?: string } = {}): AsyncGenerator<Row[]> {
+  async *rows(
+    spec: TableSpec,
+    range: { after?: string; upTo?: string } = {},
+  ): AsyncGenerator<Row[]> {
     const limit = this.options.maxRows
     let after = range.after
     for (;;) {
       const page = await this.attempt(`read ${spec.table}`, async (signal) => {
-        let query = this.client.from(spec.table).select('*').order(spec.primaryKey, { ascending: true }).limit(limit)
+        let query = this.client
+          .from(spec.table)
+          .select('*')
+          .order(spec.primaryKey, { ascending: true })
+          .limit(limit)
         if (after !== undefined) query = query.gt(spec.primaryKey, after)
         if (range.upTo !== undefined) query = query.lte(spec.primaryKey, range.upTo)
         const { data, error, status } = await query.abortSignal(signal).retry(false)
@@ -273,7 +368,12 @@ export class SupabaseTarget {
     await pool(
       chunk(ids, idsPerUrl).map((part) => async () => {
         const rows = await this.attempt(`read ${spec.table}`, async (signal) => {
-          const { data, error, status } = await this.client.from(spec.table).select('*').in(spec.primaryKey, part).abortSignal(signal).retry(false)
+          const { data, error, status } = await this.client
+            .from(spec.table)
+            .select('*')
+            .in(spec.primaryKey, part)
+            .abortSignal(signal)
+            .retry(false)
           if (error) throw failureError(spec, 'read', error, status, 0)
           return (data ?? []) as Row[]
         })
@@ -287,7 +387,11 @@ export class SupabaseTarget {
   /** Row count of a table (HEAD with count=exact). */
   async count(spec: TableSpec): Promise<number> {
     return this.attempt(`count ${spec.table}`, async (signal) => {
-      const { count, error, status } = await this.client.from(spec.table).select(spec.primaryKey, { count: 'exact', head: true }).abortSignal(signal).retry(false)
+      const { count, error, status } = await this.client
+        .from(spec.table)
+        .select(spec.primaryKey, { count: 'exact', head: true })
+        .abortSignal(signal)
+        .retry(false)
       if (error) throw failureError(spec, 'read', error, status, 0)
       return count ?? 0
     })

@@ -44,7 +44,11 @@ export async function startStandin(options: LocalStackOptions = {}): Promise<Loc
  * value, which is returned). The deadline only turns a condition that never comes into a failure
  * with a message instead of a test timeout; it is far above any wait a loaded machine needs.
  */
-export async function eventually<T>(check: () => T | Promise<T>, what = 'the condition', deadlineMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  what = 'the condition',
+  deadlineMs = 30_000,
+): Promise<T> {
   const end = Date.now() + deadlineMs
   for (;;) {
     const value = await check()
@@ -67,7 +71,10 @@ export function track<T>(request: PromiseLike<T>): { promise: Promise<T>; settle
 }
 
 /** An unmodified supabase-js client; Node 20 has no global WebSocket, realtime needs `ws` then. */
-export function supabaseClient(stack: LocalStack, key: string = stack.serviceRoleKey): SupabaseClient {
+export function supabaseClient(
+  stack: LocalStack,
+  key: string = stack.serviceRoleKey,
+): SupabaseClient {
   return createClient(stack.supabaseUrl, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     ...(globalThis.WebSocket ? {} : { realtime: { transport: ws as never } }),
@@ -89,11 +96,20 @@ export interface RawResponse {
 export async function rest(
   stack: LocalStack,
   path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: unknown; rawBody?: string; key?: string | null } = {},
+  init: {
+    method?: string
+    headers?: Record<string, string>
+    body?: unknown
+    rawBody?: string
+    key?: string | null
+  } = {},
 ): Promise<RawResponse> {
   const key = init.key === undefined ? stack.serviceRoleKey : init.key
-  const headers: Record<string, string> = { ...(key ? { apikey: key, Authorization: `Bearer ${key}` } : {}) }
-  if (init.body !== undefined || init.rawBody !== undefined) headers['Content-Type'] = 'application/json'
+  const headers: Record<string, string> = {
+    ...(key ? { apikey: key, Authorization: `Bearer ${key}` } : {}),
+  }
+  if (init.body !== undefined || init.rawBody !== undefined)
+    headers['Content-Type'] = 'application/json'
   Object.assign(headers, init.headers)
   const res = await fetch(`${stack.supabaseUrl}/rest/v1/${path}`, {
     method: init.method ?? 'GET',
@@ -101,11 +117,20 @@ export async function rest(
     body: init.rawBody ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
   })
   const text = await res.text()
-  return { status: res.status, headers: res.headers, text, json: text === '' ? undefined : JSON.parse(text) }
+  return {
+    status: res.status,
+    headers: res.headers,
+    text,
+    json: text === '' ? undefined : JSON.parse(text),
+  }
 }
 
 /** Runs SQL as the database owner (test fixtures: tables, functions, rows). */
-export async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(stack: LocalStack, text: string, values: unknown[] = []): Promise<R[]> {
+export async function sql<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  stack: LocalStack,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: stack.supabaseDbUri })
   await client.connect()
   try {

@@ -12,7 +12,11 @@ import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../
 import { dealerMapper, whenIdle } from '../../src/index.js'
 import { reconcileDeps, validateDeps } from '../../src/lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../../src/lifecycle/registry.js'
-import { reconcile, type ReconcileOptions, type ReconcileSummary } from '../../src/reconcile/reconcile.js'
+import {
+  reconcile,
+  type ReconcileOptions,
+  type ReconcileSummary,
+} from '../../src/reconcile/reconcile.js'
 import { validate, type ValidateSummary } from '../../src/reconcile/validate.js'
 
 export interface LogLine {
@@ -73,7 +77,11 @@ export function silencePools(): void {
   }
 }
 
-export async function startPayload(stack: LocalStack, options: Partial<DevConfigOptions> = {}, logs = new LogCapture()): Promise<{ payload: Payload; logs: LogCapture; key: string }> {
+export async function startPayload(
+  stack: LocalStack,
+  options: Partial<DevConfigOptions> = {},
+  logs = new LogCapture(),
+): Promise<{ payload: Payload; logs: LogCapture; key: string }> {
   // Tests capture everything; benches log as production does (BENCH sets TEST_LOG_LEVEL=info).
   const level = process.env.TEST_LOG_LEVEL ?? 'debug'
   const logger = pino({ level }, logs)
@@ -98,7 +106,9 @@ export async function startPayload(stack: LocalStack, options: Partial<DevConfig
   return { payload, logs, key }
 }
 
-export async function startApp(options: Partial<DevConfigOptions> & { stack?: LocalStackOptions } = {}): Promise<TestApp> {
+export async function startApp(
+  options: Partial<DevConfigOptions> & { stack?: LocalStackOptions } = {},
+): Promise<TestApp> {
   const stack = await startLocalStack(options.stack)
   const { payload, logs, key } = await startPayload(stack, options)
   const supabase = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 4 })
@@ -124,7 +134,11 @@ export async function startApp(options: Partial<DevConfigOptions> & { stack?: Lo
 }
 
 /** Polls until the check passes (delivery is asynchronous) or the time is up. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 10_000, intervalMs = 25): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   for (;;) {
@@ -153,29 +167,53 @@ export function dealerData(overrides: Record<string, unknown> = {}): Record<stri
 }
 
 /** Waits until no sync job is left (none pending, none failed) and the runner is idle. */
-export async function settled(app: { payload: Payload; idle(): Promise<void> }, timeoutMs = 20_000): Promise<void> {
+export async function settled(
+  app: { payload: Payload; idle(): Promise<void> },
+  timeoutMs = 20_000,
+): Promise<void> {
   await eventually(async () => {
     await app.idle()
-    const { totalDocs } = await app.payload.count({ collection: 'payload-jobs', where: { taskSlug: { equals: 'supabase-sync' } }, overrideAccess: true })
+    const { totalDocs } = await app.payload.count({
+      collection: 'payload-jobs',
+      where: { taskSlug: { equals: 'supabase-sync' } },
+      overrideAccess: true,
+    })
     if (totalDocs !== 0) throw new Error(`${totalDocs} sync jobs left`)
   }, timeoutMs)
 }
 
 /** Every dealer as Payload would write it to Supabase, by id. */
 export async function payloadRows(payload: Payload): Promise<Map<string, Record<string, unknown>>> {
-  const { docs } = await payload.find({ collection: 'dealers', limit: 0, pagination: false, depth: 0 })
-  return new Map(docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]))
+  const { docs } = await payload.find({
+    collection: 'dealers',
+    limit: 0,
+    pagination: false,
+    depth: 0,
+  })
+  return new Map(
+    docs.map((d) => [String(d.id), dealerMapper.toRow(d as never)! as Record<string, unknown>]),
+  )
 }
 
 /** The read-only comparison (what `validate` reports), for a collection and optionally some ids. */
-export async function compareNow(payload: Payload, collection = 'dealers', ids?: string[]): Promise<ValidateSummary & { unchanged: number }> {
+export async function compareNow(
+  payload: Payload,
+  collection = 'dealers',
+  ids?: string[],
+): Promise<ValidateSummary & { unchanged: number }> {
   const runtime = getRuntime(payload)
-  const summary = await validate(validateDeps(runtime), syncedCollection(runtime, collection), { ids })
+  const summary = await validate(validateDeps(runtime), syncedCollection(runtime, collection), {
+    ids,
+  })
   return { ...summary, unchanged: summary.diff.unchanged }
 }
 
 /** The reconcile (what `sync` runs), without the audit record. */
-export async function reconcileNow(payload: Payload, collection = 'dealers', options: ReconcileOptions = {}): Promise<ReconcileSummary> {
+export async function reconcileNow(
+  payload: Payload,
+  collection = 'dealers',
+  options: ReconcileOptions = {},
+): Promise<ReconcileSummary> {
   const runtime = getRuntime(payload)
   return reconcile(reconcileDeps(runtime), syncedCollection(runtime, collection), options)
 }

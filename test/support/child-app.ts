@@ -32,7 +32,10 @@ const config = await devConfig({
   supabaseUrl: process.env.SUPABASE_URL!,
   serviceRoleKey: process.env.SUPABASE_SERVICE_ROLE_KEY!,
   sync: { ...base.sync, ...JSON.parse(process.env.SYNC_OPTIONS ?? '{}') },
-  extend: (c) => ({ ...(base.extend ? base.extend(c) : c), logger: { options: { level: process.env.CHILD_LOG_LEVEL ?? 'error' } } }),
+  extend: (c) => ({
+    ...(base.extend ? base.extend(c) : c),
+    logger: { options: { level: process.env.CHILD_LOG_LEVEL ?? 'error' } },
+  }),
 })
 const payload = await getPayload({ config })
 const reply = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`)
@@ -42,9 +45,15 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
   const options = (c.options ?? {}) as Record<string, never>
   switch (c.op) {
     case 'create':
-      return { id: String((await payload.create({ collection, data: c.data ?? {}, ...options })).id) }
+      return {
+        id: String((await payload.create({ collection, data: c.data ?? {}, ...options })).id),
+      }
     case 'update':
-      return { id: String((await payload.update({ collection, id: c.id!, data: c.data ?? {}, ...options })).id) }
+      return {
+        id: String(
+          (await payload.update({ collection, id: c.id!, data: c.data ?? {}, ...options })).id,
+        ),
+      }
     case 'delete':
       await payload.delete({ collection, id: c.id!, ...options })
       return { id: c.id }
@@ -60,7 +69,14 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   run(command).then(
     (out) => reply({ n: command.n, ok: true, ...out }),
     (error: unknown) =>
-      reply({ n: command.n, ok: false, error: error instanceof Error ? `${error.message}${error.cause ? ` (cause: ${String((error.cause as Error).message ?? error.cause)})` : ''}` : String(error) }),
+      reply({
+        n: command.n,
+        ok: false,
+        error:
+          error instanceof Error
+            ? `${error.message}${error.cause ? ` (cause: ${String((error.cause as Error).message ?? error.cause)})` : ''}`
+            : String(error),
+      }),
   )
 })
 reply({ ready: true })

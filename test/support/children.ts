@@ -16,11 +16,18 @@ export interface ChildApp {
   /** Runs one command in the child; resolves with the document id. */
   send(op: 'create' | 'update' | 'delete', args: ChildCommand): Promise<string>
   /** Runs one command in the child; resolves with its whole answer. */
-  call(op: 'create' | 'update' | 'delete' | 'pull' | 'sync', args: ChildCommand): Promise<{ id?: string; result?: unknown }>
+  call(
+    op: 'create' | 'update' | 'delete' | 'pull' | 'sync',
+    args: ChildCommand,
+  ): Promise<{ id?: string; result?: unknown }>
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 
-export async function startChild(stack: LocalStack, sync: Record<string, unknown> = {}, config?: 'convergence'): Promise<ChildApp> {
+export async function startChild(
+  stack: LocalStack,
+  sync: Record<string, unknown> = {},
+  config?: 'convergence',
+): Promise<ChildApp> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-app.ts'], {
     env: {
       ...process.env,
@@ -32,11 +39,15 @@ export async function startChild(stack: LocalStack, sync: Record<string, unknown
     },
     stdio: ['pipe', 'pipe', 'inherit'],
   })
-  const pending = new Map<number, { resolve: (answer: { id?: string; result?: unknown }) => void; reject: (e: Error) => void }>()
+  const pending = new Map<
+    number,
+    { resolve: (answer: { id?: string; result?: unknown }) => void; reject: (e: Error) => void }
+  >()
   let n = 0
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {
-      for (const waiter of pending.values()) waiter.reject(new Error('child process exited (terminated)'))
+      for (const waiter of pending.values())
+        waiter.reject(new Error('child process exited (terminated)'))
       pending.clear()
       resolve()
     }),
@@ -45,7 +56,14 @@ export async function startChild(stack: LocalStack, sync: Record<string, unknown
     child.once('exit', (code) => reject(new Error(`child exited with ${code} before it was ready`)))
     readline.createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('{')) return
-      const message = JSON.parse(line) as { ready?: boolean; n?: number; ok?: boolean; id?: string; result?: unknown; error?: string }
+      const message = JSON.parse(line) as {
+        ready?: boolean
+        n?: number
+        ok?: boolean
+        id?: string
+        result?: unknown
+        error?: string
+      }
       if (message.ready) return resolve()
       const waiter = pending.get(message.n!)
       pending.delete(message.n!)
@@ -59,7 +77,8 @@ export async function startChild(stack: LocalStack, sync: Record<string, unknown
     call(op, args) {
       const id = ++n
       return new Promise((resolve, reject) => {
-        if (child.exitCode !== null || child.signalCode !== null) return reject(new Error('child process exited (terminated)'))
+        if (child.exitCode !== null || child.signalCode !== null)
+          return reject(new Error('child process exited (terminated)'))
         pending.set(id, { resolve, reject })
         child.stdin!.write(`${JSON.stringify({ n: id, op, ...args })}\n`)
       })

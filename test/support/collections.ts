@@ -5,7 +5,10 @@ import type { DevConfigOptions } from '../../dev/config.js'
 import { Dealers, dealerMapper } from '../../src/index.js'
 
 /** The ready Dealers plus a field the mapper does not read (a save of it alone changes no row). */
-export const DealersWithNotes: CollectionConfig = { ...Dealers, fields: [...Dealers.fields, { name: 'notes', type: 'text' }] }
+export const DealersWithNotes: CollectionConfig = {
+  ...Dealers,
+  fields: [...Dealers.fields, { name: 'notes', type: 'text' }],
+}
 
 /** Dealers with notes, and posts (drafts, trash, two locales), both synced; short retries. */
 export const convergenceConfig: Partial<DevConfigOptions> = {

@@ -11,7 +11,11 @@ import { useEffect } from 'react'
 
 const vs = '/monaco/vs'
 
-type AmdRequire = ((deps: string[], onLoad?: () => void, onError?: (error: unknown) => void) => void) & {
+type AmdRequire = ((
+  deps: string[],
+  onLoad?: () => void,
+  onError?: (error: unknown) => void,
+) => void) & {
   config(options: { paths: Record<string, string> }): void
 }
 

@@ -15,7 +15,9 @@ const types: Record<string, string> = {
 }
 
 // next dev runs in dev/; the packages are installed one level up.
-const roots = [process.cwd(), path.resolve(process.cwd(), '..')].map((dir) => path.join(dir, 'node_modules', 'monaco-editor', 'min', 'vs'))
+const roots = [process.cwd(), path.resolve(process.cwd(), '..')].map((dir) =>
+  path.join(dir, 'node_modules', 'monaco-editor', 'min', 'vs'),
+)
 
 /**
  * Monaco's AMD loader declares top-level `const`s, so as a classic script it throws "Identifier
@@ -29,14 +31,18 @@ function wrapLoader(source: Buffer): string {
 
 export async function GET(_request: Request, { params }: { params: Promise<{ path: string[] }> }) {
   const parts = (await params).path
-  if (parts.some((part) => part === '..' || part.includes('/') || part.includes('\\'))) return new Response('bad path', { status: 400 })
+  if (parts.some((part) => part === '..' || part.includes('/') || part.includes('\\')))
+    return new Response('bad path', { status: 400 })
   for (const root of roots) {
     const file = path.join(root, ...parts)
     if (!file.startsWith(root + path.sep)) break
     try {
       const body = await fs.readFile(file)
       return new Response(parts.join('/') === 'loader.js' ? wrapLoader(body) : body, {
-        headers: { 'content-type': types[path.extname(file)] ?? 'application/octet-stream', 'cache-control': 'public, max-age=3600' },
+        headers: {
+          'content-type': types[path.extname(file)] ?? 'application/octet-stream',
+          'cache-control': 'public, max-age=3600',
+        },
       })
     } catch {
       // not under this root
