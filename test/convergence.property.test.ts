@@ -112,6 +112,7 @@ const caseArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), {
 
 let app: TestApp
 let child: ChildApp
+let restarting: Promise<void> | undefined
 const dealers: string[] = []
 const posts: string[] = []
 let counter = 0
@@ -292,13 +293,14 @@ async function apply(op: Op, touched: Touched): Promise<void> {
     case 'fail':
       app.stack.faults.failNext(op.count, op.status)
       return
-    case 'kill': {
-      // Killed whatever it is doing (its operations in flight fail), then started again.
-      const dead = child
-      await dead.kill('SIGKILL')
-      if (child === dead) child = await startChild(app.stack, {}, 'convergence')
-      return
-    }
+    case 'kill':
+      // Killed whatever it is doing (its operations in flight fail), then started again. Two kills
+      // in one batch share the restart: each starting its own child would leave one running unseen.
+      restarting ??= (async () => {
+        await child.kill('SIGKILL')
+        child = await startChild(app.stack, {}, 'convergence')
+      })().finally(() => (restarting = undefined))
+      return restarting
   }
 }
 
