@@ -9,6 +9,8 @@ export async function whenIdle(payload: Payload): Promise<void> {
   const runtime = findRuntime(payload)
   if (!runtime) return
   await runtime.initialSync
+  // Changes caught in Supabase first: a pull among them queues a delivery.
+  await runtime.watch?.idle()
   runtime.runner?.kick()
   await runtime.runner?.idle()
 }

@@ -10,6 +10,10 @@ import { ConfigError } from './errors.js'
 import { dealerMapper } from './mapping/dealer.js'
 import type { Doc, SyncMapper } from './mapping/types.js'
 import { closest } from './suggest.js'
+import { alertsOptionsSchema } from './monitoring/alert-options.js'
+import { externalChangePolicySchema, realtimeOptionsSchema } from './realtime/options.js'
+
+export type { Alert, AlertsOptions } from './monitoring/alert-options.js'
 
 const isFunction = (v: unknown) => typeof v === 'function'
 
@@ -36,6 +40,10 @@ export const collectionOptionsSchema = z.strictObject({
   shouldSync: z
     .custom<(doc: Doc) => boolean>(isFunction, { error: 'must be a function (doc) => boolean' })
     .optional(),
+  /** Watch this table for changes made in Supabase directly (default: the global `realtime`). */
+  realtime: z.boolean().optional(),
+  /** What such a change gets here (default: the global `realtime.onExternalChange`, else `revert`). */
+  onExternalChange: externalChangePolicySchema.optional(),
 })
 
 export const retryOptionsSchema = z.strictObject({
@@ -66,66 +74,6 @@ export const queueOptionsSchema = z.strictObject({
   /** Bounded retries of a 409 (a unique value freed by a change not delivered yet). */
   conflictAttempts: z.number().int().min(0).default(5),
 })
-
-export interface Alert {
-  /** firing: it started (or still holds, after `cooldown`); resolved: it cleared. */
-  state: 'firing' | 'resolved'
-  rule:
-    | 'supabase-unreachable'
-    | 'failed-jobs'
-    | 'pending-age'
-    | 'drift'
-    | 'startup-reconcile'
-    | 'mass-delete'
-  collection?: string
-  /** One line: what Slack shows. */
-  text: string
-  counts?: Record<string, number>
-  /** The first ids concerned, if any. */
-  ids?: string[]
-  /** The console, to look closer. */
-  link?: string
-  since: string
-  at: string
-}
-
-export const alertsOptionsSchema = z.strictObject({
-  /** A URL that gets every alert as JSON (`{ text, … }`: Slack's incoming webhooks and generic receivers accept it). */
-  webhook: z.url({ error: 'must be a URL' }).optional(),
-  /** Addresses that get every alert by e-mail, through Payload's email adapter. */
-  email: z
-    .strictObject({ to: z.array(z.email({ error: 'must be e-mail addresses' })).min(1) })
-    .optional(),
-  /** Your own handler (PagerDuty, Sentry, …). */
-  onAlert: z
-    .custom<(alert: Alert) => void | Promise<void>>(isFunction, {
-      error: 'must be a function (alert) => void',
-    })
-    .optional(),
-  /** A firing alert is sent again at most this often while it lasts (ms). */
-  cooldown: z.number().int().min(1_000).default(3_600_000),
-  /** How often this instance evaluates the rules (ms). */
-  evaluateEvery: z.number().int().min(100).default(5_000),
-  /** Thresholds; `false` turns a rule off. */
-  rules: z
-    .strictObject({
-      unreachableFor: z.union([z.number().int().min(0), z.literal(false)]).default(60_000),
-      failedJobs: z.boolean().default(true),
-      pendingOlderThan: z.union([z.number().int().min(0), z.literal(false)]).default(600_000),
-      drift: z.boolean().default(true),
-      startupReconcile: z.boolean().default(true),
-      massDelete: z.boolean().default(true),
-    })
-    .default({
-      unreachableFor: 60_000,
-      failedJobs: true,
-      pendingOlderThan: 600_000,
-      drift: true,
-      startupReconcile: true,
-      massDelete: true,
-    }),
-})
-export type AlertsOptions = z.output<typeof alertsOptionsSchema>
 
 export const pluginOptionsSchema = z.strictObject({
   disabled: z.boolean().default(false),
@@ -197,6 +145,11 @@ export const pluginOptionsSchema = z.strictObject({
       queue: z.string().min(1).default('supabase-sync-checks'),
     })
     .default({ schedule: '0 */15 * * * *', queue: 'supabase-sync-checks' }),
+  /**
+   * Watch the synced tables through Supabase Realtime (`postgres_changes`) and handle changes made
+   * there directly within a second; off by default (the scheduled checks find them otherwise).
+   */
+  realtime: realtimeOptionsSchema.default(false),
   /** Where alerts go; without one of webhook, email and onAlert, no alert is evaluated. */
   alerts: alertsOptionsSchema.optional(),
   /** Per-minute rollups of deliveries, failures, requests, lag and pending (for the console's charts); `false`: none. */
@@ -252,6 +205,7 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (at[0] === 'checks') return ['schedule', 'queue']
   if (at[0] === 'health') return ['pendingOlderThan', 'token']
   if (at[0] === 'metrics') return ['token']
+  if (at[0] === 'realtime') return ['onExternalChange', 'massInsertLimit']
   return []
 }
 

@@ -6,6 +6,7 @@ import { withShouldSync } from './mapping/validate.js'
 import type { Doc, SyncMapper } from './mapping/types.js'
 import type { ResolvedOptions } from './options.js'
 import type { TableSpec } from './supabase/target.js'
+import type { ExternalChangePolicy } from './realtime/options.js'
 
 export interface SyncedCollection {
   slug: string
@@ -14,6 +15,8 @@ export interface SyncedCollection {
   shouldSync?: (doc: Doc) => boolean
   /** Collection has drafts: only published documents are in Supabase. */
   drafts: boolean
+  /** Its table is watched through Realtime, with this policy for changes made there directly; false: not watched. */
+  watch: ExternalChangePolicy | false
 }
 
 export function syncedCollections(
@@ -21,13 +24,19 @@ export function syncedCollections(
   hasDrafts: (slug: string) => boolean,
 ): Map<string, SyncedCollection> {
   const map = new Map<string, SyncedCollection>()
+  const realtime = options.realtime
   for (const [slug, c] of Object.entries(options.collections)) {
+    const watched = c.realtime ?? realtime !== false
     map.set(slug, {
       slug,
       // shouldSync is folded into the mapper: a document it refuses maps to null, wherever rows are made.
       mapper: withShouldSync(c.mapper, c.shouldSync),
       shouldSync: c.shouldSync,
       drafts: hasDrafts(slug),
+      watch: watched
+        ? (c.onExternalChange ??
+          (typeof realtime === 'object' ? realtime.onExternalChange : 'revert'))
+        : false,
       spec: {
         collection: slug,
         table: c.table,

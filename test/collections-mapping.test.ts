@@ -28,6 +28,7 @@ const doc: PostDoc = {
 const collection = (drafts: boolean): SyncedCollection => ({
   slug: 'posts',
   drafts,
+  watch: false,
   mapper: postMapper as never,
   spec: { collection: 'posts', table: 'posts', primaryKey: 'id', versionColumn: 'sync_version' },
 })

@@ -11,6 +11,7 @@ export const eventActions = [
   'reconcile',
   'conflict',
   'alert',
+  'external-change',
 ] as const
 export type EventAction = (typeof eventActions)[number]
 
@@ -90,9 +91,16 @@ export const SyncEvents: CollectionConfig = {
     {
       name: 'source',
       type: 'select',
-      options: ['api', 'endpoint', 'bin', 'startup', 'queue', 'schedule', 'monitor'].map(
-        (value) => ({ label: value, value }),
-      ),
+      options: [
+        'api',
+        'endpoint',
+        'bin',
+        'startup',
+        'queue',
+        'schedule',
+        'monitor',
+        'realtime',
+      ].map((value) => ({ label: value, value })),
     },
     { name: 'ids', type: 'json', admin: { description: 'Document ids concerned' } },
     { name: 'fields', type: 'json', admin: { description: 'Differing fields per id' } },

@@ -11,6 +11,7 @@ import type { Delivery } from '../queue/delivery.js'
 import type { JobStore } from '../queue/jobs.js'
 import type { QueueRunner } from '../queue/runner.js'
 import type { StateStore } from '../queue/state.js'
+import type { RealtimeWatch } from '../realtime/watch.js'
 import type { ReconcileSummary } from '../reconcile/reconcile.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
@@ -36,6 +37,8 @@ export interface SyncRuntime {
   metrics: SyncMetrics
   /** Alerts, scheduled checks, rollups (absent in command mode). */
   monitor?: Monitor
+  /** Watches the synced tables through Supabase Realtime (where `realtime` is on). */
+  watch?: RealtimeWatch
   /** The last validate of each collection in this process (a check, the console's, the command's). */
   lastCheck: Map<string, CheckResult>
 }

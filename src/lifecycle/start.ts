@@ -26,6 +26,7 @@ import { syncedCollections, type SyncedCollection } from '../synced.js'
 import { cliMode, setRuntime } from './registry.js'
 import type { SyncRuntime } from './runtime.js'
 import { reconcileDeps } from './deps.js'
+import { startWatch } from './watch.js'
 
 function hasDrafts(payload: Payload, slug: string): boolean {
   const versions = payload.collections[slug]?.config.versions
@@ -151,6 +152,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     record: (event) => recordEvent({ payload, logger }, { ...event, actor: { source: 'monitor' } }),
   })
   runtime.monitor.start()
+  runtime.watch = startWatch(runtime)
   if (options.syncOnInit) runtime.initialSync = startupReconcile(runtime)
   logger.info(
     {

@@ -16,12 +16,17 @@ export class AlertStore {
     this.t = db.table(alertsSlug)
   }
 
-  /** The alert holds: fires it (or fires it again after the cooldown); null when another instance did, or it is too soon. */
+  /**
+   * The alert holds: fires it (or fires it again after the cooldown); null when another instance did,
+   * or it is too soon. `observedAt`: when the observation behind it began — one older than the last
+   * resolve (a check that started before a repair and ended after it) fires nothing.
+   */
   async fire(
     key: string,
     summary: string,
     details: unknown,
     cooldownMs: number,
+    observedAt: Date = new Date(),
   ): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
     const { rows } = await this.db.query<{ previous: string | null; since: Date }>(
@@ -29,9 +34,10 @@ export class AlertStore {
         `insert into ${this.t.name} as a (${c('id')}, ${c('state')}, ${c('since')}, ${c('lastSentAt')}, ${c('summary')}, ${c('details')}) values ($1, 'firing', now(), now(), $2, $3) ` +
         `on conflict (${c('id')}) do update set ${c('state')} = 'firing', ${c('since')} = case when a.${c('state')} = 'firing' then a.${c('since')} else now() end, ` +
         `${c('lastSentAt')} = now(), ${c('summary')} = excluded.${c('summary')}, ${c('details')} = excluded.${c('details')} ` +
-        `where a.${c('state')} <> 'firing' or a.${c('lastSentAt')} < now() - make_interval(secs => $4::float8 / 1000) ` +
+        `where (a.${c('state')} <> 'firing' and a.${c('lastSentAt')} < $5) ` +
+        `or (a.${c('state')} = 'firing' and a.${c('lastSentAt')} < now() - make_interval(secs => $4::float8 / 1000)) ` +
         `returning (select state from prev) as previous, a.${c('since')} as since`,
-      [key, summary.slice(0, 500), JSON.stringify(details ?? null), cooldownMs],
+      [key, summary.slice(0, 500), JSON.stringify(details ?? null), cooldownMs, observedAt],
     )
     const row = rows[0]
     if (!row) return null
@@ -41,12 +47,16 @@ export class AlertStore {
     }
   }
 
-  /** The alert no longer holds: resolves it if it was firing (once, whichever instance sees it first). */
-  async resolve(key: string): Promise<Transition> {
+  /**
+   * The alert no longer holds: resolves it if it was firing (once, whichever instance sees it first).
+   * An observation that began before the alert fired (a check still running when another instance's
+   * found the drift) resolves nothing: it has not seen what the alert is about.
+   */
+  async resolve(key: string, observedAt: Date = new Date()): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
     const { rows } = await this.db.query<{ since: Date }>(
-      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing' returning ${c('since')} as since`,
-      [key],
+      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing' and ${c('lastSentAt')} < $2 returning ${c('since')} as since`,
+      [key, observedAt],
     )
     return rows[0] ? { kind: 'resolved', since: new Date(rows[0].since).toISOString() } : null
   }

@@ -7,6 +7,8 @@
 /** What a full validate of a collection found, and when. */
 export interface CheckResult {
   at: string
+  /** When the check began reading (what it found may be older than `at`). */
+  startedAt?: string
   missing: number
   extra: number
   changed: number

@@ -68,6 +68,12 @@ export class SyncMetrics {
     labelNames: ['collection'],
     registers: [this.registry],
   })
+  private readonly externals = new Counter({
+    name: 'supabase_sync_external_changes_total',
+    help: 'Rows changed in Supabase directly (not by the plugin), caught by the realtime watch, by what was done',
+    labelNames: ['collection', 'outcome'],
+    registers: [this.registry],
+  })
   private readonly drift = new Gauge({
     name: 'supabase_sync_drift_rows',
     help: 'Differences found by the last check, by kind',
@@ -155,6 +161,10 @@ export class SyncMetrics {
 
   conflict(collection: string, count: number): void {
     this.conflicts.inc({ collection }, count)
+  }
+
+  externalChanges(collection: string, outcome: string, count: number): void {
+    this.externals.inc({ collection, outcome }, count)
   }
 
   drifted(collection: string, drift: Drift): void {

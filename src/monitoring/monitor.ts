@@ -46,6 +46,8 @@ export class Monitor {
   private readonly alerts?: AlertStore
   private readonly timers: NodeJS.Timeout[] = []
   private downSince: number | undefined
+  /** Catches of rows changed in Supabase directly, per collection: when the last came, how many in the burst. */
+  private readonly bursts = new Map<string, { last: number; count: number }>()
   /** Evaluations done (tests wait for some to have happened, not for time to pass). */
   evaluations = 0
   private evaluating = false
@@ -95,6 +97,7 @@ export class Monitor {
   async evaluate(): Promise<void> {
     if (!this.alerts || this.evaluating || this.stopped) return
     this.evaluating = true
+    const observedAt = new Date()
     try {
       const { target, collections, jobs, options } = this.deps
       const rules = options.alerts!.rules
@@ -106,12 +109,16 @@ export class Monitor {
       else this.downSince ??= Date.now()
       if (rules.unreachableFor !== false) {
         const downFor = this.downSince === undefined ? 0 : Date.now() - this.downSince
+        // Down, but not for long enough yet: neither fires nor resolves. Resolving there would let a
+        // second instance, which has just started to see the outage, undo the alert the first fired.
         await this.set(
           'supabase-unreachable',
           undefined,
-          downFor >= rules.unreachableFor && this.downSince !== undefined,
+          this.downSince === undefined ? false : downFor >= rules.unreachableFor ? true : undefined,
           `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`,
           { seconds: Math.round(downFor / 1000) },
+          undefined,
+          observedAt,
         )
       }
       const counts = await jobs.counts()
@@ -123,6 +130,8 @@ export class Monitor {
           counts.failed > 0,
           `${counts.failed} sync deliveries failed for good`,
           { failed: counts.failed },
+          undefined,
+          observedAt,
         )
       if (rules.pendingOlderThan !== false) {
         const age = counts.oldestPendingAgeMs ?? 0
@@ -132,7 +141,15 @@ export class Monitor {
           age > rules.pendingOlderThan,
           `the oldest pending change has waited ${Math.round(age / 1000)} s`,
           { seconds: Math.round(age / 1000), pending: counts.pending },
+          undefined,
+          observedAt,
         )
+      }
+      const quiet = rules.externalChange
+      for (const [collection, burst] of this.bursts) {
+        if (quiet === false || Date.now() - burst.last < quiet) continue
+        this.bursts.delete(collection)
+        await this.set('external-change', collection, false, '')
       }
     } finally {
       this.evaluations++
@@ -150,6 +167,24 @@ export class Monitor {
       total > 0,
       `${collection}: ${check.missing} missing, ${check.extra} extra, ${check.changed} changed, ${check.failed} unmappable in Supabase`,
       { missing: check.missing, extra: check.extra, changed: check.changed, failed: check.failed },
+      ids,
+      new Date(check.startedAt ?? check.at),
+    )
+  }
+
+  /** Rows changed in Supabase directly, just caught: one alert for a burst, resolved once it has been quiet. */
+  async externalChanges(collection: string, ids: string[]): Promise<void> {
+    const quiet = this.deps.options.alerts?.rules.externalChange
+    if (!this.alerts || quiet === false || quiet === undefined) return
+    const burst = this.bursts.get(collection)
+    const count = (burst && Date.now() - burst.last < quiet ? burst.count : 0) + ids.length
+    this.bursts.set(collection, { last: Date.now(), count })
+    await this.set(
+      'external-change',
+      collection,
+      true,
+      `${collection}: ${count} row(s) changed in Supabase directly, not through Payload`,
+      { rows: count },
       ids,
     )
   }
@@ -181,19 +216,28 @@ export class Monitor {
   private async set(
     rule: Rule,
     collection: string | undefined,
-    holds: boolean,
+    /** undefined: not known yet (no transition). */
+    holds: boolean | undefined,
     text: string,
     counts?: Record<string, number>,
     ids?: string[],
+    /** When the observation began: a stale one (older than the last transition) changes nothing. */
+    observedAt: Date = new Date(),
   ): Promise<void> {
     const store = this.alerts
-    if (!store) return
+    if (!store || holds === undefined) return
     const key = collection ? `${rule}:${collection}` : rule
     let transition: Transition
     try {
       transition = holds
-        ? await store.fire(key, text, { counts, ids }, this.deps.options.alerts!.cooldown)
-        : await store.resolve(key)
+        ? await store.fire(
+            key,
+            text,
+            { counts, ids },
+            this.deps.options.alerts!.cooldown,
+            observedAt,
+          )
+        : await store.resolve(key, observedAt)
     } catch (err) {
       this.deps.logger.warn({ err, alert: key }, 'supabase-sync: could not update the alert state')
       return

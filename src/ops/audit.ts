@@ -5,7 +5,7 @@ import { eventsSlug, type EventAction, type EventOutcome } from '../collections/
 /** Who ran an operation, as the audit trail records it. */
 export interface Actor {
   user?: string
-  source: 'api' | 'endpoint' | 'bin' | 'startup' | 'queue' | 'schedule' | 'monitor'
+  source: 'api' | 'endpoint' | 'bin' | 'startup' | 'queue' | 'schedule' | 'monitor' | 'realtime'
 }
 
 export function actorOf(req: PayloadRequest, source: Actor['source']): Actor {

@@ -7,10 +7,9 @@ import type { Payload } from 'payload'
 import { expectedRow, isPublished, loadDocuments } from '../documents.js'
 import { MappingError } from '../errors.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
-import type { Row } from '../mapping/types.js'
 import type { JobError } from '../queue/jobs.js'
 import { documentKey } from '../queue/keys.js'
-import { changedFields } from '../reconcile/diff.js'
+import { changedFields, fieldValue } from '../reconcile/diff.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 
 export type DocumentState =
@@ -35,13 +34,6 @@ export interface DocumentStatus {
   pendingSince?: string
   /** Its delivery failed for good, with the cause. */
   failure?: JobError
-}
-
-function valueAt(row: Row | null | undefined, field: string): unknown {
-  if (!row) return undefined
-  const [column, key] = field.split('.')
-  const value = row[column]
-  return key === undefined ? value : (value as Record<string, unknown> | null | undefined)?.[key]
 }
 
 function notInSupabase(
@@ -109,8 +101,8 @@ export async function documentStates(
       state: 'differs',
       fields: fields.map((field) => ({
         field,
-        payload: valueAt(want, field),
-        supabase: valueAt(row, field),
+        payload: fieldValue(want, field),
+        supabase: fieldValue(row, field),
         readOnly: readOnly.has(field.split('.')[0]),
       })),
       ...extra,

@@ -9,7 +9,7 @@ import { expectedColumns, typeFits } from '../mapping/columns.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
-import { addColumnSql, alterTypeSql, securitySql, tableSql } from './schema-sql.js'
+import { addColumnSql, alterTypeSql, realtimeSql, securitySql, tableSql } from './schema-sql.js'
 
 export interface Check {
   name: string
@@ -199,6 +199,22 @@ async function collectionChecks(
           fix: sqlFix(securitySql(table)),
         },
   )
+  if (collection.watch !== false) {
+    checks.push(
+      report.realtime
+        ? {
+            name: name('realtime'),
+            ok: true,
+            detail: 'the table is in the supabase_realtime publication',
+          }
+        : {
+            name: name('realtime'),
+            ok: false,
+            detail: `realtime is on for ${collection.slug}, but the table is not in the supabase_realtime publication: no changes stream (the scheduled checks still find them)`,
+            fix: sqlFix(realtimeSql(table)),
+          },
+    )
+  }
   if (report.serviceRoleWrite === false) {
     checks.push({
       name: name('service role'),

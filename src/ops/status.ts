@@ -4,6 +4,7 @@ import { describeCause } from '../errors.js'
 import { getRuntime } from '../lifecycle/registry.js'
 import { deliveringCount } from '../queue/locks.js'
 import type { FailedJob } from '../queue/jobs.js'
+import type { WatchStatus } from '../realtime/watch.js'
 import { toSyncResult, type SyncResult } from './options.js'
 
 export interface StatusResult {
@@ -13,6 +14,8 @@ export interface StatusResult {
     documents: number
     rows: number | null
     lastReconcile?: SyncResult & { at?: string }
+    /** Watched through Realtime (the `realtime` option): subscribed, reconnecting or unavailable, since when. */
+    realtime?: { status: WatchStatus; error?: string; since: string }
   }[]
   jobs: {
     /** Waiting for delivery (due now, or waiting out a backoff). */
@@ -58,6 +61,7 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
       documents,
       rows,
       lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined,
+      realtime: runtime.watch?.status()[collection.slug],
     })
   }
   supabase.ms = Math.round(performance.now() - started)

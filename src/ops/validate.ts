@@ -31,6 +31,7 @@ export async function validateSync(
 ): Promise<ValidateResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
+  const startedAt = new Date().toISOString()
   const summary = await recordCancel(runtime, 'validate', collection.slug, options, () =>
     exclusive(runtime.db, 'validate', collection.slug, () =>
       validate(validateDeps(runtime), collection, {
@@ -58,6 +59,7 @@ export async function validateSync(
   }
   const check = {
     at: new Date().toISOString(),
+    startedAt,
     missing: missing.length,
     extra: extra.length,
     changed: changed.length,

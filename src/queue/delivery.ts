@@ -49,6 +49,8 @@ export interface DocumentOutcome {
   error?: SyncError
   /** Columns that differed (compare mode). */
   fields?: string[]
+  /** Compare mode: the row the document maps to (null: none), and the one Supabase held. */
+  rows?: { payload: Row | null; supabase: Row | null }
   /** This delivery's attempt for the document: its jobs' tries so far, plus one. */
   attempts?: number
   /** From the oldest change it delivered being queued (about when its save committed) to now. */
@@ -206,6 +208,7 @@ export class Delivery {
           op: row === null ? 'delete' : 'upsert',
           outcome: 'failed',
           fields,
+          rows: { payload: row, supabase: have ?? null },
         })
       }
       if (row === null) deletes.push(id)

@@ -49,6 +49,14 @@ export function sameValue(a: unknown, b: unknown): boolean {
   return false
 }
 
+/** The value of a field as `changedFields` names it: a column, or `column.key` inside an object column. */
+export function fieldValue(row: Row | null | undefined, field: string): unknown {
+  if (!row) return undefined
+  const [column, key] = field.split('.')
+  const value = row[column]
+  return key === undefined ? value : (value as Record<string, unknown> | null | undefined)?.[key]
+}
+
 /** The columns (and keys of object columns) where a Supabase row differs from the expected one. */
 export function changedFields(
   expected: Row,

@@ -1,0 +1,124 @@
+/**
+ * The realtime watch of a running plugin (when `realtime` is on for some collection): built from the
+ * runtime's parts, its catches recorded in the Sync events, counted and alerted. Stopped with Payload.
+ */
+import { documentStates } from '../ops/compare.js'
+import { recordEvent } from '../ops/audit.js'
+import { pullFromSupabase } from '../ops/pull.js'
+import { documentKey } from '../queue/keys.js'
+import type { Catch } from '../realtime/watch.js'
+import { RealtimeWatch } from '../realtime/watch.js'
+import { validate } from '../reconcile/validate.js'
+import { validateDeps } from './deps.js'
+import type { SyncRuntime } from './runtime.js'
+
+const actor = { source: 'realtime' as const }
+
+export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
+  const watched = [...runtime.collections.values()].filter((c) => c.watch !== false)
+  if (!watched.length) return undefined
+  const { payload, logger, options } = runtime
+  const realtime = options.realtime
+  const watch = new RealtimeWatch({
+    client: runtime.target.client,
+    payload,
+    target: runtime.target,
+    delivery: runtime.delivery,
+    state: runtime.state,
+    logger,
+    watched,
+    massInsertLimit: typeof realtime === 'object' ? realtime.massInsertLimit : 100,
+    differing: async (collection) => {
+      const { diff } = await validate(validateDeps(runtime), collection)
+      const ids = [...diff.missing, ...diff.extra, ...diff.changed.map((c) => c.id)]
+      // A change waiting for delivery (Supabase was away too) is the plugin's own, not one made around it.
+      const waiting = new Set(
+        (
+          await runtime.jobs.forKeys(
+            runtime.db,
+            ids.map((id) => documentKey(collection.slug, id)),
+          )
+        ).map((job) => job.key),
+      )
+      return ids.filter((id) => !waiting.has(documentKey(collection.slug, id)))
+    },
+    pull: async (collection, ids) => {
+      const result = await pullFromSupabase(payload, { collection: collection.slug, ids, actor })
+      return {
+        pulled: result.pulled,
+        skipped: [
+          ...result.skipped,
+          ...result.failed.map((f) => ({ id: f.id, reason: `failed: ${f.message}` })),
+        ],
+      }
+    },
+    compare: async (collection, ids) => {
+      const states = await documentStates(payload, { collection: collection.slug, ids })
+      const out = new Map<string, Catch['fields']>()
+      for (const s of states) {
+        if (s.pendingSince) continue
+        if (s.state === 'differs')
+          out.set(
+            s.id,
+            (s.fields ?? []).map(({ field, supabase, payload }) => ({ field, supabase, payload })),
+          )
+        else if (s.state === 'missing')
+          out.set(s.id, [{ field: '(row)', supabase: null, payload: 'a row' }])
+        else if (s.state === 'extra')
+          out.set(s.id, [{ field: '(row)', supabase: 'a row', payload: null }])
+      }
+      return out
+    },
+    caught: (catches) => caught(runtime, catches),
+  })
+  watch.start()
+  payload.crons.push({ stop: () => void watch.stop() } as unknown as (typeof payload.crons)[number])
+  return watch
+}
+
+const outcomeWords: Record<Catch['outcome'], string> = {
+  reverted: 'reverted to Payload',
+  recorded: 'left as they are (record)',
+  pulled: 'taken into Payload',
+  skipped: 'not handled',
+}
+
+/** One Sync event per collection and outcome; counted; one alert per burst. */
+async function caught(runtime: SyncRuntime, catches: Catch[]): Promise<void> {
+  const groups = new Map<string, Catch[]>()
+  for (const c of catches) {
+    const key = `${c.collection}\u0000${c.outcome}`
+    groups.set(key, [...(groups.get(key) ?? []), c])
+  }
+  for (const group of groups.values()) {
+    const { collection, outcome, policy } = group[0]
+    const kinds = countBy(group.map((c) => c.change))
+    runtime.metrics.externalChanges(collection, outcome, group.length)
+    await recordEvent(runtime, {
+      action: 'external-change',
+      collectionSlug: collection,
+      outcome: outcome === 'skipped' ? 'refused' : 'drift',
+      summary: `${group.length} row(s) changed in Supabase directly (${Object.entries(kinds)
+        .map(([k, n]) => `${n} ${k.toLowerCase()}`)
+        .join(', ')}): ${outcomeWords[outcome]}${group[0].reason ? ` — ${group[0].reason}` : ''}`,
+      ids: group.map((c) => c.id),
+      fields: Object.fromEntries(group.map((c) => [c.id, c.fields.map((f) => f.field)])),
+      details: { policy, catches: group.slice(0, 50) },
+      actor,
+    })
+  }
+  for (const [collection, ids] of groupIds(catches))
+    await runtime.monitor?.externalChanges(collection, ids)
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const v of values) out[v] = (out[v] ?? 0) + 1
+  return out
+}
+
+function groupIds(catches: Catch[]): Map<string, string[]> {
+  const out = new Map<string, string[]>()
+  for (const c of catches) out.set(c.collection, [...(out.get(c.collection) ?? []), c.id])
+  return out
+}

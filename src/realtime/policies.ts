@@ -1,0 +1,141 @@
+/**
+ * What a change made in Supabase directly gets, by the collection's `onExternalChange`: reverted
+ * through the one delivery path, recorded as it is, or pulled into Payload. Returns the catches, and
+ * the ids being delivered right now by someone else (to be looked at again once they are done).
+ */
+import { loadDocuments, expectedRow } from '../documents.js'
+import type { Row } from '../mapping/types.js'
+import type { Delivery } from '../queue/delivery.js'
+import { fieldValue } from '../reconcile/diff.js'
+import type { TableChange } from '../supabase/realtime.js'
+import type { SupabaseTarget } from '../supabase/target.js'
+import type { SyncedCollection } from '../synced.js'
+import type { Payload } from 'payload'
+
+export interface Catch {
+  collection: string
+  id: string
+  change: TableChange['type'] | 'gap'
+  policy: 'revert' | 'record' | 'pull'
+  /** The differing fields, with Supabase's value and Payload's, where known. */
+  fields: Array<{ field: string; supabase: unknown; payload: unknown }>
+  outcome: 'reverted' | 'recorded' | 'pulled' | 'skipped'
+  reason?: string
+}
+
+export interface PolicyDeps {
+  payload: Payload
+  target: SupabaseTarget
+  delivery: Delivery
+  /** More rows than this inserted without documents in one batch are left (the mass-delete guard). */
+  massInsertLimit: number
+  /** The version-checked pull of these ids. */
+  pull: (
+    collection: SyncedCollection,
+    ids: string[],
+  ) => Promise<{
+    pulled: Array<{ id: string; fields: string[] }>
+    skipped: Array<{ id: string; reason: string }>
+  }>
+  /** What differs for these ids now (the `record` policy). */
+  compare: (collection: SyncedCollection, ids: string[]) => Promise<Map<string, Catch['fields']>>
+}
+
+export interface PolicyResult {
+  catches: Catch[]
+  busy: string[]
+}
+
+export async function applyPolicy(
+  deps: PolicyDeps,
+  collection: SyncedCollection,
+  ids: string[],
+  changes: Map<string, TableChange>,
+): Promise<PolicyResult> {
+  const policy = collection.watch || 'revert'
+  const base = (id: string) => ({
+    collection: collection.slug,
+    id,
+    change: changes.get(id)?.type ?? ('gap' as const),
+    policy,
+  })
+  if (policy === 'record') {
+    const differences = await deps.compare(collection, ids)
+    return {
+      catches: [...differences].map(([id, fields]) => ({
+        ...base(id),
+        fields,
+        outcome: 'recorded',
+      })),
+      busy: [],
+    }
+  }
+  if (policy === 'pull') {
+    const result = await deps.pull(collection, ids)
+    const supabaseRow = (id: string): Row | null => changes.get(id)?.new ?? null
+    return {
+      catches: [
+        ...result.pulled.map((p): Catch => ({
+          ...base(p.id),
+          fields: p.fields.map((field) => ({
+            field,
+            supabase: fieldValue(supabaseRow(p.id), field),
+            payload: undefined,
+          })),
+          outcome: 'pulled',
+        })),
+        ...result.skipped.map((s): Catch => ({
+          ...base(s.id),
+          fields: [],
+          outcome: 'skipped',
+          reason: s.reason,
+        })),
+      ],
+      busy: [],
+    }
+  }
+  const guarded = await massInserts(deps, collection, ids, changes)
+  const report = await deps.delivery.deliver(
+    collection,
+    ids.filter((id) => !guarded.has(id)),
+    { compare: (locked) => deps.target.rowsByIds(collection.spec, locked) },
+  )
+  const catches: Catch[] = []
+  const busy: string[] = []
+  for (const o of report.outcomes.values()) {
+    if (o.outcome === 'busy') busy.push(o.id)
+    else if (o.outcome === 'written' || o.outcome === 'deleted')
+      catches.push({
+        ...base(o.id),
+        fields: (o.fields ?? []).map((field) => ({
+          field,
+          supabase: fieldValue(o.rows?.supabase, field),
+          payload: fieldValue(o.rows?.payload, field),
+        })),
+        outcome: 'reverted',
+      })
+  }
+  for (const id of guarded)
+    catches.push({
+      ...base(id),
+      fields: [],
+      outcome: 'skipped',
+      reason: `${guarded.size} rows inserted at once without documents (more than ${deps.massInsertLimit}): left in place by the mass-delete guard; delete them with a reset if they are wrong`,
+    })
+  return { catches, busy }
+}
+
+/** The inserted rows without a document, when more of them came at once than the guard allows. */
+async function massInserts(
+  deps: PolicyDeps,
+  collection: SyncedCollection,
+  ids: string[],
+  changes: Map<string, TableChange>,
+): Promise<Set<string>> {
+  const inserted = ids.filter((id) => changes.get(id)?.type === 'INSERT')
+  if (inserted.length <= deps.massInsertLimit) return new Set()
+  // Only rows no document maps to would be deleted: the plugin's own inserts are not counted.
+  const docs = await loadDocuments(deps.payload, collection, inserted)
+  const orphans = inserted.filter((id) => expectedRow(collection, docs.get(id)) === null)
+  return orphans.length > deps.massInsertLimit ? new Set(orphans) : new Set()
+}

@@ -1,0 +1,221 @@
+/**
+ * Watching the synced tables for changes made around the plugin (the Supabase table editor, a script
+ * with the service key, a migration): Supabase Realtime streams every change; the plugin's own
+ * deliveries are recognised (the row equals the fingerprint of what it last delivered) and ignored;
+ * anything else is an out-of-band change, handled by the collection's policy:
+ *
+ * - `revert` (default): the document's row goes through the normal delivery path again (compare mode:
+ *   a row that differs is rewritten, a row without a document deleted, a deleted row written back);
+ * - `record`: left as it is, recorded (and shown as drift);
+ * - `pull`: taken into Payload with the version-checked pull, then delivered back.
+ *
+ * After a reconnect, a check of the whole table covers what happened while the socket was down.
+ */
+import type { SupabaseClient } from '@supabase/supabase-js'
+import type { Logger } from 'pino'
+import { fingerprint, noRow } from '../mapping/fingerprint.js'
+import type { Row } from '../mapping/types.js'
+import { documentKey } from '../queue/keys.js'
+import type { StateStore } from '../queue/state.js'
+import {
+  subscribeTable,
+  type SubscriptionState,
+  type TableChange,
+  type TableSubscription,
+} from '../supabase/realtime.js'
+import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
+import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
+
+export type { Catch } from './policies.js'
+
+export interface WatchDeps extends PolicyDeps {
+  client: SupabaseClient
+  state: StateStore
+  logger: Logger
+  /** The collections watched (each with its policy in `watch`). */
+  watched: SyncedCollection[]
+  /** Rows that differ from their documents now (the check after a reconnect): ids. */
+  differing: (collection: SyncedCollection) => Promise<string[]>
+  /** Every catch (recorded in the Sync events, counted, alerted). */
+  caught: (catches: Catch[]) => Promise<void>
+}
+
+export type WatchStatus = 'connecting' | 'subscribed' | 'reconnecting' | 'unavailable'
+type Status = WatchStatus
+
+export class RealtimeWatch {
+  private readonly subscriptions: TableSubscription[] = []
+  private readonly pending = new Map<string, Map<string, TableChange>>()
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly statuses = new Map<string, { status: Status; error?: string; since: string }>()
+  private stopped = false
+  /** Batches being handled (tests wait for none). */
+  private working = 0
+  private readonly counts = { events: 0, echoes: 0, caught: 0 }
+
+  constructor(private readonly deps: WatchDeps) {}
+
+  start(): void {
+    for (const collection of this.deps.watched) {
+      this.statuses.set(collection.slug, { status: 'connecting', since: new Date().toISOString() })
+      this.subscriptions.push(
+        subscribeTable(
+          this.deps.client,
+          collection.spec.table,
+          (change) => {
+            this.counts.events++
+            this.onChange(collection, change)
+          },
+          (state, error) => this.onState(collection, state, error),
+        ),
+      )
+    }
+  }
+
+  /** Per collection: subscribed, reconnecting, or unavailable (Realtime off on the project: the scheduled checks remain). */
+  status(): Record<string, { status: Status; error?: string; since: string }> {
+    return Object.fromEntries(this.statuses)
+  }
+
+  /** Changes received, recognised as the plugin's own, and caught (as made around it), since the start. */
+  stats(): { events: number; echoes: number; caught: number } {
+    return { ...this.counts }
+  }
+
+  /** Resolves when no change waits to be handled. */
+  async idle(): Promise<void> {
+    while (!this.stopped && (this.pending.size || this.working))
+      await new Promise((r) => setTimeout(r, 10))
+  }
+
+  private onState(collection: SyncedCollection, state: SubscriptionState, error?: Error): void {
+    const previous = this.statuses.get(collection.slug)
+    const now = new Date().toISOString()
+    if (state === 'subscribed') {
+      this.statuses.set(collection.slug, { status: 'subscribed', since: now })
+      if (previous?.status === 'reconnecting' || previous?.status === 'unavailable') {
+        this.deps.logger.info(
+          { collection: collection.slug, op: 'realtime' },
+          `${collection.slug}: Realtime subscribed again; checking what changed meanwhile`,
+        )
+        void this.checkGap(collection)
+      }
+      return
+    }
+    if (this.stopped) return
+    const next: Status =
+      previous?.status === 'subscribed' || previous?.status === 'reconnecting'
+        ? 'reconnecting'
+        : 'unavailable'
+    if (previous?.status !== next) {
+      const message = error?.message ?? state
+      if (next === 'unavailable')
+        this.deps.logger.warn(
+          { collection: collection.slug, op: 'realtime', state },
+          `${collection.slug}: Realtime is not available (${message}); changes made in Supabase directly are found by the scheduled checks`,
+        )
+      else
+        this.deps.logger.warn(
+          { collection: collection.slug, op: 'realtime', state },
+          `${collection.slug}: Realtime connection lost (${message}); reconnecting`,
+        )
+    }
+    this.statuses.set(collection.slug, {
+      status: next,
+      error: error?.message ?? state,
+      since: previous?.status === next ? previous.since : now,
+    })
+  }
+
+  private onChange(collection: SyncedCollection, change: TableChange): void {
+    if (this.stopped) return
+    const key = String((change.new ?? change.old)?.[collection.spec.primaryKey] ?? '')
+    if (!key) return
+    const batch = this.pending.get(collection.slug) ?? new Map<string, TableChange>()
+    batch.set(key, change)
+    this.pending.set(collection.slug, batch)
+    // A short window: a bulk change arrives as many events, handled as one batch.
+    if (!this.timers.has(collection.slug)) {
+      this.timers.set(
+        collection.slug,
+        setTimeout(() => {
+          this.timers.delete(collection.slug)
+          void this.flush(collection)
+        }, 50),
+      )
+    }
+  }
+
+  /** The changes of a batch that are not echoes of the plugin's own deliveries. */
+  private async foreign(
+    collection: SyncedCollection,
+    changes: Map<string, TableChange>,
+  ): Promise<Map<string, TableChange>> {
+    const ignore = bookkeepingColumns(collection)
+    const known = await this.deps.state.get(
+      [...changes.keys()].map((id) => documentKey(collection.slug, id)),
+    )
+    const out = new Map<string, TableChange>()
+    for (const [id, change] of changes) {
+      const seen = change.type === 'DELETE' ? noRow : fingerprint(change.new as Row, ignore)
+      if (known.get(documentKey(collection.slug, id))?.fingerprint !== seen) out.set(id, change)
+    }
+    this.counts.echoes += changes.size - out.size
+    return out
+  }
+
+  private async flush(collection: SyncedCollection): Promise<void> {
+    const changes = this.pending.get(collection.slug)
+    this.pending.delete(collection.slug)
+    if (!changes?.size || this.stopped) return
+    this.working++
+    try {
+      const foreign = await this.foreign(collection, changes)
+      if (foreign.size) await this.handle(collection, [...foreign.keys()], foreign)
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, collection: collection.slug, op: 'realtime' },
+        `${collection.slug}: handling changes from Supabase failed; the scheduled checks will find what is left`,
+      )
+    } finally {
+      this.working--
+    }
+  }
+
+  /** A check of the whole table after a gap in the stream: what differs is handled as caught. */
+  private async checkGap(collection: SyncedCollection): Promise<void> {
+    this.working++
+    try {
+      const ids = await this.deps.differing(collection)
+      if (ids.length) await this.handle(collection, ids, new Map())
+    } catch (err) {
+      this.deps.logger.warn(
+        { err, collection: collection.slug, op: 'realtime' },
+        `${collection.slug}: the check after a reconnect failed; the scheduled checks will find what is left`,
+      )
+    } finally {
+      this.working--
+    }
+  }
+
+  private async handle(
+    collection: SyncedCollection,
+    ids: string[],
+    changes: Map<string, TableChange>,
+  ): Promise<void> {
+    const { catches, busy } = await applyPolicy(this.deps, collection, ids, changes)
+    // Being delivered right now: whatever that delivery writes, the change is looked at again after it.
+    for (const id of busy) {
+      const change = changes.get(id)
+      if (change) this.onChange(collection, change)
+    }
+    this.counts.caught += catches.length
+    if (catches.length) await this.deps.caught(catches)
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})))
+  }
+}
