@@ -10,6 +10,7 @@ import { silencePools, startPayload } from '../test/support/app.js'
 import { dealerData } from '../test/support/app.js'
 import { benchBatch } from './batch.js'
 import { benchLatency } from './latency.js'
+import { benchRealtime } from './realtime.js'
 import { benchReconcile } from './reconcile.js'
 import { benchScale } from './scale.js'
 
@@ -72,6 +73,10 @@ async function main() {
     if (wants('batch')) {
       print('\n## Bulk edits and backlogs: many pending changes in few requests (issue 8)')
       await benchBatch(stack, print)
+    }
+    if (wants('realtime')) {
+      print('\n## Realtime: edits made in Supabase directly (issue 17)')
+      await benchRealtime(stack, print)
     }
   } catch (error) {
     console.error(error)

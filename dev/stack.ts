@@ -1,6 +1,8 @@
 /**
  * The local stack: one PostgreSQL (embedded unless DATABASE_URI / SUPABASE_DB_URI point at servers)
- * holding the `payload` and `supabase` databases, and the PostgREST stand-in over `supabase`.
+ * holding the `payload` and `supabase` databases, and the PostgREST stand-in over `supabase`, with
+ * Supabase Realtime (postgres_changes over WebSocket, fed by logical replication of the
+ * `supabase_realtime` publication) on the same port.
  * Tests, benches and `npm run dev` start it; a fresh machine needs nothing but Node.
  */
 import { randomBytes } from 'node:crypto'
@@ -18,6 +20,7 @@ import {
   type Faults,
   type RequestStats,
 } from './postgrest/server.js'
+import { createRealtimeServer, ensurePublication, type RealtimeStatus } from './realtime/server.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const sqlDir = path.resolve(here, '..', 'sql')
@@ -48,6 +51,17 @@ export interface LocalStackOptions {
   maxRows?: number | null
 }
 
+/** Supabase Realtime on the stand-in's port: `createClient(stack.supabaseUrl, key).channel(…)`. */
+export interface StackRealtime {
+  /** `supabase_realtime`: `alter publication supabase_realtime add table public.x` enables a table. */
+  publication: string
+  /** The stand-in's temporary replication slot (it exists while replication runs). */
+  slotName: string
+  /** Starts replication now; otherwise the first postgres_changes join starts it. */
+  start(): Promise<void>
+  status(): RealtimeStatus
+}
+
 export interface LocalStack {
   /** Payload's database. */
   databaseUri: string
@@ -60,11 +74,19 @@ export interface LocalStack {
   jwtSecret: string
   /** The stand-in's `db-max-rows`; null when there is no cap. */
   maxRows: number | null
+  /**
+   * Fault injection: HTTP (failNext, latency, resetNext, hold, down/up) and Realtime (dropSockets,
+   * delayEvents); clear() ends them all.
+   */
   faults: Faults
+  realtime: StackRealtime
   /** Requests served by the stand-in, by method and table. */
   stats(): RequestStats
   resetStats(): void
-  /** Stops the stand-in and the embedded PostgreSQL; removes temporary directories. Idempotent. */
+  /**
+   * Stops the stand-in, Realtime (its replication slot is gone when this resolves) and the embedded
+   * PostgreSQL; removes temporary directories. Idempotent.
+   */
   stop(): Promise<void>
 }
 
@@ -152,6 +174,18 @@ async function startEmbeddedPostgres(options: LocalStackOptions): Promise<Embedd
       'timezone=UTC',
       '-c',
       'max_connections=200',
+      // Realtime's postgres_changes: logical decoding, one temporary slot and walsender per stand-in
+      // (child processes of tests may run their own stand-in on the same server).
+      '-c',
+      'wal_level=logical',
+      '-c',
+      'max_replication_slots=20',
+      '-c',
+      'max_wal_senders=20',
+      // Logical decoding sends only flushed WAL; with synchronous_commit=off the WAL writer flushes
+      // every wal_writer_delay (200 ms by default): 10 ms keeps a change's way to a client short.
+      '-c',
+      'wal_writer_delay=10ms',
     ],
     onLog: options.verbose ? (m) => process.stdout.write(`[postgres] ${m}`) : () => {},
     onError: options.verbose ? (m) => process.stderr.write(`[postgres] ${String(m)}`) : () => {},
@@ -203,18 +237,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       supabaseDbUri = withDatabase(embedded!.adminUri, 'supabase')
     }
     await ensureRoles(supabaseDbUri)
+    await ensurePublication(supabaseDbUri)
     if (options.applySql ?? true) {
       await applySqlFiles(supabaseDbUri)
       await applySqlFiles(supabaseDbUri, devSqlDir)
     }
 
     const jwtSecret = randomBytes(32).toString('hex')
-    const server = await startPostgrestServer({
-      databaseUri: supabaseDbUri,
-      jwtSecret,
-      port: options.supabasePort ?? 0,
-      maxRows: options.maxRows,
-    })
+    const realtime = createRealtimeServer({ databaseUri: supabaseDbUri, jwtSecret })
+    let server: Awaited<ReturnType<typeof startPostgrestServer>>
+    try {
+      server = await startPostgrestServer({
+        databaseUri: supabaseDbUri,
+        jwtSecret,
+        port: options.supabasePort ?? 0,
+        maxRows: options.maxRows,
+        realtime,
+      })
+    } catch (error) {
+      await realtime.close()
+      throw error
+    }
     let stopped = false
     return {
       databaseUri,
@@ -225,12 +268,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       jwtSecret,
       maxRows: server.maxRows,
       faults: server.faults,
+      realtime: {
+        publication: realtime.publication,
+        slotName: realtime.slotName,
+        start: () => realtime.start(),
+        status: () => realtime.status(),
+      },
       stats: () => server.stats(),
       resetStats: () => server.resetStats(),
       async stop() {
         if (stopped) return
         stopped = true
         await server.close()
+        await realtime.close()
         await embedded?.stop()
       },
     }

@@ -1,9 +1,10 @@
 /**
  * The invariant, tried at random: whatever interleaving of creates, synced and unsynced updates,
  * deletes, drafts, publish and unpublish, trash and restore, reconciles, pulls, Supabase outages,
- * latency and failed requests, over two app instances — this process and a child process that is
- * killed (SIGKILL, whatever it is doing) and started again now and then — once
- * changes stop every table equals what the mappers make of Payload's documents.
+ * latency and failed requests, rows edited, inserted and deleted in Supabase directly (undone by the
+ * realtime watch, also across outages), over two app instances — this process and a child process
+ * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
+ * every table equals what the mappers make of Payload's documents.
  *
  * fast-check generates the operations, groups them into batches that run at once, and its scheduler
  * decides in which order each batch's operations start; a failing case shrinks to a short one.
@@ -31,6 +32,7 @@ type Op =
   | { t: 'updateDealer'; on: On; pick: number; synced: boolean }
   | { t: 'deleteDealer'; on: On; pick: number }
   | { t: 'tamperAndPull'; on: On; pick: number }
+  | { t: 'tamper'; kind: 'update' | 'insert' | 'delete'; pick: number }
   | { t: 'createPost'; on: On; publish: boolean }
   | { t: 'changePost'; on: On; pick: number; change: PostChange }
   | { t: 'trashPost'; on: On; pick: number }
@@ -57,6 +59,14 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteDealer' as const), on, pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('tamperAndPull' as const), on, pick }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('tamper' as const),
+      kind: fc.constantFrom<'update' | 'insert' | 'delete'>('update', 'insert', 'delete'),
+      pick,
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({ t: fc.constant('createPost' as const), on, publish: fc.boolean() }),
@@ -234,6 +244,29 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         .pull([id])
         .catch((): string[] => [])
       if (!pulled.includes(id)) touched.resync.add(id)
+      return
+    }
+    case 'tamper': {
+      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it.
+      if (op.kind === 'insert') {
+        const id = crypto.randomUUID()
+        touched.dealers.add(id)
+        await app.supabase.query(
+          `insert into public.dealers (id, name, slug, created_at) values ($1, 'inserted directly', $2, now())`,
+          [id, `direct-${id}`],
+        )
+        return
+      }
+      const id = chosen(dealers, op.pick)
+      if (!id) return
+      touched.dealers.add(id)
+      if (op.kind === 'delete')
+        await app.supabase.query(`delete from public.dealers where id = $1`, [id])
+      else
+        await app.supabase.query(`update public.dealers set domain = $2 where id = $1`, [
+          id,
+          `direct-${n}.example`,
+        ])
       return
     }
     case 'createPost': {

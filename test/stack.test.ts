@@ -1,6 +1,7 @@
 /**
  * The local stack's lifecycle: it starts and stops cleanly (also twice in a row and two at once),
- * leaves no PostgreSQL process and no temporary directory behind, and lets the process exit.
+ * with Realtime streaming (a subscription joined, its replication slot active), leaves no PostgreSQL
+ * process and no temporary directory behind, and lets the process exit.
  */
 import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
@@ -9,8 +10,9 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { rest, supabaseClient } from './helpers/standin.js'
+import { eventually, rest, sql, supabaseClient } from './helpers/standin.js'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -71,10 +73,45 @@ async function refused(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * A Realtime socket with one postgres_changes subscription on `dealers`, once it is subscribed (the
+ * replication slot exists then); `closed` resolves when the server closes the socket.
+ */
+async function subscribeRealtime(stack: LocalStack): Promise<{ closed: Promise<number> }> {
+  await sql(
+    stack,
+    `do $$ begin
+       alter publication supabase_realtime add table public.dealers;
+     exception when duplicate_object then null; end $$`,
+  )
+  const ws = new WebSocket(
+    `${stack.supabaseUrl.replace(/^http/, 'ws')}/realtime/v1/websocket?apikey=${stack.serviceRoleKey}&vsn=2.0.0`,
+  )
+  const closed = new Promise<number>((resolve) => ws.once('close', resolve))
+  let subscribed = false
+  ws.on('message', (data) => {
+    const [, , , event, payload] = JSON.parse(data.toString())
+    if (event === 'system' && payload.status === 'ok') subscribed = true
+  })
+  ws.on('error', () => {})
+  await new Promise((resolve) => ws.once('open', resolve))
+  const entry = { event: '*', schema: 'public', table: 'dealers' }
+  ws.send(
+    JSON.stringify(['1', '1', 'realtime:t', 'phx_join', { config: { postgres_changes: [entry] } }]),
+  )
+  await eventually(() => subscribed, 'the subscription')
+  const [slot] = await sql(stack, 'select active from pg_replication_slots where slot_name = $1', [
+    stack.realtime.slotName,
+  ])
+  expect(slot).toEqual({ active: true })
+  return { closed }
+}
+
 /** Starts a stack, checks it serves, stops it and checks nothing is left. */
 async function roundTrip(): Promise<void> {
   const stack: LocalStack = await startLocalStack()
   const pg = await findPostgres(stack.supabaseDbUri)
+  let realtime: { closed: Promise<number> } | undefined
   try {
     expect(pg.tempRoot).toMatch(/supabase-sync-pg-/)
     expect(stack.maxRows).toBe(1000) // hosted Supabase's default
@@ -82,9 +119,13 @@ async function roundTrip(): Promise<void> {
     const { error, status } = await supabaseClient(stack).from('dealers').select('id')
     expect(error).toBeNull()
     expect(status).toBe(200)
+    realtime = await subscribeRealtime(stack)
   } finally {
     await stack.stop()
   }
+  // The socket was cut by the stop (1006: no close frame, as when a server goes away).
+  expect(await realtime?.closed).toBe(1006)
+  expect(stack.realtime.status()).toMatchObject({ replication: 'stopped', sockets: 0 })
   expect(await leftovers(pg.pid, pg.dataDir)).toEqual([])
   expect(await exists(pg.tempRoot)).toBe(false)
   expect(await refused(stack.supabaseUrl)).toBe(true)
@@ -111,6 +152,8 @@ describe('startLocalStack / stop', () => {
       expect(a.supabaseUrl).not.toBe(b.supabaseUrl)
       expect(pgA.dataDir).not.toBe(pgB.dataDir)
       expect(a.serviceRoleKey).not.toBe(b.serviceRoleKey)
+      expect(a.realtime.slotName).not.toBe(b.realtime.slotName)
+      await Promise.all([subscribeRealtime(a), subscribeRealtime(b)])
       // A key of one stack is worthless on the other.
       expect((await rest(a, 'dealers')).status).toBe(200)
       expect((await rest(b, 'dealers', { key: a.serviceRoleKey })).status).toBe(401)
@@ -136,6 +179,7 @@ describe('startLocalStack / stop', () => {
       script,
       `import { startLocalStack } from ${JSON.stringify(path.join(root, 'dev/stack.ts'))}
        import { supabaseClient } from ${JSON.stringify(path.join(root, 'test/helpers/standin.ts'))}
+       import WebSocket from ${JSON.stringify(path.join(root, 'node_modules/ws/wrapper.mjs'))}
        // The process's own stdio handles are there from the start; only what comes later counts.
        void process.stdout, process.stderr
        const baseline = process.getActiveResourcesInfo()
@@ -157,7 +201,18 @@ describe('startLocalStack / stop', () => {
        const held = post('POST')
        await hold.arrived
        const slow = post('GET')
+       // A Realtime subscription (replication streaming) and a delayed change must not either.
+       const ws = new WebSocket(stack.supabaseUrl.replace('http', 'ws') + '/realtime/v1/websocket?vsn=2.0.0&apikey=' + stack.serviceRoleKey)
+       const closed = new Promise((resolve) => ws.once('close', resolve))
+       ws.on('error', () => {})
+       let subscribed = false
+       ws.on('message', (data) => { if (JSON.parse(data.toString())[3] === 'system') subscribed = true })
+       await new Promise((resolve) => ws.once('open', resolve))
+       ws.send(JSON.stringify(['1', '1', 'realtime:x', 'phx_join', { config: { postgres_changes: [{ event: '*', schema: 'public' }] } }]))
+       while (!subscribed) await new Promise((resolve) => setTimeout(resolve, 5))
+       stack.faults.delayEvents(3_600_000)
        await stack.stop()
+       await closed
        if ((await held) !== 'network error') throw new Error('the held request was answered')
        await slow
        // After a tick nothing may be left: no socket, no pool client, no timer.

@@ -2,7 +2,8 @@
  * Fault injection for tests: the failures a client of Supabase meets in production (a gateway
  * answering 503 or 429, slow responses, connections reset mid-request, the service unreachable),
  * on demand and deterministic; and `hold`, which parks requests so that a test can interleave them
- * in the order it wants instead of racing timers.
+ * in the order it wants instead of racing timers. With Realtime attached, `dropSockets` and
+ * `delayEvents` do the same for its WebSockets (dev/realtime/server.ts implements them).
  *
  * Faults apply to the requests that arrive after they are set and before the next clear(): a request
  * still in flight from an earlier test (a client that gave up during a latency) can never take a
@@ -66,13 +67,24 @@ export interface Faults {
   resetNext(count: number, opts?: ResetNextOptions): void
   /** Holds the next matching request(s) until `release()` (or clear()), before or after handling them. */
   hold(opts?: HoldOptions): HoldHandle
-  /** Stops listening and destroys open connections: new connections are refused (ECONNREFUSED). */
+  /**
+   * Realtime: destroys every open Realtime WebSocket without a close frame, as a network drop would
+   * (the client sees close code 1006 and reconnects and rejoins by itself). Returns how many there were.
+   */
+  dropSockets(): number
+  /**
+   * Realtime: postgres_changes messages are sent `ms` after they would have been (still in order);
+   * 0 turns it off for later messages. clear() turns it off and sends the held messages at once.
+   */
+  delayEvents(ms: number): void
+  /** Stops listening and destroys open connections (Realtime WebSockets too): new connections are refused (ECONNREFUSED). */
   down(): Promise<void>
   /** Listens again, on the same port. */
   up(): Promise<void>
   /**
-   * Removes every fault, releases held requests, ends pending latencies, and brings the server up if
-   * it was down. Requests that arrived before are served without any fault set afterwards.
+   * Removes every fault, releases held requests, ends pending latencies, ends delayEvents (sending
+   * the messages it held), and brings the server up if it was down. Requests that arrived before are
+   * served without any fault set afterwards.
    */
   clear(): Promise<void>
   readonly isDown: boolean
@@ -152,6 +164,14 @@ class HoldGroup {
   }
 }
 
+/** The WebSocket side of the faults (dev/realtime/server.ts), when Realtime is attached. */
+export interface SocketFaults {
+  dropSockets(): number
+  delayEvents(ms: number): void
+  /** Ends delayEvents and sends what it holds. */
+  clearFaults(): void
+}
+
 /** What one request took from the fault state when it arrived. */
 export interface Admission {
   /** The clear() generation the request arrived in. */
@@ -174,6 +194,7 @@ export class FaultState implements Faults {
       up(): Promise<void>
       readonly isDown: boolean
     },
+    private readonly sockets?: SocketFaults,
   ) {}
 
   get isDown(): boolean {
@@ -221,6 +242,14 @@ export class FaultState implements Faults {
     }
   }
 
+  dropSockets(): number {
+    return this.sockets?.dropSockets() ?? 0
+  }
+
+  delayEvents(ms: number): void {
+    this.sockets?.delayEvents(ms)
+  }
+
   down(): Promise<void> {
     return this.listener.down()
   }
@@ -248,6 +277,7 @@ export class FaultState implements Faults {
       sleeper.wake()
     }
     this.sleeping.clear()
+    this.sockets?.clearFaults()
   }
 
   /** Registers a request that has just arrived. */

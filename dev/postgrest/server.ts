@@ -4,13 +4,15 @@
  * network under a client and lets the process exit cleanly.
  *
  * Usage (dev/stack.ts): `const server = await startPostgrestServer({ databaseUri, jwtSecret })`, then
- * `createClient(server.url, serviceRoleKey)`.
+ * `createClient(server.url, serviceRoleKey)`. With the `realtime` option, the WebSocket upgrades on the
+ * same port go to Supabase Realtime (dev/realtime/server.ts), and its faults join `server.faults`.
  */
 import http from 'node:http'
 import type net from 'node:net'
+import type { Duplex } from 'node:stream'
 import pg from 'pg'
 import { ApiError } from './errors.js'
-import { FaultState, type Faults, type HoldGroup } from './faults.js'
+import { FaultState, type Faults, type HoldGroup, type SocketFaults } from './faults.js'
 import {
   errorResponse,
   handleRequest,
@@ -29,6 +31,7 @@ export type {
   HoldHandle,
   HoldOptions,
   ResetNextOptions,
+  SocketFaults,
 } from './faults.js'
 export type { RequestStats } from './stats.js'
 
@@ -52,6 +55,18 @@ export interface PostgrestServerOptions {
    * (writes are not). Default 1000, as on hosted Supabase; `null` or `Infinity` for no cap.
    */
   maxRows?: number | null
+  /**
+   * Supabase Realtime on the same port (dev/realtime/server.ts `createRealtimeServer`): it takes the
+   * WebSocket upgrades it recognises (`/realtime/v1/websocket`), and `faults.dropSockets()` /
+   * `faults.delayEvents()` act on it. Its owner closes it, after this server.
+   */
+  realtime?: RealtimeEndpoint
+}
+
+/** What the HTTP server needs from Realtime: its upgrades and its faults. */
+export interface RealtimeEndpoint extends SocketFaults {
+  /** True when it took the upgrade; false leaves it to the server (answered 404). */
+  handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean
 }
 
 /** Supabase's default `max-rows` for a hosted project. */
@@ -189,15 +204,29 @@ export async function startPostgrestServer(
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 
-  const faults = new FaultState({
-    get isDown() {
-      return !listening
+  const faults = new FaultState(
+    {
+      get isDown() {
+        return !listening
+      },
+      down: stopListening,
+      up: async () => {
+        if (!listening && !closed) await listen()
+      },
     },
-    down: stopListening,
-    up: async () => {
-      if (!listening && !closed) await listen()
-    },
-  })
+    options.realtime,
+  )
+
+  const realtime = options.realtime
+  if (realtime) {
+    // Upgrades never reach 'request' (nor the stats); the upgraded sockets are in `sockets`, so
+    // down() and close() cut them like any connection.
+    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (realtime.handleUpgrade(req, socket, head)) return
+      socket.on('error', () => {})
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+    })
+  }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     void serve(req, res).catch((error: unknown) => {

@@ -51,7 +51,7 @@ export class RealtimeWatch {
   private stopped = false
   /** Batches being handled (tests wait for none). */
   private working = 0
-  private readonly counts = { events: 0, echoes: 0, caught: 0 }
+  private readonly counts = { events: 0, echoes: 0, caught: 0, failures: 0 }
 
   constructor(private readonly deps: WatchDeps) {}
 
@@ -77,8 +77,11 @@ export class RealtimeWatch {
     return Object.fromEntries(this.statuses)
   }
 
-  /** Changes received, recognised as the plugin's own, and caught (as made around it), since the start. */
-  stats(): { events: number; echoes: number; caught: number } {
+  /**
+   * Since the start: changes received, recognised as the plugin's own, and caught (made around it);
+   * failed connection or join attempts.
+   */
+  stats(): { events: number; echoes: number; caught: number; failures: number } {
     return { ...this.counts }
   }
 
@@ -103,8 +106,10 @@ export class RealtimeWatch {
       return
     }
     if (this.stopped) return
+    this.counts.failures++
     const next: Status =
-      previous?.status === 'subscribed' || previous?.status === 'reconnecting'
+      state !== 'refused' &&
+      (previous?.status === 'subscribed' || previous?.status === 'reconnecting')
         ? 'reconnecting'
         : 'unavailable'
     if (previous?.status !== next) {

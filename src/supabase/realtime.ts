@@ -16,7 +16,8 @@ export interface TableChange {
   commitTimestamp?: string
 }
 
-export type SubscriptionState = 'subscribed' | 'error' | 'timed-out' | 'closed'
+/** `refused`: joined, but Realtime will not stream the table (not in the publication, a bad filter). */
+export type SubscriptionState = 'subscribed' | 'error' | 'timed-out' | 'closed' | 'refused'
 
 export interface TableSubscription {
   close(): Promise<void>
@@ -49,6 +50,15 @@ export function subscribeTable(
         })
       },
     )
+  // Realtime answers a join it cannot serve with a `system` message after the join succeeded.
+  channel.on(
+    'system' as never,
+    {} as never,
+    (message: { extension?: string; status?: string; message?: string }) => {
+      if (message.extension === 'postgres_changes' && message.status === 'error')
+        onState('refused', new Error(message.message ?? 'postgres_changes refused'))
+    },
+  )
   channel.subscribe((status, error) => {
     const state: SubscriptionState =
       status === 'SUBSCRIBED'

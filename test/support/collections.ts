@@ -17,6 +17,8 @@ export const convergenceConfig: Partial<DevConfigOptions> = {
     collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync },
     queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100 },
     retry: { retries: 1, minTimeout: 5, maxTimeout: 20 },
+    // Rows edited in Supabase directly are reverted by the watch: the invariant needs no operator.
+    realtime: true,
   },
   extend: (config: Config) => ({ ...config, localization: postsLocalization }),
 }

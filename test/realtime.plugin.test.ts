@@ -1,0 +1,327 @@
+/**
+ * The realtime watch (issue 17) on the local stack: rows changed in Supabase's database directly (SQL,
+ * not through the plugin) are caught through Realtime and handled by the collection's policy; the
+ * plugin's own deliveries are recognised as echoes; what happened while the socket was down is found
+ * after the reconnect.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { syncStatus } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import type { ExternalChangePolicy } from '../src/realtime/options.js'
+import { seedDealersSql } from './support/seed.js'
+import {
+  dealerData,
+  eventually,
+  reconcileNow,
+  settled,
+  startApp,
+  startPayload,
+  type TestApp,
+} from './support/app.js'
+
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp({ sync: { realtime: true } })
+  await app.idle()
+  await eventually(() => subscribed(), 20_000)
+})
+afterAll(async () => {
+  await app?.close()
+})
+beforeEach(async () => {
+  setPolicy('revert')
+  await app.idle()
+})
+
+async function subscribed(): Promise<void> {
+  const status = getRuntime(app.payload).watch?.status().dealers?.status
+  if (status !== 'subscribed') throw new Error(`realtime is ${status}`)
+}
+
+/** The policy is read per batch, so one app can show all three (a deployment sets it in the options). */
+function setPolicy(policy: ExternalChangePolicy): void {
+  getRuntime(app.payload).collections.get('dealers')!.watch = policy
+}
+
+async function newDealer(): Promise<{ id: string; name: string }> {
+  const doc = await app.payload.create({ collection: 'dealers', data: dealerData() as never })
+  await settled(app)
+  await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+  return { id: String(doc.id), name: String(doc.name) }
+}
+
+async function catches(id: string): Promise<Array<Record<string, unknown>>> {
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'external-change' } },
+    limit: 100,
+    overrideAccess: true,
+  })
+  return (docs as Array<Record<string, unknown>>).filter((d) =>
+    ((d.ids as string[] | undefined) ?? []).includes(id),
+  )
+}
+
+describe('revert (Payload is the source of truth)', () => {
+  it('reverts an UPDATE made in Supabase directly and records it with both values', async () => {
+    const dealer = await newDealer()
+    await app.supabase.query(
+      `update public.dealers set name = 'edited in Supabase' where id = $1`,
+      [dealer.id],
+    )
+    await eventually(async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name))
+    const [event] = await eventually(async () => {
+      const found = await catches(dealer.id)
+      expect(found).toHaveLength(1)
+      return found
+    })
+    expect(event).toMatchObject({
+      outcome: 'drift',
+      source: 'realtime',
+      fields: { [dealer.id]: ['name'] },
+      details: {
+        policy: 'revert',
+        catches: [
+          {
+            id: dealer.id,
+            change: 'UPDATE',
+            outcome: 'reverted',
+            fields: [{ field: 'name', supabase: 'edited in Supabase', payload: dealer.name }],
+          },
+        ],
+      },
+    })
+    expect(
+      app.logs.find(
+        (l) => l.audit === 'external-change' && (l.ids as string[]).includes(dealer.id),
+      ),
+    ).toHaveLength(1)
+    const metrics = (await getRuntime(app.payload).metrics.text()).body
+    expect(metrics).toMatch(
+      /supabase_sync_external_changes_total\{collection="dealers",outcome="reverted"\} [1-9]/,
+    )
+  })
+
+  it('deletes a row inserted directly without a document', async () => {
+    const id = crypto.randomUUID()
+    await app.supabase.query(
+      `insert into public.dealers (id, name, slug, created_at) values ($1, 'inserted', $2, now())`,
+      [id, `inserted-${id}`],
+    )
+    await eventually(async () => expect((await app.rows()).has(id)).toBe(false))
+    await eventually(async () =>
+      expect((await catches(id))[0]).toMatchObject({
+        details: { catches: [{ id, change: 'INSERT', outcome: 'reverted' }] },
+      }),
+    )
+  })
+
+  it('writes back a row deleted directly', async () => {
+    const dealer = await newDealer()
+    await app.supabase.query(`delete from public.dealers where id = $1`, [dealer.id])
+    await eventually(async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name))
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: { catches: [{ change: 'DELETE', outcome: 'reverted' }] },
+      }),
+    )
+  })
+})
+
+describe('record and pull', () => {
+  it('record: leaves the row, records it, and the console shows it as drift', async () => {
+    const dealer = await newDealer()
+    setPolicy('record')
+    await app.supabase.query(`update public.dealers set domain = 'direct.example' where id = $1`, [
+      dealer.id,
+    ])
+    const [event] = await eventually(async () => {
+      const found = await catches(dealer.id)
+      expect(found).toHaveLength(1)
+      return found
+    })
+    expect(event).toMatchObject({
+      details: {
+        policy: 'record',
+        catches: [
+          { outcome: 'recorded', fields: [{ field: 'domain', supabase: 'direct.example' }] },
+        ],
+      },
+    })
+    await app.idle()
+    expect((await app.rows()).get(dealer.id)?.domain).toBe('direct.example')
+    const { documentStates } = await import('../src/ops/compare.js')
+    const [state] = await documentStates(app.payload, { ids: [dealer.id] })
+    expect(state).toMatchObject({ state: 'differs', fields: [{ field: 'domain' }] })
+  })
+
+  it('pull: takes the change into Payload, and the row stays as edited', async () => {
+    const dealer = await newDealer()
+    setPolicy('pull')
+    await app.supabase.query(`update public.dealers set name = 'named in Supabase' where id = $1`, [
+      dealer.id,
+    ])
+    await eventually(async () => {
+      const doc = await app.payload.findByID({ collection: 'dealers', id: dealer.id })
+      expect(doc.name).toBe('named in Supabase')
+    })
+    await settled(app)
+    expect((await app.rows()).get(dealer.id)?.name).toBe('named in Supabase')
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: { policy: 'pull', catches: [{ outcome: 'pulled', fields: [{ field: 'name' }] }] },
+      }),
+    )
+  })
+})
+
+describe('echoes and gaps', () => {
+  it('a bulk edit of 1,000 dealers through Payload: no catches, each row written once', async () => {
+    const watch = getRuntime(app.payload).watch!
+    const start = watch.stats()
+    await seedDealersSql(app.stack.databaseUri, 1000, 10_000)
+    await reconcileNow(app.payload)
+    await settled(app)
+    // The reconcile's 1,000 inserts have streamed back and been looked at.
+    await eventually(async () => {
+      expect(watch.stats().events).toBeGreaterThanOrEqual(start.events + 1000)
+      await app.idle()
+    }, 30_000)
+    const before = { stats: watch.stats(), events: await countEvents() }
+    expect(before.stats.caught).toBe(start.caught)
+    app.logs.clear()
+    app.stack.resetStats()
+    await app.payload.update({
+      collection: 'dealers',
+      where: { slug: { like: 'seeded-' } },
+      data: { domain: 'bulk.example' },
+    })
+    await settled(app)
+    const seeded = [...(await app.rows()).values()].filter((r) =>
+      String(r.slug).startsWith('seeded-'),
+    )
+    expect(seeded.length).toBe(1000)
+    expect(seeded.every((r) => r.domain === 'bulk.example')).toBe(true)
+    // Every echo of the bulk edit has arrived and been looked at.
+    await eventually(async () => {
+      expect(watch.stats().events).toBeGreaterThanOrEqual(before.stats.events + 1000)
+      await app.idle()
+    }, 30_000)
+    expect(watch.stats().caught).toBe(before.stats.caught)
+    expect(await countEvents()).toBe(before.events)
+    // Each row written once, by its delivery: the watch wrote nothing.
+    const written = app.logs.find(
+      (l) => l.op === 'upsert' && l.outcome === 'written' && typeof l.id === 'string',
+    )
+    expect(written).toHaveLength(1000)
+    expect(new Set(written.map((l) => l.id))).toEqual(new Set(seeded.map((r) => String(r.id))))
+    const stats = app.stack.stats()
+    expect(Object.keys(stats.byTable)).toEqual(['rpc/supabase_sync_apply'])
+  })
+
+  it('changes made while the socket was down are caught after the reconnect', async () => {
+    const dealer = await newDealer()
+    // Supabase unreachable (the socket drops and cannot come back): a change made now streams to no one.
+    await app.stack.faults.down()
+    try {
+      await eventually(async () =>
+        expect(getRuntime(app.payload).watch?.status().dealers?.status).toBe('reconnecting'),
+      )
+      await app.supabase.query(
+        `update public.dealers set name = 'edited during the gap' where id = $1`,
+        [dealer.id],
+      )
+    } finally {
+      await app.stack.faults.up()
+    }
+    await eventually(() => subscribed(), 30_000)
+    await eventually(
+      async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name),
+      15_000,
+    )
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: { catches: [{ change: 'gap', outcome: 'reverted' }] },
+      }),
+    )
+  })
+
+  it('a dropped socket (network blip) is resumed, and changes after it are caught', async () => {
+    const dealer = await newDealer()
+    expect(app.stack.faults.dropSockets()).toBeGreaterThan(0)
+    await eventually(() => subscribed(), 30_000)
+    await app.supabase.query(`update public.dealers set name = 'after the blip' where id = $1`, [
+      dealer.id,
+    ])
+    await eventually(async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name))
+  })
+})
+
+async function countEvents(): Promise<number> {
+  const { totalDocs } = await app.payload.count({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'external-change' } },
+    overrideAccess: true,
+  })
+  return totalDocs
+}
+
+describe('without Realtime', () => {
+  it("a table outside the supabase_realtime publication: shown as unavailable with Realtime's reason, logged once", async () => {
+    await app.supabase.query(`alter publication supabase_realtime drop table public.dealers`)
+    const second = await startPayload(app.stack, { sync: { syncOnInit: false, realtime: true } })
+    try {
+      const watch = getRuntime(second.payload).watch!
+      await eventually(async () =>
+        expect(watch.status().dealers).toMatchObject({
+          status: 'unavailable',
+          error: expect.stringMatching(/Unable to subscribe to changes/),
+        }),
+      )
+      const warned = second.logs.find((l) => l.op === 'realtime' && /not available/.test(l.msg))
+      expect(warned).toHaveLength(1)
+    } finally {
+      await second.payload.destroy()
+      await app.supabase.query(`alter publication supabase_realtime add table public.dealers`)
+    }
+  })
+
+  it('Supabase unreachable at startup: logged once, shown as unavailable; subscribed once it answers, and what changed meanwhile is caught', async () => {
+    const dealer = await newDealer()
+    // This instance alone watches from here on (the first one's watch ends).
+    await getRuntime(app.payload).watch!.stop()
+    await app.stack.faults.down()
+    const second = await startPayload(app.stack, { sync: { syncOnInit: false, realtime: true } })
+    try {
+      const watch = getRuntime(second.payload).watch!
+      await eventually(async () => expect(watch.stats().failures).toBeGreaterThanOrEqual(1), 30_000)
+      expect(watch.status().dealers).toMatchObject({ status: 'unavailable' })
+      const warned = second.logs.find((l) => l.op === 'realtime' && /not available/.test(l.msg))
+      expect(warned).toHaveLength(1)
+      expect(warned[0].msg).toMatch(/scheduled checks/)
+      await app.supabase.query(
+        `update public.dealers set name = 'while unavailable' where id = $1`,
+        [dealer.id],
+      )
+      await app.stack.faults.up()
+      expect((await syncStatus(second.payload)).collections[0].realtime).toBeDefined()
+      await eventually(
+        async () => expect(watch.status().dealers).toMatchObject({ status: 'subscribed' }),
+        30_000,
+      )
+      await eventually(
+        async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name),
+        15_000,
+      )
+      expect(watch.stats().caught).toBe(1)
+      // Logged once for the whole time it was unavailable, however often supabase-js tried again.
+      expect(
+        second.logs.find((l) => l.op === 'realtime' && /not available/.test(l.msg)),
+      ).toHaveLength(1)
+    } finally {
+      await app.stack.faults.up()
+      await second.payload.destroy()
+    }
+  }, 120_000)
+})
