@@ -14,8 +14,7 @@ import type { LocalStack } from '../dev/stack.js'
 import type { RequestStats } from '../dev/postgrest/server.js'
 import { whenIdle } from '../src/index.js'
 import { dealerData, startPayload } from '../test/support/app.js'
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+import { sleep } from './figures.js'
 
 /** Arrivals of rows in Supabase: for each id, the names it was written with, and when. */
 class Arrivals {

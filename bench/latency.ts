@@ -8,11 +8,7 @@ import pg from 'pg'
 import type { Payload } from 'payload'
 import type { LocalStack } from '../dev/stack.js'
 import { dealerData, startPayload } from '../test/support/app.js'
-
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
+import { percentile } from './figures.js'
 
 async function createDatabase(uri: string, name: string): Promise<string> {
   const admin = new URL(uri)

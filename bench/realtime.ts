@@ -15,13 +15,9 @@ import type { LocalStack } from '../dev/stack.js'
 import { whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { dealerData, startPayload } from '../test/support/app.js'
+import { percentile, sleep } from './figures.js'
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 const median = (values: number[]) => percentile(values, 50)
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
