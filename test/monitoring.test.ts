@@ -279,6 +279,42 @@ describe('alerts', () => {
     )
   }, 90_000)
 
+  it('two instances running the alert queue at the same moment send each alert once', async () => {
+    second ??= await startPayload(app.stack, {
+      sync: sync((globalThis as { webhook?: string }).webhook!),
+      extend,
+    })
+    await quiet()
+    const monitors = [getRuntime(app.payload).monitor!, getRuntime(second.payload).monitor!]
+    for (let i = 0; i < 15; i++) {
+      const alert: Alert = {
+        state: 'firing',
+        rule: 'failed-jobs',
+        text: `[supabase-sync] FIRING: race ${i}`,
+        since: new Date().toISOString(),
+        at: new Date().toISOString(),
+      }
+      await app.payload.jobs.queue({
+        task: 'supabase-sync-alert',
+        input: { alert },
+        queue: 'supabase-sync-checks',
+      } as never)
+      // Both instances claim from the queue at once: Payload's claim alone would let both send it.
+      await Promise.all(monitors.map((m) => m.runChecksQueue()))
+      await eventually(async () =>
+        expect(received.slice(from).filter((a) => a.text === alert.text).length).toBe(1),
+      )
+    }
+    await evaluated(3)
+    await Promise.all(monitors.map((m) => m.runChecksQueue()))
+    const texts = received
+      .slice(from)
+      .map((a) => a.text)
+      .filter((t) => t.includes('race'))
+    expect(texts).toHaveLength(15)
+    expect(new Set(texts).size).toBe(15)
+  }, 90_000)
+
   it('a scheduled check finds a row tampered in Supabase and alerts once; resolved when repaired', async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
     await settled(app)

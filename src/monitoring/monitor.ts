@@ -16,6 +16,7 @@ import { alertTaskSlug } from './alert-task.js'
 import type { SyncMetrics } from './metrics.js'
 import type { Rollups } from './rollups.js'
 import type { PayloadDatabase } from '../queue/database.js'
+import { lockNamespace } from '../queue/locks.js'
 
 export interface MonitorDeps {
   payload: Payload
@@ -83,14 +84,29 @@ export class Monitor {
     payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])
   }
 
-  /** Payload's schedules queue a check when it is due (once across instances); its jobs run here. */
+  /**
+   * Payload's schedules queue a check when it is due; its jobs (checks, alert sends) run here. One
+   * instance at a time: Payload claims a job by reading it and then marking it `processing`, so two
+   * instances running the queue at once can both claim one job and send one alert twice (seen in
+   * test/monitoring under load). A try-lock that is busy means another instance is running it.
+   */
   async runChecksQueue(): Promise<void> {
     if (this.stopped) return
-    const { payload, options } = this.deps
+    const { payload, options, db } = this.deps
     const queue = options.checks.queue
-    if (options.checks.schedule !== false)
-      await payload.jobs.handleSchedules({ queue, req: await createLocalReq({}, payload) } as never)
-    await payload.jobs.run({ queue, limit: 10, silent: true } as never)
+    await db.transaction(async (sql) => {
+      const { rows } = await sql.query<{ ok: boolean }>(
+        `select pg_try_advisory_xact_lock(${lockNamespace}, hashtext($1)) as ok`,
+        [`queue:${queue}`],
+      )
+      if (!rows[0]?.ok || this.stopped) return
+      if (options.checks.schedule !== false)
+        await payload.jobs.handleSchedules({
+          queue,
+          req: await createLocalReq({}, payload),
+        } as never)
+      await payload.jobs.run({ queue, limit: 10, silent: true } as never)
+    })
   }
 
   /** Evaluates the rules that watch the running sync: Supabase reachable, failed jobs, waiting jobs. */
@@ -118,7 +134,9 @@ export class Monitor {
           `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`,
           { seconds: Math.round(downFor / 1000) },
           undefined,
-          observedAt,
+          // The outage this instance sees began at downSince: if another instance has resolved the
+          // alert since (it saw Supabase answer), this streak is not evidence of a new outage.
+          this.downSince === undefined ? observedAt : new Date(this.downSince),
         )
       }
       const counts = await jobs.counts()
