@@ -128,6 +128,19 @@ export async function documentIds(
   return rows.map((row) => row.id)
 }
 
+/** How many documents the collection has, as the scans see them (trashed ones left out). */
+export async function countDocuments(
+  payload: Payload,
+  collection: SyncedCollection,
+): Promise<number> {
+  const { totalDocs } = await payload.count({
+    collection: collection.slug,
+    overrideAccess: true,
+    trash: false,
+  } as never)
+  return totalDocs
+}
+
 /**
  * Published, for a collection with drafts. With Payload's experimental per-locale status, read with
  * `locale: 'all'` it is an object: published in any locale.

@@ -1,5 +1,6 @@
 /** `status`: documents vs rows per collection, the sync jobs, Supabase's reachability, a pause. */
 import type { Payload } from 'payload'
+import { countDocuments } from '../documents.js'
 import { describeCause } from '../errors.js'
 import { getRuntime } from '../lifecycle/registry.js'
 import { deliveringCount } from '../queue/locks.js'
@@ -41,13 +42,7 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
   let supabase: StatusResult['supabase'] = { reachable: true, ms: 0 }
   const collections: StatusResult['collections'] = []
   for (const collection of runtime.collections.values()) {
-    const documents = (
-      await payload.count({
-        collection: collection.slug,
-        overrideAccess: true,
-        trash: false,
-      } as never)
-    ).totalDocs
+    const documents = await countDocuments(payload, collection)
     let rows: number | null = null
     try {
       rows = await runtime.target.count(collection.spec)

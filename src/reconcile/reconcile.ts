@@ -6,6 +6,7 @@
  * concurrent delivery's, and never deletes a row whose document exists by then. Rows without documents
  * are collected and deleted at the end, through the same path, behind the mass-delete guard.
  */
+import { countDocuments } from '../documents.js'
 import { CancelledError, MassDeleteError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { Delivery, DeliveryReport } from '../queue/delivery.js'
@@ -104,15 +105,7 @@ export async function reconcile(
     requests: 0,
     ms: 0,
   }
-  const total = scoped
-    ? opts.ids!.length
-    : (
-        await payload.count({
-          collection: collection.slug,
-          overrideAccess: true,
-          trash: false,
-        } as never)
-      ).totalDocs
+  const total = scoped ? opts.ids!.length : await countDocuments(payload, collection)
   const extras: string[] = []
   const busy: string[] = []
   const meter = new ProgressMeter(total, opts.onProgress)

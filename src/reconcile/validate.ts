@@ -6,7 +6,7 @@
 import type { Payload } from 'payload'
 import type { Logger } from 'pino'
 import { CancelledError, MappingError } from '../errors.js'
-import { expectedRow, loadDocuments } from '../documents.js'
+import { countDocuments, expectedRow, loadDocuments } from '../documents.js'
 import type { Doc, Row } from '../mapping/types.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
@@ -89,15 +89,7 @@ export async function validate(
     diff: { missing: [], extra: [], changed: [], unchanged: 0 },
     failed: [],
   }
-  const total = scoped
-    ? opts.ids!.length
-    : (
-        await payload.count({
-          collection: collection.slug,
-          overrideAccess: true,
-          trash: false,
-        } as never)
-      ).totalDocs
+  const total = scoped ? opts.ids!.length : await countDocuments(payload, collection)
   let scanned = 0
   let rowsRead = 0
   let after: string | undefined
