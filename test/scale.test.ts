@@ -145,6 +145,10 @@ describe('runs from the endpoints', () => {
     const sync = await call('POST', '/supabase-sync/runs', { op: 'sync' })
     await hold.arrived
     const cancelling = call('POST', `/supabase-sync/runs/${sync.body.id}/cancel`, {})
+    // Released once the cancel has reached the run: before, the sync could finish first.
+    await eventually(async () =>
+      expect((await call('GET', `/supabase-sync/runs/${sync.body.id}`)).body.cancelling).toBe(true),
+    )
     hold.release()
     expect((await cancelling).body).toMatchObject({ status: 'cancelled' })
     expect((await call('GET', '/supabase-sync/runs/no-such-run')).status).toBe(404)

@@ -19,6 +19,8 @@ export interface RunState {
   error?: string
   startedAt: string
   endedAt?: string
+  /** A cancel was asked for; the run stops after its current page. */
+  cancelling?: boolean
   /** Who started it. */
   user?: string
 }
@@ -85,6 +87,7 @@ export class Runs {
   async cancel(id: string): Promise<RunState | undefined> {
     const run = this.runs.get(id)
     if (!run) return undefined
+    if (run.state.status === 'running') run.state.cancelling = true
     run.controller.abort()
     await run.done
     return run.state
