@@ -152,7 +152,7 @@ describe('a burst of edits to one dealer', () => {
     await app.idle()
     app.stack.faults.latency([5, 60])
     app.stack.resetStats()
-    await Promise.all(
+    const saves = await Promise.allSettled(
       Array.from({ length: 100 }, (_, i) =>
         app.payload.update({
           collection: 'dealers',
@@ -161,6 +161,12 @@ describe('a burst of edits to one dealer', () => {
         }),
       ),
     )
+    // Payload's own concurrent updates of one document can, rarely and under load, deadlock in
+    // PostgreSQL (seen once in about 20 runs): that save is rolled back whole, which is what the sync
+    // must then reflect. Any other failure is a failure of the test.
+    const failures = saves.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []))
+    for (const reason of failures) expect(causeChain(reason)).toMatch(/deadlock detected|40P01/)
+    expect(failures.length).toBeLessThan(10)
     const final = await app.payload.findByID({ collection: 'dealers', id: doc.id })
     await eventually(async () => {
       const row = (await app.rows()).get(String(doc.id))!
@@ -286,3 +292,13 @@ describe('bulk saves while the runner claims jobs', () => {
     )
   }, 90_000)
 })
+
+/** An error's message with its causes' messages and codes, for matching what PostgreSQL said. */
+function causeChain(error: unknown): string {
+  const parts: string[] = []
+  for (let e = error as { message?: unknown; code?: unknown; cause?: unknown } | undefined; e;) {
+    parts.push(String(e.message ?? e), String(e.code ?? ''))
+    e = e.cause as typeof e
+  }
+  return parts.join(' | ')
+}
