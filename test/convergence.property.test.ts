@@ -343,6 +343,8 @@ const tolerated =
 
 async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = { dealers: new Set(), posts: new Set(), resync: new Set() }
+  // This case's log lines only: kept for a failure's report, not for the whole run (memory).
+  app.logs.clear()
   try {
     for (const batch of batches) {
       const started = batch.map((op) =>
@@ -364,24 +366,42 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
     await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
   await settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000)
-  await eventually(
-    async () => {
-      const [d, p] = await Promise.all([
-        compareNow(app.payload, 'dealers', [...touched.dealers]),
-        compareNow(app.payload, 'posts', [...touched.posts]),
-      ])
-      expect({ dealers: d.diff, failed: d.failed }).toMatchObject({
-        dealers: { missing: [], extra: [], changed: [] },
-        failed: [],
-      })
-      expect({ posts: p.diff, failed: p.failed }).toMatchObject({
-        posts: { missing: [], extra: [], changed: [] },
-        failed: [],
-      })
-    },
-    30_000,
-    100,
+  await reportLogsOnFailure(() =>
+    eventually(
+      async () => {
+        const [d, p] = await Promise.all([
+          compareNow(app.payload, 'dealers', [...touched.dealers]),
+          compareNow(app.payload, 'posts', [...touched.posts]),
+        ])
+        expect({ dealers: d.diff, failed: d.failed }).toMatchObject({
+          dealers: { missing: [], extra: [], changed: [] },
+          failed: [],
+        })
+        expect({ posts: p.diff, failed: p.failed }).toMatchObject({
+          posts: { missing: [], extra: [], changed: [] },
+          failed: [],
+        })
+      },
+      30_000,
+      100,
+    ),
   )
+}
+
+/** On a failure, what the in-process instance logged at warn or above, and what its watch did. */
+async function reportLogsOnFailure(check: () => Promise<unknown>): Promise<void> {
+  try {
+    await check()
+  } catch (error) {
+    const lines = app.logs.find((l) => (l.level as number) >= 40 || l.op === 'realtime')
+    process.stdout.write(
+      `case failed; ${lines.length} log lines at warn or from the watch:\n${lines
+        .slice(-60)
+        .map((l) => JSON.stringify(l).slice(0, 400))
+        .join('\n')}\n`,
+    )
+    throw error
+  }
 }
 
 beforeAll(async () => {
@@ -408,7 +428,13 @@ describe('the invariant, at random', () => {
         fc.asyncProperty(caseArb, fc.scheduler(), async (batches, scheduler) =>
           runCase(batches, scheduler),
         ),
-        { seed, numRuns: runs, endOnFailure: process.env.CONVERGENCE_SHRINK !== 'true' },
+        {
+          seed,
+          numRuns: runs,
+          endOnFailure: process.env.CONVERGENCE_SHRINK !== 'true',
+          // Replays one reported case: CONVERGENCE_PATH=475 (the `path` fast-check printed).
+          ...(process.env.CONVERGENCE_PATH ? { path: process.env.CONVERGENCE_PATH } : {}),
+        },
       )
       // The whole collections too, not only what the cases touched.
       const [d, p] = await Promise.all([

@@ -121,6 +121,22 @@ export class Delivery {
         failed.push(outcome)
       }
       this.log(collection, failed, performance.now() - started, level)
+      // A compare-mode delivery (reconcile, sync, the realtime watch) may have had no job to fall
+      // back on: one is queued for each document it could not finish, so that it stays retryable.
+      if (options.compare && failed.length)
+        await this.deps.db
+          .transaction((sql) =>
+            this.deps.jobs.enqueue(
+              sql,
+              failed.map((o) => ({ collection: collection.slug, id: o.id })),
+            ),
+          )
+          .catch((err: unknown) =>
+            this.deps.logger.error(
+              { err, collection: collection.slug, op: 'deliver' },
+              `${collection.slug}: could not queue a retry for ${failed.length} document(s) either; the next reconcile or check finds them`,
+            ),
+          )
     }
     report.requests = this.deps.target.requests - requestsBefore
     return report

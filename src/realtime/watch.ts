@@ -45,7 +45,12 @@ type Status = WatchStatus
 
 export class RealtimeWatch {
   private readonly subscriptions: TableSubscription[] = []
-  private readonly pending = new Map<string, Map<string, TableChange>>()
+  /** Per collection, the rows to look at: with the event that named them, or null (found by a check). */
+  private readonly pending = new Map<string, Map<string, TableChange | null>>()
+  /** Failed attempts in a row, per collection: what failed is tried again after a backoff, never dropped. */
+  private readonly failedInARow = new Map<string, number>()
+  /** Collections whose check after a reconnect is to be tried again. */
+  private readonly gapDue = new Set<string>()
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly statuses = new Map<string, { status: Status; error?: string; since: string }>()
   private stopped = false
@@ -87,7 +92,7 @@ export class RealtimeWatch {
 
   /** Resolves when no change waits to be handled. */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.pending.size || this.working))
+    while (!this.stopped && (this.pending.size || this.working || this.gapDue.size))
       await new Promise((r) => setTimeout(r, 10))
   }
 
@@ -136,8 +141,18 @@ export class RealtimeWatch {
     if (this.stopped) return
     const key = String((change.new ?? change.old)?.[collection.spec.primaryKey] ?? '')
     if (!key) return
-    const batch = this.pending.get(collection.slug) ?? new Map<string, TableChange>()
-    batch.set(key, change)
+    this.enqueue(collection, [[key, change]])
+  }
+
+  /** Rows to look at; a newer event for a row replaces an older one. */
+  private enqueue(
+    collection: SyncedCollection,
+    entries: Iterable<[string, TableChange | null]>,
+    delayMs = 50,
+  ): void {
+    const batch = this.pending.get(collection.slug) ?? new Map<string, TableChange | null>()
+    for (const [id, change] of entries) if (change || !batch.has(id)) batch.set(id, change)
+    if (!batch.size) return
     this.pending.set(collection.slug, batch)
     // A short window: a bulk change arrives as many events, handled as one batch.
     if (!this.timers.has(collection.slug)) {
@@ -146,9 +161,16 @@ export class RealtimeWatch {
         setTimeout(() => {
           this.timers.delete(collection.slug)
           void this.flush(collection)
-        }, 50),
+        }, delayMs),
       )
     }
+  }
+
+  /** After a failure: 0.2 s, doubling, at most 5 s. */
+  private backoff(collection: SyncedCollection): number {
+    const n = (this.failedInARow.get(collection.slug) ?? 0) + 1
+    this.failedInARow.set(collection.slug, n)
+    return Math.min(5_000, 200 * 2 ** (n - 1))
   }
 
   /** The changes of a batch that are not echoes of the plugin's own deliveries. */
@@ -170,18 +192,29 @@ export class RealtimeWatch {
   }
 
   private async flush(collection: SyncedCollection): Promise<void> {
-    const changes = this.pending.get(collection.slug)
+    const batch = this.pending.get(collection.slug)
     this.pending.delete(collection.slug)
-    if (!changes?.size || this.stopped) return
+    if (!batch?.size || this.stopped) return
     this.working++
     try {
-      const foreign = await this.foreign(collection, changes)
-      if (foreign.size) await this.handle(collection, [...foreign.keys()], foreign)
+      const events = new Map<string, TableChange>()
+      const rechecks: string[] = []
+      for (const [id, change] of batch) {
+        if (change) events.set(id, change)
+        else rechecks.push(id)
+      }
+      const foreign = events.size ? await this.foreign(collection, events) : events
+      const ids = [...foreign.keys(), ...rechecks.filter((id) => !foreign.has(id))]
+      if (ids.length) await this.handle(collection, ids, foreign)
+      this.failedInARow.delete(collection.slug)
     } catch (err) {
+      // Not dropped: whatever came meanwhile is newer and wins; the rest is tried again.
+      const delay = this.backoff(collection)
       this.deps.logger.warn(
-        { err, collection: collection.slug, op: 'realtime' },
-        `${collection.slug}: handling changes from Supabase failed; the scheduled checks will find what is left`,
+        { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
+        `${collection.slug}: handling changes from Supabase failed; trying again in ${delay} ms`,
       )
+      if (!this.stopped) this.enqueue(collection, batch, delay)
     } finally {
       this.working--
     }
@@ -189,15 +222,26 @@ export class RealtimeWatch {
 
   /** A check of the whole table after a gap in the stream: what differs is handled as caught. */
   private async checkGap(collection: SyncedCollection): Promise<void> {
+    this.gapDue.delete(collection.slug)
     this.working++
     try {
       const ids = await this.deps.differing(collection)
-      if (ids.length) await this.handle(collection, ids, new Map())
+      if (ids.length)
+        this.enqueue(
+          collection,
+          ids.map((id) => [id, null] as const),
+          0,
+        )
     } catch (err) {
+      const delay = this.backoff(collection)
       this.deps.logger.warn(
-        { err, collection: collection.slug, op: 'realtime' },
-        `${collection.slug}: the check after a reconnect failed; the scheduled checks will find what is left`,
+        { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
+        `${collection.slug}: the check after a reconnect failed; trying again in ${delay} ms`,
       )
+      if (!this.stopped) {
+        this.gapDue.add(collection.slug)
+        setTimeout(() => void this.checkGap(collection), delay).unref()
+      }
     } finally {
       this.working--
     }
@@ -209,17 +253,20 @@ export class RealtimeWatch {
     changes: Map<string, TableChange>,
   ): Promise<void> {
     const { catches, busy } = await applyPolicy(this.deps, collection, ids, changes)
-    // Being delivered right now: whatever that delivery writes, the change is looked at again after it.
-    for (const id of busy) {
-      const change = changes.get(id)
-      if (change) this.onChange(collection, change)
-    }
+    // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
+    if (busy.length)
+      this.enqueue(
+        collection,
+        busy.map((id) => [id, changes.get(id) ?? null] as const),
+        this.backoff(collection),
+      )
     this.counts.caught += catches.length
     if (catches.length) await this.deps.caught(catches)
   }
 
   async stop(): Promise<void> {
     this.stopped = true
+    this.gapDue.clear()
     for (const timer of this.timers.values()) clearTimeout(timer)
     await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})))
   }
