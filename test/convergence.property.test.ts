@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pullFromSupabase, syncDocuments, whenIdle } from '../src/index.js'
 import { startChild, type ChildApp } from './support/children.js'
 import { convergenceConfig } from './support/collections.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
 import {
   compareNow,
   dealerData,
@@ -394,11 +395,13 @@ async function reportLogsOnFailure(check: () => Promise<unknown>): Promise<void>
     await check()
   } catch (error) {
     const lines = app.logs.find((l) => (l.level as number) >= 40 || l.op === 'realtime')
+    const watch = getRuntime(app.payload).watch
     process.stdout.write(
-      `case failed; ${lines.length} log lines at warn or from the watch:\n${lines
-        .slice(-60)
-        .map((l) => JSON.stringify(l).slice(0, 400))
-        .join('\n')}\n`,
+      `case failed; watch ${JSON.stringify({ status: watch?.status(), stats: watch?.stats() })}; stand-in realtime ${JSON.stringify(app.stack.realtime.status())}\n` +
+        `${lines.length} log lines at warn or from the watch:\n${lines
+          .slice(-60)
+          .map((l) => JSON.stringify(l).slice(0, 400))
+          .join('\n')}\n`,
     )
     throw error
   }
