@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino'
 import type { Payload } from 'payload'
-import { describeCause, MappingError, SyncError, TargetError } from '../errors.js'
+import { describeCause, MappingError, SyncError } from '../errors.js'
 import { expectedRow, loadDocumentRange, loadDocuments } from '../documents.js'
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'
@@ -24,6 +24,15 @@ import type { PayloadDatabase, Sql } from './database.js'
 import type { Failure, JobRow, JobStore } from './jobs.js'
 import { documentKey } from './keys.js'
 import { lockDocuments } from './locks.js'
+import {
+  deliveryFailure,
+  logOutcomes,
+  type DeliveryReport,
+  type DocumentOutcome,
+  type OutcomeObserver,
+} from './outcomes.js'
+
+export type { DeliveryReport, DocumentOutcome, Outcome } from './outcomes.js'
 import type { StateStore } from './state.js'
 
 export interface DeliveryDeps {
@@ -37,31 +46,7 @@ export interface DeliveryDeps {
   /** Supabase held a row of a version this delivery never wrote (edited there directly): Payload won. */
   onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
   /** Told of each document's outcome (metrics). */
-  observe?: (collection: SyncedCollection, outcome: DocumentOutcome) => void
-}
-
-export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy'
-
-export interface DocumentOutcome {
-  id: string
-  op: 'upsert' | 'delete' | 'none'
-  outcome: Outcome
-  error?: SyncError
-  /** Columns that differed (compare mode). */
-  fields?: string[]
-  /** Compare mode: the row the document maps to (null: none), and the one Supabase held. */
-  rows?: { payload: Row | null; supabase: Row | null }
-  /** This delivery's attempt for the document: its jobs' tries so far, plus one. */
-  attempts?: number
-  /** From the oldest change it delivered being queued (about when its save committed) to now. */
-  lagMs?: number
-}
-
-export interface DeliveryReport {
-  outcomes: Map<string, DocumentOutcome>
-  requests: number
-  /** The endpoint refuses every request (key, table, function): delivery should pause. */
-  endpointError?: SyncError
+  observe?: OutcomeObserver
 }
 
 export interface DeliverOptions {
@@ -93,7 +78,13 @@ export class Delivery {
       await this.deps.db.transaction(async (sql) => {
         await this.run(sql, collection, unique, options, report)
         // Logged before the commit, so that whoever sees a job completed or failed finds its line.
-        this.log(collection, report.outcomes.values(), performance.now() - started, level)
+        logOutcomes(
+          this.deps,
+          collection,
+          report.outcomes.values(),
+          performance.now() - started,
+          level,
+        )
       })
     } catch (cause) {
       const failed: DocumentOutcome[] = []
@@ -120,7 +111,7 @@ export class Delivery {
         report.outcomes.set(id, outcome)
         failed.push(outcome)
       }
-      this.log(collection, failed, performance.now() - started, level)
+      logOutcomes(this.deps, collection, failed, performance.now() - started, level)
       // A compare-mode delivery (reconcile, sync, the realtime watch) may have had no job to fall
       // back on: one is queued for each document it could not finish, so that it stays retryable.
       if (options.compare && failed.length)
@@ -180,7 +171,7 @@ export class Delivery {
               { collection: collection.slug, operation: 'load', kind: 'transient', cause },
             )
       const failures = locked.map((id) =>
-        this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report),
+        deliveryFailure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report),
       )
       if (error.kind === 'endpoint') report.endpointError = error
       await jobs.book(sql, failures)
@@ -196,7 +187,7 @@ export class Delivery {
     for (const id of locked) {
       const row = expectedRow(collection, docs.get(id))
       if (row instanceof MappingError) {
-        failures.push(this.failure(collection, id, row, jobsOf.get(keyOf(id)) ?? [], report))
+        failures.push(deliveryFailure(collection, id, row, jobsOf.get(keyOf(id)) ?? [], report))
         continue
       }
       expected.set(id, row)
@@ -288,7 +279,7 @@ export class Delivery {
         done.push(id)
       }
       for (const [id, error] of applied.failed) {
-        failures.push(this.failure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
+        failures.push(deliveryFailure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
         if (error.kind === 'endpoint') report.endpointError ??= error
       }
     }
@@ -317,82 +308,5 @@ export class Delivery {
       sql,
       options.bookedElsewhere ? failures.filter((f) => f.jobs.length > 0) : failures,
     )
-  }
-
-  private failure(
-    collection: SyncedCollection,
-    id: string,
-    cause: SyncError,
-    jobs: JobRow[],
-    report: DeliveryReport,
-  ): Failure {
-    const error =
-      cause.id === id
-        ? cause
-        : new (cause instanceof TargetError ? TargetError : SyncError)(
-            `${collection.slug} ${id}: ${cause.message.replace(/^[^:]*: /, '')}`,
-            {
-              collection: collection.slug,
-              id,
-              operation: cause.operation,
-              status: cause.status,
-              code: cause.code,
-              field: cause.field,
-              kind: cause.kind,
-              cause,
-            },
-          )
-    const previous = report.outcomes.get(id)
-    report.outcomes.set(id, {
-      id,
-      op: previous?.op ?? (cause.operation === 'delete' ? 'delete' : 'upsert'),
-      outcome: 'failed',
-      error,
-      fields: previous?.fields,
-    })
-    return { key: documentKey(collection.slug, id), collection: collection.slug, id, error, jobs }
-  }
-
-  /** One line per document: `{ collection, id, op, outcome, ms }`; failures at warn with their cause. */
-  private log(
-    collection: SyncedCollection,
-    outcomes: Iterable<DocumentOutcome>,
-    ms: number,
-    level: 'info' | 'debug',
-  ): void {
-    const { logger, observe } = this.deps
-    for (const o of outcomes) {
-      observe?.(collection, o)
-      if (o.outcome === 'busy') continue
-      if (o.outcome === 'failed' && o.error) {
-        const e = o.error
-        logger.warn(
-          {
-            collection: collection.slug,
-            id: o.id,
-            op: o.op,
-            outcome: e.kind === 'row' ? 'failed' : 'retry',
-            attempts: o.attempts,
-            kind: e.kind,
-            status: e.status,
-            code: e.code,
-            field: e.field,
-          },
-          e.message,
-        )
-      } else if (o.outcome !== 'unchanged' || level === 'info') {
-        logger[o.outcome === 'unchanged' ? 'debug' : level](
-          {
-            collection: collection.slug,
-            id: o.id,
-            op: o.op,
-            outcome: o.outcome,
-            attempts: o.attempts,
-            ms: Math.round(ms),
-          },
-          `${collection.slug} ${o.id}: ${o.op} ${o.outcome}`,
-        )
-      }
-    }
   }
 }

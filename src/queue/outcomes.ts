@@ -1,0 +1,115 @@
+/**
+ * What a delivery reports per document — written, deleted, unchanged, failed (with the typed error,
+ * named after the document), busy — and the one log line per document and operation.
+ */
+import { SyncError, TargetError } from '../errors.js'
+import type { Row } from '../mapping/types.js'
+import type { SyncedCollection } from '../synced.js'
+import type { Logger } from 'pino'
+import type { Failure, JobRow } from './jobs.js'
+import { documentKey } from './keys.js'
+
+/** Told of each document's outcome (metrics). */
+export type OutcomeObserver = (collection: SyncedCollection, outcome: DocumentOutcome) => void
+
+export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy'
+
+export interface DocumentOutcome {
+  id: string
+  op: 'upsert' | 'delete' | 'none'
+  outcome: Outcome
+  error?: SyncError
+  /** Columns that differed (compare mode). */
+  fields?: string[]
+  /** Compare mode: the row the document maps to (null: none), and the one Supabase held. */
+  rows?: { payload: Row | null; supabase: Row | null }
+  /** This delivery's attempt for the document: its jobs' tries so far, plus one. */
+  attempts?: number
+  /** From the oldest change it delivered being queued (about when its save committed) to now. */
+  lagMs?: number
+}
+
+export interface DeliveryReport {
+  outcomes: Map<string, DocumentOutcome>
+  requests: number
+  /** The endpoint refuses every request (key, table, function): delivery should pause. */
+  endpointError?: SyncError
+}
+
+export function deliveryFailure(
+  collection: SyncedCollection,
+  id: string,
+  cause: SyncError,
+  jobs: JobRow[],
+  report: DeliveryReport,
+): Failure {
+  const error =
+    cause.id === id
+      ? cause
+      : new (cause instanceof TargetError ? TargetError : SyncError)(
+          `${collection.slug} ${id}: ${cause.message.replace(/^[^:]*: /, '')}`,
+          {
+            collection: collection.slug,
+            id,
+            operation: cause.operation,
+            status: cause.status,
+            code: cause.code,
+            field: cause.field,
+            kind: cause.kind,
+            cause,
+          },
+        )
+  const previous = report.outcomes.get(id)
+  report.outcomes.set(id, {
+    id,
+    op: previous?.op ?? (cause.operation === 'delete' ? 'delete' : 'upsert'),
+    outcome: 'failed',
+    error,
+    fields: previous?.fields,
+  })
+  return { key: documentKey(collection.slug, id), collection: collection.slug, id, error, jobs }
+}
+
+/** One line per document: `{ collection, id, op, outcome, ms }`; failures at warn with their cause. */
+export function logOutcomes(
+  deps: { logger: Logger; observe?: OutcomeObserver },
+  collection: SyncedCollection,
+  outcomes: Iterable<DocumentOutcome>,
+  ms: number,
+  level: 'info' | 'debug',
+): void {
+  const { logger, observe } = deps
+  for (const o of outcomes) {
+    observe?.(collection, o)
+    if (o.outcome === 'busy') continue
+    if (o.outcome === 'failed' && o.error) {
+      const e = o.error
+      logger.warn(
+        {
+          collection: collection.slug,
+          id: o.id,
+          op: o.op,
+          outcome: e.kind === 'row' ? 'failed' : 'retry',
+          attempts: o.attempts,
+          kind: e.kind,
+          status: e.status,
+          code: e.code,
+          field: e.field,
+        },
+        e.message,
+      )
+    } else if (o.outcome !== 'unchanged' || level === 'info') {
+      logger[o.outcome === 'unchanged' ? 'debug' : level](
+        {
+          collection: collection.slug,
+          id: o.id,
+          op: o.op,
+          outcome: o.outcome,
+          attempts: o.attempts,
+          ms: Math.round(ms),
+        },
+        `${collection.slug} ${o.id}: ${o.op} ${o.outcome}`,
+      )
+    }
+  }
+}
