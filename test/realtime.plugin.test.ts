@@ -218,7 +218,8 @@ describe('echoes and gaps', () => {
     expect(new Set(written.map((l) => l.id))).toEqual(new Set(seeded.map((r) => String(r.id))))
     const stats = app.stack.stats()
     expect(Object.keys(stats.byTable)).toEqual(['rpc/supabase_sync_apply'])
-  })
+    // A bulk edit of 1,000 dealers: minutes on a 2-core machine busy with other work.
+  }, 300_000)
 
   it('changes made while the socket was down are caught after the reconnect', async () => {
     const dealer = await newDealer()
