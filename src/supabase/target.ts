@@ -13,34 +13,18 @@ import type { RetryOptions } from '../options.js'
 import { attemptContext } from './client.js'
 import { classifyFailure, shouldSplit } from './classify.js'
 import { applyFunction, failureError, forDocument } from './failures.js'
+import type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
+import { deletePlain, upsertPlain, type PlainWriter } from './plain-writes.js'
 import type { TableSpec } from './spec.js'
 import { sqlStateStatus } from './sqlstate.js'
 
 export { applyFunction }
+export type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
 export type { TableSpec }
 /** Requests in flight at once for one apply: at 20-80 ms from Supabase, one at a time mostly waits. */
 const concurrency = 4
 /** Ids per `in.(…)` filter: long URLs stay well under common 8 KB limits. */
 const idsPerUrl = 150
-
-export interface ApplyBatch {
-  upserts: Row[]
-  deletes: string[]
-  /** The version of this delivery (its claim): written into the rows, checked by the guard. */
-  version: number | null
-  /** Write without the guard (Payload wins over an out-of-band version). */
-  force?: boolean
-}
-
-/** What happened to each key of an apply. Every key sent is in exactly one list. */
-export interface ApplyOutcome {
-  written: string[]
-  deleted: string[]
-  /** Supabase held a newer version (the guard kept it). */
-  stale: string[]
-  failed: Map<string, TargetError>
-  requests: number
-}
 
 export interface TargetOptions {
   retry: RetryOptions
@@ -148,7 +132,7 @@ export class SupabaseTarget {
           (ids) => () =>
             rpc
               ? this.applyRpc(spec, ids, [], batch, outcome)
-              : this.deletePlain(spec, ids, outcome),
+              : deletePlain(this.writer(), spec, ids, outcome),
         ),
         concurrency,
       )
@@ -158,13 +142,18 @@ export class SupabaseTarget {
           (part) => () =>
             rpc
               ? this.applyRpc(spec, [], part, batch, outcome)
-              : this.upsertPlain(spec, part, outcome),
+              : upsertPlain(this.writer(), spec, part, outcome),
         ),
         concurrency,
       )
     }
     outcome.requests = this.requests - before
     return outcome
+  }
+
+  /** What the plain writes (`writeMode: 'upsert'`) need of this target. */
+  private writer(): PlainWriter {
+    return { client: this.client, attempt: (label, run) => this.attempt(label, run) }
   }
 
   private idOf(spec: TableSpec, row: Row): string {
@@ -257,78 +246,6 @@ export class SupabaseTarget {
       if (outcome.failed.has(id)) continue
       if (stale.has(id)) outcome.stale.push(id)
       else outcome.written.push(id)
-    }
-  }
-
-  private async upsertPlain(spec: TableSpec, batch: Row[], outcome: ApplyOutcome): Promise<void> {
-    const version = spec.versionColumn
-    // Without the apply function there is no guard, and the table may not have the version column.
-    const rows = version ? batch.map(({ [version]: _v, ...row }) => row) : batch
-    try {
-      await this.attempt(`upsert ${spec.table}`, async (signal) => {
-        const { error, status } = await this.client
-          .from(spec.table)
-          .upsert(rows, { onConflict: spec.primaryKey })
-          .abortSignal(signal)
-        if (error)
-          throw failureError(
-            spec,
-            'upsert',
-            error,
-            status,
-            rows.length,
-            rows.length === 1 ? this.idOf(spec, rows[0]) : undefined,
-          )
-      })
-      for (const row of rows) outcome.written.push(this.idOf(spec, row))
-    } catch (error) {
-      if (
-        error instanceof TargetError &&
-        shouldSplit({ status: error.status ?? 0, code: error.code, rows: rows.length })
-      ) {
-        const mid = Math.ceil(rows.length / 2)
-        await this.upsertPlain(spec, rows.slice(0, mid), outcome)
-        await this.upsertPlain(spec, rows.slice(mid), outcome)
-        return
-      }
-      for (const row of rows)
-        outcome.failed.set(
-          this.idOf(spec, row),
-          forDocument(spec, this.idOf(spec, row), 'upsert', error),
-        )
-    }
-  }
-
-  private async deletePlain(spec: TableSpec, ids: string[], outcome: ApplyOutcome): Promise<void> {
-    try {
-      await this.attempt(`delete ${spec.table}`, async (signal) => {
-        const { error, status } = await this.client
-          .from(spec.table)
-          .delete()
-          .in(spec.primaryKey, ids)
-          .abortSignal(signal)
-        if (error)
-          throw failureError(
-            spec,
-            'delete',
-            error,
-            status,
-            ids.length,
-            ids.length === 1 ? ids[0] : undefined,
-          )
-      })
-      outcome.deleted.push(...ids)
-    } catch (error) {
-      if (
-        error instanceof TargetError &&
-        shouldSplit({ status: error.status ?? 0, code: error.code, rows: ids.length })
-      ) {
-        const mid = Math.ceil(ids.length / 2)
-        await this.deletePlain(spec, ids.slice(0, mid), outcome)
-        await this.deletePlain(spec, ids.slice(mid), outcome)
-        return
-      }
-      for (const id of ids) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
     }
   }
 

@@ -1,0 +1,22 @@
+/** What a write to a synced table is asked to do, and what became of each key. */
+import type { TargetError } from '../errors.js'
+import type { Row } from '../mapping/types.js'
+
+export interface ApplyBatch {
+  upserts: Row[]
+  deletes: string[]
+  /** The version of this delivery (its claim): written into the rows, checked by the guard. */
+  version: number | null
+  /** Write without the guard (Payload wins over an out-of-band version). */
+  force?: boolean
+}
+
+/** What happened to each key of an apply. Every key sent is in exactly one list. */
+export interface ApplyOutcome {
+  written: string[]
+  deleted: string[]
+  /** Supabase held a newer version (the guard kept it). */
+  stale: string[]
+  failed: Map<string, TargetError>
+  requests: number
+}
