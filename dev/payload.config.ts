@@ -32,11 +32,38 @@ if (fs.existsSync(envFile)) {
   }
 }
 
+/** An editor edits content but has none of the sync's rights; anyone else (the default) has all. */
+const isEditor = (user: unknown) => (user as { role?: string | null } | null)?.role === 'editor'
+
 export const Users: CollectionConfig = {
   slug: 'users',
   auth: true,
-  admin: { useAsTitle: 'email' },
-  fields: [],
+  admin: { useAsTitle: 'email', defaultColumns: ['email', 'role'] },
+  fields: [
+    {
+      // The browser tests' user without the plugin's `read` right (dev/console-admin.ts).
+      name: 'role',
+      type: 'select',
+      defaultValue: 'admin',
+      options: [
+        { label: 'Admin', value: 'admin' },
+        { label: 'Editor (no Supabase sync rights)', value: 'editor' },
+      ],
+      access: {
+        create: ({ req }) => !isEditor(req.user),
+        update: ({ req }) => !isEditor(req.user),
+      },
+    },
+  ],
+}
+
+/**
+ * The plugin's rights (read, sync, pull, reset) for users of `users` who are not editors: the default
+ * behaviour for the admin (and for users from before the role field, whose role is empty).
+ */
+const syncAccess = ({ req }: { req: { user?: unknown } }) => {
+  const user = req.user as { collection?: string } | null | undefined
+  return Boolean(user && user.collection === Users.slug && !isEditor(user))
 }
 
 const autoLogin =
@@ -54,7 +81,10 @@ export default devConfig({
   // Without PAYLOAD_SECRET: devConfig's own default, which names itself dev-only.
   secret: process.env.PAYLOAD_SECRET || undefined,
   collections: [Dealers, Posts, Users],
-  sync: { collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync } },
+  sync: {
+    access: syncAccess,
+    collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync },
+  },
   extend: (config) => ({
     ...config,
     // One JSON line per record (not pretty-printed over several lines between Next's output).

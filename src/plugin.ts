@@ -5,7 +5,7 @@
  * (lifecycle/start.ts). Shaped like Payload's own plugins: spreads the incoming config, chains onInit,
  * honours `disabled` (then only what changes the database schema stays: the collections and the task).
  */
-import type { CollectionConfig, Config, PayloadRequest } from 'payload'
+import type { CollectionConfig, Config, PayloadRequest, UIField } from 'payload'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { eventsSlug, syncEventsCollection } from './collections/events.js'
@@ -27,6 +27,48 @@ import { syncedCollections } from './synced.js'
 
 /** The dashboard component's import-map path (package.json `exports["./rsc"]`). */
 export const syncHealthComponent = 'payload-plugin-supabase-sync/rsc#SyncHealth'
+/** The sync console, a root admin view at `/admin/supabase-sync` (a server component). */
+export const syncConsoleComponent = 'payload-plugin-supabase-sync/rsc#SyncConsoleView'
+export const syncConsolePath = '/supabase-sync'
+/** Its link in the navigation (`admin.components.afterNavLinks`, a server component). */
+export const syncNavLinkComponent = 'payload-plugin-supabase-sync/rsc#SyncNavLink'
+/** The sidebar box of a synced document (a server component that renders the client box). */
+export const documentBoxComponent = 'payload-plugin-supabase-sync/rsc#DocumentSyncField'
+/** The list column's cell and heading (client components, package.json `exports["./client"]`). */
+export const stateCellComponent = 'payload-plugin-supabase-sync/client#SyncStateCell'
+export const stateHeadingComponent = 'payload-plugin-supabase-sync/client#SyncStateHeading'
+/** The `ui` field that carries the sidebar box and the list column (no database column). */
+export const syncFieldName = 'supabaseSync'
+
+/**
+ * A synced collection with the **Supabase** sidebar box and list column: a `ui` field (it stores
+ * nothing, so the schema stays the same), added to the list's default columns when it has them.
+ */
+function withSyncAdmin(collection: CollectionConfig): CollectionConfig {
+  if (collection.fields.some((f) => 'name' in f && f.name === syncFieldName)) return collection
+  const field: UIField = {
+    name: syncFieldName,
+    type: 'ui',
+    label: 'Supabase',
+    admin: {
+      position: 'sidebar',
+      disableBulkEdit: true,
+      components: {
+        Field: documentBoxComponent,
+        Cell: stateCellComponent,
+        Label: stateHeadingComponent,
+      },
+    },
+  }
+  const defaultColumns = collection.admin?.defaultColumns
+  return {
+    ...collection,
+    fields: [...collection.fields, field],
+    ...(defaultColumns
+      ? { admin: { ...collection.admin, defaultColumns: [...defaultColumns, syncFieldName] } }
+      : {}),
+  }
+}
 
 function hasDrafts(collection: CollectionConfig | undefined): boolean {
   const versions = collection?.versions
@@ -117,7 +159,12 @@ export const supabaseSync =
       ...syncEndpoints(options),
       ...monitoringEndpoints(options, access),
     ]
-    // The sync health panel on the dashboard (src/admin/SyncHealth.tsx), resolved through the import map.
+    // The admin's parts, resolved through the import map: the sync health panel on the dashboard
+    // (src/admin/SyncHealth.tsx), the sync console view and its nav link (src/admin/entries.tsx),
+    // and per synced collection the sidebar box and the list column.
+    config.collections = config.collections.map((collection) =>
+      collections.has(collection.slug) ? withSyncAdmin(collection) : collection,
+    )
     config.admin = {
       ...incomingConfig.admin,
       components: {
@@ -126,6 +173,19 @@ export const supabaseSync =
           ...(incomingConfig.admin?.components?.beforeDashboard ?? []),
           syncHealthComponent,
         ],
+        afterNavLinks: [
+          ...(incomingConfig.admin?.components?.afterNavLinks ?? []),
+          syncNavLinkComponent,
+        ],
+        views: {
+          ...incomingConfig.admin?.components?.views,
+          supabaseSync: {
+            Component: syncConsoleComponent,
+            path: syncConsolePath,
+            exact: true,
+            meta: { title: 'Supabase sync console' },
+          },
+        },
       },
     }
     // The command's module sits beside this one (.ts under tsx in development, .js once built).

@@ -2,27 +2,44 @@
  * The dashboard's sync health panel: a React Server Component the plugin adds to
  * `admin.components.beforeDashboard` as `payload-plugin-supabase-sync/rsc#SyncHealth`.
  *
- * It runs `syncStatus(payload)` on the server while the dashboard renders and shows, per synced
- * collection, documents in Payload against rows in Supabase, whether Supabase answers (and how fast),
- * the sync jobs (pending, processing, failed, the oldest pending one's age), the last reconcile, an
- * OK / attention verdict, and a link to the audit trail (`supabase-sync-events`).
+ * It runs `syncStatus(payload)` on the server while the dashboard renders and shows whether Supabase
+ * answers (and how fast), the sync jobs (pending, processing, failed, the oldest pending one's age),
+ * and per synced collection the documents and rows (as counts: equal counts do not mean equal rows),
+ * what the last check found (missing, extra, changed rows) and how long ago, the last reconcile, an
+ * OK / attention verdict, and links to the sync console (`/admin/supabase-sync`) and the audit trail
+ * (`supabase-sync-events`).
  *
  * Plain JSX styled with Payload's CSS variables (light and dark theme): no client JavaScript, no
  * dependency. Renders nothing without a logged-in user, when the plugin's `access` option refuses the
  * user, or when the plugin is not running on this Payload (disabled).
  */
 import type { CSSProperties, ReactNode } from 'react'
-import { createLocalReq, type Payload, type ServerProps } from 'payload'
+import type { ServerProps } from 'payload'
 import { formatAdminURL } from 'payload/shared'
 import { eventsSlug } from '../collections/events.js'
-import { syncStatus, type StatusResult } from '../ops/status.js'
-import type { SyncRuntime } from '../lifecycle/runtime.js'
-import { allowed, resolveAccess } from '../ops/access.js'
-import { assessHealth, formatAge, shortError, type CollectionHealth } from './health.js'
 import { findRuntime } from '../lifecycle/registry.js'
+import type { StatusResult } from '../ops/status.js'
+import {
+  assessHealth,
+  driftText,
+  formatAge,
+  shortError,
+  type CollectionHealth,
+  type SyncHealth as SyncHealthResult,
+} from './health.js'
+import {
+  loadLastChecks,
+  loadLastRuns,
+  loadStatus,
+  rightsOfUser,
+  statusTimeoutMs,
+  type LastRun,
+} from './load.js'
 
-/** The dashboard does not wait longer than this for the status (a hanging Supabase retries for long). */
-export const statusTimeoutMs = 5_000
+export { statusTimeoutMs }
+
+/** The sync console's path under the admin route (`admin.components.views`). */
+export const consolePath = '/supabase-sync'
 
 const baseClass = 'supabase-sync-health'
 
@@ -90,105 +107,6 @@ const styles = {
   bad: { color: 'var(--theme-error-600)', fontWeight: 600 },
 } satisfies Record<string, CSSProperties | ((ok: boolean) => CSSProperties)>
 
-type LastRun = { text: string; ok: boolean }
-
-interface Loaded {
-  status?: StatusResult
-  error?: string
-  /** Latest reconcile-like audit event per collection, for collections this process has not reconciled. */
-  events: Map<string, LastRun>
-}
-
-/** For users with the plugin's `read` right only (by default: users of the admin's user collection). */
-async function mayShow(
-  runtime: SyncRuntime,
-  payload: Payload,
-  user: ServerProps['user'],
-): Promise<boolean> {
-  if (!user) return false
-  try {
-    const req = await createLocalReq({ user: user as never }, payload)
-    return await allowed(resolveAccess(runtime.options.access), 'read', req)
-  } catch {
-    return false
-  }
-}
-
-async function load(payload: Payload): Promise<Loaded> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new Error(`no answer within ${statusTimeoutMs / 1000} s (Supabase slow or down?)`)),
-      statusTimeoutMs,
-    )
-  })
-  const loaded: Loaded = { events: new Map() }
-  try {
-    loaded.status = await Promise.race([syncStatus(payload), timeout])
-  } catch (error) {
-    loaded.error = error instanceof Error ? error.message : String(error)
-  } finally {
-    clearTimeout(timer)
-  }
-  for (const c of loaded.status?.collections ?? []) {
-    if (c.lastReconcile) continue
-    try {
-      const { docs } = await payload.find({
-        collection: eventsSlug,
-        where: {
-          and: [
-            { collectionSlug: { equals: c.collection } },
-            { action: { in: ['reconcile', 'sync', 'reset', 'validate'] } },
-          ],
-        },
-        sort: '-createdAt',
-        limit: 1,
-        depth: 0,
-        pagination: false,
-        overrideAccess: true,
-      })
-      const event = docs[0] as
-        { action?: string; outcome?: string; summary?: string; createdAt?: string } | undefined
-      if (event) {
-        const age = event.createdAt
-          ? ` · ${formatAge(Date.now() - Date.parse(event.createdAt))} ago`
-          : ''
-        loaded.events.set(c.collection, {
-          text: `${event.action}: ${event.summary ?? event.outcome ?? ''}${age}`,
-          ok:
-            !['failed', 'refused'].includes(event.outcome ?? '') &&
-            !(event.action === 'validate' && event.outcome === 'drift'),
-        })
-      }
-    } catch {
-      // the audit trail is a nicety here
-    }
-  }
-  return loaded
-}
-
-function lastRun(
-  c: StatusResult['collections'][number],
-  events: Loaded['events'],
-): LastRun | undefined {
-  const last = c.lastReconcile
-  if (!last) return events.get(c.collection)
-  const parts = [
-    `${last.scanned} scanned`,
-    `${last.upserted} upserted`,
-    `${last.deleted} deleted`,
-    `${last.unchanged} unchanged`,
-    ...(last.queued ? [`${last.queued} queued`] : []),
-    `${last.failed.length} failed`,
-    ...(last.orphansKept ? [`${last.orphansKept} orphans kept`] : []),
-  ]
-  return {
-    text: `${parts.join(', ')} in ${formatAge(last.ms)}${last.guard ? ` (guard: ${last.guard})` : ''}`,
-    ok: !last.failed.length && !last.guard,
-  }
-}
-
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <div style={styles.fact}>
@@ -200,37 +118,149 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
 
 function RowsCell({ c }: { c: CollectionHealth }) {
   if (c.rows === null) return <span style={styles.bad}>unknown</span>
-  return (
-    <span style={c.ok ? styles.num : { ...styles.num, ...styles.bad }}>
-      {c.rows}
-      {c.difference === 0 ? <span style={styles.good}> ✓</span> : null}
+  return <span style={styles.num}>{c.rows}</span>
+}
+
+function CheckCell({ c }: { c: CollectionHealth }) {
+  if (!c.check) return <span style={styles.muted}>not checked yet</span>
+  const age = `${formatAge(c.check.ageMs)} ago`
+  return c.drift ? (
+    <span style={styles.bad}>
+      {driftText(c.check)} <span style={styles.muted}>· {age}</span>
     </span>
+  ) : (
+    <span>
+      <span style={styles.good}>in sync</span> <span style={styles.muted}>· {age}</span>
+    </span>
+  )
+}
+
+/**
+ * The health facts and the per-collection table, as the panel shows them; the sync console's header
+ * shows the same.
+ */
+export function HealthDetails({
+  status,
+  health,
+  runs,
+  adminUrl,
+}: {
+  status: StatusResult
+  health: SyncHealthResult
+  runs: Map<string, LastRun>
+  adminUrl: (path: string) => string
+}) {
+  return (
+    <>
+      <div style={styles.facts}>
+        <Fact label="Supabase">
+          {status.supabase.reachable ? (
+            <span style={styles.good}>reachable · {status.supabase.ms} ms</span>
+          ) : (
+            <span style={styles.bad} title={status.supabase.error}>
+              unreachable
+            </span>
+          )}
+        </Fact>
+        <Fact label="Pending jobs">
+          {status.jobs.pending}
+          {status.jobs.retrying ? (
+            <span style={styles.muted}> ({status.jobs.retrying} retrying)</span>
+          ) : null}
+        </Fact>
+        <Fact label="Processing">{status.jobs.processing}</Fact>
+        <Fact label="Failed jobs">
+          <span style={status.jobs.failed ? styles.bad : undefined}>{status.jobs.failed}</span>
+        </Fact>
+        <Fact label="Oldest pending">
+          {status.jobs.oldestPendingAgeMs === null
+            ? '—'
+            : formatAge(status.jobs.oldestPendingAgeMs)}
+        </Fact>
+      </div>
+
+      <table className={`${baseClass}__collections`} style={styles.table}>
+        <thead>
+          <tr>
+            <th style={styles.th}>Collection</th>
+            <th style={styles.th}>Supabase table</th>
+            <th style={styles.th}>Documents</th>
+            <th style={styles.th}>Rows in Supabase</th>
+            <th style={styles.th}>Last check</th>
+            <th style={styles.th}>Last reconcile</th>
+          </tr>
+        </thead>
+        <tbody>
+          {health.collections.map((c) => {
+            const last: LastRun | undefined = runs.get(c.collection)
+            return (
+              <tr key={c.collection} data-collection={c.collection}>
+                <td style={styles.td}>
+                  <a href={adminUrl(`/collections/${c.collection}`)} style={styles.link}>
+                    {c.collection}
+                  </a>
+                </td>
+                <td style={styles.td}>
+                  <code>{c.table}</code>
+                </td>
+                <td style={{ ...styles.td, ...styles.num }}>{c.documents}</td>
+                <td style={styles.td}>
+                  <RowsCell c={c} />
+                  {c.countNote ? <div style={styles.muted}>{c.countNote}</div> : null}
+                </td>
+                <td style={styles.td} data-drift={c.drift ?? undefined}>
+                  <CheckCell c={c} />
+                </td>
+                <td style={styles.td}>
+                  {last ? (
+                    <span style={last.ok ? undefined : styles.bad}>{last.text}</span>
+                  ) : (
+                    <span style={styles.muted}>none recorded</span>
+                  )}
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+    </>
   )
 }
 
 export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
   const { payload, user } = props
   const runtime = payload ? findRuntime(payload) : undefined
-  if (!runtime || !(await mayShow(runtime, payload, user))) return null
+  if (!runtime || !(await rightsOfUser(runtime, payload, user)).read) return null
 
-  const { status, error, events } = await load(payload)
+  const { status, error } = await loadStatus(payload)
+  const [checks, runs] = await Promise.all([
+    loadLastChecks(payload, runtime),
+    loadLastRuns(payload, status),
+  ])
   const health = status
-    ? assessHealth(status, (slug) =>
-        Boolean(runtime.collections.get(slug)?.drafts || runtime.collections.get(slug)?.shouldSync),
-      )
+    ? assessHealth(status, {
+        mayDiffer: (slug) =>
+          Boolean(
+            runtime.collections.get(slug)?.drafts || runtime.collections.get(slug)?.shouldSync,
+          ),
+        lastCheck: (slug) => checks.get(slug),
+      })
     : undefined
   const ok = Boolean(health?.ok)
   const problems = health
     ? health.problems
     : [`the sync status could not be read: ${shortError(error ?? 'unknown error')}`]
   const { routes, serverURL } = payload.config
-  const eventsUrl = formatAdminURL({
-    adminRoute: routes.admin,
-    path: `/collections/${eventsSlug}`,
-    serverURL,
-    relative: true,
-    includeBasePath: true,
-  })
+  const adminUrl = (path: string) =>
+    formatAdminURL({
+      adminRoute: routes.admin,
+      path: path as `/${string}`,
+      serverURL,
+      relative: true,
+      includeBasePath: true,
+    })
+  const eventsUrl = adminUrl(`/collections/${eventsSlug}`)
+  const consoleUrl = adminUrl(consolePath)
   const checkedAt = new Date().toISOString().slice(11, 19)
 
   return (
@@ -247,6 +277,9 @@ export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
         </span>
         <span style={styles.spacer} />
         <span style={styles.muted}>checked {checkedAt} UTC</span>
+        <a href={consoleUrl} style={styles.link}>
+          Open the sync console →
+        </a>
         <a href={eventsUrl} style={styles.link}>
           Sync events →
         </a>
@@ -260,80 +293,8 @@ export async function SyncHealth(props: ServerProps): Promise<ReactNode> {
         </ul>
       ) : null}
 
-      {status ? (
-        <>
-          <div style={styles.facts}>
-            <Fact label="Supabase">
-              {status.supabase.reachable ? (
-                <span style={styles.good}>reachable · {status.supabase.ms} ms</span>
-              ) : (
-                <span style={styles.bad} title={status.supabase.error}>
-                  unreachable
-                </span>
-              )}
-            </Fact>
-            <Fact label="Pending jobs">{status.jobs.pending}</Fact>
-            <Fact label="Processing">{status.jobs.processing}</Fact>
-            <Fact label="Failed jobs">
-              <span style={status.jobs.failed ? styles.bad : undefined}>{status.jobs.failed}</span>
-            </Fact>
-            <Fact label="Oldest pending">
-              {status.jobs.oldestPendingAgeMs === null
-                ? '—'
-                : formatAge(status.jobs.oldestPendingAgeMs)}
-            </Fact>
-          </div>
-
-          <table className={`${baseClass}__collections`} style={styles.table}>
-            <thead>
-              <tr>
-                <th style={styles.th}>Collection</th>
-                <th style={styles.th}>Supabase table</th>
-                <th style={styles.th}>Documents</th>
-                <th style={styles.th}>Rows in Supabase</th>
-                <th style={styles.th}>Last reconcile</th>
-              </tr>
-            </thead>
-            <tbody>
-              {health!.collections.map((c, i) => {
-                const last = lastRun(status.collections[i], events)
-                return (
-                  <tr key={c.collection} data-collection={c.collection}>
-                    <td style={styles.td}>
-                      <a
-                        href={formatAdminURL({
-                          adminRoute: routes.admin,
-                          path: `/collections/${c.collection}`,
-                          serverURL,
-                          relative: true,
-                          includeBasePath: true,
-                        })}
-                        style={styles.link}
-                      >
-                        {c.collection}
-                      </a>
-                    </td>
-                    <td style={styles.td}>
-                      <code>{c.table}</code>
-                    </td>
-                    <td style={{ ...styles.td, ...styles.num }}>{c.documents}</td>
-                    <td style={styles.td}>
-                      <RowsCell c={c} />
-                      {c.note ? <div style={styles.muted}>{c.note}</div> : null}
-                    </td>
-                    <td style={styles.td}>
-                      {last ? (
-                        <span style={last.ok ? undefined : styles.bad}>{last.text}</span>
-                      ) : (
-                        <span style={styles.muted}>no drift recorded</span>
-                      )}
-                    </td>
-                  </tr>
-                )
-              })}
-            </tbody>
-          </table>
-        </>
+      {status && health ? (
+        <HealthDetails status={status} health={health} runs={runs} adminUrl={adminUrl} />
       ) : null}
     </section>
   )

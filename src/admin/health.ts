@@ -1,24 +1,42 @@
 /**
- * What the dashboard's sync health panel concludes from `syncStatus(payload)`: OK, or what needs an
- * operator's attention. Pure (no Payload, no React), so the rules are easy to read and to test.
+ * What the dashboard's sync health panel and the sync console's header conclude from
+ * `syncStatus(payload)` and the last check of each collection: OK, or what needs an operator's
+ * attention. Pure (no Payload, no React), so the rules are easy to read and to test.
  */
 import type { StatusResult } from '../ops/status.js'
 
 /** A pending sync job older than this means deliveries are stuck or retrying an outage. */
 export const stalePendingMs = 60_000
 
+/** What the last full check (validate) of a collection found, and where that is known from. */
+export interface LastCheck {
+  at: string
+  missing: number
+  extra: number
+  changed: number
+  failed: number
+  /** This process's `runtime.lastCheck`, or the latest `validate` Sync event (another instance, a restart). */
+  source: 'process' | 'event'
+}
+
 export interface CollectionHealth {
   collection: string
   table: string
   documents: number
   rows: number | null
-  /** Documents may legitimately outnumber rows (drafts, a shouldSync filter): a difference is no alarm. */
+  /** Documents may legitimately outnumber rows (drafts, a shouldSync filter). */
   mayDiffer: boolean
-  /** Rows minus documents; null when the rows could not be counted. */
+  /** Rows minus documents; null when the rows could not be counted. Counts only: never a verdict. */
   difference: number | null
+  /** The last check, with its age; undefined when the collection has never been checked. */
+  check?: LastCheck & { ageMs: number }
+  /** Rows the last check found differing (missing + extra + changed + unmappable); null: never checked. */
+  drift: number | null
   ok: boolean
-  /** Why this collection is not OK, or why counts may differ. */
+  /** Why this collection is not OK. */
   note?: string
+  /** About the counts (informational: a count tells how many, not whether they are equal). */
+  countNote?: string
 }
 
 export interface SyncHealth {
@@ -44,21 +62,49 @@ export function shortError(message: string): string {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 
+/** What a check found, in words: "1 missing, 2 changed rows". */
+export function driftText(c: {
+  missing: number
+  extra: number
+  changed: number
+  failed: number
+}): string {
+  return [
+    c.missing ? `${c.missing} missing` : '',
+    c.extra ? `${c.extra} extra` : '',
+    c.changed ? plural(c.changed, 'changed row') : '',
+    c.failed ? `${c.failed} unmappable` : '',
+  ]
+    .filter(Boolean)
+    .join(', ')
+}
+
+export interface AssessOptions {
+  /** Per collection slug: documents that are not synced on purpose exist (drafts, shouldSync). */
+  mayDiffer?: (collection: string) => boolean
+  /** The last full check of a collection (runtime.lastCheck, else the latest validate Sync event). */
+  lastCheck?: (collection: string) => LastCheck | undefined
+  now?: number
+}
+
 /**
- * @param mayDiffer per collection slug: documents that are not synced on purpose exist (drafts, shouldSync).
+ * OK, or what needs attention: Supabase unreachable, failed jobs, a stale pending job, drift the last
+ * check found (with its age), a last reconcile with failures or a guard refusal. Documents and rows
+ * are shown as counts and never judged: equal counts do not mean equal rows (a changed row counts
+ * the same), and drafts or a filter make them differ legitimately — only a check compares rows.
  */
-export function assessHealth(
-  status: StatusResult,
-  mayDiffer: (collection: string) => boolean = () => false,
-): SyncHealth {
+export function assessHealth(status: StatusResult, options: AssessOptions = {}): SyncHealth {
+  const mayDiffer = options.mayDiffer ?? (() => false)
+  const now = options.now ?? Date.now()
   const problems: string[] = []
   if (!status.supabase.reachable)
     problems.push(
       `Supabase is not reachable${status.supabase.error ? `: ${shortError(status.supabase.error)}` : ''}`,
     )
+  if (status.paused) problems.push(`delivery is paused: ${shortError(status.paused.reason)}`)
   if (status.jobs.failed > 0)
     problems.push(
-      `${plural(status.jobs.failed, 'sync job')} failed and will not be retried (see the log and the jobs' errors)`,
+      `${plural(status.jobs.failed, 'sync job')} failed and will not be retried (retry them in the sync console)`,
     )
   if (status.jobs.oldestPendingAgeMs !== null && status.jobs.oldestPendingAgeMs > stalePendingMs) {
     problems.push(
@@ -68,30 +114,29 @@ export function assessHealth(
   const collections = status.collections.map((c): CollectionHealth => {
     const differ = mayDiffer(c.collection)
     const difference = c.rows === null ? null : c.rows - c.documents
-    let ok = true
-    let note: string | undefined
-    if (difference === null) {
-      ok = false
-      note = 'rows could not be counted'
-    } else if (difference !== 0 && !differ) {
-      ok = false
-      note =
-        difference < 0
-          ? `${plural(-difference, 'document')} missing in Supabase`
-          : `${plural(difference, 'row')} more than documents`
-    } else if (difference !== 0) {
-      note = 'drafts and filtered documents are not synced'
-    }
-    const last = c.lastReconcile
-    const lastProblems = [
-      ...(last?.failed.length ? [`${plural(last.failed.length, 'document')} failed`] : []),
-      ...(last?.guard ? [last.guard] : []),
+    const last = options.lastCheck?.(c.collection)
+    const check = last ? { ...last, ageMs: Math.max(0, now - Date.parse(last.at)) } : undefined
+    const drift = check ? check.missing + check.extra + check.changed + check.failed : null
+    let countNote: string | undefined
+    if (difference === null) countNote = 'rows could not be counted'
+    else if (difference !== 0)
+      countNote = differ
+        ? `${plural(Math.abs(difference), difference < 0 ? 'document' : 'row')} more than ${difference < 0 ? 'rows' : 'documents'} (drafts and filtered documents are not synced)`
+        : `${plural(Math.abs(difference), difference < 0 ? 'document' : 'row')} more than ${difference < 0 ? 'rows' : 'documents'}: run a check to compare the rows`
+    const notes: string[] = []
+    if (check && drift)
+      notes.push(`the last check (${formatAge(check.ageMs)} ago) found ${driftText(check)}`)
+    const lastReconcile = c.lastReconcile
+    const reconcileProblems = [
+      ...(lastReconcile?.failed.length
+        ? [`${plural(lastReconcile.failed.length, 'document')} failed`]
+        : []),
+      ...(lastReconcile?.guard ? [lastReconcile.guard] : []),
     ]
-    if (lastProblems.length) {
-      ok = false
-      note = [note, `last reconcile: ${lastProblems.join(', ')}`].filter(Boolean).join('; ')
-    }
-    if (!ok && difference !== null) problems.push(`${c.collection}: ${note}`)
+    if (reconcileProblems.length) notes.push(`last reconcile: ${reconcileProblems.join(', ')}`)
+    const ok = notes.length === 0
+    const note = notes.length ? notes.join('; ') : undefined
+    if (note) problems.push(`${c.collection}: ${note}`)
     return {
       collection: c.collection,
       table: c.table,
@@ -99,9 +144,12 @@ export function assessHealth(
       rows: c.rows,
       mayDiffer: differ,
       difference,
+      ...(check ? { check } : {}),
+      drift,
       ok,
-      note,
+      ...(note ? { note } : {}),
+      ...(countNote ? { countNote } : {}),
     }
   })
-  return { ok: problems.length === 0 && collections.every((c) => c.ok), problems, collections }
+  return { ok: problems.length === 0, problems, collections }
 }
