@@ -8,6 +8,7 @@
 import type { CollectionConfig, Config, PayloadRequest, UIField } from 'payload'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { consolePath } from './admin/server/adminUrl.js'
 import { eventsSlug, syncEventsCollection } from './collections/events.js'
 import { alertsCollection, rollupsCollection } from './collections/monitoring.js'
 import { SyncState, stateSlug } from './collections/state.js'
@@ -29,7 +30,7 @@ import { syncedCollections } from './synced.js'
 export const syncHealthComponent = 'payload-plugin-supabase-sync/rsc#SyncHealth'
 /** The sync console, a root admin view at `/admin/supabase-sync` (a server component). */
 export const syncConsoleComponent = 'payload-plugin-supabase-sync/rsc#SyncConsoleView'
-export const syncConsolePath = '/supabase-sync'
+export const syncConsolePath = consolePath
 /** Its link in the navigation (`admin.components.afterNavLinks`, a server component). */
 export const syncNavLinkComponent = 'payload-plugin-supabase-sync/rsc#SyncNavLink'
 /** The sidebar box of a synced document (a server component that renders the client box). */

@@ -7,22 +7,23 @@
 import { describe, expect, it } from 'vitest'
 import { assessHealth, driftText } from '../src/admin/health.js'
 import {
-  chunks,
-  compareLines,
   describeCheck,
-  describeFailure,
   describeProgress,
   describePullResult,
-  describeState,
   describeSyncResult,
   errorText,
-  fold,
-  pageOf,
   progressFraction,
+} from '../src/admin/present/describeRun.js'
+import { describeFailure, describeState } from '../src/admin/present/documentState.js'
+import { driftListsOf, firstDriftTab } from '../src/admin/present/driftLists.js'
+import { chunks, pageOf } from '../src/admin/present/paging.js'
+import {
+  compareLines,
+  fold,
   readOnlyReason,
   showValue,
   sortKeys,
-} from '../src/admin/present.js'
+} from '../src/admin/present/sideBySide.js'
 import type { DocumentStatus } from '../src/ops/compare.js'
 import type { StatusResult } from '../src/ops/status.js'
 
@@ -183,6 +184,25 @@ describe("a document's state", () => {
 })
 
 describe('lists, progress and results', () => {
+  it("a check's result as the drift lists; the first tab is the first list with rows", () => {
+    const result = {
+      collection: 'dealers',
+      inSync: false,
+      missing: ['m1'],
+      extra: ['x1', 'x2'],
+      changed: [],
+      failed: [{ id: 'f1', message: 'field "slug" is required', field: 'slug' }],
+      scanned: 3,
+      rows: 4,
+      ms: 5,
+    }
+    const lists = driftListsOf(result)
+    expect(lists).toEqual({ changed: [], missing: ['m1'], extra: ['x1', 'x2'], failed: ['f1'] })
+    expect(firstDriftTab(lists)).toBe('missing')
+    expect(firstDriftTab(driftListsOf({ ...result, missing: [], extra: [] }))).toBe('failed')
+    expect(firstDriftTab(driftListsOf(null))).toBe('changed')
+  })
+
   it('a page of a long list: never more than the page size, clamped', () => {
     const ids = Array.from({ length: 1234 }, (_, i) => `id${i}`)
     expect(pageOf(ids, 1, 25)).toMatchObject({ page: 1, pages: 50, total: 1234, from: 1, to: 25 })

@@ -15,8 +15,8 @@ import type { ReactNode } from 'react'
 import type { AdminViewServerProps, PayloadRequest, ServerProps } from 'payload'
 import { formatAdminURL } from 'payload/shared'
 import { findRuntime } from '../lifecycle/registry.js'
-import { rightsOf, rightsOfUser } from './load.js'
-import { consolePath } from './SyncHealth.js'
+import { consolePath } from './server/adminUrl.js'
+import { rightsOf, rightsOfUser } from './server/rights.js'
 
 /** The console: for users with `read`; anyone else gets the admin's not-found page, and no user the login. */
 export async function SyncConsoleView(props: AdminViewServerProps): Promise<ReactNode> {

@@ -6,6 +6,15 @@
 import type { CSSProperties } from 'react'
 
 export const styles = {
+  /** The dashboard panel's frame. */
+  panel: {
+    border: '1px solid var(--theme-elevation-150)',
+    borderRadius: 'var(--style-radius-m, 4px)',
+    background: 'var(--theme-elevation-50)',
+    padding: 'calc(var(--base) * 0.8) var(--base)',
+    marginBottom: 'calc(var(--base) * 1.5)',
+  },
+  title: { margin: 0, fontSize: '1.1rem', lineHeight: 1.4 },
   section: {
     border: '1px solid var(--theme-elevation-150)',
     borderRadius: 'var(--style-radius-m, 4px)',
@@ -55,6 +64,19 @@ export const styles = {
   tableWrap: { marginBottom: 'calc(var(--base) * 0.5)' },
   table: { width: '100%', borderCollapse: 'collapse', fontSize: '0.9rem' },
   th: { textAlign: 'left', fontWeight: 500, whiteSpace: 'nowrap' },
+  /** The health table's cells, which render outside Payload's `.table` too (the dashboard panel). */
+  healthTh: {
+    textAlign: 'left',
+    fontWeight: 500,
+    color: 'var(--theme-elevation-500)',
+    padding: '4px 12px 4px 0',
+    borderBottom: '1px solid var(--theme-elevation-150)',
+  },
+  healthTd: {
+    padding: '6px 12px 6px 0',
+    borderBottom: '1px solid var(--theme-elevation-100)',
+    verticalAlign: 'top',
+  },
   td: { verticalAlign: 'top' },
   tdValue: { verticalAlign: 'top', maxWidth: '40ch' },
   pre: {
@@ -97,6 +119,18 @@ export const styles = {
     border: 0,
   },
 } satisfies Record<string, CSSProperties>
+
+/** The dashboard panel's OK / Needs attention badge. */
+export const badge = (ok: boolean): CSSProperties => ({
+  display: 'inline-block',
+  padding: '1px 10px',
+  borderRadius: '999px',
+  fontSize: '0.8rem',
+  fontWeight: 600,
+  color: ok ? 'var(--theme-success-800)' : 'var(--theme-error-800)',
+  background: ok ? 'var(--theme-success-100)' : 'var(--theme-error-100)',
+  border: `1px solid ${ok ? 'var(--theme-success-300)' : 'var(--theme-error-300)'}`,
+})
 
 /** The progress bar's fill, `fraction` 0..1. */
 export const progressFill = (fraction: number): CSSProperties => ({

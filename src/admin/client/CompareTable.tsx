@@ -7,7 +7,7 @@
 import { Button } from '@payloadcms/ui'
 import { useState } from 'react'
 import type { FieldDifference } from '../../ops/compare.js'
-import { compareLines, type ShownValue } from '../present.js'
+import { compareLines, type ShownValue } from '../present/sideBySide.js'
 import { styles } from '../styles.js'
 
 function Value({ value, side }: { value: ShownValue; side: 'payload' | 'supabase' }) {

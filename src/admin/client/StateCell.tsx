@@ -9,7 +9,7 @@
 import { Pill, useConfig } from '@payloadcms/ui'
 import { useEffect, useState } from 'react'
 import type { DocumentStatus } from '../../ops/compare.js'
-import { describeState } from '../present.js'
+import { describeState } from '../present/documentState.js'
 import { ApiError, apiBase, documentStates } from './api.js'
 
 type Waiter = (status: DocumentStatus | undefined) => void

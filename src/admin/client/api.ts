@@ -5,7 +5,8 @@
  */
 import type { DocumentStatus } from '../../ops/compare.js'
 import type { RunState } from '../../ops/runs.js'
-import { chunks, errorText } from '../present.js'
+import { errorText } from '../present/describeRun.js'
+import { chunks } from '../present/paging.js'
 
 export class ApiError extends Error {
   constructor(
@@ -110,4 +111,9 @@ export async function documentTitles(
       titles.set(String(doc.id), String(title))
   }
   return titles
+}
+
+/** Asks a background run to stop (`POST …/runs/:id/cancel`); a failure is shown as a toast by the caller. */
+export function cancelRun(base: ApiBase, id: string): Promise<RunState> {
+  return postJson<RunState>(base, `/supabase-sync/runs/${encodeURIComponent(id)}/cancel`, {})
 }

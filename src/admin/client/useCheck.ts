@@ -1,0 +1,69 @@
+'use client'
+/**
+ * **Check now** of one collection: starts a validate as a background run, follows its progress, and
+ * keeps the result of the last run that ended (also one this app instance ran before the page
+ * loaded, `lastRunId`). The server components re-render when it ends (the header's last check).
+ */
+import { toast } from '@payloadcms/ui'
+import { useRouter } from 'next/navigation.js'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { RunState } from '../../ops/runs.js'
+import type { ValidateResult } from '../../ops/validate.js'
+import { getRun, startRun, type ApiBase } from './api.js'
+import { usePolledRun } from './usePolledRun.js'
+
+export interface ShownCheck {
+  /** The run whose result this is. */
+  runId: string
+  result: ValidateResult
+  endedAt: string
+}
+
+export function useCheck(base: ApiBase, collection: string, lastRunId?: string) {
+  const router = useRouter()
+  const { run, running, follow } = usePolledRun(base)
+  const [shown, setShown] = useState<ShownCheck | null>(null)
+  /** The same run again (a reload, React's second effect run) keeps the page's state. */
+  const shownRun = useRef<string | null>(null)
+
+  const onEnd = useCallback(
+    (state: RunState) => {
+      if (shownRun.current === state.id) return
+      shownRun.current = state.id
+      router.refresh()
+      if (state.status === 'done' && state.result)
+        setShown({
+          runId: state.id,
+          result: state.result as ValidateResult,
+          endedAt: state.endedAt ?? new Date().toISOString(),
+        })
+      else if (state.status === 'failed') toast.error(`Check failed: ${state.error ?? 'unknown'}`)
+      else if (state.status === 'cancelled') toast.info('Check cancelled')
+    },
+    [router],
+  )
+
+  useEffect(() => {
+    if (!lastRunId) return
+    let cancelled = false
+    getRun(base, lastRunId).then(
+      (state) => {
+        if (!cancelled) follow(state, onEnd)
+      },
+      () => {},
+    )
+    return () => {
+      cancelled = true
+    }
+  }, [base, lastRunId, follow, onEnd])
+
+  const checkNow = useCallback(async () => {
+    try {
+      follow(await startRun(base, { op: 'validate', collection }), onEnd)
+    } catch (error) {
+      toast.error(error instanceof Error ? error.message : String(error))
+    }
+  }, [base, collection, follow, onEnd])
+
+  return { run, running, shown, checkNow }
+}
