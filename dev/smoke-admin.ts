@@ -15,48 +15,23 @@
  * 4. the list view shows the columns name, slug, website domain and inventory platforms.
  *
  * Every wait is for a condition (an element, the form's requests finishing, a row in Supabase), never a
- * fixed time. Screenshots and Next's output go to test-results/ (SMOKE_RESULTS_DIR to change). Exit code
- * 0 when it all worked, 1 otherwise.
+ * fixed time. Screenshots (admin-*.png) and Next's output go to test-results/ (SMOKE_RESULTS_DIR to
+ * change); the run itself (the dev app, Chromium, reporting) is dev/browser.ts's. Exit code 0 when it
+ * all worked, 1 otherwise.
  *
  * Slow (Next compiles /admin on the first request, about 30-60 s): not part of the vitest suite.
  * It shares dev/.next with `npm run dev`, so don't run both at once. Its next dev does not rebuild when
  * files change (DEV_NO_WATCH, dev/next.config.mjs), so editing the code while it runs cannot disturb it.
  */
-import fs from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import pg from 'pg'
-import { chromium, type Browser, type Locator, type Page, type Request } from 'playwright-core'
-import { repoDir, startDevApp, warmUp, type DevApp } from './devApp.js'
-import { freePort } from './stack.js'
+import type { Locator, Page, Request } from 'playwright-core'
+import { login, resultsDir, runBrowserTest, seconds, until } from './browser.js'
+import { warmUp, type DevApp } from './devApp.js'
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const resultsDir = path.resolve(repoDir, process.env.SMOKE_RESULTS_DIR ?? 'test-results')
-const shot = (name: string) => path.join(resultsDir, `admin-${name}.png`)
-const nextLogPath = path.join(resultsDir, 'smoke-admin-next.log')
 const syncTimeoutMs = 10_000
-
-const started = Date.now()
-const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`
-const step = (message: string) => console.log(`[smoke ${elapsed()}] ${message}`)
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
-
-/** Polls `check` (every 25 ms) until it returns a value that is not undefined; throws `describe()` after the timeout. */
-async function until<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  timeoutMs: number,
-  describe: () => string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error(`${describe()} (after ${timeoutMs} ms)`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 async function queryOne<T>(
   connectionString: string,
@@ -110,17 +85,6 @@ async function waitForSupabaseRow(
     await client.end()
   }
 }
-
-async function checkChromium(): Promise<void> {
-  try {
-    await fs.access(chromiumPath)
-  } catch {
-    throw new Error(
-      `${chromiumPath} is missing: install Debian's chromium (apt-get install -y chromium; .ci/smoke does), or set CHROMIUM_PATH`,
-    )
-  }
-}
-
 /**
  * The page's requests to the app, to wait until the admin's form is done talking to the server: after a
  * change, Payload's form waits 250 ms, then asks the server for the new form state (which fields the
@@ -203,40 +167,17 @@ async function typeJson(page: Page, fieldId: string, value: unknown): Promise<vo
     )
 }
 
-async function main(): Promise<void> {
-  await checkChromium()
-  await fs.mkdir(resultsDir, { recursive: true })
-  await fs.rm(shot('failure'), { force: true }) // a previous run's
-  const dataRoot = await fs.mkdtemp(
-    path.join(os.tmpdir() === '/root' ? '/tmp' : os.tmpdir(), 'smoke-admin-'),
-  )
-  await fs.chmod(dataRoot, 0o755)
-  const nextLog: string[] = []
-  let app: DevApp | undefined
-  let browser: Browser | undefined
-  let page: Page | undefined
-  const consoleErrors: string[] = []
-  try {
-    step('starting the local stack, the seed and next dev ...')
-    // next dev without rebuilds on file changes (dev/next.config.mjs): an edit elsewhere in the working
-    // tree while this runs would otherwise refresh the page under test and reset its form.
-    process.env.DEV_NO_WATCH = '1'
-    app = await startDevApp({
-      dataRoot,
-      persistent: false,
-      supabasePort: 0,
-      nextPort: await freePort(),
-      admin: {
-        email: 'smoke@example.com',
-        password: `smoke-${randomBytes(9).toString('base64url')}`,
-      },
-      onNextOutput: (line) => nextLog.push(line),
-    })
+await runBrowserTest(
+  {
+    label: 'SMOKE',
+    prefix: 'admin',
+    admin: {
+      email: 'smoke@example.com',
+      password: `smoke-${randomBytes(9).toString('base64url')}`,
+    },
+  },
+  async ({ app, open, step, shot }) => {
     const { stack, timings } = app
-    step(
-      `stack ${seconds(timings.stackMs)}, seed ${seconds(timings.seedMs)} (${app.dealersSeeded} dealers), next ready ${seconds(timings.nextReadyMs)}: ${app.url}`,
-    )
-
     // The seeded dealer on VinSolutions only (dev/devApp.ts): HomeNet and Dealer.com get added below.
     const dealer = await queryOne<{ id: string; name: string }>(
       stack.databaseUri,
@@ -259,65 +200,22 @@ async function main(): Promise<void> {
       `dealer ${dealer.id} "${dealer.name}" is in Supabase (platforms ${JSON.stringify(before.api_config.platforms)})`,
     )
 
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    })
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
-    const expectedErrors: RegExp[] = []
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !expectedErrors.some((re) => re.test(msg.text())))
-        consoleErrors.push(msg.text())
-    })
-    page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`))
-    page.on('requestfailed', (req) => {
-      const reason = req.failure()?.errorText ?? ''
-      // Navigations cancel the requests (RSC fetches, server actions) of the page they leave: not an error.
-      if (!reason.includes('ERR_ABORTED'))
-        consoleErrors.push(`request failed: ${req.method()} ${req.url()} ${reason}`)
-    })
-    page.setDefaultTimeout(30_000)
+    const { page, expect: expectedErrors } = await open()
     const requests = watchRequests(page, app.url)
-
-    let t = Date.now()
     // The Monaco route (app/monaco), compiled in the same pass as /admin rather than while logging in:
     // MonacoPreload asks for it as soon as the login page is idle.
     const monacoWarm = warmUp(`${app.url}/monaco/vs/loader.js`).then(
       ({ ms, status }) => (status === 200 ? `${seconds(ms)}` : `status ${status}`),
       (err: Error) => `failed: ${err.message}`,
     )
-    await page.goto(`${app.url}/admin/login`, { timeout: 180_000, waitUntil: 'load' })
-    await page.locator('#field-email').waitFor({ timeout: 120_000 })
-    const firstAdminMs = Date.now() - t
+    const { loginPageMs: firstAdminMs, loginMs } = await login(page, app.url, app.admin)
     step(
       `first /admin/login (compile + render): ${seconds(firstAdminMs)}; /monaco/vs/loader.js: ${await monacoWarm}`,
     )
-
-    t = Date.now()
-    await page.fill('#field-email', app.admin.email)
-    await page.fill('#field-password', app.admin.password)
-    await Promise.all([
-      page.waitForURL((url) => !url.pathname.startsWith('/admin/login'), { timeout: 60_000 }),
-      page.click('button[type="submit"]'),
-    ])
-    await page
-      .locator('.dashboard, .collections, [class*="dashboard"]')
-      .first()
-      .waitFor({ timeout: 60_000 })
-    step(`logged in: ${page.url()} (${seconds(Date.now() - t)})`)
+    step(`logged in: ${page.url()} (${seconds(loginMs)})`)
 
     // 1. The plugin's sync health panel on the dashboard (beforeDashboard, a server component).
-    t = Date.now()
+    let t = Date.now()
     const panel = page.locator('section.supabase-sync-health')
     await panel.waitFor({ timeout: 60_000 })
     const panelText = (await panel.innerText()).replace(/\s+/g, ' ')
@@ -583,36 +481,10 @@ async function main(): Promise<void> {
     step(
       `list view: ${headers.join(' | ')}; the edited dealer shows ${JSON.stringify(editedCells.slice(1))} (${seconds(listMs)})`,
     )
-
-    console.log(
-      `\nSMOKE OK: next ready ${seconds(timings.nextReadyMs)}, first /admin ${seconds(firstAdminMs)}, health panel ${seconds(dashboardMs)}, ` +
-        `edit view ${seconds(editViewMs)} + JSON editors ${seconds(editorsMs)}, save ${seconds(savedMs)}, save->Supabase ${seconds(syncMs)}, ` +
-        `create ${seconds(createMs)}, list ${seconds(listMs)}, total ${elapsed()}; screenshots in ${path.relative(process.cwd(), resultsDir) || '.'}/`,
+    return (
+      `next ready ${seconds(timings.nextReadyMs)}, first /admin ${seconds(firstAdminMs)}, health panel ${seconds(dashboardMs)}, ` +
+      `edit view ${seconds(editViewMs)} + JSON editors ${seconds(editorsMs)}, save ${seconds(savedMs)}, save->Supabase ${seconds(syncMs)}, ` +
+      `create ${seconds(createMs)}, list ${seconds(listMs)}; screenshots in ${path.relative(process.cwd(), resultsDir) || '.'}/`
     )
-    if (consoleErrors.length)
-      console.log(
-        `browser console errors (${consoleErrors.length}):\n  ${consoleErrors.slice(0, 10).join('\n  ')}`,
-      )
-  } catch (error) {
-    console.error(`\nSMOKE FAILED after ${elapsed()}:`, error)
-    if (page) await page.screenshot({ path: shot('failure'), fullPage: true }).catch(() => {})
-    if (consoleErrors.length)
-      console.error(`browser console errors:\n  ${consoleErrors.slice(0, 10).join('\n  ')}`)
-    console.error(
-      `last lines of next dev (all in ${nextLogPath}):\n${nextLog.slice(-40).join('\n')}`,
-    )
-    process.exitCode = 1
-  } finally {
-    await fs.writeFile(nextLogPath, nextLog.join('\n') + '\n').catch(() => {})
-    await browser?.close().catch(() => {})
-    await app?.stop().catch((err) => console.error('stopping the dev app failed:', err))
-    await fs.rm(dataRoot, { recursive: true, force: true }).catch(() => {})
-  }
-}
-
-await main().catch((error: Error) => {
-  console.error(`SMOKE FAILED: ${error.message}`)
-  process.exitCode = 1
-})
-// Lingering handles (pg pools of the seed) must not keep the smoke test alive.
-process.exit(process.exitCode ?? 0)
+  },
+)

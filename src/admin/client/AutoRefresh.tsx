@@ -5,12 +5,15 @@
  */
 import { Button } from '@payloadcms/ui'
 import { useRouter } from 'next/navigation.js'
-import { useEffect, useRef, useTransition } from 'react'
+import { useEffect, useState, useTransition } from 'react'
 import { styles } from '../styles.js'
 
 /**
- * Re-renders the console's server components every `everyMs` while the tab is visible (never while
- * the previous refresh is still rendering), and on "Refresh".
+ * Re-renders the console's server components `everyMs` after the last render (while the tab is
+ * visible), and on **Refresh**. The next refresh is scheduled only once the previous one has rendered,
+ * so a slow server (a big table, a busy machine) never gets a second one while the first is under way;
+ * any other re-render (after an action) starts the wait again. `data-live` says it is running (the
+ * page has hydrated).
  */
 export function AutoRefresh({
   renderedAt,
@@ -21,18 +24,20 @@ export function AutoRefresh({
 }) {
   const router = useRouter()
   const [pending, startTransition] = useTransition()
-  // A slow server (a big table, a busy machine) must not get a second refresh while one is rendering.
-  const busy = useRef(false)
-  busy.current = pending
+  const [live, setLive] = useState(false)
+  useEffect(() => setLive(true), [])
   useEffect(() => {
-    const timer = setInterval(() => {
-      if (document.visibilityState === 'visible' && !busy.current)
-        startTransition(() => router.refresh())
-    }, everyMs)
-    return () => clearInterval(timer)
-  }, [router, everyMs])
+    if (pending) return
+    let timer: ReturnType<typeof setTimeout>
+    const tick = () => {
+      if (document.visibilityState === 'visible') startTransition(() => router.refresh())
+      else timer = setTimeout(tick, everyMs)
+    }
+    timer = setTimeout(tick, everyMs)
+    return () => clearTimeout(timer)
+  }, [pending, renderedAt, router, everyMs])
   return (
-    <span style={styles.row} className="supabase-sync-refresh">
+    <span style={styles.row} className="supabase-sync-refresh" data-live={live || undefined}>
       <span style={styles.muted} aria-live="polite">
         updated {renderedAt.slice(11, 19)} UTC{pending ? ' …' : ''}
       </span>
@@ -40,6 +45,7 @@ export function AutoRefresh({
         buttonStyle="secondary"
         size="small"
         margin={false}
+        disabled={pending}
         onClick={() => startTransition(() => router.refresh())}
       >
         Refresh

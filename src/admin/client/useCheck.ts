@@ -27,10 +27,12 @@ export function useCheck(base: ApiBase, collection: string, lastRunId?: string) 
   const shownRun = useRef<string | null>(null)
 
   const onEnd = useCallback(
-    (state: RunState) => {
+    (state: RunState, seenRunning: boolean) => {
       if (shownRun.current === state.id) return
       shownRun.current = state.id
-      router.refresh()
+      // A run that ended while this page followed it: the header's last check changed. (One that had
+      // ended before the page loaded is in the page already: no second render of the server's part.)
+      if (seenRunning) router.refresh()
       if (state.status === 'done' && state.result)
         setShown({
           runId: state.id,
@@ -48,7 +50,7 @@ export function useCheck(base: ApiBase, collection: string, lastRunId?: string) 
     let cancelled = false
     getRun(base, lastRunId).then(
       (state) => {
-        if (!cancelled) follow(state, onEnd)
+        if (!cancelled) follow(state, (end) => onEnd(end, state.status === 'running'))
       },
       () => {},
     )
@@ -59,7 +61,7 @@ export function useCheck(base: ApiBase, collection: string, lastRunId?: string) 
 
   const checkNow = useCallback(async () => {
     try {
-      follow(await startRun(base, { op: 'validate', collection }), onEnd)
+      follow(await startRun(base, { op: 'validate', collection }), (end) => onEnd(end, true))
     } catch (error) {
       toast.error(error instanceof Error ? error.message : String(error))
     }
