@@ -13,7 +13,15 @@ import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import { chromium, type Browser, type Page, type Response } from 'playwright-core'
+import { randomBytes } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type Response,
+} from 'playwright-core'
 import { repoDir, startDevApp, type DevApp } from './devApp.js'
 import { freePort } from './stack.js'
 
@@ -22,18 +30,22 @@ export const resultsDir = path.resolve(repoDir, process.env.SMOKE_RESULTS_DIR ??
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-/** Polls `check` (every 25 ms) until it returns a value that is not undefined; throws `describe()` after the timeout. */
+/**
+ * Polls `check` (every `everyMs`) until it returns a value that is not undefined; throws `describe()`
+ * after the timeout. Checks that ask the app over HTTP poll slower (they load the server under test).
+ */
 export async function until<T>(
   check: () => Promise<T | undefined> | T | undefined,
   timeoutMs: number,
   describe: () => string,
+  everyMs = 25,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await check()
     if (value !== undefined) return value
     if (Date.now() > deadline) throw new Error(`${describe()} (after ${timeoutMs} ms)`)
-    await new Promise((r) => setTimeout(r, 25))
+    await new Promise((r) => setTimeout(r, everyMs))
   }
 }
 
@@ -85,7 +97,8 @@ export function watch(page: Page): Watched {
     if (!reason.includes('ERR_ABORTED'))
       watched.errors.push(`request failed: ${req.method()} ${req.url()} ${reason}`)
   })
-  page.setDefaultTimeout(30_000)
+  // Generous: the machines running these tests can stall the app for tens of seconds (shared CPUs).
+  page.setDefaultTimeout(90_000)
   return watched
 }
 
@@ -118,7 +131,7 @@ export function responseTo(
   page: Page,
   method: string,
   urlPart: string | RegExp,
-  timeoutMs = 60_000,
+  timeoutMs = 120_000,
 ): Promise<Response> {
   return page.waitForResponse(
     (res) =>
@@ -139,25 +152,36 @@ export interface BrowserRun {
   shot(name: string): string
 }
 
+/** A browser test: its label (`SMOKE`, `CONSOLE`), its screenshots' prefix, and what it does; resolves with its summary line. */
+export interface BrowserTest {
+  label: string
+  prefix: string
+  body: (run: BrowserRun) => Promise<string>
+}
+
+/** Whether the module of `importMetaUrl` is the script node was started with. */
+export const isMain = (importMetaUrl: string) =>
+  Boolean(process.argv[1]) && path.resolve(process.argv[1]!) === fileURLToPath(importMetaUrl)
+
 /**
- * Runs a browser test: starts the dev app (`admin` is the seeded admin) and Chromium, runs `body`, and
- * reports. `body` resolves with its summary line, printed as `<LABEL> OK: …`. Sets the exit code (0 when
- * it all worked, 1 otherwise) and exits: lingering handles (the seed's pg pools) must not keep it alive.
+ * Runs browser tests one after the other on one dev app (one stack, one seed, one `next dev`, so the
+ * admin is compiled once) and one Chromium, each in browser contexts of its own, as the seeded admin
+ * (`app.admin`). Prints `<LABEL> OK: <summary>` per test; stops at the first failure (a screenshot,
+ * the browser's errors, Next's last lines). Next's whole output goes to test-results/<log>-next.log.
+ * Sets the exit code (0 when all worked, 1 otherwise) and exits: lingering handles (the seed's pg
+ * pools) must not keep it alive.
  */
-export async function runBrowserTest(
-  test: { label: string; prefix: string; admin: { email: string; password: string } },
-  body: (run: BrowserRun) => Promise<string>,
-): Promise<never> {
+export async function runBrowserTests(tests: BrowserTest[], log: string): Promise<never> {
   const started = Date.now()
   const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`
-  const tag = test.label.toLowerCase()
+  let tag = 'browser'
   const step = (message: string) => console.log(`[${tag} ${elapsed()}] ${message}`)
-  const shot = (name: string) => path.join(resultsDir, `${test.prefix}-${name}.png`)
-  const nextLogPath = path.join(resultsDir, `${tag}-admin-next.log`)
+  const nextLogPath = path.join(resultsDir, `${log}-next.log`)
   const nextLog: string[] = []
   let app: DevApp | undefined
   let browser: Browser | undefined
   let current: Watched | undefined
+  let failureShot = path.join(resultsDir, 'browser-failure.png')
   let dataRoot: string | undefined
   try {
     try {
@@ -168,10 +192,11 @@ export async function runBrowserTest(
       )
     }
     await fs.mkdir(resultsDir, { recursive: true })
-    await fs.rm(shot('failure'), { force: true }) // a previous run's
+    for (const test of tests)
+      await fs.rm(path.join(resultsDir, `${test.prefix}-failure.png`), { force: true })
     // Not under /root: embedded PostgreSQL runs as the user postgres, who must read every parent.
     dataRoot = await fs.mkdtemp(
-      path.join(os.tmpdir() === '/root' ? '/tmp' : os.tmpdir(), `${test.prefix}-`),
+      path.join(os.tmpdir() === '/root' ? '/tmp' : os.tmpdir(), `${log}-`),
     )
     await fs.chmod(dataRoot, 0o755)
     step('starting the local stack, the seed and next dev ...')
@@ -182,7 +207,10 @@ export async function runBrowserTest(
       persistent: false,
       supabasePort: 0,
       nextPort: await freePort(),
-      admin: test.admin,
+      admin: {
+        email: 'admin@example.com',
+        password: `admin-${randomBytes(9).toString('base64url')}`,
+      },
       onNextOutput: (line) => nextLog.push(line),
     })
     const { timings } = app
@@ -204,27 +232,38 @@ export async function runBrowserTest(
       ],
     })
     const opened = browser
-    const summary = await body({
-      app,
-      browser,
-      async open() {
-        const context = await opened.newContext({ viewport: { width: 1400, height: 1000 } })
-        current = watch(await context.newPage())
-        return current
-      },
-      step,
-      elapsed,
-      shot,
-    })
-    console.log(`\n${test.label} OK: ${summary}, total ${elapsed()}`)
-    if (current?.errors.length)
-      console.log(
-        `browser console errors (${current.errors.length}):\n  ${current.errors.slice(0, 10).join('\n  ')}`,
-      )
+    for (const test of tests) {
+      tag = test.label.toLowerCase()
+      const testStarted = Date.now()
+      const shot = (name: string) => path.join(resultsDir, `${test.prefix}-${name}.png`)
+      failureShot = shot('failure')
+      const contexts: BrowserContext[] = []
+      const summary = await test.body({
+        app,
+        browser,
+        async open() {
+          const context = await opened.newContext({ viewport: { width: 1400, height: 1000 } })
+          contexts.push(context)
+          current = watch(await context.newPage())
+          return current
+        },
+        step,
+        elapsed,
+        shot,
+      })
+      console.log(`\n${test.label} OK: ${summary}, ${seconds(Date.now() - testStarted)}`)
+      if (current?.errors.length)
+        console.log(
+          `browser console errors (${current.errors.length}):\n  ${current.errors.slice(0, 10).join('\n  ')}`,
+        )
+      current = undefined
+      for (const context of contexts) await context.close().catch(() => {})
+    }
+    console.log(`\nBROWSER TESTS OK (${tests.map((t) => t.label).join(', ')}): total ${elapsed()}`)
   } catch (error) {
-    console.error(`\n${test.label} FAILED after ${elapsed()}:`, error)
+    console.error(`\n${tag.toUpperCase()} FAILED after ${elapsed()}:`, error)
     await current?.page
-      .screenshot({ path: shot('failure'), fullPage: true, caret: 'initial' })
+      .screenshot({ path: failureShot, fullPage: true, caret: 'initial' })
       .catch(() => {})
     if (current?.errors.length)
       console.error(`browser console errors:\n  ${current.errors.slice(0, 10).join('\n  ')}`)

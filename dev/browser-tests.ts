@@ -1,0 +1,10 @@
+/**
+ * `npm run test:browser` (what `.ci/smoke` runs): the smoke test (dev/smoke-admin.ts), then the sync
+ * console's test (dev/console-admin.ts), on one dev app and one Chromium — the admin is compiled once
+ * for both. Each can also run on its own (`npm run smoke:admin`, `npm run console:admin`).
+ */
+import { runBrowserTests } from './browser.js'
+import { consoleTest } from './console-admin.js'
+import { smokeTest } from './smoke-admin.js'
+
+await runBrowserTests([smokeTest, consoleTest], 'browser-tests')
