@@ -10,6 +10,7 @@
  *  3. opens the console from the panel; **Check now** runs as a background run (progress polled) and
  *     lists the changed row; its side-by-side table shows the differing fields with both values (the
  *     `api_config` key on its own line, JSON pretty-printed; `created_at` says why it cannot be pulled);
+ *     the header's health shows the check's drift without a reload;
  *  4. the dashboard panel now tells the truth: the last check's drift with its age, although the
  *     counts are equal;
  *  5. **Use Supabase value** on the `api_config` key (its delivery back to Supabase held for a moment):
@@ -54,6 +55,9 @@ const text = async (locator: Locator) => (await locator.innerText()).replace(/\s
 
 /** The JSON a `<pre>` of the side-by-side table shows. */
 const shownJson = async (locator: Locator) => JSON.parse(await locator.innerText()) as unknown
+
+/** Screenshots for the README: no caret, no Next.js dev indicator. */
+const snap = { caret: 'initial', style: 'nextjs-portal { display: none !important; }' } as const
 
 /**
  * The console has hydrated (its auto-refresh runs, `data-live`): a button clicked on the server's HTML
@@ -235,9 +239,14 @@ export const consoleTest: BrowserTest = {
             0,
         () => `created_at should say why it cannot be pulled, says ${readOnly}`,
       )
-      await page.screenshot({ path: shot('console'), fullPage: true, caret: 'initial' })
+      // The header re-rendered without a reload: the health says what the check found.
+      const health = page.locator('section.supabase-sync-console__health[data-state="attention"]')
+      await health
+        .locator('tr[data-collection="dealers"] td', { hasText: /1 changed row · \d+ (ms|s) ago/ })
+        .waitFor()
+      await page.screenshot({ path: shot('console'), fullPage: true, ...snap })
       step(
-        `Check now (background run, polled) → changed row with ${differing} in ${seconds(timings.check)}; the table shows both values, created_at: "${readOnly.slice(0, 60)}…"`,
+        `Check now (background run, polled) → changed row with ${differing} in ${seconds(timings.check)}, the header's health updated without a reload; the table shows both values, created_at: "${readOnly.slice(0, 60)}…"`,
       )
 
       // 4. The dashboard panel: the last check's drift, with its age; counts equal.
@@ -358,8 +367,8 @@ export const consoleTest: BrowserTest = {
       timings.editView = Date.now() - t
       const boxText = await text(box)
       assert(/Differs/.test(boxText) && /name/.test(boxText), () => `the box says ${boxText}`)
-      await box.screenshot({ path: shot('sidebar-box'), caret: 'initial' })
-      await page.screenshot({ path: shot('sidebar-box-page'), fullPage: true, caret: 'initial' })
+      await box.screenshot({ path: shot('sidebar-box'), ...snap })
+      await page.screenshot({ path: shot('sidebar-box-page'), fullPage: true, ...snap })
       await box.getByRole('button', { name: 'Compare', exact: true }).click()
       const drawer = page.locator('.supabase-sync-compare-drawer')
       await drawer
