@@ -150,9 +150,32 @@ describe('a bulk update', () => {
       await app.idle()
       for (const doc of docs)
         if (doc.id !== bad.id) expect(await jobsOf(String(doc.id))).toHaveLength(0)
+      // Failed for good is a Sync event of its own: the document and the cause.
+      const event = await eventually(async () => {
+        const { docs: events } = await app.payload.find({
+          collection: 'supabase-sync-events',
+          where: { and: [{ action: { equals: 'delivery' } }, { outcome: { equals: 'failed' } }] },
+          sort: '-createdAt',
+          depth: 0,
+          limit: 20,
+        })
+        const found = events.find((e) => (e.ids as string[]).includes(String(bad.id)))
+        expect(found).toBeDefined()
+        return found!
+      })
+      expect(event.summary).toContain('23514')
+      expect(event.details).toEqual(
+        expect.arrayContaining([expect.objectContaining({ id: String(bad.id), code: '23514' })]),
+      )
     } finally {
       await app.supabase.query('alter table public.dealers drop constraint batch_no_bad_slug')
     }
+    // Fixed: the next delivery resolves the failed job, and no new failure is recorded.
+    await app.payload.update({ collection: 'dealers', id: bad.id, data: { name: 'fixed' } })
+    await eventually(async () => {
+      expect((await app.rows()).get(String(bad.id))?.name).toBe('fixed')
+      expect(await jobsOf(String(bad.id))).toHaveLength(0)
+    })
   })
 
   it("with a burst of edits to one of its dealers ends with that dealer's last version", async () => {

@@ -12,6 +12,7 @@ export const eventActions = [
   'conflict',
   'alert',
   'external-change',
+  'delivery',
 ] as const
 export type EventAction = (typeof eventActions)[number]
 

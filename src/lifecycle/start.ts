@@ -89,6 +89,31 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
       if (outcome.outcome !== 'busy' && outcome.outcome !== 'unchanged')
         rollups?.delivered(collection.slug, outcome.outcome === 'failed', outcome.lagMs)
     },
+    onFailedForGood: (collection, failures) => {
+      const first = failures[0].error
+      return recordEvent(
+        { payload, logger },
+        {
+          action: 'delivery',
+          collectionSlug: collection.slug,
+          outcome: 'failed',
+          summary: `${failures.length} ${failures.length === 1 ? 'delivery' : 'deliveries'} failed for good (fix the cause, then retry): ${first.message}`,
+          ids: failures.map((f) => f.id),
+          fields: Object.fromEntries(
+            failures.filter((f) => f.error.field).map((f) => [f.id, [f.error.field!]]),
+          ),
+          details: failures.slice(0, 50).map(({ id, error }) => ({
+            id,
+            message: error.message,
+            kind: error.kind,
+            status: error.status,
+            code: error.code,
+            field: error.field,
+          })),
+          actor: { source: 'queue' },
+        },
+      )
+    },
     onConflict: (collection, ids) => {
       metrics.conflict(collection.slug, ids.length)
       return recordEvent(

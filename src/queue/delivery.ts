@@ -47,6 +47,8 @@ export interface DeliveryDeps {
   onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
   /** Told of each document's outcome (metrics). */
   observe?: OutcomeObserver
+  /** Deliveries that failed for good (a row Supabase refuses, a mapping error), once committed. */
+  onFailedForGood?: (collection: SyncedCollection, failures: Failure[]) => Promise<void>
 }
 
 export interface DeliverOptions {
@@ -86,7 +88,18 @@ export class Delivery {
           level,
         )
       })
+      // Committed: these are failed for good now (one Sync event per run, with the causes).
+      if (report.givenUp?.length)
+        await this.deps
+          .onFailedForGood?.(collection, report.givenUp)
+          .catch((err: unknown) =>
+            this.deps.logger.warn(
+              { err, collection: collection.slug },
+              'supabase-sync: could not record the failed deliveries',
+            ),
+          )
     } catch (cause) {
+      report.givenUp = undefined
       const failed: DocumentOutcome[] = []
       // The bookkeeping did not commit (Payload's database failed, or this connection died): nothing
       // is completed, the jobs stay, and the next delivery does it again.
@@ -174,7 +187,7 @@ export class Delivery {
         deliveryFailure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report),
       )
       if (error.kind === 'endpoint') report.endpointError = error
-      await jobs.book(sql, failures)
+      report.givenUp = await jobs.book(sql, failures)
       return
     }
 
@@ -304,7 +317,7 @@ export class Delivery {
       done.flatMap((id) => (jobsOf.get(keyOf(id)) ?? []).map((job) => job.id)),
     )
     // In the task path the document's own job is Payload's to book; only its other jobs are booked here.
-    await jobs.book(
+    report.givenUp = await jobs.book(
       sql,
       options.bookedElsewhere ? failures.filter((f) => f.jobs.length > 0) : failures,
     )

@@ -202,9 +202,11 @@ export class JobStore {
    * Books failed deliveries on their jobs (queuing one where a document has none): a transient or
    * endpoint failure waits out a capped backoff and is tried again, however long it takes; a conflict
    * likewise, `conflictAttempts` times; a row-level failure marks the jobs failed, with the cause.
+   * Returns the failures given up (failed for good).
    */
-  async book(sql: Sql, failures: readonly Failure[]): Promise<void> {
-    if (!failures.length) return
+  async book(sql: Sql, failures: readonly Failure[]): Promise<Failure[]> {
+    if (!failures.length) return []
+    const givenUp: Failure[] = []
     const orphaned = failures.filter((f) => f.jobs.length === 0)
     const created = await this.enqueue(sql, orphaned)
     const byKey = new Map<string, JobRow[]>()
@@ -226,6 +228,7 @@ export class JobStore {
       const giveUp =
         failure.error.kind === 'row' ||
         (conflicts !== undefined && conflicts > this.queue.conflictAttempts)
+      if (giveUp) givenUp.push(failure)
       const { message, operation, status, code, field, kind } = failure.error
       const error: JobError = { message, kind, operation, status, code, field, conflicts, at }
       for (const job of jobs) {
@@ -242,6 +245,7 @@ export class JobStore {
         `from unnest($1::${this.idType}[], $2::jsonb[], $3::boolean[], $4::float8[]) as v(id, error, failed, wait) where j.${c.id} = v.id`,
       [ids, errors, failed, waits],
     )
+    return givenUp
   }
 
   /** Whether a document has an uncompleted job, read inside a save's transaction (before it queues its own). */

@@ -34,6 +34,8 @@ export interface DeliveryReport {
   requests: number
   /** The endpoint refuses every request (key, table, function): delivery should pause. */
   endpointError?: SyncError
+  /** Documents whose delivery failed for good in this run (booked, committed): the cause each. */
+  givenUp?: Failure[]
 }
 
 export function deliveryFailure(
