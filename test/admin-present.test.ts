@@ -343,6 +343,36 @@ describe('the dashboard verdict', () => {
     expect(drafts.collections[0].countNote).toMatch(/drafts and filtered documents/)
   })
 
+  it('the realtime watch is shown, and its absence is no problem (the checks remain)', () => {
+    const watched = (realtime: NonNullable<StatusResult['collections'][number]['realtime']>) =>
+      assessHealth(
+        status({
+          collections: [
+            { collection: 'dealers', table: 'dealers', documents: 3, rows: 3, realtime },
+          ],
+        }),
+        { lastCheck: () => check(), now },
+      )
+    const on = watched({ status: 'subscribed', since: '2026-11-26T12:00:00Z' })
+    expect(on.ok).toBe(true)
+    expect(on.collections[0].realtimeNote).toBe('Realtime: watched (10 min)')
+    const off = watched({
+      status: 'unavailable',
+      error: 'the table is not in the supabase_realtime publication — add it',
+      since: '2026-11-26T12:00:00Z',
+    })
+    expect(off.ok).toBe(true)
+    expect(off.problems).toEqual([])
+    expect(off.collections[0].realtimeNote).toBe(
+      'Realtime: not available: the table is not in the supabase_realtime publication — the scheduled checks find direct edits instead',
+    )
+    expect(
+      watched({ status: 'reconnecting', since: '2026-11-26T12:09:30Z' }).collections[0]
+        .realtimeNote,
+    ).toBe('Realtime: reconnecting for 30 s')
+    expect(assessHealth(status(), { now }).collections[0].realtimeNote).toBeUndefined()
+  })
+
   it('never checked: no verdict from the rows, and said so', () => {
     const health = assessHealth(status(), { now })
     expect(health.ok).toBe(true)

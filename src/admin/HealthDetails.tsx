@@ -107,6 +107,11 @@ export function HealthDetails({
                 </td>
                 <td style={td}>
                   <code>{c.table}</code>
+                  {c.realtimeNote ? (
+                    <div style={styles.muted} data-realtime>
+                      {c.realtimeNote}
+                    </div>
+                  ) : null}
                 </td>
                 <td style={{ ...td, ...styles.num }}>{c.documents}</td>
                 <td style={td}>

@@ -37,6 +37,8 @@ export interface CollectionHealth {
   note?: string
   /** About the counts (informational: a count tells how many, not whether they are equal). */
   countNote?: string
+  /** The realtime watch, when on: "watched (Realtime)", or why not (informational: the checks remain). */
+  realtimeNote?: string
 }
 
 export interface SyncHealth {
@@ -134,6 +136,7 @@ export function assessHealth(status: StatusResult, options: AssessOptions = {}):
       ...(lastReconcile?.guard ? [lastReconcile.guard] : []),
     ]
     if (reconcileProblems.length) notes.push(`last reconcile: ${reconcileProblems.join(', ')}`)
+    const realtimeNote = c.realtime ? realtimeText(c.realtime, now) : undefined
     const ok = notes.length === 0
     const note = notes.length ? notes.join('; ') : undefined
     if (note) problems.push(`${c.collection}: ${note}`)
@@ -149,7 +152,22 @@ export function assessHealth(status: StatusResult, options: AssessOptions = {}):
       ok,
       ...(note ? { note } : {}),
       ...(countNote ? { countNote } : {}),
+      ...(realtimeNote ? { realtimeNote } : {}),
     }
   })
   return { ok: problems.length === 0, problems, collections }
+}
+
+/** The realtime watch in words: not a problem when away (the scheduled checks still find drift). */
+function realtimeText(
+  r: NonNullable<StatusResult['collections'][number]['realtime']>,
+  now: number,
+): string {
+  const since = formatAge(Math.max(0, now - Date.parse(r.since)))
+  if (r.status === 'subscribed') return `Realtime: watched (${since})`
+  if (r.status === 'connecting') return 'Realtime: connecting'
+  const why = r.error ? `: ${shortError(r.error)}` : ''
+  return r.status === 'reconnecting'
+    ? `Realtime: reconnecting for ${since}${why}`
+    : `Realtime: not available${why} — the scheduled checks find direct edits instead`
 }
