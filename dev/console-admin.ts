@@ -244,6 +244,11 @@ export const consoleTest: BrowserTest = {
       await health
         .locator('tr[data-collection="dealers"] td', { hasText: /1 changed row · \d+ (ms|s) ago/ })
         .waitFor()
+      // The history charts render from the rollups (the deliveries of this run are in them).
+      const charts = await page
+        .locator('section[data-history="1h"] figure[data-chart] svg[role="img"]')
+        .count()
+      assert(charts === 4, () => `expected 4 history charts, found ${charts}`)
       await page.screenshot({ path: shot('console'), fullPage: true, ...snap })
       step(
         `Check now (background run, polled) → changed row with ${differing} in ${seconds(timings.check)}, the header's health updated without a reload; the table shows both values, created_at: "${readOnly.slice(0, 60)}…"`,

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { retryFailed, syncDocuments } from '../src/index.js'
 import type { Alert } from '../src/options.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
+import { loadHistory } from '../src/admin/server/history.js'
 import {
   dealerData,
   eventually,
@@ -178,11 +179,16 @@ describe('history', () => {
       )
       return Number(rows[0].n)
     }
+    // The console's chart of the last hour reads the same rows (all collections, all instances).
+    const charted = async () =>
+      (await loadHistory(getRuntime(app.payload), '1h')).reduce((a, p) => a + p.deliveries, 0)
     const start = await sum()
+    const chartStart = await charted()
     for (let i = 0; i < 7; i++)
       await app.payload.create({ collection: 'dealers', data: dealerData() })
     await settled(app)
     expect((await sum()) - start).toBe(7)
+    expect((await charted()) - chartStart).toBe(7)
   })
 })
 

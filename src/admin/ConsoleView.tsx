@@ -6,8 +6,9 @@
  *    full reload (`AutoRefresh`).
  * 2. Drift, per synced collection (`DriftPanel`): Check now with progress, the missing / extra /
  *    changed rows page by page, the side-by-side table, the actions.
- * 3. Failed deliveries (`FailedDeliveries`), with Retry and Retry all.
- * 4. Recent Sync events (`RecentEvents`), filterable by collection and document.
+ * 3. History (`HistoryCharts`): deliveries, failures, lag p95, pending, from the rollups.
+ * 4. Failed deliveries (`FailedDeliveries`), with Retry and Retry all.
+ * 5. Recent Sync events (`RecentEvents`), filterable by collection and document.
  *
  * Loaded by `SyncConsoleView` (entries.tsx) after the access check, with a dynamic import: this module
  * imports Payload's admin template and `@payloadcms/ui`, which only load inside Next.js.
@@ -19,6 +20,9 @@ import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { AutoRefresh } from './client/AutoRefresh.js'
 import { DriftPanel } from './client/DriftPanel.js'
 import { FailedDeliveries } from './FailedDeliveries.js'
+import { HistoryCharts } from './HistoryCharts.js'
+import { isHistoryRange, type HistoryRange } from '../monitoring/history.js'
+import { loadHistory } from './server/history.js'
 import { formatAge, shortError, type LastCheck } from './health.js'
 import { HealthDetails } from './HealthDetails.js'
 import { describeCheck } from './present/describeRun.js'
@@ -95,9 +99,12 @@ export async function ConsoleView(props: Props) {
     document: first(searchParams.events_document)?.trim().slice(0, 256) || undefined,
     page: Number(first(searchParams.events_page) ?? 1) || 1,
   }
-  const [loaded, events] = await Promise.all([
+  const historyParam = first(searchParams.history)
+  const range: HistoryRange = isHistoryRange(historyParam) ? historyParam : '1h'
+  const [loaded, events, history] = await Promise.all([
     loadHealth(payload, runtime),
     loadEvents(runtime, { ...filter, limit: 20 }).catch(() => noEvents),
+    runtime.options.history ? loadHistory(runtime, range).catch(() => null) : null,
   ])
   const lastRuns = runtime.runs.list()
 
@@ -147,6 +154,8 @@ export async function ConsoleView(props: Props) {
             />
           )
         })}
+
+        <HistoryCharts points={history} range={range} adminUrl={adminUrl} />
 
         <FailedDeliveries
           payload={payload}
