@@ -30,6 +30,9 @@ export const resultsDir = path.resolve(repoDir, process.env.SMOKE_RESULTS_DIR ??
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
+/** How long a delivery may take to show (generous: shared CPUs stall the app at times). */
+export const syncTimeoutMs = 60_000
+
 /**
  * Polls `check` (every `everyMs`) until it returns a value that is not undefined; throws `describe()`
  * after the timeout. Checks that ask the app over HTTP poll slower (they load the server under test).

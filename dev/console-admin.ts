@@ -45,11 +45,9 @@ import {
   isMain,
   type BrowserTest,
   seconds,
+  syncTimeoutMs,
   until,
 } from './browser.js'
-
-/** How long a delivery may take to show (generous: shared CPUs stall the app at times). */
-const syncTimeoutMs = 60_000
 
 const text = async (locator: Locator) => (await locator.innerText()).replace(/\s+/g, ' ').trim()
 

@@ -34,11 +34,10 @@ import {
   isMain,
   type BrowserTest,
   seconds,
+  syncTimeoutMs,
   until,
 } from './browser.js'
 import { warmUp, type DevApp } from './devApp.js'
-
-const syncTimeoutMs = 60_000
 
 async function queryOne<T>(
   connectionString: string,
