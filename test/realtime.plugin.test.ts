@@ -156,6 +156,28 @@ describe('record and pull', () => {
     expect(state).toMatchObject({ state: 'differs', fields: [{ field: 'domain' }] })
   })
 
+  it('a change whose handling fails is tried again, not dropped', async () => {
+    const dealer = await newDealer()
+    setPolicy('record')
+    // The watch's read of the row fails once (a 400 is not retried in-process): the batch fails.
+    app.stack.faults.failNext(1, 400, { path: 'dealers', message: 'failing the watch once' })
+    await app.supabase.query(`update public.dealers set domain = 'retried.example' where id = $1`, [
+      dealer.id,
+    ])
+    await eventually(async () => {
+      const found = await catches(dealer.id)
+      expect(found).toHaveLength(1)
+      expect(found[0]).toMatchObject({
+        details: { catches: [{ outcome: 'recorded', fields: [{ field: 'domain' }] }] },
+      })
+    })
+    expect(
+      app.logs.find(
+        (l) => l.op === 'realtime' && /handling changes from Supabase failed/.test(String(l.msg)),
+      ).length,
+    ).toBeGreaterThan(0)
+  })
+
   it('pull: takes the change into Payload, and the row stays as edited', async () => {
     const dealer = await newDealer()
     setPolicy('pull')
