@@ -19,6 +19,31 @@ export interface PlainWriter {
 
 const idOf = (spec: TableSpec, row: Row): string => String(row[spec.primaryKey])
 
+/**
+ * Writes `items` in one request; a batch refused as a whole for one item's sake (413, a constraint) is
+ * halved until the bad items stand alone, and only they are failed.
+ */
+async function splitting<T>(
+  items: T[],
+  write: (part: T[]) => Promise<void>,
+  fail: (part: T[], error: unknown) => void,
+): Promise<void> {
+  try {
+    await write(items)
+  } catch (error) {
+    if (
+      error instanceof TargetError &&
+      shouldSplit({ status: error.status ?? 0, code: error.code, rows: items.length })
+    ) {
+      const mid = Math.ceil(items.length / 2)
+      await splitting(items.slice(0, mid), write, fail)
+      await splitting(items.slice(mid), write, fail)
+      return
+    }
+    fail(items, error)
+  }
+}
+
 export async function upsertPlain(
   w: PlainWriter,
   spec: TableSpec,
@@ -28,36 +53,31 @@ export async function upsertPlain(
   const version = spec.versionColumn
   // Without the apply function there is no guard, and the table may not have the version column.
   const rows = version ? batch.map(({ [version]: _v, ...row }) => row) : batch
-  try {
-    await w.attempt(`upsert ${spec.table}`, async (signal) => {
-      const { error, status } = await w.client
-        .from(spec.table)
-        .upsert(rows, { onConflict: spec.primaryKey })
-        .abortSignal(signal)
-      if (error)
-        throw failureError(
-          spec,
-          'upsert',
-          error,
-          status,
-          rows.length,
-          rows.length === 1 ? idOf(spec, rows[0]) : undefined,
-        )
-    })
-    for (const row of rows) outcome.written.push(idOf(spec, row))
-  } catch (error) {
-    if (
-      error instanceof TargetError &&
-      shouldSplit({ status: error.status ?? 0, code: error.code, rows: rows.length })
-    ) {
-      const mid = Math.ceil(rows.length / 2)
-      await upsertPlain(w, spec, rows.slice(0, mid), outcome)
-      await upsertPlain(w, spec, rows.slice(mid), outcome)
-      return
-    }
-    for (const row of rows)
-      outcome.failed.set(idOf(spec, row), forDocument(spec, idOf(spec, row), 'upsert', error))
-  }
+  await splitting(
+    rows,
+    async (part) => {
+      await w.attempt(`upsert ${spec.table}`, async (signal) => {
+        const { error, status } = await w.client
+          .from(spec.table)
+          .upsert(part, { onConflict: spec.primaryKey })
+          .abortSignal(signal)
+        if (error)
+          throw failureError(
+            spec,
+            'upsert',
+            error,
+            status,
+            part.length,
+            part.length === 1 ? idOf(spec, part[0]) : undefined,
+          )
+      })
+      for (const row of part) outcome.written.push(idOf(spec, row))
+    },
+    (part, error) => {
+      for (const row of part)
+        outcome.failed.set(idOf(spec, row), forDocument(spec, idOf(spec, row), 'upsert', error))
+    },
+  )
 }
 
 export async function deletePlain(
@@ -66,34 +86,29 @@ export async function deletePlain(
   ids: string[],
   outcome: ApplyOutcome,
 ): Promise<void> {
-  try {
-    await w.attempt(`delete ${spec.table}`, async (signal) => {
-      const { error, status } = await w.client
-        .from(spec.table)
-        .delete()
-        .in(spec.primaryKey, ids)
-        .abortSignal(signal)
-      if (error)
-        throw failureError(
-          spec,
-          'delete',
-          error,
-          status,
-          ids.length,
-          ids.length === 1 ? ids[0] : undefined,
-        )
-    })
-    outcome.deleted.push(...ids)
-  } catch (error) {
-    if (
-      error instanceof TargetError &&
-      shouldSplit({ status: error.status ?? 0, code: error.code, rows: ids.length })
-    ) {
-      const mid = Math.ceil(ids.length / 2)
-      await deletePlain(w, spec, ids.slice(0, mid), outcome)
-      await deletePlain(w, spec, ids.slice(mid), outcome)
-      return
-    }
-    for (const id of ids) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
-  }
+  await splitting(
+    ids,
+    async (part) => {
+      await w.attempt(`delete ${spec.table}`, async (signal) => {
+        const { error, status } = await w.client
+          .from(spec.table)
+          .delete()
+          .in(spec.primaryKey, part)
+          .abortSignal(signal)
+        if (error)
+          throw failureError(
+            spec,
+            'delete',
+            error,
+            status,
+            part.length,
+            part.length === 1 ? part[0] : undefined,
+          )
+      })
+      outcome.deleted.push(...part)
+    },
+    (part, error) => {
+      for (const id of part) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
+    },
+  )
 }
