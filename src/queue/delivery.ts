@@ -14,7 +14,7 @@
 import type { Logger } from 'pino'
 import type { Payload } from 'payload'
 import { describeCause, MappingError, SyncError } from '../errors.js'
-import { expectedRow, loadDocumentRange, loadDocuments } from '../documents.js'
+import { expectedRows } from '../documents.js'
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'
 import { changedFields } from '../reconcile/diff.js'
@@ -168,13 +168,17 @@ export class Delivery {
     const jobsOf = new Map<string, JobRow[]>()
     for (const job of noted) jobsOf.set(job.key, [...(jobsOf.get(job.key) ?? []), job])
 
-    let docs: Awaited<ReturnType<typeof loadDocuments>>
+    let mapped: Map<string, Row | null | MappingError>
     let actual: Map<string, Row> | undefined
     try {
-      const reading = options.range
-        ? loadDocumentRange(payload, collection, options.range, ids.length + 1000)
-        : loadDocuments(payload, collection, locked, { pageSize: batchSize })
-      ;[docs, actual] = await Promise.all([reading, options.compare?.(locked)])
+      ;[mapped, actual] = await Promise.all([
+        expectedRows(
+          payload,
+          collection,
+          options.range ? { range: options.range } : { ids: locked },
+        ),
+        options.compare?.(locked),
+      ])
     } catch (cause) {
       const error =
         cause instanceof SyncError
@@ -198,7 +202,7 @@ export class Delivery {
     const failures: Failure[] = []
     const done: string[] = []
     for (const id of locked) {
-      const row = expectedRow(collection, docs.get(id))
+      const row = mapped.get(id) ?? null
       if (row instanceof MappingError) {
         failures.push(deliveryFailure(collection, id, row, jobsOf.get(keyOf(id)) ?? [], report))
         continue

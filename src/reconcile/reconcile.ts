@@ -79,7 +79,7 @@ export interface ReconcileSummary {
 }
 
 /** Pages whose deliveries run at once: reading the next page overlaps writing this one. */
-const inFlight = 2
+const inFlight = 3
 
 export async function reconcile(
   deps: ReconcileDeps,

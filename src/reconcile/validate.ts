@@ -6,8 +6,8 @@
 import type { Payload } from 'payload'
 import type { Logger } from 'pino'
 import { CancelledError, MappingError } from '../errors.js'
-import { countDocuments, expectedRow, loadDocuments } from '../documents.js'
-import type { Doc, Row } from '../mapping/types.js'
+import { countDocuments, expectedRows } from '../documents.js'
+import type { Row } from '../mapping/types.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
@@ -43,14 +43,14 @@ interface Compared {
 function compare(
   collection: SyncedCollection,
   ids: readonly string[],
-  docs: Map<string, Doc>,
+  expected: Map<string, Row | null | MappingError>,
   rows: Map<string, Row>,
   into: Compared,
 ): void {
   const ignore = bookkeepingColumns(collection)
   const inPage = new Set(ids)
   for (const id of ids) {
-    const want = expectedRow(collection, docs.get(id))
+    const want = expected.get(id) ?? null
     const have = rows.get(id)
     if (want instanceof MappingError)
       into.failed.push({ id, message: want.message, field: want.field })
@@ -103,15 +103,22 @@ export async function validate(
     if (opts.signal?.aborted)
       throw new CancelledError('validate', collection.slug, meter.snapshot())
     const before = differences()
-    const [docs, rows] = await Promise.all([
-      loadDocuments(payload, collection, page.ids),
+    const [expected, rows] = await Promise.all([
+      expectedRows(
+        payload,
+        collection,
+        page.upTo === undefined
+          ? { ids: page.ids }
+          : { range: { after: page.after, upTo: page.upTo } },
+      ),
       pageRows(target, collection, page, scoped),
     ])
-    compare(collection, page.ids, docs, rows, found)
-    scanned += docs.size
+    compare(collection, page.ids, expected, rows, found)
+    const read = page.ids.filter((id) => expected.has(id)).length
+    scanned += read
     rowsRead += rows.size
     after = page.upTo ?? after
-    meter.add({ documents: docs.size, rows: rows.size, differences: differences() - before })
+    meter.add({ documents: read, rows: rows.size, differences: differences() - before })
   }
   if (!scoped) {
     const tail = await tailIds(target, collection, after)
@@ -131,11 +138,11 @@ export async function validate(
   }
   for (let i = 0; i < suspects.length; i += 1000) {
     const ids = suspects.slice(i, i + 1000)
-    const [docs, rows] = await Promise.all([
-      loadDocuments(payload, collection, ids),
+    const [expected, rows] = await Promise.all([
+      expectedRows(payload, collection, { ids }),
       target.rowsByIds(collection.spec, ids),
     ])
-    compare(collection, ids, docs, rows, result)
+    compare(collection, ids, expected, rows, result)
   }
   return {
     collection: collection.slug,

@@ -2,12 +2,26 @@
  * The supabase-js client the plugin writes with: the service-role key, no session, and a fetch that
  * records `Retry-After` for the retry loop (supabase/target.ts) and counts requests by outcome.
  */
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { createClient, type SupabaseClient } from '@supabase/supabase-js'
 import { parseRetryAfter } from './classify.js'
 
-/** Retry-After seen by the current attempt; set by our fetch, read by the retry loop. */
-export const attemptContext = new AsyncLocalStorage<{ retryAfterMs?: number }>()
+/**
+ * Retry-After seen by an attempt, keyed by the attempt's abort signal (every request passes it to
+ * fetch): set by our fetch, read by the retry loop. Not an AsyncLocalStorage: that turns on promise
+ * hooks for the whole process, a cost every promise of the host app would pay.
+ */
+const attempts = new WeakMap<AbortSignal, { retryAfterMs?: number }>()
+
+/** An attempt's signal, registered so that our fetch can tell its retry loop of a Retry-After. */
+export function attemptSignal(timeoutMs: number): {
+  signal: AbortSignal
+  retryAfterMs(): number | undefined
+} {
+  const signal = AbortSignal.timeout(timeoutMs)
+  const seen: { retryAfterMs?: number } = {}
+  attempts.set(signal, seen)
+  return { signal, retryAfterMs: () => seen.retryAfterMs }
+}
 
 /** The Node 20 WebSocket transport supabase-js needs for realtime (createClient checks for it). */
 async function realtimeTransport(): Promise<{ transport?: unknown }> {
@@ -35,9 +49,9 @@ export async function createServiceClient(
       throw error
     }
     onRequest?.(method, response.status, performance.now() - started)
-    const ctx = attemptContext.getStore()
-    if (ctx && (response.status === 429 || response.status === 503)) {
-      ctx.retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
+    const seen = init?.signal ? attempts.get(init.signal) : undefined
+    if (seen && (response.status === 429 || response.status === 503)) {
+      seen.retryAfterMs = parseRetryAfter(response.headers.get('retry-after'))
     }
     return response
   }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { RetryOptions } from '../options.js'
-import { attemptContext } from './client.js'
+import { attemptSignal } from './client.js'
 import { classifyFailure, shouldSplit } from './classify.js'
 import { applyFunction, failureError, forDocument } from './failures.js'
 import type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
@@ -70,18 +70,18 @@ export class SupabaseTarget {
   private async attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { retries, minTimeout, maxTimeout, factor, maxRetryAfter } = this.options.retry
     return pRetry(
-      () =>
-        attemptContext.run({}, async () => {
-          this.requests++
-          try {
-            return await run(AbortSignal.timeout(this.options.timeoutMs))
-          } catch (error) {
-            const ctx = attemptContext.getStore()
-            if (error instanceof TargetError && ctx?.retryAfterMs !== undefined)
-              (error as TargetError & { retryAfterMs?: number }).retryAfterMs = ctx.retryAfterMs
-            throw error
-          }
-        }),
+      async () => {
+        this.requests++
+        const attempt = attemptSignal(this.options.timeoutMs)
+        try {
+          return await run(attempt.signal)
+        } catch (error) {
+          const retryAfterMs = attempt.retryAfterMs()
+          if (error instanceof TargetError && retryAfterMs !== undefined)
+            (error as TargetError & { retryAfterMs?: number }).retryAfterMs = retryAfterMs
+          throw error
+        }
+      },
       {
         retries,
         minTimeout,
