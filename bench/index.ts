@@ -13,6 +13,7 @@ import { benchLatency } from './latency.js'
 import { benchRealtime } from './realtime.js'
 import { benchReconcile } from './reconcile.js'
 import { benchScale } from './scale.js'
+import { startStandinProcess } from './standin-process.js'
 
 // Log as an app in production does: info, not the tests' debug.
 process.env.TEST_LOG_LEVEL ??= 'info'
@@ -56,15 +57,18 @@ async function main() {
       return
     }
     if (wants('reconcile')) {
-      const { payload } = await startPayload(stack, {
-        sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } },
-      })
+      const standin = await startStandinProcess(stack)
+      const { payload } = await startPayload(
+        { ...stack, supabaseUrl: standin.supabaseUrl, serviceRoleKey: standin.serviceRoleKey },
+        { sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } } },
+      )
       const t = performance.now()
       await seed(payload, dealers)
       print(`seeded ${dealers} dealers in ${((performance.now() - t) / 1000).toFixed(1)} s`)
       print('\n## Startup reconcile (issue: core plugin)')
-      await benchReconcile(payload, stack, print)
+      await benchReconcile(payload, stack, standin, print)
       await payload.destroy()
+      await standin.stop()
     }
     if (wants('latency')) {
       print('\n## Delivery latency and save overhead (issue: durable delivery)')

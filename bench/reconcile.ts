@@ -5,7 +5,9 @@
  *   (b) the seed's algorithm: payload.find({ limit: 1000 }), then one awaited upsert per dealer
  *   (c) the floor: one Payload find, then batched multi-row INSERT … ON CONFLICT straight into the
  *       Supabase database with pg (no HTTP, no PostgREST)
- * (a) and (b) run on loopback and again with 20 ms latency added by the stand-in.
+ * (a) and (b) run on loopback and again with 20 ms latency added by the stand-in. The stand-in runs in
+ * a process of its own, as Supabase's PostgREST runs on machines of its own: the app's process pays for
+ * its side of the HTTP requests, as (c) pays for its side of the INSERTs, not for the server's.
  */
 import pg from 'pg'
 import type { Payload } from 'payload'
@@ -14,6 +16,7 @@ import { reconcileDeps } from '../src/lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { reconcile } from '../src/reconcile/reconcile.js'
 import type { LocalStack } from '../dev/stack.js'
+import type { StandinProcess } from './standin-process.js'
 import { createServiceClient } from '../src/supabase/client.js'
 
 export interface ReconcileBenchResult {
@@ -32,24 +35,24 @@ async function truncate(db: pg.Pool) {
 
 async function planA(
   payload: Payload,
-  stack: LocalStack,
+  standin: StandinProcess,
   label: string,
 ): Promise<ReconcileBenchResult> {
   const runtime = getRuntime(payload)
-  stack.resetStats()
+  await standin.resetStats()
   const started = performance.now()
   const summary = await reconcile(reconcileDeps(runtime), syncedCollection(runtime))
   const ms = performance.now() - started
-  return { label, docs: summary.scanned, ms, requests: stack.stats().total }
+  return { label, docs: summary.scanned, ms, requests: (await standin.stats()).total }
 }
 
 async function planB(
   payload: Payload,
-  stack: LocalStack,
+  standin: StandinProcess,
   label: string,
 ): Promise<ReconcileBenchResult> {
-  const client = await createServiceClient(stack.supabaseUrl, stack.serviceRoleKey)
-  stack.resetStats()
+  const client = await createServiceClient(standin.supabaseUrl, standin.serviceRoleKey)
+  await standin.resetStats()
   const started = performance.now()
   // The seed's syncAllDealersToSupabase, verbatim in spirit (including its silent 1,000 cap).
   const { docs: dealers } = await payload.find({ collection: 'dealers', limit: 1000, depth: 0 })
@@ -73,7 +76,7 @@ async function planB(
     await client.from('dealers').upsert(dealerData, { onConflict: 'id' })
   }
   const ms = performance.now() - started
-  return { label, docs: dealers.length, ms, requests: stack.stats().total }
+  return { label, docs: dealers.length, ms, requests: (await standin.stats()).total }
 }
 
 export async function planC(
@@ -107,6 +110,7 @@ export async function planC(
 export async function benchReconcile(
   payload: Payload,
   stack: LocalStack,
+  standin: StandinProcess,
   print: (line: string) => void,
 ): Promise<Record<string, number>> {
   const db = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 2 })
@@ -115,36 +119,37 @@ export async function benchReconcile(
   const median = (runs: ReconcileBenchResult[]) =>
     [...runs].sort((x, y) => x.ms - y.ms)[Math.floor(runs.length / 2)]
   try {
-    // One untimed run of each first (JIT, caches), then floor and reconcile alternately, medians of three.
+    // One untimed run of each first (JIT, caches), then floor and reconcile alternately, medians of five (this machine varies ±10 % run to run).
     await truncate(db)
     await planC(payload, db, batchSize)
     await truncate(db)
-    await planA(payload, stack, 'warm-up')
+    await planA(payload, standin, 'warm-up')
     const cs: ReconcileBenchResult[] = []
     const empties: ReconcileBenchResult[] = []
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
       await truncate(db)
       cs.push(await planC(payload, db, batchSize))
       await truncate(db)
-      empties.push(await planA(payload, stack, '(a) reconcile into an empty table, loopback'))
+      empties.push(await planA(payload, standin, '(a) reconcile into an empty table, loopback'))
     }
     const c = median(cs)
     const aEmpty = median(empties)
-    const aInSync = await planA(payload, stack, '(a) reconcile into an in-sync table, loopback')
-    const inSyncWrites = (stack.stats().byMethod.POST ?? 0) + (stack.stats().byMethod.DELETE ?? 0)
+    const aInSync = await planA(payload, standin, '(a) reconcile into an in-sync table, loopback')
+    const inSyncStats = await standin.stats()
+    const inSyncWrites = (inSyncStats.byMethod.POST ?? 0) + (inSyncStats.byMethod.DELETE ?? 0)
     await truncate(db)
-    const b = await planB(payload, stack, '(b) seed loop (1,000 cap), loopback')
+    const b = await planB(payload, standin, '(b) seed loop (1,000 cap), loopback')
 
-    stack.faults.latency(20)
+    await standin.latency(20)
     await truncate(db)
-    const aSlow = await planA(payload, stack, '(a) reconcile into an empty table, +20 ms')
+    const aSlow = await planA(payload, standin, '(a) reconcile into an empty table, +20 ms')
     await truncate(db)
-    const bSlow = await planB(payload, stack, '(b) seed loop (1,000 cap), +20 ms')
-    stack.faults.clear()
+    const bSlow = await planB(payload, standin, '(b) seed loop (1,000 cap), +20 ms')
+    await standin.latency(0)
 
     results.push(c, aEmpty, aInSync, b, aSlow, bSlow)
     print('')
-    print('(c) and (a) empty: medians of 3 runs, alternated, after one warm-up run of each')
+    print('(c) and (a) empty: medians of 5 runs, alternated, after one warm-up run of each')
     print('| plan | docs | ms | docs/s | requests |')
     print('|---|---:|---:|---:|---:|')
     for (const r of results)
