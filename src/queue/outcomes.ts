@@ -81,6 +81,10 @@ export function logOutcomes(
   level: 'info' | 'debug',
 ): void {
   const { logger, observe } = deps
+  // Asked once: a reconcile reports thousands of outcomes, and a line's object and message would be
+  // built for each even when its level is off.
+  const levelOn = logger.isLevelEnabled(level)
+  const debugOn = logger.isLevelEnabled('debug')
   for (const o of outcomes) {
     observe?.(collection, o)
     if (o.outcome === 'busy') continue
@@ -100,7 +104,7 @@ export function logOutcomes(
         },
         e.message,
       )
-    } else if (o.outcome !== 'unchanged' || level === 'info') {
+    } else if (o.outcome === 'unchanged' ? level === 'info' && debugOn : levelOn) {
       logger[o.outcome === 'unchanged' ? 'debug' : level](
         {
           collection: collection.slug,
