@@ -24,6 +24,7 @@ import type { PayloadDatabase, Sql } from './database.js'
 import type { Failure, JobRow, JobStore } from './jobs.js'
 import { documentKey } from './keys.js'
 import { lockDocuments } from './locks.js'
+import { applyPayloadWins } from './payload-wins.js'
 import {
   deliveryFailure,
   logOutcomes,
@@ -153,7 +154,7 @@ export class Delivery {
     options: DeliverOptions,
     report: DeliveryReport,
   ): Promise<void> {
-    const { payload, target, jobs, state, batchSize } = this.deps
+    const { payload, jobs, state } = this.deps
     const keyOf = (id: string) => documentKey(collection.slug, id)
     const claim = await lockDocuments(sql, ids.map(keyOf))
     const locked = ids.filter((id) => claim.locked.has(keyOf(id)))
@@ -240,43 +241,11 @@ export class Delivery {
     }
 
     if (upserts.length || deletes.length) {
-      const applied = await target.apply(
-        collection.spec,
-        { upserts, deletes, version: claim.version },
-        batchSize,
-      )
-      if (applied.stale.length) {
-        // We still hold the locks (this query fails if our connection is gone): no other delivery has
-        // written these rows since. A newer version there was written around the plugin; Payload wins.
-        await sql.query('select 1')
-        const stale = new Set(applied.stale)
-        const forced = await target.apply(
-          collection.spec,
-          {
-            upserts: upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey]))),
-            deletes: deletes.filter((id) => stale.has(id)),
-            version: claim.version,
-            force: true,
-          },
-          batchSize,
-        )
-        applied.written.push(...forced.written)
-        applied.deleted.push(...forced.deleted)
-        for (const [id, error] of forced.failed) applied.failed.set(id, error)
-        const replaced = [...forced.written, ...forced.deleted]
-        if (replaced.length) {
-          this.deps.logger.warn(
-            {
-              collection: collection.slug,
-              ids: replaced.slice(0, 50),
-              op: 'upsert',
-              outcome: 'conflict',
-            },
-            `${collection.slug}: Supabase held ${replaced.length} row(s) of a version the plugin never wrote; Payload wins, rows replaced`,
-          )
-          await this.deps.onConflict?.(collection, replaced)
-        }
-      }
+      const applied = await applyPayloadWins(this.deps, sql, collection, {
+        upserts,
+        deletes,
+        version: claim.version,
+      })
       for (const id of applied.written) {
         report.outcomes.set(id, {
           ...report.outcomes.get(id),

@@ -1,4 +1,5 @@
-/** What a write to a synced table is asked to do, and what became of each key. */
+/** What a write to a synced table is asked to do, what became of each key, and what a write needs. */
+import type { SupabaseClient } from '@supabase/supabase-js'
 import type { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 
@@ -19,4 +20,10 @@ export interface ApplyOutcome {
   stale: string[]
   failed: Map<string, TargetError>
   requests: number
+}
+
+/** What the write paths need of the target: its client, and its retried, timed attempt. */
+export interface Writer {
+  client: SupabaseClient
+  attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T>
 }

@@ -3,49 +3,16 @@
  * projects that cannot install `supabase_sync_apply`. No stale-write guard; a batch refused as a whole
  * for a reason in one row is split until the bad rows stand alone.
  */
-import type { SupabaseClient } from '@supabase/supabase-js'
-import { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
-import type { ApplyOutcome } from './apply-outcome.js'
-import { shouldSplit } from './classify.js'
+import type { ApplyOutcome, Writer } from './apply-outcome.js'
 import { failureError, forDocument } from './failures.js'
 import type { TableSpec } from './spec.js'
-
-/** What the plain writes need of the target: its client, and its retried, timed attempt. */
-export interface PlainWriter {
-  client: SupabaseClient
-  attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T>
-}
+import { splitting } from './splitting.js'
 
 const idOf = (spec: TableSpec, row: Row): string => String(row[spec.primaryKey])
 
-/**
- * Writes `items` in one request; a batch refused as a whole for one item's sake (413, a constraint) is
- * halved until the bad items stand alone, and only they are failed.
- */
-async function splitting<T>(
-  items: T[],
-  write: (part: T[]) => Promise<void>,
-  fail: (part: T[], error: unknown) => void,
-): Promise<void> {
-  try {
-    await write(items)
-  } catch (error) {
-    if (
-      error instanceof TargetError &&
-      shouldSplit({ status: error.status ?? 0, code: error.code, rows: items.length })
-    ) {
-      const mid = Math.ceil(items.length / 2)
-      await splitting(items.slice(0, mid), write, fail)
-      await splitting(items.slice(mid), write, fail)
-      return
-    }
-    fail(items, error)
-  }
-}
-
 export async function upsertPlain(
-  w: PlainWriter,
+  w: Writer,
   spec: TableSpec,
   batch: Row[],
   outcome: ApplyOutcome,
@@ -81,7 +48,7 @@ export async function upsertPlain(
 }
 
 export async function deletePlain(
-  w: PlainWriter,
+  w: Writer,
   spec: TableSpec,
   ids: string[],
   outcome: ApplyOutcome,

@@ -11,12 +11,11 @@ import { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { RetryOptions } from '../options.js'
 import { attemptSignal } from './client.js'
-import { classifyFailure, shouldSplit } from './classify.js'
 import { applyFunction, failureError, forDocument } from './failures.js'
-import type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
-import { deletePlain, upsertPlain, type PlainWriter } from './plain-writes.js'
+import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
+import { deletePlain, upsertPlain } from './plain-writes.js'
+import { applyRpc } from './rpc-writes.js'
 import type { TableSpec } from './spec.js'
-import { sqlStateStatus } from './sqlstate.js'
 
 export { applyFunction }
 export type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
@@ -33,11 +32,6 @@ export interface TargetOptions {
   /** The project's max-rows: no read asks for more rows, no write sends more. */
   maxRows: number
   logger: Logger
-}
-
-interface ApplyResult {
-  stale?: string[]
-  failed?: Array<{ id: string; code: string | null; message: string | null }>
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -124,14 +118,14 @@ export class SupabaseTarget {
         ? batch.upserts.map((row) => ({ ...row, [version]: batch.version }))
         : batch.upserts
     if (rpc && batch.deletes.length + upserts.length <= size) {
-      await this.applyRpc(spec, batch.deletes, upserts, batch, outcome)
+      await applyRpc(this.writer(), spec, batch.deletes, upserts, batch, outcome)
     } else {
       const deletes = chunk(batch.deletes, rpc ? size : Math.min(size, idsPerUrl))
       await pool(
         deletes.map(
           (ids) => () =>
             rpc
-              ? this.applyRpc(spec, ids, [], batch, outcome)
+              ? applyRpc(this.writer(), spec, ids, [], batch, outcome)
               : deletePlain(this.writer(), spec, ids, outcome),
         ),
         concurrency,
@@ -141,7 +135,7 @@ export class SupabaseTarget {
         rows.map(
           (part) => () =>
             rpc
-              ? this.applyRpc(spec, [], part, batch, outcome)
+              ? applyRpc(this.writer(), spec, [], part, batch, outcome)
               : upsertPlain(this.writer(), spec, part, outcome),
         ),
         concurrency,
@@ -151,102 +145,13 @@ export class SupabaseTarget {
     return outcome
   }
 
-  /** What the plain writes (`writeMode: 'upsert'`) need of this target. */
-  private writer(): PlainWriter {
+  /** What the write paths need of this target. */
+  private writer(): Writer {
     return { client: this.client, attempt: (label, run) => this.attempt(label, run) }
   }
 
   private idOf(spec: TableSpec, row: Row): string {
     return String(row[spec.primaryKey])
-  }
-
-  private async applyRpc(
-    spec: TableSpec,
-    deletes: string[],
-    upserts: Row[],
-    batch: ApplyBatch,
-    outcome: ApplyOutcome,
-  ): Promise<void> {
-    const items = deletes.length + upserts.length
-    let result: ApplyResult
-    try {
-      result = await this.attempt(`apply ${spec.table}`, async (signal) => {
-        const { data, error, status } = await this.client
-          .rpc(applyFunction, {
-            target_table: spec.table,
-            upserts,
-            deletes,
-            key_column: spec.primaryKey,
-            version_column: batch.force || spec.versionColumn === false ? null : spec.versionColumn,
-            delete_version: batch.version,
-          })
-          .abortSignal(signal)
-        if (error)
-          throw failureError(
-            spec,
-            upserts.length ? 'upsert' : 'delete',
-            error,
-            status,
-            items,
-            items === 1 ? (deletes[0] ?? this.idOf(spec, upserts[0])) : undefined,
-          )
-        return (data ?? {}) as ApplyResult
-      })
-    } catch (error) {
-      if (
-        error instanceof TargetError &&
-        shouldSplit({ status: error.status ?? 0, code: error.code, rows: items })
-      ) {
-        const half = (list: readonly unknown[]) => Math.ceil(list.length / 2)
-        if (deletes.length > 1 || (deletes.length && upserts.length)) {
-          await this.applyRpc(spec, deletes.slice(0, half(deletes)), [], batch, outcome)
-          await this.applyRpc(spec, deletes.slice(half(deletes)), upserts, batch, outcome)
-        } else {
-          await this.applyRpc(spec, deletes, upserts.slice(0, half(upserts)), batch, outcome)
-          await this.applyRpc(spec, [], upserts.slice(half(upserts)), batch, outcome)
-        }
-        return
-      }
-      for (const id of deletes) outcome.failed.set(id, forDocument(spec, id, 'delete', error))
-      for (const row of upserts)
-        outcome.failed.set(
-          this.idOf(spec, row),
-          forDocument(spec, this.idOf(spec, row), 'upsert', error),
-        )
-      return
-    }
-    const stale = new Set((result.stale ?? []).map(String))
-    for (const line of result.failed ?? []) {
-      const code = line.code ?? undefined
-      const status = code ? sqlStateStatus(code) : 400
-      const operation = deletes.includes(line.id) ? 'delete' : 'upsert'
-      outcome.failed.set(
-        line.id,
-        new TargetError(
-          `${spec.collection} ${line.id}: ${operation} failed (${status}${code ? ` ${code}` : ''}): ${line.message}`,
-          {
-            collection: spec.collection,
-            id: line.id,
-            operation,
-            status,
-            code,
-            kind: classifyFailure({ status, code, perRow: true }),
-          },
-        ),
-      )
-    }
-    // Every key sent ends in exactly one list: the function answers with what it did not write.
-    for (const id of deletes) {
-      if (outcome.failed.has(id)) continue
-      if (stale.has(id)) outcome.stale.push(id)
-      else outcome.deleted.push(id)
-    }
-    for (const row of upserts) {
-      const id = this.idOf(spec, row)
-      if (outcome.failed.has(id)) continue
-      if (stale.has(id)) outcome.stale.push(id)
-      else outcome.written.push(id)
-    }
   }
 
   /**

@@ -1,0 +1,116 @@
+/**
+ * Writes through the apply function (`writeMode: 'rpc'`, the default): deletes and upserts of a batch
+ * in one call of `supabase_sync_apply`, which never replaces or deletes a row of a later version and
+ * answers with the keys it did not write (stale, failed). A call refused as a whole is split.
+ */
+import { TargetError } from '../errors.js'
+import type { Row } from '../mapping/types.js'
+import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
+import { classifyFailure } from './classify.js'
+import { applyFunction, failureError, forDocument } from './failures.js'
+import type { TableSpec } from './spec.js'
+import { splitting } from './splitting.js'
+import { sqlStateStatus } from './sqlstate.js'
+
+/** A key of an apply call: a delete (no row) or an upsert. */
+interface RpcItem {
+  id: string
+  row?: Row
+}
+
+interface ApplyResult {
+  stale?: string[]
+  failed?: Array<{ id: string; code: string | null; message: string | null }>
+}
+
+const idOf = (spec: TableSpec, row: Row): string => String(row[spec.primaryKey])
+
+/** Deletes and upserts in one call of the apply function; a refused call is split (deletes stay first). */
+export async function applyRpc(
+  w: Writer,
+  spec: TableSpec,
+  deletes: string[],
+  upserts: Row[],
+  batch: ApplyBatch,
+  outcome: ApplyOutcome,
+): Promise<void> {
+  const items: RpcItem[] = [
+    ...deletes.map((id) => ({ id })),
+    ...upserts.map((row) => ({ id: idOf(spec, row), row })),
+  ]
+  await splitting(
+    items,
+    (part) => applyRpcOnce(w, spec, part, batch, outcome),
+    (part, error) => {
+      for (const item of part)
+        outcome.failed.set(
+          item.id,
+          forDocument(spec, item.id, item.row ? 'upsert' : 'delete', error),
+        )
+    },
+  )
+}
+
+async function applyRpcOnce(
+  w: Writer,
+  spec: TableSpec,
+  items: RpcItem[],
+  batch: ApplyBatch,
+  outcome: ApplyOutcome,
+): Promise<void> {
+  const deletes = items.filter((item) => !item.row).map((item) => item.id)
+  const upserts = items.flatMap((item) => (item.row ? [item.row] : []))
+  const result = await w.attempt(`apply ${spec.table}`, async (signal) => {
+    const { data, error, status } = await w.client
+      .rpc(applyFunction, {
+        target_table: spec.table,
+        upserts,
+        deletes,
+        key_column: spec.primaryKey,
+        version_column: batch.force || spec.versionColumn === false ? null : spec.versionColumn,
+        delete_version: batch.version,
+      })
+      .abortSignal(signal)
+    if (error)
+      throw failureError(
+        spec,
+        upserts.length ? 'upsert' : 'delete',
+        error,
+        status,
+        items.length,
+        items.length === 1 ? items[0].id : undefined,
+      )
+    return (data ?? {}) as ApplyResult
+  })
+  const stale = new Set((result.stale ?? []).map(String))
+  for (const line of result.failed ?? []) {
+    const code = line.code ?? undefined
+    const status = code ? sqlStateStatus(code) : 400
+    const operation = deletes.includes(line.id) ? 'delete' : 'upsert'
+    outcome.failed.set(
+      line.id,
+      new TargetError(
+        `${spec.collection} ${line.id}: ${operation} failed (${status}${code ? ` ${code}` : ''}): ${line.message}`,
+        {
+          collection: spec.collection,
+          id: line.id,
+          operation,
+          status,
+          code,
+          kind: classifyFailure({ status, code, perRow: true }),
+        },
+      ),
+    )
+  }
+  // Every key sent ends in exactly one list: the function answers with what it did not write.
+  for (const id of deletes) {
+    if (outcome.failed.has(id)) continue
+    if (stale.has(id)) outcome.stale.push(id)
+    else outcome.deleted.push(id)
+  }
+  for (const { id, row } of items) {
+    if (!row || outcome.failed.has(id)) continue
+    if (stale.has(id)) outcome.stale.push(id)
+    else outcome.written.push(id)
+  }
+}
