@@ -10,15 +10,14 @@
 import { randomUUID } from 'node:crypto'
 import { APIError, type Endpoint, type PayloadRequest } from 'payload'
 import { z } from 'zod'
-import { BusyError, describeCause, InputError, MassDeleteError, SyncError } from '../errors.js'
 import { findRuntime } from '../lifecycle/registry.js'
-import type { SyncRuntime } from '../lifecycle/runtime.js'
-import { scrub } from '../log.js'
+import { BusyError, InputError, MassDeleteError } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import { allowed, resolveAccess, type Right } from './access.js'
 import { actorOf, recordEvent } from './audit.js'
 import { parseInput, type Input } from './inputs.js'
 import { documentStates } from './compare.js'
+import { publicFailure, refuse } from './http-errors.js'
 import { pullFromSupabase } from './pull.js'
 import { retryFailed } from './retry.js'
 import type { RunKind } from './runs.js'
@@ -40,41 +39,6 @@ interface Route {
 }
 
 const json = (body: unknown, status = 200) => Response.json(body, { status })
-/**
- * A refusal or failure as Payload's own APIError: Payload answers it as it answers its own errors,
- * `{ "errors": [{ "message", "data" }] }`. Every message here is written for the client (public).
- */
-const refuse = (
-  status: number,
-  message: string,
-  data: Record<string, unknown> | null = null,
-): never => {
-  throw new APIError(message, status, data, true)
-}
-
-function secretsOf(runtime: SyncRuntime): string[] {
-  const supabase = runtime.options.supabase
-  return supabase && 'serviceRoleKey' in supabase ? [supabase.serviceRoleKey] : []
-}
-
-/** What the client is told about a failure: enough to act on, nothing more. */
-function publicFailure(error: unknown, runtime: SyncRuntime): { status: number; message: string } {
-  const secrets = secretsOf(runtime)
-  if (error instanceof InputError) return { status: 400, message: error.message }
-  if (error instanceof BusyError || error instanceof MassDeleteError)
-    return { status: 409, message: scrub(error.message, secrets) }
-  if (error instanceof SyncError) {
-    const status =
-      error.kind === 'row' || error.kind === 'conflict'
-        ? 400
-        : error.kind === 'endpoint'
-          ? 502
-          : 503
-    return { status, message: scrub(describeCause(error), secrets) }
-  }
-  return { status: 500, message: 'internal error' }
-}
-
 export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
   const access = resolveAccess(options.access)
   const actor = (req: PayloadRequest) => actorOf(req, 'endpoint')
