@@ -81,8 +81,8 @@ export type DocumentSource =
 /**
  * The row Supabase must hold for each document of `source`, by id — read `readChunk` at a time and
  * mapped at once, so that no more than a chunk of documents is ever held. An id without a document
- * has no entry (its row is null); a range read may return ids the caller did not ask for (documents created since),
- * which it leaves alone.
+ * has no entry (its row is null); a range read may return ids the caller did not ask for (documents
+ * created since), which it leaves alone.
  */
 export async function expectedRows(
   payload: Payload,
