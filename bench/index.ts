@@ -4,15 +4,14 @@
  */
 import os from 'node:os'
 import { parseArgs } from 'node:util'
-import type { Payload } from 'payload'
 import { startLocalStack } from '../dev/stack.js'
 import { silencePools, startPayload } from '../test/support/app.js'
-import { dealerData } from '../test/support/app.js'
 import { benchBatch } from './batch.js'
 import { benchLatency } from './latency.js'
 import { benchRealtime } from './realtime.js'
 import { benchReconcile } from './reconcile.js'
 import { benchScale } from './scale.js'
+import { seed } from './seed.js'
 import { startStandinProcess } from './standin-process.js'
 
 // Log as an app in production does: info, not the tests' debug.
@@ -29,21 +28,6 @@ const dealers = Number(values.dealers)
 const only = values.only ? new Set(values.only.split(',')) : undefined
 const wants = (name: string) => !only || only.has(name)
 const print = (line: string) => process.stdout.write(`${line}\n`)
-
-async function seed(payload: Payload, count: number) {
-  const existing = await payload.count({ collection: 'dealers' })
-  for (let i = existing.totalDocs; i < count; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, k) =>
-        payload.create({
-          collection: 'dealers',
-          data: dealerData({ slug: `bench-${i + k}` }),
-          context: { skipSupabaseSync: true },
-        }),
-      ),
-    )
-  }
-}
 
 async function main() {
   print(
