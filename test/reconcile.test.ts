@@ -7,8 +7,11 @@ import type { Payload } from 'payload'
 import { diffRows, whenIdle } from '../src/index.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import pg from 'pg'
+import { documentKey } from '../src/queue/keys.js'
+import { lockNamespace } from '../src/queue/locks.js'
 import {
   dealerData,
+  eventually,
   reconcileNow,
   silencePools,
   startPayload,
@@ -163,5 +166,82 @@ describe('startup reconcile', () => {
     } finally {
       await supabase.query('alter table public.dealers drop constraint no_bad_names')
     }
+  })
+})
+
+describe('documents held by another delivery while their page is reconciled', () => {
+  /** Holds a document's delivery lock from outside, as another delivery (or a lock-key twin) would. */
+  async function holdLock(id: string) {
+    const client = new pg.Client({ connectionString: stack.databaseUri })
+    await client.connect()
+    await client.query('select pg_advisory_lock($1, hashtext($2))', [
+      lockNamespace,
+      documentKey('dealers', id),
+    ])
+    return {
+      release: async () => {
+        await client.query('select pg_advisory_unlock_all()')
+        await client.end()
+      },
+    }
+  }
+
+  async function jobsFor(id: string) {
+    const { totalDocs } = await payload.count({
+      collection: 'payload-jobs',
+      where: { 'input.id': { equals: id } },
+      overrideAccess: true,
+    })
+    return totalDocs
+  }
+
+  it('held only while its page is delivered: written by the reconcile itself, no job', async () => {
+    await reconcileNow(payload, 'dealers', { force: true })
+    const id = [...(await payloadRows()).keys()].sort()[0]
+    await supabase.query('delete from public.dealers where id = $1', [id])
+    const pages = Math.ceil((await payload.count({ collection: 'dealers' })).totalDocs / 1000)
+    const lock = await holdLock(id)
+    // Every page is done when the reconcile reads the rows past the last document: the lock is let
+    // go while that read is held, before the reconcile looks at what it found busy.
+    let ended = 0
+    let tail: ReturnType<typeof stack.faults.hold> | undefined
+    let tailArrived!: () => void
+    const tailHeld = new Promise<void>((resolve) => (tailArrived = resolve))
+    const running = reconcileNow(payload, 'dealers', {
+      onPage: (event) => {
+        if (event !== 'end' || ++ended < pages) return
+        tail = stack.faults.hold({ path: 'dealers', method: 'GET' })
+        void tail.arrived.then(tailArrived)
+      },
+    })
+    const first = await Promise.race([
+      tailHeld.then(() => 'tail held' as const),
+      running.then(() => 'reconcile ended' as const),
+    ])
+    expect(first).toBe('tail held')
+    await lock.release()
+    tail!.release()
+    const summary = await running
+    expect(summary.queued).toBe(0)
+    expect(summary.diff.missing).toEqual([id])
+    expect(summary.upserted).toBe(1)
+    expect((await supabaseRows()).has(id)).toBe(true)
+    expect(await jobsFor(id)).toBe(0)
+  })
+
+  it('still held at the end: a job is queued, and delivers once the lock is let go', async () => {
+    const id = [...(await payloadRows()).keys()].sort()[1]
+    await supabase.query('delete from public.dealers where id = $1', [id])
+    const lock = await holdLock(id)
+    const summary = await reconcileNow(payload, 'dealers', {})
+    expect(summary.queued).toBe(1)
+    expect(summary.upserted).toBe(0)
+    expect((await supabaseRows()).has(id)).toBe(false)
+    expect(await jobsFor(id)).toBe(1)
+    await lock.release()
+    await eventually(async () => {
+      expect((await supabaseRows()).has(id)).toBe(true)
+      expect(await jobsFor(id)).toBe(0)
+    }, 20_000)
   })
 })

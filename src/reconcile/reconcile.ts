@@ -175,8 +175,23 @@ export async function reconcile(
     extras.push(...tail)
   }
   summary.diff.extra = [...extras]
-  summary.diff.unchanged = summary.unchanged
 
+  if (busy.length) {
+    // Held when their page came: by a delivery elsewhere, or by one of this run's own pages in flight
+    // (lock keys are 32-bit hashes: a hundred thousand documents hold about one colliding pair). Once
+    // more, now that this run's pages are done; what is still held gets a job below.
+    const again = busy.splice(0)
+    const had = new Map<string, Row>()
+    const report = await delivery.deliver(collection, again, {
+      compare: async (ids) => {
+        const rows = await target.rowsByIds(collection.spec, ids)
+        for (const [id, row] of rows) had.set(id, row)
+        return opts.rewrite ? new Map() : rows
+      },
+    })
+    tally(report, had)
+  }
+  summary.diff.unchanged = summary.unchanged
   if (extras.length) await deleteOrphans(deps, collection, extras, scoped, opts, summary, busy)
   if (busy.length) {
     // Held by another delivery: it writes what it read; a job makes sure of what came after.
