@@ -6,12 +6,12 @@ import os from 'node:os'
 import { parseArgs } from 'node:util'
 import { startLocalStack } from '../dev/stack.js'
 import { silencePools, startPayload } from '../test/support/app.js'
+import { createDealers } from '../test/support/seed.js'
 import { benchBatch } from './batch.js'
 import { benchLatency } from './latency.js'
 import { benchRealtime } from './realtime.js'
 import { benchReconcile } from './reconcile.js'
 import { benchScale } from './scale.js'
-import { seed } from './seed.js'
 import { startStandinProcess } from './standin-process.js'
 
 // Log as an app in production does: info, not the tests' debug.
@@ -47,7 +47,7 @@ async function main() {
         { sync: { syncOnInit: false, queue: { sweepInterval: false, runAfterCommit: false } } },
       )
       const t = performance.now()
-      await seed(payload, dealers)
+      await createDealers(payload, dealers, 'bench')
       print(`seeded ${dealers} dealers in ${((performance.now() - t) / 1000).toFixed(1)} s`)
       print('\n## Startup reconcile (issue: core plugin)')
       await benchReconcile(payload, stack, standin, print)

@@ -17,9 +17,8 @@ import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { reconcile } from '../src/reconcile/reconcile.js'
 import { validate } from '../src/reconcile/validate.js'
 import { startPayload } from '../test/support/app.js'
-import { seedDealersSql } from '../test/support/seed.js'
+import { createDealers, seedDealersSql } from '../test/support/seed.js'
 import { planC } from './reconcile.js'
-import { seed } from './seed.js'
 import { mb, measure } from './memory.js'
 import { reconcileCapped } from './scale-capped.js'
 import { startStandinProcess, type StandinProcess } from './standin-process.js'
@@ -125,7 +124,7 @@ export async function benchScale(stack: LocalStack, print: (line: string) => voi
     let seeded = 0
     for (const size of [10_000, 100_000]) {
       // The first 10,000 as an app makes them (the floor is measured on them), the rest with SQL.
-      if (seeded === 0) await seed(payload, size)
+      if (seeded === 0) await createDealers(payload, size, 'bench')
       else await seedDealersSql(stack.databaseUri, size - seeded, seeded + 1)
       seeded = size
       const n = size.toLocaleString('en')

@@ -10,7 +10,6 @@ import pg from 'pg'
 import { documentKey } from '../src/queue/keys.js'
 import { lockNamespace } from '../src/queue/locks.js'
 import {
-  dealerData,
   eventually,
   reconcileNow,
   silencePools,
@@ -18,6 +17,7 @@ import {
   payloadRows as sharedPayloadRows,
   type LogCapture,
 } from './support/app.js'
+import { createDealers } from './support/seed.js'
 
 const COUNT = 2600
 let stack: LocalStack
@@ -44,17 +44,7 @@ beforeAll(async () => {
   supabase.on('error', () => {})
   ;({ payload, logs } = await startPayload(stack, { sync: { syncOnInit: false } }))
   // Seed without the hooks: Supabase starts empty, as for a project adopting the plugin.
-  for (let i = 0; i < COUNT; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, COUNT - i) }, (_, k) =>
-        payload.create({
-          collection: 'dealers',
-          data: dealerData({ slug: `seed-${i + k}` }),
-          context: { skipSupabaseSync: true },
-        }),
-      ),
-    )
-  }
+  await createDealers(payload, COUNT, 'seed')
 }, 300_000)
 
 afterAll(async () => {
