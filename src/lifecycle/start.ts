@@ -84,10 +84,15 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     target,
     batchSize: options.batchSize,
     logger,
-    observe: (collection, outcome) => {
-      metrics.delivered(collection.slug, outcome.outcome, outcome.lagMs)
-      if (outcome.outcome !== 'busy' && outcome.outcome !== 'unchanged')
-        rollups?.delivered(collection.slug, outcome.outcome === 'failed', outcome.lagMs)
+    observe: (collection, tally) => {
+      metrics.delivered(collection.slug, tally)
+      const { written = 0, deleted = 0, failed = 0 } = tally.counts
+      if (written + deleted + failed)
+        rollups?.delivered(
+          collection.slug,
+          { deliveries: written + deleted, failures: failed },
+          tally.lags.filter((lag) => lag.outcome !== 'unchanged').map((lag) => lag.ms),
+        )
     },
     onFailedForGood: (collection, failures) => {
       const first = failures[0].error

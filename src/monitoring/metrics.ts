@@ -4,6 +4,7 @@
  * merge). Counters and histograms are fed as things happen; the job gauges are read at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client'
+import type { OutcomeTally } from '../queue/outcomes.js'
 
 export interface JobGaugeSource {
   counts(): Promise<{
@@ -142,10 +143,11 @@ export class SyncMetrics {
     )
   }
 
-  delivered(collection: string, outcome: string, lagMs?: number): void {
-    this.deliveries.inc({ collection, outcome })
-    if (lagMs !== undefined && outcome !== 'failed' && outcome !== 'busy')
-      this.lagSeconds.observe({ collection }, Math.max(0, lagMs) / 1000)
+  delivered(collection: string, tally: OutcomeTally): void {
+    for (const [outcome, count] of Object.entries(tally.counts))
+      if (count) this.deliveries.inc({ collection, outcome }, count)
+    for (const lag of tally.lags)
+      this.lagSeconds.observe({ collection }, Math.max(0, lag.ms) / 1000)
   }
 
   request(method: string, status: number, ms: number): void {

@@ -76,12 +76,16 @@ export class Rollups {
     return minute
   }
 
-  delivered(collection: string, failed: boolean, lagMs?: number): void {
+  /** Documents written or deleted (`deliveries`) and failed, with the lags of those delivered from jobs. */
+  delivered(
+    collection: string,
+    counts: { deliveries: number; failures: number },
+    lags: readonly number[] = [],
+  ): void {
     const minute = this.bucket(collection)
-    if (failed) minute.failures++
-    else minute.deliveries++
-    if (!failed && lagMs !== undefined)
-      minute.lag[lagBuckets.findIndex((bound) => lagMs <= bound)]++
+    minute.failures += counts.failures
+    minute.deliveries += counts.deliveries
+    for (const lagMs of lags) minute.lag[lagBuckets.findIndex((bound) => lagMs <= bound)]++
   }
 
   requested(): void {

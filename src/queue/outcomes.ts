@@ -9,8 +9,29 @@ import type { Logger } from 'pino'
 import type { Failure, JobRow } from './jobs.js'
 import { documentKey } from './keys.js'
 
-/** Told of each document's outcome (metrics). */
-export type OutcomeObserver = (collection: SyncedCollection, outcome: DocumentOutcome) => void
+/**
+ * Told of a delivery's outcomes (metrics), once per delivery: a reconcile page has a thousand, and
+ * counting them one call at a time cost more than the counting.
+ */
+export type OutcomeObserver = (collection: SyncedCollection, tally: OutcomeTally) => void
+
+/** A delivery's outcomes counted: how many of each, and the lag of each document delivered from a job. */
+export interface OutcomeTally {
+  counts: Partial<Record<Outcome, number>>
+  /** How long the documents that had jobs waited (ms), by what became of them (not failed, not busy). */
+  lags: Array<{ outcome: Outcome; ms: number }>
+}
+
+/** Counts outcomes for an OutcomeObserver. Pure. */
+export function tallyOutcomes(outcomes: Iterable<DocumentOutcome>): OutcomeTally {
+  const tally: OutcomeTally = { counts: {}, lags: [] }
+  for (const o of outcomes) {
+    tally.counts[o.outcome] = (tally.counts[o.outcome] ?? 0) + 1
+    if (o.lagMs !== undefined && o.outcome !== 'failed' && o.outcome !== 'busy')
+      tally.lags.push({ outcome: o.outcome, ms: o.lagMs })
+  }
+  return tally
+}
 
 export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy'
 
@@ -85,8 +106,9 @@ export function logOutcomes(
   // built for each even when its level is off.
   const levelOn = logger.isLevelEnabled(level)
   const debugOn = logger.isLevelEnabled('debug')
-  for (const o of outcomes) {
-    observe?.(collection, o)
+  const all = [...outcomes]
+  if (observe && all.length) observe(collection, tallyOutcomes(all))
+  for (const o of all) {
     if (o.outcome === 'busy') continue
     if (o.outcome === 'failed' && o.error) {
       const e = o.error
