@@ -398,6 +398,7 @@ describe('the dashboard verdict', () => {
               upserted: 0,
               deleted: 0,
               unchanged: 2,
+              differences: { missing: 0, changed: 1, extra: 0 },
               queued: 0,
               failed: [{ id: '1', message: 'bad' }],
               orphansKept: 0,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleEndpoints } from 'payload'
 import { CancelledError, syncDocuments, validateSync } from '../src/index.js'
 import type { RunProgress } from '../src/reconcile/progress.js'
+import { listedIds } from '../src/reconcile/reconcile.js'
 import { eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 
@@ -47,6 +48,27 @@ describe('bounded memory', () => {
     expect(most).toBeGreaterThan(0)
     expect(most).toBeLessThanOrEqual(3)
     expect(held).toBe(0)
+    // Every document was missing: counted, but only the first thousand ids are listed (the summary
+    // is kept as the last reconcile and recorded in a Sync event).
+    expect(summary.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
+    expect(summary.diff.missing).toHaveLength(listedIds)
+    expect(new Set(summary.diff.missing).size).toBe(listedIds)
+  }, 120_000)
+
+  it('a sync that finds the whole table missing records a Sync event with the counts and the first ids only', async () => {
+    await app.supabase.query('truncate public.dealers')
+    const result = await syncDocuments(app.payload)
+    expect(result.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
+    const { docs } = await app.payload.find({
+      collection: 'supabase-sync-events',
+      where: { action: { equals: 'sync' } },
+      sort: '-createdAt',
+      limit: 1,
+      depth: 0,
+    })
+    const event = docs[0] as unknown as { ids: string[]; details: { differences: unknown } }
+    expect(event.ids).toHaveLength(listedIds)
+    expect(event.details.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
   }, 120_000)
 })
 

@@ -241,14 +241,15 @@ async function reconcileOnce(
   )
   runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   const { missing, extra, changed } = summary.diff
-  if (missing.length || extra.length || changed.length || summary.failed.length || summary.guard) {
+  const counted = summary.differences
+  if (counted.missing || counted.extra || counted.changed || summary.failed.length || summary.guard) {
     await recordEvent(
       { payload, logger },
       {
         action: 'reconcile',
         collectionSlug: collection.slug,
         outcome: summary.failed.length ? 'failed' : summary.guard ? 'refused' : 'drift',
-        summary: `startup reconcile repaired drift: ${missing.length} missing, ${changed.length} changed, ${summary.deleted} of ${extra.length} orphans deleted, ${summary.failed.length} failed`,
+        summary: `startup reconcile repaired drift: ${counted.missing} missing, ${counted.changed} changed, ${summary.deleted} of ${counted.extra} orphans deleted, ${summary.failed.length} failed`,
         ids: [...missing, ...extra, ...changed.map((c) => c.id)],
         fields: Object.fromEntries(changed.map((c) => [c.id, c.fields])),
         details: {

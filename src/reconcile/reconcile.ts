@@ -7,76 +7,23 @@
  * are collected and deleted at the end, through the same path, behind the mass-delete guard.
  */
 import { countDocuments } from '../documents.js'
-import { CancelledError, MassDeleteError } from '../errors.js'
+import { CancelledError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
-import type { Delivery, DeliveryReport } from '../queue/delivery.js'
-import type { PayloadDatabase } from '../queue/database.js'
-import type { JobStore } from '../queue/jobs.js'
-import type { SupabaseTarget } from '../supabase/target.js'
+import type { DeliveryReport } from '../queue/delivery.js'
 import type { SyncedCollection } from '../synced.js'
-import type { Payload } from 'payload'
-import type { Logger } from 'pino'
-import { deleteAllowed, type RowDiff } from './diff.js'
-import { ProgressMeter, type ProgressListener } from './progress.js'
+import { deleteOrphans } from './orphans.js'
+import { ProgressMeter } from './progress.js'
 import { documentPages, pageRows, tailIds, type ScanPage } from './scan.js'
+import type { ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
-export interface ReconcileDeps {
-  payload: Payload
-  db: PayloadDatabase
-  target: SupabaseTarget
-  delivery: Delivery
-  jobs: JobStore
-  logger: Logger
-  deleteOrphans: boolean
-  maxDeleteFraction: number
-  /** Told of every finished reconcile (metrics). */
-  observe?: (summary: ReconcileSummary) => void
-}
+export type { FailedDocument, ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
-export interface ReconcileOptions {
-  /** Only these documents (and their rows); all when absent. */
-  ids?: readonly string[]
-  /** Write every row, also those that are equal (reset). */
-  rewrite?: boolean
-  /** Delete rows that have no document (default: the plugin's deleteOrphans). */
-  deleteOrphans?: boolean
-  /** Bypass the mass-delete guard. */
-  force?: boolean
-  /** Progress after each page. */
-  onProgress?: ProgressListener
-  /** Stops the run between pages (what was done stays done); it then throws a CancelledError. */
-  signal?: AbortSignal
-  /** Test hook: a page's rows are held from `start` to `end` (memory stays bounded by pages in flight). */
-  onPage?: (event: 'start' | 'end') => void
-}
 
-export interface FailedDocument {
-  id: string
-  message: string
-  field?: string
-  code?: string
-}
-
-export interface ReconcileSummary {
-  collection: string
-  table: string
-  /** Documents read. */
-  scanned: number
-  /** Supabase rows read. */
-  rows: number
-  upserted: number
-  deleted: number
-  unchanged: number
-  /** Documents another delivery held: queued, delivered after it. */
-  queued: number
-  failed: FailedDocument[]
-  /** Rows without documents left in place: deleteOrphans off, or the guard refused. */
-  orphansKept: number
-  guard?: string
-  diff: RowDiff
-  requests: number
-  ms: number
-}
+/**
+ * Ids a summary lists per kind of difference. A first sync of a million documents finds a million
+ * missing: the summary (kept as the last reconcile, recorded in a Sync event) must not hold them all.
+ */
+export const listedIds = 1000
 
 /** Pages whose deliveries run at once: reading the next page overlaps writing this one. */
 const inFlight = 3
@@ -101,6 +48,7 @@ export async function reconcile(
     queued: 0,
     failed: [],
     orphansKept: 0,
+    differences: { missing: 0, changed: 0, extra: 0 },
     diff: { missing: [], extra: [], changed: [], unchanged: 0 },
     requests: 0,
     ms: 0,
@@ -124,8 +72,11 @@ export async function reconcile(
       else if (o.outcome === 'deleted') summary.deleted++
       else summary.upserted++
       if (o.outcome === 'written' || (o.outcome === 'failed' && o.op === 'upsert')) {
-        if (had.has(o.id)) summary.diff.changed.push({ id: o.id, fields: o.fields ?? [] })
-        else summary.diff.missing.push(o.id)
+        const { diff, differences } = summary
+        if (had.has(o.id)) {
+          if (differences.changed++ < listedIds)
+            diff.changed.push({ id: o.id, fields: o.fields ?? [] })
+        } else if (differences.missing++ < listedIds) diff.missing.push(o.id)
       }
     }
   }
@@ -174,7 +125,8 @@ export async function reconcile(
     summary.rows += tail.length
     extras.push(...tail)
   }
-  summary.diff.extra = [...extras]
+  summary.differences.extra = extras.length
+  summary.diff.extra = extras.slice(0, listedIds)
 
   if (busy.length) {
     // Held when their page came: by a delivery elsewhere, or by one of this run's own pages in flight
@@ -229,9 +181,7 @@ export async function reconcile(
       queued: summary.queued,
       failed: summary.failed.length,
       orphansKept: summary.orphansKept,
-      missing: summary.diff.missing.length,
-      changed: summary.diff.changed.length,
-      extra: summary.diff.extra.length,
+      ...summary.differences,
       requests: summary.requests,
       ms: summary.ms,
     },
@@ -239,51 +189,4 @@ export async function reconcile(
   )
   deps.observe?.(summary)
   return summary
-}
-
-/** Rows without documents: deleted through the delivery path (which finds each document still gone), behind the guard. */
-async function deleteOrphans(
-  deps: ReconcileDeps,
-  collection: SyncedCollection,
-  extras: string[],
-  scoped: boolean,
-  opts: ReconcileOptions,
-  summary: ReconcileSummary,
-  busy: string[],
-): Promise<void> {
-  if (!(opts.deleteOrphans ?? deps.deleteOrphans)) {
-    summary.orphansKept = extras.length
-    return
-  }
-  const tableRows = scoped ? await deps.target.count(collection.spec) : summary.rows
-  if (!opts.force && !deleteAllowed(extras.length, tableRows, deps.maxDeleteFraction)) {
-    const refusal = new MassDeleteError(
-      collection.slug,
-      extras.length,
-      tableRows,
-      deps.maxDeleteFraction,
-    )
-    summary.guard = refusal.message
-    summary.orphansKept = extras.length
-    deps.logger.warn(
-      { collection: collection.slug, wouldDelete: extras.length, tableRows },
-      refusal.message,
-    )
-    return
-  }
-  for (let i = 0; i < extras.length; i += 1000) {
-    const report = await deps.delivery.deliver(collection, extras.slice(i, i + 1000))
-    for (const o of report.outcomes.values()) {
-      if (o.outcome === 'deleted') summary.deleted++
-      else if (o.outcome === 'written') summary.upserted++
-      else if (o.outcome === 'failed') {
-        summary.orphansKept++
-        summary.failed.push({
-          id: o.id,
-          message: o.error?.message ?? 'failed',
-          code: o.error?.code,
-        })
-      } else if (o.outcome === 'busy') busy.push(o.id)
-    }
-  }
 }
