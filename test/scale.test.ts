@@ -70,6 +70,17 @@ describe('bounded memory', () => {
     expect(event.ids).toHaveLength(listedIds)
     expect(event.details.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
   }, 120_000)
+
+  it('a check that finds the whole table missing returns every id, and records the first ids only', async () => {
+    await app.supabase.query('truncate public.dealers')
+    const result = await validateSync(app.payload)
+    expect(result.missing).toHaveLength(COUNT)
+    const [event] = await events('validate')
+    const recorded = event as unknown as { ids: string[]; details: { missing: string[] } }
+    expect(recorded.ids).toHaveLength(listedIds)
+    expect(recorded.details.missing).toEqual(result.missing.slice(0, listedIds))
+    await syncDocuments(app.payload)
+  }, 120_000)
 })
 
 describe('progress and cancel', () => {

@@ -242,7 +242,13 @@ async function reconcileOnce(
   runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   const { missing, extra, changed } = summary.diff
   const counted = summary.differences
-  if (counted.missing || counted.extra || counted.changed || summary.failed.length || summary.guard) {
+  if (
+    counted.missing ||
+    counted.extra ||
+    counted.changed ||
+    summary.failed.length ||
+    summary.guard
+  ) {
     await recordEvent(
       { payload, logger },
       {

@@ -7,26 +7,26 @@ import type { ValidateResult } from './validate.js'
 
 type Out = (line?: string) => void
 
+/** Lines a human reads per list; `--json` has them all. */
+export const printedPerList = 50
+
+/** A titled list, cut at `printedPerList` lines with how many more there are. */
+function list<T>(out: Out, title: string, items: readonly T[], line: (item: T) => string): void {
+  if (!items.length) return
+  const shown = items.slice(0, printedPerList).map((item) => `    ${line(item)}`)
+  if (items.length > printedPerList)
+    shown.push(`    … and ${items.length - printedPerList} more (--json lists them all)`)
+  out(`  ${title} (${items.length}):\n${shown.join('\n')}`)
+}
+
 export function printValidate(out: Out, r: ValidateResult): void {
   out(
     `${r.collection}: ${r.scanned} documents, ${r.rows} rows in Supabase — ${r.inSync ? 'IN SYNC' : 'DRIFT'} (${r.ms} ms)`,
   )
-  if (r.missing.length)
-    out(
-      `  missing in Supabase (${r.missing.length}):\n${r.missing.map((id) => `    ${id}`).join('\n')}`,
-    )
-  if (r.extra.length)
-    out(
-      `  extra in Supabase, no document (${r.extra.length}):\n${r.extra.map((id) => `    ${id}`).join('\n')}`,
-    )
-  if (r.changed.length)
-    out(
-      `  changed (${r.changed.length}):\n${r.changed.map((c) => `    ${c.id}: ${c.fields.join(', ')}`).join('\n')}`,
-    )
-  if (r.failed.length)
-    out(
-      `  cannot be mapped (${r.failed.length}):\n${r.failed.map((f) => `    ${f.message}`).join('\n')}`,
-    )
+  list(out, 'missing in Supabase', r.missing, (id) => id)
+  list(out, 'extra in Supabase, no document', r.extra, (id) => id)
+  list(out, 'changed', r.changed, (c) => `${c.id}: ${c.fields.join(', ')}`)
+  list(out, 'cannot be mapped', r.failed, (f) => f.message)
 }
 
 export function printSync(out: Out, r: SyncResult): void {
@@ -34,7 +34,7 @@ export function printSync(out: Out, r: SyncResult): void {
     `${r.collection}: scanned ${r.scanned}, upserted ${r.upserted}, deleted ${r.deleted}, unchanged ${r.unchanged}, queued ${r.queued}, failed ${r.failed.length} (${r.requests} requests, ${r.ms} ms)`,
   )
   if (r.guard) out(`  ${r.guard}`)
-  for (const f of r.failed) out(`  failed: ${f.message}`)
+  list(out, 'failed', r.failed, (f) => f.message)
 }
 
 export function printPull(out: Out, r: PullResult): void {

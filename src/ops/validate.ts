@@ -3,6 +3,7 @@ import type { Payload } from 'payload'
 import { validateDeps } from '../lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import type { FailedDocument } from '../reconcile/reconcile.js'
+import { listedIds } from '../reconcile/diff.js'
 import { validate } from '../reconcile/validate.js'
 import { recordEvent } from './audit.js'
 import { exclusive } from './exclusive.js'
@@ -90,12 +91,18 @@ export async function validateSync(
       summary: result.inSync
         ? `in sync: ${summary.scanned} documents`
         : `drift: ${missing.length} missing, ${extra.length} extra, ${changed.length} changed, ${summary.failed.length} unmappable`,
-      ids: [...missing, ...extra, ...changed.map((c) => c.id)],
-      fields: fieldsOf(changed),
+      // The first ids of each kind: a check of a table that is far off (restored from an old backup,
+      // emptied) must not write every id into an event, and the scheduled checks repeat it.
+      ids: [
+        ...missing.slice(0, listedIds),
+        ...extra.slice(0, listedIds),
+        ...changed.slice(0, listedIds).map((c) => c.id),
+      ],
+      fields: fieldsOf(changed.slice(0, listedIds)),
       details: {
-        missing,
-        extra,
-        failed: summary.failed,
+        missing: missing.slice(0, listedIds),
+        extra: extra.slice(0, listedIds),
+        failed: summary.failed.slice(0, listedIds),
         scanned: summary.scanned,
         rows: summary.rows,
         check: options.ids ? undefined : check,

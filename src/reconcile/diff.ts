@@ -10,6 +10,12 @@ export interface RowChange {
   fields: string[]
 }
 
+/**
+ * Ids a summary lists per kind of difference. A first sync of a million documents finds a million
+ * missing: what is kept (the last reconcile) and recorded (Sync events) must not hold them all.
+ */
+export const listedIds = 1000
+
 export interface RowDiff {
   /** In Payload, not in Supabase. */
   missing: string[]

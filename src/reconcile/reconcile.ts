@@ -14,16 +14,11 @@ import type { SyncedCollection } from '../synced.js'
 import { deleteOrphans } from './orphans.js'
 import { ProgressMeter } from './progress.js'
 import { documentPages, pageRows, tailIds, type ScanPage } from './scan.js'
+import { listedIds } from './diff.js'
 import type { ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
+export { listedIds } from './diff.js'
 export type { FailedDocument, ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
-
-
-/**
- * Ids a summary lists per kind of difference. A first sync of a million documents finds a million
- * missing: the summary (kept as the last reconcile, recorded in a Sync event) must not hold them all.
- */
-export const listedIds = 1000
 
 /** Pages whose deliveries run at once: reading the next page overlaps writing this one. */
 const inFlight = 3
