@@ -11,6 +11,7 @@ import type { Alert, ResolvedOptions } from '../options.js'
 import type { JobStore } from '../queue/jobs.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
+import { alertOf, consoleLink } from './alert-message.js'
 import { AlertStore, type Transition } from './alert-store.js'
 import { alertTaskSlug } from './alert-task.js'
 import type { SyncMetrics } from './metrics.js'
@@ -261,18 +262,17 @@ export class Monitor {
       return
     }
     if (!transition) return
-    const state = transition.kind === 'resolved' ? 'resolved' : 'firing'
-    const alert: Alert = {
-      state,
+    const alert = alertOf({
       rule,
       collection,
-      text: `[supabase-sync] ${state === 'firing' ? (transition.kind === 'repeated' ? 'STILL FIRING' : 'FIRING') : 'RESOLVED'}: ${state === 'firing' ? text : `${key} (since ${transition.since})`}`,
+      key,
+      text,
+      transition,
       counts,
-      ids: ids?.slice(0, 20),
-      link: this.consoleLink(),
-      since: transition.since,
-      at: new Date().toISOString(),
-    }
+      ids,
+      link: consoleLink(this.deps.payload.config),
+    })
+    const { state } = alert
     this.deps.logger[state === 'firing' ? 'error' : 'info'](
       { alert: key, state, op: 'alert' },
       alert.text,
@@ -290,11 +290,6 @@ export class Monitor {
       queue: this.deps.options.checks.queue,
     } as never)
     void this.runChecksQueue().catch(() => {})
-  }
-
-  private consoleLink(): string | undefined {
-    const { serverURL, routes } = this.deps.payload.config
-    return serverURL ? `${serverURL}${routes.admin}/supabase-sync` : undefined
   }
 
   stop(): void {

@@ -8,69 +8,13 @@
  * uncompleted job of its key exists: pending, waiting out a backoff, or failed.
  */
 import type { PayloadRequest } from 'payload'
-import type { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
 import { backoffDelay } from './backoff.js'
 import { literal, type PayloadDatabase, type Sql, type TableRef } from './database.js'
 import { documentKey, syncTaskSlug } from './keys.js'
+import type { DueDocument, FailedJob, Failure, JobCounts, JobError, JobRow } from './job-types.js'
 
-/** What a job's `error` holds: the last failure, structured (no message parsing). */
-export interface JobError {
-  message: string
-  kind: SyncError['kind']
-  operation?: string
-  status?: number
-  code?: string
-  field?: string
-  /** Conflicts (409) so far: they are retried `queue.conflictAttempts` times. */
-  conflicts?: number
-  at: string
-}
-
-export interface JobRow {
-  id: string
-  key: string
-  totalTried: number
-  hasError: boolean
-  error: JobError | null
-  /** When it was queued (ISO): for a save's job, about when the save committed. */
-  createdAt: string
-}
-
-export interface DueDocument {
-  key: string
-  collection: string
-  id: string
-}
-
-export interface Failure {
-  key: string
-  collection: string
-  id: string
-  error: SyncError
-  /** The document's jobs; none for a failure of the reconcile or an operation (a job is queued for it). */
-  jobs: JobRow[]
-  /** Retry after this long instead of the job's backoff (a pause). */
-  waitMs?: number
-}
-
-export interface JobCounts {
-  /** Due now or waiting out a backoff. */
-  pending: number
-  /** Of those, waiting out a backoff after a failure. */
-  retrying: number
-  /** Failed for good (a row Supabase refuses, a mapping error): retried by `sync` or the document's next save. */
-  failed: number
-  oldestPendingAgeMs: number | null
-}
-
-export interface FailedJob {
-  collection: string
-  id: string
-  error: JobError | null
-  totalTried: number
-  updatedAt: string
-}
+export type { DueDocument, FailedJob, Failure, JobCounts, JobError, JobRow } from './job-types.js'
 
 export class JobStore {
   private readonly t: TableRef
