@@ -3,6 +3,7 @@
  * progress and stop cleanly between pages when cancelled (nothing half-written, the Sync events say
  * how far they got); the endpoints run them in the background with a run id to poll.
  */
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleEndpoints } from 'payload'
 import { CancelledError, syncDocuments, validateSync } from '../src/index.js'
@@ -21,6 +22,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close()
 })
+
+/** A statement on Payload's database, outside Payload (as another process would). */
+async function payloadSql(text: string): Promise<unknown[]> {
+  const db = new pg.Client({ connectionString: app.stack.databaseUri })
+  await db.connect()
+  try {
+    return (await db.query(text)).rows
+  } finally {
+    await db.end()
+  }
+}
 
 async function events(action: string) {
   const { docs } = await app.payload.find({
@@ -69,6 +81,29 @@ describe('bounded memory', () => {
     const event = docs[0] as unknown as { ids: string[]; details: { differences: unknown } }
     expect(event.ids).toHaveLength(listedIds)
     expect(event.details.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
+  }, 120_000)
+
+  it('a sync in which every document fails returns every failure, and records the count and the first failures only', async () => {
+    const dealers = await payloadSql("update dealers set name = '' returning id")
+    try {
+      const result = await syncDocuments(app.payload)
+      expect(result.failed).toHaveLength(COUNT)
+      expect(result.failed[0].message).toMatch(/field "name" is invalid/)
+      const { docs } = await app.payload.find({
+        collection: 'supabase-sync-events',
+        where: { action: { equals: 'sync' } },
+        sort: '-createdAt',
+        limit: 1,
+        depth: 0,
+      })
+      const event = docs[0] as unknown as { summary: string; details: { failed: unknown[] } }
+      expect(event.summary).toContain(`${COUNT} failed`)
+      expect(event.details.failed).toHaveLength(listedIds)
+    } finally {
+      await payloadSql("update dealers set name = 'Dealer ' || substring(slug from 8)")
+      expect(dealers.length).toBe(COUNT)
+    }
+    await syncDocuments(app.payload)
   }, 120_000)
 
   it('a check that finds the whole table missing returns every id, and records the first ids only', async () => {

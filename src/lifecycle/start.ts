@@ -15,6 +15,7 @@ import { JobStore } from '../queue/jobs.js'
 import { backoffDelay } from '../queue/backoff.js'
 import { QueueRunner } from '../queue/runner.js'
 import { StateStore } from '../queue/state.js'
+import { listedIds } from '../reconcile/diff.js'
 import { reconcile, type ReconcileSummary } from '../reconcile/reconcile.js'
 import { SyncMetrics } from '../monitoring/metrics.js'
 import { Monitor } from '../monitoring/monitor.js'
@@ -261,7 +262,8 @@ async function reconcileOnce(
         details: {
           upserted: summary.upserted,
           deleted: summary.deleted,
-          failed: summary.failed,
+          failed: summary.failed.slice(0, listedIds),
+          failures: summary.failed.length,
           guard: summary.guard,
         },
         actor: { source: 'startup' },

@@ -2,6 +2,7 @@
 import { CancelledError } from '../errors.js'
 import type { ProgressListener } from '../reconcile/progress.js'
 import { recordEvent } from './audit.js'
+import { listedIds } from '../reconcile/diff.js'
 import type { ReconcileSummary } from '../reconcile/reconcile.js'
 import type { Actor } from './audit.js'
 
@@ -24,6 +25,14 @@ export type SyncResult = Omit<ReconcileSummary, 'diff' | 'table' | 'rows'>
 export function toSyncResult(summary: ReconcileSummary): SyncResult {
   const { diff: _diff, table: _table, rows: _rows, ...result } = summary
   return result
+}
+
+/**
+ * A sync's result as a Sync event keeps it: the first `listedIds` failures (a mapper or schema that
+ * refuses every row of a large table fails them all; each is logged, the event keeps the count).
+ */
+export function recordedSyncResult(summary: ReconcileSummary): SyncResult {
+  return { ...toSyncResult(summary), failed: summary.failed.slice(0, listedIds) }
 }
 
 export function fieldsOf(

@@ -9,6 +9,7 @@ import { exclusive } from './exclusive.js'
 import {
   fieldsOf,
   recordCancel,
+  recordedSyncResult,
   toSyncResult,
   type OperationOptions,
   type SyncResult,
@@ -50,7 +51,7 @@ export async function syncDocuments(
     summary: `${options.ids ? `${options.ids.length} ids` : 'all'}: ${summary.upserted} upserted, ${summary.deleted} deleted, ${summary.unchanged} unchanged, ${summary.failed.length} failed`,
     ids: [...summary.diff.missing, ...summary.diff.extra, ...summary.diff.changed.map((c) => c.id)],
     fields: fieldsOf(summary.diff.changed),
-    details: toSyncResult(summary),
+    details: recordedSyncResult(summary),
     actor: options.actor,
   })
   return toSyncResult(summary)
@@ -123,7 +124,7 @@ export async function resetTable(
     await audit(
       summary.failed.length ? 'failed' : 'ok',
       `reset: ${summary.upserted} rows rewritten, ${summary.deleted} deleted, ${summary.failed.length} failed`,
-      result,
+      { ...result, sync: recordedSyncResult(summary) },
     )
     return result
   } catch (error) {
