@@ -4,7 +4,7 @@
  */
 import type { Payload, PayloadRequest, SelectType, Where } from 'payload'
 import type { MappingError } from './errors.js'
-import type { PayloadDatabase } from './queue/database.js'
+import type { PayloadDatabase, TableRef } from './queue/database.js'
 import type { Doc, Row } from './mapping/types.js'
 import { mapDocument } from './mapping/validate.js'
 import type { SyncedCollection } from './synced.js'
@@ -159,14 +159,33 @@ export async function documentIds(
   after: string | undefined,
   limit: number,
 ): Promise<string[]> {
-  const table = db.table(collection.slug)
-  const id = table.column('id')
   const trash = Boolean(payload.collections[collection.slug]?.config.trash)
-  const { rows } = await db.query<{ id: string }>(
-    `select ${id}::text as id from ${table.name} where ${trash ? `${table.column('deletedAt')} is null and ` : ''}($1::text is null or ${id} > $1::${table.sqlType('id')}) order by ${id} limit $2`,
-    [after ?? null, limit],
-  )
-  return rows.map((row) => row.id)
+  const { text, params } = documentIdsQuery(db.table(collection.slug), { trash, after, limit })
+  const { rows } = await db.query<{ key: string }>(text, params)
+  return rows.map((row) => row.key)
+}
+
+/**
+ * The statement of `documentIds`: an index range on the id. Each page is a key range read in key
+ * order, so a scan reads each document once, whatever the table size. ("($1 is null or id > $1)" in
+ * one statement cannot be an index range: PostgreSQL then scans and sorts the rest of the table for
+ * every page — quadratic in the table.)
+ */
+export function documentIdsQuery(
+  table: Pick<TableRef, 'name' | 'column' | 'sqlType'>,
+  page: { trash: boolean; after: string | undefined; limit: number },
+): { text: string; params: unknown[] } {
+  const id = table.column('id')
+  const conditions = [
+    ...(page.trash ? [`${table.column('deletedAt')} is null`] : []),
+    ...(page.after !== undefined ? [`${id} > $2::${table.sqlType('id')}`] : []),
+  ]
+  return {
+    // Ordered by the column, not by the text it is returned as ("order by id" would name the output
+    // column): numeric ids in text order would page wrongly (2 after 19) and sort the whole table.
+    text: `select ${id}::text as key from ${table.name}${conditions.length ? ` where ${conditions.join(' and ')}` : ''} order by ${table.name}.${id} limit $1`,
+    params: page.after !== undefined ? [page.limit, page.after] : [page.limit],
+  }
 }
 
 /** How many documents the collection has, as the scans see them (trashed ones left out). */
