@@ -74,9 +74,15 @@ export async function loadDocuments(
  */
 export const readChunk = 250
 
-/** Where the documents to read are: these ids, or every document with an id in (after, upTo]. */
-export type DocumentSource =
-  { ids: readonly string[] } | { range: { after?: string; upTo: string } }
+/** A key range of documents, (after, upTo]; `ids`: the ones known in it, in key order (a scan's page). */
+export interface KeyRange {
+  after?: string
+  upTo: string
+  ids?: readonly string[]
+}
+
+/** Where the documents to read are: these ids, or every document with an id in the range. */
+export type DocumentSource = { ids: readonly string[] } | { range: KeyRange }
 
 /**
  * The row Supabase must hold for each document of `source`, by id — read `readChunk` at a time and
@@ -107,24 +113,37 @@ export async function expectedRows(
     }
     return rows
   }
-  // Keyset paging inside the range: a key range reads faster than a list of ids.
+  // Keyset paging inside the range (a key range reads faster than a list of ids), cut at the page's
+  // own ids into parts of `readChunk`: Payload sorts by id and then createdAt, so PostgreSQL reads all
+  // of a range before it can stop at the limit — reading the whole page's range for each part would
+  // read it two and a half times over. A part may hold documents created since the page was cut: the
+  // limit leaves room for some, and a fuller part is read on from its last id.
+  const { upTo, ids = [] } = source.range
+  const limit = readChunk + readChunk / 5
   let after = source.range.after
-  for (;;) {
-    const and: Where[] = [{ id: { less_than_equal: source.range.upTo } }]
-    if (after !== undefined) and.push({ id: { greater_than: after } })
-    const found = await payload.find({
-      collection: collection.slug,
-      where: { and },
-      sort: 'id',
-      limit: readChunk,
-      pagination: false,
-      ...readOptions(collection),
-    })
-    const docs = found.docs as Doc[]
-    add(docs)
-    if (docs.length < readChunk) return rows
-    after = String(docs[docs.length - 1].id)
+  for (const bound of [
+    ...ids.filter((_, i) => (i + 1) % readChunk === 0 && i + 1 < ids.length),
+    upTo,
+  ]) {
+    for (;;) {
+      const and: Where[] = [{ id: { less_than_equal: bound } }]
+      if (after !== undefined) and.push({ id: { greater_than: after } })
+      const found = await payload.find({
+        collection: collection.slug,
+        where: { and },
+        sort: 'id',
+        limit,
+        pagination: false,
+        ...readOptions(collection),
+      })
+      const docs = found.docs as Doc[]
+      add(docs)
+      if (docs.length < limit) break
+      after = String(docs[docs.length - 1].id)
+    }
+    after = bound
   }
+  return rows
 }
 
 /**

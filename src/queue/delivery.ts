@@ -14,7 +14,7 @@
 import type { Logger } from 'pino'
 import type { Payload } from 'payload'
 import { describeCause, MappingError, SyncError } from '../errors.js'
-import { expectedRows } from '../documents.js'
+import { expectedRows, type KeyRange } from '../documents.js'
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'
 import { changedFields } from '../reconcile/diff.js'
@@ -61,7 +61,7 @@ export interface DeliverOptions {
   /** A job that Payload's runner books itself (the task path): completed or failed by Payload, not here. */
   bookedElsewhere?: string
   /** The ids are the documents of this key range (a reconcile page): read them by range. */
-  range?: { after?: string; upTo: string }
+  range?: KeyRange
 }
 
 export class Delivery {

@@ -80,7 +80,8 @@ export async function reconcile(
     opts.onPage?.('start')
     const had = new Map<string, Row>()
     const report = await delivery.deliver(collection, page.ids, {
-      range: page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo },
+      range:
+        page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo, ids: page.ids },
       // Read after the page's documents are locked, so that what is compared is what is there.
       compare: async () => {
         const rows = await pageRows(target, collection, page, scoped)

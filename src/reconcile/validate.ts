@@ -109,7 +109,7 @@ export async function validate(
         collection,
         page.upTo === undefined
           ? { ids: page.ids }
-          : { range: { after: page.after, upTo: page.upTo } },
+          : { range: { after: page.after, upTo: page.upTo, ids: page.ids } },
       ),
       pageRows(target, collection, page, scoped),
     ])

@@ -45,6 +45,11 @@ export async function seedDealersSql(databaseUri: string, count: number, from = 
        select 1, d.id, 'homenet' from dealers d where d.slug like 'seeded-%'
           and not exists (select 1 from dealers_platforms p where p.parent_id = d.id)`,
     )
+    // As a table at rest is (autovacuum's work): statistics — without them PostgreSQL plans Payload's
+    // reads of a freshly loaded table with guesses (parallel scans, thousands of platforms per dealer)
+    // — and rows already marked visible, which otherwise the first reader does, writing every page.
+    await db.query('vacuum (analyze) dealers')
+    await db.query('vacuum (analyze) dealers_platforms')
   } finally {
     await db.end()
   }
