@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --dealers 10000] [-- --only reconcile,latency]`: figures, not assertions.
+ * `npm run bench [-- --dealers 10000] [-- --only reconcile,latency]`, `npm run bench -- --scale
+ * [--largest 1000000]`: figures, not assertions.
  * Everything runs in one process on one local stack, so the ratios compare like with like.
  */
 import os from 'node:os'
@@ -22,6 +23,8 @@ const { values } = parseArgs({
     dealers: { type: 'string', default: '10000' },
     only: { type: 'string' },
     scale: { type: 'boolean', default: false },
+    // With --scale: the larger table (default 100,000).
+    largest: { type: 'string', default: '100000' },
   },
 })
 const dealers = Number(values.dealers)
@@ -36,8 +39,9 @@ async function main() {
   const stack = await startLocalStack()
   try {
     if (values.scale) {
-      print('\n## Scale: 10,000 and 100,000 dealers (issue: scale)')
-      await benchScale(stack, print)
+      const largest = Number(values.largest)
+      print(`\n## Scale: 10,000 and ${largest.toLocaleString('en')} dealers (issue: scale)`)
+      await benchScale(stack, print, largest)
       return
     }
     if (wants('reconcile')) {
