@@ -224,7 +224,7 @@ export async function benchScale(
     const empty100 = find(`reconcile into an empty table, ${big}`)
     print('')
     print(
-      `${big} / 10,000, reconcile into an empty table: ${(empty100.ms / empty10.ms).toFixed(1)}×   (target ≤ ${largest === 100_000 ? 11 : `${(largest / 10_000) * 1.1} (11 at 100,000)`})`,
+      `${big} / 10,000, reconcile into an empty table: ${(empty100.ms / empty10.ms).toFixed(1)}×   (target ≤ ${largest === 100_000 ? 11 : `${Math.round((largest / 10_000) * 1.1)} (11 at 100,000)`})`,
     )
     const capped100 = results[results.length - 1]
     print(
