@@ -73,14 +73,10 @@ describe('bounded memory', () => {
     await app.supabase.query('truncate public.dealers')
     const result = await syncDocuments(app.payload)
     expect(result.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
-    const { docs } = await app.payload.find({
-      collection: 'supabase-sync-events',
-      where: { action: { equals: 'sync' } },
-      sort: '-createdAt',
-      limit: 1,
-      depth: 0,
-    })
-    const event = docs[0] as unknown as { ids: string[]; details: { differences: unknown } }
+    const [event] = (await events('sync')) as unknown as {
+      ids: string[]
+      details: { differences: unknown }
+    }[]
     expect(event.ids).toHaveLength(listedIds)
     expect(event.details.differences).toEqual({ missing: COUNT, changed: 0, extra: 0 })
   }, 120_000)
@@ -91,14 +87,10 @@ describe('bounded memory', () => {
       const result = await syncDocuments(app.payload)
       expect(result.failed).toHaveLength(COUNT)
       expect(result.failed[0].message).toMatch(/field "name" is invalid/)
-      const { docs } = await app.payload.find({
-        collection: 'supabase-sync-events',
-        where: { action: { equals: 'sync' } },
-        sort: '-createdAt',
-        limit: 1,
-        depth: 0,
-      })
-      const event = docs[0] as unknown as { summary: string; details: { failed: unknown[] } }
+      const [event] = (await events('sync')) as unknown as {
+        summary: string
+        details: { failed: unknown[] }
+      }[]
       expect(event.summary).toContain(`${COUNT} failed`)
       expect(event.details.failed).toHaveLength(listedIds)
     } finally {
