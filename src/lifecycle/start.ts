@@ -16,6 +16,7 @@ import { backoffDelay } from '../queue/backoff.js'
 import { QueueRunner } from '../queue/runner.js'
 import { StateStore } from '../queue/state.js'
 import { listedIds } from '../reconcile/diff.js'
+import { notedFullRun } from '../reconcile/full-runs.js'
 import { reconcile, type ReconcileSummary } from '../reconcile/reconcile.js'
 import { SyncMetrics } from '../monitoring/metrics.js'
 import { Monitor } from '../monitoring/monitor.js'
@@ -202,9 +203,18 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
  */
 async function startupReconcile(runtime: SyncRuntime): Promise<void> {
   const { logger } = runtime
+  // Before anything is read: a full reconcile that starts later reads all that was committed before.
+  const bootedAt = await runtime.state.now().catch(() => undefined)
   for (const collection of runtime.collections.values()) {
     for (let attempt = 0; !runtime.runner?.isStopped; attempt++) {
       try {
+        if (bootedAt && (await runtime.state.fullRunSince(collection.slug, bootedAt))) {
+          logger.info(
+            { collection: collection.slug, op: 'reconcile', outcome: 'skipped' },
+            `${collection.slug}: a full reconcile that started after this instance did has run (another instance's); no startup reconcile needed`,
+          )
+          break
+        }
         const summary = await reconcileOnce(runtime, collection)
         await runtime.monitor?.reconciled(collection.slug, { guard: summary.guard })
         break
@@ -238,7 +248,9 @@ async function reconcileOnce(
   const { logger, payload } = runtime
   // One reconcile of a collection at a time across instances: a rolling deploy's instances take turns.
   const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
-    reconcile(reconcileDeps(runtime), collection),
+    notedFullRun(runtime.state, collection.slug, () =>
+      reconcile(reconcileDeps(runtime), collection),
+    ),
   )
   runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   const { missing, extra, changed } = summary.diff

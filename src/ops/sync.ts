@@ -3,6 +3,7 @@ import type { Payload } from 'payload'
 import { CancelledError, describeCause, SyncError } from '../errors.js'
 import { reconcileDeps } from '../lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
+import { notedFullRun } from '../reconcile/full-runs.js'
 import { reconcile } from '../reconcile/reconcile.js'
 import { recordEvent } from './audit.js'
 import { exclusive } from './exclusive.js'
@@ -33,14 +34,16 @@ export async function syncDocuments(
     collection.slug,
     options,
     () =>
-      exclusive(runtime.db, 'sync', collection.slug, () =>
-        reconcile(reconcileDeps(runtime), collection, {
-          ids: options.ids,
-          force: options.force,
-          onProgress: options.onProgress,
-          signal: options.signal,
-        }),
-      ),
+      exclusive(runtime.db, 'sync', collection.slug, () => {
+        const run = () =>
+          reconcile(reconcileDeps(runtime), collection, {
+            ids: options.ids,
+            force: options.force,
+            onProgress: options.onProgress,
+            signal: options.signal,
+          })
+        return options.ids ? run() : notedFullRun(runtime.state, collection.slug, run)
+      }),
   )
   if (!options.ids)
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
@@ -111,13 +114,15 @@ export async function resetTable(
       }
     }
     const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
-      reconcile(reconcileDeps(runtime), collection, {
-        rewrite: true,
-        force: true,
-        deleteOrphans: true,
-        onProgress: options.onProgress,
-        signal: options.signal,
-      }),
+      notedFullRun(runtime.state, collection.slug, () =>
+        reconcile(reconcileDeps(runtime), collection, {
+          rewrite: true,
+          force: true,
+          deleteOrphans: true,
+          onProgress: options.onProgress,
+          signal: options.signal,
+        }),
+      ),
     )
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
     const result: ResetResult = { collection: collection.slug, sync: toSyncResult(summary) }

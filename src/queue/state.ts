@@ -7,6 +7,9 @@ import { stateSlug } from '../collections/state.js'
 import { literal, type PayloadDatabase, type Sql, type TableRef } from './database.js'
 import type { PayloadRequest } from 'payload'
 
+/** The key under which the last full reconcile of a collection is noted. */
+const fullRunKey = (collection: string) => `:reconcile:${collection}`
+
 export class StateStore {
   private readonly t: TableRef
   private readonly key: string
@@ -53,6 +56,36 @@ export class StateStore {
         { fingerprint: row.fingerprint, syncedAt: new Date(row.synced_at).toISOString() },
       ]),
     )
+  }
+
+  /** The database's clock (one clock for every instance, unlike theirs). */
+  async now(): Promise<string> {
+    const { rows } = await this.db.query<{ now: string }>(
+      `select to_char(clock_timestamp() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as now`,
+    )
+    return rows[0].now
+  }
+
+  /**
+   * Notes that a full reconcile of `collection` that started at `startedAt` (database clock) ran to its
+   * end. Kept in this table under a key no document has (document keys are `collection:id`).
+   */
+  async recordFullRun(collection: string, startedAt: string): Promise<void> {
+    await this.db.query(
+      `insert into ${this.t.name} as s (${this.key}, ${this.fingerprint}, ${this.syncedAt}) values ($1, $2, now()) ` +
+        `on conflict (${this.key}) do update set ${this.fingerprint} = greatest(s.${this.fingerprint}, excluded.${this.fingerprint}), ${this.syncedAt} = excluded.${this.syncedAt}`,
+      [fullRunKey(collection), startedAt],
+    )
+  }
+
+  /** Whether a full reconcile of `collection` that started after `since` (database clock) ran to its end. */
+  async fullRunSince(collection: string, since: string): Promise<boolean> {
+    const { rows } = await this.db.query<{ started: string }>(
+      `select ${this.fingerprint} as started from ${this.t.name} where ${this.key} = $1`,
+      [fullRunKey(collection)],
+    )
+    // Both are UTC timestamps in one fixed format: their text order is their time order.
+    return rows.length > 0 && rows[0].started > since
   }
 
   /** Records a fingerprint inside a save's transaction: it commits or rolls back with the save. */
