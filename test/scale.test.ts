@@ -256,7 +256,10 @@ describe('runs from the endpoints', () => {
       progress: expect.objectContaining({ documents: COUNT }),
     })
 
-    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    // Every page's read of Supabase is held, so no page ends (and no further page starts) before the
+    // cancel: holding only the first let the other pages of this small table all start first, and the
+    // run, which stops between pages, then had none left to stop before.
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET', count: 100 })
     const sync = await call('POST', '/supabase-sync/runs', { op: 'sync' })
     await hold.arrived
     const cancelling = call('POST', `/supabase-sync/runs/${sync.body.id}/cancel`, {})
