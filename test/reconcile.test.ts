@@ -220,6 +220,8 @@ describe('documents held by another delivery while their page is reconciled', ()
   })
 
   it('still held at the end: a job is queued, and delivers once the lock is let go', async () => {
+    // No sweep: the job is delivered because the reconcile tells the runner, not because a timer came.
+    await restart({ syncOnInit: false, queue: { sweepInterval: false } })
     const id = [...(await payloadRows()).keys()].sort()[1]
     await supabase.query('delete from public.dealers where id = $1', [id])
     const lock = await holdLock(id)

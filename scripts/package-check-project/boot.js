@@ -1,6 +1,7 @@
 // Runs with plain `node` in the throw-away project (no tsx, no TypeScript loader): boots Payload with
 // the installed plugin, checks the bin command it registers, creates a dealer, waits until its row is
-// in Supabase (read straight from the database behind the stand-in), and renders the dashboard panel
+// in Supabase (read straight from the database behind the stand-in), waits for the queue to be idle,
+// and renders the dashboard panel
 // from the `/rsc` entry against this same Payload. Prints one line `PACKAGE_CHECK_RESULT {json}`.
 import fs from 'node:fs'
 import path from 'node:path'
@@ -80,6 +81,12 @@ try {
     mismatches.push(`api_config.custom_config: ${JSON.stringify(row.api_config?.custom_config)}`)
   if (mismatches.length)
     fail(`the dealer's row in Supabase differs from the document: ${mismatches.join('; ')}`)
+
+  // The row may have been written by the startup reconcile while the dealer's own job waited for its
+  // lock: a script that stops here waits for the queue first, as `whenIdle` is there for (the status
+  // command that follows expects no job left).
+  const { whenIdle } = await import('payload-plugin-supabase-sync')
+  await whenIdle(payload)
 
   // The dashboard panel, from the other entry point: it must find the runtime this Payload started
   // (one module instance shared by both entries), and render for a user of the admin's collection.

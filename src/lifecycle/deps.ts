@@ -14,6 +14,7 @@ export function reconcileDeps(runtime: SyncRuntime): ReconcileDeps {
     logger,
     deleteOrphans: options.deleteOrphans,
     maxDeleteFraction: options.maxDeleteFraction,
+    queued: () => runtime.runner?.kick(),
     observe: (summary) =>
       runtime.metrics.reconciled(
         summary.collection,

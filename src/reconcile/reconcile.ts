@@ -150,6 +150,7 @@ export async function reconcile(
       ),
     )
     summary.queued = busy.length
+    deps.queued?.()
   }
 
   summary.requests = target.requests - requestsBefore

@@ -17,6 +17,8 @@ export interface ReconcileDeps {
   logger: Logger
   deleteOrphans: boolean
   maxDeleteFraction: number
+  /** Told that the reconcile queued jobs (the queue's runner then delivers them now, not at its next sweep). */
+  queued?: () => void
   /** Told of every finished reconcile (metrics). */
   observe?: (summary: ReconcileSummary) => void
 }
