@@ -10,7 +10,7 @@ import { CancelledError, syncDocuments, validateSync } from '../src/index.js'
 import type { RunProgress } from '../src/reconcile/progress.js'
 import { documentIdsQuery, expectedRows } from '../src/documents.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
-import { listedIds } from '../src/reconcile/reconcile.js'
+import { listedIds } from '../src/reconcile/diff.js'
 import { eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 

@@ -9,6 +9,7 @@ import pg from 'pg'
 import type { Payload } from 'payload'
 import { syncDocuments, whenIdle } from '../src/index.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
+import { operationsNamespace } from '../src/ops/exclusive.js'
 import {
   dealerData,
   eventually,
@@ -44,7 +45,10 @@ describe('startup reconciles across instances', () => {
     const holder = new pg.Client({ connectionString: stack.databaseUri })
     await holder.connect()
     await holder.query('begin')
-    await holder.query(`select pg_advisory_xact_lock(${0x53594e44}, hashtext('sync:dealers'))`)
+    await holder.query('select pg_advisory_xact_lock($1, hashtext($2))', [
+      operationsNamespace,
+      'sync:dealers',
+    ])
     const b = await startPayload(stack, {
       sync: { syncOnInit: true, queue: { backoff: 3_000 } },
     })

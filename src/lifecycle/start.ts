@@ -8,6 +8,7 @@ import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
 import type { ResolvedOptions } from '../options.js'
 import { recordEvent } from '../ops/audit.js'
+import { fieldsOf } from '../ops/options.js'
 import { Runs } from '../ops/runs.js'
 import { PayloadDatabase } from '../queue/database.js'
 import { Delivery } from '../queue/delivery.js'
@@ -270,7 +271,7 @@ async function reconcileOnce(
         outcome: summary.failed.length ? 'failed' : summary.guard ? 'refused' : 'drift',
         summary: `startup reconcile repaired drift: ${counted.missing} missing, ${counted.changed} changed, ${summary.deleted} of ${counted.extra} orphans deleted, ${summary.failed.length} failed`,
         ids: [...missing, ...extra, ...changed.map((c) => c.id)],
-        fields: Object.fromEntries(changed.map((c) => [c.id, c.fields])),
+        fields: fieldsOf(changed),
         details: {
           upserted: summary.upserted,
           deleted: summary.deleted,

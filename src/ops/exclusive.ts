@@ -8,7 +8,7 @@ import { BusyError } from '../errors.js'
 import type { PayloadDatabase } from '../queue/database.js'
 
 /** The first key of these advisory locks ("SYND"), apart from the per-document ones. */
-const operationsNamespace = 0x53594e44
+export const operationsNamespace = 0x53594e44
 
 export async function exclusive<T>(
   db: PayloadDatabase,

@@ -84,6 +84,13 @@ export async function validateSync(
     `${collection.slug}: validate done`,
   )
   if (options.record !== false) {
+    // The first ids of each kind: a check of a table that is far off (restored from an old backup,
+    // emptied) must not write every id into an event, and the scheduled checks repeat it.
+    const first = {
+      missing: missing.slice(0, listedIds),
+      extra: extra.slice(0, listedIds),
+      changed: changed.slice(0, listedIds),
+    }
     await recordEvent(runtime, {
       action: 'validate',
       collectionSlug: collection.slug,
@@ -91,17 +98,11 @@ export async function validateSync(
       summary: result.inSync
         ? `in sync: ${summary.scanned} documents`
         : `drift: ${missing.length} missing, ${extra.length} extra, ${changed.length} changed, ${summary.failed.length} unmappable`,
-      // The first ids of each kind: a check of a table that is far off (restored from an old backup,
-      // emptied) must not write every id into an event, and the scheduled checks repeat it.
-      ids: [
-        ...missing.slice(0, listedIds),
-        ...extra.slice(0, listedIds),
-        ...changed.slice(0, listedIds).map((c) => c.id),
-      ],
-      fields: fieldsOf(changed.slice(0, listedIds)),
+      ids: [...first.missing, ...first.extra, ...first.changed.map((c) => c.id)],
+      fields: fieldsOf(first.changed),
       details: {
-        missing: missing.slice(0, listedIds),
-        extra: extra.slice(0, listedIds),
+        missing: first.missing,
+        extra: first.extra,
         failed: summary.failed.slice(0, listedIds),
         scanned: summary.scanned,
         rows: summary.rows,

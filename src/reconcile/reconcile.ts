@@ -17,7 +17,6 @@ import { documentPages, pageRows, tailIds, type ScanPage } from './scan.js'
 import { listedIds } from './diff.js'
 import type { ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
-export { listedIds } from './diff.js'
 export type { FailedDocument, ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
 /** Pages whose deliveries run at once: reading the next page overlaps writing this one. */
