@@ -140,7 +140,7 @@ async function pullOne(
   const key = documentKey(collection.slug, id)
   return db.transaction(async (sql): Promise<Step> => {
     const claim = await lockDocuments(sql, [key])
-    if (!claim.locked.has(key))
+    if (claim.busy.has(key))
       return { kind: 'skipped', reason: 'a delivery of this document is under way: try again' }
     const [docs, rows, pending] = await Promise.all([
       loadDocuments(payload, collection, [id]),

@@ -64,6 +64,9 @@ export interface DeliverOptions {
   range?: KeyRange
 }
 
+/** The fields of a row that is added or removed as a whole: one array, shared by every such outcome. */
+const wholeRow: readonly string[] = Object.freeze(['(row)'])
+
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
 
@@ -155,11 +158,16 @@ export class Delivery {
     report: DeliveryReport,
   ): Promise<void> {
     const { payload, jobs, state } = this.deps
-    const keyOf = (id: string) => documentKey(collection.slug, id)
-    const claim = await lockDocuments(sql, ids.map(keyOf))
-    const locked = ids.filter((id) => claim.locked.has(keyOf(id)))
+    // Each key is made once: a reconcile's page has a thousand documents, and what is made per
+    // document lives until the page's write is done (promoted, then collected by a full collection).
+    const keys = new Map<string, string>()
+    for (const id of ids) keys.set(id, documentKey(collection.slug, id))
+    const keyOf = (id: string) => keys.get(id)!
+    const claim = await lockDocuments(sql, [...keys.values()])
+    const locked: string[] = []
     for (const id of ids)
-      if (!claim.locked.has(keyOf(id))) report.outcomes.set(id, { id, op: 'none', outcome: 'busy' })
+      if (claim.busy.has(keyOf(id))) report.outcomes.set(id, { id, op: 'none', outcome: 'busy' })
+      else locked.push(id)
     if (!locked.length) return
 
     // Noted before the documents are read: these jobs' changes are in what is read next.
@@ -167,7 +175,11 @@ export class Delivery {
       (job) => job.id !== options.bookedElsewhere,
     )
     const jobsOf = new Map<string, JobRow[]>()
-    for (const job of noted) jobsOf.set(job.key, [...(jobsOf.get(job.key) ?? []), job])
+    for (const job of noted) {
+      const of = jobsOf.get(job.key)
+      if (of) of.push(job)
+      else jobsOf.set(job.key, [job])
+    }
 
     let mapped: Map<string, Row | null | MappingError>
     let actual: Map<string, Row> | undefined
@@ -199,7 +211,6 @@ export class Delivery {
     const ignore = bookkeepingColumns(collection)
     const upserts: Row[] = []
     const deletes: string[] = []
-    const expected = new Map<string, Row | null>()
     const failures: Failure[] = []
     const done: string[] = []
     for (const id of locked) {
@@ -208,13 +219,12 @@ export class Delivery {
         failures.push(deliveryFailure(collection, id, row, jobsOf.get(keyOf(id)) ?? [], report))
         continue
       }
-      expected.set(id, row)
       if (actual) {
         const have = actual.get(id)
         const fields =
           row === null
             ? have
-              ? ['(row)']
+              ? wholeRow
               : []
             : have
               ? changedFields(
@@ -222,7 +232,7 @@ export class Delivery {
                   have,
                   Object.keys(row).filter((c) => !ignore.includes(c)),
                 )
-              : ['(row)']
+              : wholeRow
         if (fields.length === 0) {
           report.outcomes.set(id, { id, op: 'none', outcome: 'unchanged' })
           done.push(id)
@@ -246,24 +256,16 @@ export class Delivery {
         deletes,
         version: claim.version,
       })
-      for (const id of applied.written) {
-        report.outcomes.set(id, {
-          ...report.outcomes.get(id),
-          id,
-          op: 'upsert',
-          outcome: 'written',
-        })
+      const settle = (id: string, op: 'upsert' | 'delete', outcome: 'written' | 'deleted') => {
+        const known = report.outcomes.get(id)
+        if (known) {
+          known.op = op
+          known.outcome = outcome
+        } else report.outcomes.set(id, { id, op, outcome })
         done.push(id)
       }
-      for (const id of applied.deleted) {
-        report.outcomes.set(id, {
-          ...report.outcomes.get(id),
-          id,
-          op: 'delete',
-          outcome: 'deleted',
-        })
-        done.push(id)
-      }
+      for (const id of applied.written) settle(id, 'upsert', 'written')
+      for (const id of applied.deleted) settle(id, 'delete', 'deleted')
       for (const [id, error] of applied.failed) {
         failures.push(deliveryFailure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
         if (error.kind === 'endpoint') report.endpointError ??= error
@@ -273,22 +275,24 @@ export class Delivery {
     const now = Date.now()
     for (const id of locked) {
       const outcome = report.outcomes.get(id)
-      const own = jobsOf.get(keyOf(id)) ?? []
       if (!outcome) continue
-      outcome.attempts = Math.max(0, ...own.map((job) => job.totalTried)) + 1
-      if (own.length) outcome.lagMs = now - Math.min(...own.map((job) => Date.parse(job.createdAt)))
+      const own = jobsOf.get(keyOf(id))
+      outcome.attempts = (own ? Math.max(0, ...own.map((job) => job.totalTried)) : 0) + 1
+      if (own) outcome.lagMs = now - Math.min(...own.map((job) => Date.parse(job.createdAt)))
     }
     await state.record(
       sql,
-      done.map((id) => ({
-        key: keyOf(id),
-        fingerprint: fingerprint(expected.get(id) ?? null, ignore),
-      })),
+      done.map(keyOf),
+      // Every id done has a row or null here: a mapping error is never done.
+      done.map((id) => fingerprint((mapped.get(id) as Row | null | undefined) ?? null, ignore)),
     )
-    await jobs.complete(
-      sql,
-      done.flatMap((id) => (jobsOf.get(keyOf(id)) ?? []).map((job) => job.id)),
-    )
+    if (noted.length) {
+      const finished = new Set(done.map(keyOf))
+      await jobs.complete(
+        sql,
+        noted.filter((job) => finished.has(job.key)).map((job) => job.id),
+      )
+    }
     // In the task path the document's own job is Payload's to book; only its other jobs are booked here.
     report.givenUp = await jobs.book(
       sql,

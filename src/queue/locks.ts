@@ -11,10 +11,10 @@ import type { Sql } from './database.js'
 export const lockNamespace = 0x53594e43
 
 export interface Claim {
-  /** The keys this transaction now holds. */
-  locked: Set<string>
+  /** The keys another transaction holds (their documents are being delivered there); this one holds the rest. */
+  busy: Set<string>
   /**
-   * The version of this delivery: the database's clock when the locks were taken, in microseconds.
+   * The version of this delivery: the database's clock after the locks were taken, in microseconds.
    * Deliveries of one document are serialised by its lock, so their versions follow the order in
    * which they read it; the stale-write guard in Supabase compares them.
    */
@@ -22,19 +22,16 @@ export interface Claim {
 }
 
 export async function lockDocuments(sql: Sql, keys: readonly string[]): Promise<Claim> {
-  const { rows } = await sql.query<{ key: string | null; ok: boolean | null; version: string }>(
-    `select k.key, pg_try_advisory_xact_lock(${lockNamespace}, hashtext(k.key)) as ok, ` +
-      `(extract(epoch from clock_timestamp()) * 1000000)::bigint::text as version ` +
-      `from (select null::text as key union all select unnest($1::text[])) k`,
-    [[...keys]],
+  // Only the keys held elsewhere come back (mostly none): a reconcile's page locks a thousand keys,
+  // and a row per key was a thousand rows to parse and keep per page. The clock is read after every
+  // lock is taken: the aggregate is computed before the outer row.
+  const { rows } = await sql.query<{ busy: string[]; version: string }>(
+    `select b.busy, (extract(epoch from clock_timestamp()) * 1000000)::bigint::text as version ` +
+      `from (select coalesce(array_agg(k), '{}') as busy from unnest($1::text[]) k ` +
+      `where not pg_try_advisory_xact_lock(${lockNamespace}, hashtext(k))) b`,
+    [keys],
   )
-  const locked = new Set<string>()
-  let version = 0
-  for (const row of rows) {
-    version = Math.max(version, Number(row.version))
-    if (row.key !== null && row.ok) locked.add(row.key)
-  }
-  return { locked, version }
+  return { busy: new Set(rows[0].busy), version: Number(rows[0].version) }
 }
 
 /** How many documents are being delivered right now, by any process. */

@@ -41,7 +41,7 @@ export interface DocumentOutcome {
   outcome: Outcome
   error?: SyncError
   /** Columns that differed (compare mode). */
-  fields?: string[]
+  fields?: readonly string[]
   /** Compare mode: the row the document maps to (null: none), and the one Supabase held. */
   rows?: { payload: Row | null; supabase: Row | null }
   /** This delivery's attempt for the document: its jobs' tries so far, plus one. */

@@ -23,18 +23,20 @@ export class StateStore {
     this.syncedAt = this.t.column('syncedAt')
   }
 
+  /** Records `fingerprints[i]` for `keys[i]`, in `sql`'s transaction. */
   async record(
     sql: Sql,
-    entries: ReadonlyArray<{ key: string; fingerprint: string }>,
+    keys: readonly string[],
+    fingerprints: readonly string[],
   ): Promise<void> {
-    if (!entries.length) return
+    if (!keys.length) return
     // Only what differs is written: an in-sync reconcile writes nothing here either.
     await sql.query(
       `insert into ${this.t.name} as s (${this.key}, ${this.fingerprint}, ${this.syncedAt}) ` +
         `select e.k, e.f, now() from unnest($1::text[], $2::text[]) as e(k, f) left join ${this.t.name} c on c.${this.key} = e.k ` +
         `where c.${this.fingerprint} is distinct from e.f ` +
         `on conflict (${this.key}) do update set ${this.fingerprint} = excluded.${this.fingerprint}, ${this.syncedAt} = excluded.${this.syncedAt}`,
-      [entries.map((e) => e.key), entries.map((e) => e.fingerprint)],
+      [keys, fingerprints],
     )
   }
 

@@ -69,7 +69,7 @@ export async function reconcile(
         const { diff, differences } = summary
         if (had.has(o.id)) {
           if (differences.changed++ < listedIds)
-            diff.changed.push({ id: o.id, fields: o.fields ?? [] })
+            diff.changed.push({ id: o.id, fields: o.fields ? [...o.fields] : [] })
         } else if (differences.missing++ < listedIds) diff.missing.push(o.id)
       }
     }
@@ -77,20 +77,19 @@ export async function reconcile(
 
   const runPage = async (page: ScanPage) => {
     opts.onPage?.('start')
-    const had = new Map<string, Row>()
+    let had = new Map<string, Row>()
     const report = await delivery.deliver(collection, page.ids, {
       range:
         page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo, ids: page.ids },
       // Read after the page's documents are locked, so that what is compared is what is there.
       compare: async () => {
-        const rows = await pageRows(target, collection, page, scoped)
-        const inPage = new Set(page.ids)
-        for (const [id, row] of rows) {
-          had.set(id, row)
-          if (!inPage.has(id)) extras.push(id)
+        had = await pageRows(target, collection, page, scoped)
+        if (had.size) {
+          const inPage = new Set(page.ids)
+          for (const id of had.keys()) if (!inPage.has(id)) extras.push(id)
         }
-        summary.rows += rows.size
-        return opts.rewrite ? new Map() : rows
+        summary.rows += had.size
+        return opts.rewrite ? new Map() : had
       },
     })
     tally(report, had)

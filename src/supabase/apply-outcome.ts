@@ -4,6 +4,11 @@ import type { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 
 export interface ApplyBatch {
+  /**
+   * The rows to write. The write stamps each with `version` in place (they are the caller's own,
+   * made for this write): a copy of every row with one more key is four times the row's own size,
+   * and a reconcile writes a hundred thousand of them.
+   */
   upserts: Row[]
   deletes: string[]
   /** The version of this delivery (its claim): written into the rows, checked by the guard. */

@@ -113,10 +113,9 @@ export class SupabaseTarget {
     const size = Math.max(1, Math.min(batchSize, this.options.maxRows))
     const rpc = this.options.writeMode === 'rpc'
     const version = spec.versionColumn
-    const upserts =
-      rpc && version && batch.version !== null
-        ? batch.upserts.map((row) => ({ ...row, [version]: batch.version }))
-        : batch.upserts
+    const upserts = batch.upserts
+    if (rpc && version && batch.version !== null)
+      for (const row of upserts) row[version] = batch.version
     if (rpc && batch.deletes.length + upserts.length <= size) {
       await applyRpc(this.writer(), spec, batch.deletes, upserts, batch, outcome)
     } else {
