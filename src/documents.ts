@@ -207,6 +207,37 @@ export function documentIdsQuery(
   }
 }
 
+/**
+ * Which of `ids` are documents as `documentIds` lists them (trashed ones left out): a row whose id is
+ * not among them has no document. Rows a scan finds outside their document's page (text ids that
+ * Supabase orders by another collation) are told from rows without documents here.
+ */
+export async function existingIds(
+  db: PayloadDatabase,
+  payload: Payload,
+  collection: SyncedCollection,
+  ids: readonly string[],
+): Promise<Set<string>> {
+  const table = db.table(collection.slug)
+  const id = table.column('id')
+  const type = table.sqlType('id')
+  // Text ids are compared as the column (its index); others as text, which any id from Supabase is
+  // (a uuid column's rows may hold ids that are no uuid).
+  const match = /char|text/.test(type) ? `${id} = any($1::${type}[])` : `${id}::text = any($1)`
+  const trash = payload.collections[collection.slug]?.config.trash
+    ? ` and ${table.column('deletedAt')} is null`
+    : ''
+  const found = new Set<string>()
+  for (let i = 0; i < ids.length; i += 1000) {
+    const { rows } = await db.query<{ key: string }>(
+      `select ${id}::text as key from ${table.name} where ${match}${trash}`,
+      [ids.slice(i, i + 1000)],
+    )
+    for (const row of rows) found.add(row.key)
+  }
+  return found
+}
+
 /** How many documents the collection has, as the scans see them (trashed ones left out). */
 export async function countDocuments(
   payload: Payload,

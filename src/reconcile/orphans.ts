@@ -12,7 +12,8 @@ export async function deleteOrphans(
   deps: ReconcileDeps,
   collection: SyncedCollection,
   extras: string[],
-  scoped: boolean,
+  /** Count the table's rows for the guard (the scan's count is no table count: scoped, or ranges overlapped). */
+  countTable: boolean,
   opts: ReconcileOptions,
   summary: ReconcileSummary,
   busy: string[],
@@ -21,7 +22,7 @@ export async function deleteOrphans(
     summary.orphansKept = extras.length
     return
   }
-  const tableRows = scoped ? await deps.target.count(collection.spec) : summary.rows
+  const tableRows = countTable ? await deps.target.count(collection.spec) : summary.rows
   if (!opts.force && !deleteAllowed(extras.length, tableRows, deps.maxDeleteFraction)) {
     const refusal = new MassDeleteError(
       collection.slug,

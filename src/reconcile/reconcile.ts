@@ -13,7 +13,14 @@ import type { DeliveryReport } from '../queue/delivery.js'
 import type { SyncedCollection } from '../synced.js'
 import { deleteOrphans } from './orphans.js'
 import { ProgressMeter } from './progress.js'
-import { documentPages, pageRows, tailIds, type ScanPage } from './scan.js'
+import {
+  documentPages,
+  idsOrderAlike,
+  pageRowsOrdered,
+  tailIds,
+  withoutDocuments,
+  type ScanPage,
+} from './scan.js'
 import { listedIds } from './diff.js'
 import type { ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
@@ -48,8 +55,11 @@ export async function reconcile(
     ms: 0,
   }
   const total = scoped ? opts.ids!.length : await countDocuments(payload, collection)
-  const extras: string[] = []
+  // Rows found outside every page: rows without documents, or (text ids in another collation) rows
+  // of documents another page holds.
+  const outside: string[] = []
   const busy: string[] = []
+  const alike = idsOrderAlike(deps.db, collection)
   const meter = new ProgressMeter(total, opts.onProgress)
 
   const tally = (report: DeliveryReport, had: Map<string, Row>) => {
@@ -83,12 +93,13 @@ export async function reconcile(
         page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo, ids: page.ids },
       // Read after the page's documents are locked, so that what is compared is what is there.
       compare: async () => {
-        had = await pageRows(target, collection, page, scoped)
-        if (had.size) {
+        const read = await pageRowsOrdered(target, collection, page, scoped, alike)
+        had = read.rows
+        if (read.inRange) {
           const inPage = new Set(page.ids)
-          for (const id of had.keys()) if (!inPage.has(id)) extras.push(id)
+          for (const id of had.keys()) if (!inPage.has(id)) outside.push(id)
         }
-        summary.rows += had.size
+        summary.rows += read.inRange
         return opts.rewrite ? new Map() : had
       },
     })
@@ -117,8 +128,10 @@ export async function reconcile(
   if (!scoped) {
     const tail = await tailIds(target, collection, after)
     summary.rows += tail.length
-    extras.push(...tail)
+    outside.push(...tail)
   }
+  const extras = await withoutDocuments(deps.db, payload, collection, outside)
+  outside.length = 0
   summary.differences.extra = extras.length
   summary.diff.extra = extras.slice(0, listedIds)
 
@@ -138,7 +151,8 @@ export async function reconcile(
     tally(report, had)
   }
   summary.diff.unchanged = summary.unchanged
-  if (extras.length) await deleteOrphans(deps, collection, extras, scoped, opts, summary, busy)
+  if (extras.length)
+    await deleteOrphans(deps, collection, extras, scoped || !alike, opts, summary, busy)
   if (busy.length) {
     // Held by another delivery: it writes what it read; a job makes sure of what came after.
     await deps.db.transaction((sql) =>

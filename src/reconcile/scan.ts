@@ -5,7 +5,7 @@
  * past the last page are rows without documents. Memory holds a page, never the table.
  */
 import type { Payload } from 'payload'
-import { documentIds } from '../documents.js'
+import { documentIds, existingIds } from '../documents.js'
 import type { Row } from '../mapping/types.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
@@ -67,4 +67,52 @@ export async function tailIds(
   for await (const part of target.rows(collection.spec, { after }))
     for (const row of part) ids.push(String(row[collection.spec.primaryKey]))
   return ids
+}
+
+/**
+ * Whether Supabase cuts a page's key range as Payload's database does: uuids and numbers compare
+ * alike in both. Text compares by collation, and the two databases may use different ones (C, en-US):
+ * then a document's row can lie in another page's range, and the ranges of pages can overlap.
+ */
+export function idsOrderAlike(db: PayloadDatabase, collection: SyncedCollection): boolean {
+  return !/char|text/.test(db.table(collection.slug).sqlType('id'))
+}
+
+/**
+ * Supabase's rows of a page's documents: by its range, and — when the two databases may order ids
+ * differently — by id for those of its documents the range did not hold (missing rows, or rows the
+ * other order put elsewhere). `inRange`: how many came by range.
+ */
+export async function pageRowsOrdered(
+  target: SupabaseTarget,
+  collection: SyncedCollection,
+  page: ScanPage,
+  scoped: boolean,
+  alike: boolean,
+): Promise<{ rows: Map<string, Row>; inRange: number }> {
+  const rows = await pageRows(target, collection, page, scoped)
+  const inRange = rows.size
+  if (!alike && !scoped) {
+    const absent = page.ids.filter((id) => !rows.has(id))
+    if (absent.length)
+      for (const [id, row] of await target.rowsByIds(collection.spec, absent)) rows.set(id, row)
+  }
+  return { rows, inRange }
+}
+
+/**
+ * Of the ids of rows found outside every page (candidates for rows without documents), those that
+ * really have no document, once each: with ids that the two databases order differently, a row may
+ * lie in another page's range, or in two.
+ */
+export async function withoutDocuments(
+  db: PayloadDatabase,
+  payload: Payload,
+  collection: SyncedCollection,
+  candidates: readonly string[],
+): Promise<string[]> {
+  if (!candidates.length) return []
+  const unique = [...new Set(candidates)]
+  const existing = await existingIds(db, payload, collection, unique)
+  return unique.filter((id) => !existing.has(id))
 }

@@ -14,7 +14,13 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { changedFields, type RowDiff } from './diff.js'
 import type { FailedDocument } from './reconcile.js'
 import { ProgressMeter, type ProgressListener } from './progress.js'
-import { documentPages, pageRows, tailIds } from './scan.js'
+import {
+  documentPages,
+  idsOrderAlike,
+  pageRowsOrdered,
+  tailIds,
+  withoutDocuments,
+} from './scan.js'
 
 export interface ValidateDeps {
   payload: Payload
@@ -37,9 +43,11 @@ export interface ValidateSummary {
 interface Compared {
   diff: RowDiff
   failed: FailedDocument[]
+  /** Rows of ids the page did not hold: without documents, or (text ids) another page's. */
+  outside: string[]
 }
 
-/** Compares documents with rows; `ids` are the documents concerned, rows of other ids are extra. */
+/** Compares documents with rows; `ids` are the documents concerned, rows of other ids are outside. */
 function compare(
   collection: SyncedCollection,
   ids: readonly string[],
@@ -67,7 +75,7 @@ function compare(
       else into.diff.unchanged++
     }
   }
-  for (const id of rows.keys()) if (!inPage.has(id)) into.diff.extra.push(id)
+  for (const id of rows.keys()) if (!inPage.has(id)) into.outside.push(id)
 }
 
 export interface ValidateOptions {
@@ -88,7 +96,9 @@ export async function validate(
   const found: Compared = {
     diff: { missing: [], extra: [], changed: [], unchanged: 0 },
     failed: [],
+    outside: [],
   }
+  const alike = idsOrderAlike(deps.db, collection)
   const total = scoped ? opts.ids!.length : await countDocuments(payload, collection)
   let scanned = 0
   let rowsRead = 0
@@ -98,7 +108,8 @@ export async function validate(
     found.diff.missing.length +
     found.diff.extra.length +
     found.diff.changed.length +
-    found.failed.length
+    found.failed.length +
+    found.outside.length
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
     if (opts.signal?.aborted)
       throw new CancelledError('validate', collection.slug, meter.snapshot())
@@ -111,30 +122,36 @@ export async function validate(
           ? { ids: page.ids }
           : { range: { after: page.after, upTo: page.upTo, ids: page.ids } },
       ),
-      pageRows(target, collection, page, scoped),
+      pageRowsOrdered(target, collection, page, scoped, alike),
     ])
-    compare(collection, page.ids, expected, rows, found)
+    compare(collection, page.ids, expected, rows.rows, found)
     const read = page.ids.filter((id) => expected.has(id)).length
     scanned += read
-    rowsRead += rows.size
+    rowsRead += rows.inRange
     after = page.upTo ?? after
-    meter.add({ documents: read, rows: rows.size, differences: differences() - before })
+    meter.add({ documents: read, rows: rows.inRange, differences: differences() - before })
   }
   if (!scoped) {
     const tail = await tailIds(target, collection, after)
     rowsRead += tail.length
-    found.diff.extra.push(...tail)
+    found.outside.push(...tail)
   }
+  found.diff.extra.push(
+    ...(await withoutDocuments(deps.db, payload, collection, found.outside.splice(0))),
+  )
 
   // Once more for what differs: deliveries under way during the scan have landed by now.
   const suspects = [
-    ...found.diff.missing,
-    ...found.diff.changed.map((c) => c.id),
-    ...found.diff.extra,
+    ...new Set([
+      ...found.diff.missing,
+      ...found.diff.changed.map((c) => c.id),
+      ...found.diff.extra,
+    ]),
   ]
   const result: Compared = {
     diff: { missing: [], extra: [], changed: [], unchanged: found.diff.unchanged },
     failed: found.failed,
+    outside: [],
   }
   for (let i = 0; i < suspects.length; i += 1000) {
     const ids = suspects.slice(i, i + 1000)
