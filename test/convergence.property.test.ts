@@ -1,6 +1,7 @@
 /**
  * The invariant, tried at random: whatever interleaving of creates, synced and unsynced updates,
  * deletes, drafts, publish and unpublish, trash and restore, reconciles, pulls, Supabase outages,
+ * text ids that Supabase orders by another collation than Payload's database,
  * latency and failed requests, rows edited, inserted and deleted in Supabase directly (undone by the
  * realtime watch, also across outages), over two app instances — this process and a child process
  * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
@@ -14,7 +15,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { pullFromSupabase, syncDocuments, whenIdle } from '../src/index.js'
 import { startChild, type ChildApp } from './support/children.js'
-import { convergenceConfig } from './support/collections.js'
+import { codesTableSql, convergenceConfig } from './support/collections.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import {
   compareNow,
@@ -38,7 +39,10 @@ type Op =
   | { t: 'changePost'; on: On; pick: number; change: PostChange }
   | { t: 'trashPost'; on: On; pick: number }
   | { t: 'restorePost'; on: On; pick: number }
-  | { t: 'reconcile'; on: On; collection: 'dealers' | 'posts' }
+  | { t: 'createCode'; on: On; upper: boolean }
+  | { t: 'updateCode'; on: On; pick: number }
+  | { t: 'deleteCode'; on: On; pick: number }
+  | { t: 'reconcile'; on: On; collection: 'dealers' | 'posts' | 'codes' }
   | { t: 'down' }
   | { t: 'up' }
   | { t: 'latency'; ms: number }
@@ -92,11 +96,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ t: fc.constant('trashPost' as const), on, pick }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restorePost' as const), on, pick }) },
   {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('createCode' as const), on, upper: fc.boolean() }),
+  },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('updateCode' as const), on, pick }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteCode' as const), on, pick }) },
+  {
     weight: 1,
     arbitrary: fc.record({
       t: fc.constant('reconcile' as const),
       on,
-      collection: fc.constantFrom<'dealers' | 'posts'>('dealers', 'posts'),
+      collection: fc.constantFrom<'dealers' | 'posts' | 'codes'>('dealers', 'posts', 'codes'),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'down' as const }) },
@@ -126,6 +136,7 @@ let child: ChildApp
 let restarting: Promise<void> | undefined
 const dealers: string[] = []
 const posts: string[] = []
+const codes: string[] = []
 let counter = 0
 
 /** What an operation can ask of an app instance: this process (Local API), or the child. */
@@ -182,6 +193,7 @@ const chosen = (list: string[], n: number): string | undefined =>
 interface Touched {
   dealers: Set<string>
   posts: Set<string>
+  codes: Set<string>
   /** Dealers edited in Supabase directly whose pull did not take the edit: synced by the operator. */
   resync: Set<string>
 }
@@ -327,6 +339,29 @@ async function apply(op: Op, touched: Touched): Promise<void> {
     case 'fail':
       app.stack.faults.failNext(op.count, op.status)
       return
+    case 'createCode': {
+      // Upper and lower case interleave in en-US and do not in C: the two sides order them apart.
+      const id = `${op.upper ? 'K' : 'k'}-${String(n).padStart(6, '0')}`
+      codes.push(id)
+      touched.codes.add(id)
+      await instance(op.on).create('codes', { id, label: `code ${n}` })
+      return
+    }
+    case 'updateCode': {
+      const id = chosen(codes, op.pick)
+      if (!id) return
+      touched.codes.add(id)
+      await instance(op.on).update('codes', id, { label: `code ${n}` })
+      return
+    }
+    case 'deleteCode': {
+      const id = chosen(codes, op.pick)
+      if (!id) return
+      touched.codes.add(id)
+      codes.splice(codes.indexOf(id), 1)
+      await instance(op.on).remove('codes', id)
+      return
+    }
     case 'kill':
       // Killed whatever it is doing (its operations in flight fail), then started again. Two kills
       // in one batch share the restart: each starting its own child would leave one running unseen.
@@ -343,7 +378,12 @@ const tolerated =
   /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running/i
 
 async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
-  const touched: Touched = { dealers: new Set(), posts: new Set(), resync: new Set() }
+  const touched: Touched = {
+    dealers: new Set(),
+    posts: new Set(),
+    codes: new Set(),
+    resync: new Set(),
+  }
   // This case's log lines only: kept for a failure's report, not for the whole run (memory).
   app.logs.clear()
   try {
@@ -370,9 +410,10 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
   await reportLogsOnFailure(() =>
     eventually(
       async () => {
-        const [d, p] = await Promise.all([
+        const [d, p, c] = await Promise.all([
           compareNow(app.payload, 'dealers', [...touched.dealers]),
           compareNow(app.payload, 'posts', [...touched.posts]),
+          compareNow(app.payload, 'codes', [...touched.codes]),
         ])
         expect({ dealers: d.diff, failed: d.failed }).toMatchObject({
           dealers: { missing: [], extra: [], changed: [] },
@@ -380,6 +421,10 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
         })
         expect({ posts: p.diff, failed: p.failed }).toMatchObject({
           posts: { missing: [], extra: [], changed: [] },
+          failed: [],
+        })
+        expect({ codes: c.diff, failed: c.failed }).toMatchObject({
+          codes: { missing: [], extra: [], changed: [] },
           failed: [],
         })
       },
@@ -408,7 +453,7 @@ async function reportLogsOnFailure(check: () => Promise<unknown>): Promise<void>
 }
 
 beforeAll(async () => {
-  app = await startApp(convergenceConfig)
+  app = await startApp({ ...convergenceConfig, supabaseSql: codesTableSql })
   await app.idle()
   child = await startChild(app.stack, {}, 'convergence')
 })
@@ -440,14 +485,16 @@ describe('the invariant, at random', () => {
         },
       )
       // The whole collections too, not only what the cases touched.
-      const [d, p] = await Promise.all([
+      const [d, p, c] = await Promise.all([
         compareNow(app.payload, 'dealers'),
         compareNow(app.payload, 'posts'),
+        compareNow(app.payload, 'codes'),
       ])
       expect(d.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
+      expect(c.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       process.stdout.write(
-        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts)\n`,
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes)\n`,
       )
     },
     // A long run (CONVERGENCE_RUNS=2000) takes about 2 s a case on a loaded 2-core machine.

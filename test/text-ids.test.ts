@@ -7,35 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
-import { z } from 'zod'
-import type { CollectionConfig } from 'payload'
-import { defineMapper, syncDocuments, validateSync } from '../src/index.js'
+import { syncDocuments, validateSync } from '../src/index.js'
 import { startApp, type TestApp } from './support/app.js'
+import { Codes, codeMapper, codesTableSql } from './support/collections.js'
 
 const COUNT = 2_500
-
-const Codes: CollectionConfig = {
-  slug: 'codes',
-  fields: [
-    { name: 'id', type: 'text', required: true },
-    { name: 'label', type: 'text', required: true },
-  ],
-}
-
-interface CodeDoc {
-  id: string
-  label?: string | null
-  updatedAt?: string
-  [key: string]: unknown
-}
-const codeRow = z.object({ id: z.string(), label: z.string(), updated_at: z.string() })
-
-const codeMapper = defineMapper<CodeDoc, z.infer<typeof codeRow>>({
-  rowSchema: codeRow,
-  idType: 'text',
-  updatedAtColumn: 'updated_at',
-  toRow: (doc) => ({ id: String(doc.id), label: doc.label ?? '', updated_at: doc.updatedAt ?? '' }),
-})
 
 let app: TestApp
 
@@ -59,17 +35,13 @@ async function writesDuring(run: () => Promise<unknown>): Promise<number> {
 
 beforeAll(async () => {
   app = await startApp({
+    supabaseSql: codesTableSql,
     collections: [Codes],
     sync: {
       syncOnInit: false,
       collections: { codes: { table: 'codes', mapper: codeMapper as never } },
     },
   })
-  await sql(
-    app.stack.supabaseDbUri,
-    `create table public.codes (id text collate "en-US-x-icu" primary key, label text not null, updated_at timestamptz, sync_version bigint);
-     grant select, insert, update, delete on table public.codes to service_role;`,
-  )
   // a-0000, A-0001, a-0002, …: in C all upper-case ids come first; in en-US they alternate.
   await sql(
     app.stack.databaseUri,

@@ -107,9 +107,18 @@ export async function startPayload(
 }
 
 export async function startApp(
-  options: Partial<DevConfigOptions> & { stack?: LocalStackOptions } = {},
+  options: Partial<DevConfigOptions> & {
+    stack?: LocalStackOptions
+    /** Run in the Supabase database before Payload starts (tables of a test's own collections). */
+    supabaseSql?: string
+  } = {},
 ): Promise<TestApp> {
   const stack = await startLocalStack(options.stack)
+  if (options.supabaseSql) {
+    const db = new pg.Client({ connectionString: stack.supabaseDbUri })
+    await db.connect()
+    await db.query(options.supabaseSql).finally(() => db.end())
+  }
   const { payload, logs, key } = await startPayload(stack, options)
   const supabase = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 4 })
   supabase.on('error', () => {})

@@ -1,8 +1,9 @@
 /** Test configurations shared by in-process apps and child processes. */
 import type { CollectionConfig, Config } from 'payload'
+import { z } from 'zod'
 import { Posts, postsLocalization, postsSync } from '../../dev/collections/posts.js'
 import type { DevConfigOptions } from '../../dev/config.js'
-import { Dealers, dealerMapper } from '../../src/index.js'
+import { Dealers, dealerMapper, defineMapper } from '../../src/index.js'
 
 /** The ready Dealers plus a field the mapper does not read (a save of it alone changes no row). */
 export const DealersWithNotes: CollectionConfig = {
@@ -10,11 +11,46 @@ export const DealersWithNotes: CollectionConfig = {
   fields: [...Dealers.fields, { name: 'notes', type: 'text' }],
 }
 
-/** Dealers with notes, and posts (drafts, trash, two locales), both synced; short retries. */
+/** A collection with text ids (given on create), synced into `public.codes`. */
+export const Codes: CollectionConfig = {
+  slug: 'codes',
+  fields: [
+    { name: 'id', type: 'text', required: true },
+    { name: 'label', type: 'text', required: true },
+  ],
+}
+
+interface CodeDoc {
+  id: string
+  label?: string | null
+  updatedAt?: string
+  [key: string]: unknown
+}
+const codeRow = z.object({ id: z.string(), label: z.string(), updated_at: z.string() })
+
+export const codeMapper = defineMapper<CodeDoc, z.infer<typeof codeRow>>({
+  rowSchema: codeRow,
+  idType: 'text',
+  updatedAtColumn: 'updated_at',
+  toRow: (doc) => ({ id: String(doc.id), label: doc.label ?? '', updated_at: doc.updatedAt ?? '' }),
+})
+
+/**
+ * Its table, in another collation than the embedded PostgreSQL's C: ICU's en-US orders `a-0`, `A-1`,
+ * `a-2` (case second), C all upper case first — the scan's key ranges fall differently on each side.
+ */
+export const codesTableSql = `create table public.codes (id text collate "en-US-x-icu" primary key, label text not null, updated_at timestamptz, sync_version bigint);
+grant select, insert, update, delete on table public.codes to service_role;`
+
+/** Dealers with notes, posts (drafts, trash, two locales), and codes (text ids), all synced; short retries. */
 export const convergenceConfig: Partial<DevConfigOptions> = {
-  collections: [DealersWithNotes, Posts],
+  collections: [DealersWithNotes, Posts, Codes],
   sync: {
-    collections: { dealers: { table: 'dealers', mapper: dealerMapper }, ...postsSync },
+    collections: {
+      dealers: { table: 'dealers', mapper: dealerMapper },
+      ...postsSync,
+      codes: { table: 'codes', mapper: codeMapper as never, realtime: false },
+    },
     queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100 },
     retry: { retries: 1, minTimeout: 5, maxTimeout: 20 },
     // Rows edited in Supabase directly are reverted by the watch: the invariant needs no operator.
