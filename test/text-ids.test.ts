@@ -78,6 +78,7 @@ describe('text ids that the two databases order differently', () => {
   }, 120_000)
 
   it('a sync of the table in sync writes nothing; a check finds it in sync', async () => {
+    app.logs.clear()
     let synced: Awaited<ReturnType<typeof syncDocuments>> | undefined
     const writes = await writesDuring(async () => {
       synced = await syncDocuments(app.payload, { collection: 'codes' })
@@ -85,6 +86,11 @@ describe('text ids that the two databases order differently', () => {
     expect(synced!.differences).toEqual({ missing: 0, changed: 0, extra: 0 })
     expect(synced).toMatchObject({ upserted: 0, deleted: 0, unchanged: COUNT })
     expect(writes).toBe(0)
+    // The operator is told why the reads cost more, and what to do.
+    const [hint] = app.logs.find((l) => l.collection === 'codes' && l.misplaced !== undefined)
+    expect(hint).toMatchObject({ level: 40, table: 'codes' })
+    expect(hint.misplaced).toBeGreaterThan(0)
+    expect(String(hint.msg)).toMatch(/another collation.*same collation/)
 
     const check = await validateSync(app.payload, { collection: 'codes' })
     expect(check).toMatchObject({ inSync: true, missing: [], extra: [], changed: [] })
