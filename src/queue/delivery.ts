@@ -286,13 +286,11 @@ export class Delivery {
       // Every id done has a row or null here: a mapping error is never done.
       done.map((id) => fingerprint((mapped.get(id) as Row | null | undefined) ?? null, ignore)),
     )
-    if (noted.length) {
-      const finished = new Set(done.map(keyOf))
-      await jobs.complete(
-        sql,
-        noted.filter((job) => finished.has(job.key)).map((job) => job.id),
-      )
-    }
+    const finished = new Set(noted.length ? done.map(keyOf) : [])
+    await jobs.complete(
+      sql,
+      noted.filter((job) => finished.has(job.key)).map((job) => job.id),
+    )
     // In the task path the document's own job is Payload's to book; only its other jobs are booked here.
     report.givenUp = await jobs.book(
       sql,

@@ -24,11 +24,7 @@ export class StateStore {
   }
 
   /** Records `fingerprints[i]` for `keys[i]`, in `sql`'s transaction. */
-  async record(
-    sql: Sql,
-    keys: readonly string[],
-    fingerprints: readonly string[],
-  ): Promise<void> {
+  async record(sql: Sql, keys: readonly string[], fingerprints: readonly string[]): Promise<void> {
     if (!keys.length) return
     // Only what differs is written: an in-sync reconcile writes nothing here either.
     await sql.query(

@@ -14,13 +14,7 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { changedFields, type RowDiff } from './diff.js'
 import type { FailedDocument } from './reconcile.js'
 import { ProgressMeter, type ProgressListener } from './progress.js'
-import {
-  documentPages,
-  idsOrderAlike,
-  pageRowsOrdered,
-  tailIds,
-  withoutDocuments,
-} from './scan.js'
+import { documentPages, idsOrderAlike, pageRowsOrdered, tailIds, withoutDocuments } from './scan.js'
 
 export interface ValidateDeps {
   payload: Payload
