@@ -4,7 +4,6 @@
  */
 import type { Payload, PayloadRequest, SelectType, Where } from 'payload'
 import type { MappingError } from './errors.js'
-import type { PayloadDatabase, TableRef } from './queue/database.js'
 import type { Doc, Row } from './mapping/types.js'
 import { mapDocument } from './mapping/validate.js'
 import type { SyncedCollection } from './synced.js'
@@ -164,78 +163,6 @@ async function inTransactionOf(
         ? payload.config.localization.defaultLocale
         : undefined
   return { req: { ...req, transactionID } as PayloadRequest, ...(locale ? { locale } : {}) }
-}
-
-/**
- * The ids after `after`, in id order, at most `limit` (keyset paging: saves during a scan shift
- * nothing): the documents `find` returns as above — trashed ones left out — straight from the
- * collection's table, because only the ids are wanted here and Payload's find would build every document.
- */
-export async function documentIds(
-  db: PayloadDatabase,
-  payload: Payload,
-  collection: SyncedCollection,
-  after: string | undefined,
-  limit: number,
-): Promise<string[]> {
-  const trash = Boolean(payload.collections[collection.slug]?.config.trash)
-  const { text, params } = documentIdsQuery(db.table(collection.slug), { trash, after, limit })
-  const { rows } = await db.query<{ key: string }>(text, params)
-  return rows.map((row) => row.key)
-}
-
-/**
- * The statement of `documentIds`: an index range on the id. Each page is a key range read in key
- * order, so a scan reads each document once, whatever the table size. ("($1 is null or id > $1)" in
- * one statement cannot be an index range: PostgreSQL then scans and sorts the rest of the table for
- * every page — quadratic in the table.)
- */
-export function documentIdsQuery(
-  table: Pick<TableRef, 'name' | 'column' | 'sqlType'>,
-  page: { trash: boolean; after: string | undefined; limit: number },
-): { text: string; params: unknown[] } {
-  const id = table.column('id')
-  const conditions = [
-    ...(page.trash ? [`${table.column('deletedAt')} is null`] : []),
-    ...(page.after !== undefined ? [`${id} > $2::${table.sqlType('id')}`] : []),
-  ]
-  return {
-    // Ordered by the column, not by the text it is returned as ("order by id" would name the output
-    // column): numeric ids in text order would page wrongly (2 after 19) and sort the whole table.
-    text: `select ${id}::text as key from ${table.name}${conditions.length ? ` where ${conditions.join(' and ')}` : ''} order by ${table.name}.${id} limit $1`,
-    params: page.after !== undefined ? [page.limit, page.after] : [page.limit],
-  }
-}
-
-/**
- * Which of `ids` are documents as `documentIds` lists them (trashed ones left out): a row whose id is
- * not among them has no document. Rows a scan finds outside their document's page (text ids that
- * Supabase orders by another collation) are told from rows without documents here.
- */
-export async function existingIds(
-  db: PayloadDatabase,
-  payload: Payload,
-  collection: SyncedCollection,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const table = db.table(collection.slug)
-  const id = table.column('id')
-  const type = table.sqlType('id')
-  // Text ids are compared as the column (its index); others as text, which any id from Supabase is
-  // (a uuid column's rows may hold ids that are no uuid).
-  const match = /char|text/.test(type) ? `${id} = any($1::${type}[])` : `${id}::text = any($1)`
-  const trash = payload.collections[collection.slug]?.config.trash
-    ? ` and ${table.column('deletedAt')} is null`
-    : ''
-  const found = new Set<string>()
-  for (let i = 0; i < ids.length; i += 1000) {
-    const { rows } = await db.query<{ key: string }>(
-      `select ${id}::text as key from ${table.name} where ${match}${trash}`,
-      [ids.slice(i, i + 1000)],
-    )
-    for (const row of rows) found.add(row.key)
-  }
-  return found
 }
 
 /** How many documents the collection has, as the scans see them (trashed ones left out). */

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { handleEndpoints } from 'payload'
 import { CancelledError, syncDocuments, validateSync } from '../src/index.js'
 import type { RunProgress } from '../src/reconcile/progress.js'
-import { documentIdsQuery, expectedRows } from '../src/documents.js'
+import { documentIdsQuery, existingIdsQuery } from '../src/document-ids.js'
+import { expectedRows } from '../src/documents.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { listedIds } from '../src/reconcile/diff.js'
 import { eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
@@ -140,6 +141,38 @@ describe('reading the documents by key range', () => {
         const touched = [...plan.matchAll(/"Actual Rows":([0-9.]+)/g)].map((m) => Number(m[1]))
         expect(Math.max(...touched)).toBeLessThanOrEqual(1000)
       }
+    } finally {
+      await db.end()
+    }
+  })
+})
+
+describe('telling rows without documents from rows of documents', () => {
+  it('asks the id index, and leaves out ids that cannot be a document id', async () => {
+    const runtime = getRuntime(app.payload)
+    const table = runtime.db.table('dealers')
+    const ids = (await payloadSql('select id::text as id from dealers order by id limit 3')) as {
+      id: string
+    }[]
+    const candidates = [...ids.map((r) => r.id), 'gone', '42']
+    const statement = existingIdsQuery(table, { trash: false, ids: candidates })!
+    expect(statement.params).toEqual([ids.map((r) => r.id)])
+    expect(existingIdsQuery(table, { trash: false, ids: ['gone'] })).toBeUndefined()
+    const db = new pg.Client({ connectionString: app.stack.databaseUri })
+    await db.connect()
+    try {
+      const found = await db.query(statement.text, statement.params)
+      expect(found.rows.map((r) => r.key).sort()).toEqual(ids.map((r) => r.id).sort())
+      // Compared as text, each chunk of candidates would read the whole table.
+      await db.query('set enable_seqscan = off')
+      const { rows } = await db.query(
+        `explain (analyze, format json) ${statement.text}`,
+        statement.params,
+      )
+      const plan = JSON.stringify(rows[0]['QUERY PLAN'])
+      expect(plan).toMatch(/"Node Type":"(Index (Only )?Scan|Bitmap Index Scan)"/)
+      const touched = [...plan.matchAll(/"Actual Rows":([0-9.]+)/g)].map((m) => Number(m[1]))
+      expect(Math.max(...touched)).toBeLessThanOrEqual(3)
     } finally {
       await db.end()
     }

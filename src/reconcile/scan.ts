@@ -5,7 +5,7 @@
  * past the last page are rows without documents. Memory holds a page, never the table.
  */
 import type { Payload } from 'payload'
-import { documentIds, existingIds } from '../documents.js'
+import { documentIds, existingIds } from '../document-ids.js'
 import type { Row } from '../mapping/types.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
