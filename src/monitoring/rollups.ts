@@ -80,7 +80,7 @@ export class Rollups {
   delivered(
     collection: string,
     counts: { deliveries: number; failures: number },
-    lags: readonly number[] = [],
+    lags: readonly number[],
   ): void {
     const minute = this.bucket(collection)
     minute.failures += counts.failures
