@@ -17,7 +17,7 @@ import {
   documentPages,
   idsOrderAlike,
   pageRowsOrdered,
-  tailIds,
+  tailOrphans,
   withoutDocuments,
   type ScanPage,
 } from './scan.js'
@@ -55,9 +55,9 @@ export async function reconcile(
     ms: 0,
   }
   const total = scoped ? opts.ids!.length : await countDocuments(payload, collection)
-  // Rows found outside every page: rows without documents, or (text ids in another collation) rows
-  // of documents another page holds.
-  const outside: string[] = []
+  // Rows without documents (the rows found outside their page, less those whose documents exist:
+  // text ids in another collation put rows of documents in other pages' ranges).
+  const extras: string[] = []
   const busy: string[] = []
   const alike = idsOrderAlike(deps.db, collection)
   // Rows found by id after their page's range missed them: Supabase orders the ids otherwise.
@@ -90,6 +90,7 @@ export async function reconcile(
   const runPage = async (page: ScanPage) => {
     opts.onPage?.('start')
     let had = new Map<string, Row>()
+    const outside: string[] = []
     const report = await delivery.deliver(collection, page.ids, {
       range:
         page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo, ids: page.ids },
@@ -107,6 +108,7 @@ export async function reconcile(
       },
     })
     tally(report, had)
+    extras.push(...(await withoutDocuments(deps.db, payload, collection, outside)))
     summary.scanned += page.ids.length
     const differences = [...report.outcomes.values()].filter(
       (o) => o.outcome !== 'unchanged' && o.outcome !== 'busy',
@@ -129,12 +131,12 @@ export async function reconcile(
   }
   await Promise.all(running)
   if (!scoped) {
-    const tail = await tailIds(target, collection, after)
-    summary.rows += tail.length
-    outside.push(...tail)
+    const tail = await tailOrphans(deps.db, payload, target, collection, after)
+    summary.rows += tail.rows
+    extras.push(...tail.ids)
   }
-  const extras = await withoutDocuments(deps.db, payload, collection, outside)
-  outside.length = 0
+  // Overlapping ranges (text ids in another collation) find a row twice.
+  if (!alike) extras.splice(0, extras.length, ...new Set(extras))
   summary.differences.extra = extras.length
   summary.diff.extra = extras.slice(0, listedIds)
 

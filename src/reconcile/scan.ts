@@ -57,16 +57,26 @@ export async function pageRows(
   return rows
 }
 
-/** The ids of Supabase's rows past the last document: rows without documents. */
-export async function tailIds(
+/**
+ * Supabase's rows past the last document that have no document (with text ids in another collation,
+ * rows of documents can lie there too), a part at a time, and how many rows were read: what is kept
+ * grows with the rows without documents, not with the table.
+ */
+export async function tailOrphans(
+  db: PayloadDatabase,
+  payload: Payload,
   target: SupabaseTarget,
   collection: SyncedCollection,
   after: string | undefined,
-): Promise<string[]> {
+): Promise<{ ids: string[]; rows: number }> {
   const ids: string[] = []
-  for await (const part of target.rows(collection.spec, { after }))
-    for (const row of part) ids.push(String(row[collection.spec.primaryKey]))
-  return ids
+  let rows = 0
+  for await (const part of target.rows(collection.spec, { after })) {
+    rows += part.length
+    const candidates = part.map((row) => String(row[collection.spec.primaryKey]))
+    ids.push(...(await withoutDocuments(db, payload, collection, candidates)))
+  }
+  return { ids, rows }
 }
 
 /**
@@ -101,9 +111,10 @@ export async function pageRowsOrdered(
 }
 
 /**
- * Of the ids of rows found outside every page (candidates for rows without documents), those that
+ * Of the ids of rows found outside their page (candidates for rows without documents), those that
  * really have no document, once each: with ids that the two databases order differently, a row may
- * lie in another page's range, or in two.
+ * lie in another page's range, or in two. Asked a page at a time, so that rows of documents are not
+ * kept to the end of a scan.
  */
 export async function withoutDocuments(
   db: PayloadDatabase,

@@ -14,7 +14,13 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { changedFields, type RowDiff } from './diff.js'
 import type { FailedDocument } from './reconcile.js'
 import { ProgressMeter, type ProgressListener } from './progress.js'
-import { documentPages, idsOrderAlike, pageRowsOrdered, tailIds, withoutDocuments } from './scan.js'
+import {
+  documentPages,
+  idsOrderAlike,
+  pageRowsOrdered,
+  tailOrphans,
+  withoutDocuments,
+} from './scan.js'
 
 export interface ValidateDeps {
   payload: Payload
@@ -102,8 +108,7 @@ export async function validate(
     found.diff.missing.length +
     found.diff.extra.length +
     found.diff.changed.length +
-    found.failed.length +
-    found.outside.length
+    found.failed.length
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
     if (opts.signal?.aborted)
       throw new CancelledError('validate', collection.slug, meter.snapshot())
@@ -119,6 +124,9 @@ export async function validate(
       pageRowsOrdered(target, collection, page, scoped, alike),
     ])
     compare(collection, page.ids, expected, rows.rows, found)
+    found.diff.extra.push(
+      ...(await withoutDocuments(deps.db, payload, collection, found.outside.splice(0))),
+    )
     const read = page.ids.filter((id) => expected.has(id)).length
     scanned += read
     rowsRead += rows.inRange
@@ -126,13 +134,10 @@ export async function validate(
     meter.add({ documents: read, rows: rows.inRange, differences: differences() - before })
   }
   if (!scoped) {
-    const tail = await tailIds(target, collection, after)
-    rowsRead += tail.length
-    found.outside.push(...tail)
+    const tail = await tailOrphans(deps.db, payload, target, collection, after)
+    rowsRead += tail.rows
+    found.diff.extra.push(...tail.ids)
   }
-  found.diff.extra.push(
-    ...(await withoutDocuments(deps.db, payload, collection, found.outside.splice(0))),
-  )
 
   // Once more for what differs: deliveries under way during the scan have landed by now.
   const suspects = [
