@@ -5,11 +5,10 @@
  * for rows without documents.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import pg from 'pg'
 import { z } from 'zod'
 import type { CollectionConfig } from 'payload'
 import { defineMapper, syncDocuments, validateSync } from '../src/index.js'
-import { startApp, type TestApp } from './support/app.js'
+import { runSql as sql, startApp, type TestApp } from './support/app.js'
 
 const COUNT = 2_100
 
@@ -37,16 +36,6 @@ const itemMapper = defineMapper<ItemDoc, z.infer<typeof itemRow>>({
 })
 
 let app: TestApp
-
-async function sql(uri: string, text: string): Promise<void> {
-  const db = new pg.Client({ connectionString: uri })
-  await db.connect()
-  try {
-    await db.query(text)
-  } finally {
-    await db.end()
-  }
-}
 
 beforeAll(async () => {
   app = await startApp({

@@ -8,22 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { syncDocuments, validateSync } from '../src/index.js'
-import { startApp, type TestApp } from './support/app.js'
+import { runSql as sql, startApp, type TestApp } from './support/app.js'
 import { Codes, codeMapper, codesTableSql } from './support/collections.js'
 
 const COUNT = 2_500
 
 let app: TestApp
-
-async function sql(uri: string, text: string): Promise<void> {
-  const db = new pg.Client({ connectionString: uri })
-  await db.connect()
-  try {
-    await db.query(text)
-  } finally {
-    await db.end()
-  }
-}
 
 /** Writes to Supabase (the stand-in's count of POST, PATCH and DELETE requests) during `run`. */
 async function writesDuring(run: () => Promise<unknown>): Promise<number> {

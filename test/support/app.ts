@@ -114,11 +114,7 @@ export async function startApp(
   } = {},
 ): Promise<TestApp> {
   const stack = await startLocalStack(options.stack)
-  if (options.supabaseSql) {
-    const db = new pg.Client({ connectionString: stack.supabaseDbUri })
-    await db.connect()
-    await db.query(options.supabaseSql).finally(() => db.end())
-  }
+  if (options.supabaseSql) await runSql(stack.supabaseDbUri, options.supabaseSql)
   const { payload, logs, key } = await startPayload(stack, options)
   const supabase = new pg.Pool({ connectionString: stack.supabaseDbUri, max: 4 })
   supabase.on('error', () => {})
@@ -139,6 +135,17 @@ export async function startApp(
       silencePools()
       await stack.stop()
     },
+  }
+}
+
+/** Runs SQL on its own connection (a test's tables, rows written around Payload or Supabase). */
+export async function runSql(uri: string, text: string): Promise<void> {
+  const db = new pg.Client({ connectionString: uri })
+  await db.connect()
+  try {
+    await db.query(text)
+  } finally {
+    await db.end()
   }
 }
 
