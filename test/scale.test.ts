@@ -305,3 +305,34 @@ describe('runs from the endpoints', () => {
     expect((await call('GET', '/supabase-sync/runs/no-such-run')).status).toBe(404)
   }, 120_000)
 })
+
+describe('many rows without documents', () => {
+  it('a check and a sync of a table with 150,000 rows without documents past the last document list them all, and the guard keeps them', async () => {
+    // More than a call's arguments can spread (about 125,000 here): the tail's ids were once pushed
+    // with push(...ids), which threw "Maximum call stack size exceeded".
+    const ORPHANS = 150_000
+    const supabase = new pg.Client({ connectionString: app.stack.supabaseDbUri })
+    await supabase.connect()
+    try {
+      await supabase.query(
+        `insert into public.dealers (id, name, slug, created_at)
+           select ('ffffffff-ffff-4fff-8fff-' || lpad(to_hex(g), 12, '0'))::uuid, 'orphan', 'orphan-' || g, now()
+             from generate_series(1, ${ORPHANS}) g`,
+      )
+      const check = await validateSync(app.payload)
+      expect(check.extra).toHaveLength(ORPHANS)
+      expect(check.extra[0]).toBe('ffffffff-ffff-4fff-8fff-000000000001')
+
+      const synced = await syncDocuments(app.payload)
+      expect(synced.differences.extra).toBe(ORPHANS)
+      expect(synced).toMatchObject({ deleted: 0, orphansKept: ORPHANS })
+      const { rows } = await supabase.query(
+        `select count(*)::int as n from public.dealers where name = 'orphan'`,
+      )
+      expect(rows[0].n).toBe(ORPHANS)
+    } finally {
+      await supabase.query(`delete from public.dealers where name = 'orphan'`)
+      await supabase.end()
+    }
+  }, 180_000)
+})

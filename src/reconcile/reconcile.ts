@@ -108,7 +108,7 @@ export async function reconcile(
       },
     })
     tally(report, had)
-    extras.push(...(await withoutDocuments(deps.db, payload, collection, outside)))
+    for (const id of await withoutDocuments(deps.db, payload, collection, outside)) extras.push(id)
     summary.scanned += page.ids.length
     const differences = [...report.outcomes.values()].filter(
       (o) => o.outcome !== 'unchanged' && o.outcome !== 'busy',
@@ -133,10 +133,15 @@ export async function reconcile(
   if (!scoped) {
     const tail = await tailOrphans(deps.db, payload, target, collection, after)
     summary.rows += tail.rows
-    extras.push(...tail.ids)
+    for (const id of tail.ids) extras.push(id)
   }
-  // Overlapping ranges (text ids in another collation) find a row twice.
-  if (!alike) extras.splice(0, extras.length, ...new Set(extras))
+  // Overlapping ranges (text ids in another collation) find a row twice. (No spreading into call
+  // arguments here: a table may hold hundreds of thousands of rows without documents.)
+  if (!alike) {
+    const unique = new Set(extras)
+    extras.length = 0
+    for (const id of unique) extras.push(id)
+  }
   summary.differences.extra = extras.length
   summary.diff.extra = extras.slice(0, listedIds)
 

@@ -124,9 +124,8 @@ export async function validate(
       pageRowsOrdered(target, collection, page, scoped, alike),
     ])
     compare(collection, page.ids, expected, rows.rows, found)
-    found.diff.extra.push(
-      ...(await withoutDocuments(deps.db, payload, collection, found.outside.splice(0))),
-    )
+    for (const id of await withoutDocuments(deps.db, payload, collection, found.outside.splice(0)))
+      found.diff.extra.push(id)
     const read = page.ids.filter((id) => expected.has(id)).length
     scanned += read
     rowsRead += rows.inRange
@@ -136,7 +135,7 @@ export async function validate(
   if (!scoped) {
     const tail = await tailOrphans(deps.db, payload, target, collection, after)
     rowsRead += tail.rows
-    found.diff.extra.push(...tail.ids)
+    for (const id of tail.ids) found.diff.extra.push(id)
   }
 
   // Once more for what differs: deliveries under way during the scan have landed by now.
