@@ -19,7 +19,7 @@ export async function documentIds(
   after: string | undefined,
   limit: number,
 ): Promise<string[]> {
-  const trash = Boolean(payload.collections[collection.slug]?.config.trash)
+  const trash = hasTrash(payload, collection)
   const { text, params } = documentIdsQuery(db.table(collection.slug), { trash, after, limit })
   const { rows } = await db.query<{ key: string }>(text, params)
   return rows.map((row) => row.key)
@@ -60,7 +60,7 @@ export async function existingIds(
   ids: readonly string[],
 ): Promise<Set<string>> {
   const table = db.table(collection.slug)
-  const trash = Boolean(payload.collections[collection.slug]?.config.trash)
+  const trash = hasTrash(payload, collection)
   const found = new Set<string>()
   for (let i = 0; i < ids.length; i += 1000) {
     const statement = existingIdsQuery(table, { trash, ids: ids.slice(i, i + 1000) })
@@ -69,6 +69,19 @@ export async function existingIds(
     for (const row of rows) found.add(row.key)
   }
   return found
+}
+
+/**
+ * Whether the collection's id is text: text compares by collation, and Payload's database and
+ * Supabase's may use different ones; uuids and numbers compare alike everywhere.
+ */
+export function textIds(table: Pick<TableRef, 'sqlType'>): boolean {
+  return /char|text/.test(table.sqlType('id'))
+}
+
+/** Whether trashed documents are kept (and left out of what the scans see). */
+function hasTrash(payload: Payload, collection: SyncedCollection): boolean {
+  return Boolean(payload.collections[collection.slug]?.config.trash)
 }
 
 /** What an id of each column type looks like as text: an id of another shape is no document's. */
@@ -94,7 +107,7 @@ export function existingIdsQuery(
   if (!ids.length) return undefined
   const match = shape
     ? `${id} = any($1::${shape[2]}[])`
-    : /char|text/.test(type)
+    : textIds(table)
       ? `${id} = any($1::${type}[])`
       : `${id}::text = any($1::text[])`
   const trash = query.trash ? ` and ${table.column('deletedAt')} is null` : ''

@@ -5,7 +5,7 @@
  * past the last page are rows without documents. Memory holds a page, never the table.
  */
 import type { Payload } from 'payload'
-import { documentIds, existingIds } from '../document-ids.js'
+import { documentIds, existingIds, textIds } from '../document-ids.js'
 import type { Row } from '../mapping/types.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { SupabaseTarget } from '../supabase/target.js'
@@ -43,7 +43,7 @@ export async function* documentPages(
 }
 
 /** Supabase's rows of a page: by range for a full scan, by id for a scoped one. */
-export async function pageRows(
+async function pageRows(
   target: SupabaseTarget,
   collection: SyncedCollection,
   page: ScanPage,
@@ -85,7 +85,7 @@ export async function tailOrphans(
  * then a document's row can lie in another page's range, and the ranges of pages can overlap.
  */
 export function idsOrderAlike(db: PayloadDatabase, collection: SyncedCollection): boolean {
-  return !/char|text/.test(db.table(collection.slug).sqlType('id'))
+  return !textIds(db.table(collection.slug))
 }
 
 /**

@@ -43,17 +43,20 @@ export interface ValidateSummary {
 interface Compared {
   diff: RowDiff
   failed: FailedDocument[]
-  /** Rows of ids the page did not hold: without documents, or (text ids) another page's. */
-  outside: string[]
 }
 
-/** Compares documents with rows; `ids` are the documents concerned, rows of other ids are outside. */
+/**
+ * Compares documents with rows; `ids` are the documents concerned. Rows of other ids go to `outside`:
+ * without documents, or (text ids in another collation) another page's.
+ */
 function compare(
   collection: SyncedCollection,
   ids: readonly string[],
   expected: Map<string, Row | null | MappingError>,
   rows: Map<string, Row>,
   into: Compared,
+  /** Absent when `rows` were read by these ids (then no row is of another id). */
+  outside: string[] = [],
 ): void {
   const ignore = bookkeepingColumns(collection)
   const inPage = new Set(ids)
@@ -75,7 +78,7 @@ function compare(
       else into.diff.unchanged++
     }
   }
-  for (const id of rows.keys()) if (!inPage.has(id)) into.outside.push(id)
+  for (const id of rows.keys()) if (!inPage.has(id)) outside.push(id)
 }
 
 export interface ValidateOptions {
@@ -96,7 +99,6 @@ export async function validate(
   const found: Compared = {
     diff: { missing: [], extra: [], changed: [], unchanged: 0 },
     failed: [],
-    outside: [],
   }
   const alike = idsOrderAlike(deps.db, collection)
   const total = scoped ? opts.ids!.length : await countDocuments(payload, collection)
@@ -123,8 +125,9 @@ export async function validate(
       ),
       pageRowsOrdered(target, collection, page, scoped, alike),
     ])
-    compare(collection, page.ids, expected, rows.rows, found)
-    for (const id of await withoutDocuments(deps.db, payload, collection, found.outside.splice(0)))
+    const outside: string[] = []
+    compare(collection, page.ids, expected, rows.rows, found, outside)
+    for (const id of await withoutDocuments(deps.db, payload, collection, outside))
       found.diff.extra.push(id)
     const read = page.ids.filter((id) => expected.has(id)).length
     scanned += read
@@ -149,7 +152,6 @@ export async function validate(
   const result: Compared = {
     diff: { missing: [], extra: [], changed: [], unchanged: found.diff.unchanged },
     failed: found.failed,
-    outside: [],
   }
   for (let i = 0; i < suspects.length; i += 1000) {
     const ids = suspects.slice(i, i + 1000)
