@@ -1,15 +1,22 @@
 -- What `payload supabase-sync doctor` asks Supabase about a synced table, in one call: its columns and
 -- their types, its primary key, whether row level security is on and what the anon role may do,
--- whether the apply function (sql/002) is there and executable by the service role, and whether the
--- table is in the Realtime publication. Read-only; executable by service_role only.
+-- whether the apply function (sql/002) is there and executable by the service role, whether the
+-- table is in the Realtime publication, and — for a text primary key — how its collation orders a few
+-- sample ids (doctor orders them in Payload's database too: scans need both to order ids alike).
+-- Read-only; executable by service_role only.
 -- Apply once (SQL editor, or `psql "$SUPABASE_DB_URL" -f sql/003_sync_inspect.sql`). Idempotent.
 create or replace function public.supabase_sync_inspect(target_table text)
 returns jsonb
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
+declare
+  report jsonb;
+  key_collation text;
+  key_order jsonb;
+begin
   with rel as (select to_regclass(format('public.%I', target_table)) as oid)
   select case when (select oid from rel) is null then pg_catalog.jsonb_build_object('exists', false) else pg_catalog.jsonb_build_object(
     'exists', true,
@@ -40,7 +47,25 @@ as $$
     'realtime', exists (
       select 1 from pg_catalog.pg_publication_tables t
        where t.pubname = 'supabase_realtime' and t.schemaname = 'public' and t.tablename = target_table)
-  ) end
+  ) end into report;
+  -- Collatable keys only (text, varchar): uuids and numbers order alike everywhere.
+  select pg_catalog.format('%I.%I', n.nspname, c.collname) into key_collation
+    from pg_catalog.pg_index i
+    join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+    join pg_catalog.pg_collation c on c.oid = a.attcollation
+    join pg_catalog.pg_namespace n on n.oid = c.collnamespace
+   where i.indrelid = pg_catalog.to_regclass(pg_catalog.format('public.%I', target_table)) and i.indisprimary;
+  if key_collation is not null then
+    execute pg_catalog.format(
+      'select pg_catalog.jsonb_agg(x order by x collate %s) from pg_catalog.unnest($1) x', key_collation)
+      into key_order
+      using array['a-0', 'A-1', 'a-2', 'B', 'b', '_c', '-d', 'd', '0', '10', '9', 'é', 'e', 'f', 'a b', 'ab', 'Z', 'z']::text[];
+  end if;
+  if (report->>'exists')::boolean then
+    report := report || pg_catalog.jsonb_build_object('keyOrder', key_order);
+  end if;
+  return report;
+end
 $$;
 
 revoke all on function public.supabase_sync_inspect(text) from public, anon, authenticated;

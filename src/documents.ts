@@ -63,7 +63,8 @@ export async function loadDocuments(
 }
 
 /**
- * Documents are read this many at a time and mapped at once. Payload's `find` allocates tens of
+ * Documents are read a quarter of a scan's page at a time (250 of the default 1,000) and mapped at
+ * once. Payload's `find` allocates tens of
  * kilobytes per document (drizzle's rows, the afterRead traversal); in a read of a thousand, the first
  * documents outlive several young-generation collections and are promoted, and V8 lets the old
  * generation grow to several times the app's live heap before it collects. In reads of a few hundred
@@ -71,7 +72,9 @@ export async function loadDocuments(
  * more `find`s (100 per read was 12 % slower at 10,000 documents); `npm run bench -- --scale` has the
  * figures.
  */
-export const readChunk = 250
+export function readChunk(collection: SyncedCollection): number {
+  return Math.ceil(collection.pageSize / 4)
+}
 
 /** A key range of documents, (after, upTo]; `ids`: the ones known in it, in key order (a scan's page). */
 export interface KeyRange {
@@ -98,9 +101,10 @@ export async function expectedRows(
   const add = (docs: Doc[]) => {
     for (const doc of docs) rows.set(String(doc.id), expectedRow(collection, doc))
   }
+  const chunk = readChunk(collection)
   if ('ids' in source) {
-    for (let i = 0; i < source.ids.length; i += readChunk) {
-      const slice = source.ids.slice(i, i + readChunk)
+    for (let i = 0; i < source.ids.length; i += chunk) {
+      const slice = source.ids.slice(i, i + chunk)
       const found = await payload.find({
         collection: collection.slug,
         where: { id: { in: slice } },
@@ -118,10 +122,10 @@ export async function expectedRows(
   // read it two and a half times over. A part may hold documents created since the page was cut: the
   // limit leaves room for some, and a fuller part is read on from its last id.
   const { upTo, ids = [] } = source.range
-  const limit = readChunk + readChunk / 5
+  const limit = chunk + Math.ceil(chunk / 5)
   let after = source.range.after
   for (const bound of [
-    ...ids.filter((_, i) => (i + 1) % readChunk === 0 && i + 1 < ids.length),
+    ...ids.filter((_, i) => (i + 1) % chunk === 0 && i + 1 < ids.length),
     upTo,
   ]) {
     for (;;) {

@@ -44,6 +44,12 @@ export const collectionOptionsSchema = z.strictObject({
   realtime: z.boolean().optional(),
   /** What such a change gets here (default: the global `realtime.onExternalChange`, else `revert`). */
   onExternalChange: externalChangePolicySchema.optional(),
+  /**
+   * Documents per page of a reconcile or check (`sync`, `reset`, `validate`, startup), read from Payload
+   * a quarter of a page at a time: a few pages are held at once. Lower it for documents with large
+   * fields the mapper reads.
+   */
+  pageSize: z.number().int().min(1).max(1_000).default(1_000),
 })
 
 export const retryOptionsSchema = z.strictObject({
@@ -93,9 +99,9 @@ export const pluginOptionsSchema = z.strictObject({
       }),
     ])
     .optional(),
-  collections: z
-    .record(z.string(), collectionOptionsSchema)
-    .default({ dealers: { table: 'dealers', mapper: dealerMapper as unknown as SyncMapper } }),
+  collections: z.record(z.string(), collectionOptionsSchema).default({
+    dealers: { table: 'dealers', mapper: dealerMapper as unknown as SyncMapper, pageSize: 1_000 },
+  }),
   syncOnInit: z.boolean().default(true),
   deleteOrphans: z.boolean().default(true),
   /** The mass-delete guard: never delete more than this fraction of a table unless forced. */

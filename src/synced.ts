@@ -17,6 +17,8 @@ export interface SyncedCollection {
   drafts: boolean
   /** Its table is watched through Realtime, with this policy for changes made there directly; false: not watched. */
   watch: ExternalChangePolicy | false
+  /** Documents per page of a scan (the reconcile, validate). */
+  pageSize: number
 }
 
 export function syncedCollections(
@@ -37,6 +39,7 @@ export function syncedCollections(
         ? (c.onExternalChange ??
           (typeof realtime === 'object' ? realtime.onExternalChange : 'revert'))
         : false,
+      pageSize: c.pageSize,
       spec: {
         collection: slug,
         table: c.table,

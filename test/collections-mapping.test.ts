@@ -29,6 +29,7 @@ const collection = (drafts: boolean): SyncedCollection => ({
   slug: 'posts',
   drafts,
   watch: false,
+  pageSize: 1000,
   mapper: postMapper as never,
   spec: { collection: 'posts', table: 'posts', primaryKey: 'id', versionColumn: 'sync_version' },
 })

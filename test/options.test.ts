@@ -9,6 +9,11 @@ describe('options', () => {
     const o = resolveOptions({ supabase })
     expect(Object.keys(o.collections)).toEqual(['dealers'])
     expect(o.collections.dealers.table).toBe('dealers')
+    expect(o.collections.dealers.pageSize).toBe(1000)
+    expect(
+      resolveOptions({ supabase, collections: { dealers: { table: 'dealers' } } }).collections
+        .dealers.pageSize,
+    ).toBe(1000)
     expect(o.syncOnInit).toBe(true)
     expect(o.deleteOrphans).toBe(true)
     expect(o.batchSize).toBe(500)
@@ -23,6 +28,9 @@ describe('options', () => {
     expect(() =>
       resolveOptions({ supabase, collections: { dealers: { table: 'drop table x' } } }),
     ).toThrow(/collections\.dealers\.table/)
+    expect(() =>
+      resolveOptions({ supabase, collections: { dealers: { table: 'dealers', pageSize: 5000 } } }),
+    ).toThrow(/collections\.dealers\.pageSize/)
     expect(() => resolveOptions({ supabase, queue: { sweepInterval: 5 } })).toThrow(
       /queue\.sweepInterval/,
     )

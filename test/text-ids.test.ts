@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { syncDocuments, validateSync } from '../src/index.js'
+import { doctor } from '../src/ops/doctor.js'
 import { runSql as sql, startApp, type TestApp } from './support/app.js'
 import { Codes, codeMapper, codesTableSql } from './support/collections.js'
 
@@ -104,5 +105,26 @@ describe('text ids that the two databases order differently', () => {
     const rows = await app.rows('codes')
     expect(rows.size).toBe(COUNT)
     expect(rows.get('a-1000')).toMatchObject({ label: 'code 1000' })
+  }, 120_000)
+
+  it('doctor names the difference and its fix; after the fix, scans read no row by id', async () => {
+    const keyOrder = async () =>
+      (await doctor(app.payload)).checks.find((c) => c.name === 'codes → codes: key order')
+    const before = await keyOrder()
+    expect(before).toMatchObject({ ok: false })
+    expect(before!.detail).toMatch(/Supabase orders ids otherwise than Payload's database/)
+    expect(before!.fix).toContain(
+      'alter table public."codes" alter column "id" type text collate "C";',
+    )
+
+    await sql(
+      app.stack.supabaseDbUri,
+      'alter table public.codes alter column id type text collate "C"',
+    )
+    expect(await keyOrder()).toMatchObject({ ok: true, detail: expect.stringMatching(/alike/) })
+    app.logs.clear()
+    const synced = await syncDocuments(app.payload, { collection: 'codes' })
+    expect(synced).toMatchObject({ upserted: 0, deleted: 0, unchanged: COUNT })
+    expect(app.logs.find((l) => l.collection === 'codes' && l.misplaced !== undefined)).toEqual([])
   }, 120_000)
 })

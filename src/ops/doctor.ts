@@ -7,6 +7,7 @@ import { getRuntime } from '../lifecycle/registry.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { expectedColumns, typeFits } from '../mapping/columns.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
+import { keyOrderCheck } from './key-order.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { addColumnSql, alterTypeSql, realtimeSql, securitySql, tableSql } from './schema-sql.js'
@@ -167,6 +168,10 @@ async function collectionChecks(
           fix: sqlFix(`alter table public."${table}" add primary key ("${primaryKey}");`),
         },
   )
+  const order = pkOk
+    ? await keyOrderCheck(runtime.db, collection.slug, report, { name: table, primaryKey })
+    : undefined
+  if (order) checks.push({ name: name('key order'), ...order })
   if (runtime.options.writeMode === 'rpc') {
     checks.push(
       report.applyFunction

@@ -178,7 +178,7 @@ export async function reconcile(
   if (misplaced)
     logger.warn(
       { collection: collection.slug, table: collection.spec.table, misplaced },
-      `${collection.slug}: ${misplaced} row(s) lay outside their document's key range in ${collection.spec.table}: Supabase orders these text ids by another collation than Payload's database. Nothing is missed (such rows are read by id), but each costs reads; give both id columns the same collation (e.g. collate "C")`,
+      `${collection.slug}: ${misplaced} row(s) lay outside their document's key range in ${collection.spec.table}: Supabase orders these text ids by another collation than Payload's database. Nothing is missed (such rows are read by id), but each costs reads; give both id columns the same collation (e.g. collate "C"; \`npx payload supabase-sync doctor\` prints the SQL)`,
     )
   summary.requests = target.requests - requestsBefore
   summary.ms = Math.round(performance.now() - started)

@@ -18,8 +18,6 @@ export interface ScanPage {
   upTo?: string
 }
 
-export const pageSize = 1000
-
 /** Pages of document ids: every document of the collection, or only `ids` (sorted, in slices). */
 export async function* documentPages(
   db: PayloadDatabase,
@@ -27,6 +25,7 @@ export async function* documentPages(
   collection: SyncedCollection,
   ids?: readonly string[],
 ): AsyncGenerator<ScanPage> {
+  const { pageSize } = collection
   if (ids) {
     const sorted = [...new Set(ids)].sort()
     for (let i = 0; i < sorted.length; i += pageSize) yield { ids: sorted.slice(i, i + pageSize) }

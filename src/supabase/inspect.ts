@@ -13,6 +13,11 @@ export interface TableReport {
   /** null: the apply function is not installed; false: not executable by service_role. */
   applyFunction?: boolean | null
   realtime?: boolean
+  /**
+   * Sample ids as the primary key's collation orders them; null: the key is not text (uuids and numbers
+   * order alike everywhere); absent: sql/003 is older than this.
+   */
+  keyOrder?: string[] | null
 }
 
 export const inspectFunction = 'supabase_sync_inspect'

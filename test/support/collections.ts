@@ -42,14 +42,18 @@ export const codeMapper = defineMapper<CodeDoc, z.infer<typeof codeRow>>({
 export const codesTableSql = `create table public.codes (id text collate "en-US-x-icu" primary key, label text not null, updated_at timestamptz, sync_version bigint);
 grant select, insert, update, delete on table public.codes to service_role;`
 
-/** Dealers with notes, posts (drafts, trash, two locales), and codes (text ids), all synced; short retries. */
+/**
+ * Dealers with notes, posts (drafts, trash, two locales), and codes (text ids), all synced; short
+ * retries; scan pages of a few documents, so that reconciles cross page and read boundaries while
+ * documents are created and deleted in and between them.
+ */
 export const convergenceConfig: Partial<DevConfigOptions> = {
   collections: [DealersWithNotes, Posts, Codes],
   sync: {
     collections: {
-      dealers: { table: 'dealers', mapper: dealerMapper },
-      ...postsSync,
-      codes: { table: 'codes', mapper: codeMapper as never, realtime: false },
+      dealers: { table: 'dealers', mapper: dealerMapper, pageSize: 5 },
+      posts: { ...postsSync.posts, pageSize: 4 },
+      codes: { table: 'codes', mapper: codeMapper as never, realtime: false, pageSize: 6 },
     },
     queue: { backoff: 20, maxBackoff: 200, sweepInterval: 100 },
     retry: { retries: 1, minTimeout: 5, maxTimeout: 20 },
