@@ -5,7 +5,8 @@
  * latency and failed requests, rows edited, inserted and deleted in Supabase directly (undone by the
  * realtime watch, also across outages), over two app instances — this process and a child process
  * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
- * every table equals what the mappers make of Payload's documents.
+ * every table equals what the mappers make of Payload's documents. Syncs cancelled part-way, resets and
+ * checks run among them, and every scan pages through a few documents at a time (test/support/collections.ts).
  *
  * fast-check generates the operations, groups them into batches that run at once, and its scheduler
  * decides in which order each batch's operations start; a failing case shrinks to a short one.
@@ -13,7 +14,14 @@
  */
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { pullFromSupabase, syncDocuments, whenIdle } from '../src/index.js'
+import {
+  CancelledError,
+  pullFromSupabase,
+  resetTable,
+  syncDocuments,
+  validateSync,
+  whenIdle,
+} from '../src/index.js'
 import { startChild, type ChildApp } from './support/children.js'
 import { codesTableSql, convergenceConfig } from './support/collections.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
@@ -28,6 +36,7 @@ import {
 } from './support/app.js'
 
 type On = 0 | 1
+type Synced = 'dealers' | 'posts' | 'codes'
 type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
 type Op =
   | { t: 'createDealer'; on: On }
@@ -42,7 +51,10 @@ type Op =
   | { t: 'createCode'; on: On; upper: boolean }
   | { t: 'updateCode'; on: On; pick: number }
   | { t: 'deleteCode'; on: On; pick: number }
-  | { t: 'reconcile'; on: On; collection: 'dealers' | 'posts' | 'codes' }
+  | { t: 'reconcile'; on: On; collection: Synced }
+  | { t: 'cancelledSync'; collection: Synced; after: number }
+  | { t: 'reset'; collection: Synced }
+  | { t: 'check'; collection: Synced }
   | { t: 'down' }
   | { t: 'up' }
   | { t: 'latency'; ms: number }
@@ -50,6 +62,7 @@ type Op =
   | { t: 'kill' }
 
 const on = fc.constantFrom<On>(0, 1)
+const syncedArb = fc.constantFrom<Synced>('dealers', 'posts', 'codes')
 const pick = fc.nat(1_000)
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ t: fc.constant('createDealer' as const), on }) },
@@ -106,8 +119,25 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('reconcile' as const),
       on,
-      collection: fc.constantFrom<'dealers' | 'posts' | 'codes'>('dealers', 'posts', 'codes'),
+      collection: syncedArb,
     }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      t: fc.constant('cancelledSync' as const),
+      collection: syncedArb,
+      // Documents read before the cancel: 0 cancels before the first page.
+      after: fc.constantFrom(0, 1, 5, 12),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('reset' as const), collection: syncedArb }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('check' as const), collection: syncedArb }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'down' as const }) },
   { weight: 1, arbitrary: fc.constant({ t: 'up' as const }) },
@@ -327,6 +357,29 @@ async function apply(op: Op, touched: Touched): Promise<void> {
     case 'reconcile':
       await instance(op.on).reconcile(op.collection)
       return
+    case 'cancelledSync': {
+      // Stopped between pages (or before the first): what it wrote is whole pages, and the rest is
+      // left to the deliveries and reconciles that follow.
+      const stop = new AbortController()
+      if (op.after === 0) stop.abort()
+      await syncDocuments(app.payload, {
+        collection: op.collection,
+        signal: stop.signal,
+        onProgress: (p) => p.documents >= op.after && stop.abort(),
+      }).catch((error: unknown) => {
+        if (!(error instanceof CancelledError)) throw error
+      })
+      return
+    }
+    case 'reset':
+      // Every row rewritten from Payload while the other instance saves, deletes and reconciles.
+      await resetTable(app.payload, { collection: op.collection, confirm: true, force: true })
+      return
+    case 'check': {
+      // Read-only, at any moment: it may see changes in flight, but must not fail.
+      await validateSync(app.payload, { collection: op.collection, record: false })
+      return
+    }
     case 'down':
       await app.stack.faults.down()
       return
@@ -373,9 +426,14 @@ async function apply(op: Op, touched: Touched): Promise<void> {
   }
 }
 
-/** Expected failures of a random operation (a document deleted meanwhile, Supabase down during a reconcile). */
+/**
+ * Expected failures of a random operation (a document deleted meanwhile, Supabase down during a
+ * reconcile). Payload's update of a document that the other instance deletes between the update's
+ * read and its write crashes in Payload itself: its `db.updateOne` finds no row and returns null,
+ * which afterRead then reads ("Cannot read properties of null (reading 'id')").
+ */
 const tolerated =
-  /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running/i
+  /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running|Cannot read properties of null \(reading 'id'\)/i
 
 async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = {

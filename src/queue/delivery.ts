@@ -58,6 +58,11 @@ export interface DeliverOptions {
    * the reconcile. Without it every document is written.
    */
   compare?: (ids: string[]) => Promise<Map<string, Row>>
+  /**
+   * With `compare`: write every row, also those Supabase holds as they are (`reset`). What compare
+   * read still decides the deletes: a document that maps to no row is deleted when Supabase has one.
+   */
+  rewrite?: boolean
   /** A job that Payload's runner books itself (the task path): completed or failed by Payload, not here. */
   bookedElsewhere?: string
   /** The ids are the documents of this key range (a reconcile page): read them by range. */
@@ -226,7 +231,7 @@ export class Delivery {
             ? have
               ? wholeRow
               : []
-            : have
+            : have && !options.rewrite
               ? changedFields(
                   row,
                   have,

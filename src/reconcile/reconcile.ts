@@ -104,8 +104,9 @@ export async function reconcile(
         }
         summary.rows += read.inRange
         misplaced += had.size - read.inRange
-        return opts.rewrite ? new Map() : had
+        return had
       },
+      rewrite: opts.rewrite,
     })
     tally(report, had)
     for (const id of await withoutDocuments(deps.db, payload, collection, outside)) extras.push(id)
@@ -155,8 +156,9 @@ export async function reconcile(
       compare: async (ids) => {
         const rows = await target.rowsByIds(collection.spec, ids)
         for (const [id, row] of rows) had.set(id, row)
-        return opts.rewrite ? new Map() : rows
+        return rows
       },
+      rewrite: opts.rewrite,
     })
     tally(report, had)
   }
