@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { changedFields, diffRows, sameValue } from '../src/index.js'
-import { deleteAllowed } from '../src/reconcile/diff.js'
+import { deleteAllowed, fieldsToWrite } from '../src/reconcile/diff.js'
 
 describe('sameValue', () => {
   it('treats the same instant in two spellings as equal', () => {
@@ -56,5 +56,27 @@ describe('mass-delete guard', () => {
     expect(deleteAllowed(50, 100, 0.5)).toBe(true)
     expect(deleteAllowed(51, 100, 0.5)).toBe(false)
     expect(deleteAllowed(1, 1, 0.5)).toBe(false)
+  })
+})
+
+describe('fieldsToWrite', () => {
+  const row = { id: 'a', name: 'A', api_config: { x: 1 }, sync_version: 3 }
+  const ignore = ['sync_version']
+  it('writes nothing where both agree there is no row, or the row is as it must be', () => {
+    expect(fieldsToWrite(null, undefined, ignore)).toEqual([])
+    expect(fieldsToWrite(row, { ...row, sync_version: 9 }, ignore)).toEqual([])
+  })
+  it('removes a row that must not be there, adds a missing one, and names the fields that differ', () => {
+    expect(fieldsToWrite(null, row, ignore)).toEqual(['(row)'])
+    expect(fieldsToWrite(row, undefined, ignore)).toEqual(['(row)'])
+    expect(fieldsToWrite(row, { ...row, name: 'B', api_config: { x: 2 } }, ignore)).toEqual([
+      'name',
+      'api_config.x',
+    ])
+  })
+  it('rewrite (reset) writes every row, equal or not, but still deletes only rows that are there', () => {
+    expect(fieldsToWrite(row, row, ignore, true)).toEqual(['(row)'])
+    expect(fieldsToWrite(null, row, ignore, true)).toEqual(['(row)'])
+    expect(fieldsToWrite(null, undefined, ignore, true)).toEqual([])
   })
 })

@@ -17,7 +17,7 @@ import { describeCause, MappingError, SyncError } from '../errors.js'
 import { expectedRows, type KeyRange } from '../documents.js'
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'
-import { changedFields } from '../reconcile/diff.js'
+import { fieldsToWrite } from '../reconcile/diff.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import type { PayloadDatabase, Sql } from './database.js'
@@ -68,9 +68,6 @@ export interface DeliverOptions {
   /** The ids are the documents of this key range (a reconcile page): read them by range. */
   range?: KeyRange
 }
-
-/** The fields of a row that is added or removed as a whole: one array, shared by every such outcome. */
-const wholeRow: readonly string[] = Object.freeze(['(row)'])
 
 export class Delivery {
   constructor(private readonly deps: DeliveryDeps) {}
@@ -226,18 +223,7 @@ export class Delivery {
       }
       if (actual) {
         const have = actual.get(id)
-        const fields =
-          row === null
-            ? have
-              ? wholeRow
-              : []
-            : have && !options.rewrite
-              ? changedFields(
-                  row,
-                  have,
-                  Object.keys(row).filter((c) => !ignore.includes(c)),
-                )
-              : wholeRow
+        const fields = fieldsToWrite(row, have, ignore, options.rewrite)
         if (fields.length === 0) {
           report.outcomes.set(id, { id, op: 'none', outcome: 'unchanged' })
           done.push(id)

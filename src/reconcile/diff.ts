@@ -84,6 +84,29 @@ export function changedFields(
   return fields
 }
 
+/** The fields of a row that is added or removed as a whole: one array, shared by every such outcome. */
+const wholeRow: readonly string[] = Object.freeze(['(row)'])
+
+/**
+ * What a compare-mode delivery must change of a document's row: nothing (an empty list), the whole
+ * row (added, removed, or `rewrite`: written even when equal), or the fields that differ. `row`: what
+ * the document maps to (null: no row belongs in Supabase); `have`: Supabase's row, if it has one.
+ */
+export function fieldsToWrite(
+  row: Row | null,
+  have: Row | undefined,
+  ignore: readonly string[],
+  rewrite = false,
+): readonly string[] {
+  if (row === null) return have ? wholeRow : []
+  if (!have || rewrite) return wholeRow
+  return changedFields(
+    row,
+    have,
+    Object.keys(row).filter((c) => !ignore.includes(c)),
+  )
+}
+
 /**
  * Compares two sets of rows keyed by id. `expected` is Payload's side. `ignore`: columns that are
  * bookkeeping, not content (the version column: a pull-back leaves it behind on purpose).
