@@ -169,7 +169,11 @@ async function collectionChecks(
         },
   )
   const order = pkOk
-    ? await keyOrderCheck(runtime.db, collection.slug, report, { name: table, primaryKey })
+    ? await keyOrderCheck(runtime.db, collection.slug, report, {
+        name: table,
+        primaryKey,
+        keyType: pkType,
+      })
     : undefined
   if (order) checks.push({ name: name('key order'), ...order })
   if (runtime.options.writeMode === 'rpc') {

@@ -48,7 +48,7 @@ export async function keyOrderCheck(
   db: PayloadDatabase,
   slug: string,
   report: TableReport,
-  table: { name: string; primaryKey: string },
+  table: { name: string; primaryKey: string; keyType: string },
 ): Promise<KeyOrderCheck | undefined> {
   const found = await columnCollation(db, db.table(slug), 'id')
   if (!found) return undefined
@@ -83,5 +83,6 @@ export async function keyOrderCheck(
   }
 }
 
-const collateC = (table: { name: string; primaryKey: string }) =>
-  `alter table public."${table.name.replace(/"/g, '""')}" alter column "${table.primaryKey.replace(/"/g, '""')}" type text collate "C";`
+/** The key keeps its type (text, varchar(n)); only its collation changes. */
+const collateC = (table: { name: string; primaryKey: string; keyType: string }) =>
+  `alter table public."${table.name.replace(/"/g, '""')}" alter column "${table.primaryKey.replace(/"/g, '""')}" type ${table.keyType} collate "C";`
