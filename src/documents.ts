@@ -64,13 +64,12 @@ export async function loadDocuments(
 
 /**
  * Documents are read a quarter of a scan's page at a time (250 of the default 1,000) and mapped at
- * once. Payload's `find` allocates tens of
- * kilobytes per document (drizzle's rows, the afterRead traversal); in a read of a thousand, the first
- * documents outlive several young-generation collections and are promoted, and V8 lets the old
- * generation grow to several times the app's live heap before it collects. In reads of a few hundred
- * most documents are garbage before they are promoted: only their rows live on. Smaller reads cost
- * more `find`s (100 per read was 12 % slower at 10,000 documents); `npm run bench -- --scale` has the
- * figures.
+ * once. Payload's `find` allocates tens of kilobytes per document (drizzle's rows, the afterRead
+ * traversal); in a read of a thousand, the first documents outlive several young-generation
+ * collections and are promoted, and V8 lets the old generation grow to several times the app's live
+ * heap before it collects. In reads of a few hundred most documents are garbage before they are
+ * promoted: only their rows live on. Smaller reads cost more `find`s (100 per read was 12 % slower at
+ * 10,000 documents); `npm run bench -- --scale` has the figures.
  */
 export function readChunk(collection: SyncedCollection): number {
   return Math.ceil(collection.pageSize / 4)

@@ -30,10 +30,13 @@ async function columnCollation(
   field: string,
 ): Promise<{ collation: string; c: boolean } | undefined> {
   const { rows } = await db.query<{ collation: string; c: boolean }>(
+    // The database's default resolved; its locale provider read through to_jsonb, as the column
+    // exists from PostgreSQL 15 on (an ICU default is no C, whatever datcollate says).
     `select pg_catalog.format('%I.%I', n.nspname, c.collname) as collation,
-            coalesce(nullif(c.collcollate, ''), case when c.collname = 'default'
-              then (select d.datcollate from pg_catalog.pg_database d where d.datname = pg_catalog.current_database()) end)
-              in ('C', 'POSIX') as c
+            coalesce(case when c.collprovider = 'd'
+              then (select coalesce(pg_catalog.to_jsonb(d) ->> 'datlocprovider', 'c') = 'c' and d.datcollate in ('C', 'POSIX')
+                      from pg_catalog.pg_database d where d.datname = pg_catalog.current_database())
+              else c.collprovider = 'c' and c.collcollate in ('C', 'POSIX') end, false) as c
        from pg_catalog.pg_attribute a
        join pg_catalog.pg_collation c on c.oid = a.attcollation
        join pg_catalog.pg_namespace n on n.oid = c.collnamespace
