@@ -52,6 +52,7 @@ type Op =
   | { t: 'updateCode'; on: On; pick: number }
   | { t: 'deleteCode'; on: On; pick: number }
   | { t: 'reconcile'; on: On; collection: Synced }
+  | { t: 'syncSome'; on: On; collection: Synced; picks: number[] }
   | { t: 'cancelledSync'; collection: Synced; after: number }
   | { t: 'reset'; collection: Synced }
   | { t: 'check'; collection: Synced }
@@ -125,6 +126,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.record({
+      t: fc.constant('syncSome' as const),
+      on,
+      collection: syncedArb,
+      picks: fc.array(pick, { minLength: 1, maxLength: 8 }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
       t: fc.constant('cancelledSync' as const),
       collection: syncedArb,
       // Documents read before the cancel: 0 cancels before the first page.
@@ -186,6 +196,8 @@ interface Instance {
   /** Pulls these ids; resolves with the ids pulled. */
   pull(ids: string[]): Promise<string[]>
   reconcile(collection: string): Promise<void>
+  /** A sync of these documents only (the scoped path: pages of ids, rows read by id). */
+  syncIds(collection: string, ids: string[]): Promise<void>
 }
 
 const local: Instance = {
@@ -203,6 +215,7 @@ const local: Instance = {
     } as never)),
   pull: async (ids) => (await pullFromSupabase(app.payload, { ids })).pulled.map((p) => p.id),
   reconcile: async (collection) => void (await reconcileNow(app.payload, collection)),
+  syncIds: async (collection, ids) => void (await syncDocuments(app.payload, { collection, ids })),
 }
 const remote: Instance = {
   create: async (collection, data, options) => child.send('create', { collection, data, options }),
@@ -215,6 +228,7 @@ const remote: Instance = {
       (p) => p.id,
     ),
   reconcile: async (collection) => void (await child.call('sync', { collection })),
+  syncIds: async (collection, ids) => void (await child.call('sync', { collection, ids })),
 }
 const instance = (which: On): Instance => (which === 0 ? local : remote)
 const chosen = (list: string[], n: number): string | undefined =>
@@ -357,6 +371,15 @@ async function apply(op: Op, touched: Touched): Promise<void> {
     case 'reconcile':
       await instance(op.on).reconcile(op.collection)
       return
+    case 'syncSome': {
+      const list = op.collection === 'dealers' ? dealers : op.collection === 'posts' ? posts : codes
+      const ids = [
+        ...new Set(op.picks.map((p) => chosen(list, p)).filter((id) => id !== undefined)),
+      ]
+      if (!ids.length) return
+      await instance(op.on).syncIds(op.collection, ids)
+      return
+    }
     case 'cancelledSync': {
       // Stopped between pages (or before the first): what it wrote is whole pages, and the rest is
       // left to the deliveries and reconciles that follow.

@@ -60,7 +60,7 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
     case 'pull':
       return { result: await pullFromSupabase(payload, { collection, ids: c.ids }) }
     case 'sync':
-      return { result: await syncDocuments(payload, { collection }) }
+      return { result: await syncDocuments(payload, { collection, ids: c.ids }) }
   }
 }
 
