@@ -70,3 +70,16 @@ $$;
 
 revoke all on function public.supabase_sync_inspect(text) from public, anon, authenticated;
 grant execute on function public.supabase_sync_inspect(text) to service_role;
+
+-- For doctor: n rows, as PostgREST returns them — fewer when the project's max-rows (db-max-rows) is
+-- lower, which is how doctor learns it (the plugin's maxRows must not be higher: reads would be cut).
+create or replace function public.supabase_sync_rows(n integer)
+returns setof integer
+language sql
+immutable
+security invoker
+set search_path = ''
+as $$ select pg_catalog.generate_series(1, least(n, 100000)) $$;
+
+revoke all on function public.supabase_sync_rows(integer) from public, anon, authenticated;
+grant execute on function public.supabase_sync_rows(integer) to service_role;

@@ -8,6 +8,7 @@ import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { expectedColumns, typeFits } from '../mapping/columns.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
+import { maxRowsCheck } from './max-rows-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { addColumnSql, alterTypeSql, realtimeSql, securitySql, tableSql } from './schema-sql.js'
@@ -267,6 +268,10 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
     name: 'reachable',
     ok: true,
     detail: `${runtime.options.supabase && 'url' in runtime.options.supabase ? runtime.options.supabase.url : 'the client'} answers`,
+  })
+  checks.push({
+    name: 'max-rows',
+    ...(await maxRowsCheck(runtime.target.client, runtime.options.maxRows)),
   })
   for (const collection of runtime.collections.values()) {
     const report = await inspectTable(runtime.target, collection.spec)

@@ -187,7 +187,9 @@ export class SupabaseTarget {
   async rowsByIds(spec: TableSpec, ids: readonly string[]): Promise<Map<string, Row>> {
     const found = new Map<string, Row>()
     await pool(
-      chunk(ids, idsPerUrl).map((part) => async () => {
+      // No more ids per read than max-rows: PostgREST would cut the answer without an error, and
+      // the rows it left out would look missing.
+      chunk(ids, Math.min(idsPerUrl, this.options.maxRows)).map((part) => async () => {
         const rows = await this.attempt(`read ${spec.table}`, async (signal) => {
           const { data, error, status } = await this.client
             .from(spec.table)

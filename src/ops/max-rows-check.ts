@@ -1,0 +1,46 @@
+/**
+ * `doctor`'s check of the plugin's `maxRows` against the project's max-rows (PostgREST's db-max-rows):
+ * PostgREST cuts every read to max-rows rows without an error, so a plugin that asks for more would
+ * take rows it did not get for missing. sql/003's `supabase_sync_rows(n)` returns n rows, or as many
+ * as max-rows lets through.
+ */
+import type { SupabaseClient } from '@supabase/supabase-js'
+
+export const rowsFunction = 'supabase_sync_rows'
+
+export interface MaxRowsCheck {
+  ok: boolean
+  detail: string
+  fix?: string
+  skipped?: boolean
+}
+
+export async function maxRowsCheck(client: SupabaseClient, maxRows: number): Promise<MaxRowsCheck> {
+  const asked = maxRows + 1
+  const { data, error, status } = await client.rpc(rowsFunction, { n: asked }).retry(false)
+  if (error) {
+    const missing = status === 404 || error.code === 'PGRST202' || error.code === '42883'
+    return {
+      ok: true,
+      skipped: true,
+      detail: missing
+        ? `${rowsFunction} is not installed (sql/003 is older than this plugin): not checked`
+        : `not checked: ${error.message}`,
+      fix: missing
+        ? 'run sql/003_sync_inspect.sql again (or `npx payload supabase-sync sql`)'
+        : undefined,
+    }
+  }
+  // One more than maxRows is asked for: as many as maxRows back is a max-rows of exactly maxRows.
+  const got = Array.isArray(data) ? data.length : 0
+  if (got >= maxRows)
+    return {
+      ok: true,
+      detail: `Supabase returns ${got === maxRows ? 'up to' : 'more than'} ${maxRows} rows per read: reads of maxRows (${maxRows}) are not cut`,
+    }
+  return {
+    ok: false,
+    detail: `Supabase returns at most ${got} rows per read (its max-rows), the plugin asks for up to ${maxRows} (maxRows): reads would be cut, and the rows left out taken for missing`,
+    fix: `set the plugin's maxRows: ${got} (or raise max-rows in the project's API settings)`,
+  }
+}
