@@ -9,21 +9,13 @@ import { syncDocuments, validateSync } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { doctor } from '../src/ops/doctor.js'
 import { maxRowsCheck } from '../src/ops/max-rows-check.js'
-import { startApp, type TestApp } from './support/app.js'
+import { startApp, writesDuring, type TestApp } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 
 const MAX_ROWS = 20
 const COUNT = 130
 let app: TestApp
 let ids: string[]
-
-/** Writes to Supabase (the stand-in's count of POST, PATCH and DELETE requests) during `run`. */
-async function writesDuring(run: () => Promise<unknown>): Promise<number> {
-  app.stack.resetStats()
-  await run()
-  const { byMethod } = app.stack.stats()
-  return (byMethod.POST ?? 0) + (byMethod.PATCH ?? 0) + (byMethod.DELETE ?? 0)
-}
 
 beforeAll(async () => {
   app = await startApp({
@@ -54,14 +46,14 @@ describe(`max-rows ${MAX_ROWS}`, () => {
       inSync: true,
       missing: [],
     })
-    expect(await writesDuring(() => syncDocuments(app.payload))).toBe(0)
+    expect(await writesDuring(app, () => syncDocuments(app.payload))).toBe(0)
   })
 
   it('documents by id (more ids than max-rows): in sync, nothing written', async () => {
     expect(ids.length).toBeGreaterThan(MAX_ROWS)
     const check = await validateSync(app.payload, { ids, record: false })
     expect(check).toMatchObject({ inSync: true, missing: [], extra: [], changed: [] })
-    expect(await writesDuring(() => syncDocuments(app.payload, { ids }))).toBe(0)
+    expect(await writesDuring(app, () => syncDocuments(app.payload, { ids }))).toBe(0)
   })
 
   it("doctor: passes with maxRows at the project's max-rows, names the right value when above it", async () => {

@@ -9,20 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { syncDocuments, validateSync } from '../src/index.js'
 import { doctor } from '../src/ops/doctor.js'
-import { runSql as sql, startApp, type TestApp } from './support/app.js'
+import { runSql as sql, startApp, writesDuring, type TestApp } from './support/app.js'
 import { Codes, codeMapper, codesTableSql } from './support/collections.js'
 
 const COUNT = 2_500
 
 let app: TestApp
-
-/** Writes to Supabase (the stand-in's count of POST, PATCH and DELETE requests) during `run`. */
-async function writesDuring(run: () => Promise<unknown>): Promise<number> {
-  app.stack.resetStats()
-  await run()
-  const { byMethod } = app.stack.stats()
-  return (byMethod.POST ?? 0) + (byMethod.PATCH ?? 0) + (byMethod.DELETE ?? 0)
-}
 
 beforeAll(async () => {
   app = await startApp({
@@ -71,7 +63,7 @@ describe('text ids that the two databases order differently', () => {
   it('a sync of the table in sync writes nothing; a check finds it in sync', async () => {
     app.logs.clear()
     let synced: Awaited<ReturnType<typeof syncDocuments>> | undefined
-    const writes = await writesDuring(async () => {
+    const writes = await writesDuring(app, async () => {
       synced = await syncDocuments(app.payload, { collection: 'codes' })
     })
     expect(synced!.differences).toEqual({ missing: 0, changed: 0, extra: 0 })

@@ -233,3 +233,14 @@ export async function reconcileNow(
   const runtime = getRuntime(payload)
   return reconcile(reconcileDeps(runtime), syncedCollection(runtime, collection), options)
 }
+
+/** Writes to Supabase (the stand-in's count of POST, PATCH and DELETE requests) during `run`. */
+export async function writesDuring(
+  app: Pick<TestApp, 'stack'>,
+  run: () => Promise<unknown>,
+): Promise<number> {
+  app.stack.resetStats()
+  await run()
+  const { byMethod } = app.stack.stats()
+  return (byMethod.POST ?? 0) + (byMethod.PATCH ?? 0) + (byMethod.DELETE ?? 0)
+}
