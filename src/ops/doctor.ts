@@ -11,17 +11,10 @@ import { keyOrderCheck } from './key-order.js'
 import { maxRowsCheck } from './max-rows-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
+import { functionMissing, type Check } from './check.js'
 import { addColumnSql, alterTypeSql, realtimeSql, securitySql, tableSql } from './schema-sql.js'
 
-export interface Check {
-  name: string
-  ok: boolean
-  detail: string
-  /** What to do: SQL to run, a variable to set. */
-  fix?: string
-  /** Not checked (a check before it failed, or it does not apply). */
-  skipped?: boolean
-}
+export type { Check } from './check.js'
 
 export interface DoctorResult {
   ok: boolean
@@ -276,7 +269,7 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
   for (const collection of runtime.collections.values()) {
     const report = await inspectTable(runtime.target, collection.spec)
     if (report instanceof Error) {
-      const missing = report.status === 404 || report.code === 'PGRST202' || report.code === '42883'
+      const missing = functionMissing(report.status, report.code)
       checks.push({
         name: 'inspect function',
         ok: false,

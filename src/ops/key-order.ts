@@ -7,14 +7,8 @@
  * same ids by its id column's collation here, and the two orders are compared.
  */
 import type { TableReport } from '../supabase/inspect.js'
+import { rerunInspectSql, type Finding } from './check.js'
 import type { PayloadDatabase, TableRef } from '../queue/database.js'
-
-export interface KeyOrderCheck {
-  ok: boolean
-  detail: string
-  fix?: string
-  skipped?: boolean
-}
 
 /** `"name"` → name. */
 const unquote = (quoted: string) =>
@@ -52,7 +46,7 @@ export async function keyOrderCheck(
   slug: string,
   report: TableReport,
   table: { name: string; primaryKey: string; keyType: string },
-): Promise<KeyOrderCheck | undefined> {
+): Promise<Finding | undefined> {
   const found = await columnCollation(db, db.table(slug), 'id')
   if (!found) return undefined
   const { collation } = found
@@ -62,7 +56,7 @@ export async function keyOrderCheck(
       skipped: true,
       detail:
         'Supabase does not report how it orders the ids (sql/003 is older than this plugin): not checked',
-      fix: 'run sql/003_sync_inspect.sql again (or `npx payload supabase-sync sql`)',
+      fix: rerunInspectSql,
     }
   // A text id in Payload's database beside a uuid or number key in Supabase: the primary key check says so.
   if (report.keyOrder === null) return undefined

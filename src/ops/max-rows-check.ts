@@ -5,30 +5,22 @@
  * as max-rows lets through.
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
+import { functionMissing, rerunInspectSql, type Finding } from './check.js'
 
 export const rowsFunction = 'supabase_sync_rows'
 
-export interface MaxRowsCheck {
-  ok: boolean
-  detail: string
-  fix?: string
-  skipped?: boolean
-}
-
-export async function maxRowsCheck(client: SupabaseClient, maxRows: number): Promise<MaxRowsCheck> {
+export async function maxRowsCheck(client: SupabaseClient, maxRows: number): Promise<Finding> {
   const asked = maxRows + 1
   const { data, error, status } = await client.rpc(rowsFunction, { n: asked }).retry(false)
   if (error) {
-    const missing = status === 404 || error.code === 'PGRST202' || error.code === '42883'
+    const missing = functionMissing(status, error.code)
     return {
       ok: true,
       skipped: true,
       detail: missing
         ? `${rowsFunction} is not installed (sql/003 is older than this plugin): not checked`
         : `not checked: ${error.message}`,
-      fix: missing
-        ? 'run sql/003_sync_inspect.sql again (or `npx payload supabase-sync sql`)'
-        : undefined,
+      fix: missing ? rerunInspectSql : undefined,
     }
   }
   // One more than maxRows is asked for: as many as maxRows back is a max-rows of exactly maxRows.
