@@ -9,7 +9,7 @@ import { syncDocuments, validateSync } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { doctor } from '../src/ops/doctor.js'
 import { maxRowsCheck } from '../src/ops/max-rows-check.js'
-import { startApp, writesDuring, type TestApp } from './support/app.js'
+import { runSql, startApp, startPayload, writesDuring, type TestApp } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 
 const MAX_ROWS = 20
@@ -64,5 +64,54 @@ describe(`max-rows ${MAX_ROWS}`, () => {
     const above = await maxRowsCheck(getRuntime(app.payload).target.client, 1000)
     expect(above).toMatchObject({ ok: false, fix: expect.stringContaining(`maxRows: ${MAX_ROWS}`) })
     expect(above.detail).toMatch(/at most 20 rows per read/)
+  })
+})
+
+/**
+ * The same project, with the plugin left at its default maxRows (1000): each test starts its own
+ * Payload on the app's databases, so that what the sync learns of max-rows starts from nothing.
+ */
+describe(`max-rows ${MAX_ROWS}, the plugin's maxRows left at 1000`, () => {
+  const fresh = () => startPayload(app.stack, { sync: { syncOnInit: false } })
+  const cutWarnings = (logs: Awaited<ReturnType<typeof fresh>>['logs']) =>
+    logs.find((l) => l.level === 40 && /cut a read to 20 rows/.test(l.msg))
+
+  it('documents by id: the first cut read is noticed, the rest read 20 at a time; nothing missing', async () => {
+    const { payload, logs } = await fresh()
+    try {
+      expect(getRuntime(payload).options.maxRows).toBe(1000)
+      const check = await validateSync(payload, { ids, record: false })
+      expect(check).toMatchObject({ inSync: true, missing: [], extra: [], changed: [] })
+      expect(await writesDuring(app, () => syncDocuments(payload, { ids }))).toBe(0)
+      expect(cutWarnings(logs)).toHaveLength(1)
+      expect(cutWarnings(logs)[0].msg).toMatch(/set maxRows: 20/)
+    } finally {
+      await payload.destroy()
+    }
+  })
+
+  it('the whole table: pages cut by max-rows are read on; rows past the last document are all found and deleted', async () => {
+    // Rows without documents whose ids sort after every document's: they come from the range read
+    // past the last page, which max-rows cuts at 20.
+    const orphans = 25
+    await runSql(
+      app.stack.supabaseDbUri,
+      `insert into public.dealers (id, name, slug, created_at)
+       select ('ffffffff-ffff-4fff-bfff-' || lpad(g::text, 12, '0'))::uuid, 'orphan', 'tail-orphan-' || g, now()
+       from generate_series(1, ${orphans}) g`,
+    )
+    const { payload, logs } = await fresh()
+    try {
+      const check = await validateSync(payload, { record: false })
+      expect(check.missing).toEqual([])
+      expect(check.changed).toEqual([])
+      expect(check.extra).toHaveLength(orphans)
+      expect(cutWarnings(logs)).toHaveLength(1)
+      const summary = await syncDocuments(payload)
+      expect(summary).toMatchObject({ upserted: 0, deleted: orphans, failed: [] })
+      expect((await app.rows()).size).toBe(COUNT)
+    } finally {
+      await payload.destroy()
+    }
   })
 })

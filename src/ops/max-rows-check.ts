@@ -1,7 +1,8 @@
 /**
  * `doctor`'s check of the plugin's `maxRows` against the project's max-rows (PostgREST's db-max-rows):
- * PostgREST cuts every read to max-rows rows without an error, so a plugin that asks for more would
- * take rows it did not get for missing. sql/003's `supabase_sync_rows(n)` returns n rows, or as many
+ * PostgREST cuts every read to max-rows rows without an error. The sync notices a cut read (the exact
+ * count it asks for until a read comes back full) and reads less from then on, but each process pays
+ * those counts first, and warns. sql/003's `supabase_sync_rows(n)` returns n rows, or as many
  * as max-rows lets through.
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
@@ -32,7 +33,7 @@ export async function maxRowsCheck(client: SupabaseClient, maxRows: number): Pro
     }
   return {
     ok: false,
-    detail: `Supabase returns at most ${got} rows per read (its max-rows), the plugin asks for up to ${maxRows} (maxRows): reads would be cut, and the rows left out taken for missing`,
+    detail: `Supabase returns at most ${got} rows per read (its max-rows), the plugin asks for up to ${maxRows} (maxRows): each process asks for a row count with its reads until one comes back cut, then reads ${got} at a time`,
     fix: `set the plugin's maxRows: ${got} (or raise max-rows in the project's API settings)`,
   }
 }

@@ -14,6 +14,7 @@ import { attemptSignal } from './client.js'
 import { applyFunction, failureError, forDocument } from './failures.js'
 import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
 import { deletePlain, upsertPlain } from './plain-writes.js'
+import { ReadLimit } from './read-limit.js'
 import { applyRpc } from './rpc-writes.js'
 import type { TableSpec } from './spec.js'
 
@@ -29,7 +30,10 @@ export interface TargetOptions {
   retry: RetryOptions
   writeMode: 'rpc' | 'upsert'
   timeoutMs: number
-  /** The project's max-rows: no read asks for more rows, no write sends more. */
+  /**
+   * The project's max-rows as configured: no read asks for more rows, no write sends more. Lowered
+   * to the project's own when a read comes back cut (read-limit.ts).
+   */
   maxRows: number
   logger: Logger
 }
@@ -51,13 +55,22 @@ async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<v
 
 export class SupabaseTarget {
   requests = 0
+  private readonly limit: ReadLimit
   constructor(
     readonly client: SupabaseClient,
     private readonly options: TargetOptions,
-  ) {}
+  ) {
+    this.limit = new ReadLimit(options.maxRows, (maxRows, configured) =>
+      options.logger.warn(
+        { maxRows, configured },
+        `supabase-sync: Supabase cut a read to ${maxRows} rows (the project's max-rows), the plugin asks for up to ${configured} (maxRows): reads now ask for ${maxRows}; set maxRows: ${maxRows} to skip the counts that found it`,
+      ),
+    )
+  }
 
+  /** Rows per read: `maxRows`, or the project's max-rows once a read came back cut. */
   get maxRows(): number {
-    return this.options.maxRows
+    return this.limit.rows
   }
 
   /** One request with p-retry: transient failures are tried again (honouring Retry-After), others thrown at once. */
@@ -162,49 +175,68 @@ export class SupabaseTarget {
     spec: TableSpec,
     range: { after?: string; upTo?: string } = {},
   ): AsyncGenerator<Row[]> {
-    const limit = this.options.maxRows
     let after = range.after
     for (;;) {
-      const page = await this.attempt(`read ${spec.table}`, async (signal) => {
+      const asked = this.limit.rows
+      const { rows, cut } = await this.attempt(`read ${spec.table}`, async (signal) => {
+        const counted = this.limit.needsCount(asked)
         let query = this.client
           .from(spec.table)
-          .select('*')
+          .select('*', counted ? { count: 'exact' } : {})
           .order(spec.primaryKey, { ascending: true })
-          .limit(limit)
+          .limit(asked)
         if (after !== undefined) query = query.gt(spec.primaryKey, after)
         if (range.upTo !== undefined) query = query.lte(spec.primaryKey, range.upTo)
-        const { data, error, status } = await query.abortSignal(signal).retry(false)
+        const { data, error, status, count } = await query.abortSignal(signal).retry(false)
         if (error) throw failureError(spec, 'read', error, status, 0)
-        return (data ?? []) as Row[]
+        const rows = (data ?? []) as Row[]
+        return { rows, cut: this.limit.observe(spec, asked, rows.length, counted ? count : null) }
       })
-      if (page.length) yield page
-      if (page.length < limit) return
-      after = this.idOf(spec, page[page.length - 1])
+      if (rows.length) yield rows
+      // A cut page ends where max-rows did, not where the range does.
+      if (rows.length < asked && !cut) return
+      after = this.idOf(spec, rows[rows.length - 1])
     }
   }
 
   /** The rows of these ids, by id. */
   async rowsByIds(spec: TableSpec, ids: readonly string[]): Promise<Map<string, Row>> {
     const found = new Map<string, Row>()
+    await this.readIds(spec, ids, found)
+    return found
+  }
+
+  private async readIds(spec: TableSpec, ids: readonly string[], found: Map<string, Row>) {
     await pool(
       // No more ids per read than max-rows: PostgREST would cut the answer without an error, and
       // the rows it left out would look missing.
-      chunk(ids, Math.min(idsPerUrl, this.options.maxRows)).map((part) => async () => {
-        const rows = await this.attempt(`read ${spec.table}`, async (signal) => {
-          const { data, error, status } = await this.client
+      chunk(ids, Math.min(idsPerUrl, this.limit.rows)).map((part) => async () => {
+        const { rows, cut } = await this.attempt(`read ${spec.table}`, async (signal) => {
+          const counted = this.limit.needsCount(part.length)
+          const { data, error, status, count } = await this.client
             .from(spec.table)
-            .select('*')
+            .select('*', counted ? { count: 'exact' } : {})
             .in(spec.primaryKey, part)
             .abortSignal(signal)
             .retry(false)
           if (error) throw failureError(spec, 'read', error, status, 0)
-          return (data ?? []) as Row[]
+          const rows = (data ?? []) as Row[]
+          return {
+            rows,
+            cut: this.limit.observe(spec, part.length, rows.length, counted ? count : null),
+          }
         })
         for (const row of rows) found.set(this.idOf(spec, row), row)
+        // The max-rows just learnt is below this part's size: the rest of it again, in smaller reads.
+        if (cut)
+          await this.readIds(
+            spec,
+            part.filter((id) => !found.has(id)),
+            found,
+          )
       }),
       concurrency,
     )
-    return found
   }
 
   /** Row count of a table (HEAD with count=exact). */
