@@ -74,6 +74,22 @@ describe('startPostgrestServer', () => {
     expect(error).toBe('ECONNREFUSED')
   })
 
+  it("answers a URL past the gateway's 8 KB with nginx's 414 (HTML, no PostgREST code), served by nobody", async () => {
+    const key = await signKey(stack.jwtSecret, 'service_role')
+    const ask = (ids: number) =>
+      fetch(
+        `${stack.supabaseUrl}/rest/v1/dealers?select=id&id=in.(${Array.from({ length: ids }, () => '00000000-0000-4000-8000-000000000000').join(',')})`,
+        { headers: { apikey: key, Authorization: `Bearer ${key}` } },
+      )
+    stack.resetStats()
+    const long = await ask(250)
+    expect(long.status).toBe(414)
+    expect(long.headers.get('content-type')).toMatch(/text\/html/)
+    expect(await long.text()).toMatch(/414 Request-URI Too Large/)
+    expect(stack.stats().total).toBe(0)
+    expect((await ask(150)).status).toBe(200)
+  })
+
   it('refuses to start when the database is unreachable', async () => {
     const port = await freePort()
     await expect(

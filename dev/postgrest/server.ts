@@ -56,6 +56,12 @@ export interface PostgrestServerOptions {
    */
   maxRows?: number | null
   /**
+   * The longest request URL (path and query) answered; longer ones get the gateway's 414 with an
+   * HTML body, as nginx in front of a hosted project answers past its 8 KB request-line buffer.
+   * Default 8,192; `Infinity` for none.
+   */
+  maxUrlLength?: number
+  /**
    * Supabase Realtime on the same port (dev/realtime/server.ts `createRealtimeServer`): it takes the
    * WebSocket upgrades it recognises (`/realtime/v1/websocket`), and `faults.dropSockets()` /
    * `faults.delayEvents()` act on it. Its owner closes it, after this server.
@@ -67,6 +73,16 @@ export interface PostgrestServerOptions {
 export interface RealtimeEndpoint extends SocketFaults {
   /** True when it took the upgrade; false leaves it to the server (answered 404). */
   handleUpgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean
+}
+
+/** The request line a hosted project's gateway takes (nginx's `large_client_header_buffers`, 8k). */
+export const DEFAULT_MAX_URL_LENGTH = 8192
+
+/** nginx's answer to a request line past its buffer: no PostgREST error body, no code. */
+const uriTooLong: ApiResponse = {
+  status: 414,
+  headers: { 'Content-Type': 'text/html' },
+  body: '<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n<center><h1>414 Request-URI Too Large</h1></center>\r\n</body>\r\n</html>\r\n',
 }
 
 /** Supabase's default `max-rows` for a hosted project. */
@@ -148,6 +164,7 @@ export async function startPostgrestServer(
 ): Promise<PostgrestServer> {
   const host = options.host ?? '127.0.0.1'
   const maxRows = resolveMaxRows(options.maxRows)
+  const maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH
   const schema = options.schema ?? 'public'
   const pool = new pg.Pool({
     connectionString: options.databaseUri,
@@ -260,6 +277,12 @@ export async function startPostgrestServer(
     // Faults set after a clear() that comes while this request is in flight do not apply to it.
     const admission = faults.admit()
     const epoch = stats.epoch()
+    if ((req.url ?? '').length > maxUrlLength) {
+      // The gateway answers before PostgREST sees the request: nothing is served, or counted.
+      req.resume()
+      send(req, res, uriTooLong)
+      return
+    }
     const url = new URL(req.url ?? '/', 'http://localhost')
     const method = (req.method ?? 'GET').toUpperCase()
     const resource = routeOf(url.pathname)

@@ -6,6 +6,7 @@
 import type { Row } from '../mapping/types.js'
 import type { ApplyOutcome, Writer } from './apply-outcome.js'
 import { failureError, forDocument } from './failures.js'
+import { inList } from './id-lists.js'
 import type { TableSpec } from './spec.js'
 import { splitting } from './splitting.js'
 
@@ -60,7 +61,7 @@ export async function deletePlain(
         const { error, status } = await w.client
           .from(spec.table)
           .delete()
-          .in(spec.primaryKey, part)
+          .filter(spec.primaryKey, 'in', inList(part))
           .abortSignal(signal)
         if (error)
           throw failureError(

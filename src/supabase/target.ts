@@ -14,6 +14,7 @@ import { attemptSignal } from './client.js'
 import { applyFunction, failureError, forDocument } from './failures.js'
 import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
 import { deletePlain, upsertPlain } from './plain-writes.js'
+import { idChunks, inList } from './id-lists.js'
 import { ReadLimit } from './read-limit.js'
 import { applyRpc } from './rpc-writes.js'
 import type { TableSpec } from './spec.js'
@@ -23,7 +24,7 @@ export type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
 export type { TableSpec }
 /** Requests in flight at once for one apply: at 20-80 ms from Supabase, one at a time mostly waits. */
 const concurrency = 4
-/** Ids per `in.(…)` filter: long URLs stay well under common 8 KB limits. */
+/** Ids per `in.(…)` filter at most (id-lists.ts bounds them by length too). */
 const idsPerUrl = 150
 
 export interface TargetOptions {
@@ -132,7 +133,10 @@ export class SupabaseTarget {
     if (rpc && batch.deletes.length + upserts.length <= size) {
       await applyRpc(this.writer(), spec, batch.deletes, upserts, batch, outcome)
     } else {
-      const deletes = chunk(batch.deletes, rpc ? size : Math.min(size, idsPerUrl))
+      // Plain deletes name their ids in the URL; the apply function takes them in its body.
+      const deletes = rpc
+        ? chunk(batch.deletes, size)
+        : idChunks(batch.deletes, Math.min(size, idsPerUrl))
       await pool(
         deletes.map(
           (ids) => () =>
@@ -210,13 +214,13 @@ export class SupabaseTarget {
     await pool(
       // No more ids per read than max-rows: PostgREST would cut the answer without an error, and
       // the rows it left out would look missing.
-      chunk(ids, Math.min(idsPerUrl, this.limit.rows)).map((part) => async () => {
+      idChunks(ids, Math.min(idsPerUrl, this.limit.rows)).map((part) => async () => {
         const { rows, cut } = await this.attempt(`read ${spec.table}`, async (signal) => {
           const counted = this.limit.needsCount(part.length)
           const { data, error, status, count } = await this.client
             .from(spec.table)
             .select('*', counted ? { count: 'exact' } : {})
-            .in(spec.primaryKey, part)
+            .filter(spec.primaryKey, 'in', inList(part))
             .abortSignal(signal)
             .retry(false)
           if (error) throw failureError(spec, 'read', error, status, 0)
