@@ -48,6 +48,19 @@ describe('error classification', () => {
     [413, undefined, 'row'],
     [429, undefined, 'transient'],
     [0, undefined, 'transient'],
+    // Every request refused, whatever its rows: an old apply function beside the new one, a
+    // read-only database, a policy that recurses.
+    [300, 'PGRST203', 'endpoint'],
+    [405, '25006', 'endpoint'],
+    [500, '42P17', 'endpoint'],
+    // Caused by the rows of the request (a trigger's refusal, a key twice in one statement):
+    // split and fail alone, not retried forever.
+    [500, '09000', 'row'],
+    [500, '21000', 'row'],
+    [500, '27000', 'row'],
+    [400, '44000', 'row'],
+    // Unknown server errors stay transient: retried, never given up.
+    [500, 'XX000', 'transient'],
   ] as const)('status %s code %s is %s', (status, code, kind) => {
     expect(classifyFailure({ status, code })).toBe(kind)
   })
@@ -62,6 +75,11 @@ describe('error classification', () => {
     expect(shouldSplit({ status: 413, rows: 1 })).toBe(false)
     expect(shouldSplit({ status: 503, rows: 10 })).toBe(false)
     expect(shouldSplit({ status: 401, rows: 10 })).toBe(false)
+  })
+  it('splits a batch that timed out (its retries spent): the size may be the cause; not a single row', () => {
+    expect(shouldSplit({ status: 500, code: '57014', rows: 10 })).toBe(true)
+    expect(shouldSplit({ status: 500, code: '57014', rows: 1 })).toBe(false)
+    expect(shouldSplit({ status: 0, rows: 10 })).toBe(false)
   })
   it('knows a unique violation is a conflict', () => {
     expect(isConflict({ status: 409, code: '23505' })).toBe(true)
@@ -80,6 +98,12 @@ describe('error classification', () => {
     expect(sqlStateStatus('08006')).toBe(503)
     expect(sqlStateStatus('53400')).toBe(500)
     expect(sqlStateStatus('40001')).toBe(500)
+    expect(sqlStateStatus('25006')).toBe(405)
+    expect(sqlStateStatus('25001')).toBe(500)
+    expect(sqlStateStatus('21000')).toBe(500)
+    expect(sqlStateStatus('42P17')).toBe(500)
+    expect(sqlStateStatus('57P01')).toBe(503)
+    expect(sqlStateStatus('09000')).toBe(500)
   })
 })
 

@@ -15,6 +15,7 @@ import {
   syncDocuments,
   validateSync,
 } from '../src/index.js'
+import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { Gate } from './support/gate.js'
 import {
   dealerData,
@@ -22,6 +23,7 @@ import {
   payloadRows,
   reconcileNow,
   settled,
+  runSql,
   startApp,
   type TestApp,
 } from './support/app.js'
@@ -152,6 +154,45 @@ describe('2. nothing gives up on a transient failure', () => {
     await converged()
   })
 
+  it('a batch that times out however often it is tried (its size is the cause) is split until it passes', async () => {
+    // A statement-level trigger that takes more than 5 new rows at once past the statement timeout:
+    // 57014, which the apply function's exception handler cannot catch, so the whole call fails.
+    await runSql(
+      app.stack.supabaseDbUri,
+      `create function public.slow_batches() returns trigger language plpgsql as $$
+       begin
+         if (select count(*) from new_rows) > 5 then
+           raise exception 'canceling statement due to statement timeout' using errcode = '57014';
+         end if;
+         return null;
+       end $$;
+       create trigger slow_batches after insert on public.dealers referencing new table as new_rows
+         for each statement execute function public.slow_batches();`,
+    )
+    try {
+      const docs = []
+      for (let i = 0; i < 20; i++) docs.push(await create())
+      await settled(app)
+      const ids = docs.map((d) => String(d.id))
+      // Their rows go; the reconcile finds all 20 missing and writes them in one batch.
+      await runSql(
+        app.stack.supabaseDbUri,
+        `delete from public.dealers where id in (${ids.map((id) => `'${id}'`).join(',')})`,
+      )
+      const summary = await reconcileNow(app.payload)
+      expect(summary.failed).toEqual([])
+      expect(summary.upserted).toBe(20)
+      const rows = await app.rows()
+      for (const id of ids) expect(rows.has(id)).toBe(true)
+    } finally {
+      await runSql(
+        app.stack.supabaseDbUri,
+        'drop trigger slow_batches on public.dealers; drop function public.slow_batches()',
+      )
+    }
+    await converged()
+  })
+
   it.each([
     [401, 'PGRST301', 'the key was rotated'],
     [404, 'PGRST205', 'the table is missing while a migration runs'],
@@ -176,6 +217,40 @@ describe('2. nothing gives up on a transient failure', () => {
       await converged()
     },
   )
+  it('a table really missing (renamed away) keeps delivery paused through its probes, however they are answered', async () => {
+    // The probe's answer is a 404 with PGRST205 or 42P01; as the answer to a HEAD it would have no
+    // body, and postgrest-js takes a 404 without one for success: delivery "resumed" at each probe.
+    app.logs.clear()
+    await runSql(app.stack.supabaseDbUri, 'alter table public.dealers rename to dealers_away')
+    let doc: Awaited<ReturnType<typeof create>> | undefined
+    try {
+      doc = await create()
+      await eventually(async () =>
+        expect(app.logs.find((l) => l.op === 'pause')).not.toHaveLength(0),
+      )
+      app.stack.resetStats()
+      await eventually(async () =>
+        expect(
+          (app.stack.stats().byTable.dealers?.GET ?? 0) +
+            (app.stack.stats().byTable.dealers?.HEAD ?? 0),
+        ).toBeGreaterThanOrEqual(3),
+      )
+      expect(app.logs.find((l) => l.op === 'resume')).toEqual([])
+      expect((await job(String(doc.id)))?.hasError).toBe(false)
+      // Nor does the table count 0 rows (status, the mass-delete guard): it is an error.
+      const { target } = getRuntime(app.payload)
+      await expect(target.count(syncedCollection(getRuntime(app.payload)).spec)).rejects.toThrow(
+        /dealers/,
+      )
+    } finally {
+      await runSql(app.stack.supabaseDbUri, 'alter table public.dealers_away rename to dealers')
+    }
+    await eventually(async () => expect((await app.rows()).has(String(doc!.id))).toBe(true), 20_000)
+    await eventually(async () =>
+      expect(app.logs.find((l) => l.op === 'resume')).not.toHaveLength(0),
+    )
+    await converged()
+  }, 60_000)
 })
 
 describe('4. a save that changes no synced field is compared with what Supabase was sent', () => {

@@ -218,7 +218,7 @@ export class QueueRunner {
   }
 
   /**
-   * One HEAD request to the failing table. While paused, a pass resumes delivery. While failing, a pass
+   * One read of the failing table. While paused, a pass resumes delivery. While failing, a pass
    * wakes the backlog — no more often than the jobs' own backoff would, so that a reachable Supabase
    * whose deliveries keep failing is not hammered.
    */

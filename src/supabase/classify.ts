@@ -11,7 +11,7 @@
  * - `row`: this row cannot be written as it is (a constraint it violates, a value of the wrong type).
  *   Trying again cannot help until the document or the mapper changes.
  * - `split`: a batch refused as a whole for a cause that lies in one of its rows (413, a row-level
- *   SQLSTATE): split it until the bad rows stand alone.
+ *   SQLSTATE), or timed out (57014) once its retries are spent: split it until the bad rows stand alone.
  */
 
 import type { FailureKind } from '../errors.js'
@@ -43,11 +43,25 @@ export function isTransientSqlState(code: string | null | undefined): boolean {
   )
 }
 
-/** SQLSTATE classes whose cause is in the data of a row: bad values, constraints, program limits, raised errors. */
+/**
+ * SQLSTATE classes whose cause is in the data of a row: bad values, constraints, program limits, raised
+ * errors, a trigger's refusal (09, 27), a key twice in one statement (21000: ON CONFLICT cannot
+ * affect a row a second time), a view's check option (44).
+ */
 function isRowSqlState(code: string | null | undefined): boolean {
   if (!code || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('PGRST')) return false
-  if (code === '42P01' || code === '42883' || code === '42501') return false
-  return /^(22|23|42|54|P0|2F|39)/.test(code)
+  if (code === '42P01' || code === '42883' || code === '42501' || code === '42P17') return false
+  return /^(22|23|42|54|P0|2F|39|09|21|27|44)/.test(code)
+}
+
+/**
+ * Codes that refuse every request whatever its rows, answered with a 5xx or a status of their own:
+ * two functions of the apply function's name (PGRST203, 300, after an upgrade left the old one), a
+ * read-only database (25006, 405: a replica, a project in read-only mode), a row-level policy that
+ * recurses (42P17, 500).
+ */
+function isEndpointCode(status: number, code: string | null | undefined): boolean {
+  return code === 'PGRST203' || code === '25006' || code === '42P17' || status === 405
 }
 
 /** The endpoint itself is refusing: wrong or rotated key, missing table or function, missing column mid-migration. */
@@ -71,6 +85,7 @@ export function classifyFailure({ status, code, perRow = false }: FailureInfo): 
   if (code && /^PGRST00[0-3]$/.test(code)) return 'transient'
   if (code === '23505' || code === '23503') return 'conflict'
   if (perRow) return 'row'
+  if (isEndpointCode(status, code)) return 'endpoint'
   if (status === 0) return 'transient'
   if (status === 408 || status === 425 || status === 429) return 'transient'
   if (status === 409) return 'conflict'
@@ -86,6 +101,10 @@ export function classifyFailure({ status, code, perRow = false }: FailureInfo): 
 export function shouldSplit(info: FailureInfo): boolean {
   if ((info.rows ?? 1) <= 1) return false
   if (info.status === 413) return true
+  // A statement timeout of a batch can be the batch's size (slow triggers, a row-by-row fallback in
+  // the apply function, which its exception handler cannot shorten): tried again whole, it would
+  // time out forever. Halves are smaller requests, each retried on its own.
+  if (info.code === '57014') return true
   const kind = classifyFailure(info)
   return kind === 'row' || kind === 'conflict'
 }

@@ -243,12 +243,17 @@ export class SupabaseTarget {
     )
   }
 
-  /** Row count of a table (HEAD with count=exact). */
+  /**
+   * Row count of a table (count=exact). A GET of no rows, not a HEAD: PostgREST's error for a HEAD has
+   * no body, and postgrest-js turns a 404 without a body into "204, no error" — a missing table would
+   * count 0 rows.
+   */
   async count(spec: TableSpec): Promise<number> {
     return this.attempt(`count ${spec.table}`, async (signal) => {
       const { count, error, status } = await this.client
         .from(spec.table)
-        .select(spec.primaryKey, { count: 'exact', head: true })
+        .select(spec.primaryKey, { count: 'exact' })
+        .limit(0)
         .abortSignal(signal)
         .retry(false)
       if (error) throw failureError(spec, 'read', error, status, 0)
@@ -256,13 +261,16 @@ export class SupabaseTarget {
     })
   }
 
-  /** One HEAD request, not retried: null when Supabase answers for this table, else why not. */
+  /**
+   * One read of one key, not retried: null when Supabase answers for this table, else why not. A GET:
+   * a HEAD's error has no body, and postgrest-js takes a 404 without one for success (see count).
+   */
   async probe(spec: TableSpec): Promise<TargetError | null> {
     this.requests++
     try {
       const { error, status } = await this.client
         .from(spec.table)
-        .select(spec.primaryKey, { head: true })
+        .select(spec.primaryKey)
         .limit(1)
         .abortSignal(AbortSignal.timeout(this.options.timeoutMs))
         .retry(false)
