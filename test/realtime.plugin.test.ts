@@ -196,6 +196,40 @@ describe('record and pull', () => {
       }),
     )
   })
+
+  it('pull: a change made while the document is being delivered is taken once the delivery is done, not dropped', async () => {
+    const dealer = await newDealer()
+    setPolicy('pull')
+    app.logs.clear()
+    // The delivery of a rename has written its row; its answer is held, so it keeps the lock.
+    const hold = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', afterHandling: true })
+    await app.payload.update({
+      collection: 'dealers',
+      id: dealer.id,
+      data: { name: 'renamed in Payload' },
+    })
+    await hold.arrived
+    // Meanwhile someone edits the row in Supabase: the watch's pull finds the document busy.
+    await app.supabase.query(
+      `update public.dealers set domain = 'edited-while-busy.example' where id = $1`,
+      [dealer.id],
+    )
+    await eventually(async () =>
+      expect(
+        app.logs.find((l) => l.op === 'realtime' && /being delivered/.test(String(l.msg))),
+      ).not.toHaveLength(0),
+    )
+    hold.release()
+    await eventually(async () => {
+      const doc = await app.payload.findByID({ collection: 'dealers', id: dealer.id })
+      expect(doc).toMatchObject({ name: 'renamed in Payload', domain: 'edited-while-busy.example' })
+    })
+    await settled(app)
+    expect((await app.rows()).get(dealer.id)).toMatchObject({
+      name: 'renamed in Payload',
+      domain: 'edited-while-busy.example',
+    })
+  })
 })
 
 describe('echoes and gaps', () => {

@@ -47,9 +47,10 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
       return {
         pulled: result.pulled,
         skipped: [
-          ...result.skipped,
+          ...result.skipped.filter((skip) => !skip.busy),
           ...result.failed.map((f) => ({ id: f.id, reason: `failed: ${f.message}` })),
         ],
+        busy: result.skipped.filter((skip) => skip.busy).map((skip) => skip.id),
       }
     },
     compare: async (collection, ids) => {

@@ -29,14 +29,17 @@ export interface PullResult {
   pulled: { id: string; fields: string[] }[]
   /** Columns that differ but cannot be written back into Payload (the mapper's readOnlyColumns). */
   refused: { id: string; fields: string[] }[]
-  /** Ids not pulled, with why: no row, no document, newer in Payload, a pending draft, busy. */
-  skipped: { id: string; reason: string }[]
+  /**
+   * Ids not pulled, with why: no row, no document, newer in Payload, a pending draft, busy (`busy`: a
+   * delivery of it holds its lock; worth asking again once it is done).
+   */
+  skipped: { id: string; reason: string; busy?: true }[]
   failed: FailedDocument[]
 }
 
 type Step =
   | { kind: 'pulled' | 'refused'; fields: string[]; refused: string[] }
-  | { kind: 'skipped'; reason: string }
+  | { kind: 'skipped'; reason: string; busy?: true }
   | { kind: 'none'; refused: string[] }
 
 export async function pullFromSupabase(
@@ -83,7 +86,8 @@ export async function pullFromSupabase(
         options.user ?? undefined,
         options.fields,
       )
-      if (step.kind === 'skipped') result.skipped.push({ id, reason: step.reason })
+      if (step.kind === 'skipped')
+        result.skipped.push({ id, reason: step.reason, ...(step.busy ? { busy: true } : {}) })
       else {
         if (step.refused.length) result.refused.push({ id, fields: step.refused })
         if (step.kind === 'pulled') result.pulled.push({ id, fields: step.fields })
@@ -141,7 +145,11 @@ async function pullOne(
   return db.transaction(async (sql): Promise<Step> => {
     const claim = await lockDocuments(sql, [key])
     if (claim.busy.has(key))
-      return { kind: 'skipped', reason: 'a delivery of this document is under way: try again' }
+      return {
+        kind: 'skipped',
+        reason: 'a delivery of this document is under way: try again',
+        busy: true,
+      }
     const [docs, rows, pending] = await Promise.all([
       loadDocuments(payload, collection, [id]),
       target.rowsByIds(collection.spec, [id]),

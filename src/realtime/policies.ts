@@ -36,6 +36,8 @@ export interface PolicyDeps {
   ) => Promise<{
     pulled: Array<{ id: string; fields: string[] }>
     skipped: Array<{ id: string; reason: string }>
+    /** Being delivered: the watch looks at them again after (the delivery may be writing over the change). */
+    busy: string[]
   }>
   /** What differs for these ids now (the `record` policy). */
   compare: (collection: SyncedCollection, ids: string[]) => Promise<Map<string, Catch['fields']>>
@@ -91,7 +93,7 @@ export async function applyPolicy(
           reason: s.reason,
         })),
       ],
-      busy: [],
+      busy: result.busy,
     }
   }
   const guarded = await massInserts(deps, collection, ids, changes)

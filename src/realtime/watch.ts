@@ -254,12 +254,17 @@ export class RealtimeWatch {
   ): Promise<void> {
     const { catches, busy } = await applyPolicy(this.deps, collection, ids, changes)
     // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
-    if (busy.length)
+    if (busy.length) {
+      this.deps.logger.debug(
+        { collection: collection.slug, op: 'realtime', ids: busy },
+        `${collection.slug}: ${busy.length} changed rows are being delivered; looked at again after`,
+      )
       this.enqueue(
         collection,
         busy.map((id) => [id, changes.get(id) ?? null] as const),
         this.backoff(collection),
       )
+    }
     this.counts.caught += catches.length
     if (catches.length) await this.deps.caught(catches)
   }
