@@ -5,7 +5,9 @@
 create table if not exists public.dealers (
   id          uuid primary key,
   name        text not null,
-  slug        text not null unique,
+  -- Deferrable (checked at the end of each statement, not row by row): two dealers that trade slugs
+  -- arrive in one batch, and PostgreSQL would refuse either row first, for ever (see README).
+  slug        text not null constraint dealers_slug_key unique deferrable initially immediate,
   domain      text,
   rooftop_id  text,
   api_config  jsonb not null default '{}'::jsonb,
@@ -14,6 +16,19 @@ create table if not exists public.dealers (
   -- Written by the plugin, not by the mapping: the stale-write guard's version (see sql/002).
   sync_version bigint
 );
+
+-- Tables created before the slug's constraint was deferrable: made so (the index is built again).
+do $$
+begin
+  if exists (
+    select 1 from pg_catalog.pg_constraint
+     where conrelid = 'public.dealers'::regclass and conname = 'dealers_slug_key' and not condeferrable
+  ) then
+    alter table public.dealers
+      drop constraint dealers_slug_key,
+      add constraint dealers_slug_key unique (slug) deferrable initially immediate;
+  end if;
+end $$;
 
 -- Tables created by plugin version 0.1 have no sync_version yet.
 alter table public.dealers add column if not exists sync_version bigint;

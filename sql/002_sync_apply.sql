@@ -45,6 +45,7 @@ declare
   stale jsonb := '[]'::jsonb;
   failed jsonb := '[]'::jsonb;
   delete_rows jsonb;
+  together jsonb;
 begin
   if rel is null then
     raise exception 'supabase_sync_apply: table public.% does not exist', target_table using errcode = '42P01';
@@ -127,6 +128,23 @@ begin
             failed := failed || pg_catalog.jsonb_build_array(pg_catalog.jsonb_build_object('id', one ->> key_column, 'code', sqlstate, 'message', sqlerrm));
           end;
         end loop;
+        -- Rows refused one by one for a unique value (23505) may hold each other's values: two
+        -- documents that traded slugs. Written together, in one statement, they pass where the
+        -- constraint is deferrable (checked at the statement's end); else they stay refused.
+        select pg_catalog.jsonb_agg(u) into together
+          from pg_catalog.jsonb_array_elements(upserts) u
+         where exists (select 1 from pg_catalog.jsonb_array_elements(failed) f
+                        where f ->> 'id' = u ->> key_column and f ->> 'code' = '23505');
+        if pg_catalog.jsonb_array_length(coalesce(together, '[]'::jsonb)) > 1 then
+          begin
+            execute upsert_stmt using together into one_written;
+            written := written || one_written;
+            failed := coalesce((select pg_catalog.jsonb_agg(f) from pg_catalog.jsonb_array_elements(failed) f
+                                 where not (f ->> 'id' = any(one_written))), '[]'::jsonb);
+          exception when others then
+            null;
+          end;
+        end if;
       end;
       -- Neither written nor failed: the guard kept a newer row. (Set-based: a batch of 1,000 rows
       -- against 1,000 written keys is a hash join, not a million comparisons.)
@@ -150,6 +168,10 @@ $$;
 
 revoke all on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) from public, anon, authenticated;
 grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) to service_role;
+-- Read by `doctor` (through sql/003): an older function than the plugin expects is named, with its fix.
+-- v2: rows refused one by one for a unique value are tried again together (documents that traded values).
+comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) is
+  'supabase-sync apply v2: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together';
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

@@ -44,6 +44,28 @@ begin
       select pg_catalog.has_function_privilege('service_role', p.oid, 'EXECUTE')
         from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
        where n.nspname = 'public' and p.proname = 'supabase_sync_apply' limit 1),
+    -- The version sql/002 writes into its comment ('supabase-sync apply v2: …'); '' when it has none.
+    'applyComment', (
+      select coalesce(pg_catalog.obj_description(p.oid, 'pg_proc'), '')
+        from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+       where n.nspname = 'public' and p.proname = 'supabase_sync_apply' limit 1),
+    -- Unique constraints and indexes besides the key: whether each is checked at the end of a
+    -- statement (deferrable) or row by row, and whether a foreign key references it (then it cannot be).
+    'uniques', (
+      select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+               'name', coalesce(con.conname, ic.relname),
+               'constraint', con.oid is not null,
+               'columns', (select pg_catalog.jsonb_agg(a.attname order by a.attnum)
+                             from pg_catalog.pg_attribute a
+                            where a.attrelid = i.indrelid and a.attnum = any(i.indkey)),
+               'deferrable', coalesce(con.condeferrable, false),
+               'referenced', exists (select 1 from pg_catalog.pg_constraint f
+                                      where f.contype = 'f' and f.conindid = i.indexrelid))
+             order by ic.relname), '[]'::jsonb)
+        from pg_catalog.pg_index i
+        join pg_catalog.pg_class ic on ic.oid = i.indexrelid
+        left join pg_catalog.pg_constraint con on con.conindid = i.indexrelid and con.contype = 'u'
+       where i.indrelid = (select oid from rel) and i.indisunique and not i.indisprimary),
     'realtime', exists (
       select 1 from pg_catalog.pg_publication_tables t
        where t.pubname = 'supabase_realtime' and t.schemaname = 'public' and t.tablename = target_table)

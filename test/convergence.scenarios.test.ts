@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CollectionConfig } from 'payload'
+import pg from 'pg'
 import {
   Dealers,
   diffRows,
@@ -16,6 +17,7 @@ import {
   validateSync,
 } from '../src/index.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
+import { lockNamespace } from '../src/queue/locks.js'
 import { Gate } from './support/gate.js'
 import {
   dealerData,
@@ -396,10 +398,12 @@ describe('6. pull never overwrites a newer edit', () => {
       const result = await pullFromSupabase(app.payload)
       expect(result.pulled.map((p) => p.id)).not.toContain(String(doc.id))
       // Its delivery is waiting out a backoff, or being retried right now: skipped either way.
-      expect(result.skipped).toContainEqual({
-        id: String(doc.id),
-        reason: expect.stringMatching(/newer in Payload|under way/),
-      })
+      expect(result.skipped).toContainEqual(
+        expect.objectContaining({
+          id: String(doc.id),
+          reason: expect.stringMatching(/newer in Payload|under way/),
+        }),
+      )
     } finally {
       await app.stack.faults.clear()
     }
@@ -516,4 +520,110 @@ describe('8. max-rows (1,000 on hosted Supabase)', () => {
     })
     await converged()
   })
+})
+
+describe('9. unique values swapped while Supabase was away', () => {
+  it('two dealers that traded slugs both land, in one batch', async () => {
+    const a = await create()
+    const b = await create()
+    await settled(app)
+    const [x, y] = [String(a.slug), String(b.slug)]
+    await app.stack.faults.down()
+    try {
+      await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: `${x}-tmp` } })
+      await app.payload.update({ collection: 'dealers', id: b.id, data: { slug: x } })
+      await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: y } })
+    } finally {
+      await app.stack.faults.up()
+    }
+    await converged()
+    const rows = await app.rows()
+    expect(rows.get(String(a.id))?.slug).toBe(y)
+    expect(rows.get(String(b.id))?.slug).toBe(x)
+  }, 60_000)
+
+  it('…and with a row Supabase refuses in the same batch: the two still land, only that one fails', async () => {
+    const a = await create()
+    const b = await create()
+    const c = await create()
+    await settled(app)
+    const [x, y] = [String(a.slug), String(b.slug)]
+    await runSql(
+      app.stack.supabaseDbUri,
+      `alter table public.dealers add constraint not_refused check (domain is distinct from 'refused.example') not valid`,
+    )
+    try {
+      await app.stack.faults.down()
+      try {
+        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: `${x}-tmp` } })
+        await app.payload.update({ collection: 'dealers', id: b.id, data: { slug: x } })
+        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: y } })
+        await app.payload.update({
+          collection: 'dealers',
+          id: c.id,
+          data: { domain: 'refused.example' },
+        })
+      } finally {
+        await app.stack.faults.up()
+      }
+      // In one batch its statement fails for c, then row by row a and b fail on each other's slug,
+      // and together they pass. (Batches apart, partners.ts brings them together: the next test.)
+      await eventually(async () => expect((await job(String(c.id)))?.hasError).toBe(true), 20_000)
+      await eventually(async () => {
+        const rows = await app.rows()
+        expect(rows.get(String(a.id))?.slug).toBe(y)
+        expect(rows.get(String(b.id))?.slug).toBe(x)
+      })
+      expect((await job(String(c.id)))?.error).toMatchObject({ code: '23514' })
+    } finally {
+      await runSql(
+        app.stack.supabaseDbUri,
+        'alter table public.dealers drop constraint not_refused',
+      )
+    }
+    await syncDocuments(app.payload, { ids: [String(c.id)] })
+    await converged()
+  }, 60_000)
+
+  it('…and delivered apart: the second one takes the first along, even when the first was given up', async () => {
+    const a = await create()
+    const b = await create()
+    await settled(app)
+    const [x, y] = [String(a.slug), String(b.slug)]
+    // a's lock, held here: its deliveries find it busy, so b goes alone and conflicts with a's row.
+    const holder = new pg.Client({ connectionString: app.stack.databaseUri })
+    await holder.connect()
+    const lock = `select pg_advisory_lock(${lockNamespace}, hashtext($1))`
+    await holder.query(lock, [`dealers:${a.id}`])
+    try {
+      await app.stack.faults.down()
+      try {
+        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: `${x}-tmp` } })
+        await app.payload.update({ collection: 'dealers', id: b.id, data: { slug: x } })
+        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: y } })
+      } finally {
+        await app.stack.faults.up()
+      }
+      // b conflicts until it is given up (conflictAttempts): it will not be due again by itself.
+      await eventually(async () =>
+        expect(await job(String(b.id))).toMatchObject({
+          hasError: true,
+          error: { kind: 'conflict' },
+        }),
+      )
+    } finally {
+      await holder.query(`select pg_advisory_unlock(${lockNamespace}, hashtext($1))`, [
+        `dealers:${a.id}`,
+      ])
+      await holder.end()
+    }
+    // a goes now, alone: on the old code it conflicted with b's row until it was given up too.
+    await eventually(async () => {
+      const rows = await app.rows()
+      expect(rows.get(String(a.id))?.slug).toBe(y)
+      expect(rows.get(String(b.id))?.slug).toBe(x)
+    }, 10_000)
+    expect(await job(String(b.id))).toBeUndefined()
+    await converged()
+  }, 60_000)
 })

@@ -96,6 +96,58 @@ describe('doctor', () => {
     expect(await failing()).toEqual([])
   })
 
+  it('names an apply function older than the plugin (no version in its comment)', async () => {
+    await app.supabase.query(
+      'comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) is null',
+    )
+    const [check] = await failing()
+    expect(check).toMatchObject({ name: 'dealers → dealers: apply function' })
+    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v2/)
+    await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names unique values checked row by row (a constraint, an index), and its fix makes them deferrable', async () => {
+    await app.supabase.query(
+      `alter table public.dealers drop constraint dealers_slug_key, add constraint dealers_slug_key unique (slug);
+       create unique index dealers_rooftop_unique on public.dealers (rooftop_id)`,
+    )
+    const [check] = await failing()
+    expect(check).toMatchObject({ name: 'dealers → dealers: unique values' })
+    expect(check.detail).toMatch(
+      /dealers_rooftop_unique \(rooftop_id\), dealers_slug_key \(slug\) checked row by row/,
+    )
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+    const passed = (await doctor(app.payload)).checks.find(
+      (c) => c.name === 'dealers → dealers: unique values',
+    )
+    expect(passed?.detail).toMatch(/checked at the end of each statement/)
+    await app.supabase.query('alter table public.dealers drop constraint dealers_rooftop_unique')
+  })
+
+  it('passes a unique constraint a foreign key references (it cannot be deferrable), saying so', async () => {
+    await app.supabase.query(
+      `alter table public.dealers drop constraint dealers_slug_key, add constraint dealers_slug_key unique (slug);
+       create table public.dealer_refs (slug text references public.dealers (slug))`,
+    )
+    try {
+      expect(await failing()).toEqual([])
+      const check = (await doctor(app.payload)).checks.find(
+        (c) => c.name === 'dealers → dealers: unique values',
+      )
+      expect(check?.detail).toMatch(
+        /dealers_slug_key cannot be deferrable \(a foreign key references it\)/,
+      )
+    } finally {
+      await app.supabase.query(
+        `drop table public.dealer_refs;
+         alter table public.dealers drop constraint dealers_slug_key,
+           add constraint dealers_slug_key unique (slug) deferrable initially immediate`,
+      )
+    }
+  })
+
   it('names row level security that is off, and a grant that lets anon read', async () => {
     await app.supabase.query(
       'alter table public.dealers disable row level security; grant select on public.dealers to anon',

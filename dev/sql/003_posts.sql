@@ -5,7 +5,8 @@
 
 create table if not exists public.posts (
   id            uuid primary key,
-  slug          text not null unique,
+  -- Deferrable: two posts may trade slugs (see sql/001_dealers.sql).
+  slug          text not null unique deferrable initially immediate,
   -- The default locale (en).
   title         text not null,
   excerpt       text,
@@ -17,6 +18,20 @@ create table if not exists public.posts (
   -- Written by the plugin: the stale-write guard's version (sql/002).
   sync_version  bigint
 );
+
+-- A posts table of a dev data directory made before the slug was deferrable: made so.
+do $$
+begin
+  if exists (
+    select 1 from pg_catalog.pg_constraint
+     where conrelid = 'public.posts'::regclass and conname = 'posts_slug_key' and not condeferrable
+  ) then
+    alter table public.posts
+      drop constraint posts_slug_key,
+      add constraint posts_slug_key unique (slug) deferrable initially immediate;
+  end if;
+end $$;
+
 alter table public.posts add column if not exists sync_version bigint;
 
 -- Only the service role (which the plugin uses, and which bypasses RLS) writes this table.

@@ -8,6 +8,7 @@ import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { expectedColumns, typeFits } from '../mapping/columns.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
+import { applyVersionCheck, uniquesCheck } from './unique-check.js'
 import { maxRowsCheck } from './max-rows-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
@@ -171,22 +172,25 @@ async function collectionChecks(
     : undefined
   if (order) checks.push({ name: name('key order'), ...order })
   if (runtime.options.writeMode === 'rpc') {
+    const outdated = report.applyFunction ? applyVersionCheck(report) : undefined
     checks.push(
-      report.applyFunction
-        ? {
-            name: name('apply function'),
-            ok: true,
-            detail: 'supabase_sync_apply is installed and executable by service_role',
-          }
-        : {
-            name: name('apply function'),
-            ok: false,
-            detail:
-              report.applyFunction === null
-                ? 'supabase_sync_apply is not installed'
-                : 'supabase_sync_apply is not executable by service_role',
-            fix: `${sqlFix('-- the contents of sql/002_sync_apply.sql')}\n(or set writeMode: 'upsert', without the stale-write guard)`,
-          },
+      outdated
+        ? { name: name('apply function'), ...outdated }
+        : report.applyFunction
+          ? {
+              name: name('apply function'),
+              ok: true,
+              detail: 'supabase_sync_apply is installed and executable by service_role',
+            }
+          : {
+              name: name('apply function'),
+              ok: false,
+              detail:
+                report.applyFunction === null
+                  ? 'supabase_sync_apply is not installed'
+                  : 'supabase_sync_apply is not executable by service_role',
+              fix: `${sqlFix('-- the contents of sql/002_sync_apply.sql')}\n(or set writeMode: 'upsert', without the stale-write guard)`,
+            },
     )
   }
   const anonReads = report.anonSelect === true && (!report.rls || (report.anonPolicies ?? 0) > 0)
@@ -218,6 +222,7 @@ async function collectionChecks(
           },
     )
   }
+  checks.push({ name: name('unique values'), ...uniquesCheck(table, report) })
   if (report.serviceRoleWrite === false) {
     checks.push({
       name: name('service role'),

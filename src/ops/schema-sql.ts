@@ -76,7 +76,7 @@ export async function tableSql(collection: SyncedCollection): Promise<string> {
     (c) => `  ${columnSql(c)}${c.name === primaryKey ? ' primary key' : ''}`,
   )
   return [
-    `-- ${collection.slug} → public.${table}, from the mapper's rowSchema (adjust types, add unique constraints and indexes as your readers need).`,
+    `-- ${collection.slug} → public.${table}, from the mapper's rowSchema (adjust types; add indexes, and unique constraints — deferrable initially immediate, so that documents can trade values — as your readers need).`,
     `create table if not exists public.${ident(table)} (`,
     lines.join(',\n'),
     `);`,

@@ -201,6 +201,21 @@ export class JobStore {
     return rows.length > 0
   }
 
+  /**
+   * Documents of a collection whose delivery has failed before: to be tried again (a job tried at
+   * least once), or given up on a conflict. None of `exclude`. Candidates to deliver beside a conflict.
+   */
+  async retrying(collection: string, limit: number, exclude: readonly string[]): Promise<string[]> {
+    const { c } = this
+    const { rows } = await this.db.query<{ id: string }>(
+      `select distinct ${c.input}->>'id' as id from ${this.t.name} where ${this.mine} and coalesce(${c.totalTried}, 0) > 0 ` +
+        `and (coalesce(${c.hasError}, false) = false or ${c.error}->>'kind' = 'conflict') ` +
+        `and ${c.input}->>'collection' = $1 and not (${c.input}->>'id' = any($2::text[])) limit $3`,
+      [collection, [...exclude], limit],
+    )
+    return rows.map((row) => row.id)
+  }
+
   /** Makes the jobs waiting out a backoff due now (Supabase answers again); how many. */
   async wake(): Promise<number> {
     const { c } = this

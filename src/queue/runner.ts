@@ -18,6 +18,7 @@ import { backoffDelay } from './backoff.js'
 import { CommitWatch } from './commit-watch.js'
 import type { PayloadDatabase } from './database.js'
 import type { Delivery } from './delivery.js'
+import { deliverWithPartners } from './partners.js'
 import type { DueDocument, JobStore } from './jobs.js'
 
 export interface RunnerDeps {
@@ -126,6 +127,10 @@ export class QueueRunner {
             continue
           }
           const report = await delivery.deliver(collection, ids)
+          // Conflicts: once more, with the documents that may hold the values (partners.ts).
+          const again = await deliverWithPartners(this.deps, collection, report)
+          for (const [id, o] of again?.outcomes ?? []) report.outcomes.set(id, o)
+          report.endpointError ??= again?.endpointError
           let delivered = false
           let transient = false
           for (const o of report.outcomes.values()) {

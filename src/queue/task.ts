@@ -10,13 +10,16 @@ import type { QueueOptions } from '../options.js'
 import type { SyncedCollection } from '../synced.js'
 import { backoffDelay } from './backoff.js'
 import type { Delivery } from './delivery.js'
+import type { JobStore } from './jobs.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from './keys.js'
+import { deliverWithPartners } from './partners.js'
 
 /** "Never give up" in Payload's terms: its retries are a count. */
 const unlimitedAttempts = 1_000_000_000
 
 export interface TaskDeps {
   delivery: Delivery
+  jobs: JobStore
   collections: Map<string, SyncedCollection>
 }
 
@@ -58,9 +61,10 @@ export function syncTask(
         })
       if (!collection)
         throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
-      const report = await running.delivery.deliver(collection, [id], {
-        bookedElsewhere: String(job.id),
-      })
+      const options = { bookedElsewhere: String(job.id) }
+      const first = await running.delivery.deliver(collection, [id], options)
+      // A conflict: once more, with the documents that may hold the value (partners.ts).
+      const report = (await deliverWithPartners(running, collection, first, options)) ?? first
       const outcome = report.outcomes.get(id)
       if (!outcome || outcome.outcome === 'busy') {
         throw new SyncError(

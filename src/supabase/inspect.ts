@@ -13,11 +13,26 @@ export interface TableReport {
   /** null: the apply function is not installed; false: not executable by service_role. */
   applyFunction?: boolean | null
   realtime?: boolean
+  /** The apply function's comment, where sql/002 writes its version ('' none; absent: older sql/003). */
+  applyComment?: string | null
+  /** Unique constraints and indexes besides the key (absent: sql/003 is older than this). */
+  uniques?: UniqueReport[]
   /**
    * Sample ids as the primary key's collation orders them; null: the key is not text (uuids and numbers
    * order alike everywhere); absent: sql/003 is older than this.
    */
   keyOrder?: string[] | null
+}
+
+export interface UniqueReport {
+  name: string
+  /** A constraint (false: a unique index, which cannot be deferrable). */
+  constraint: boolean
+  columns: string[]
+  /** Checked at the end of each statement (DEFERRABLE), not row by row. */
+  deferrable: boolean
+  /** A foreign key references it: it cannot be made deferrable. */
+  referenced: boolean
 }
 
 export const inspectFunction = 'supabase_sync_inspect'

@@ -1,0 +1,67 @@
+/**
+ * `doctor`'s checks of what lets two documents trade unique values (A takes B's slug while B takes
+ * A's, as an editor renames both): PostgreSQL checks a unique constraint that is not deferrable row
+ * by row, so neither row can be written first, alone or in one statement, and both deliveries fail
+ * for ever. A DEFERRABLE (initially immediate) constraint is checked at the end of the statement, and
+ * the apply function (sql/002 v2) writes such rows together.
+ */
+import type { TableReport } from '../supabase/inspect.js'
+import { rerunInspectSql, type Finding } from './check.js'
+
+/** The apply function version this plugin's sql/002 installs. */
+export const applyVersion = 2
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
+
+/** The apply function's version from its comment; 1 for a function older than the versions. */
+export function installedApplyVersion(comment: string): number {
+  const match = /supabase-sync apply v(\d+)/.exec(comment)
+  return match ? Number(match[1]) : 1
+}
+
+/** Undefined when the report cannot say (sql/003 older than the comment in it). */
+export function applyVersionCheck(report: TableReport): Finding | undefined {
+  if (report.applyComment === undefined || report.applyComment === null) return undefined
+  const installed = installedApplyVersion(report.applyComment)
+  if (installed >= applyVersion) return undefined
+  return {
+    ok: false,
+    detail: `supabase_sync_apply is v${installed}, this plugin's sql/002 is v${applyVersion}: documents that trade unique values are refused for ever`,
+    fix: 'run sql/002_sync_apply.sql again (or `npx payload supabase-sync sql`)',
+  }
+}
+
+export function uniquesCheck(table: string, report: TableReport): Finding {
+  if (report.uniques === undefined)
+    return {
+      ok: true,
+      skipped: true,
+      detail:
+        'Supabase does not report the unique constraints (sql/003 is older than this plugin): not checked',
+      fix: rerunInspectSql,
+    }
+  const rowByRow = report.uniques.filter((u) => !u.deferrable && !u.referenced)
+  const referenced = report.uniques.filter((u) => !u.deferrable && u.referenced)
+  const note = referenced.length
+    ? `; ${referenced.map((u) => u.name).join(', ')} cannot be deferrable (a foreign key references it): documents that trade those values need an operator`
+    : ''
+  if (!rowByRow.length)
+    return {
+      ok: true,
+      detail: report.uniques.length
+        ? `unique values are checked at the end of each statement: documents may trade them${note}`
+        : 'no unique constraint besides the key',
+    }
+  const fix = rowByRow.map((u) => {
+    const columns = u.columns.map(ident).join(', ')
+    const add = `add constraint ${ident(u.name)} unique (${columns}) deferrable initially immediate`
+    return u.constraint
+      ? `alter table public.${ident(table)} drop constraint ${ident(u.name)}, ${add};`
+      : `drop index public.${ident(u.name)};\nalter table public.${ident(table)} ${add};`
+  })
+  return {
+    ok: false,
+    detail: `${rowByRow.map((u) => `${u.name} (${u.columns.join(', ')})`).join(', ')} checked row by row: two documents that trade values (renamed into each other's slug) are refused for ever${note}`,
+    fix: `run in Supabase's SQL editor (builds the index again):\n${fix.join('\n')}`,
+  }
+}
