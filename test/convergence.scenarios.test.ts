@@ -523,19 +523,33 @@ describe('8. max-rows (1,000 on hosted Supabase)', () => {
 })
 
 describe('9. unique values swapped while Supabase was away', () => {
-  it('two dealers that traded slugs both land, in one batch', async () => {
-    const a = await create()
-    const b = await create()
-    await settled(app)
+  /**
+   * Two dealers that trade slugs while Supabase is down (a → tmp, b → a's, a → b's), and `meanwhile`
+   * before it comes back; the new slugs of a and b.
+   */
+  async function tradeSlugs(
+    a: { id: string | number; slug?: unknown },
+    b: { id: string | number; slug?: unknown },
+    meanwhile: () => Promise<unknown> = async () => {},
+  ): Promise<{ x: string; y: string }> {
     const [x, y] = [String(a.slug), String(b.slug)]
     await app.stack.faults.down()
     try {
       await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: `${x}-tmp` } })
       await app.payload.update({ collection: 'dealers', id: b.id, data: { slug: x } })
       await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: y } })
+      await meanwhile()
     } finally {
       await app.stack.faults.up()
     }
+    return { x, y }
+  }
+
+  it('two dealers that traded slugs both land, in one batch', async () => {
+    const a = await create()
+    const b = await create()
+    await settled(app)
+    const { x, y } = await tradeSlugs(a, b)
     await converged()
     const rows = await app.rows()
     expect(rows.get(String(a.id))?.slug).toBe(y)
@@ -547,25 +561,18 @@ describe('9. unique values swapped while Supabase was away', () => {
     const b = await create()
     const c = await create()
     await settled(app)
-    const [x, y] = [String(a.slug), String(b.slug)]
     await runSql(
       app.stack.supabaseDbUri,
       `alter table public.dealers add constraint not_refused check (domain is distinct from 'refused.example') not valid`,
     )
     try {
-      await app.stack.faults.down()
-      try {
-        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: `${x}-tmp` } })
-        await app.payload.update({ collection: 'dealers', id: b.id, data: { slug: x } })
-        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: y } })
-        await app.payload.update({
+      const { x, y } = await tradeSlugs(a, b, () =>
+        app.payload.update({
           collection: 'dealers',
           id: c.id,
           data: { domain: 'refused.example' },
-        })
-      } finally {
-        await app.stack.faults.up()
-      }
+        }),
+      )
       // In one batch its statement fails for c, then row by row a and b fail on each other's slug,
       // and together they pass. (Batches apart, partners.ts brings them together: the next test.)
       await eventually(async () => expect((await job(String(c.id)))?.hasError).toBe(true), 20_000)
@@ -589,21 +596,14 @@ describe('9. unique values swapped while Supabase was away', () => {
     const a = await create()
     const b = await create()
     await settled(app)
-    const [x, y] = [String(a.slug), String(b.slug)]
     // a's lock, held here: its deliveries find it busy, so b goes alone and conflicts with a's row.
     const holder = new pg.Client({ connectionString: app.stack.databaseUri })
     await holder.connect()
     const lock = `select pg_advisory_lock(${lockNamespace}, hashtext($1))`
     await holder.query(lock, [`dealers:${a.id}`])
+    let slugs: { x: string; y: string }
     try {
-      await app.stack.faults.down()
-      try {
-        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: `${x}-tmp` } })
-        await app.payload.update({ collection: 'dealers', id: b.id, data: { slug: x } })
-        await app.payload.update({ collection: 'dealers', id: a.id, data: { slug: y } })
-      } finally {
-        await app.stack.faults.up()
-      }
+      slugs = await tradeSlugs(a, b)
       // b conflicts until it is given up (conflictAttempts): it will not be due again by itself.
       await eventually(async () =>
         expect(await job(String(b.id))).toMatchObject({
@@ -620,8 +620,8 @@ describe('9. unique values swapped while Supabase was away', () => {
     // a goes now, alone: on the old code it conflicted with b's row until it was given up too.
     await eventually(async () => {
       const rows = await app.rows()
-      expect(rows.get(String(a.id))?.slug).toBe(y)
-      expect(rows.get(String(b.id))?.slug).toBe(x)
+      expect(rows.get(String(a.id))?.slug).toBe(slugs.y)
+      expect(rows.get(String(b.id))?.slug).toBe(slugs.x)
     }, 10_000)
     expect(await job(String(b.id))).toBeUndefined()
     await converged()
