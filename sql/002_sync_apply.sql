@@ -6,7 +6,8 @@
 --
 -- supabase_sync_apply(target_table, upserts, deletes, key_column, version_column, delete_version)
 --   target_table    a table in schema public
---   upserts         a JSON array of row objects; only the columns present in the rows are written
+--   upserts         a JSON array of row objects; only the columns present in the rows are written, and a
+--                   key the table has no column for refuses the call (42703, naming it)
 --   deletes         a JSON array of keys to delete
 --   key_column      the primary key the rows are matched on
 --   version_column  a bigint column the plugin writes (default sync_version): an existing row is only
@@ -46,6 +47,7 @@ declare
   failed jsonb := '[]'::jsonb;
   delete_rows jsonb;
   together jsonb;
+  unknown text;
 begin
   if rel is null then
     raise exception 'supabase_sync_apply: table public.% does not exist', target_table using errcode = '42P01';
@@ -96,6 +98,16 @@ begin
   end if;
 
   if pg_catalog.jsonb_array_length(upserts) > 0 then
+    -- A key the table has no column for would be dropped without a word (a mapper ahead of a
+    -- migration): refused instead, naming it, as PostgREST's own upsert refuses it (PGRST204).
+    select pg_catalog.string_agg(k, ', ' order by k) into unknown
+      from (select distinct k from pg_catalog.jsonb_array_elements(upserts) r, pg_catalog.jsonb_object_keys(r) k) keys
+     where not exists (select 1 from pg_catalog.pg_attribute a
+                        where a.attrelid = rel and a.attname = keys.k and a.attnum > 0 and not a.attisdropped);
+    if unknown is not null then
+      raise exception 'supabase_sync_apply: table public.% has no column %', target_table, unknown
+        using errcode = '42703', hint = 'add the column (`npx payload supabase-sync doctor` prints the SQL)';
+    end if;
     -- The columns named by at least one row; the others keep their value (or default on insert).
     select string_agg(quote_ident(a.attname), ', ' order by a.attnum),
            string_agg(format('%1$I = excluded.%1$I', a.attname), ', ' order by a.attnum)
@@ -169,9 +181,10 @@ $$;
 revoke all on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) from public, anon, authenticated;
 grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) to service_role;
 -- Read by `doctor` (through sql/003): an older function than the plugin expects is named, with its fix.
--- v2: rows refused one by one for a unique value are tried again together (documents that traded values).
+-- v2: rows refused one by one for a unique value are tried again together (documents that traded
+-- values); a key the table has no column for is refused (42703), not dropped.
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) is
-  'supabase-sync apply v2: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together';
+  'supabase-sync apply v2: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together, unknown columns refused';
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

@@ -53,6 +53,7 @@ describe('error classification', () => {
     [300, 'PGRST203', 'endpoint'],
     [405, '25006', 'endpoint'],
     [500, '42P17', 'endpoint'],
+    [400, '42703', 'endpoint'],
     // Caused by the rows of the request (a trigger's refusal, a key twice in one statement):
     // split and fail alone, not retried forever.
     [500, '09000', 'row'],

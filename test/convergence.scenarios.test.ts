@@ -195,6 +195,35 @@ describe('2. nothing gives up on a transient failure', () => {
     await converged()
   })
 
+  it('a column the mapper writes that the table lacks pauses delivery (nothing dropped, nothing given up) until it is added', async () => {
+    const doc = await create()
+    await settled(app)
+    app.logs.clear()
+    await runSql(app.stack.supabaseDbUri, 'alter table public.dealers drop column rooftop_id')
+    try {
+      await app.payload.update({
+        collection: 'dealers',
+        id: doc.id,
+        data: { name: 'ahead of a migration' },
+      })
+      await eventually(async () =>
+        expect(app.logs.find((l) => l.op === 'pause')).not.toHaveLength(0),
+      )
+      const paused = app.logs.find((l) => l.op === 'pause')[0]
+      expect(String(paused.msg)).toMatch(/has no column rooftop_id/)
+      // The apply function of v1 wrote the other columns and called it done: the name would be here.
+      expect((await app.rows()).get(String(doc.id))?.name).not.toBe('ahead of a migration')
+      expect((await job(String(doc.id)))?.hasError).toBe(false)
+    } finally {
+      await runSql(app.stack.supabaseDbUri, 'alter table public.dealers add column rooftop_id text')
+    }
+    await eventually(
+      async () => expect((await app.rows()).get(String(doc.id))?.name).toBe('ahead of a migration'),
+      20_000,
+    )
+    await converged()
+  })
+
   it.each([
     [401, 'PGRST301', 'the key was rotated'],
     [404, 'PGRST205', 'the table is missing while a migration runs'],

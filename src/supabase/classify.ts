@@ -50,7 +50,7 @@ export function isTransientSqlState(code: string | null | undefined): boolean {
  */
 function isRowSqlState(code: string | null | undefined): boolean {
   if (!code || !/^[0-9A-Z]{5}$/.test(code) || code.startsWith('PGRST')) return false
-  if (code === '42P01' || code === '42883' || code === '42501' || code === '42P17') return false
+  if (['42P01', '42883', '42501', '42P17', '42703'].includes(code)) return false
   return /^(22|23|42|54|P0|2F|39|09|21|27|44)/.test(code)
 }
 
@@ -58,10 +58,17 @@ function isRowSqlState(code: string | null | undefined): boolean {
  * Codes that refuse every request whatever its rows, answered with a 5xx or a status of their own:
  * two functions of the apply function's name (PGRST203, 300, after an upgrade left the old one), a
  * read-only database (25006, 405: a replica, a project in read-only mode), a row-level policy that
- * recurses (42P17, 500).
+ * recurses (42P17, 500), a column the rows name that the table lacks (42703: the apply function's
+ * PGRST204, a mapper ahead of a migration).
  */
 function isEndpointCode(status: number, code: string | null | undefined): boolean {
-  return code === 'PGRST203' || code === '25006' || code === '42P17' || status === 405
+  return (
+    code === 'PGRST203' ||
+    code === '25006' ||
+    code === '42P17' ||
+    code === '42703' ||
+    status === 405
+  )
 }
 
 /** The endpoint itself is refusing: wrong or rotated key, missing table or function, missing column mid-migration. */
