@@ -4,7 +4,7 @@
 -- Apply to your Supabase project once (SQL editor, or `psql "$SUPABASE_DB_URL" -f sql/002_sync_apply.sql`).
 -- Idempotent: safe to run again. Without it, set `writeMode: 'upsert'` (no stale-write guard).
 --
--- supabase_sync_apply(target_table, upserts, deletes, key_column, version_column, delete_version)
+-- supabase_sync_apply(target_table, upserts, deletes, key_column, version_column, delete_version, not_after)
 --   target_table    a table in schema public
 --   upserts         a JSON array of row objects; only the columns present in the rows are written, and a
 --                   key the table has no column for refuses the call (42703, naming it)
@@ -14,16 +14,26 @@
 --                   replaced or deleted when its version is null or not newer than the incoming one.
 --                   null, or a table without that column: no guard.
 --   delete_version  the version of the deletes (the plugin's claim of those documents)
+--   not_after       when the plugin stops waiting for the answer (this database's clock, as the plugin
+--                   estimates it): a call still running or only starting after that changes nothing
+--                   (SQLSTATE SYNDL). A request that outlived its client — queued in the gateway or the
+--                   pool, or slow — would otherwise land after a later delivery of the same document,
+--                   where no newer row is left to guard (a delete), and bring back what it replaced.
 -- Returns {"stale": [keys not written or deleted because the row was newer],
---          "failed": [{"id", "code", "message"} of rows PostgreSQL refused], "written": n, "deleted": n}.
+--          "failed": [{"id", "code", "message"} of rows PostgreSQL refused], "written": n, "deleted": n,
+--          "now": this database's clock in epoch ms (the plugin estimates the skew of the clocks from it)}.
 -- Every key sent is written, deleted (or already absent), stale, or failed.
+-- v1 had no not_after: dropped, or PostgREST would find two functions of this name (PGRST203).
+drop function if exists public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);
+
 create or replace function public.supabase_sync_apply(
   target_table text,
   upserts jsonb default '[]'::jsonb,
   deletes jsonb default '[]'::jsonb,
   key_column text default 'id',
   version_column text default 'sync_version',
-  delete_version bigint default null
+  delete_version bigint default null,
+  not_after timestamptz default null
 )
 returns jsonb
 language plpgsql
@@ -49,6 +59,11 @@ declare
   together jsonb;
   unknown text;
 begin
+  if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+    raise exception 'supabase_sync_apply: arrived after its deadline (its clock %, deadline %): the plugin no longer waits for it',
+      (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+      using errcode = 'SYNDL';
+  end if;
   if rel is null then
     raise exception 'supabase_sync_apply: table public.% does not exist', target_table using errcode = '42P01';
   end if;
@@ -170,21 +185,30 @@ begin
     end if;
   end if;
 
+  -- Past the deadline now, the plugin has given up on this call and may have delivered the same
+  -- documents since: nothing of it may commit.
+  if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+    raise exception 'supabase_sync_apply: finished after its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
+      (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+      using errcode = 'SYNDL';
+  end if;
   return pg_catalog.jsonb_build_object(
     'stale', stale,
     'failed', failed,
     'written', coalesce(pg_catalog.array_length(written, 1), 0),
-    'deleted', coalesce(pg_catalog.array_length(deleted, 1), 0));
+    'deleted', coalesce(pg_catalog.array_length(deleted, 1), 0),
+    'now', (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint);
 end;
 $$;
 
-revoke all on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) from public, anon, authenticated;
-grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) to service_role;
+revoke all on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) from public, anon, authenticated;
+grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) to service_role;
 -- Read by `doctor` (through sql/003): an older function than the plugin expects is named, with its fix.
 -- v2: rows refused one by one for a unique value are tried again together (documents that traded
--- values); a key the table has no column for is refused (42703), not dropped.
-comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) is
-  'supabase-sync apply v2: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together, unknown columns refused';
+-- values); a key the table has no column for is refused (42703), not dropped; not_after: a call that
+-- outlived the plugin's wait changes nothing.
+comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
+  'supabase-sync apply v2: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together, unknown columns refused, deadline';
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

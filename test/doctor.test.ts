@@ -84,7 +84,7 @@ describe('doctor', () => {
 
   it('names the missing apply function', async () => {
     await app.supabase.query(
-      'drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint)',
+      'drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz)',
     )
     const [check] = await failing()
     expect(check).toMatchObject({
@@ -98,7 +98,7 @@ describe('doctor', () => {
 
   it('names an apply function older than the plugin (no version in its comment)', async () => {
     await app.supabase.query(
-      'comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) is null',
+      'comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is null',
     )
     const [check] = await failing()
     expect(check).toMatchObject({ name: 'dealers → dealers: apply function' })

@@ -44,6 +44,12 @@ export interface HoldOptions {
    * for an answer to a change that has already landed.
    */
   afterHandling?: boolean
+  /**
+   * Serve a held request once released even when its client gave up meanwhile (a timeout): PostgREST
+   * runs a query it has received whether anyone still waits for the answer or not — a late write.
+   * Without it, such a request is dropped.
+   */
+  serveWhenGone?: boolean
 }
 
 export interface HoldHandle {
@@ -56,6 +62,8 @@ export interface HoldHandle {
   held(): number
   /** Lets every held request go on, and ends the hold: matching requests that come later pass. */
   release(): void
+  /** Resolves when a held request has been handled after its release (its write committed or refused). */
+  handled: Promise<void>
 }
 
 export interface Faults {
@@ -127,10 +135,19 @@ class HoldGroup {
   private markArrived!: () => void
   private readonly parked = new Set<() => void>()
   released = false
+  readonly handled: Promise<void>
+  /** Called by the server once a request of this group has been handled after its release. */
+  markHandled!: () => void
 
-  constructor(readonly afterHandling: boolean) {
+  constructor(
+    readonly afterHandling: boolean,
+    readonly serveWhenGone = false,
+  ) {
     this.arrived = new Promise((resolve) => {
       this.markArrived = resolve
+    })
+    this.handled = new Promise((resolve) => {
+      this.markHandled = resolve
     })
   }
 
@@ -148,6 +165,8 @@ class HoldGroup {
       this.parked.add(release)
       this.markArrived()
       onGone(() => {
+        // A late write waits for its release like any other.
+        if (this.serveWhenGone) return
         if (!this.parked.delete(release)) return
         resolve(false)
       })
@@ -220,7 +239,7 @@ export class FaultState implements Faults {
   }
 
   hold(opts: HoldOptions = {}): HoldHandle {
-    const group = new HoldGroup(opts.afterHandling ?? false)
+    const group = new HoldGroup(opts.afterHandling ?? false, opts.serveWhenGone ?? false)
     const rule: Rule<HoldGroup> = {
       remaining: opts.count ?? 1,
       path: normalisePath(opts.path),
@@ -231,6 +250,7 @@ export class FaultState implements Faults {
     this.groups.add(group)
     return {
       arrived: group.arrived,
+      handled: group.handled,
       held: () => group.held(),
       release: () => {
         // Later matching requests pass: the hold is over.

@@ -299,8 +299,10 @@ export async function startPostgrestServer(
     if (hold && !hold.afterHandling && !(await park(hold, req))) return
     await faults.wait()
     // A client that gave up while held or during the latency (a timeout) is gone: serving it would
-    // only surface as a stray request in the stats of whatever the test does next.
-    if (clientGone(req, res)) return
+    // only surface as a stray request in the stats of whatever the test does next — unless the
+    // test asked for exactly that (a late write).
+    const late = hold?.serveWhenGone === true && !hold.afterHandling
+    if (!late && clientGone(req, res)) return
     const reset = faults.takeReset(admission, key)
     if (reset && !reset.afterHandling) {
       stats.faulted(epoch)
@@ -331,6 +333,7 @@ export async function startPostgrestServer(
     }
     stats.served(epoch, method, key)
     const response = await handleRequest(ctx, { method, url, headers: req.headers, body, resource })
+    if (late) hold.markHandled()
     if (hold?.afterHandling && !(await park(hold, req))) return
     if (reset?.afterHandling) {
       stats.faulted(epoch)

@@ -13,10 +13,7 @@ export interface Check {
 /** A check's finding, before `doctor` names it. */
 export type Finding = Omit<Check, 'name'>
 
-/** Whether a call of one of sql/'s functions failed because the function is not installed. */
-export function functionMissing(status: number | undefined, code: string | undefined): boolean {
-  return status === 404 || code === 'PGRST202' || code === '42883'
-}
+export { functionMissing } from '../supabase/classify.js'
 
 /** The fix for a check that needs the newer sql/003. */
 export const rerunInspectSql =

@@ -2,6 +2,7 @@
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
+import type { Deadlines } from './deadline.js'
 
 export interface ApplyBatch {
   /**
@@ -27,8 +28,9 @@ export interface ApplyOutcome {
   requests: number
 }
 
-/** What the write paths need of the target: its client, and its retried, timed attempt. */
+/** What the write paths need of the target: its client, its retried, timed attempt, the deadlines. */
 export interface Writer {
   client: SupabaseClient
   attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T>
+  deadlines: Deadlines
 }

@@ -88,6 +88,8 @@ function isEndpointFailure(status: number, code: string | null | undefined): boo
 }
 
 export function classifyFailure({ status, code, perRow = false }: FailureInfo): FailureKind {
+  // Refused for its deadline (sql/002): nothing was written; the next try has a new one.
+  if (code === 'SYNDL') return 'transient'
   if (isTransientSqlState(code)) return 'transient'
   if (code && /^PGRST00[0-3]$/.test(code)) return 'transient'
   if (code === '23505' || code === '23503') return 'conflict'
@@ -114,6 +116,17 @@ export function shouldSplit(info: FailureInfo): boolean {
   if (info.code === '57014') return true
   const kind = classifyFailure(info)
   return kind === 'row' || kind === 'conflict'
+}
+
+/**
+ * Whether a call of one of sql/'s functions failed because no function of that name takes those
+ * arguments: not installed, or older than the plugin (PGRST202 names the arguments it looked for).
+ */
+export function functionMissing(
+  status: number | undefined,
+  code: string | null | undefined,
+): boolean {
+  return status === 404 || code === 'PGRST202' || code === '42883'
 }
 
 /** Kept for callers that only need the yes/no of "worth another try soon". */

@@ -4,9 +4,11 @@
  * answers with the keys it did not write (stale, failed). A call refused as a whole is split.
  */
 import { TargetError } from '../errors.js'
+import { functionMissing } from './classify.js'
 import type { Row } from '../mapping/types.js'
 import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
 import { classifyFailure } from './classify.js'
+import { deadlineCode } from './deadline.js'
 import { applyFunction, failureError, forDocument } from './failures.js'
 import type { TableSpec } from './spec.js'
 import { splitting } from './splitting.js'
@@ -19,6 +21,8 @@ interface RpcItem {
 }
 
 interface ApplyResult {
+  /** The database's clock (epoch ms) when the call ended. */
+  now?: number
   stale?: string[]
   failed?: Array<{ id: string; code: string | null; message: string | null }>
 }
@@ -60,17 +64,36 @@ async function applyRpcOnce(
 ): Promise<void> {
   const deletes = items.filter((item) => !item.row).map((item) => item.id)
   const upserts = items.flatMap((item) => (item.row ? [item.row] : []))
+  const args = {
+    target_table: spec.table,
+    upserts,
+    deletes,
+    key_column: spec.primaryKey,
+    version_column: batch.force || spec.versionColumn === false ? null : spec.versionColumn,
+    delete_version: batch.version,
+  }
   const result = await w.attempt(`apply ${spec.table}`, async (signal) => {
-    const { data, error, status } = await w.client
-      .rpc(applyFunction, {
-        target_table: spec.table,
-        upserts,
-        deletes,
-        key_column: spec.primaryKey,
-        version_column: batch.force || spec.versionColumn === false ? null : spec.versionColumn,
-        delete_version: batch.version,
-      })
-      .abortSignal(signal)
+    const sentAt = Date.now()
+    const notAfter = w.deadlines.notAfter(sentAt)
+    const call = (withDeadline: boolean) =>
+      w.client
+        .rpc(
+          applyFunction,
+          withDeadline && notAfter !== null
+            ? { ...args, not_after: new Date(notAfter).toISOString() }
+            : args,
+        )
+        .abortSignal(signal)
+    let { data, error, status } = await call(true)
+    if (error && notAfter !== null && functionMissing(status, error.code)) {
+      // An apply function older than the plugin's takes no deadline; if it answers without one, it
+      // is there: calls go without (and the plugin says so once).
+      const again = await call(false)
+      if (!again.error) w.deadlines.unsupported()
+      ;({ data, error, status } = again)
+    }
+    const receivedAt = Date.now()
+    if (error?.code === deadlineCode) w.deadlines.refused(error.message, sentAt, receivedAt)
     if (error)
       throw failureError(
         spec,
@@ -80,7 +103,9 @@ async function applyRpcOnce(
         items.length,
         items.length === 1 ? items[0].id : undefined,
       )
-    return (data ?? {}) as ApplyResult
+    const answer = (data ?? {}) as ApplyResult
+    w.deadlines.observe(answer.now, sentAt, receivedAt)
+    return answer
   })
   const stale = new Set((result.stale ?? []).map(String))
   for (const line of result.failed ?? []) {

@@ -15,6 +15,7 @@ import { applyFunction, failureError, forDocument } from './failures.js'
 import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
 import { deletePlain, upsertPlain } from './plain-writes.js'
 import { idChunks, inList } from './id-lists.js'
+import { Deadlines } from './deadline.js'
 import { ReadLimit } from './read-limit.js'
 import { applyRpc } from './rpc-writes.js'
 import type { TableSpec } from './spec.js'
@@ -57,10 +58,17 @@ async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<v
 export class SupabaseTarget {
   requests = 0
   private readonly limit: ReadLimit
+  readonly deadlines: Deadlines
   constructor(
     readonly client: SupabaseClient,
     private readonly options: TargetOptions,
   ) {
+    this.deadlines = new Deadlines(options.timeoutMs, () =>
+      options.logger.warn(
+        { op: 'apply' },
+        'supabase-sync: supabase_sync_apply takes no deadline (sql/002 is older than the plugin): a write that outlives its request is not refused; run sql/002_sync_apply.sql again',
+      ),
+    )
     this.limit = new ReadLimit(options.maxRows, (maxRows, configured) =>
       options.logger.warn(
         { maxRows, configured },
@@ -163,7 +171,11 @@ export class SupabaseTarget {
 
   /** What the write paths need of this target. */
   private writer(): Writer {
-    return { client: this.client, attempt: (label, run) => this.attempt(label, run) }
+    return {
+      client: this.client,
+      attempt: (label, run) => this.attempt(label, run),
+      deadlines: this.deadlines,
+    }
   }
 
   private idOf(spec: TableSpec, row: Row): string {

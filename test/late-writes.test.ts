@@ -1,0 +1,111 @@
+/**
+ * A write that outlives its request: the plugin gave up waiting (a timeout) while the call sat in a
+ * queue on the way, and delivered the document again since. The call carries a deadline (sql/002's
+ * not_after) in Supabase's clock; past it, it changes nothing — else a late upsert would bring back
+ * the row of a document deleted meanwhile, where no newer row is left for the stale-write guard.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Deadlines } from '../src/supabase/deadline.js'
+import { dealerData, eventually, runSql, settled, startApp, type TestApp } from './support/app.js'
+
+describe('Deadlines', () => {
+  it('puts the deadline before the end of our wait, in Supabase’s clock as the answers show it', () => {
+    const d = new Deadlines(4000, () => {})
+    expect(d.notAfter(10_000)).toBe(10_000 + 4000 - 1000)
+    // Supabase's clock 5 s ahead: an answer sent at 20,000 and back at 20,040 read 25,020.
+    d.observe(25_020, 20_000, 20_040)
+    expect(d.estimatedSkewMs).toBe(5000)
+    expect(d.notAfter(30_000)).toBe(30_000 + 5000 + 3000)
+    // A slow answer (a queue on the way) says little: ignored.
+    d.observe(90_000, 40_000, 42_000)
+    expect(d.estimatedSkewMs).toBe(5000)
+  })
+
+  it('a refusal while we still wait corrects the estimate; an older function takes none, said once', () => {
+    let told = 0
+    const d = new Deadlines(4000, () => told++)
+    d.refused(
+      'supabase_sync_apply: arrived after its deadline (its clock 70020, deadline 63000): …',
+      60_000,
+      60_040,
+    )
+    expect(d.estimatedSkewMs).toBe(10_000)
+    d.unsupported()
+    d.unsupported()
+    expect(d.notAfter(1)).toBeNull()
+    expect(told).toBe(1)
+  })
+})
+
+let app: TestApp
+beforeAll(async () => {
+  app = await startApp({
+    sync: {
+      syncOnInit: false,
+      timeoutMs: 400,
+      retry: { retries: 0 },
+      queue: { backoff: 20, maxBackoff: 100, sweepInterval: 100 },
+    },
+  })
+}, 120_000)
+afterAll(async () => {
+  await app?.close()
+})
+
+async function jobsOf(id: string): Promise<number> {
+  const { totalDocs } = await app.payload.count({
+    collection: 'payload-jobs',
+    where: { 'input.id': { equals: id } } as never,
+  })
+  return totalDocs
+}
+
+describe('a write that outlives its request', () => {
+  it('does not bring back the row of a document deleted meanwhile', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await settled(app)
+    const id = String(doc.id)
+    expect((await app.rows()).has(id)).toBe(true)
+    // The rename's call reaches Supabase and waits in a queue there; the plugin gives up on it.
+    const late = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', serveWhenGone: true })
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'late rename' } })
+    await late.arrived
+    // The document is deleted; its delivery deletes the row and completes every job of it.
+    await app.payload.delete({ collection: 'dealers', id: doc.id })
+    await eventually(async () => {
+      expect((await app.rows()).has(id)).toBe(false)
+      expect(await jobsOf(id)).toBe(0)
+    })
+    // Now the queued call runs: past its deadline, it changes nothing.
+    late.release()
+    await late.handled
+    expect((await app.rows()).has(id)).toBe(false)
+  })
+
+  it('with an apply function older than the plugin (no deadline): writes go on without, said once', async () => {
+    await runSql(
+      app.stack.supabaseDbUri,
+      `alter function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) rename to supabase_sync_apply_new;
+       create function public.supabase_sync_apply(target_table text, upserts jsonb default '[]', deletes jsonb default '[]',
+         key_column text default 'id', version_column text default 'sync_version', delete_version bigint default null)
+       returns jsonb language sql as $$ select public.supabase_sync_apply_new(target_table, upserts, deletes, key_column, version_column, delete_version, null) $$;
+       grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint) to service_role`,
+    )
+    try {
+      app.logs.clear()
+      const one = await app.payload.create({ collection: 'dealers', data: dealerData() })
+      const two = await app.payload.create({ collection: 'dealers', data: dealerData() })
+      await eventually(async () => {
+        const rows = await app.rows()
+        expect(rows.has(String(one.id)) && rows.has(String(two.id))).toBe(true)
+      })
+      expect(app.logs.find((l) => /takes no deadline/.test(String(l.msg)))).toHaveLength(1)
+    } finally {
+      await runSql(
+        app.stack.supabaseDbUri,
+        `drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);
+         alter function public.supabase_sync_apply_new(text, jsonb, jsonb, text, text, bigint, timestamptz) rename to supabase_sync_apply`,
+      )
+    }
+  })
+})
