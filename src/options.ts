@@ -79,6 +79,12 @@ export const queueOptionsSchema = z.strictObject({
   maxBackoff: z.number().int().min(0).default(30_000),
   /** Bounded retries of a 409 (a unique value freed by a change not delivered yet). */
   conflictAttempts: z.number().int().min(0).default(5),
+  /**
+   * A sync job that Payload's runner has marked processing for longer than this (ms) is released:
+   * pending again. Its runner died (a serverless function killed at its time limit), and Payload
+   * would skip every later job of that document behind it. Longer than a delivery can take.
+   */
+  staleAfter: z.number().int().min(1_000).default(300_000),
 })
 
 export const pluginOptionsSchema = z.strictObject({

@@ -5,7 +5,7 @@
  * it with the cause.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dealerData, eventually, startApp, type TestApp } from './support/app.js'
+import { dealerData, eventually, runSql, startApp, type TestApp } from './support/app.js'
 
 let app: TestApp
 
@@ -13,7 +13,13 @@ beforeAll(async () => {
   app = await startApp({
     sync: {
       syncOnInit: false,
-      queue: { runAfterCommit: false, sweepInterval: false, backoff: 20, maxBackoff: 50 },
+      queue: {
+        runAfterCommit: false,
+        sweepInterval: false,
+        backoff: 20,
+        maxBackoff: 50,
+        staleAfter: 1_000,
+      },
       retry: { retries: 0 },
     },
   })
@@ -83,4 +89,40 @@ describe("Payload's runner", () => {
     expect(job.error?.message).toContain(String(bad.id))
     expect(job.error?.message).toContain('api_config.utm_config')
   })
+
+  it("a job a dead runner left processing does not hold the document's next save back", async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    // Payload's runner took the job and its process died: processing, for ever.
+    await leftProcessing(String(doc.id))
+    await run()
+    expect((await app.rows()).has(String(doc.id))).toBe(false)
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'saved again' } })
+    await run()
+    expect((await app.rows()).get(String(doc.id))?.name).toBe('saved again')
+    expect(await jobsOf(String(doc.id))).toHaveLength(0)
+  })
+
+  it('nor the document whose job it was, without another save: the sync task releases it', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await leftProcessing(String(doc.id))
+    // Other documents' jobs run the task, which now and then releases jobs left processing.
+    await eventually(
+      async () => {
+        await app.payload.create({ collection: 'dealers', data: dealerData() })
+        await run()
+        expect((await app.rows()).get(String(doc.id))?.name).toBe(doc.name)
+      },
+      20_000,
+      50,
+    )
+    expect(app.logs.find((l) => l.op === 'release').length).toBeGreaterThan(0)
+  })
 })
+
+/** A job as Payload's runner leaves it when its process dies while running it. */
+async function leftProcessing(id: string): Promise<void> {
+  await runSql(
+    app.stack.databaseUri,
+    `update payload_jobs set processing = true, updated_at = now() - interval '1 hour' where input->>'id' = '${id}'`,
+  )
+}

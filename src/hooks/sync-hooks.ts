@@ -11,7 +11,7 @@ import type {
 } from 'payload'
 import type { Logger } from 'pino'
 import type { Doc } from '../mapping/types.js'
-import { syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
+import { documentKey, syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { mustQueue, type DecideDeps } from './decide.js'
 
@@ -34,6 +34,9 @@ async function queueSync(
   runtime: HookRuntime | undefined,
 ): Promise<void> {
   await req.payload.jobs.queue({ task: syncTaskSlug, input, queue, req } as never)
+  // A job of this document that a dead runner left processing would hold this one back in
+  // Payload's runner for ever (serverless hosts): released with the save.
+  await runtime?.jobs.releaseStaleInRequest(req, documentKey(input.collection, input.id))
   // The transaction id may still be the promise of one being opened.
   const transactionID =
     req.transactionID instanceof Promise ? await req.transactionID : req.transactionID

@@ -27,6 +27,7 @@ import { createServiceClient } from '../supabase/client.js'
 import { SupabaseTarget } from '../supabase/target.js'
 import { syncedCollections, type SyncedCollection } from '../synced.js'
 import { cliMode, setRuntime } from './registry.js'
+import { releaseStaleJobs } from '../queue/stale.js'
 import type { SyncRuntime } from './runtime.js'
 import { reconcileDeps } from './deps.js'
 import { startWatch } from './watch.js'
@@ -160,6 +161,9 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
     return runtime
   }
+  // Jobs a dead runner of Payload's left processing (a serverless function killed at its time
+  // limit; such hosts start often): pending again, or Payload skips the document's later jobs.
+  await releaseStaleJobs(jobs, logger)
   runtime.runner = new QueueRunner({
     payload,
     db,

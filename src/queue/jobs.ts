@@ -192,6 +192,30 @@ export class JobStore {
     return givenUp
   }
 
+  /**
+   * Releases the jobs Payload's runner marked processing more than `queue.staleAfter` ago and never
+   * finished (its process died: Payload has no recovery, and skips every later job of the document
+   * behind one): pending again. All of them, or those of `key`; how many.
+   */
+  async releaseStale(key?: string): Promise<number> {
+    const { rowCount } = await this.db.query(this.staleSql(key))
+    return rowCount ?? 0
+  }
+
+  /** releaseStale of one document, inside a save's transaction: the save's job must not wait behind it. */
+  async releaseStaleInRequest(req: PayloadRequest, key: string): Promise<void> {
+    await this.db.inRequest(req, this.staleSql(key))
+  }
+
+  private staleSql(key?: string): string {
+    const { c } = this
+    return (
+      `update ${this.t.name} set ${c.processing} = false where ${this.mine} and ${c.processing} ` +
+      `and ${c.updatedAt} < now() - make_interval(secs => ${this.queue.staleAfter / 1000})` +
+      (key === undefined ? '' : ` and ${c.key} = ${literal(key)}`)
+    )
+  }
+
   /** Whether a document has an uncompleted job, read inside a save's transaction (before it queues its own). */
   async hasJobInRequest(req: PayloadRequest, key: string): Promise<boolean> {
     const rows = await this.db.inRequest(

@@ -5,6 +5,7 @@
  * is now, written. Retries never run out for transient failures; a row-level failure ends the job.
  */
 import { JobCancelledError, type TaskConfig } from 'payload'
+import type { Logger } from 'pino'
 import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
 import type { SyncedCollection } from '../synced.js'
@@ -13,6 +14,7 @@ import type { Delivery } from './delivery.js'
 import type { JobStore } from './jobs.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from './keys.js'
 import { deliverWithPartners } from './partners.js'
+import { releaseStaleJobs } from './stale.js'
 
 /** "Never give up" in Payload's terms: its retries are a count. */
 const unlimitedAttempts = 1_000_000_000
@@ -20,6 +22,7 @@ const unlimitedAttempts = 1_000_000_000
 export interface TaskDeps {
   delivery: Delivery
   jobs: JobStore
+  logger: Logger
   collections: Map<string, SyncedCollection>
 }
 
@@ -61,6 +64,8 @@ export function syncTask(
         })
       if (!collection)
         throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
+      // Jobs a dead runner left processing (Payload has no recovery): pending again, now and then.
+      await releaseStaleJobs(running.jobs, running.logger, Math.min(60_000, queue.staleAfter / 5))
       const options = { bookedElsewhere: String(job.id) }
       const first = await running.delivery.deliver(collection, [id], options)
       // A conflict: once more, with the documents that may hold the value (partners.ts).
