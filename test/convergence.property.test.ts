@@ -42,6 +42,7 @@ type Op =
   | { t: 'createDealer'; on: On }
   | { t: 'updateDealer'; on: On; pick: number; synced: boolean }
   | { t: 'deleteDealer'; on: On; pick: number }
+  | { t: 'tradeSlugs'; on: On; pick: number; other: number }
   | { t: 'tamperAndPull'; on: On; pick: number }
   | { t: 'tamper'; kind: 'update' | 'insert' | 'delete'; pick: number }
   | { t: 'createPost'; on: On; publish: boolean }
@@ -77,6 +78,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     }),
   },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteDealer' as const), on, pick }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ t: fc.constant('tradeSlugs' as const), on, pick, other: pick }),
+  },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('tamperAndPull' as const), on, pick }) },
   {
     weight: 2,
@@ -284,6 +289,31 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       touched.dealers.add(id)
       dealers.splice(dealers.indexOf(id), 1)
       await instance(op.on).remove('dealers', id)
+      return
+    }
+    case 'tradeSlugs': {
+      // Two dealers trade slugs through a third value: each alone conflicts in Supabase with the
+      // other's row (sql/001's deferrable slug, sql/002's second try, partners.ts).
+      const a = chosen(dealers, op.pick)
+      const b = chosen(dealers, op.other)
+      if (!a || !b || a === b) return
+      touched.dealers.add(a)
+      touched.dealers.add(b)
+      const slugOf = async (id: string) =>
+        String(
+          (
+            await app.payload.findByID({
+              collection: 'dealers',
+              id,
+              depth: 0,
+              overrideAccess: true,
+            })
+          ).slug,
+        )
+      const [x, y] = [await slugOf(a), await slugOf(b)]
+      await instance(op.on).update('dealers', a, { slug: `trade-${n}-${Date.now()}` })
+      await instance(op.on).update('dealers', b, { slug: x })
+      await instance(op.on).update('dealers', a, { slug: y })
       return
     }
     case 'tamperAndPull': {
