@@ -115,9 +115,11 @@ begin
   if pg_catalog.jsonb_array_length(upserts) > 0 then
     -- A key the table has no column for would be dropped without a word (a mapper ahead of a
     -- migration): refused instead, naming it, as PostgREST's own upsert refuses it (PGRST204).
+    -- The version column is the plugin's: a table without it has no guard, as said above.
     select pg_catalog.string_agg(k, ', ' order by k) into unknown
       from (select distinct k from pg_catalog.jsonb_array_elements(upserts) r, pg_catalog.jsonb_object_keys(r) k) keys
-     where not exists (select 1 from pg_catalog.pg_attribute a
+     where keys.k is distinct from coalesce(version_column, 'sync_version')
+       and not exists (select 1 from pg_catalog.pg_attribute a
                         where a.attrelid = rel and a.attname = keys.k and a.attnum > 0 and not a.attisdropped);
     if unknown is not null then
       raise exception 'supabase_sync_apply: table public.% has no column %', target_table, unknown
@@ -162,7 +164,8 @@ begin
           from pg_catalog.jsonb_array_elements(upserts) u
          where exists (select 1 from pg_catalog.jsonb_array_elements(failed) f
                         where f ->> 'id' = u ->> key_column and f ->> 'code' = '23505');
-        if pg_catalog.jsonb_array_length(coalesce(together, '[]'::jsonb)) > 1 then
+        -- (One row too: its value may have been freed by a later row of the batch.)
+        if pg_catalog.jsonb_array_length(coalesce(together, '[]'::jsonb)) > 0 then
           begin
             execute upsert_stmt using together into one_written;
             written := written || one_written;

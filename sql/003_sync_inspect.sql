@@ -55,9 +55,13 @@ begin
       select coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
                'name', coalesce(con.conname, ic.relname),
                'constraint', con.oid is not null,
-               'columns', (select pg_catalog.jsonb_agg(a.attname order by a.attnum)
-                             from pg_catalog.pg_attribute a
-                            where a.attrelid = i.indrelid and a.attnum = any(i.indkey)),
+               -- Key columns only (not INCLUDE), in the index's order; none for an expression.
+               'columns', (select coalesce(pg_catalog.jsonb_agg(a.attname order by k.n), '[]'::jsonb)
+                             from pg_catalog.unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+                             join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+                            where k.n <= i.indnkeyatts and k.attnum > 0),
+               -- An expression or a predicate: no constraint can say it, so it cannot be deferrable.
+               'expression', i.indexprs is not null or i.indpred is not null,
                'deferrable', coalesce(con.condeferrable, false),
                'referenced', exists (select 1 from pg_catalog.pg_constraint f
                                       where f.contype = 'f' and f.conindid = i.indexrelid))

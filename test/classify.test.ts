@@ -80,6 +80,8 @@ describe('error classification', () => {
   it('splits a batch that timed out (its retries spent): the size may be the cause; not a single row', () => {
     expect(shouldSplit({ status: 500, code: '57014', rows: 10 })).toBe(true)
     expect(shouldSplit({ status: 500, code: '57014', rows: 1 })).toBe(false)
+    expect(shouldSplit({ status: 400, code: 'SYNDL', rows: 10 })).toBe(true)
+    expect(classifyFailure({ status: 400, code: 'SYNDL' })).toBe('transient')
     expect(shouldSplit({ status: 0, rows: 10 })).toBe(false)
   })
   it('knows a unique violation is a conflict', () => {

@@ -227,6 +227,20 @@ describe('2. nothing gives up on a transient failure', () => {
     await converged()
   })
 
+  it('a table without the version column (no guard) is written, not refused for it', async () => {
+    await runSql(app.stack.supabaseDbUri, 'alter table public.dealers drop column sync_version')
+    try {
+      const doc = await create()
+      await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+    } finally {
+      await runSql(
+        app.stack.supabaseDbUri,
+        'alter table public.dealers add column sync_version bigint',
+      )
+    }
+    await converged()
+  })
+
   it.each([
     [401, 'PGRST301', 'the key was rotated'],
     [404, 'PGRST205', 'the table is missing while a migration runs'],

@@ -126,6 +126,21 @@ describe('doctor', () => {
     await app.supabase.query('alter table public.dealers drop constraint dealers_rooftop_unique')
   })
 
+  it('passes a unique index on an expression (it cannot be deferrable), saying so', async () => {
+    await app.supabase.query(
+      'create unique index dealers_lower_name on public.dealers (lower(name))',
+    )
+    try {
+      expect(await failing()).toEqual([])
+      const check = (await doctor(app.payload)).checks.find(
+        (c) => c.name === 'dealers → dealers: unique values',
+      )
+      expect(check?.detail).toMatch(/dealers_lower_name cannot be deferrable/)
+    } finally {
+      await app.supabase.query('drop index public.dealers_lower_name')
+    }
+  })
+
   it('passes a unique constraint a foreign key references (it cannot be deferrable), saying so', async () => {
     await app.supabase.query(
       `alter table public.dealers drop constraint dealers_slug_key, add constraint dealers_slug_key unique (slug);
@@ -137,7 +152,7 @@ describe('doctor', () => {
         (c) => c.name === 'dealers → dealers: unique values',
       )
       expect(check?.detail).toMatch(
-        /dealers_slug_key cannot be deferrable \(a foreign key references it\)/,
+        /dealers_slug_key cannot be deferrable \(a foreign key references it/,
       )
     } finally {
       await app.supabase.query(

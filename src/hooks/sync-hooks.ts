@@ -36,7 +36,12 @@ async function queueSync(
   await req.payload.jobs.queue({ task: syncTaskSlug, input, queue, req } as never)
   // A job of this document that a dead runner left processing would hold this one back in
   // Payload's runner for ever (serverless hosts): released with the save.
-  await runtime?.jobs.releaseStaleInRequest(req, documentKey(input.collection, input.id))
+  await runtime?.jobs
+    .releaseStaleInRequest(req, documentKey(input.collection, input.id))
+    .catch((err: unknown) =>
+      // The sync task and startup release them too: not a reason to fail the editor's save.
+      runtime.logger.debug({ err }, 'supabase-sync: releasing a stale job with the save failed'),
+    )
   // The transaction id may still be the promise of one being opened.
   const transactionID =
     req.transactionID instanceof Promise ? await req.transactionID : req.transactionID

@@ -5,7 +5,7 @@
  * for ever. A DEFERRABLE (initially immediate) constraint is checked at the end of the statement, and
  * the apply function (sql/002 v2) writes such rows together.
  */
-import type { TableReport } from '../supabase/inspect.js'
+import type { TableReport, UniqueReport } from '../supabase/inspect.js'
 import { rerunInspectSql, type Finding } from './check.js'
 
 /** The apply function version this plugin's sql/002 installs. */
@@ -40,10 +40,11 @@ export function uniquesCheck(table: string, report: TableReport): Finding {
         'Supabase does not report the unique constraints (sql/003 is older than this plugin): not checked',
       fix: rerunInspectSql,
     }
-  const rowByRow = report.uniques.filter((u) => !u.deferrable && !u.referenced)
-  const referenced = report.uniques.filter((u) => !u.deferrable && u.referenced)
-  const note = referenced.length
-    ? `; ${referenced.map((u) => u.name).join(', ')} cannot be deferrable (a foreign key references it): documents that trade those values need an operator`
+  const fixed = (u: UniqueReport) => u.referenced || u.expression === true || !u.columns?.length
+  const rowByRow = report.uniques.filter((u) => !u.deferrable && !fixed(u))
+  const cannot = report.uniques.filter((u) => !u.deferrable && fixed(u))
+  const note = cannot.length
+    ? `; ${cannot.map((u) => u.name).join(', ')} cannot be deferrable (a foreign key references it, or it is an index on an expression or with a predicate): documents that trade those values need an operator`
     : ''
   if (!rowByRow.length)
     return {

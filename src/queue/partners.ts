@@ -6,6 +6,7 @@
  * collection's other documents whose deliveries failed before and wait to be tried again — the
  * partner is among them (sql/002 writes rows refused one by one for a unique value together).
  */
+import type { Logger } from 'pino'
 import type { SyncedCollection } from '../synced.js'
 import type { DeliverOptions, Delivery, DeliveryReport } from './delivery.js'
 import type { JobStore } from './jobs.js'
@@ -15,7 +16,7 @@ const partnersAtMost = 100
 
 /** The second delivery's report, or undefined when the first had no conflict or there is no partner. */
 export async function deliverWithPartners(
-  deps: { delivery: Delivery; jobs: JobStore },
+  deps: { delivery: Delivery; jobs: JobStore; logger: Logger },
   collection: SyncedCollection,
   report: DeliveryReport,
   options: DeliverOptions = {},
@@ -24,7 +25,16 @@ export async function deliverWithPartners(
     .filter((o) => o.outcome === 'failed' && o.error?.kind === 'conflict')
     .map((o) => o.id)
   if (!conflicted.length) return undefined
-  const partners = await deps.jobs.retrying(collection.slug, partnersAtMost, conflicted)
-  if (!partners.length) return undefined
-  return deps.delivery.deliver(collection, [...conflicted, ...partners], options)
+  try {
+    const partners = await deps.jobs.retrying(collection.slug, partnersAtMost, conflicted)
+    if (!partners.length) return undefined
+    return await deps.delivery.deliver(collection, [...conflicted, ...partners], options)
+  } catch (err) {
+    // An extra try: the conflicts are booked already and will be tried again anyway.
+    deps.logger.warn(
+      { err, collection: collection.slug },
+      'supabase-sync: delivering conflicting documents together failed',
+    )
+    return undefined
+  }
 }

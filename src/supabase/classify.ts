@@ -112,8 +112,9 @@ export function shouldSplit(info: FailureInfo): boolean {
   if (info.status === 413) return true
   // A statement timeout of a batch can be the batch's size (slow triggers, a row-by-row fallback in
   // the apply function, which its exception handler cannot shorten): tried again whole, it would
-  // time out forever. Halves are smaller requests, each retried on its own.
-  if (info.code === '57014') return true
+  // time out forever. Halves are smaller requests, each retried on its own. So with a call that
+  // still ran past its deadline (SYNDL, sql/002) when its retries are spent.
+  if (info.code === '57014' || info.code === 'SYNDL') return true
   const kind = classifyFailure(info)
   return kind === 'row' || kind === 'conflict'
 }

@@ -33,6 +33,8 @@ export interface UniqueReport {
   deferrable: boolean
   /** A foreign key references it: it cannot be made deferrable. */
   referenced: boolean
+  /** An index on an expression or with a predicate: no constraint can say it, nor defer it. */
+  expression?: boolean
 }
 
 export const inspectFunction = 'supabase_sync_inspect'
