@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { syncDocuments, validateSync } from '../src/index.js'
 import { idChunks, inList, listBudget, listElement } from '../src/supabase/id-lists.js'
-import { eventually, startApp, type TestApp } from './support/app.js'
-import { Codes, codeMapper, codesTableSql } from './support/collections.js'
+import { eventually, type TestApp } from './support/app.js'
+import { startCodesApp } from './support/codes-app.js'
 
 describe('in-lists', () => {
   it('leaves plain ids bare and quotes and escapes the rest', () => {
@@ -57,15 +57,7 @@ const long = Array.from(
 
 let app: TestApp
 beforeAll(async () => {
-  app = await startApp({
-    supabaseSql: codesTableSql,
-    collections: [Codes],
-    sync: {
-      syncOnInit: false,
-      writeMode: 'upsert',
-      collections: { codes: { table: 'codes', mapper: codeMapper as never } },
-    },
-  })
+  app = await startCodesApp({ writeMode: 'upsert' })
   for (const id of [...nasty, ...long])
     await app.payload.create({ collection: 'codes', data: { id, label: `code ${id}` } })
   await app.idle()

@@ -9,22 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { syncDocuments, validateSync } from '../src/index.js'
 import { doctor } from '../src/ops/doctor.js'
-import { runSql as sql, startApp, writesDuring, type TestApp } from './support/app.js'
-import { Codes, codeMapper, codesTableSql } from './support/collections.js'
+import { runSql as sql, writesDuring, type TestApp } from './support/app.js'
+import { startCodesApp } from './support/codes-app.js'
 
 const COUNT = 2_500
 
 let app: TestApp
 
 beforeAll(async () => {
-  app = await startApp({
-    supabaseSql: codesTableSql,
-    collections: [Codes],
-    sync: {
-      syncOnInit: false,
-      collections: { codes: { table: 'codes', mapper: codeMapper as never } },
-    },
-  })
+  app = await startCodesApp()
   // a-0000, A-0001, a-0002, …: in C all upper-case ids come first; in en-US they alternate.
   await sql(
     app.stack.databaseUri,
