@@ -28,6 +28,9 @@ const concurrency = 4
 /** Ids per `in.(…)` filter at most (id-lists.ts bounds them by length too). */
 const idsPerUrl = 150
 
+/** A read of a table, before its filters. */
+type Read = ReturnType<ReturnType<SupabaseClient['from']>['select']>
+
 export interface TargetOptions {
   retry: RetryOptions
   writeMode: 'rpc' | 'upsert'
@@ -194,25 +197,36 @@ export class SupabaseTarget {
     let after = range.after
     for (;;) {
       const asked = this.limit.rows
-      const { rows, cut } = await this.attempt(`read ${spec.table}`, async (signal) => {
-        const counted = this.limit.needsCount(asked)
-        let query = this.client
-          .from(spec.table)
-          .select('*', counted ? { count: 'exact' } : {})
-          .order(spec.primaryKey, { ascending: true })
-          .limit(asked)
+      const { rows, cut } = await this.countedRead(spec, asked, (read) => {
+        let query = read.order(spec.primaryKey, { ascending: true }).limit(asked)
         if (after !== undefined) query = query.gt(spec.primaryKey, after)
         if (range.upTo !== undefined) query = query.lte(spec.primaryKey, range.upTo)
-        const { data, error, status, count } = await query.abortSignal(signal).retry(false)
-        if (error) throw failureError(spec, 'read', error, status, 0)
-        const rows = (data ?? []) as Row[]
-        return { rows, cut: this.limit.observe(spec, asked, rows.length, counted ? count : null) }
+        return query
       })
       if (rows.length) yield rows
       // A cut page ends where max-rows did, not where the range does.
       if (rows.length < asked && !cut) return
       after = this.idOf(spec, rows[rows.length - 1])
     }
+  }
+
+  /**
+   * One read of at most `asked` rows, retried. Until the project's max-rows is known to be no lower,
+   * it asks for an exact count too, so that a cut answer is told from a short one (read-limit.ts).
+   */
+  private async countedRead(
+    spec: TableSpec,
+    asked: number,
+    narrow: (read: Read) => Read,
+  ): Promise<{ rows: Row[]; cut: boolean }> {
+    return this.attempt(`read ${spec.table}`, async (signal) => {
+      const counted = this.limit.needsCount(asked)
+      const read = this.client.from(spec.table).select('*', counted ? { count: 'exact' } : {})
+      const { data, error, status, count } = await narrow(read).abortSignal(signal).retry(false)
+      if (error) throw failureError(spec, 'read', error, status, 0)
+      const rows = (data ?? []) as Row[]
+      return { rows, cut: this.limit.observe(spec, asked, rows.length, counted ? count : null) }
+    })
   }
 
   /** The rows of these ids, by id. */
@@ -227,21 +241,9 @@ export class SupabaseTarget {
       // No more ids per read than max-rows: PostgREST would cut the answer without an error, and
       // the rows it left out would look missing.
       idChunks(ids, Math.min(idsPerUrl, this.limit.rows)).map((part) => async () => {
-        const { rows, cut } = await this.attempt(`read ${spec.table}`, async (signal) => {
-          const counted = this.limit.needsCount(part.length)
-          const { data, error, status, count } = await this.client
-            .from(spec.table)
-            .select('*', counted ? { count: 'exact' } : {})
-            .filter(spec.primaryKey, 'in', inList(part))
-            .abortSignal(signal)
-            .retry(false)
-          if (error) throw failureError(spec, 'read', error, status, 0)
-          const rows = (data ?? []) as Row[]
-          return {
-            rows,
-            cut: this.limit.observe(spec, part.length, rows.length, counted ? count : null),
-          }
-        })
+        const { rows, cut } = await this.countedRead(spec, part.length, (read) =>
+          read.filter(spec.primaryKey, 'in', inList(part)),
+        )
         for (const row of rows) found.set(this.idOf(spec, row), row)
         // The max-rows just learnt is below this part's size: the rest of it again, in smaller reads.
         if (cut)
