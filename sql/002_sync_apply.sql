@@ -57,6 +57,7 @@ declare
   failed jsonb := '[]'::jsonb;
   delete_rows jsonb;
   together jsonb;
+  skip int;
   unknown text;
 begin
   if not_after is not null and pg_catalog.clock_timestamp() > not_after then
@@ -94,6 +95,11 @@ begin
     exception when others then
       deleted := '{}';
       for one in select r from pg_catalog.jsonb_array_elements(delete_rows) r loop
+        if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+          raise exception 'supabase_sync_apply: ran past its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
+            (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+            using errcode = 'SYNDL';
+        end if;
         begin
           execute delete_stmt using pg_catalog.jsonb_build_array(one), delete_version into one_deleted;
           deleted := deleted || one_deleted;
@@ -150,6 +156,12 @@ begin
         -- One bad row fails the statement; write row by row so that only the bad ones are refused.
         written := '{}';
         for one in select r from pg_catalog.jsonb_array_elements(upserts) r loop
+          -- Row by row can take long (slow triggers): past the deadline, what is left is of no use.
+          if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+            raise exception 'supabase_sync_apply: ran past its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
+              (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+              using errcode = 'SYNDL';
+          end if;
           begin
             execute upsert_stmt using pg_catalog.jsonb_build_array(one) into one_written;
             written := written || one_written;
@@ -164,17 +176,28 @@ begin
           from pg_catalog.jsonb_array_elements(upserts) u
          where exists (select 1 from pg_catalog.jsonb_array_elements(failed) f
                         where f ->> 'id' = u ->> key_column and f ->> 'code' = '23505');
-        -- (One row too: its value may have been freed by a later row of the batch.)
-        if pg_catalog.jsonb_array_length(coalesce(together, '[]'::jsonb)) > 0 then
+        -- (One row too: its value may have been freed by a later row of the batch.) All of them, else
+        -- all but one: a row refused for good (a row outside the batch holds its value) must not keep
+        -- the others from trading theirs. Up to 50 rows: n + 1 statements at most.
+        together := coalesce(together, '[]'::jsonb);
+        for skip in 0 .. case when pg_catalog.jsonb_array_length(together) between 2 and 50
+                              then pg_catalog.jsonb_array_length(together) else 0 end loop
+          exit when pg_catalog.jsonb_array_length(together) = 0;
+          if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+            raise exception 'supabase_sync_apply: ran past its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
+              (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+              using errcode = 'SYNDL';
+          end if;
           begin
-            execute upsert_stmt using together into one_written;
+            execute upsert_stmt using (case when skip = 0 then together else together - (skip - 1) end) into one_written;
             written := written || one_written;
             failed := coalesce((select pg_catalog.jsonb_agg(f) from pg_catalog.jsonb_array_elements(failed) f
                                  where not (f ->> 'id' = any(one_written))), '[]'::jsonb);
+            exit;
           exception when others then
             null;
           end;
-        end if;
+        end loop;
       end;
       -- Neither written nor failed: the guard kept a newer row. (Set-based: a batch of 1,000 rows
       -- against 1,000 written keys is a hash join, not a million comparisons.)
@@ -210,8 +233,10 @@ grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, t
 -- v2: rows refused one by one for a unique value are tried again together (documents that traded
 -- values); a key the table has no column for is refused (42703), not dropped; not_after: a call that
 -- outlived the plugin's wait changes nothing.
+-- v3: the deadline is checked row by row too (a slow batch stops at it); the rows tried together
+-- again go without one of them when all together are refused (one refused for good).
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
-  'supabase-sync apply v2: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together, unknown columns refused, deadline';
+  'supabase-sync apply v3: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (all but one refused for good), unknown columns refused, deadline checked row by row';
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

@@ -672,4 +672,59 @@ describe('9. unique values swapped while Supabase was away', () => {
     expect(await job(String(b.id))).toBeUndefined()
     await converged()
   }, 60_000)
+
+  it('…and with a third document given up for good on a conflict riding along: the two still land', async () => {
+    // c takes a slug that a row without a document holds in Supabase: refused until given up, and
+    // from then on a partner of every conflict of the collection (partners.ts).
+    const [a, b, c] = [await create(), await create(), await create()]
+    await settled(app)
+    const taken = `taken-${c.id}`
+    await app.supabase.query(
+      `insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'outsider', $1, now())`,
+      [taken],
+    )
+    try {
+      await app.payload.update({ collection: 'dealers', id: c.id, data: { slug: taken } })
+      await eventually(async () =>
+        expect(await job(String(c.id))).toMatchObject({
+          hasError: true,
+          error: { kind: 'conflict' },
+        }),
+      )
+      // a and b trade slugs and are delivered apart (a's lock held), as in the test before: the
+      // rows tried together are a, b and c, and c's is refused whoever goes with it.
+      const holder = new pg.Client({ connectionString: app.stack.databaseUri })
+      await holder.connect()
+      await holder.query(`select pg_advisory_lock(${lockNamespace}, hashtext($1))`, [
+        `dealers:${a.id}`,
+      ])
+      let slugs: { x: string; y: string }
+      try {
+        slugs = await tradeSlugs(a, b)
+        await eventually(async () =>
+          expect(await job(String(b.id))).toMatchObject({
+            hasError: true,
+            error: { kind: 'conflict' },
+          }),
+        )
+      } finally {
+        await holder.query(`select pg_advisory_unlock(${lockNamespace}, hashtext($1))`, [
+          `dealers:${a.id}`,
+        ])
+        await holder.end()
+      }
+      await eventually(async () => {
+        const rows = await app.rows()
+        expect(rows.get(String(a.id))?.slug).toBe(slugs.y)
+        expect(rows.get(String(b.id))?.slug).toBe(slugs.x)
+      }, 10_000)
+      expect(await job(String(c.id))).toMatchObject({ hasError: true })
+    } finally {
+      await app.supabase.query(`delete from public.dealers where slug = $1 and name = 'outsider'`, [
+        taken,
+      ])
+    }
+    await syncDocuments(app.payload, { ids: [String(c.id)] })
+    await converged()
+  }, 60_000)
 })

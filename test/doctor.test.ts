@@ -102,7 +102,12 @@ describe('doctor', () => {
     )
     const [check] = await failing()
     expect(check).toMatchObject({ name: 'dealers → dealers: apply function' })
-    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v2/)
+    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v3: .*trade unique values/)
+    await app.supabase.query(
+      "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v2: …'",
+    )
+    const [v2] = await failing()
+    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v3: a batch slower than `timeoutMs`/)
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
   })

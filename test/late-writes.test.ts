@@ -5,6 +5,8 @@
  * the row of a document deleted meanwhile, where no newer row is left for the stale-write guard.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dealerMapper } from '../src/index.js'
+import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { Deadlines } from '../src/supabase/deadline.js'
 import { dealerData, eventually, runSql, settled, startApp, type TestApp } from './support/app.js'
 
@@ -29,10 +31,22 @@ describe('Deadlines', () => {
       60_000,
       60_040,
     )
+    // Its clock was read before the answer came back: the skew is at least 70,020 − 60,040.
+    expect(d.estimatedSkewMs).toBe(9_980)
+    // A refusal that sat in a queue (2 s on the way) proves no more than its own lower bound.
+    d.refused('… ran past its deadline (its clock 75000, deadline 74000): …', 63_000, 65_000)
     expect(d.estimatedSkewMs).toBe(10_000)
-    d.unsupported()
-    d.unsupported()
-    expect(d.notAfter(1)).toBeNull()
+    d.refused('… (its clock 80000, deadline 79000): …', 75_000, 78_000)
+    expect(d.estimatedSkewMs).toBe(10_000)
+    d.unsupported(100_000, 600_000)
+    d.unsupported(100_001, 600_000)
+    expect(d.notAfter(100_002)).toBeNull()
+    expect(told).toBe(1)
+    // Ten minutes on, a call tries the deadline again (the function may have been upgraded, or
+    // PostgREST's schema cache lacked it for a moment); refused again, it is not told again.
+    expect(d.notAfter(700_001)).not.toBeNull()
+    d.unsupported(700_001, 600_000)
+    expect(d.notAfter(700_002)).toBeNull()
     expect(told).toBe(1)
   })
 })
@@ -59,6 +73,67 @@ async function jobsOf(id: string): Promise<number> {
   })
   return totalDocs
 }
+
+describe('a batch slower than the plugin waits', () => {
+  /** 20 dealers in Payload whose rows are gone from Supabase, and their rows as the mapper makes them. */
+  async function missingRows() {
+    const docs = []
+    for (let i = 0; i < 20; i++)
+      docs.push(await app.payload.create({ collection: 'dealers', data: dealerData() }))
+    await settled(app)
+    const ids = docs.map((d) => String(d.id))
+    await app.supabase.query('delete from public.dealers where id::text = any($1::text[])', [ids])
+    return { ids, rows: docs.map((d) => dealerMapper.toRow(d as never)!) }
+  }
+
+  it('is split until its parts finish in time (tried whole, its deadline would roll it back for ever)', async () => {
+    const { ids, rows } = await missingRows()
+    // A trigger that takes 30 ms a row: 20 rows take 600 ms, past the 400 ms the plugin waits.
+    await runSql(
+      app.stack.supabaseDbUri,
+      `create function public.slow_rows() returns trigger language plpgsql as $$
+       begin perform pg_sleep(0.03 * (select count(*) from new_rows)); return null; end $$;
+       create trigger slow_rows after insert on public.dealers referencing new table as new_rows
+         for each statement execute function public.slow_rows();`,
+    )
+    try {
+      const runtime = getRuntime(app.payload)
+      const outcome = await runtime.target.apply(
+        syncedCollection(runtime).spec,
+        { upserts: rows, deletes: [], version: null },
+        500,
+      )
+      expect([...outcome.failed.values()].map((e) => e.message)).toEqual([])
+      expect(outcome.written.sort()).toEqual([...ids].sort())
+      const present = await app.rows()
+      for (const id of ids) expect(present.has(id)).toBe(true)
+    } finally {
+      await runSql(
+        app.stack.supabaseDbUri,
+        'drop trigger slow_rows on public.dealers; drop function public.slow_rows()',
+      )
+    }
+  })
+
+  it('is not split when Supabase answers nothing in time (an outage is waited out whole)', async () => {
+    const { rows } = await missingRows()
+    const runtime = getRuntime(app.payload)
+    app.stack.faults.latency(1_000)
+    try {
+      const outcome = await runtime.target.apply(
+        syncedCollection(runtime).spec,
+        { upserts: rows, deletes: [], version: null },
+        500,
+      )
+      expect(outcome.failed.size).toBe(20)
+      expect([...outcome.failed.values()].every((e) => e.kind === 'transient')).toBe(true)
+      // The call and one read that asked whether Supabase answers at all: no halves.
+      expect(outcome.requests).toBe(2)
+    } finally {
+      app.stack.faults.latency(0)
+    }
+  })
+})
 
 describe('a write that outlives its request', () => {
   it('does not bring back the row of a document deleted meanwhile', async () => {

@@ -9,7 +9,13 @@ import type { TableReport, UniqueReport } from '../supabase/inspect.js'
 import { rerunInspectSql, type Finding } from './check.js'
 
 /** The apply function version this plugin's sql/002 installs. */
-export const applyVersion = 2
+export const applyVersion = 3
+
+/** What a function of each older version still does wrong, as doctor tells it. */
+const missing: Record<number, string> = {
+  1: 'documents that trade unique values are refused for ever',
+  2: 'a batch slower than `timeoutMs` runs to its end before it is refused, and one row refused for good keeps documents that trade unique values from passing',
+}
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
 
@@ -26,7 +32,7 @@ export function applyVersionCheck(report: TableReport): Finding | undefined {
   if (installed >= applyVersion) return undefined
   return {
     ok: false,
-    detail: `supabase_sync_apply is v${installed}, this plugin's sql/002 is v${applyVersion}: documents that trade unique values are refused for ever`,
+    detail: `supabase_sync_apply is v${installed}, this plugin's sql/002 is v${applyVersion}: ${missing[installed] ?? missing[1]}`,
     fix: 'run sql/002_sync_apply.sql again (or `npx payload supabase-sync sql`)',
   }
 }

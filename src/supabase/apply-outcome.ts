@@ -3,6 +3,7 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import type { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { Deadlines } from './deadline.js'
+import type { TableSpec } from './spec.js'
 
 export interface ApplyBatch {
   /**
@@ -33,4 +34,6 @@ export interface Writer {
   client: SupabaseClient
   attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T>
   deadlines: Deadlines
+  /** Whether Supabase answers a read of the table now (one try): the server is up. */
+  answers(spec: TableSpec): Promise<boolean>
 }

@@ -19,8 +19,13 @@ export class Deadlines {
   private skewMs = 0
   /** Round trip of the answer the skew was taken from: a slower one says less. */
   private bestRttMs = Infinity
-  /** False once the installed apply function turned out to take no deadline (an older sql/002). */
-  private supported = true
+  /**
+   * Until when calls go without a deadline: the installed apply function took none (an older
+   * sql/002). Not for good: PostgREST answers so too while its schema cache still lacks a function
+   * just installed, and the function may be upgraded while the plugin runs.
+   */
+  private withoutUntil = 0
+  private told = false
 
   constructor(
     private readonly timeoutMs: number,
@@ -30,7 +35,7 @@ export class Deadlines {
 
   /** The `not_after` of a call sent at `sentAt` (our clock), in epoch ms of Supabase's; null: none. */
   notAfter(sentAt: number): number | null {
-    if (!this.supported) return null
+    if (sentAt < this.withoutUntil) return null
     // Before our wait ends: a call still running then must not commit after it. The margin covers
     // our timer and the error of the skew's estimate (half a quick round trip).
     const margin = Math.min(this.timeoutMs / 4, 1000)
@@ -52,19 +57,34 @@ export class Deadlines {
     this.skewMs = at - (sentAt + receivedAt) / 2
   }
 
-  /** A refusal for the deadline while we still waited: the skew was underestimated. */
+  /**
+   * A refusal for the deadline while we still waited: the skew was underestimated. By how much, the
+   * refusal proves only a lower bound of: Supabase read its clock before we got the answer, but
+   * perhaps only just (the call sat in a queue on the way). Half the round trip more, as for an
+   * answer, would move deadlines past our wait — the late commits they exist to refuse.
+   */
   refused(message: string, sentAt: number, receivedAt: number): void {
     const match = refusal.exec(message)
     if (!match) return
-    this.bestRttMs = Infinity
-    this.observe(Number(match[1]), sentAt, receivedAt)
+    const clock = Number(match[1])
+    if (!Number.isFinite(clock) || clock <= 0 || receivedAt < sentAt) return
+    this.skewMs = Math.max(this.skewMs, clock - receivedAt)
   }
 
-  /** The apply function takes no `not_after` (sql/002 older than the plugin): calls go without. */
-  unsupported(): void {
-    if (!this.supported) return
-    this.supported = false
+  /**
+   * The apply function takes no `not_after` (sql/002 older than the plugin): calls go without for
+   * `recheckMs`, then try one again. Told once.
+   */
+  unsupported(now = Date.now(), recheckMs = 10 * 60_000): void {
+    this.withoutUntil = now + recheckMs
+    if (this.told) return
+    this.told = true
     this.onUnsupported()
+  }
+
+  /** Calls carry a deadline now (the installed function takes one, as far as we know). */
+  active(now = Date.now()): boolean {
+    return now >= this.withoutUntil
   }
 
   get estimatedSkewMs(): number {

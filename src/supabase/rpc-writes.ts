@@ -72,41 +72,48 @@ async function applyRpcOnce(
     version_column: batch.force || spec.versionColumn === false ? null : spec.versionColumn,
     delete_version: batch.version,
   }
-  const result = await w.attempt(`apply ${spec.table}`, async (signal) => {
-    const sentAt = Date.now()
-    const notAfter = w.deadlines.notAfter(sentAt)
-    const call = (withDeadline: boolean) =>
-      w.client
-        .rpc(
-          applyFunction,
-          withDeadline && notAfter !== null
-            ? { ...args, not_after: new Date(notAfter).toISOString() }
-            : args,
+  let timedOut = false
+  const result = await w
+    .attempt(`apply ${spec.table}`, async (signal) => {
+      timedOut = false
+      const sentAt = Date.now()
+      const notAfter = w.deadlines.notAfter(sentAt)
+      const call = (withDeadline: boolean) =>
+        w.client
+          .rpc(
+            applyFunction,
+            withDeadline && notAfter !== null
+              ? { ...args, not_after: new Date(notAfter).toISOString() }
+              : args,
+          )
+          .abortSignal(signal)
+      let { data, error, status } = await call(true)
+      if (error && notAfter !== null && functionMissing(status, error.code)) {
+        // An apply function older than the plugin's takes no deadline; if it answers without one, it
+        // is there: calls go without (and the plugin says so once).
+        const again = await call(false)
+        if (!again.error) w.deadlines.unsupported()
+        ;({ data, error, status } = again)
+      }
+      const receivedAt = Date.now()
+      timedOut = Boolean(error) && status === 0 && signal.aborted
+      if (error?.code === deadlineCode) w.deadlines.refused(error.message, sentAt, receivedAt)
+      if (error)
+        throw failureError(
+          spec,
+          upserts.length ? 'upsert' : 'delete',
+          error,
+          status,
+          items.length,
+          items.length === 1 ? items[0].id : undefined,
         )
-        .abortSignal(signal)
-    let { data, error, status } = await call(true)
-    if (error && notAfter !== null && functionMissing(status, error.code)) {
-      // An apply function older than the plugin's takes no deadline; if it answers without one, it
-      // is there: calls go without (and the plugin says so once).
-      const again = await call(false)
-      if (!again.error) w.deadlines.unsupported()
-      ;({ data, error, status } = again)
-    }
-    const receivedAt = Date.now()
-    if (error?.code === deadlineCode) w.deadlines.refused(error.message, sentAt, receivedAt)
-    if (error)
-      throw failureError(
-        spec,
-        upserts.length ? 'upsert' : 'delete',
-        error,
-        status,
-        items.length,
-        items.length === 1 ? items[0].id : undefined,
-      )
-    const answer = (data ?? {}) as ApplyResult
-    w.deadlines.observe(answer.now, sentAt, receivedAt)
-    return answer
-  })
+      const answer = (data ?? {}) as ApplyResult
+      w.deadlines.observe(answer.now, sentAt, receivedAt)
+      return answer
+    })
+    .catch(async (error: unknown) => {
+      throw timedOut ? await unanswered(w, spec, items, error) : error
+    })
   const stale = new Set((result.stale ?? []).map(String))
   for (const line of result.failed ?? []) {
     const code = line.code ?? undefined
@@ -138,4 +145,31 @@ async function applyRpcOnce(
     if (stale.has(id)) outcome.stale.push(id)
     else outcome.written.push(id)
   }
+}
+
+/**
+ * A call of several rows that got no answer in time on its every try. If Supabase answers a read
+ * meanwhile, the batch itself is slow (a trigger, a lock held on one row): tried whole again, it
+ * would time out for ever — its deadline rolls it back each time, where once it committed late. It
+ * is split then, as a statement timeout is; an outage (no answer to anything) is waited out whole.
+ */
+async function unanswered(
+  w: Writer,
+  spec: TableSpec,
+  items: RpcItem[],
+  error: unknown,
+): Promise<unknown> {
+  if (items.length <= 1 || !w.deadlines.active() || !(error instanceof TargetError)) return error
+  if (!(await w.answers(spec))) return error
+  return new TargetError(
+    `${spec.collection} (table ${spec.table}): ${items.some((i) => i.row) ? 'upsert' : 'delete'} failed: no answer within timeoutMs to a batch of ${items.length}, while Supabase answers reads: split (its deadline keeps a late answer from writing)`,
+    {
+      collection: spec.collection,
+      operation: error.operation,
+      status: 0,
+      code: deadlineCode,
+      kind: 'transient',
+      cause: error,
+    },
+  )
 }

@@ -178,6 +178,7 @@ export class SupabaseTarget {
       client: this.client,
       attempt: (label, run) => this.attempt(label, run),
       deadlines: this.deadlines,
+      answers: async (spec) => (await this.probe(spec)) === null,
     }
   }
 
