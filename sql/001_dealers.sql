@@ -18,9 +18,17 @@ create table if not exists public.dealers (
 );
 
 -- Tables created before the slug's constraint was deferrable: made so (the index is built again).
+-- Not where a foreign key references it (a referenced key cannot be deferrable): left as it is, said
+-- so, and `doctor` names it — the rest of this script still runs.
 do $$
 begin
   if exists (
+    select 1 from pg_catalog.pg_constraint k
+     where k.conrelid = 'public.dealers'::regclass and k.conname = 'dealers_slug_key' and not k.condeferrable
+       and exists (select 1 from pg_catalog.pg_constraint f where f.contype = 'f' and f.conindid = k.conindid)
+  ) then
+    raise notice 'dealers_slug_key is referenced by a foreign key: left checked row by row (dealers that trade slugs need an operator)';
+  elsif exists (
     select 1 from pg_catalog.pg_constraint
      where conrelid = 'public.dealers'::regclass and conname = 'dealers_slug_key' and not condeferrable
   ) then

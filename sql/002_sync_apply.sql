@@ -23,6 +23,10 @@
 --          "failed": [{"id", "code", "message"} of rows PostgreSQL refused], "written": n, "deleted": n,
 --          "now": this database's clock in epoch ms (the plugin estimates the skew of the clocks from it)}.
 -- Every key sent is written, deleted (or already absent), stale, or failed.
+-- In one transaction: a script that fails half-way (the old function dropped, the new one not
+-- created) would leave no apply function, and delivery paused.
+begin;
+
 -- v1 had no not_after: dropped, or PostgREST would find two functions of this name (PGRST203).
 drop function if exists public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);
 
@@ -240,3 +244,5 @@ comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, b
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);
+
+commit;

@@ -35,6 +35,9 @@ describe('in-lists', () => {
         listBudget + 3,
       )
     expect(chunks.length).toBeGreaterThan(2)
+    // `~` is three characters once encoded (%7E): `in.(~~,~~)` is 26 encoded, past a budget of 20.
+    expect(idChunks(['~~', '~~'], 10, 20)).toEqual([['~~'], ['~~']])
+    expect(idChunks(['ab', 'cd'], 10, 20)).toEqual([['ab', 'cd']])
   })
 })
 

@@ -34,6 +34,19 @@ describe('options', () => {
     expect(() => resolveOptions({ supabase, queue: { sweepInterval: 5 } })).toThrow(
       /queue\.sweepInterval/,
     )
+    // Shorter than a delivery can take (2 × (4 × 15 s + 3 × 12 s) by default): a job being
+    // delivered would be released and taken again.
+    expect(() => resolveOptions({ supabase, queue: { staleAfter: 120_000 } })).toThrow(
+      /option "queue.staleAfter" \(120000 ms\) must exceed the longest a delivery can take, 192000 ms/,
+    )
+    expect(
+      resolveOptions({
+        supabase,
+        queue: { staleAfter: 2_000 },
+        timeoutMs: 500,
+        retry: { retries: 0 },
+      }).queue.staleAfter,
+    ).toBe(2_000)
   })
   it('falls back to SUPABASE_URL / SUPABASE_SERVICE_ROLE_KEY and says so when they are missing', () => {
     expect(

@@ -5,6 +5,9 @@
  * it with the cause.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import { runnerDeathsAtMost } from '../src/queue/jobs.js'
+import { releaseStaleJobs } from '../src/queue/stale.js'
 import { dealerData, eventually, runSql, startApp, type TestApp } from './support/app.js'
 
 let app: TestApp
@@ -18,8 +21,10 @@ beforeAll(async () => {
         sweepInterval: false,
         backoff: 20,
         maxBackoff: 50,
-        staleAfter: 1_000,
+        staleAfter: 5_000,
       },
+      // staleAfter must exceed what a delivery can take: 2 × one try of 2 s.
+      timeoutMs: 2_000,
       retry: { retries: 0 },
     },
   })
@@ -42,7 +47,8 @@ async function jobsOf(id: string) {
     completedAt?: string | null
     hasError?: boolean
     totalTried?: number
-    error?: { message?: string }
+    waitUntil?: string | null
+    error?: { message?: string; kind?: string; deaths?: number }
   }[]
 }
 
@@ -116,6 +122,35 @@ describe("Payload's runner", () => {
       50,
     )
     expect(app.logs.find((l) => l.op === 'release').length).toBeGreaterThan(0)
+  })
+})
+
+describe('a document whose delivery kills the runner every time', () => {
+  it('is released with a backoff each time, a try counted, and failed after 5 deaths, naming the cause', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    const id = String(doc.id)
+    const { jobs, logger } = getRuntime(app.payload)
+    for (let death = 1; death <= runnerDeathsAtMost; death++) {
+      await leftProcessing(id)
+      expect(await releaseStaleJobs(jobs, logger)).toBe(1)
+      const [job] = await jobsOf(id)
+      expect(job).toMatchObject({ totalTried: death, hasError: death === runnerDeathsAtMost })
+      expect(job.error?.message).toContain(`${id}: the runner delivering it died ${death} time(s)`)
+      if (death < runnerDeathsAtMost)
+        expect(new Date(job.waitUntil!).getTime()).toBeGreaterThan(Date.now() - 1_000)
+    }
+    const [failed] = await jobsOf(id)
+    expect(failed.error).toMatchObject({ kind: 'row', deaths: runnerDeathsAtMost })
+    expect(failed.error?.message).toContain('given up; sync or its next save tries it again')
+    // Nothing lost: the next save delivers it.
+    await app.payload.update({
+      collection: 'dealers',
+      id: doc.id,
+      data: { name: 'after the deaths' },
+    })
+    await run()
+    expect((await app.rows()).get(id)?.name).toBe('after the deaths')
+    expect(await jobsOf(id)).toHaveLength(0)
   })
 })
 

@@ -11,6 +11,8 @@ export interface JobError {
   field?: string
   /** Conflicts (409) so far: they are retried `queue.conflictAttempts` times. */
   conflicts?: number
+  /** Runners that died on the job in a row (released as stale): failed at `runnerDeathsAtMost`. */
+  deaths?: number
   at: string
 }
 

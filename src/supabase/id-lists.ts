@@ -19,8 +19,8 @@ export function inList(ids: readonly string[]): string {
   return `(${ids.map(listElement).join(',')})`
 }
 
-/** Ids that go into a URL as they are (uuids, numbers, most slugs). */
-const urlSafe = /^[A-Za-z0-9_.~-]*$/
+/** Ids that go into a URL as they are (uuids, numbers, most slugs): what form encoding keeps (not `~`). */
+const urlSafe = /^[A-Za-z0-9_.*-]*$/
 
 /** Characters of an element once in the query string (form encoding, as URLSearchParams writes it). */
 function encodedLength(element: string): number {
