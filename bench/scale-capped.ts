@@ -1,6 +1,7 @@
 /**
- * One reconcile of every dealer into an empty table, in a process whose heap is capped as a container's
- * would be (`--max-old-space-size`, given by the parent): the scale bench forks it beside the stack and
+ * One reconcile of every dealer into an empty table, in a process with V8 flags of the parent's
+ * choosing — a heap capped as a container's would be (`--max-old-space-size`), or V8 told to collect
+ * its old generation sooner (`--heap-growing-percent`): the scale bench forks it beside the stack and
  * the stand-in it already runs, and prints what it measures.
  */
 import { fork } from 'node:child_process'
@@ -10,13 +11,13 @@ import type { Measurement } from './memory.js'
 
 type Result = Omit<Measurement<unknown>, 'value'> & { upserted: number }
 
-/** Forks this file with the heap capped at `heapMb`; resolves with its measurement. */
-export async function reconcileCapped(
+/** Forks this file with these V8 flags; resolves with its measurement. */
+export async function reconcileWithFlags(
   target: Pick<LocalStack, 'databaseUri' | 'supabaseUrl' | 'serviceRoleKey'>,
-  heapMb: number,
+  flags: string[],
 ): Promise<Result> {
   const child = fork(fileURLToPath(import.meta.url), ['--child'], {
-    execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${heapMb}`],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...flags],
     env: {
       ...process.env,
       CAPPED_DATABASE_URI: target.databaseUri,
@@ -27,7 +28,9 @@ export async function reconcileCapped(
   })
   return new Promise<Result>((resolve, reject) => {
     child.once('message', (m) => resolve(m as Result))
-    child.once('exit', (code) => reject(new Error(`the capped reconcile exited (${code})`)))
+    child.once('exit', (code) =>
+      reject(new Error(`the reconcile with ${flags.join(' ')} exited (${code})`)),
+    )
   })
 }
 

@@ -69,6 +69,13 @@ begin
       (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
       using errcode = 'SYNDL';
   end if;
+  if not_after is not null then
+    -- A lock the call would wait for past its deadline (an index being built, a row another writer
+    -- holds) fails it then, with an answer (55P03, tried again whole), instead of leaving the plugin
+    -- with none — which would take the batch's size for the cause and split it.
+    perform pg_catalog.set_config('lock_timeout',
+      greatest(1, (extract(epoch from (not_after - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
+  end if;
   if rel is null then
     raise exception 'supabase_sync_apply: table public.% does not exist', target_table using errcode = '42P01';
   end if;
@@ -97,6 +104,10 @@ begin
     begin
       execute delete_stmt using delete_rows, delete_version into deleted;
     exception when others then
+      -- A lock not had in time is the table's, not a row's: row by row would wait again for each.
+      if sqlstate = '55P03' then
+        raise;
+      end if;
       deleted := '{}';
       for one in select r from pg_catalog.jsonb_array_elements(delete_rows) r loop
         if not_after is not null and pg_catalog.clock_timestamp() > not_after then
@@ -157,6 +168,9 @@ begin
       begin
         execute upsert_stmt using upserts into written;
       exception when others then
+        if sqlstate = '55P03' then
+          raise;
+        end if;
         -- One bad row fails the statement; write row by row so that only the bad ones are refused.
         written := '{}';
         for one in select r from pg_catalog.jsonb_array_elements(upserts) r loop
@@ -237,10 +251,11 @@ grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, t
 -- v2: rows refused one by one for a unique value are tried again together (documents that traded
 -- values); a key the table has no column for is refused (42703), not dropped; not_after: a call that
 -- outlived the plugin's wait changes nothing.
--- v3: the deadline is checked row by row too (a slow batch stops at it); the rows tried together
--- again go without one of them when all together are refused (one refused for good).
+-- v3: a lock waited for past the deadline fails the call (55P03, lock_timeout from not_after); the
+-- deadline is checked between the rows of the row-by-row fallback too; the rows tried together again
+-- go without one of them when all together are refused (one refused for good).
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
-  'supabase-sync apply v3: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (all but one refused for good), unknown columns refused, deadline checked row by row';
+  'supabase-sync apply v3: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (all but one refused for good), unknown columns refused, deadline (and lock_timeout from it)';
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

@@ -270,21 +270,22 @@ export function resolveOptions(
       env,
     )
   }
-  staleAfterCheck(options as ResolvedOptions)
+  if (!options.disabled) staleAfterCheck(options as ResolvedOptions)
   return options as ResolvedOptions
 }
 
 /**
  * A job is released as stale once processing longer than `queue.staleAfter`: shorter than one
- * delivery can take (twice, for a conflict's second delivery with its partners: every try of
- * `timeoutMs` and the waits between), a job still being delivered would be taken again.
+ * delivery takes at the least when Supabase is slow (twice, for a conflict's second delivery with
+ * its partners: every try of `timeoutMs` and the waits between), a job still being delivered would
+ * be taken again. A lower bound, not the longest: a delivery may make more requests than these.
  */
 function staleAfterCheck(options: ResolvedOptions): void {
   const { retries, maxTimeout, maxRetryAfter } = options.retry
   const longest = 2 * ((retries + 1) * options.timeoutMs + retries * (maxTimeout + maxRetryAfter))
   if (options.queue.staleAfter > longest) return
   throw new ConfigError(
-    `supabase-sync: option "queue.staleAfter" (${options.queue.staleAfter} ms) must exceed the longest a delivery can take, ${longest} ms (2 × ((retry.retries + 1) × timeoutMs + retry.retries × (retry.maxTimeout + retry.maxRetryAfter))): a job still being delivered would be released and taken again`,
+    `supabase-sync: option "queue.staleAfter" (${options.queue.staleAfter} ms) must exceed what a delivery can take at the least, ${longest} ms (2 × ((retry.retries + 1) × timeoutMs + retry.retries × (retry.maxTimeout + retry.maxRetryAfter))): a job still being delivered would be released and taken again`,
     'queue.staleAfter',
   )
 }

@@ -15,7 +15,8 @@ import {
   postsLocalization,
   type PostDoc,
 } from '../dev/collections/posts.js'
-import { defineMapper, resetTable, type SyncJobInput } from '../src/index.js'
+import { defineMapper, pullFromSupabase, resetTable, type SyncJobInput } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
 import { compareNow, eventually, reconcileNow, startApp, type TestApp } from './support/app.js'
 
 /** The posts mapper, with test hooks for bad input: slugs `null-…` map to null, `throw-…` throw, `bad-…` make an invalid row. */
@@ -553,5 +554,51 @@ describe('reconcile', () => {
     for (const id of ids) expect(await row(id)).toBeUndefined()
     const check = await compareNow(payload, 'posts', ids)
     expect(check.diff).toMatchObject({ missing: [], extra: [], changed: [] })
+  })
+})
+
+describe('pull', () => {
+  it('a draft saved while a pull runs is not published by it: the pull fails for that post', async () => {
+    const doc = await publishNew({ title: 'Published title' })
+    await settled()
+    await app.supabase.query(`update public.posts set title = 'From Supabase' where id = $1`, [
+      doc.id,
+    ])
+    // The pull is held right after its check for a pending draft (at its next read, of what was
+    // last delivered), and an editor saves a draft meanwhile.
+    const state = getRuntime(payload).state
+    const get = state.get.bind(state)
+    let arrived!: () => void
+    const inPull = new Promise<void>((resolve) => (arrived = resolve))
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    state.get = async (keys) => {
+      state.get = get
+      arrived()
+      await gate
+      return get(keys)
+    }
+    const pulling = pullFromSupabase(payload, { collection: 'posts', ids: [String(doc.id)] })
+    await inPull
+    await payload.update({
+      collection: 'posts',
+      id: doc.id,
+      data: { title: 'Unfinished draft' },
+      draft: true,
+    })
+    release()
+    const result = await pulling
+    expect(result.pulled).toEqual([])
+    expect(result.failed.map((f) => f.message)).toEqual([
+      expect.stringMatching(/a draft was saved/),
+    ])
+    expect((await published(doc.id))?.title).toBe('Published title')
+    const latest = (await payload.findByID({
+      collection: 'posts',
+      id: doc.id,
+      draft: true,
+      depth: 0,
+    })) as unknown as PostDoc & { _status?: string }
+    expect(latest).toMatchObject({ title: 'Unfinished draft', _status: 'draft' })
   })
 })

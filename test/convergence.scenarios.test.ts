@@ -425,6 +425,24 @@ describe('6. pull never overwrites a newer edit', () => {
     await converged()
   })
 
+  it('a value Payload does not keep (the mapper maps it back) is refused, not reported pulled, and Payload’s goes back', async () => {
+    const doc = await create()
+    await settled(app)
+    const id = String(doc.id)
+    // api_config.homenet_config.rooftop_id comes from the rooftop_id column on the way back.
+    await app.supabase.query(
+      `update public.dealers set api_config = jsonb_set(api_config, '{homenet_config,rooftop_id}', '"edited"') where id = $1`,
+      [id],
+    )
+    const result = await pullFromSupabase(app.payload, { ids: [id] })
+    expect(result.pulled).toEqual([])
+    expect(result.refused).toEqual([
+      { id, fields: ['api_config.homenet_config'], deliveredBack: true },
+    ])
+    await converged()
+    expect((await validateSync(app.payload, { ids: [id] })).inSync).toBe(true)
+  })
+
   it('pull without ids skips documents whose change has not reached Supabase yet', async () => {
     const doc = await create()
     await settled(app)

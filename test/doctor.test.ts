@@ -107,7 +107,7 @@ describe('doctor', () => {
       "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v2: …'",
     )
     const [v2] = await failing()
-    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v3: a batch slower than `timeoutMs`/)
+    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v3: a call waiting for a lock/)
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
   })

@@ -5,6 +5,7 @@
  * the row of a document deleted meanwhile, where no newer row is left for the stale-write guard.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import pg from 'pg'
 import { dealerMapper } from '../src/index.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import { Deadlines } from '../src/supabase/deadline.js'
@@ -74,18 +75,18 @@ async function jobsOf(id: string): Promise<number> {
   return totalDocs
 }
 
-describe('a batch slower than the plugin waits', () => {
-  /** 20 dealers in Payload whose rows are gone from Supabase, and their rows as the mapper makes them. */
-  async function missingRows() {
-    const docs = []
-    for (let i = 0; i < 20; i++)
-      docs.push(await app.payload.create({ collection: 'dealers', data: dealerData() }))
-    await settled(app)
-    const ids = docs.map((d) => String(d.id))
-    await app.supabase.query('delete from public.dealers where id::text = any($1::text[])', [ids])
-    return { ids, rows: docs.map((d) => dealerMapper.toRow(d as never)!) }
-  }
+/** 20 dealers in Payload whose rows are gone from Supabase, and their rows as the mapper makes them. */
+async function missingRows() {
+  const docs = []
+  for (let i = 0; i < 20; i++)
+    docs.push(await app.payload.create({ collection: 'dealers', data: dealerData() }))
+  await settled(app)
+  const ids = docs.map((d) => String(d.id))
+  await app.supabase.query('delete from public.dealers where id::text = any($1::text[])', [ids])
+  return { ids, rows: docs.map((d) => dealerMapper.toRow(d as never)!) }
+}
 
+describe('a batch slower than the plugin waits', () => {
   it('is split until its parts finish in time (tried whole, its deadline would roll it back for ever)', async () => {
     const { ids, rows } = await missingRows()
     // A trigger that takes 30 ms a row: 20 rows take 600 ms, past the 400 ms the plugin waits.
@@ -127,10 +128,34 @@ describe('a batch slower than the plugin waits', () => {
       )
       expect(outcome.failed.size).toBe(20)
       expect([...outcome.failed.values()].every((e) => e.kind === 'transient')).toBe(true)
-      // The call and one read that asked whether Supabase answers at all: no halves.
+      // The call, and its first row alone, unanswered too: no halves.
       expect(outcome.requests).toBe(2)
     } finally {
       app.stack.faults.latency(0)
+    }
+  })
+})
+
+describe('a table whose writes wait for a lock (an index being built) while reads pass', () => {
+  it('answers at the deadline (lock_timeout from it): the batch waits whole, not split', async () => {
+    const { rows } = await missingRows()
+    const runtime = getRuntime(app.payload)
+    const holder = new pg.Client({ connectionString: app.stack.supabaseDbUri })
+    await holder.connect()
+    await holder.query('begin; lock table public.dealers in share mode')
+    try {
+      const outcome = await runtime.target.apply(
+        syncedCollection(runtime).spec,
+        { upserts: rows, deletes: [], version: null },
+        500,
+      )
+      expect(outcome.failed.size).toBe(20)
+      const errors = [...outcome.failed.values()]
+      expect(errors.every((e) => e.kind === 'transient' && e.code === '55P03')).toBe(true)
+      expect(outcome.requests).toBe(1)
+    } finally {
+      await holder.query('rollback')
+      await holder.end()
     }
   })
 })

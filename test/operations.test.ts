@@ -224,7 +224,8 @@ describe('validate', () => {
     app.stack.resetStats()
     const result = await pullFromSupabase(app.payload, { ids: [target.id] })
     expect(result.pulled.map((p) => p.id)).toEqual([target.id])
-    expect(result.refused).toEqual([{ id: target.id, fields: ['created_at'] }])
+    // Saved: the save's delivery writes Payload's created_at back over Supabase's.
+    expect(result.refused).toEqual([{ id: target.id, fields: ['created_at'], deliveredBack: true }])
     const doc = await app.payload.findByID({ collection: 'dealers', id: target.id, depth: 0 })
     const mapped = dealerMapper.toRow(doc as never)!
     expect(mapped.name).toBe(row.name)

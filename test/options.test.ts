@@ -37,7 +37,7 @@ describe('options', () => {
     // Shorter than a delivery can take (2 × (4 × 15 s + 3 × 12 s) by default): a job being
     // delivered would be released and taken again.
     expect(() => resolveOptions({ supabase, queue: { staleAfter: 120_000 } })).toThrow(
-      /option "queue.staleAfter" \(120000 ms\) must exceed the longest a delivery can take, 192000 ms/,
+      /option "queue.staleAfter" \(120000 ms\) must exceed what a delivery can take at the least, 192000 ms/,
     )
     expect(
       resolveOptions({

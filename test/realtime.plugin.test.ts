@@ -220,14 +220,85 @@ describe('record and pull', () => {
       ).not.toHaveLength(0),
     )
     hold.release()
+    // Looked at again after the watch's backoff (up to 5 s after a run of busy answers): on a loaded
+    // machine that, and the pull, can take longer than eventually's default.
     await eventually(async () => {
       const doc = await app.payload.findByID({ collection: 'dealers', id: dealer.id })
       expect(doc).toMatchObject({ name: 'renamed in Payload', domain: 'edited-while-busy.example' })
-    })
+    }, 30_000)
     await settled(app)
     expect((await app.rows()).get(dealer.id)).toMatchObject({
       name: 'renamed in Payload',
       domain: 'edited-while-busy.example',
+    })
+  })
+})
+
+describe('pull: what Payload cannot take', () => {
+  it('a read-only column edited in Supabase (created_at) is reverted, and the catch says why', async () => {
+    const dealer = await newDealer()
+    const doc = await app.payload.findByID({ collection: 'dealers', id: dealer.id })
+    setPolicy('pull')
+    await app.supabase.query(
+      `update public.dealers set created_at = '2001-01-01T00:00:00Z' where id = $1`,
+      [dealer.id],
+    )
+    await eventually(async () =>
+      expect(Date.parse(String((await app.rows()).get(dealer.id)?.created_at))).toBe(
+        Date.parse(String(doc.createdAt)),
+      ),
+    )
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: {
+          policy: 'pull',
+          catches: [{ outcome: 'reverted', reason: 'not taken into Payload: created_at' }],
+        },
+      }),
+    )
+  })
+
+  it('a value the mapper maps back (a key it derives from another column) is reverted, not reported pulled', async () => {
+    const dealer = await newDealer()
+    const before = (await app.rows()).get(dealer.id)!
+    setPolicy('pull')
+    await app.supabase.query(
+      `update public.dealers set api_config = jsonb_set(api_config, '{homenet_config,rooftop_id}', '"edited"') where id = $1`,
+      [dealer.id],
+    )
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: { policy: 'pull', catches: [{ outcome: 'reverted' }] },
+      }),
+    )
+    await settled(app)
+    expect((await app.rows()).get(dealer.id)?.api_config).toEqual(before.api_config)
+  })
+
+  it('a pull that fails for a passing reason (a failed read of Supabase) is tried again, not dropped', async () => {
+    const dealer = await newDealer()
+    setPolicy('pull')
+    // The pull's read of the row fails once (a 400 is not retried in-process).
+    app.stack.faults.failNext(1, 400, { path: 'dealers', message: 'failing the pull once' })
+    await app.supabase.query(`update public.dealers set name = 'pulled at last' where id = $1`, [
+      dealer.id,
+    ])
+    await eventually(async () => {
+      const doc = await app.payload.findByID({ collection: 'dealers', id: dealer.id })
+      expect(doc.name).toBe('pulled at last')
+    })
+  })
+})
+
+describe('a key changed in Supabase', () => {
+  it('revert: the row under the old key comes back, the one under the new key goes', async () => {
+    const dealer = await newDealer()
+    const moved = crypto.randomUUID()
+    await app.supabase.query(`update public.dealers set id = $2 where id = $1`, [dealer.id, moved])
+    await eventually(async () => {
+      const rows = await app.rows()
+      expect(rows.get(dealer.id)?.name).toBe(dealer.name)
+      expect(rows.has(moved)).toBe(false)
     })
   })
 })

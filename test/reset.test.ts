@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resetTable } from '../src/index.js'
-import { startApp, type TestApp } from './support/app.js'
+import { dealerData, startApp, type TestApp } from './support/app.js'
 
 let app: TestApp
 
@@ -50,6 +50,27 @@ describe('reset with no documents in Payload', () => {
     expect(await resetEvents()).toEqual(['started', 'refused', 'started', 'failed'])
   })
 
+  it('refuses too when Payload has a few documents against many rows (more than maxDeleteFraction would go)', async () => {
+    const one = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData(),
+      context: { supabaseSync: false },
+    })
+    try {
+      await expect(resetTable(app.payload, { confirm: true })).rejects.toThrow(
+        /Payload has 1 dealers documents but the table has 3 rows — at least 2 would be deleted, more than 50% of the table/,
+      )
+      expect((await app.rows()).size).toBe(3)
+      expect((await resetEvents()).slice(-2)).toEqual(['started', 'refused'])
+    } finally {
+      await app.payload.delete({
+        collection: 'dealers',
+        id: one.id,
+        context: { supabaseSync: false },
+      })
+    }
+  })
+
   it('forced, makes the table equal Payload: empty', async () => {
     const result = await resetTable(app.payload, { confirm: true, force: true })
     expect(result.sync.deleted).toBe(3)
@@ -59,6 +80,8 @@ describe('reset with no documents in Payload', () => {
       'refused',
       'started',
       'failed',
+      'started',
+      'refused',
       'started',
       'ok',
     ])

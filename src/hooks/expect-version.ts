@@ -26,6 +26,14 @@ export function expectVersionHook(
       `select ${table.column('updatedAt')}::text as updated_at from ${table.name} where ${table.column('id')}::text = ${literal(id)} for update`,
     )
     const current = rows[0]?.updated_at
+    // A draft saved since the caller read the document: Payload builds this update on that draft,
+    // and the caller's `_status: 'published'` would publish the editor's unfinished work.
+    if ((originalDoc as { _status?: unknown })._status === 'draft') {
+      throw new SyncError(
+        `${slug} ${id}: a draft was saved in Payload since it was read; nothing written (publish or discard it first)`,
+        { collection: slug, id, operation: 'pull', kind: 'conflict' },
+      )
+    }
     if (!current || Date.parse(current) !== Date.parse(expected)) {
       throw new SyncError(
         `${slug} ${id}: changed in Payload since it was read (updatedAt ${current ?? 'gone'}, expected ${expected}); nothing written`,

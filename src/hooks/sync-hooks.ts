@@ -14,6 +14,7 @@ import type { Doc } from '../mapping/types.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { mustQueue, type DecideDeps } from './decide.js'
+import { expectUpdatedAt } from './expect-version.js'
 
 /** What the hooks need of the running plugin; undefined before it started (an app's own onInit). */
 export interface HookRuntime extends DecideDeps {
@@ -57,22 +58,25 @@ export function afterChangeHook(
     if (syncSkipped(context)) return doc
     const current = runtime()
     let queueIt = true
-    try {
-      queueIt = await mustQueue(
-        collection,
-        current,
-        doc as Doc,
-        previousDoc as Doc | undefined,
-        operation,
-        req,
-      )
-    } catch (error) {
-      // Never fail the editor's save over an optimisation: the job finds out what the row should be.
-      current?.logger.debug(
-        { err: error, collection: collection.slug, id: String(doc.id) },
-        `${collection.slug} ${String(doc.id)}: change check failed; queuing the sync`,
-      )
-    }
+    // A pull's save is delivered whatever it changed: Supabase holds what was pulled, and Payload
+    // may not (the mapper maps a value back to the same row): that row must be written back.
+    if (typeof context?.[expectUpdatedAt] !== 'string')
+      try {
+        queueIt = await mustQueue(
+          collection,
+          current,
+          doc as Doc,
+          previousDoc as Doc | undefined,
+          operation,
+          req,
+        )
+      } catch (error) {
+        // Never fail the editor's save over an optimisation: the job finds out what the row should be.
+        current?.logger.debug(
+          { err: error, collection: collection.slug, id: String(doc.id) },
+          `${collection.slug} ${String(doc.id)}: change check failed; queuing the sync`,
+        )
+      }
     if (queueIt)
       await queueSync(req, { collection: collection.slug, id: String(doc.id) }, queue, current)
     return doc

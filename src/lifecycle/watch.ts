@@ -44,13 +44,37 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
     },
     pull: async (collection, ids) => {
       const result = await pullFromSupabase(payload, { collection: collection.slug, ids, actor })
+      const pulled = new Set(result.pulled.map((p) => p.id))
+      // A failure that may pass (a save in between, a database or network failure): looked at again.
+      const again = result.failed.filter((f) => f.kind !== 'row')
       return {
         pulled: result.pulled,
-        skipped: [
-          ...result.skipped.filter((skip) => !skip.busy),
-          ...result.failed.map((f) => ({ id: f.id, reason: `failed: ${f.message}` })),
+        skipped: result.skipped.filter((skip) => !skip.busy),
+        busy: [
+          ...result.skipped.filter((skip) => skip.busy).map((skip) => skip.id),
+          ...again.map((f) => f.id),
         ],
-        busy: result.skipped.filter((skip) => skip.busy).map((skip) => skip.id),
+        // What Payload cannot take — read-only columns, values the mapper maps back, a row the
+        // mapper or Payload refuses — is Payload's again in Supabase (Payload wins): by the pull's
+        // own delivery where it saved the document, else reverted here.
+        revert: [
+          ...result.refused
+            .filter((r) => !pulled.has(r.id))
+            .map((r) => ({
+              id: r.id,
+              fields: r.fields,
+              reason: `not taken into Payload: ${r.fields.join(', ')}`,
+              deliveredBack: r.deliveredBack === true,
+            })),
+          ...result.failed
+            .filter((f) => f.kind === 'row')
+            .map((f) => ({
+              id: f.id,
+              fields: f.field ? [f.field] : [],
+              reason: `not taken into Payload: ${f.message}`,
+              deliveredBack: false,
+            })),
+        ],
       }
     },
     compare: async (collection, ids) => {

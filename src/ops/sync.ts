@@ -3,6 +3,7 @@ import type { Payload } from 'payload'
 import { CancelledError, describeCause, SyncError } from '../errors.js'
 import { reconcileDeps } from '../lifecycle/deps.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
+import { deleteAllowed } from '../reconcile/diff.js'
 import { notedFullRun } from '../reconcile/full-runs.js'
 import { reconcile } from '../reconcile/reconcile.js'
 import { recordEvent } from './audit.js'
@@ -107,8 +108,14 @@ export async function resetTable(
           .then((r) => r.totalDocs),
         runtime.target.count(collection.spec),
       ])
-      if (documents === 0 && rows > 0) {
-        const message = `supabase-sync: refusing to reset "${collection.spec.table}": Payload has no ${collection.slug} documents but the table has ${rows} rows; pass force: true (--force) if that is intended`
+      // At least this many rows have no document and would go: beyond the mass-delete guard's
+      // share (a Payload pointed at the wrong database, an import not run yet), nothing is done.
+      const fraction = runtime.options.maxDeleteFraction
+      if (rows > 0 && !deleteAllowed(Math.max(0, rows - documents), rows, fraction)) {
+        const message =
+          documents === 0
+            ? `supabase-sync: refusing to reset "${collection.spec.table}": Payload has no ${collection.slug} documents but the table has ${rows} rows; pass force: true (--force) if that is intended`
+            : `supabase-sync: refusing to reset "${collection.spec.table}": Payload has ${documents} ${collection.slug} documents but the table has ${rows} rows — at least ${rows - documents} would be deleted, more than ${Math.round(fraction * 100)}% of the table (maxDeleteFraction); pass force: true (--force) if that is intended`
         await audit('refused', message)
         throw new SyncError(message, { collection: collection.slug, operation: 'reset' })
       }

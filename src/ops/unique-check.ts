@@ -14,7 +14,7 @@ export const applyVersion = 3
 /** What a function of each older version still does wrong, as doctor tells it. */
 const missing: Record<number, string> = {
   1: 'documents that trade unique values are refused for ever',
-  2: 'a batch slower than `timeoutMs` runs to its end before it is refused, and one row refused for good keeps documents that trade unique values from passing',
+  2: 'a call waiting for a lock past its deadline leaves the plugin without an answer, and one row refused for good keeps documents that trade unique values from passing',
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`

@@ -11,7 +11,7 @@ export interface JobError {
   field?: string
   /** Conflicts (409) so far: they are retried `queue.conflictAttempts` times. */
   conflicts?: number
-  /** Runners that died on the job in a row (released as stale): failed at `runnerDeathsAtMost`. */
+  /** Runners that died on the job (released as stale) so far. */
   deaths?: number
   at: string
 }

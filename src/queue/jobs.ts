@@ -16,9 +16,6 @@ import type { DueDocument, FailedJob, Failure, JobCounts, JobError, JobRow } fro
 
 export type { DueDocument, FailedJob, Failure, JobCounts, JobError, JobRow } from './job-types.js'
 
-/** Deaths of the runner in a row on one job before it is failed (jobs.ts, staleSql). */
-export const runnerDeathsAtMost = 5
-
 export class JobStore {
   private readonly t: TableRef
   private readonly c: Record<
@@ -211,27 +208,22 @@ export class JobStore {
   }
 
   /**
-   * A release counts as a try, and waits out the job's backoff: a document whose delivery itself kills
-   * the runner (out of memory, past the host's time limit every time) is not taken again at once, for
-   * ever. After `runnerDeathsAtMost` deaths in a row it is failed, naming the cause (`sync` or its next
-   * save tries it again); a failure booked in between starts the count again.
+   * A release counts as a try and waits out the job's backoff: a document whose delivery itself
+   * kills the runner (out of memory, past the host's time limit every time) is not taken again at
+   * once, for ever. Not given up: a runner also dies when an outage makes every delivery outlast the
+   * host's limit, and that must end in delivery. The error says how often it died (`deaths`).
    */
   private staleSql(key?: string): string {
     const { c } = this
     const deaths = `coalesce((${c.error}->>'deaths')::int, 0) + 1`
-    const givenUp = `${deaths} >= ${runnerDeathsAtMost}`
     const wait = `least(${this.queue.maxBackoff}, ${this.queue.backoff} * power(2, least(coalesce(${c.totalTried}, 0), 30)))`
     const message =
-      `(${c.input}->>'collection') || ' ' || (${c.input}->>'id') || ': the runner delivering it died ' || (${deaths})::text || ` +
-      `' time(s) in a row (killed at the host''s time limit, or out of memory)' || ` +
-      `case when ${givenUp} then ': given up; sync or its next save tries it again' else ': tried again' end`
+      `(${c.input}->>'collection') || ' ' || (${c.input}->>'id') || ': the runner delivering it died (' || (${deaths})::text || ` +
+      `' so far: killed at the host''s time limit, or out of memory); tried again after a backoff'`
     return (
       `update ${this.t.name} set ${c.processing} = false, ${c.totalTried} = coalesce(${c.totalTried}, 0) + 1, ` +
-      `${c.hasError} = ${givenUp}, ` +
-      `${c.error} = jsonb_build_object('message', ${message}, 'kind', case when ${givenUp} then 'row' else 'transient' end, ` +
-      `'operation', 'deliver', 'deaths', ${deaths}, 'at', now()), ` +
-      `${c.waitUntil} = case when ${givenUp} then null else now() + make_interval(secs => ${wait} / 1000.0) end, ` +
-      `${c.updatedAt} = now() ` +
+      `${c.error} = jsonb_build_object('message', ${message}, 'kind', 'transient', 'operation', 'deliver', 'deaths', ${deaths}, 'at', now()), ` +
+      `${c.waitUntil} = now() + make_interval(secs => ${wait} / 1000.0), ${c.updatedAt} = now() ` +
       `where ${this.mine} and ${c.processing} ` +
       `and ${c.updatedAt} < now() - make_interval(secs => ${this.queue.staleAfter / 1000})` +
       (key === undefined ? '' : ` and ${c.key} = ${literal(key)}`)

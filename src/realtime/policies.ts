@@ -38,6 +38,11 @@ export interface PolicyDeps {
     skipped: Array<{ id: string; reason: string }>
     /** Being delivered: the watch looks at them again after (the delivery may be writing over the change). */
     busy: string[]
+    /**
+     * Changes Payload cannot take (read-only columns, a row it refuses), with why: reverted here,
+     * or by the delivery of the pull's own save (`deliveredBack`).
+     */
+    revert: Array<{ id: string; fields: string[]; reason: string; deliveredBack: boolean }>
   }>
   /** What differs for these ids now (the `record` policy). */
   compare: (collection: SyncedCollection, ids: string[]) => Promise<Map<string, Catch['fields']>>
@@ -75,8 +80,28 @@ export async function applyPolicy(
   if (policy === 'pull') {
     const result = await deps.pull(collection, ids)
     const supabaseRow = (id: string): Row | null => changes.get(id)?.new ?? null
+    const here = result.revert.filter((r) => !r.deliveredBack).map((r) => r.id)
+    const reverted = here.length ? await revert(deps, collection, here, base) : undefined
+    const written = new Map(reverted?.catches.map((c) => [c.id, c]))
+    const busyHere = new Set(reverted?.busy)
     return {
       catches: [
+        // Reverted here (with both values), or by the pull's own delivery: either way Supabase gets
+        // Payload's values back, and the catch says why.
+        ...result.revert
+          .filter((r) => !busyHere.has(r.id))
+          .map((r): Catch => ({
+            ...(written.get(r.id) ?? {
+              ...base(r.id),
+              fields: r.fields.map((field) => ({
+                field,
+                supabase: fieldValue(supabaseRow(r.id), field),
+                payload: undefined,
+              })),
+              outcome: 'reverted' as const,
+            }),
+            reason: r.reason,
+          })),
         ...result.pulled.map((p): Catch => ({
           ...base(p.id),
           fields: p.fields.map((field) => ({
@@ -93,15 +118,36 @@ export async function applyPolicy(
           reason: s.reason,
         })),
       ],
-      busy: result.busy,
+      busy: [...result.busy, ...busyHere],
     }
   }
   const guarded = await massInserts(deps, collection, ids, changes)
-  const report = await deps.delivery.deliver(
+  const { catches, busy } = await revert(
+    deps,
     collection,
     ids.filter((id) => !guarded.has(id)),
-    { compare: (locked) => deps.target.rowsByIds(collection.spec, locked) },
+    base,
   )
+  for (const id of guarded)
+    catches.push({
+      ...base(id),
+      fields: [],
+      outcome: 'skipped',
+      reason: `${guarded.size} rows inserted at once without documents (more than ${deps.massInsertLimit}): left in place by the mass-delete guard; delete them with a reset if they are wrong`,
+    })
+  return { catches, busy }
+}
+
+/** Payload's rows of these ids written over Supabase's where they differ (compare mode): Payload wins. */
+async function revert(
+  deps: PolicyDeps,
+  collection: SyncedCollection,
+  ids: string[],
+  base: (id: string) => Omit<Catch, 'fields' | 'outcome'>,
+): Promise<PolicyResult> {
+  const report = await deps.delivery.deliver(collection, ids, {
+    compare: (locked) => deps.target.rowsByIds(collection.spec, locked),
+  })
   const catches: Catch[] = []
   const busy: string[] = []
   for (const o of report.outcomes.values()) {
@@ -117,13 +163,6 @@ export async function applyPolicy(
         outcome: 'reverted',
       })
   }
-  for (const id of guarded)
-    catches.push({
-      ...base(id),
-      fields: [],
-      outcome: 'skipped',
-      reason: `${guarded.size} rows inserted at once without documents (more than ${deps.massInsertLimit}): left in place by the mass-delete guard; delete them with a reset if they are wrong`,
-    })
   return { catches, busy }
 }
 

@@ -139,9 +139,16 @@ export class RealtimeWatch {
 
   private onChange(collection: SyncedCollection, change: TableChange): void {
     if (this.stopped) return
-    const key = String((change.new ?? change.old)?.[collection.spec.primaryKey] ?? '')
+    const pk = collection.spec.primaryKey
+    const key = String((change.new ?? change.old)?.[pk] ?? '')
     if (!key) return
     this.enqueue(collection, [[key, change]])
+    // An update that changed the key: the old key's row is gone, a change of its own (its
+    // document's row must come back). Looked at as it is now, as after a gap — also over an event
+    // of that key still waiting here (an echo would hide it).
+    const before = change.type === 'UPDATE' ? change.old?.[pk] : undefined
+    if (before !== undefined && before !== null && String(before) !== key)
+      this.pending.get(collection.slug)?.set(String(before), null)
   }
 
   /** Rows to look at; a newer event for a row replaces an older one. */

@@ -1,4 +1,5 @@
 /** What a reconcile needs, takes and reports. */
+import type { FailureKind } from '../errors.js'
 import type { Delivery } from '../queue/delivery.js'
 import type { PayloadDatabase } from '../queue/database.js'
 import type { JobStore } from '../queue/jobs.js'
@@ -45,6 +46,8 @@ export interface FailedDocument {
   message: string
   field?: string
   code?: string
+  /** What the failure means (`pull` sets it): worth trying again, or not without a change. */
+  kind?: FailureKind
 }
 
 export interface ReconcileSummary {

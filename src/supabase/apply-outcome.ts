@@ -3,7 +3,6 @@ import type { SupabaseClient } from '@supabase/supabase-js'
 import type { TargetError } from '../errors.js'
 import type { Row } from '../mapping/types.js'
 import type { Deadlines } from './deadline.js'
-import type { TableSpec } from './spec.js'
 
 export interface ApplyBatch {
   /**
@@ -34,6 +33,4 @@ export interface Writer {
   client: SupabaseClient
   attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T>
   deadlines: Deadlines
-  /** Whether Supabase answers a read of the table now (one try): the server is up. */
-  answers(spec: TableSpec): Promise<boolean>
 }

@@ -82,11 +82,6 @@ export class Deadlines {
     this.onUnsupported()
   }
 
-  /** Calls carry a deadline now (the installed function takes one, as far as we know). */
-  active(now = Date.now()): boolean {
-    return now >= this.withoutUntil
-  }
-
   get estimatedSkewMs(): number {
     return this.skewMs
   }

@@ -42,18 +42,30 @@ export async function applyRpc(
     ...deletes.map((id) => ({ id })),
     ...upserts.map((row) => ({ id: idOf(spec, row), row })),
   ]
+  await applyItems(w, spec, items, batch, outcome)
+}
+
+async function applyItems(
+  w: Writer,
+  spec: TableSpec,
+  items: RpcItem[],
+  batch: ApplyBatch,
+  outcome: ApplyOutcome,
+): Promise<void> {
   await splitting(
     items,
     (part) => applyRpcOnce(w, spec, part, batch, outcome),
-    (part, error) => {
-      for (const item of part)
-        outcome.failed.set(
-          item.id,
-          forDocument(spec, item.id, item.row ? 'upsert' : 'delete', error),
-        )
-    },
+    (part, error) => failAll(spec, part, error, outcome),
   )
 }
+
+function failAll(spec: TableSpec, items: RpcItem[], error: unknown, outcome: ApplyOutcome): void {
+  for (const item of items)
+    outcome.failed.set(item.id, forDocument(spec, item.id, item.row ? 'upsert' : 'delete', error))
+}
+
+/** Failures of calls that carried a deadline and got no answer before it (our timeout fired). */
+const unanswered = new WeakSet<object>()
 
 async function applyRpcOnce(
   w: Writer,
@@ -73,8 +85,9 @@ async function applyRpcOnce(
     delete_version: batch.version,
   }
   let timedOut = false
-  const result = await w
-    .attempt(`apply ${spec.table}`, async (signal) => {
+  let result: ApplyResult
+  try {
+    result = await w.attempt(`apply ${spec.table}`, async (signal) => {
       timedOut = false
       const sentAt = Date.now()
       const notAfter = w.deadlines.notAfter(sentAt)
@@ -88,15 +101,17 @@ async function applyRpcOnce(
           )
           .abortSignal(signal)
       let { data, error, status } = await call(true)
+      let deadlineSent = notAfter !== null
       if (error && notAfter !== null && functionMissing(status, error.code)) {
         // An apply function older than the plugin's takes no deadline; if it answers without one, it
         // is there: calls go without (and the plugin says so once).
         const again = await call(false)
         if (!again.error) w.deadlines.unsupported()
         ;({ data, error, status } = again)
+        deadlineSent = false
       }
       const receivedAt = Date.now()
-      timedOut = Boolean(error) && status === 0 && signal.aborted
+      timedOut = Boolean(error) && status === 0 && signal.aborted && deadlineSent
       if (error?.code === deadlineCode) w.deadlines.refused(error.message, sentAt, receivedAt)
       if (error)
         throw failureError(
@@ -111,9 +126,13 @@ async function applyRpcOnce(
       w.deadlines.observe(answer.now, sentAt, receivedAt)
       return answer
     })
-    .catch(async (error: unknown) => {
-      throw timedOut ? await unanswered(w, spec, items, error) : error
-    })
+  } catch (error) {
+    if (!timedOut || typeof error !== 'object' || error === null) throw error
+    unanswered.add(error)
+    if (items.length <= 1) throw error
+    await peel(w, spec, items, batch, outcome, error)
+    return
+  }
   const stale = new Set((result.stale ?? []).map(String))
   for (const line of result.failed ?? []) {
     const code = line.code ?? undefined
@@ -148,28 +167,28 @@ async function applyRpcOnce(
 }
 
 /**
- * A call of several rows that got no answer in time on its every try. If Supabase answers a read
- * meanwhile, the batch itself is slow (a trigger, a lock held on one row): tried whole again, it
- * would time out for ever — its deadline rolls it back each time, where once it committed late. It
- * is split then, as a statement timeout is; an outage (no answer to anything) is waited out whole.
+ * A call of several rows that got no answer before its deadline on its every try: the batch's size
+ * (slow triggers, the row-by-row fallback) or Supabase itself (an outage, a pool queue). Its first
+ * row alone tells which. Answered, the size is the cause: the rest goes in halves — tried whole, its
+ * deadline would roll it back for ever. Unanswered too, the whole part waits, as in an outage (a lock
+ * the call waits for is answered: the apply function's lock_timeout).
  */
-async function unanswered(
+async function peel(
   w: Writer,
   spec: TableSpec,
   items: RpcItem[],
+  batch: ApplyBatch,
+  outcome: ApplyOutcome,
   error: unknown,
-): Promise<unknown> {
-  if (items.length <= 1 || !w.deadlines.active() || !(error instanceof TargetError)) return error
-  if (!(await w.answers(spec))) return error
-  return new TargetError(
-    `${spec.collection} (table ${spec.table}): ${items.some((i) => i.row) ? 'upsert' : 'delete'} failed: no answer within timeoutMs to a batch of ${items.length}, while Supabase answers reads: split (its deadline keeps a late answer from writing)`,
-    {
-      collection: spec.collection,
-      operation: error.operation,
-      status: 0,
-      code: deadlineCode,
-      kind: 'transient',
-      cause: error,
-    },
-  )
+): Promise<void> {
+  const [first, ...rest] = items
+  try {
+    await applyRpcOnce(w, spec, [first], batch, outcome)
+  } catch (alone) {
+    if (typeof alone === 'object' && alone !== null && unanswered.has(alone)) throw error
+    failAll(spec, [first], alone, outcome)
+  }
+  const mid = Math.ceil(rest.length / 2)
+  for (const part of [rest.slice(0, mid), rest.slice(mid)])
+    if (part.length) await applyItems(w, spec, part, batch, outcome)
 }

@@ -178,7 +178,6 @@ export class SupabaseTarget {
       client: this.client,
       attempt: (label, run) => this.attempt(label, run),
       deadlines: this.deadlines,
-      answers: async (spec) => (await this.probe(spec)) === null,
     }
   }
 
