@@ -421,6 +421,25 @@ describe('requests are checked before anything runs', () => {
     expect((await first).status).toBe(200)
   })
 
+  it('a run of a sync while one runs is refused with 409 at once; a forbidden run of a reset is recorded', async () => {
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    const first = api('POST', '/supabase-sync/sync', 'admin', {})
+    await hold.arrived
+    const run = await api('POST', '/supabase-sync/runs', 'admin', { op: 'sync' })
+    expect(run.status).toBe(409)
+    expect(JSON.stringify(run.body)).toMatch(/already running/)
+    hold.release()
+    expect((await first).status).toBe(200)
+    const before = (await snapshot()).events.length
+    const refused = await api('POST', '/supabase-sync/runs', 'viewer', {
+      op: 'reset',
+      confirm: true,
+    })
+    expect(refused.status).toBe(403)
+    const events = (await snapshot()).events.slice(before)
+    expect(events).toMatchObject([{ action: 'reset', outcome: 'refused' }])
+  })
+
   it('network failures show no stack trace: in status, in job errors, in the Sync events', async () => {
     await app.stack.faults.down()
     try {

@@ -443,6 +443,25 @@ describe('6. pull never overwrites a newer edit', () => {
     expect((await validateSync(app.payload, { ids: [id] })).inSync).toBe(true)
   })
 
+  it('a cancelled pull (Ctrl-C) pulls no further document: the rest are listed as skipped', async () => {
+    const doc = await create()
+    await settled(app)
+    const id = String(doc.id)
+    await app.supabase.query(`update public.dealers set name = 'not pulled' where id = $1`, [id])
+    const stop = new AbortController()
+    stop.abort()
+    const result = await pullFromSupabase(app.payload, { ids: [id], signal: stop.signal })
+    expect(result).toMatchObject({
+      pulled: [],
+      skipped: [{ id, reason: 'cancelled before it was pulled' }],
+    })
+    expect((await app.payload.findByID({ collection: 'dealers', id, depth: 0 })).name).toBe(
+      doc.name,
+    )
+    await syncDocuments(app.payload, { ids: [id] })
+    await converged()
+  })
+
   it('pull without ids skips documents whose change has not reached Supabase yet', async () => {
     const doc = await create()
     await settled(app)

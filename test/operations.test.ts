@@ -210,6 +210,11 @@ describe('validate', () => {
     expect(after.missing).toEqual(before.missing)
     expect(after.extra).toEqual(before.extra)
     expect((await events('sync'))[0]).toMatchObject({ source: 'bin', outcome: 'ok' })
+    // A bad id is named, as the endpoints name it, and nothing runs.
+    const bad = await cli('sync', '--id', target, '--id', 'not-a-uuid')
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('supabase-sync: --id not-a-uuid must be a uuid')
+    expect((await events('sync'))[0]).toMatchObject({ source: 'bin', outcome: 'ok' })
   }, 60_000)
 
   it('pull takes the Supabase values into Payload for the given ids, refuses what cannot be mapped back, and both sides end equal', async () => {

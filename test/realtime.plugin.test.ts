@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { syncStatus } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import type { ExternalChangePolicy } from '../src/realtime/options.js'
+import { RevertGuard } from '../src/realtime/revert-guard.js'
 import { seedDealersSql } from './support/seed.js'
 import {
   dealerData,
@@ -62,6 +63,19 @@ async function catches(id: string): Promise<Array<Record<string, unknown>>> {
     ((d.ids as string[] | undefined) ?? []).includes(id),
   )
 }
+
+describe('RevertGuard', () => {
+  it('reverts a row to the same foreign state 3 times, then says so once and stays quiet', () => {
+    const guard = new RevertGuard(3, 60_000)
+    const verdicts = [1, 2, 3, 4, 5].map((t) => guard.check('dealers:1', 'shouted', t))
+    expect(verdicts).toEqual(['revert', 'revert', 'revert', 'loop', 'quiet'])
+    // Another state of the row (an edit), or the window over: reverted again.
+    expect(guard.check('dealers:1', 'edited', 6)).toBe('revert')
+    expect(guard.check('dealers:2', 'shouted', 7)).toBe('revert')
+    for (let t = 8; t < 12; t++) guard.check('dealers:2', 'shouted', t)
+    expect(guard.check('dealers:2', 'shouted', 70_000)).toBe('revert')
+  })
+})
 
 describe('revert (Payload is the source of truth)', () => {
   it('reverts an UPDATE made in Supabase directly and records it with both values', async () => {
@@ -287,6 +301,50 @@ describe('pull: what Payload cannot take', () => {
       const doc = await app.payload.findByID({ collection: 'dealers', id: dealer.id })
       expect(doc.name).toBe('pulled at last')
     })
+  })
+})
+
+describe('a row Supabase rewrites each time the plugin writes it', () => {
+  it('is reverted a few times, then left as it is, said once (no write loop)', async () => {
+    await app.supabase.query(
+      `create function public.upper_name() returns trigger language plpgsql as $$
+       begin new.name := upper(new.name); return new; end $$;
+       create trigger upper_name before insert or update on public.dealers for each row
+         when (new.name like 'Shouted%' and new.name is distinct from upper(new.name))
+         execute function public.upper_name();`,
+    )
+    let id = ''
+    try {
+      const doc = await app.payload.create({
+        collection: 'dealers',
+        data: { ...dealerData(), name: 'Shouted in Supabase' } as never,
+      })
+      id = String(doc.id)
+      await eventually(async () =>
+        expect(
+          (await catches(id)).flatMap(
+            (e) => (e.details as { catches: Array<{ outcome: string; reason?: string }> }).catches,
+          ),
+        ).toContainEqual(
+          expect.objectContaining({
+            outcome: 'skipped',
+            reason: expect.stringMatching(/changes this row again each time the plugin reverts it/),
+          }),
+        ),
+      )
+      const reverted = (await catches(id)).filter(
+        (e) =>
+          (e.details as { catches: Array<{ outcome: string }> }).catches[0]?.outcome === 'reverted',
+      )
+      expect(reverted.length).toBeLessThanOrEqual(3)
+    } finally {
+      await app.supabase.query(
+        'drop trigger upper_name on public.dealers; drop function public.upper_name()',
+      )
+      // Its row is left as Supabase made it: gone with the document, for the tests after.
+      if (id) await app.payload.delete({ collection: 'dealers', id })
+      await settled(app)
+    }
   })
 })
 

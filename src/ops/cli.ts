@@ -9,12 +9,13 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { getPayload, type SanitizedConfig } from 'payload'
 import pino from 'pino'
-import { CancelledError, describeCause } from '../errors.js'
+import { CancelledError, describeCause, InputError } from '../errors.js'
 import type { RunProgress } from '../reconcile/progress.js'
 import { cliMode, getRuntime } from '../lifecycle/registry.js'
 import type { Actor } from './audit.js'
 import { printDoctor, printPull, printStatus, printSync, printValidate } from './cli-print.js'
 import { doctor } from './doctor.js'
+import { parseInput } from './inputs.js'
 import { progress } from './progress.js'
 import { pullFromSupabase } from './pull.js'
 import { projectSql } from './schema-sql.js'
@@ -113,6 +114,8 @@ export async function script(config: SanitizedConfig): Promise<void> {
     } finally {
       process.stdout.write = write
     }
+    // Ids are checked as the endpoints check them: a bad one is named, before anything runs.
+    if (ids.length) checkIds(payload, values.collection, ids)
     const print = <T>(value: T, human: (v: T) => void) =>
       values.json ? out(JSON.stringify(value, null, 2)) : human(value)
     switch (command) {
@@ -146,7 +149,7 @@ export async function script(config: SanitizedConfig): Promise<void> {
       case 'pull': {
         const r = await pullFromSupabase(payload, { ...common, force: values.force })
         print(r, (v) => printPull(out, v))
-        code = r.failed.length ? 1 : 0
+        code = stop.signal.aborted ? 130 : r.failed.length ? 1 : 0
         break
       }
       case 'status': {
@@ -186,4 +189,23 @@ export async function script(config: SanitizedConfig): Promise<void> {
   }
   await payload?.destroy().catch(() => {})
   process.exit(code)
+}
+
+/** The `--id` values as the endpoints would take them; an InputError naming the bad one. */
+function checkIds(
+  payload: Awaited<ReturnType<typeof getPayload>>,
+  collection: string | undefined,
+  ids: string[],
+): void {
+  try {
+    parseInput(getRuntime(payload), undefined, { ...(collection ? { collection } : {}), ids }, {})
+  } catch (error) {
+    if (!(error instanceof InputError)) throw error
+    throw new InputError(
+      error.message
+        .replace(/^Bad Request: parameter "ids\.(\d+)"/, (_, i: string) => `--id ${ids[Number(i)]}`)
+        .replace(/^Bad Request: parameter "collection"/, '--collection'),
+      'id',
+    )
+  }
 }

@@ -17,6 +17,7 @@ import { allowed, resolveAccess, type Right } from './access.js'
 import { actorOf, recordEvent } from './audit.js'
 import { parseInput, type Input } from './inputs.js'
 import { documentStates } from './compare.js'
+import { isBusy } from './exclusive.js'
 import { publicFailure, refuse } from './http-errors.js'
 import { pullFromSupabase } from './pull.js'
 import { retryFailed } from './retry.js'
@@ -211,15 +212,29 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       run: async (req, input) => {
         const kind = input.flags.op as RunKind
         const right: Right = kind === 'validate' ? 'read' : kind
-        if (!(await allowed(access, right, req)))
+        const runtime = findRuntime(req.payload)!
+        if (!(await allowed(access, right, req))) {
+          // A refused write operation is recorded, as by its own endpoint.
+          if (kind !== 'validate')
+            await recordEvent(runtime, {
+              action: kind,
+              collectionSlug: input.collection,
+              outcome: 'refused',
+              summary: `refused: the user may not ${right}`,
+              actor: actor(req),
+            })
           refuse(403, `Forbidden: this user may not ${right} (supabase-sync access option)`)
+        }
         if (kind === 'reset' && input.flags.confirm !== true)
           refuse(
             400,
             'Bad Request: parameter "confirm" must be true: reset rewrites the whole table',
             { parameter: 'confirm' },
           )
-        const runtime = findRuntime(req.payload)!
+        // One at a time per collection (exclusive.ts): a busy one is a 409 now, not a failed run.
+        const operation = kind === 'validate' ? 'validate' : 'sync'
+        if (await isBusy(runtime.db, operation, input.collection))
+          throw new BusyError(kind, input.collection)
         const force = input.flags.force === true
         const common = { collection: input.collection, actor: actor(req) }
         return runtime.runs.start(kind, input.collection, actor(req).user, (signal, onProgress) =>

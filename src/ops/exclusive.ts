@@ -25,3 +25,22 @@ export async function exclusive<T>(
     return work()
   })
 }
+
+/**
+ * Whether an operation of the collection runs now (on any instance): for a caller that answers
+ * before the operation starts (a run started in the background), so that a busy one is a 409 then,
+ * not a run that fails. The run itself still takes the lock (one may start in between).
+ */
+export async function isBusy(
+  db: PayloadDatabase,
+  operation: 'validate' | 'sync',
+  collection: string,
+): Promise<boolean> {
+  return db.transaction(async (sql) => {
+    const { rows } = await sql.query<{ ok: boolean }>(
+      'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
+      [operationsNamespace, `${operation}:${collection}`],
+    )
+    return !rows[0]?.ok
+  })
+}

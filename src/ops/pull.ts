@@ -68,7 +68,13 @@ export async function pullFromSupabase(
     skipped: [],
     failed: [],
   }
-  for (const id of ids) {
+  for (const [index, id] of ids.entries()) {
+    // Cancelled (Ctrl-C in the command): each document is pulled whole or not at all; the rest stay.
+    if (options.signal?.aborted) {
+      for (const rest of ids.slice(index))
+        result.skipped.push({ id: rest, reason: 'cancelled before it was pulled' })
+      break
+    }
     try {
       const step = await pullOne(
         runtime,

@@ -25,6 +25,7 @@ import {
 } from '../supabase/realtime.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
+import { RevertGuard, withoutLoops } from './revert-guard.js'
 
 export type { Catch } from './policies.js'
 
@@ -57,6 +58,7 @@ export class RealtimeWatch {
   /** Batches being handled (tests wait for none). */
   private working = 0
   private readonly counts = { events: 0, echoes: 0, caught: 0, failures: 0 }
+  private readonly guard = new RevertGuard()
 
   constructor(private readonly deps: WatchDeps) {}
 
@@ -256,10 +258,12 @@ export class RealtimeWatch {
 
   private async handle(
     collection: SyncedCollection,
-    ids: string[],
+    all: string[],
     changes: Map<string, TableChange>,
   ): Promise<void> {
+    const { ids, looping } = withoutLoops(this.guard, collection, all, changes)
     const { catches, busy } = await applyPolicy(this.deps, collection, ids, changes)
+    catches.push(...looping)
     // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
     if (busy.length) {
       this.deps.logger.debug(

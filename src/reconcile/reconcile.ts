@@ -123,6 +123,8 @@ export async function reconcile(
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
     if (opts.signal?.aborted) {
       await Promise.all(running)
+      // What was held when its page came is not left behind: a job makes sure of it.
+      await queueHeld(deps, collection, busy)
       throw new CancelledError('sync', collection.slug, meter.snapshot())
     }
     const task = runPage(page).finally(() => running.delete(task))
@@ -165,17 +167,7 @@ export async function reconcile(
   summary.diff.unchanged = summary.unchanged
   if (extras.length)
     await deleteOrphans(deps, collection, extras, scoped || !alike, opts, summary, busy)
-  if (busy.length) {
-    // Held by another delivery: it writes what it read; a job makes sure of what came after.
-    await deps.db.transaction((sql) =>
-      deps.jobs.enqueue(
-        sql,
-        busy.map((id) => ({ collection: collection.slug, id })),
-      ),
-    )
-    summary.queued = busy.length
-    deps.queued?.()
-  }
+  summary.queued = await queueHeld(deps, collection, busy)
 
   if (misplaced)
     logger.warn(
@@ -215,4 +207,21 @@ export async function reconcile(
   )
   deps.observe?.(summary)
   return summary
+}
+
+/** Held by another delivery: it writes what it read; a job makes sure of what came after. How many. */
+async function queueHeld(
+  deps: ReconcileDeps,
+  collection: SyncedCollection,
+  busy: string[],
+): Promise<number> {
+  if (!busy.length) return 0
+  await deps.db.transaction((sql) =>
+    deps.jobs.enqueue(
+      sql,
+      busy.map((id) => ({ collection: collection.slug, id })),
+    ),
+  )
+  deps.queued?.()
+  return busy.length
 }
