@@ -628,6 +628,47 @@ describe('9. unique values swapped while Supabase was away', () => {
     return { x, y }
   }
 
+  /** Given up on a conflict (conflictAttempts): it will not be due again by itself. */
+  const givenUp = (doc: { id: string | number }) =>
+    eventually(async () =>
+      expect(await job(String(doc.id))).toMatchObject({
+        hasError: true,
+        error: { kind: 'conflict' },
+      }),
+    )
+
+  /**
+   * a and b trade slugs and are delivered apart: a's lock is held while they trade, so its
+   * deliveries find it busy and b goes alone, conflicting with a's row until it is given up; then
+   * a goes, alone. The new slugs of a and b, once both rows hold them.
+   */
+  async function tradeApart(
+    a: { id: string | number; slug?: unknown },
+    b: { id: string | number; slug?: unknown },
+  ): Promise<{ x: string; y: string }> {
+    const holder = new pg.Client({ connectionString: app.stack.databaseUri })
+    await holder.connect()
+    await holder.query(`select pg_advisory_lock(${lockNamespace}, hashtext($1))`, [
+      `dealers:${a.id}`,
+    ])
+    let slugs: { x: string; y: string }
+    try {
+      slugs = await tradeSlugs(a, b)
+      await givenUp(b)
+    } finally {
+      await holder.query(`select pg_advisory_unlock(${lockNamespace}, hashtext($1))`, [
+        `dealers:${a.id}`,
+      ])
+      await holder.end()
+    }
+    await eventually(async () => {
+      const rows = await app.rows()
+      expect(rows.get(String(a.id))?.slug).toBe(slugs.y)
+      expect(rows.get(String(b.id))?.slug).toBe(slugs.x)
+    }, 10_000)
+    return slugs
+  }
+
   it('two dealers that traded slugs both land, in one batch', async () => {
     const a = await create()
     const b = await create()
@@ -679,33 +720,8 @@ describe('9. unique values swapped while Supabase was away', () => {
     const a = await create()
     const b = await create()
     await settled(app)
-    // a's lock, held here: its deliveries find it busy, so b goes alone and conflicts with a's row.
-    const holder = new pg.Client({ connectionString: app.stack.databaseUri })
-    await holder.connect()
-    const lock = `select pg_advisory_lock(${lockNamespace}, hashtext($1))`
-    await holder.query(lock, [`dealers:${a.id}`])
-    let slugs: { x: string; y: string }
-    try {
-      slugs = await tradeSlugs(a, b)
-      // b conflicts until it is given up (conflictAttempts): it will not be due again by itself.
-      await eventually(async () =>
-        expect(await job(String(b.id))).toMatchObject({
-          hasError: true,
-          error: { kind: 'conflict' },
-        }),
-      )
-    } finally {
-      await holder.query(`select pg_advisory_unlock(${lockNamespace}, hashtext($1))`, [
-        `dealers:${a.id}`,
-      ])
-      await holder.end()
-    }
-    // a goes now, alone: on the old code it conflicted with b's row until it was given up too.
-    await eventually(async () => {
-      const rows = await app.rows()
-      expect(rows.get(String(a.id))?.slug).toBe(slugs.y)
-      expect(rows.get(String(b.id))?.slug).toBe(slugs.x)
-    }, 10_000)
+    // a goes after b was given up: on the old code it conflicted with b's row until it was given up too.
+    await tradeApart(a, b)
     expect(await job(String(b.id))).toBeUndefined()
     await converged()
   }, 60_000)
@@ -722,39 +738,10 @@ describe('9. unique values swapped while Supabase was away', () => {
     )
     try {
       await app.payload.update({ collection: 'dealers', id: c.id, data: { slug: taken } })
-      await eventually(async () =>
-        expect(await job(String(c.id))).toMatchObject({
-          hasError: true,
-          error: { kind: 'conflict' },
-        }),
-      )
-      // a and b trade slugs and are delivered apart (a's lock held), as in the test before: the
-      // rows tried together are a, b and c, and c's is refused whoever goes with it.
-      const holder = new pg.Client({ connectionString: app.stack.databaseUri })
-      await holder.connect()
-      await holder.query(`select pg_advisory_lock(${lockNamespace}, hashtext($1))`, [
-        `dealers:${a.id}`,
-      ])
-      let slugs: { x: string; y: string }
-      try {
-        slugs = await tradeSlugs(a, b)
-        await eventually(async () =>
-          expect(await job(String(b.id))).toMatchObject({
-            hasError: true,
-            error: { kind: 'conflict' },
-          }),
-        )
-      } finally {
-        await holder.query(`select pg_advisory_unlock(${lockNamespace}, hashtext($1))`, [
-          `dealers:${a.id}`,
-        ])
-        await holder.end()
-      }
-      await eventually(async () => {
-        const rows = await app.rows()
-        expect(rows.get(String(a.id))?.slug).toBe(slugs.y)
-        expect(rows.get(String(b.id))?.slug).toBe(slugs.x)
-      }, 10_000)
+      await givenUp(c)
+      // a and b trade slugs, delivered apart as in the test before: the rows tried together are a,
+      // b and c, and c's is refused whoever goes with it.
+      await tradeApart(a, b)
       expect(await job(String(c.id))).toMatchObject({ hasError: true })
     } finally {
       await app.supabase.query(`delete from public.dealers where slug = $1 and name = 'outsider'`, [

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
 import { dealerMapper } from '../src/index.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
+import type { Row } from '../src/mapping/types.js'
 import { Deadlines } from '../src/supabase/deadline.js'
 import { dealerData, eventually, runSql, settled, startApp, type TestApp } from './support/app.js'
 
@@ -86,6 +87,16 @@ async function missingRows() {
   return { ids, rows: docs.map((d) => dealerMapper.toRow(d as never)!) }
 }
 
+/** These rows written in one apply of the plugin's target, without a delivery's version. */
+function applyRows(rows: Row[]) {
+  const runtime = getRuntime(app.payload)
+  return runtime.target.apply(
+    syncedCollection(runtime).spec,
+    { upserts: rows, deletes: [], version: null },
+    500,
+  )
+}
+
 describe('a batch slower than the plugin waits', () => {
   it('is split until its parts finish in time (tried whole, its deadline would roll it back for ever)', async () => {
     const { ids, rows } = await missingRows()
@@ -98,12 +109,7 @@ describe('a batch slower than the plugin waits', () => {
          for each statement execute function public.slow_rows();`,
     )
     try {
-      const runtime = getRuntime(app.payload)
-      const outcome = await runtime.target.apply(
-        syncedCollection(runtime).spec,
-        { upserts: rows, deletes: [], version: null },
-        500,
-      )
+      const outcome = await applyRows(rows)
       expect([...outcome.failed.values()].map((e) => e.message)).toEqual([])
       expect(outcome.written.sort()).toEqual([...ids].sort())
       const present = await app.rows()
@@ -118,14 +124,9 @@ describe('a batch slower than the plugin waits', () => {
 
   it('is not split when Supabase answers nothing in time (an outage is waited out whole)', async () => {
     const { rows } = await missingRows()
-    const runtime = getRuntime(app.payload)
     app.stack.faults.latency(1_000)
     try {
-      const outcome = await runtime.target.apply(
-        syncedCollection(runtime).spec,
-        { upserts: rows, deletes: [], version: null },
-        500,
-      )
+      const outcome = await applyRows(rows)
       expect(outcome.failed.size).toBe(20)
       expect([...outcome.failed.values()].every((e) => e.kind === 'transient')).toBe(true)
       // The call, and its first row alone, unanswered too: no halves.
@@ -139,16 +140,11 @@ describe('a batch slower than the plugin waits', () => {
 describe('a table whose writes wait for a lock (an index being built) while reads pass', () => {
   it('answers at the deadline (lock_timeout from it): the batch waits whole, not split', async () => {
     const { rows } = await missingRows()
-    const runtime = getRuntime(app.payload)
     const holder = new pg.Client({ connectionString: app.stack.supabaseDbUri })
     await holder.connect()
     await holder.query('begin; lock table public.dealers in share mode')
     try {
-      const outcome = await runtime.target.apply(
-        syncedCollection(runtime).spec,
-        { upserts: rows, deletes: [], version: null },
-        500,
-      )
+      const outcome = await applyRows(rows)
       expect(outcome.failed.size).toBe(20)
       const errors = [...outcome.failed.values()]
       expect(errors.every((e) => e.kind === 'transient' && e.code === '55P03')).toBe(true)
