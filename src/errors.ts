@@ -163,3 +163,21 @@ export class CancelledError extends SyncError {
     )
   }
 }
+
+/**
+ * An operation that lost its lock in Payload's database (the server ended the lock's session, the
+ * network went) stops between pages as a cancelled one does: another run could now start beside it.
+ */
+export class LockLostError extends SyncError {
+  constructor(
+    operation: SyncOperation,
+    collection: string,
+    readonly progress: { documents: number; total: number; rows: number; differences: number },
+    cause: unknown,
+  ) {
+    super(
+      `supabase-sync: ${operation} of "${collection}" stopped after ${progress.documents} of ${progress.total} documents: its lock in Payload's database was lost (${describeCause(cause)}); run it again`,
+      { collection, operation, kind: 'transient', cause },
+    )
+  }
+}

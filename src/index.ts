@@ -28,6 +28,7 @@ export {
   MassDeleteError,
   CancelledError,
   BusyError,
+  LockLostError,
   InputError,
   type SyncOperation,
   type FailureKind,

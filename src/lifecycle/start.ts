@@ -252,9 +252,9 @@ async function reconcileOnce(
 ): Promise<ReconcileSummary> {
   const { logger, payload } = runtime
   // One reconcile of a collection at a time across instances: a rolling deploy's instances take turns.
-  const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
+  const summary = await exclusive(runtime.db, 'sync', collection.slug, (signal) =>
     notedFullRun(runtime.state, collection.slug, () =>
-      reconcile(reconcileDeps(runtime), collection),
+      reconcile(reconcileDeps(runtime), collection, { signal }),
     ),
   )
   runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })

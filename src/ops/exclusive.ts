@@ -2,28 +2,82 @@
  * One run at a time of an operation on a collection, across every app instance: a second `validate`,
  * or a second `sync`/`reset`, of the same collection while one runs is refused (BusyError), not queued
  * behind it. The lock is an advisory lock of a transaction held while the operation runs, so it goes
- * with a process that dies.
+ * with a process that dies — and, being a transaction's, it stays right behind a pooler in transaction
+ * mode (a session lock would stay on whichever server connection took it).
  */
-import { BusyError } from '../errors.js'
+import { CancelledError, BusyError, LockLostError } from '../errors.js'
 import type { PayloadDatabase } from '../queue/database.js'
 
 /** The first key of these advisory locks ("SYND"), apart from the per-document ones. */
 export const operationsNamespace = 0x53594e44
 
+/**
+ * How often the lock's idle connection says something: load balancers and NAT drop a TCP connection
+ * silent for minutes (the lock would go with it), and a connection that stopped answering is taken
+ * for lost when the next beat finds the last one unanswered.
+ */
+export const heartbeatMs = 30_000
+
+/**
+ * Runs `work` holding the operation's lock. `work` gets a signal that aborts when the caller's does
+ * or when the lock is lost; a run stopped by a lost lock throws LockLostError (a CancelledError when
+ * the caller cancelled). A run that ends before it noticed the loss keeps its result.
+ */
 export async function exclusive<T>(
   db: PayloadDatabase,
   operation: 'validate' | 'sync',
   collection: string,
-  work: () => Promise<T>,
+  work: (signal: AbortSignal) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
-  return db.transaction(async (sql) => {
-    const { rows } = await sql.query<{ ok: boolean }>(
+  const held = await db.connection()
+  const gone = new AbortController()
+  const onLost = () => gone.abort(held.lost.reason)
+  held.lost.addEventListener('abort', onLost)
+  let beat: NodeJS.Timeout | undefined
+  let destroy = false
+  try {
+    // The transaction sits idle while the run works: a server's idle_in_transaction_session_timeout
+    // would end it mid-run, and the lock with it. Off for this transaction only.
+    await held.sql.query('begin; set local idle_in_transaction_session_timeout = 0')
+    const { rows } = await held.sql.query<{ ok: boolean }>(
       'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
       [operationsNamespace, `${operation}:${collection}`],
     )
     if (!rows[0]?.ok) throw new BusyError(operation, collection)
-    return work()
-  })
+    let answered = true
+    beat = setInterval(() => {
+      if (!answered) {
+        gone.abort(new Error(`Payload's database did not answer for ${heartbeatMs / 1000} s`))
+        return
+      }
+      answered = false
+      held.sql.query('select 1').then(
+        () => (answered = true),
+        (err: unknown) => gone.abort(err),
+      )
+    }, heartbeatMs)
+    beat.unref()
+    let result: T
+    try {
+      result = await work(signal ? AbortSignal.any([signal, gone.signal]) : gone.signal)
+    } catch (error) {
+      if (error instanceof CancelledError && gone.signal.aborted && !signal?.aborted)
+        throw new LockLostError(operation, collection, error.progress, gone.signal.reason)
+      throw error
+    }
+    clearInterval(beat)
+    // Lost after the last page: the work is done all the same, and the lock went with the session.
+    if (!gone.signal.aborted) await held.sql.query('commit').catch(() => (destroy = true))
+    return result
+  } catch (error) {
+    if (!gone.signal.aborted) await held.sql.query('rollback').catch(() => (destroy = true))
+    throw error
+  } finally {
+    clearInterval(beat)
+    held.lost.removeEventListener('abort', onLost)
+    held.release(destroy || gone.signal.aborted)
+  }
 }
 
 /**

@@ -35,16 +35,22 @@ export async function syncDocuments(
     collection.slug,
     options,
     () =>
-      exclusive(runtime.db, 'sync', collection.slug, () => {
-        const run = () =>
-          reconcile(reconcileDeps(runtime), collection, {
-            ids: options.ids,
-            force: options.force,
-            onProgress: options.onProgress,
-            signal: options.signal,
-          })
-        return options.ids ? run() : notedFullRun(runtime.state, collection.slug, run)
-      }),
+      exclusive(
+        runtime.db,
+        'sync',
+        collection.slug,
+        (signal) => {
+          const run = () =>
+            reconcile(reconcileDeps(runtime), collection, {
+              ids: options.ids,
+              force: options.force,
+              onProgress: options.onProgress,
+              signal,
+            })
+          return options.ids ? run() : notedFullRun(runtime.state, collection.slug, run)
+        },
+        options.signal,
+      ),
   )
   if (!options.ids)
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
@@ -120,16 +126,21 @@ export async function resetTable(
         throw new SyncError(message, { collection: collection.slug, operation: 'reset' })
       }
     }
-    const summary = await exclusive(runtime.db, 'sync', collection.slug, () =>
-      notedFullRun(runtime.state, collection.slug, () =>
-        reconcile(reconcileDeps(runtime), collection, {
-          rewrite: true,
-          force: true,
-          deleteOrphans: true,
-          onProgress: options.onProgress,
-          signal: options.signal,
-        }),
-      ),
+    const summary = await exclusive(
+      runtime.db,
+      'sync',
+      collection.slug,
+      (signal) =>
+        notedFullRun(runtime.state, collection.slug, () =>
+          reconcile(reconcileDeps(runtime), collection, {
+            rewrite: true,
+            force: true,
+            deleteOrphans: true,
+            onProgress: options.onProgress,
+            signal,
+          }),
+        ),
+      options.signal,
     )
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
     const result: ResetResult = { collection: collection.slug, sync: toSyncResult(summary) }

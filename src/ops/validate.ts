@@ -34,12 +34,17 @@ export async function validateSync(
   const collection = syncedCollection(runtime, options.collection)
   const startedAt = new Date().toISOString()
   const summary = await recordCancel(runtime, 'validate', collection.slug, options, () =>
-    exclusive(runtime.db, 'validate', collection.slug, () =>
-      validate(validateDeps(runtime), collection, {
-        ids: options.ids,
-        onProgress: options.onProgress,
-        signal: options.signal,
-      }),
+    exclusive(
+      runtime.db,
+      'validate',
+      collection.slug,
+      (signal) =>
+        validate(validateDeps(runtime), collection, {
+          ids: options.ids,
+          onProgress: options.onProgress,
+          signal,
+        }),
+      options.signal,
     ),
   )
   const { missing, extra, changed } = summary.diff

@@ -31,6 +31,14 @@ interface DrizzleAdapter {
   schemaName?: string
 }
 
+export interface HeldConnection {
+  sql: Sql
+  /** Aborted when the connection ends or fails; its reason is the cause. */
+  lost: AbortSignal
+  /** Back to the pool (destroyed instead when `destroy` is set or the connection was lost). */
+  release(destroy?: boolean): void
+}
+
 export const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
 /** A string literal, for the few statements run through the adapter's raw `execute` (no parameters there). */
 export const literal = (value: string) => `'${value.replace(/'/g, "''")}'`
@@ -130,6 +138,32 @@ export class PayloadDatabase {
     } finally {
       client.off('error', onError)
       client.release(broken ? true : undefined)
+    }
+  }
+
+  /**
+   * A connection of the pool for the caller alone, until `release`: for a lock held as long as an
+   * operation runs. `lost` aborts when the connection ends or fails (the server ended the session, the
+   * network went), with the cause as its reason; a lost connection is destroyed on release, not pooled.
+   */
+  async connection(): Promise<HeldConnection> {
+    const client: PoolClient = await this.adapter.pool!.connect()
+    const lost = new AbortController()
+    const onError = (err: unknown) => lost.abort(err)
+    const onEnd = () => lost.abort(new Error("the connection to Payload's database ended"))
+    client.on('error', onError)
+    client.on('end', onEnd)
+    let released = false
+    return {
+      sql: client,
+      lost: lost.signal,
+      release(destroy = false) {
+        if (released) return
+        released = true
+        client.off('error', onError)
+        client.off('end', onEnd)
+        client.release(destroy || lost.signal.aborted ? true : undefined)
+      },
     }
   }
 

@@ -1,0 +1,136 @@
+/**
+ * The lock that keeps one sync (or validate) of a collection at a time is held for the whole run: a
+ * server's `idle_in_transaction_session_timeout` does not end it mid-run (the run then reported
+ * failed at its commit, and a second run could have started beside it), and a run whose lock goes all
+ * the same (its session ended) stops between pages, saying so, instead of running on unlocked.
+ */
+import pg from 'pg'
+import type { Payload } from 'payload'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startLocalStack, type LocalStack } from '../dev/stack.js'
+import { LockLostError, validateSync } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import { exclusive, isBusy, operationsNamespace } from '../src/ops/exclusive.js'
+import { eventually, silencePools, startPayload } from './support/app.js'
+import { seedDealersSql } from './support/seed.js'
+
+const COUNT = 2_000
+let stack: LocalStack
+let payload: Payload
+
+beforeAll(async () => {
+  stack = await startLocalStack()
+  // Every connection of Payload's pool ends a transaction left idle for 2 s, as some hosts set it.
+  const uri = new URL(stack.databaseUri)
+  uri.searchParams.set('options', '-c idle_in_transaction_session_timeout=2000')
+  ;({ payload } = await startPayload(stack, {
+    databaseUri: uri.toString(),
+    sync: {
+      syncOnInit: false,
+      // Small pages: many of them, so that a run has pages left when its lock goes.
+      collections: { dealers: { table: 'dealers', pageSize: 100 } },
+    },
+  }))
+  await seedDealersSql(stack.databaseUri, COUNT)
+}, 120_000)
+afterAll(async () => {
+  await stack?.faults.clear()
+  await payload?.destroy().catch(() => {})
+  silencePools()
+  await stack?.stop()
+})
+
+/** The backend pid holding an operation's lock, from outside the app. */
+async function lockHolder(): Promise<number | undefined> {
+  const db = new pg.Client({ connectionString: stack.databaseUri })
+  await db.connect()
+  try {
+    const { rows } = await db.query<{ pid: number }>(
+      `select pid from pg_locks where locktype = 'advisory' and classid = $1 and granted`,
+      [operationsNamespace],
+    )
+    return rows[0]?.pid
+  } finally {
+    await db.end()
+  }
+}
+
+async function terminate(pid: number): Promise<void> {
+  const db = new pg.Client({ connectionString: stack.databaseUri })
+  await db.connect()
+  try {
+    await db.query('select pg_terminate_backend($1)', [pid])
+  } finally {
+    await db.end()
+  }
+}
+
+/** Whether the app's pool client of that backend has seen its connection end. */
+function clientEnded(pid: number): boolean {
+  const pool = (payload.db as unknown as { pool: { _clients: Record<string, unknown>[] } }).pool
+  const client = pool._clients.find((c) => c.processID === pid)
+  return !client || client._ended === true || client._queryable === false
+}
+
+describe('the operation lock', () => {
+  it('outlives an idle_in_transaction_session_timeout shorter than the run', async () => {
+    // Every read of Supabase takes 300 ms, 20 pages: the validate's lock sits idle far longer than 2 s.
+    stack.faults.latency(300)
+    try {
+      const result = await validateSync(payload)
+      expect(result.scanned).toBe(COUNT)
+      expect(result.missing.length).toBeGreaterThan(0)
+    } finally {
+      await stack.faults.clear()
+    }
+    // Released at the end: the next run takes it at once.
+    expect(await isBusy(getRuntime(payload).db, 'validate', 'dealers')).toBe(false)
+  }, 120_000)
+
+  it('gives its run a signal that aborts when the lock is lost, and the lock can be taken again', async () => {
+    const db = getRuntime(payload).db
+    let reason: unknown
+    const run = exclusive(db, 'sync', 'dealers', (signal) => {
+      return new Promise<string>((resolve) =>
+        signal.addEventListener('abort', () => {
+          reason = signal.reason
+          resolve('stopped')
+        }),
+      )
+    })
+    const pid = await eventually(async () => {
+      const found = await lockHolder()
+      expect(found).toBeDefined()
+      return found!
+    })
+    await terminate(pid)
+    expect(await run).toBe('stopped')
+    expect(String(reason)).toMatch(/terminat/i)
+    expect(await isBusy(db, 'sync', 'dealers')).toBe(false)
+    // The broken connection went with it: the pool still serves.
+    expect(await exclusive(db, 'sync', 'dealers', async () => 'again')).toBe('again')
+  })
+
+  it('a validate whose lock is lost stops between pages with a LockLostError naming how far it got', async () => {
+    const hold = stack.faults.hold({ path: 'dealers', method: 'GET', count: 1_000 })
+    const run = validateSync(payload).then(
+      () => undefined,
+      (error: unknown) => error,
+    )
+    await hold.arrived
+    const pid = (await lockHolder())!
+    await terminate(pid)
+    // The app has seen its connection end before the held page goes on.
+    await eventually(async () => expect(clientEnded(pid)).toBe(true))
+    hold.release()
+    const error = await run
+    expect(error).toBeInstanceOf(LockLostError)
+    expect((error as LockLostError).message).toMatch(
+      /validate of "dealers" stopped after \d+ of 2000 documents: its lock in Payload's database was lost/,
+    )
+    expect((error as LockLostError).progress.documents).toBeLessThan(COUNT)
+    // Nothing is left held: the next validate runs to its end.
+    const again = await validateSync(payload)
+    expect(again.scanned).toBe(COUNT)
+  }, 60_000)
+})
