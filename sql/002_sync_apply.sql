@@ -61,6 +61,8 @@ declare
   failed jsonb := '[]'::jsonb;
   delete_rows jsonb;
   together jsonb;
+  together_keys text[];
+  uniq record;
   skip int;
   unknown text;
 begin
@@ -194,10 +196,34 @@ begin
           from pg_catalog.jsonb_array_elements(upserts) u
          where exists (select 1 from pg_catalog.jsonb_array_elements(failed) f
                         where f ->> 'id' = u ->> key_column and f ->> 'code' = '23505');
-        -- (One row too: its value may have been freed by a later row of the batch.) All of them, else
-        -- all but one: a row refused for good (a row outside the batch holds its value) must not keep
-        -- the others from trading theirs. Up to 50 rows: n + 1 statements at most.
         together := coalesce(together, '[]'::jsonb);
+        -- A row whose value a row outside them holds (a row without a document, a document refused
+        -- for good) is refused whoever goes with it: left out first, so that any number of them does
+        -- not keep the others from trading theirs. One statement per unique index of plain columns.
+        if pg_catalog.jsonb_array_length(together) between 2 and 50 then
+          for uniq in
+            select pg_catalog.string_agg(format('t.%1$I = r.%1$I', a.attname), ' and ' order by k.n) as cond,
+                   pg_catalog.array_agg(a.attname::text) as cols
+              from pg_catalog.pg_index i
+              cross join lateral pg_catalog.unnest(i.indkey::int2[]) with ordinality k(attnum, n)
+              join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+             where i.indrelid = rel and i.indisunique and i.indexprs is null and i.indpred is null
+             group by i.indexrelid
+          loop
+            continue when uniq.cols = array[key_column::text];
+            select pg_catalog.array_agg(u ->> key_column) into together_keys
+              from pg_catalog.jsonb_array_elements(together) u;
+            execute format(
+              'select pg_catalog.jsonb_agg(u) from pg_catalog.jsonb_array_elements($1) u '
+                || 'where not exists (select 1 from %1$s t, pg_catalog.jsonb_populate_record(null::%1$s, u) r '
+                || 'where %2$s and not (t.%3$I::text = any($2)))',
+              rel, uniq.cond, key_column)
+              using together, together_keys into together;
+            together := coalesce(together, '[]'::jsonb);
+          end loop;
+        end if;
+        -- (One row too: its value may have been freed by a later row of the batch.) All of them, else
+        -- all but one: two rows of the batch may want one value. Up to 50 rows: n + 1 statements at most.
         for skip in 0 .. case when pg_catalog.jsonb_array_length(together) between 2 and 50
                               then pg_catalog.jsonb_array_length(together) else 0 end loop
           exit when pg_catalog.jsonb_array_length(together) = 0;
@@ -254,8 +280,10 @@ grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, t
 -- v3: a lock waited for past the deadline fails the call (55P03, lock_timeout from not_after); the
 -- deadline is checked between the rows of the row-by-row fallback too; the rows tried together again
 -- go without one of them when all together are refused (one refused for good).
+-- v4: the rows whose value a row outside them holds are left out before the rest is tried together
+-- (v3 left out one: two such rows kept documents that trade values from passing).
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
-  'supabase-sync apply v3: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (all but one refused for good), unknown columns refused, deadline (and lock_timeout from it)';
+  'supabase-sync apply v4: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (rows held by others left out), unknown columns refused, deadline (and lock_timeout from it)';
 
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);

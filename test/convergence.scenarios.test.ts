@@ -751,4 +751,33 @@ describe('9. unique values swapped while Supabase was away', () => {
     await syncDocuments(app.payload, { ids: [String(c.id)] })
     await converged()
   }, 60_000)
+
+  it('…and with two documents given up for good riding along: the two still land', async () => {
+    // Leaving one row out of those tried together (sql/002 v3) freed the trade of one such rider;
+    // with two, every set tried held one of them, and the swap failed for ever.
+    const [a, b, c, d] = [await create(), await create(), await create(), await create()]
+    await settled(app)
+    const taken = [`taken-${c.id}`, `taken-${d.id}`]
+    for (const slug of taken)
+      await app.supabase.query(
+        `insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'outsider', $1, now())`,
+        [slug],
+      )
+    try {
+      await app.payload.update({ collection: 'dealers', id: c.id, data: { slug: taken[0] } })
+      await app.payload.update({ collection: 'dealers', id: d.id, data: { slug: taken[1] } })
+      await givenUp(c)
+      await givenUp(d)
+      await tradeApart(a, b)
+      expect(await job(String(c.id))).toMatchObject({ hasError: true })
+      expect(await job(String(d.id))).toMatchObject({ hasError: true })
+    } finally {
+      await app.supabase.query(
+        `delete from public.dealers where slug = any($1) and name = 'outsider'`,
+        [taken],
+      )
+    }
+    await syncDocuments(app.payload, { ids: [String(c.id), String(d.id)] })
+    await converged()
+  }, 60_000)
 })
