@@ -155,7 +155,14 @@ export class CancelledError extends SyncError {
   constructor(
     operation: SyncOperation,
     collection: string,
-    readonly progress: { documents: number; total: number; rows: number; differences: number },
+    readonly progress: {
+      documents: number
+      total: number
+      rows: number
+      differences: number
+      /** Rows without documents deleted before the cancel came (a sync or reset). */
+      deleted?: number
+    },
   ) {
     super(
       `supabase-sync: ${operation} of "${collection}" cancelled after ${progress.documents} of ${progress.total} documents`,

@@ -525,6 +525,9 @@ describe('reconcile', () => {
     expect(dry.diff).toMatchObject({ missing: [], extra: [String(left.id)], changed: [] })
     const repaired = await reconcileNow(payload, 'posts', { ids: [...ids, String(left.id)] })
     expect(repaired.deleted).toBe(1)
+    // Counted as the difference it was (the startup reconcile records drift by these counts).
+    expect(repaired.differences.extra).toBe(1)
+    expect(repaired.diff.extra).toEqual([String(left.id)])
     expect(await row(left.id)).toBeUndefined()
   })
 

@@ -75,7 +75,10 @@ describe('fieldsToWrite', () => {
     ])
   })
   it('rewrite (reset) writes every row, equal or not, but still deletes only rows that are there', () => {
-    expect(fieldsToWrite(row, row, ignore, true)).toEqual(['(row)'])
+    // Written all the same, marked as no difference; a changed row names its fields.
+    expect(fieldsToWrite(row, row, ignore, true)).toEqual(['(same)'])
+    expect(fieldsToWrite({ ...row, name: 'other' }, row, ignore, true)).toEqual(['name'])
+    expect(fieldsToWrite(row, undefined, ignore, true)).toEqual(['(row)'])
     expect(fieldsToWrite(null, row, ignore, true)).toEqual(['(row)'])
     expect(fieldsToWrite(null, undefined, ignore, true)).toEqual([])
   })

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Payload } from 'payload'
-import { diffRows, whenIdle } from '../src/index.js'
+import { CancelledError, diffRows, whenIdle } from '../src/index.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import pg from 'pg'
 import { documentKey } from '../src/queue/keys.js'
@@ -235,5 +235,63 @@ describe('documents held by another delivery while their page is reconciled', ()
       expect((await supabaseRows()).has(id)).toBe(true)
       expect(await jobsFor(id)).toBe(0)
     }, 20_000)
+  })
+
+  it('held when a cancelled run stops: a job is queued for it before the run ends', async () => {
+    const id = [...(await payloadRows()).keys()].sort()[2]
+    await supabase.query('delete from public.dealers where id = $1', [id])
+    const lock = await holdLock(id)
+    // Cancelled as its first page starts: that page (which holds the document) is done, no other starts.
+    const stop = new AbortController()
+    const run = reconcileNow(payload, 'dealers', {
+      signal: stop.signal,
+      onPage: (event) => event === 'start' && stop.abort(),
+    })
+    await expect(run).rejects.toBeInstanceOf(CancelledError)
+    expect(await jobsFor(id)).toBe(1)
+    await lock.release()
+    await eventually(async () => {
+      expect((await supabaseRows()).has(id)).toBe(true)
+      expect(await jobsFor(id)).toBe(0)
+    }, 20_000)
+  })
+})
+
+describe('a read that fails', () => {
+  it('is no difference: the documents of a page whose rows could not be read are failed, not missing', async () => {
+    await reconcileNow(payload, 'dealers', { force: true })
+    // A 400 on the first read of rows (the first page's range): tried no further.
+    stack.faults.failNext(1, 400, { path: 'dealers' })
+    const summary = await reconcileNow(payload, 'dealers', {})
+    await stack.faults.clear()
+    expect(summary.failed.length).toBeGreaterThan(0)
+    expect(summary.differences).toEqual({ missing: 0, changed: 0, extra: 0 })
+    expect(summary.diff.missing).toEqual([])
+  })
+})
+
+describe('a cancel after the last page went out', () => {
+  it('stops the run before it deletes the rows without documents', async () => {
+    await reconcileNow(payload, 'dealers', { force: true })
+    await supabase.query(
+      `insert into public.dealers (id, name, slug, created_at)
+         select gen_random_uuid(), 'no document', 'no-document-' || g, now() from generate_series(1, 50) g`,
+    )
+    const before = (await supabaseRows()).size
+    const pages = Math.ceil((await payload.count({ collection: 'dealers' })).totalDocs / 1000)
+    let started = 0
+    const stop = new AbortController()
+    const run = reconcileNow(payload, 'dealers', {
+      force: true,
+      signal: stop.signal,
+      onPage: (event) => event === 'start' && ++started === pages && stop.abort(),
+    })
+    const error = await run.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(CancelledError)
+    expect((error as CancelledError).progress).toMatchObject({ deleted: 0 })
+    expect((await supabaseRows()).size).toBe(before)
+    // Not cancelled, the same run deletes them.
+    const summary = await reconcileNow(payload, 'dealers', { force: true })
+    expect(summary.deleted).toBe(50)
   })
 })

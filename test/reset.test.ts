@@ -86,4 +86,21 @@ describe('reset with no documents in Payload', () => {
       'ok',
     ])
   })
+
+  it('rewrites rows that were already equal without counting them as differences; a changed one is', async () => {
+    const [a, b] = [
+      await app.payload.create({ collection: 'dealers', data: dealerData() }),
+      await app.payload.create({ collection: 'dealers', data: dealerData() }),
+    ]
+    await app.idle()
+    await app.supabase.query(
+      `update public.dealers set name = 'edited in Supabase' where id = $1`,
+      [b.id],
+    )
+    const result = await resetTable(app.payload, { confirm: true })
+    expect(result.sync.upserted).toBe(2)
+    expect(result.sync.differences).toEqual({ missing: 0, changed: 1, extra: 0 })
+    expect((await app.rows()).get(String(a.id))?.name).toBe(a.name)
+    expect((await app.rows()).get(String(b.id))?.name).toBe(b.name)
+  })
 })

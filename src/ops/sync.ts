@@ -154,7 +154,7 @@ export async function resetTable(
     if (error instanceof CancelledError)
       await audit(
         'cancelled',
-        `reset cancelled: ${error.progress.documents} of ${error.progress.total} documents rewritten, no row deleted`,
+        `reset cancelled: ${error.progress.documents} of ${error.progress.total} documents rewritten, ${error.progress.deleted ? `${error.progress.deleted} rows without documents deleted` : 'no row deleted'}`,
         error.progress,
       )
     else if (!(error instanceof SyncError && error.operation === 'reset')) {

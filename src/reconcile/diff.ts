@@ -86,6 +86,9 @@ export function changedFields(
 
 /** The fields of a row that is added or removed as a whole: one array, shared by every such outcome. */
 const wholeRow: readonly string[] = Object.freeze(['(row)'])
+/** What `rewrite` writes of a row Supabase holds as it is: written all the same, but no difference. */
+export const sameRow = '(same)'
+const rewrittenSame: readonly string[] = Object.freeze([sameRow])
 
 /**
  * What a compare-mode delivery must change of a document's row: nothing (an empty list), the whole
@@ -99,12 +102,13 @@ export function fieldsToWrite(
   rewrite = false,
 ): readonly string[] {
   if (row === null) return have ? wholeRow : []
-  if (!have || rewrite) return wholeRow
-  return changedFields(
+  if (!have) return wholeRow
+  const changed = changedFields(
     row,
     have,
     Object.keys(row).filter((c) => !ignore.includes(c)),
   )
+  return rewrite && changed.length === 0 ? rewrittenSame : changed
 }
 
 /**

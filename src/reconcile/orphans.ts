@@ -17,11 +17,14 @@ export async function deleteOrphans(
   opts: ReconcileOptions,
   summary: ReconcileSummary,
   busy: string[],
+  /** Throws when the run is cancelled: checked before the guard's count and between batches. */
+  stopIfCancelled: () => Promise<void>,
 ): Promise<void> {
   if (!(opts.deleteOrphans ?? deps.deleteOrphans)) {
     summary.orphansKept = extras.length
     return
   }
+  await stopIfCancelled()
   const tableRows = countTable ? await deps.target.count(collection.spec) : summary.rows
   if (!opts.force && !deleteAllowed(extras.length, tableRows, deps.maxDeleteFraction)) {
     const refusal = new MassDeleteError(
@@ -39,6 +42,7 @@ export async function deleteOrphans(
     return
   }
   for (let i = 0; i < extras.length; i += 1000) {
+    await stopIfCancelled()
     const report = await deps.delivery.deliver(collection, extras.slice(i, i + 1000))
     for (const o of report.outcomes.values()) {
       if (o.outcome === 'deleted') summary.deleted++

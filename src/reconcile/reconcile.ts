@@ -21,7 +21,7 @@ import {
   withoutDocuments,
   type ScanPage,
 } from './scan.js'
-import { listedIds } from './diff.js'
+import { listedIds, sameRow } from './diff.js'
 import type { ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
 
 export type { FailedDocument, ReconcileDeps, ReconcileOptions, ReconcileSummary } from './types.js'
@@ -59,6 +59,9 @@ export async function reconcile(
   // text ids in another collation put rows of documents in other pages' ranges).
   const extras: string[] = []
   const busy: string[] = []
+  // Rows deleted by the pages' own deliveries (the first `listedIds`), and how many.
+  const pageExtras: string[] = []
+  let pageExtraCount = 0
   const alike = idsOrderAlike(deps.db, collection)
   // Rows found by id after their page's range missed them: Supabase orders the ids otherwise.
   let misplaced = 0
@@ -77,7 +80,18 @@ export async function reconcile(
         })
       else if (o.outcome === 'deleted') summary.deleted++
       else summary.upserted++
-      if (o.outcome === 'written' || (o.outcome === 'failed' && o.op === 'upsert')) {
+      // A row this page's delivery deleted: its document maps to no row (a draft, one the mapper
+      // leaves out) — a row Supabase should not have had.
+      if (o.outcome === 'deleted' && pageExtraCount++ < listedIds) pageExtras.push(o.id)
+      // A failed read (of either side) compared nothing: no difference is known.
+      const compared =
+        o.outcome === 'written'
+          ? o.fields?.[0] !== sameRow
+          : o.outcome === 'failed' &&
+            o.op === 'upsert' &&
+            o.error?.operation !== 'read' &&
+            o.error?.operation !== 'load'
+      if (compared) {
         const { diff, differences } = summary
         if (had.has(o.id)) {
           if (differences.changed++ < listedIds)
@@ -119,22 +133,43 @@ export async function reconcile(
   }
 
   const running = new Set<Promise<void>>()
+  // A page that fails ends the run only once the others in flight are done: the run's lock is let
+  // go when it ends, and what they found held must get its job.
+  let failure: { error: unknown } | undefined
+  const settle = async () => {
+    while (running.size) await Promise.all(running)
+    if (failure) {
+      await queueHeld(deps, collection, busy).catch(() => {})
+      throw failure.error
+    }
+  }
+  // Checked between pages and between the steps after them (the tail, the deletes): a cancel (or a
+  // lost operation lock) after the last page went out still stops the run before it deletes.
+  const stopIfCancelled = async () => {
+    if (!opts.signal?.aborted) return
+    await settle()
+    // What was held when its page came is not left behind: a job makes sure of it.
+    await queueHeld(deps, collection, busy)
+    throw new CancelledError('sync', collection.slug, {
+      ...meter.snapshot(),
+      deleted: summary.deleted,
+    })
+  }
   let after: string | undefined
   for await (const page of documentPages(deps.db, payload, collection, opts.ids)) {
-    if (opts.signal?.aborted) {
-      await Promise.all(running)
-      // What was held when its page came is not left behind: a job makes sure of it.
-      await queueHeld(deps, collection, busy)
-      throw new CancelledError('sync', collection.slug, meter.snapshot())
-    }
-    const task = runPage(page).finally(() => running.delete(task))
+    await stopIfCancelled()
+    if (failure) await settle()
+    const task: Promise<void> = runPage(page)
+      .catch((error: unknown) => void (failure ??= { error }))
+      .finally(() => running.delete(task))
     running.add(task)
     after = page.upTo ?? after
     if (running.size >= inFlight) await Promise.race(running)
   }
-  await Promise.all(running)
+  await settle()
+  await stopIfCancelled()
   if (!scoped) {
-    const tail = await tailOrphans(deps.db, payload, target, collection, after)
+    const tail = await tailOrphans(deps.db, payload, target, collection, after, opts.signal)
     summary.rows += tail.rows
     for (const id of tail.ids) extras.push(id)
   }
@@ -145,9 +180,10 @@ export async function reconcile(
     extras.length = 0
     for (const id of unique) extras.push(id)
   }
-  summary.differences.extra = extras.length
-  summary.diff.extra = extras.slice(0, listedIds)
+  summary.differences.extra = pageExtraCount + extras.length
+  summary.diff.extra = pageExtras.concat(extras.slice(0, listedIds - pageExtras.length))
 
+  await stopIfCancelled()
   if (busy.length) {
     // Held when their page came: by a delivery elsewhere, or by one of this run's own pages in flight
     // (lock keys are 32-bit hashes: a hundred thousand documents hold about one colliding pair). Once
@@ -166,7 +202,16 @@ export async function reconcile(
   }
   summary.diff.unchanged = summary.unchanged
   if (extras.length)
-    await deleteOrphans(deps, collection, extras, scoped || !alike, opts, summary, busy)
+    await deleteOrphans(
+      deps,
+      collection,
+      extras,
+      scoped || !alike,
+      opts,
+      summary,
+      busy,
+      stopIfCancelled,
+    )
   summary.queued = await queueHeld(deps, collection, busy)
 
   if (misplaced)

@@ -67,10 +67,13 @@ export async function tailOrphans(
   target: SupabaseTarget,
   collection: SyncedCollection,
   after: string | undefined,
+  /** Stops reading (what was read comes back): the caller sees its signal and stops too. */
+  signal?: AbortSignal,
 ): Promise<{ ids: string[]; rows: number }> {
   const ids: string[] = []
   let rows = 0
   for await (const part of target.rows(collection.spec, { after })) {
+    if (signal?.aborted) break
     rows += part.length
     const candidates = part.map((row) => String(row[collection.spec.primaryKey]))
     ids.push(...(await withoutDocuments(db, payload, collection, candidates)))

@@ -135,11 +135,18 @@ export async function validate(
     after = page.upTo ?? after
     meter.add({ documents: read, rows: rows.inRange, differences: differences() - before })
   }
+  // Also after the last page: the tail and the second look can take long on a large table.
+  const stopIfCancelled = () => {
+    if (opts.signal?.aborted)
+      throw new CancelledError('validate', collection.slug, meter.snapshot())
+  }
+  stopIfCancelled()
   if (!scoped) {
-    const tail = await tailOrphans(deps.db, payload, target, collection, after)
+    const tail = await tailOrphans(deps.db, payload, target, collection, after, opts.signal)
     rowsRead += tail.rows
     for (const id of tail.ids) found.diff.extra.push(id)
   }
+  stopIfCancelled()
 
   // Once more for what differs: deliveries under way during the scan have landed by now.
   const suspects = [
@@ -154,6 +161,7 @@ export async function validate(
     failed: found.failed,
   }
   for (let i = 0; i < suspects.length; i += 1000) {
+    stopIfCancelled()
     const ids = suspects.slice(i, i + 1000)
     const [expected, rows] = await Promise.all([
       expectedRows(payload, collection, { ids }),
