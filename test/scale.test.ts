@@ -70,6 +70,41 @@ describe('bounded memory', () => {
     expect(new Set(summary.diff.missing).size).toBe(listedIds)
   }, 120_000)
 
+  it("rows without documents in a page's key range are kept as ids, not rows: a page compares its own rows only", async () => {
+    // They sort before every document: the first page's range (no lower bound) holds them all.
+    const ORPHANS = 5_000
+    await reconcileNow(app.payload, 'dealers', { force: true })
+    await app.supabase.query(
+      `insert into public.dealers (id, name, slug, created_at)
+         select ('00000000-0000-4000-8000-' || lpad(to_hex(g), 12, '0'))::uuid, 'orphan', 'first-orphan-' || g, now()
+           from generate_series(1, ${ORPHANS}) g`,
+    )
+    const delivery = getRuntime(app.payload).delivery
+    const deliver = delivery.deliver.bind(delivery)
+    let largest = 0
+    delivery.deliver = (collection, ids, options = {}) =>
+      deliver(collection, ids, {
+        ...options,
+        compare: options.compare
+          ? async (locked) => {
+              const rows = await options.compare!(locked)
+              largest = Math.max(largest, rows.size)
+              return rows
+            }
+          : undefined,
+      })
+    try {
+      const summary = await reconcileNow(app.payload, 'dealers', { force: true })
+      expect(summary.differences.extra).toBe(ORPHANS)
+      expect(summary.deleted).toBe(ORPHANS)
+      expect(largest).toBeGreaterThan(0)
+      expect(largest).toBeLessThanOrEqual(1_000)
+    } finally {
+      delivery.deliver = deliver
+      await app.supabase.query(`delete from public.dealers where name = 'orphan'`)
+    }
+  }, 120_000)
+
   it('a sync that finds the whole table missing records a Sync event with the counts and the first ids only', async () => {
     await app.supabase.query('truncate public.dealers')
     const result = await syncDocuments(app.payload)

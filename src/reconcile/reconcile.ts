@@ -112,12 +112,10 @@ export async function reconcile(
       compare: async () => {
         const read = await pageRowsOrdered(target, collection, page, scoped, alike)
         had = read.rows
-        if (read.inRange) {
-          const inPage = new Set(page.ids)
-          for (const id of had.keys()) if (!inPage.has(id)) outside.push(id)
-        }
+        for (const id of read.outside) outside.push(id)
         summary.rows += read.inRange
-        misplaced += had.size - read.inRange
+        // Found by id, after the range missed them.
+        misplaced += had.size + read.outside.length - read.inRange
         return had
       },
       rewrite: opts.rewrite,
@@ -129,7 +127,7 @@ export async function reconcile(
       (o) => o.outcome !== 'unchanged' && o.outcome !== 'busy',
     ).length
     opts.onPage?.('end')
-    meter.add({ documents: page.ids.length, rows: had.size, differences })
+    meter.add({ documents: page.ids.length, rows: had.size + outside.length, differences })
   }
 
   const running = new Set<Promise<void>>()

@@ -41,19 +41,29 @@ export async function* documentPages(
   }
 }
 
-/** Supabase's rows of a page: by range for a full scan, by id for a scoped one. */
+/**
+ * Supabase's rows of a page's documents: by range for a full scan, by id for a scoped one. Of the
+ * other rows in the range only the ids are kept (`outside`): a range may hold any number of rows
+ * without documents (the first page's has no lower bound), and a page must not hold them whole.
+ */
 async function pageRows(
   target: SupabaseTarget,
   collection: SyncedCollection,
   page: ScanPage,
   scoped: boolean,
-): Promise<Map<string, Row>> {
-  if (scoped) return target.rowsByIds(collection.spec, page.ids)
+): Promise<{ rows: Map<string, Row>; outside: string[] }> {
+  if (scoped) return { rows: await target.rowsByIds(collection.spec, page.ids), outside: [] }
+  const inPage = new Set(page.ids)
   const rows = new Map<string, Row>()
+  const outside: string[] = []
   for await (const part of target.rows(collection.spec, { after: page.after, upTo: page.upTo })) {
-    for (const row of part) rows.set(String(row[collection.spec.primaryKey]), row)
+    for (const row of part) {
+      const id = String(row[collection.spec.primaryKey])
+      if (inPage.has(id)) rows.set(id, row)
+      else outside.push(id)
+    }
   }
-  return rows
+  return { rows, outside }
 }
 
 /**
@@ -93,7 +103,8 @@ export function idsOrderAlike(db: PayloadDatabase, collection: SyncedCollection)
 /**
  * Supabase's rows of a page's documents: by its range, and — when the two databases may order ids
  * differently — by id for those of its documents the range did not hold (missing rows, or rows the
- * other order put elsewhere). `inRange`: how many came by range.
+ * other order put elsewhere). `outside`: the ids of the range's other rows (candidates for rows
+ * without documents); `inRange`: how many rows the range held.
  */
 export async function pageRowsOrdered(
   target: SupabaseTarget,
@@ -101,15 +112,15 @@ export async function pageRowsOrdered(
   page: ScanPage,
   scoped: boolean,
   alike: boolean,
-): Promise<{ rows: Map<string, Row>; inRange: number }> {
-  const rows = await pageRows(target, collection, page, scoped)
-  const inRange = rows.size
+): Promise<{ rows: Map<string, Row>; outside: string[]; inRange: number }> {
+  const { rows, outside } = await pageRows(target, collection, page, scoped)
+  const inRange = rows.size + outside.length
   if (!alike && !scoped) {
     const absent = page.ids.filter((id) => !rows.has(id))
     if (absent.length)
       for (const [id, row] of await target.rowsByIds(collection.spec, absent)) rows.set(id, row)
   }
-  return { rows, inRange }
+  return { rows, outside, inRange }
 }
 
 /**

@@ -125,7 +125,7 @@ export async function validate(
       ),
       pageRowsOrdered(target, collection, page, scoped, alike),
     ])
-    const outside: string[] = []
+    const outside = rows.outside
     compare(collection, page.ids, expected, rows.rows, found, outside)
     for (const id of await withoutDocuments(deps.db, payload, collection, outside))
       found.diff.extra.push(id)
