@@ -1,4 +1,6 @@
 /**
+ * A delivery's transaction (which holds its documents' locks across requests to Supabase) outlives a
+ * host's `idle_in_transaction_session_timeout` shorter than a request.
  * The lock that keeps one sync (or validate) of a collection at a time is held for the whole run: a
  * server's `idle_in_transaction_session_timeout` does not end it mid-run (the run then reported
  * failed at its commit, and a second run could have started beside it), and a run whose lock goes all
@@ -8,10 +10,10 @@ import pg from 'pg'
 import type { Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { LockLostError, validateSync } from '../src/index.js'
+import { LockLostError, validateSync, whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { exclusive, isBusy, operationsNamespace } from '../src/ops/exclusive.js'
-import { eventually, silencePools, startPayload } from './support/app.js'
+import { dealerData, eventually, silencePools, startPayload } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 
 const COUNT = 2_000
@@ -72,13 +74,45 @@ function clientEnded(pid: number): boolean {
   return !client || client._ended === true || client._queryable === false
 }
 
+describe("a delivery's lock", () => {
+  it('outlives an idle_in_transaction_session_timeout shorter than a request to Supabase', async () => {
+    // Each request takes longer than the 2 s a transaction may sit idle: the delivery's transaction
+    // (which holds the document's lock across its requests) was ended by the server, and the
+    // delivery failed at its commit — every try, for as long as Supabase stayed that slow.
+    stack.faults.latency(2_500)
+    try {
+      const doc = await payload.create({ collection: 'dealers', data: dealerData() })
+      const supabase = new pg.Client({ connectionString: stack.supabaseDbUri })
+      await supabase.connect()
+      try {
+        await eventually(async () => {
+          const { rows } = await supabase.query('select name from public.dealers where id = $1', [
+            doc.id,
+          ])
+          expect(rows).toEqual([{ name: doc.name }])
+        }, 30_000)
+      } finally {
+        await supabase.end()
+      }
+      await whenIdle(payload)
+      const { totalDocs } = await payload.count({
+        collection: 'payload-jobs',
+        overrideAccess: true,
+      })
+      expect(totalDocs).toBe(0)
+    } finally {
+      await stack.faults.clear()
+    }
+  }, 120_000)
+})
+
 describe('the operation lock', () => {
   it('outlives an idle_in_transaction_session_timeout shorter than the run', async () => {
     // Every read of Supabase takes 300 ms, 20 pages: the validate's lock sits idle far longer than 2 s.
     stack.faults.latency(300)
     try {
       const result = await validateSync(payload)
-      expect(result.scanned).toBe(COUNT)
+      expect(result.scanned).toBe((await payload.count({ collection: 'dealers' })).totalDocs)
       expect(result.missing.length).toBeGreaterThan(0)
     } finally {
       await stack.faults.clear()
@@ -126,11 +160,11 @@ describe('the operation lock', () => {
     const error = await run
     expect(error).toBeInstanceOf(LockLostError)
     expect((error as LockLostError).message).toMatch(
-      /validate of "dealers" stopped after \d+ of 2000 documents: its lock in Payload's database was lost/,
+      /validate of "dealers" stopped after \d+ of \d+ documents: its lock in Payload's database was lost/,
     )
     expect((error as LockLostError).progress.documents).toBeLessThan(COUNT)
     // Nothing is left held: the next validate runs to its end.
     const again = await validateSync(payload)
-    expect(again.scanned).toBe(COUNT)
+    expect(again.scanned).toBe((await payload.count({ collection: 'dealers' })).totalDocs)
   }, 60_000)
 })

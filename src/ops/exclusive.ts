@@ -6,7 +6,7 @@
  * mode (a session lock would stay on whichever server connection took it).
  */
 import { CancelledError, BusyError, LockLostError } from '../errors.js'
-import type { PayloadDatabase } from '../queue/database.js'
+import { beginUnlimited, type PayloadDatabase } from '../queue/database.js'
 
 /** The first key of these advisory locks ("SYND"), apart from the per-document ones. */
 export const operationsNamespace = 0x53594e44
@@ -39,7 +39,7 @@ export async function exclusive<T>(
   try {
     // The transaction sits idle while the run works: a server's idle_in_transaction_session_timeout
     // would end it mid-run, and the lock with it. Off for this transaction only.
-    await held.sql.query('begin; set local idle_in_transaction_session_timeout = 0')
+    await held.sql.query(beginUnlimited)
     const { rows } = await held.sql.query<{ ok: boolean }>(
       'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
       [operationsNamespace, `${operation}:${collection}`],

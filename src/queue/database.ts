@@ -59,6 +59,9 @@ export interface TableRef {
   sqlType(field: string): string
 }
 
+/** One round trip: a transaction that the server's idle limit does not end. */
+export const beginUnlimited = 'begin; set local idle_in_transaction_session_timeout = 0'
+
 export class PayloadDatabase {
   private readonly adapter: DrizzleAdapter
 
@@ -116,7 +119,10 @@ export class PayloadDatabase {
   /**
    * Runs `work` in a transaction of its own connection: committed when it resolves, rolled back when
    * it throws. Advisory locks taken with `pg_try_advisory_xact_lock` live exactly as long, and die
-   * with the connection if this process does.
+   * with the connection if this process does. These transactions wait for Supabase by design (a
+   * delivery holds its documents' locks across its requests, bounded by their timeouts and tries):
+   * a host's `idle_in_transaction_session_timeout`, meant for sessions an app forgot, is turned off
+   * for them — it ended a delivery mid-way whenever Supabase was slower than it, every try.
    */
   async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.adapter.pool!.connect()
@@ -126,7 +132,7 @@ export class PayloadDatabase {
     }
     client.on('error', onError)
     try {
-      await client.query('begin')
+      await client.query(beginUnlimited)
       const result = await work(client)
       await client.query('commit')
       return result
