@@ -55,7 +55,7 @@ type Op =
   | { t: 'deleteCode'; on: On; pick: number }
   | { t: 'reconcile'; on: On; collection: Synced }
   | { t: 'syncSome'; on: On; collection: Synced; picks: number[] }
-  | { t: 'cancelledSync'; collection: Synced; after: number }
+  | { t: 'cancelledSync'; collection: Synced; after: number; reset: boolean }
   | { t: 'reset'; collection: Synced }
   | { t: 'check'; collection: Synced }
   | { t: 'down' }
@@ -153,6 +153,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       collection: syncedArb,
       // Documents read before the cancel: 0 cancels before the first page.
       after: fc.constantFrom(0, 1, 5, 12),
+      // A reset cancelled after its last page must stop before it deletes.
+      reset: fc.boolean(),
     }),
   },
   {
@@ -449,11 +451,16 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // left to the deliveries and reconciles that follow.
       const stop = new AbortController()
       if (op.after === 0) stop.abort()
-      await syncDocuments(app.payload, {
+      const options = {
         collection: op.collection,
         signal: stop.signal,
-        onProgress: (p) => p.documents >= op.after && stop.abort(),
-      }).catch((error: unknown) => {
+        onProgress: (p: { documents: number }) => p.documents >= op.after && stop.abort(),
+      }
+      await (
+        op.reset
+          ? resetTable(app.payload, { ...options, confirm: true, force: true })
+          : syncDocuments(app.payload, options)
+      ).catch((error: unknown) => {
         if (!(error instanceof CancelledError)) throw error
       })
       return

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { TargetError } from '../src/errors.js'
-import { ReadLimit } from '../src/supabase/read-limit.js'
+import { ReadLimit, relearnMs } from '../src/supabase/read-limit.js'
 
 const spec = {
   collection: 'dealers',
@@ -31,6 +31,35 @@ describe('ReadLimit: telling a cut answer from a short one', () => {
     expect(limit.observe(spec, 20, 20, 110)).toBe(false)
     expect(limit.needsCount(20)).toBe(false)
     expect(told).toEqual([[20, 1000]])
+  })
+
+  it('what a full answer showed is checked again after relearnMs: a max-rows lowered while the app runs is found', () => {
+    let clock = 0
+    const told: Array<[number, number]> = []
+    const limit = new ReadLimit(
+      1000,
+      (maxRows, configured) => told.push([maxRows, configured]),
+      () => clock,
+    )
+    expect(limit.observe(spec, 1000, 1000, 2500)).toBe(false)
+    expect(limit.needsCount(1000)).toBe(false)
+    clock += relearnMs - 1
+    expect(limit.needsCount(1000)).toBe(false)
+    clock += 2
+    // Counted again: the project now cuts reads to 500.
+    expect(limit.needsCount(1000)).toBe(true)
+    expect(limit.observe(spec, 1000, 500, 2500)).toBe(true)
+    expect(limit.rows).toBe(500)
+    expect(told).toEqual([[500, 1000]])
+    // Lowered once more, later: told again.
+    clock += relearnMs + 1
+    expect(limit.needsCount(500)).toBe(true)
+    expect(limit.observe(spec, 500, 200, 2500)).toBe(true)
+    expect(limit.rows).toBe(200)
+    expect(told).toEqual([
+      [500, 1000],
+      [200, 1000],
+    ])
   })
 
   it('without a count, nothing is learnt: a short answer ends the read', () => {

@@ -4,22 +4,30 @@
  * end early, a read by id would lose rows, and the rows left out would pass for missing. So until one
  * read has returned as many rows as a read asks for, reads ask for an exact count too (a count over
  * the read's own filter: a page's key range or its ids, cheap), and an answer with fewer rows than
- * asked and than matched is a cut: from then on reads ask for no more rows than it held.
+ * asked and than matched is a cut: from then on reads ask for no more rows than it held. What was
+ * learnt is checked again every `relearnMs` (a project's max-rows can be lowered while the app runs:
+ * reads no longer counted would take every cut answer for a short one).
  */
 import { TargetError } from '../errors.js'
 import type { TableSpec } from './spec.js'
 
+/** How long what one full answer showed is trusted before reads are counted again. */
+export const relearnMs = 10 * 60_000
+
 export class ReadLimit {
-  /** The most rows one answer has held: the project's max-rows is at least this. */
+  /** The most rows one answer has held since `since`: the project's max-rows is at least this. */
   private atLeast = 0
+  private since: number
   private limit: number
 
   constructor(
     private readonly configured: number,
-    /** Told once, of the first cut answer: the project's max-rows, below `maxRows`. */
+    /** Told of a cut answer below what reads asked for: the project's max-rows, below `maxRows`. */
     private readonly onCut: (maxRows: number, configured: number) => void,
+    private readonly now: () => number = Date.now,
   ) {
     this.limit = configured
+    this.since = now()
   }
 
   /** Rows to ask for per read: the plugin's `maxRows`, or the project's max-rows once a cut showed it. */
@@ -29,6 +37,10 @@ export class ReadLimit {
 
   /** Whether a read asking for `asked` rows needs a count to tell a cut answer from a short one. */
   needsCount(asked: number): boolean {
+    if (this.now() - this.since > relearnMs) {
+      this.atLeast = 0
+      this.since = this.now()
+    }
     return asked > this.atLeast
   }
 
@@ -45,9 +57,8 @@ export class ReadLimit {
         { collection: spec.collection, operation: 'read', kind: 'endpoint' },
       )
     if (got < this.limit) {
-      const first = this.limit === this.configured
       this.limit = got
-      if (first) this.onCut(got, this.configured)
+      this.onCut(got, this.configured)
     }
     return true
   }
