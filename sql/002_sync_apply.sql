@@ -23,12 +23,9 @@
 --          "failed": [{"id", "code", "message"} of rows PostgreSQL refused], "written": n, "deleted": n,
 --          "now": this database's clock in epoch ms (the plugin estimates the skew of the clocks from it)}.
 -- Every key sent is written, deleted (or already absent), stale, or failed.
--- In one transaction: a script that fails half-way (the old function dropped, the new one not
--- created) would leave no apply function, and delivery paused.
-begin;
-
--- v1 had no not_after: dropped, or PostgREST would find two functions of this name (PGRST203).
-drop function if exists public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);
+-- No transaction of its own (a migration tool may run it inside one, whose end a `commit` here would
+-- take): the new function is created before the old signature is dropped, so a run that fails
+-- half-way never leaves the table without an apply function.
 
 create or replace function public.supabase_sync_apply(
   target_table text,
@@ -285,7 +282,8 @@ grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, t
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
   'supabase-sync apply v4: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (rows held by others left out), unknown columns refused, deadline (and lock_timeout from it)';
 
+-- v1 had no not_after: dropped, or PostgREST would find two functions of this name (PGRST203).
+drop function if exists public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);
+
 -- The function of plugin version 0.1 (one result row per document, cut by max-rows): replaced by the one above.
 drop function if exists public.supabase_sync_upsert(text, jsonb, text, text);
-
-commit;

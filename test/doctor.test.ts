@@ -117,6 +117,25 @@ describe('doctor', () => {
     expect(await failing()).toEqual([])
   })
 
+  it("sql/002 run inside a migration's transaction is that transaction's: rolled back with it", async () => {
+    const comment = (sql: string) =>
+      `comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is '${sql}'`
+    await app.supabase.query(comment('supabase-sync apply v3: …'))
+    const client = await app.supabase.connect()
+    try {
+      await client.query('begin')
+      await client.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
+      await client.query('rollback')
+    } finally {
+      client.release()
+    }
+    // An own commit in the script would have committed the migration's transaction half-way.
+    const [check] = await failing()
+    expect(check.detail).toMatch(/v3, this plugin's sql\/002 is v4/)
+    await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
+    expect(await failing()).toEqual([])
+  })
+
   it('names unique values checked row by row (a constraint, an index), and its fix makes them deferrable', async () => {
     await app.supabase.query(
       `alter table public.dealers drop constraint dealers_slug_key, add constraint dealers_slug_key unique (slug);
