@@ -8,6 +8,7 @@ import { CancelledError, diffRows, whenIdle } from '../src/index.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import pg from 'pg'
 import { documentKey } from '../src/queue/keys.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
 import { lockNamespace } from '../src/queue/locks.js'
 import {
   eventually,
@@ -267,6 +268,40 @@ describe('a read that fails', () => {
     expect(summary.failed.length).toBeGreaterThan(0)
     expect(summary.differences).toEqual({ missing: 0, changed: 0, extra: 0 })
     expect(summary.diff.missing).toEqual([])
+  })
+})
+
+describe('a page that fails', () => {
+  it('ends the run only once the pages in flight are done', async () => {
+    const delivery = getRuntime(payload).delivery
+    const deliver = delivery.deliver.bind(delivery)
+    // The first page fails (as a failed read of Payload's database would) once the second page's
+    // read of Supabase is held.
+    const hold = stack.faults.hold({ path: 'dealers', method: 'GET' })
+    let calls = 0
+    delivery.deliver = async (collection, ids, options) => {
+      if (++calls > 1) return deliver(collection, ids, options)
+      await hold.arrived
+      throw new Error('page 1 failed')
+    }
+    let ended = 0
+    let endedWhenItFailed = -1
+    try {
+      const run = reconcileNow(payload, 'dealers', {
+        onPage: (event) => event === 'end' && ended++,
+      }).catch((error: unknown) => {
+        endedWhenItFailed = ended
+        return error
+      })
+      await hold.arrived
+      // A few turns of the event loop: the failure has reached the run by then.
+      for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+      hold.release()
+      expect(String(await run)).toMatch(/page 1 failed/)
+      expect(endedWhenItFailed).toBeGreaterThan(0)
+    } finally {
+      delivery.deliver = deliver
+    }
   })
 })
 
