@@ -205,6 +205,7 @@ begin
               cross join lateral pg_catalog.unnest(i.indkey::int2[]) with ordinality k(attnum, n)
               join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
              where i.indrelid = rel and i.indisunique and i.indexprs is null and i.indpred is null
+               and k.n <= i.indnkeyatts  -- not the columns an index only INCLUDEs
              group by i.indexrelid
           loop
             continue when uniq.cols = array[key_column::text];

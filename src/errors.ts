@@ -9,6 +9,8 @@ export type SyncOperation =
   | 'delete'
   | 'read'
   | 'load'
+  /** The delivery's bookkeeping in Payload's database (after Supabase was written). */
+  | 'commit'
   | 'reconcile'
   | 'validate'
   | 'sync'

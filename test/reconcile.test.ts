@@ -271,6 +271,36 @@ describe('a read that fails', () => {
   })
 })
 
+describe('a page whose documents are all held elsewhere', () => {
+  it('still has the rows without documents in its key range found and deleted', async () => {
+    await reconcileNow(payload, 'dealers', { force: true })
+    // Sorts before every document: in the first page's range, which has no lower bound.
+    const orphan = '00000000-0000-4000-8000-000000000000'
+    await supabase.query(
+      `insert into public.dealers (id, name, slug, created_at) values ($1, 'no document', 'no-document-first', now())`,
+      [orphan],
+    )
+    const first = [...(await payloadRows()).keys()].sort().slice(0, 1000)
+    const holder = new pg.Client({ connectionString: stack.databaseUri })
+    await holder.connect()
+    try {
+      await holder.query('select pg_advisory_lock($1, hashtext(k)) from unnest($2::text[]) k', [
+        lockNamespace,
+        first.map((id) => documentKey('dealers', id)),
+      ])
+      const summary = await reconcileNow(payload, 'dealers', { force: true })
+      expect(summary.queued).toBe(1000)
+      expect(summary.differences.extra).toBe(1)
+      expect(summary.deleted).toBe(1)
+      expect((await supabaseRows()).has(orphan)).toBe(false)
+    } finally {
+      await holder.query('select pg_advisory_unlock_all()')
+      await holder.end()
+    }
+    await whenIdle(payload)
+  }, 60_000)
+})
+
 describe('a page that fails', () => {
   it('ends the run only once the pages in flight are done', async () => {
     const delivery = getRuntime(payload).delivery

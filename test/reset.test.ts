@@ -97,6 +97,25 @@ describe('reset with no documents in Payload', () => {
       `update public.dealers set name = 'edited in Supabase' where id = $1`,
       [b.id],
     )
+    // A trigger refuses the rewrite of a's (equal) row: failed, but still no difference.
+    await app.supabase.query(
+      `create function public.refuse_a() returns trigger language plpgsql as $$ begin raise exception 'refused'; end $$;
+       create trigger refuse_a before update on public.dealers for each row
+         when (old.id = '${a.id}'::uuid) execute function public.refuse_a()`,
+    )
+    try {
+      const refused = await resetTable(app.payload, { confirm: true })
+      expect(refused.sync.failed.map((f) => f.id)).toEqual([String(a.id)])
+      expect(refused.sync.differences).toEqual({ missing: 0, changed: 1, extra: 0 })
+    } finally {
+      await app.supabase.query(
+        'drop trigger refuse_a on public.dealers; drop function public.refuse_a()',
+      )
+    }
+    await app.supabase.query(
+      `update public.dealers set name = 'edited in Supabase' where id = $1`,
+      [b.id],
+    )
     const result = await resetTable(app.payload, { confirm: true })
     expect(result.sync.upserted).toBe(2)
     expect(result.sync.differences).toEqual({ missing: 0, changed: 1, extra: 0 })

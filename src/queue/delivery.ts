@@ -116,12 +116,13 @@ export class Delivery {
           id,
           op: previous?.op ?? 'none',
           outcome: 'failed',
+          fields: previous?.fields,
           error: new SyncError(
             `${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${describeCause(cause)}`,
             {
               collection: collection.slug,
               id,
-              operation: 'load',
+              operation: 'commit',
               kind: 'transient',
               cause,
             },

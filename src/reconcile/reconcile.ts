@@ -83,14 +83,15 @@ export async function reconcile(
       // A row this page's delivery deleted: its document maps to no row (a draft, one the mapper
       // leaves out) — a row Supabase should not have had.
       if (o.outcome === 'deleted' && pageExtraCount++ < listedIds) pageExtras.push(o.id)
-      // A failed read (of either side) compared nothing: no difference is known.
+      // A failed read (of either side) compared nothing: no difference is known. A row a reset
+      // rewrote (or failed to) as it was is none either.
       const compared =
-        o.outcome === 'written'
-          ? o.fields?.[0] !== sameRow
-          : o.outcome === 'failed' &&
+        o.fields?.[0] !== sameRow &&
+        (o.outcome === 'written' ||
+          (o.outcome === 'failed' &&
             o.op === 'upsert' &&
             o.error?.operation !== 'read' &&
-            o.error?.operation !== 'load'
+            o.error?.operation !== 'load'))
       if (compared) {
         const { diff, differences } = summary
         if (had.has(o.id)) {
@@ -105,21 +106,27 @@ export async function reconcile(
     opts.onPage?.('start')
     let had = new Map<string, Row>()
     const outside: string[] = []
+    let read = false
+    const readRows = async () => {
+      read = true
+      const found = await pageRowsOrdered(target, collection, page, scoped, alike)
+      had = found.rows
+      for (const id of found.outside) outside.push(id)
+      summary.rows += found.inRange
+      // Found by id, after the range missed them.
+      misplaced += had.size + found.outside.length - found.inRange
+      return had
+    }
     const report = await delivery.deliver(collection, page.ids, {
       range:
         page.upTo === undefined ? undefined : { after: page.after, upTo: page.upTo, ids: page.ids },
       // Read after the page's documents are locked, so that what is compared is what is there.
-      compare: async () => {
-        const read = await pageRowsOrdered(target, collection, page, scoped, alike)
-        had = read.rows
-        for (const id of read.outside) outside.push(id)
-        summary.rows += read.inRange
-        // Found by id, after the range missed them.
-        misplaced += had.size + read.outside.length - read.inRange
-        return had
-      },
+      compare: readRows,
       rewrite: opts.rewrite,
     })
+    // Every document of the page held elsewhere: nothing was compared, but the rows without
+    // documents in its range must still be found (the busy ones are looked at again by id below).
+    if (!read && !scoped) await readRows()
     tally(report, had)
     for (const id of await withoutDocuments(deps.db, payload, collection, outside)) extras.push(id)
     summary.scanned += page.ids.length
@@ -178,9 +185,6 @@ export async function reconcile(
     extras.length = 0
     for (const id of unique) extras.push(id)
   }
-  summary.differences.extra = pageExtraCount + extras.length
-  summary.diff.extra = pageExtras.concat(extras.slice(0, listedIds - pageExtras.length))
-
   await stopIfCancelled()
   if (busy.length) {
     // Held when their page came: by a delivery elsewhere, or by one of this run's own pages in flight
@@ -198,6 +202,9 @@ export async function reconcile(
     })
     tally(report, had)
   }
+  // After the second look at the busy ones: its deletes are differences too.
+  summary.differences.extra = pageExtraCount + extras.length
+  summary.diff.extra = pageExtras.concat(extras.slice(0, listedIds - pageExtras.length))
   summary.diff.unchanged = summary.unchanged
   if (extras.length)
     await deleteOrphans(
