@@ -36,6 +36,28 @@ export async function exclusive<T>(
   held.lost.addEventListener('abort', onLost)
   let beat: NodeJS.Timeout | undefined
   let destroy = false
+  // Ends the lock's transaction. A connection dropped without a word (NAT) would leave the statement
+  // waiting for TCP to give up, minutes after the run is done: unanswered within a heartbeat, the
+  // connection is destroyed instead, and its session (and lock) goes with it on the server.
+  const end = async (statement: 'commit' | 'rollback') => {
+    if (gone.signal.aborted) return
+    let timer: NodeJS.Timeout | undefined
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        destroy = true
+        resolve()
+      }, heartbeatMs)
+      timer.unref()
+    })
+    await Promise.race([
+      held.sql.query(statement).then(
+        () => undefined,
+        () => void (destroy = true),
+      ),
+      late,
+    ])
+    clearTimeout(timer)
+  }
   try {
     // The transaction sits idle while the run works: a server's idle_in_transaction_session_timeout
     // would end it mid-run, and the lock with it. Off for this transaction only.
@@ -68,10 +90,10 @@ export async function exclusive<T>(
     }
     clearInterval(beat)
     // Lost after the last page: the work is done all the same, and the lock went with the session.
-    if (!gone.signal.aborted) await held.sql.query('commit').catch(() => (destroy = true))
+    await end('commit')
     return result
   } catch (error) {
-    if (!gone.signal.aborted) await held.sql.query('rollback').catch(() => (destroy = true))
+    await end('rollback')
     throw error
   } finally {
     clearInterval(beat)
