@@ -163,6 +163,14 @@ describe('the operation lock', () => {
       /validate of "dealers" stopped after \d+ of \d+ documents: its lock in Payload's database was lost/,
     )
     expect((error as LockLostError).progress.documents).toBeLessThan(COUNT)
+    const { docs } = await payload.find({
+      collection: 'supabase-sync-events',
+      where: { action: { equals: 'validate' } },
+      sort: '-createdAt',
+      limit: 1,
+      depth: 0,
+    })
+    expect(docs[0]).toMatchObject({ outcome: 'failed', summary: (error as Error).message })
     // Nothing is left held: the next validate runs to its end.
     const again = await validateSync(payload)
     expect(again.scanned).toBe((await payload.count({ collection: 'dealers' })).totalDocs)

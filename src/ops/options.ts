@@ -1,5 +1,5 @@
 /** What every operation takes, and the results they share. */
-import { CancelledError } from '../errors.js'
+import { CancelledError, LockLostError } from '../errors.js'
 import type { ProgressListener } from '../reconcile/progress.js'
 import { recordEvent } from './audit.js'
 import { listedIds } from '../reconcile/diff.js'
@@ -41,7 +41,7 @@ export function fieldsOf(
   return Object.fromEntries(changed.map((c) => [c.id, c.fields]))
 }
 
-/** Runs `work`; when it is cancelled, the Sync events say so, with how far it got (then the error goes on). */
+/** Runs `work`; when it is cancelled or loses its lock, the Sync events say so, with how far it got (then the error goes on). */
 export async function recordCancel<T>(
   runtime: { payload: import('payload').Payload; logger: import('pino').Logger },
   action: 'validate' | 'sync' | 'retry',
@@ -52,11 +52,12 @@ export async function recordCancel<T>(
   try {
     return await work()
   } catch (error) {
-    if (error instanceof CancelledError) {
+    // Stopped between pages (cancelled, or its operation lock was lost): how far it got is recorded.
+    if (error instanceof CancelledError || error instanceof LockLostError) {
       await recordEvent(runtime, {
         action,
         collectionSlug,
-        outcome: 'cancelled',
+        outcome: error instanceof CancelledError ? 'cancelled' : 'failed',
         summary: error.message,
         details: error.progress,
         actor: options.actor,
