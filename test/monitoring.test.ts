@@ -5,11 +5,12 @@
  * finds a row tampered in Supabase and alerts once.
  */
 import http from 'node:http'
+import pg from 'pg'
 import type { AddressInfo } from 'node:net'
 import parsePrometheusTextFormat from 'parse-prometheus-text-format'
 import { handleEndpoints, type Payload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { retryFailed, syncDocuments } from '../src/index.js'
+import { retryFailed, syncDocuments, validateSync } from '../src/index.js'
 import type { Alert } from '../src/options.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { loadHistory } from '../src/admin/server/history.js'
@@ -344,4 +345,55 @@ describe('alerts', () => {
     })
     expect(docs).toHaveLength(1)
   }, 120_000)
+})
+
+describe('checks across instances', () => {
+  it('/health judges drift by the newest check of any instance, not by the last one it ran', async () => {
+    second ??= await startPayload(app.stack, {
+      sync: sync((globalThis as { webhook?: string }).webhook!),
+      extend,
+    })
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await settled(app)
+    await app.supabase.query(`update public.dealers set name = 'tampered' where id = $1`, [doc.id])
+    await validateSync(app.payload)
+    const drifted = await get('/supabase-sync/health', `Bearer ${token}`)
+    expect(drifted.text).toMatch(/dealers: the last check .* found 0 missing, 0 extra, 1 changed/)
+    await syncDocuments(app.payload, { ids: [String(doc.id)] })
+    // The newest check is the other instance's: in sync.
+    await validateSync(second.payload)
+    const now = await get('/supabase-sync/health', `Bearer ${token}`)
+    expect(now.text).not.toMatch(/the last check/)
+  }, 60_000)
+
+  it('a check job that a runner which died left processing is released, and the scheduled checks go on', async () => {
+    const checks = async () =>
+      (
+        await app.payload.count({
+          collection: 'supabase-sync-events',
+          where: { and: [{ action: { equals: 'validate' } }, { source: { equals: 'schedule' } }] },
+        })
+      ).totalDocs
+    // One check job as a runner that died leaves it: processing, long ago.
+    await app.payload.jobs.queue({
+      task: 'supabase-sync-check',
+      queue: 'supabase-sync-checks',
+      input: {},
+      // As Payload's schedule queues it: its scheduler queues no other while this one is not done.
+      meta: { scheduled: true },
+    } as never)
+    const db = new pg.Client({ connectionString: app.stack.databaseUri })
+    await db.connect()
+    try {
+      await db.query(
+        `update payload_jobs set processing = true, updated_at = now() - interval '1 hour'
+          where task_slug = 'supabase-sync-check' and completed_at is null`,
+      )
+    } finally {
+      await db.end()
+    }
+    // (A check running as the job was marked still ends and counts: three more mean the schedule goes on.)
+    const before = await checks()
+    await eventually(async () => expect(await checks()).toBeGreaterThan(before + 2), 30_000, 100)
+  }, 60_000)
 })

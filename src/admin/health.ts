@@ -9,15 +9,8 @@ import type { StatusResult } from '../ops/status.js'
 export const stalePendingMs = 60_000
 
 /** What the last full check (validate) of a collection found, and where that is known from. */
-export interface LastCheck {
-  at: string
-  missing: number
-  extra: number
-  changed: number
-  failed: number
-  /** This process's `runtime.lastCheck`, or the latest `validate` Sync event (another instance, a restart). */
-  source: 'process' | 'event'
-}
+import type { LastCheck } from '../monitoring/health.js'
+export type { LastCheck }
 
 export interface CollectionHealth {
   collection: string

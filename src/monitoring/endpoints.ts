@@ -10,6 +10,7 @@ import type { SyncRuntime } from '../lifecycle/runtime.js'
 import type { Access } from '../ops/access.js'
 import { allowed } from '../ops/access.js'
 import type { ResolvedOptions } from '../options.js'
+import { loadLastChecks } from './last-checks.js'
 import { assessSync, type HealthSignals } from './health.js'
 
 function bearer(req: PayloadRequest, token: string | undefined): boolean {
@@ -31,10 +32,11 @@ export async function healthSignals(runtime: SyncRuntime): Promise<HealthSignals
     failedJobs: counts.failed,
     oldestPendingAgeMs: counts.oldestPendingAgeMs,
     paused: runtime.runner?.pause?.error.message,
-    drift: [...runtime.lastCheck.entries()].map(([collection, check]) => ({
-      collection,
-      ...check,
-    })),
+    // The newer of this process's last check and the Sync events': the checks run on whichever
+    // instance takes their queue, so this one's may be old (or none).
+    drift: [...(await loadLastChecks(runtime.payload, runtime)).entries()].map(
+      ([collection, check]) => ({ collection, ...check }),
+    ),
   }
 }
 

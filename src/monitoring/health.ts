@@ -15,6 +15,17 @@ export interface CheckResult {
   failed: number
 }
 
+/** The last full check of a collection, and where it was found. */
+export interface LastCheck {
+  at: string
+  missing: number
+  extra: number
+  changed: number
+  failed: number
+  /** This process's `runtime.lastCheck`, or the latest `validate` Sync event (another instance, a restart). */
+  source: 'process' | 'event'
+}
+
 export interface HealthSignals {
   /** null: not known (not probed). */
   supabaseUp: boolean | null

@@ -101,6 +101,12 @@ export class Monitor {
         [`queue:${queue}`],
       )
       if (!rows[0]?.ok || this.stopped) return
+      const released = await this.deps.jobs.releaseStaleOfQueue(sql, queue)
+      if (released)
+        this.deps.logger.warn(
+          { op: 'release', released, queue },
+          `supabase-sync: ${released} jobs of the queue ${queue} were left processing by a runner that died; pending again`,
+        )
       if (options.checks.schedule !== false)
         await payload.jobs.handleSchedules({
           queue,

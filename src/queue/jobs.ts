@@ -202,6 +202,23 @@ export class JobStore {
     return rowCount ?? 0
   }
 
+  /**
+   * Jobs of another queue (the checks' and alert sends') that a runner which died left processing:
+   * Payload never takes them again, and its scheduler, counting them as active, never queues the next
+   * check — the checks would stop for good. Called under that queue's lock (no live runner of ours
+   * holds one of them then); older than `staleAfter` for a runner of someone else's.
+   */
+  async releaseStaleOfQueue(sql: Sql, queueName: string): Promise<number> {
+    const { c } = this
+    const { rowCount } = await sql.query(
+      `update ${this.t.name} set ${c.processing} = false, ${c.updatedAt} = now() ` +
+        `where ${c.queue} = $1 and ${c.processing} and ${c.completedAt} is null ` +
+        `and ${c.updatedAt} < now() - make_interval(secs => $2::double precision)`,
+      [queueName, this.queue.staleAfter / 1000],
+    )
+    return rowCount ?? 0
+  }
+
   /** releaseStale of one document, inside a save's transaction: the save's job must not wait behind it. */
   async releaseStaleInRequest(req: PayloadRequest, key: string): Promise<void> {
     await this.db.inRequest(req, this.staleSql(key))

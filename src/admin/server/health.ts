@@ -7,7 +7,7 @@ import type { Payload } from 'payload'
 import type { SyncRuntime } from '../../lifecycle/runtime.js'
 import { syncStatus, type StatusResult } from '../../ops/status.js'
 import { assessHealth, shortError, type LastCheck, type SyncHealth } from '../health.js'
-import { loadLastChecks } from './lastChecks.js'
+import { loadLastChecks } from '../../monitoring/last-checks.js'
 import { loadLastRuns, type LastRun } from './lastRuns.js'
 
 /** The dashboard and the console do not wait longer than this for the status (a hanging Supabase retries for long). */

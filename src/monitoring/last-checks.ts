@@ -1,11 +1,12 @@
 /**
  * The last full check (validate) of each synced collection: this process's, else the latest one the
- * Sync events recorded (another instance, before a restart). The dashboard's verdict rests on it.
+ * Sync events recorded (another instance, before a restart). The dashboard's verdict and `/health`
+ * rest on it: checks run on whichever instance takes the checks' queue.
  */
 import type { Payload } from 'payload'
-import { eventsSlug } from '../../collections/events.js'
-import type { SyncRuntime } from '../../lifecycle/runtime.js'
-import type { LastCheck } from '../health.js'
+import { eventsSlug } from '../collections/events.js'
+import type { SyncRuntime } from '../lifecycle/runtime.js'
+import type { LastCheck } from './health.js'
 
 type ValidateEvent = { details?: { check?: Partial<LastCheck> } | null }
 
