@@ -20,6 +20,8 @@ export interface DevConfigOptions {
   withoutPlugin?: boolean
   collections?: CollectionConfig[]
   secret?: string
+  /** Connections of Payload's pool (20 by default). */
+  poolMax?: number
   /** Extra config (hooks in tests, admin settings in the dev app). */
   extend?: (config: Config) => Config
 }
@@ -29,7 +31,7 @@ export function devConfig(options: DevConfigOptions): Promise<SanitizedConfig> {
     secret: options.secret ?? 'dev-secret-not-for-production-0123456789',
     collections: options.collections ?? [Dealers],
     db: postgresAdapter({
-      pool: { connectionString: options.databaseUri, max: 20 },
+      pool: { connectionString: options.databaseUri, max: options.poolMax ?? 20 },
       idType: 'uuid',
       // Development pushes the schema; PAYLOAD_PUSH=false runs on migrations (PAYLOAD_MIGRATION_DIR), as production does.
       push: process.env.PAYLOAD_PUSH !== 'false',

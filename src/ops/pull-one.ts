@@ -31,7 +31,8 @@ export async function pullOne(
   const { payload, db, jobs, state, target } = runtime
   const mapper = collection.mapper
   const key = documentKey(collection.slug, id)
-  return db.transaction(async (sql): Promise<Step> => {
+  // It saves through Payload while it holds the document's lock: a reading transaction.
+  return db.reading(async (sql): Promise<Step> => {
     const claim = await lockDocuments(sql, [key])
     if (claim.busy.has(key))
       return {

@@ -7,6 +7,7 @@
 import type { Payload, PayloadRequest } from 'payload'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
 import { ConfigError } from '../errors.js'
+import { readingSlots, Slots } from './slots.js'
 
 export interface Sql {
   query<R extends QueryResultRow = QueryResultRow>(
@@ -65,6 +66,9 @@ export const beginUnlimited = 'begin; set local idle_in_transaction_session_time
 export class PayloadDatabase {
   private readonly adapter: DrizzleAdapter
 
+  /** Transactions that read through Payload while they hold their connection (see `reading`). */
+  private readonly readers: Slots
+
   constructor(private readonly payload: Payload) {
     this.adapter = payload.db as unknown as DrizzleAdapter
     if (
@@ -77,6 +81,8 @@ export class PayloadDatabase {
         'db',
       )
     }
+    const max = (this.adapter.pool as unknown as { options?: { max?: number } }).options?.max
+    this.readers = new Slots(readingSlots(typeof max === 'number' && max > 0 ? max : 10))
   }
 
   /** The table of a collection (by slug), with its columns by Payload field name. */
@@ -171,6 +177,16 @@ export class PayloadDatabase {
         client.release(destroy || lost.signal.aborted ? true : undefined)
       },
     }
+  }
+
+  /**
+   * `transaction` for work that reads through Payload (another connection of the pool) while it holds
+   * its own: a delivery. At most `readingSlots(pool max)` at once, the rest wait for a slot before
+   * they take a connection — else deliveries run at once (Payload's runner runs its jobs together)
+   * could hold every connection, each waiting for a second, and hang the app.
+   */
+  reading<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
+    return this.readers.run(() => this.transaction(work))
   }
 
   /**

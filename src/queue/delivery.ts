@@ -83,7 +83,7 @@ export class Delivery {
     const unique = [...new Set(ids)]
     const level = options.compare ? 'debug' : 'info'
     try {
-      await this.deps.db.transaction(async (sql) => {
+      await this.deps.db.reading(async (sql) => {
         await this.run(sql, collection, unique, options, report)
         // Logged before the commit, so that whoever sees a job completed or failed finds its line.
         logOutcomes(
