@@ -74,6 +74,19 @@ function clientEnded(pid: number): boolean {
   return !client || client._ended === true || client._queryable === false
 }
 
+describe("the plugin's transactions", () => {
+  it("raise a host's shorter idle limit to queue.staleAfter, no further: a frozen runner's locks still go", async () => {
+    const shown = await getRuntime(payload).db.transaction(async (sql) => {
+      const { rows } = await sql.query<{ limit: string }>(
+        'select setting as limit from pg_settings where name = $1',
+        ['idle_in_transaction_session_timeout'],
+      )
+      return rows[0].limit
+    })
+    expect(shown).toBe('300000')
+  })
+})
+
 describe("a delivery's lock", () => {
   it('outlives an idle_in_transaction_session_timeout shorter than a request to Supabase', async () => {
     // Each request takes longer than the 2 s a transaction may sit idle: the delivery's transaction

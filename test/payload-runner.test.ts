@@ -148,6 +148,38 @@ describe('a document whose delivery kills the runner every time', () => {
   })
 })
 
+describe('releasing a stale job with a save', () => {
+  it('fails without taking the save with it', async () => {
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    const id = String(doc.id)
+    await leftProcessing(id)
+    // The release fails (as a serialization failure or a deadlock would): before, the save's
+    // transaction was aborted by it, and its commit rolled the save back without an error.
+    await runSql(
+      app.stack.databaseUri,
+      `create function refuse_release() returns trigger language plpgsql as $$
+         begin if old.processing and not new.processing then raise exception 'release refused'; end if; return new; end $$;
+       create trigger refuse_release before update on payload_jobs for each row execute function refuse_release()`,
+    )
+    try {
+      await app.payload.update({ collection: 'dealers', id, data: { name: 'Saved all the same' } })
+    } finally {
+      await runSql(
+        app.stack.databaseUri,
+        'drop trigger refuse_release on payload_jobs; drop function refuse_release()',
+      )
+    }
+    const saved = await app.payload.findByID({ collection: 'dealers', id, depth: 0 })
+    expect(saved.name).toBe('Saved all the same')
+    // Its job is there, and delivers once the stale one is released.
+    await eventually(async () => {
+      await releaseStaleJobs(getRuntime(app.payload).jobs, getRuntime(app.payload).logger)
+      await run()
+      expect((await app.rows()).get(id)?.name).toBe('Saved all the same')
+    })
+  })
+})
+
 /** A job as Payload's runner leaves it when its process dies while running it. */
 async function leftProcessing(id: string): Promise<void> {
   await runSql(

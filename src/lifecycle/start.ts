@@ -56,7 +56,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   const collections = syncedCollections(options, (slug) => hasDrafts(payload, slug))
   checkIdTypes(payload, collections)
   const supabase = options.supabase!
-  const db = new PayloadDatabase(payload)
+  const db = new PayloadDatabase(payload, options.queue.staleAfter)
   const metrics = new SyncMetrics()
   const rollups =
     options.history && !cliMode() ? new Rollups(db, options.history.retentionDays) : undefined
@@ -218,6 +218,8 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
             { collection: collection.slug, op: 'reconcile', outcome: 'skipped' },
             `${collection.slug}: a full reconcile that started after this instance did has run (another instance's); no startup reconcile needed`,
           )
+          // An alert from a failed try of this one is over too: that run did its work.
+          await runtime.monitor?.reconciled(collection.slug, { skipped: true }).catch(() => {})
           break
         }
         const summary = await reconcileOnce(runtime, collection)

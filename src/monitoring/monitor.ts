@@ -217,7 +217,8 @@ export class Monitor {
   /** How a startup reconcile ended: failed (and retrying), refused by the mass-delete guard, or fine. */
   async reconciled(
     collection: string,
-    outcome: { failed?: string; guard?: string },
+    /** `skipped`: another full reconcile ran since this instance started (its own is not needed). */
+    outcome: { failed?: string; guard?: string; skipped?: boolean },
   ): Promise<void> {
     if (!this.alerts) return
     const rules = this.deps.options.alerts!.rules
@@ -228,7 +229,7 @@ export class Monitor {
         Boolean(outcome.failed),
         `${collection}: the startup reconcile failed: ${outcome.failed ?? ''}`,
       )
-    if (rules.massDelete && !outcome.failed)
+    if (rules.massDelete && !outcome.failed && !outcome.skipped)
       await this.set(
         'mass-delete',
         collection,

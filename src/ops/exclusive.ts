@@ -6,7 +6,7 @@
  * mode (a session lock would stay on whichever server connection took it).
  */
 import { CancelledError, BusyError, LockLostError } from '../errors.js'
-import { beginUnlimited, type PayloadDatabase } from '../queue/database.js'
+import type { PayloadDatabase } from '../queue/database.js'
 
 /** The first key of these advisory locks ("SYND"), apart from the per-document ones. */
 export const operationsNamespace = 0x53594e44
@@ -35,6 +35,8 @@ export async function exclusive<T>(
   const onLost = () => gone.abort(held.lost.reason)
   held.lost.addEventListener('abort', onLost)
   let beat: NodeJS.Timeout | undefined
+  // Well within the transaction's idle limit.
+  const every = Math.min(heartbeatMs, Math.max(100, db.idleLimitMs / 3))
   let destroy = false
   // Ends the lock's transaction. A connection dropped without a word (NAT) would leave the statement
   // waiting for TCP to give up, minutes after the run is done: unanswered within a heartbeat, the
@@ -46,7 +48,7 @@ export async function exclusive<T>(
       timer = setTimeout(() => {
         destroy = true
         resolve()
-      }, heartbeatMs)
+      }, every)
       timer.unref()
     })
     await Promise.race([
@@ -59,9 +61,10 @@ export async function exclusive<T>(
     clearTimeout(timer)
   }
   try {
-    // The transaction sits idle while the run works: a server's idle_in_transaction_session_timeout
-    // would end it mid-run, and the lock with it. Off for this transaction only.
-    await held.sql.query(beginUnlimited)
+    // The transaction sits idle while the run works, but for the heartbeat: its idle limit is at least
+    // `db.idleLimitMs`, and the heartbeat comes well within it. A frozen or dead process's lock still
+    // goes when the limit ends its session.
+    await held.sql.query(db.begin)
     const { rows } = await held.sql.query<{ ok: boolean }>(
       'select pg_try_advisory_xact_lock($1, hashtext($2)) as ok',
       [operationsNamespace, `${operation}:${collection}`],
@@ -70,7 +73,7 @@ export async function exclusive<T>(
     let answered = true
     beat = setInterval(() => {
       if (!answered) {
-        gone.abort(new Error(`Payload's database did not answer for ${heartbeatMs / 1000} s`))
+        gone.abort(new Error(`Payload's database did not answer for ${every / 1000} s`))
         return
       }
       answered = false
@@ -78,7 +81,7 @@ export async function exclusive<T>(
         () => (answered = true),
         (err: unknown) => gone.abort(err),
       )
-    }, heartbeatMs)
+    }, every)
     beat.unref()
     let result: T
     try {

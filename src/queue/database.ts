@@ -60,8 +60,18 @@ export interface TableRef {
   sqlType(field: string): string
 }
 
-/** One round trip: a transaction that the server's idle limit does not end. */
-export const beginUnlimited = 'begin; set local idle_in_transaction_session_timeout = 0'
+/**
+ * Opens a transaction (one round trip) whose idle limit is at least `ms`: the host's
+ * `idle_in_transaction_session_timeout` when it is longer or off (0), else `ms`.
+ */
+export function beginWithIdleLimit(ms: number): string {
+  const limit = Math.max(1, Math.round(ms))
+  return (
+    `begin; select pg_catalog.set_config('idle_in_transaction_session_timeout', ` +
+    `(select case when s = 0 or s >= ${limit} then s else ${limit} end ` +
+    `from (select setting::bigint as s from pg_catalog.pg_settings where name = 'idle_in_transaction_session_timeout') x)::text, true)`
+  )
+}
 
 export class PayloadDatabase {
   private readonly adapter: DrizzleAdapter
@@ -69,7 +79,20 @@ export class PayloadDatabase {
   /** Transactions that read through Payload while they hold their connection (see `reading`). */
   private readonly readers: Slots
 
-  constructor(private readonly payload: Payload) {
+  /** The statement that opens this database's transactions (see `transaction`). */
+  readonly begin: string
+
+  constructor(
+    private readonly payload: Payload,
+    /**
+     * The least idle limit of these transactions (the plugin's `queue.staleAfter`): a delivery waits
+     * for Supabase in its transaction, and a host's shorter idle limit ended it whenever Supabase was
+     * slower than that — yet a transaction idle that long belongs to a runner that is dead or frozen
+     * (a serverless function), as a job processing that long does, and its locks must go.
+     */
+    readonly idleLimitMs = 300_000,
+  ) {
+    this.begin = beginWithIdleLimit(idleLimitMs)
     this.adapter = payload.db as unknown as DrizzleAdapter
     if (
       !this.adapter.pool ||
@@ -126,9 +149,8 @@ export class PayloadDatabase {
    * Runs `work` in a transaction of its own connection: committed when it resolves, rolled back when
    * it throws. Advisory locks taken with `pg_try_advisory_xact_lock` live exactly as long, and die
    * with the connection if this process does. These transactions wait for Supabase by design (a
-   * delivery holds its documents' locks across its requests, bounded by their timeouts and tries):
-   * a host's `idle_in_transaction_session_timeout`, meant for sessions an app forgot, is turned off
-   * for them — it ended a delivery mid-way whenever Supabase was slower than it, every try.
+   * delivery holds its documents' locks across its requests): their idle limit is raised to
+   * `idleLimitMs` where the host's is shorter.
    */
   async transaction<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     const client: PoolClient = await this.adapter.pool!.connect()
@@ -138,7 +160,7 @@ export class PayloadDatabase {
     }
     client.on('error', onError)
     try {
-      await client.query(beginUnlimited)
+      await client.query(this.begin)
       const result = await work(client)
       await client.query('commit')
       return result
@@ -187,6 +209,28 @@ export class PayloadDatabase {
    */
   reading<T>(work: (sql: Sql) => Promise<T>): Promise<T> {
     return this.readers.run(() => this.transaction(work))
+  }
+
+  /**
+   * `inRequest` whose failure leaves the save's transaction as it was: PostgreSQL aborts a transaction
+   * at its first failed statement, and its commit then rolls the whole save back without an error —
+   * a save that reports success and is lost. Inside a transaction, the statement runs in a savepoint.
+   */
+  async inRequestGuarded(req: PayloadRequest, raw: string): Promise<void> {
+    const transactionID =
+      req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+    if (transactionID === undefined || !this.adapter.sessions?.[transactionID]?.db) {
+      await this.inRequest(req, raw)
+      return
+    }
+    await this.inRequest(req, 'savepoint supabase_sync_guard')
+    try {
+      await this.inRequest(req, raw)
+    } catch (error) {
+      await this.inRequest(req, 'rollback to savepoint supabase_sync_guard')
+      throw error
+    }
+    await this.inRequest(req, 'release savepoint supabase_sync_guard')
   }
 
   /**

@@ -221,7 +221,8 @@ export class JobStore {
 
   /** releaseStale of one document, inside a save's transaction: the save's job must not wait behind it. */
   async releaseStaleInRequest(req: PayloadRequest, key: string): Promise<void> {
-    await this.db.inRequest(req, this.staleSql(key))
+    // Its failure (a serialization failure, a deadlock, a timeout) must not take the save with it.
+    await this.db.inRequestGuarded(req, this.staleSql(key))
   }
 
   /**

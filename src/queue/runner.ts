@@ -79,13 +79,20 @@ export class QueueRunner {
       this.again = true
       return
     }
-    this.running = this.drain().finally(() => {
-      this.running = undefined
-      if (this.again && !this.stopped) {
-        this.again = false
-        this.kick()
-      }
-    })
+    this.running = this.drain()
+      // An error no step of the drain handles (Payload's database failing while jobs of a collection
+      // no longer synced are booked): logged, and the next kick or sweep tries again — never an
+      // unhandled rejection, which ends a Node process.
+      .catch((err: unknown) =>
+        this.deps.logger.error({ err, op: 'deliver' }, 'supabase-sync: a run of the queue failed'),
+      )
+      .finally(() => {
+        this.running = undefined
+        if (this.again && !this.stopped) {
+          this.again = false
+          this.kick()
+        }
+      })
   }
 
   /** Resolves when the runner has nothing left to run now (jobs waiting out a backoff are not waited for). */
