@@ -202,16 +202,21 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
 }
 
 /**
- * Each collection once; a reconcile that fails (Supabase or Payload's database unreachable) is tried
- * again with the queue's backoff until it passes or Payload stops: drift from before the start is
- * repaired without a restart.
+ * Each collection once; a reconcile that fails (Supabase or Payload's database unreachable, one
+ * table missing) is tried again with the queue's backoff until it passes or Payload stops — after
+ * the other collections have had their turn, so that one failing collection does not keep the others
+ * from being repaired: drift from before the start is repaired without a restart.
  */
 async function startupReconcile(runtime: SyncRuntime): Promise<void> {
   const { logger } = runtime
   // Before anything is read: a full reconcile that starts later reads all that was committed before.
   const bootedAt = await runtime.state.now().catch(() => undefined)
-  for (const collection of runtime.collections.values()) {
-    for (let attempt = 0; !runtime.runner?.isStopped; attempt++) {
+  let pending = [...runtime.collections.values()]
+  for (let attempt = 0; pending.length && !runtime.runner?.isStopped; attempt++) {
+    const wait = backoffDelay(attempt, runtime.options.queue)
+    const again: SyncedCollection[] = []
+    for (const collection of pending) {
+      if (runtime.runner?.isStopped) return
       try {
         if (bootedAt && (await runtime.state.fullRunSince(collection.slug, bootedAt))) {
           logger.info(
@@ -220,19 +225,17 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
           )
           // An alert from a failed try of this one is over too: that run did its work.
           await runtime.monitor?.reconciled(collection.slug, { skipped: true }).catch(() => {})
-          break
+          continue
         }
         const summary = await reconcileOnce(runtime, collection)
         await runtime.monitor?.reconciled(collection.slug, { guard: summary.guard })
-        break
       } catch (err) {
-        const wait = backoffDelay(attempt, runtime.options.queue)
+        again.push(collection)
         if (err instanceof BusyError) {
           logger.info(
             { collection: collection.slug, op: 'reconcile', retryInMs: wait },
             `${collection.slug}: another reconcile runs; the startup reconcile waits for it`,
           )
-          await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
           continue
         }
         logger.error(
@@ -242,9 +245,10 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
         await runtime.monitor
           ?.reconciled(collection.slug, { failed: describeCause(err) })
           .catch(() => {})
-        await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
       }
     }
+    pending = again
+    if (pending.length) await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
   }
 }
 
