@@ -29,6 +29,8 @@ const emails: Array<{ to?: unknown; subject?: string; text?: string }> = []
 let server: http.Server
 let app: TestApp
 let second: { payload: Payload; key: string } | undefined
+/** The next e-mails the capturing adapter refuses. */
+let emailFailures = 0
 
 const sync = (webhook: string) => ({
   metrics: { token },
@@ -50,6 +52,10 @@ const extend = (config: import('payload').Config): import('payload').Config => (
     defaultFromAddress: 'sync@example.com',
     defaultFromName: 'Sync',
     sendEmail: async (message) => {
+      if (emailFailures > 0) {
+        emailFailures--
+        throw new Error('the SMTP server is down')
+      }
       emails.push(message as { to?: unknown; subject?: string; text?: string })
     },
   }),
@@ -284,6 +290,32 @@ describe('alerts', () => {
     expect(docs.map((d) => d.outcome).sort()).toEqual(
       expect.arrayContaining(['firing', 'resolved']),
     )
+  }, 90_000)
+
+  it('an e-mail that fails is sent again on its own: the webhook gets the alert once', async () => {
+    await settled(app)
+    await quiet()
+    const mailsBefore = emails.length
+    const firingMail = () =>
+      emails
+        .slice(mailsBefore)
+        .filter((e) => /FIRING: Supabase has not answered/.test(String(e.subject)))
+    emailFailures = 2
+    await app.stack.faults.down()
+    try {
+      // Sent once the two refusals are behind it (the job's own backoff).
+      await eventually(async () => expect(firingMail()).toHaveLength(1), 30_000, 50)
+      expect(firing('supabase-unreachable')).toHaveLength(1)
+    } finally {
+      emailFailures = 0
+      await app.stack.faults.up()
+    }
+    await eventually(
+      async () => expect(resolved('supabase-unreachable')).toHaveLength(1),
+      30_000,
+      50,
+    )
+    expect(firing('supabase-unreachable')).toHaveLength(1)
   }, 90_000)
 
   it('two instances running the alert queue at the same moment send each alert once', async () => {

@@ -1,5 +1,6 @@
 /**
- * Sending an alert, as a job of its own (retried with backoff, never in the way of delivery): to the
+ * Sending an alert, a job per channel (each retried with backoff on its own, never in the way of
+ * delivery; one failing — an SMTP server down — sent the others again with every retry): to the
  * webhook (JSON with a `text` line that Slack shows, and the structured fields), by e-mail through
  * Payload's email adapter, and to the app's `onAlert`.
  */
@@ -8,14 +9,31 @@ import type { Alert, ResolvedOptions } from '../options.js'
 
 export const alertTaskSlug = 'supabase-sync-alert'
 
+/** Where an alert goes; each is a job of its own, so that one failing is not a reason to send another twice. */
+export type AlertChannel = 'webhook' | 'email' | 'onAlert'
+
+/** The channels the options configure. */
+export function alertChannels(options: ResolvedOptions): AlertChannel[] {
+  const alerts = options.alerts
+  if (!alerts) return []
+  return [
+    ...(alerts.webhook ? (['webhook'] as const) : []),
+    ...(alerts.email ? (['email'] as const) : []),
+    ...(alerts.onAlert ? (['onAlert'] as const) : []),
+  ]
+}
+
+/** Sends to `channel`, or (a job queued by an older version) to every channel. */
 export async function sendAlert(
   payload: Payload,
   options: ResolvedOptions,
   alert: Alert,
+  channel?: AlertChannel,
 ): Promise<void> {
   const alerts = options.alerts
   if (!alerts) return
-  if (alerts.webhook) {
+  const to = (c: AlertChannel) => channel === undefined || channel === c
+  if (alerts.webhook && to('webhook')) {
     const response = await fetch(alerts.webhook, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -24,7 +42,7 @@ export async function sendAlert(
     })
     if (!response.ok) throw new Error(`the alert webhook answered ${response.status}`)
   }
-  if (alerts.email) {
+  if (alerts.email && to('email')) {
     const lines = [
       alert.text,
       '',
@@ -37,19 +55,22 @@ export async function sendAlert(
     ]
     await payload.sendEmail({ to: alerts.email.to, subject: alert.text, text: lines.join('\n') })
   }
-  await alerts.onAlert?.(alert)
+  if (to('onAlert')) await alerts.onAlert?.(alert)
 }
 
 export function alertTask(
   options: ResolvedOptions,
-): TaskConfig<{ input: { alert: Alert }; output: object }> {
+): TaskConfig<{ input: { alert: Alert; channel?: AlertChannel }; output: object }> {
   return {
     slug: alertTaskSlug,
     label: 'Send a Supabase sync alert',
-    inputSchema: [{ name: 'alert', type: 'json', required: true }],
+    inputSchema: [
+      { name: 'alert', type: 'json', required: true },
+      { name: 'channel', type: 'text' },
+    ],
     retries: { attempts: 10, backoff: { type: 'exponential', delay: 1_000 } },
     handler: async ({ input, req }) => {
-      await sendAlert(req.payload, options, input.alert)
+      await sendAlert(req.payload, options, input.alert, input.channel)
       return { output: {} }
     },
   }

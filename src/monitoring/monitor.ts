@@ -13,7 +13,7 @@ import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
 import { alertOf, consoleLink } from './alert-message.js'
 import { AlertStore, type Transition } from './alert-store.js'
-import { alertTaskSlug } from './alert-task.js'
+import { alertChannels, alertTaskSlug } from './alert-task.js'
 import type { SyncMetrics } from './metrics.js'
 import type { Rollups } from './rollups.js'
 import type { PayloadDatabase } from '../queue/database.js'
@@ -291,11 +291,12 @@ export class Monitor {
       summary: alert.text,
       details: alert,
     })
-    await this.deps.payload.jobs.queue({
-      task: alertTaskSlug,
-      input: { alert },
-      queue: this.deps.options.checks.queue,
-    } as never)
+    for (const channel of alertChannels(this.deps.options))
+      await this.deps.payload.jobs.queue({
+        task: alertTaskSlug,
+        input: { alert, channel },
+        queue: this.deps.options.checks.queue,
+      } as never)
     void this.runChecksQueue().catch(() => {})
   }
 
