@@ -8,10 +8,9 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { dealerData, eventually, silencePools, startPayload } from './support/app.js'
+import { dealerData, deliveredName, silencePools, startPayload } from './support/app.js'
 
 const run = promisify(execFile)
 let stack: LocalStack
@@ -67,18 +66,7 @@ describe('migrations', () => {
       const { payload } = await startPayload(stack, { sync: { syncOnInit: false } })
       try {
         const doc = await payload.create({ collection: 'dealers', data: dealerData() })
-        const supabase = new pg.Client({ connectionString: stack.supabaseDbUri })
-        await supabase.connect()
-        try {
-          await eventually(async () => {
-            const { rows } = await supabase.query('select name from public.dealers where id = $1', [
-              doc.id,
-            ])
-            expect(rows[0]?.name).toBe(doc.name)
-          })
-        } finally {
-          await supabase.end()
-        }
+        await deliveredName(stack.supabaseDbUri, doc)
       } finally {
         await payload.destroy()
       }

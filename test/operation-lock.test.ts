@@ -13,7 +13,7 @@ import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import { LockLostError, validateSync, whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { exclusive, isBusy, operationsNamespace } from '../src/ops/exclusive.js'
-import { dealerData, eventually, silencePools, startPayload } from './support/app.js'
+import { dealerData, deliveredName, eventually, silencePools, startPayload } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 
 const COUNT = 2_000
@@ -95,18 +95,7 @@ describe("a delivery's lock", () => {
     stack.faults.latency(2_500)
     try {
       const doc = await payload.create({ collection: 'dealers', data: dealerData() })
-      const supabase = new pg.Client({ connectionString: stack.supabaseDbUri })
-      await supabase.connect()
-      try {
-        await eventually(async () => {
-          const { rows } = await supabase.query('select name from public.dealers where id = $1', [
-            doc.id,
-          ])
-          expect(rows).toEqual([{ name: doc.name }])
-        }, 30_000)
-      } finally {
-        await supabase.end()
-      }
+      await deliveredName(stack.supabaseDbUri, doc, 30_000)
       await whenIdle(payload)
       const { totalDocs } = await payload.count({
         collection: 'payload-jobs',

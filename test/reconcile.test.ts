@@ -177,6 +177,15 @@ describe('documents held by another delivery while their page is reconciled', ()
     }
   }
 
+  /** Lets the lock go; the document's job then delivers it, and is done. */
+  async function deliveredOnceReleased(lock: { release(): Promise<void> }, id: string) {
+    await lock.release()
+    await eventually(async () => {
+      expect((await supabaseRows()).has(id)).toBe(true)
+      expect(await jobsFor(id)).toBe(0)
+    }, 20_000)
+  }
+
   async function jobsFor(id: string) {
     const { totalDocs } = await payload.count({
       collection: 'payload-jobs',
@@ -231,11 +240,7 @@ describe('documents held by another delivery while their page is reconciled', ()
     expect(summary.upserted).toBe(0)
     expect((await supabaseRows()).has(id)).toBe(false)
     expect(await jobsFor(id)).toBe(1)
-    await lock.release()
-    await eventually(async () => {
-      expect((await supabaseRows()).has(id)).toBe(true)
-      expect(await jobsFor(id)).toBe(0)
-    }, 20_000)
+    await deliveredOnceReleased(lock, id)
   })
 
   it('held when a cancelled run stops: a job is queued for it before the run ends', async () => {
@@ -250,11 +255,7 @@ describe('documents held by another delivery while their page is reconciled', ()
     })
     await expect(run).rejects.toBeInstanceOf(CancelledError)
     expect(await jobsFor(id)).toBe(1)
-    await lock.release()
-    await eventually(async () => {
-      expect((await supabaseRows()).has(id)).toBe(true)
-      expect(await jobsFor(id)).toBe(0)
-    }, 20_000)
+    await deliveredOnceReleased(lock, id)
   })
 })
 

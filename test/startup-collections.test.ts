@@ -3,13 +3,12 @@
  * missing) is tried again after the others have had their turn — it kept the next collection's drift
  * from being repaired until a restart.
  */
-import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, it } from 'vitest'
 import type { Payload } from 'payload'
 import { Posts, postMapper, postsLocalization } from '../dev/collections/posts.js'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
 import { Dealers, whenIdle } from '../src/index.js'
-import { dealerData, eventually, runSql, silencePools, startPayload } from './support/app.js'
+import { dealerData, deliveredName, runSql, silencePools, startPayload } from './support/app.js'
 
 let stack: LocalStack
 const apps: Payload[] = []
@@ -53,18 +52,7 @@ describe('the startup reconcile of several collections', () => {
         sync: { ...sync, syncOnInit: true },
       })
       apps.push(payload)
-      await eventually(async () => {
-        const db = new pg.Client({ connectionString: stack.supabaseDbUri })
-        await db.connect()
-        try {
-          const { rows } = await db.query('select name from public.dealers where id = $1', [
-            dealer.id,
-          ])
-          expect(rows).toEqual([{ name: dealer.name }])
-        } finally {
-          await db.end()
-        }
-      }, 15_000)
+      await deliveredName(stack.supabaseDbUri, dealer, 15_000)
     } finally {
       await runSql(stack.supabaseDbUri, 'alter table public.posts_gone rename to posts')
     }

@@ -168,6 +168,29 @@ export async function eventually<T>(
   }
 }
 
+/** Waits until Supabase's row of a dealer holds its name (delivery is asynchronous), read outside the app. */
+export async function deliveredName(
+  supabaseDbUri: string,
+  doc: { id: unknown; name?: unknown },
+  timeoutMs = 10_000,
+): Promise<void> {
+  const supabase = new pg.Client({ connectionString: supabaseDbUri })
+  await supabase.connect()
+  try {
+    await eventually(async () => {
+      const { rows } = await supabase.query('select name from public.dealers where id = $1', [
+        doc.id,
+      ])
+      if (rows[0]?.name !== doc.name)
+        throw new Error(
+          `dealer ${String(doc.id)}: Supabase has ${JSON.stringify(rows)}, not ${String(doc.name)}`,
+        )
+    }, timeoutMs)
+  } finally {
+    await supabase.end()
+  }
+}
+
 let counter = 0
 export function dealerData(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   counter++
