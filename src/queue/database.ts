@@ -217,20 +217,21 @@ export class PayloadDatabase {
    * a save that reports success and is lost. Inside a transaction, the statement runs in a savepoint.
    */
   async inRequestGuarded(req: PayloadRequest, raw: string): Promise<void> {
-    const transactionID =
-      req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
-    if (transactionID === undefined || !this.adapter.sessions?.[transactionID]?.db) {
-      await this.inRequest(req, raw)
+    const session = await this.sessionOf(req)
+    const run = (text: string) =>
+      this.adapter.execute!({ drizzle: session ?? this.adapter.drizzle, raw: text })
+    if (!session) {
+      await run(raw)
       return
     }
-    await this.inRequest(req, 'savepoint supabase_sync_guard')
+    await run('savepoint supabase_sync_guard')
     try {
-      await this.inRequest(req, raw)
+      await run(raw)
     } catch (error) {
-      await this.inRequest(req, 'rollback to savepoint supabase_sync_guard')
+      await run('rollback to savepoint supabase_sync_guard')
       throw error
     }
-    await this.inRequest(req, 'release savepoint supabase_sync_guard')
+    await run('release savepoint supabase_sync_guard')
   }
 
   /**
@@ -239,12 +240,16 @@ export class PayloadDatabase {
    * `literal` and `ident`.
    */
   async inRequest<R = Record<string, unknown>>(req: PayloadRequest, raw: string): Promise<R[]> {
-    const transactionID =
-      req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
-    const drizzle =
-      (transactionID !== undefined && this.adapter.sessions?.[transactionID]?.db) ||
-      this.adapter.drizzle
+    const drizzle = (await this.sessionOf(req)) ?? this.adapter.drizzle
     const result = await this.adapter.execute!({ drizzle, raw })
     return (result?.rows ?? []) as R[]
+  }
+
+  /** The drizzle session of the save's transaction; none when the save runs without one. */
+  private async sessionOf(req: PayloadRequest): Promise<unknown> {
+    // The transaction id may still be the promise of one being opened.
+    const transactionID =
+      req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+    return transactionID === undefined ? undefined : this.adapter.sessions?.[transactionID]?.db
   }
 }

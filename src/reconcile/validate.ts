@@ -46,8 +46,8 @@ interface Compared {
 }
 
 /**
- * Compares documents with rows; `ids` are the documents concerned. Rows of other ids go to `outside`:
- * without documents, or (text ids in another collation) another page's.
+ * Compares documents with rows; `ids` are the documents concerned, `rows` theirs (a page's read keeps
+ * the ids of the range's other rows apart: scan.ts `pageRowsOrdered`).
  */
 function compare(
   collection: SyncedCollection,
@@ -55,11 +55,8 @@ function compare(
   expected: Map<string, Row | null | MappingError>,
   rows: Map<string, Row>,
   into: Compared,
-  /** Absent when `rows` were read by these ids (then no row is of another id). */
-  outside: string[] = [],
 ): void {
   const ignore = bookkeepingColumns(collection)
-  const inPage = new Set(ids)
   for (const id of ids) {
     const want = expected.get(id) ?? null
     const have = rows.get(id)
@@ -78,7 +75,6 @@ function compare(
       else into.diff.unchanged++
     }
   }
-  for (const id of rows.keys()) if (!inPage.has(id)) outside.push(id)
 }
 
 export interface ValidateOptions {
@@ -125,9 +121,8 @@ export async function validate(
       ),
       pageRowsOrdered(target, collection, page, scoped, alike),
     ])
-    const outside = rows.outside
-    compare(collection, page.ids, expected, rows.rows, found, outside)
-    for (const id of await withoutDocuments(deps.db, payload, collection, outside))
+    compare(collection, page.ids, expected, rows.rows, found)
+    for (const id of await withoutDocuments(deps.db, payload, collection, rows.outside))
       found.diff.extra.push(id)
     const read = page.ids.filter((id) => expected.has(id)).length
     scanned += read
