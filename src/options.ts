@@ -172,6 +172,15 @@ export const pluginOptionsSchema = z.strictObject({
     ])
     .default({ retentionDays: 7 }),
   /**
+   * The Sync events (audit trail) are deleted once older than `retentionDays` (an hourly job, once
+   * across instances); `false`: kept for ever.
+   */
+  events: z
+    .strictObject({
+      retentionDays: z.union([z.number().int().min(1), z.literal(false)]).default(90),
+    })
+    .default({ retentionDays: 90 }),
+  /**
    * Who may look at and who may change the sync (default: users of the admin's user collection, for
    * everything). A function applies to all; an object sets `read` (status, validate, the dashboard
    * panel, the Sync events), `sync` (sync, retry), `pull` and `reset` (default: as `sync`) each.
@@ -216,6 +225,7 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   if (at[0] === 'alerts') return Object.keys(alertsOptionsSchema.shape)
   if (at[0] === 'checks') return ['schedule', 'queue']
   if (at[0] === 'health') return ['pendingOlderThan', 'token']
+  if (at[0] === 'events' || at[0] === 'history') return ['retentionDays']
   if (at[0] === 'metrics') return ['token']
   if (at[0] === 'realtime') return ['onExternalChange', 'massInsertLimit']
   return []

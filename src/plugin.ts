@@ -14,6 +14,7 @@ import { alertsCollection, rollupsCollection } from './collections/monitoring.js
 import { SyncState, stateSlug } from './collections/state.js'
 import { alertTask } from './monitoring/alert-task.js'
 import { checkTask } from './monitoring/check-task.js'
+import { pruneEventsTask } from './ops/event-retention.js'
 import { monitoringEndpoints } from './monitoring/endpoints.js'
 import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
@@ -125,6 +126,7 @@ export const supabaseSync =
         syncTask(options.queue, () => runtime),
         checkTask(options),
         alertTask(options),
+        pruneEventsTask(options),
       ],
     }
     if (options.disabled) return config

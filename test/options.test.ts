@@ -19,6 +19,7 @@ describe('options', () => {
     expect(o.batchSize).toBe(500)
     expect(o.queue.name).toBe('supabase-sync')
     expect(o.writeMode).toBe('rpc')
+    expect(o.events.retentionDays).toBe(90)
   })
   it('names the wrong option', () => {
     expect(() => resolveOptions({ supabase, batchSize: 0 })).toThrow(/option "batchSize"/)
@@ -88,6 +89,12 @@ describe('options', () => {
         collections: { dealers: { table: 'dealers', shoudSync: () => true } },
       } as never),
     ).toThrow(/did you mean "collections\.dealers\.shouldSync"/)
+    expect(() => resolveOptions({ supabase, events: { retentionDay: 30 } } as never)).toThrow(
+      'unknown option "events.retentionDay" — did you mean "events.retentionDays"?',
+    )
+    expect(() => resolveOptions({ supabase, events: { retentionDays: 0 } })).toThrow(
+      /option "events\.retentionDays"/,
+    )
     expect(() => resolveOptions({ supabase, realtimeWatch: true } as never)).toThrow(
       /^supabase-sync: unknown option "realtimeWatch"$/,
     )

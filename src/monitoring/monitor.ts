@@ -43,6 +43,10 @@ export interface MonitorDeps {
 
 type Rule = Alert['rule']
 
+/** Whether a task runs on a schedule on the checks queue: the checks, the events' retention. */
+const scheduled = (options: ResolvedOptions) =>
+  options.checks.schedule !== false || options.events.retentionDays !== false
+
 export class Monitor {
   readonly rollups?: Rollups
   private readonly alerts?: AlertStore
@@ -80,7 +84,7 @@ export class Monitor {
     }
     if (this.rollups) every(15_000, () => this.rollups!.flush())
     if (this.alerts) every(options.alerts!.evaluateEvery, () => this.evaluate())
-    if (options.checks.schedule !== false || this.alerts)
+    if (scheduled(options) || this.alerts)
       every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
     payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])
   }
@@ -107,7 +111,7 @@ export class Monitor {
           { op: 'release', released, queue },
           `supabase-sync: ${released} jobs of the queue ${queue} were left processing by a runner that died; pending again`,
         )
-      if (options.checks.schedule !== false)
+      if (scheduled(options))
         await payload.jobs.handleSchedules({
           queue,
           req: await createLocalReq({}, payload),
