@@ -68,6 +68,14 @@ describe('dealerMapper', () => {
     expect(bad.message).toContain('idType')
   })
 
+  it('takes every uuid PostgreSQL takes, not only RFC 9562 versions (md5(…)::uuid, all zeros)', () => {
+    for (const id of [
+      '00000000-0000-0000-0000-000000000001',
+      'd66b224a-4ca2-ba5f-3274-2580251dac04',
+    ])
+      expect(mapDocument('dealers', dealerMapper as never, { ...doc, id })).toMatchObject({ id })
+  })
+
   it('fromRow gives back the document fields', () => {
     const row = dealerMapper.toRow(doc)!
     expect(dealerMapper.fromRow!(row)).toEqual({

@@ -202,7 +202,8 @@ describe('validate', () => {
   it('sync --id repairs only that dealer', async () => {
     const before = await validateSync(app.payload)
     const target = before.changed.find((c) => c.fields.includes('rooftop_id'))!.id
-    const viaCli = await cli('sync', '--id', target)
+    // Upper case, as some tools print uuids: the same document (PostgreSQL writes them lower case).
+    const viaCli = await cli('sync', '--id', target.toUpperCase())
     expect(viaCli.code).toBe(0)
     const after = await validateSync(app.payload)
     expect(after.changed.map((c) => c.id)).not.toContain(target)

@@ -63,7 +63,7 @@ const timestamp = z.iso.datetime({ offset: true })
 const translation = z.object({ title: z.string().nullable(), excerpt: z.string().nullable() })
 
 export const postRowSchema = z.object({
-  id: z.uuid({ error: 'must be a UUID (configure postgresAdapter({ idType: "uuid" }))' }),
+  id: z.guid({ error: 'must be a UUID (configure postgresAdapter({ idType: "uuid" }))' }),
   slug: z.string().trim().min(1, { error: 'is required' }),
   title: z.string().trim().min(1, { error: 'is required' }),
   excerpt: z.string().nullable(),

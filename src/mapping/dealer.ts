@@ -21,7 +21,8 @@ export const dealerApiConfigSchema = z.object({
 })
 
 export const dealerRowSchema = z.object({
-  id: z.uuid({ error: 'must be a UUID (configure postgresAdapter({ idType: "uuid" }))' }),
+  // guid: any uuid PostgreSQL takes (uuid() refuses ids outside RFC 9562's versions, e.g. md5(…)::uuid).
+  id: z.guid({ error: 'must be a UUID (configure postgresAdapter({ idType: "uuid" }))' }),
   name: z.string().trim().min(1, { error: 'is required' }),
   slug: z.string().trim().min(1, { error: 'is required' }),
   domain: z.string().nullable(),

@@ -115,7 +115,7 @@ export async function script(config: SanitizedConfig): Promise<void> {
       process.stdout.write = write
     }
     // Ids are checked as the endpoints check them: a bad one is named, before anything runs.
-    if (ids.length) checkIds(payload, values.collection, ids)
+    if (ids.length) common.ids = checkIds(payload, values.collection, ids)
     const print = <T>(value: T, human: (v: T) => void) =>
       values.json ? out(JSON.stringify(value, null, 2)) : human(value)
     switch (command) {
@@ -196,9 +196,15 @@ function checkIds(
   payload: Awaited<ReturnType<typeof getPayload>>,
   collection: string | undefined,
   ids: string[],
-): void {
+): string[] | undefined {
   try {
-    parseInput(getRuntime(payload), undefined, { ...(collection ? { collection } : {}), ids }, {})
+    // As the endpoints take them (a uuid in lower case, as PostgreSQL writes it).
+    return parseInput(
+      getRuntime(payload),
+      undefined,
+      { ...(collection ? { collection } : {}), ids },
+      {},
+    ).ids
   } catch (error) {
     if (!(error instanceof InputError)) throw error
     throw new InputError(

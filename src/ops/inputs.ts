@@ -24,7 +24,10 @@ function idKind(runtime: SyncRuntime, slug: string): 'uuid' | 'number' | 'text' 
 }
 
 function idSchema(kind: 'uuid' | 'number' | 'text'): z.ZodType<string> {
-  if (kind === 'uuid') return z.uuid({ error: 'must be a uuid' })
+  // Any 8-4-4-4-12 hex, as PostgreSQL's uuid takes it (zod's uuid() refuses ids outside RFC 9562's
+  // versions, e.g. md5(…)::uuid); lower case, as PostgreSQL writes it and Payload returns it.
+  if (kind === 'uuid')
+    return z.guid({ error: 'must be a uuid' }).transform((id) => id.toLowerCase())
   if (kind === 'number') return z.string().regex(/^\d{1,18}$/, { error: 'must be a whole number' })
   return z
     .string()
@@ -96,15 +99,14 @@ export function parseInput(
       `Bad Request: parameter "collection" must be a synced collection (${slugs.join(', ')})`,
       'collection',
     )
-  const list = ids ?? (id === undefined ? undefined : Array.isArray(id) ? id : [id])
-  if (list) {
-    const checked = z.array(idSchema(idKind(runtime, collection))).safeParse(list)
-    if (!checked.success)
-      fail(
-        new z.ZodError(
-          checked.error.issues.map((i) => ({ ...i, path: [ids ? 'ids' : 'id', ...i.path] })),
-        ),
-      )
-  }
-  return { collection, ids: list, flags: rest }
+  const given = ids ?? (id === undefined ? undefined : Array.isArray(id) ? id : [id])
+  if (!given) return { collection, flags: rest }
+  const checked = z.array(idSchema(idKind(runtime, collection))).safeParse(given)
+  if (!checked.success)
+    fail(
+      new z.ZodError(
+        checked.error.issues.map((i) => ({ ...i, path: [ids ? 'ids' : 'id', ...i.path] })),
+      ),
+    )
+  return { collection, ids: checked.data, flags: rest }
 }
