@@ -21,18 +21,13 @@ export function readOptions(collection: SyncedCollection) {
     draft: false,
     trash: false,
     ...(collection.mapper.locale === 'all' ? { locale: 'all' as const } : {}),
-    ...(collection.mapper.select ? { select: readSelect(collection) } : {}),
+    ...(collection.selection.select ? { select: readSelect(collection) } : {}),
   }
 }
 
-/** The mapper's fields, plus what decides whether a document belongs in Supabase at all. */
 function readSelect(collection: SyncedCollection): SelectType {
-  return {
-    ...collection.mapper.select,
-    ...(collection.drafts ? { _status: true } : {}),
-    deletedAt: true,
-    updatedAt: true,
-  } as SelectType
+  const { select } = collection.selection
+  return (collection.drafts ? { ...select, _status: true } : select) as SelectType
 }
 
 /** The documents of these ids as they are now (inside `req`'s transaction when given), by id. */

@@ -2,6 +2,7 @@
  * A synced collection as the plugin works with it: the Payload collection, its mapper (with
  * `shouldSync` folded in), its Supabase table, and whether it has drafts.
  */
+import { readsOutside, type SelectShape } from './mapping/select-coverage.js'
 import { withShouldSync } from './mapping/validate.js'
 import type { Doc, SyncMapper } from './mapping/types.js'
 import type { ResolvedOptions } from './options.js'
@@ -19,7 +20,45 @@ export interface SyncedCollection {
   watch: ExternalChangePolicy | false
   /** Documents per page of a scan (the reconcile, validate). */
   pageSize: number
+  /**
+   * What every read of a document asks Payload for: the mapper's `select` and what decides whether a
+   * document is in Supabase; undefined: every field (no select, or one that leaves out what the
+   * mapper or `shouldSync` reads).
+   */
+  selection: Selection
 }
+
+/**
+ * What every read of a collection's documents asks Payload for: the mapper's `select` with what decides
+ * whether a document is in Supabase (`_status` is added for a collection with drafts); `select`
+ * undefined: every field — the mapper has none, or it leaves out what the mapper or `shouldSync` reads
+ * (`unselected`). One object per configured collection, shared by the hooks' and the runtime's view of
+ * it, so that what the startup check finds holds for both.
+ */
+export interface Selection {
+  select?: SelectShape
+  unselected: string[]
+}
+
+const selections = new WeakMap<object, Selection>()
+
+function selectionOf(c: ResolvedOptions['collections'][string]): Selection {
+  let selection = selections.get(c)
+  if (!selection) {
+    const select = c.mapper.select && {
+      ...c.mapper.select,
+      deletedAt: true,
+      updatedAt: true,
+    }
+    const unselected = select ? readsOutside({ ...select, _status: true }, readersOf(c), stub) : []
+    selection = { select: unselected.length ? undefined : select, unselected }
+    selections.set(c, selection)
+  }
+  return selection
+}
+
+/** A document with nothing but an id: what a mapping reads of it is what it reads of any. */
+const stub = { id: '00000000-0000-0000-0000-000000000000' }
 
 export function syncedCollections(
   options: ResolvedOptions,
@@ -35,6 +74,7 @@ export function syncedCollections(
       mapper: withShouldSync(c.mapper, c.shouldSync),
       shouldSync: c.shouldSync,
       drafts: hasDrafts(slug),
+      selection: selectionOf(c),
       watch: watched
         ? (c.onExternalChange ??
           (typeof realtime === 'object' ? realtime.onExternalChange : 'revert'))
@@ -49,6 +89,15 @@ export function syncedCollections(
     })
   }
   return map
+}
+
+/** What reads a collection's documents to make its rows: the mapper, and `shouldSync` (run apart: it may refuse the stub). */
+export function readersOf(c: {
+  mapper: SyncMapper
+  shouldSync?: (doc: Doc) => boolean
+}): Array<(doc: Doc) => unknown> {
+  const shouldSync = c.shouldSync
+  return [(doc) => c.mapper.toRow(doc), ...(shouldSync ? [(doc: Doc) => shouldSync(doc)] : [])]
 }
 
 /**

@@ -30,6 +30,7 @@ const collection = (drafts: boolean): SyncedCollection => ({
   drafts,
   watch: false,
   pageSize: 1000,
+  selection: { unselected: [] },
   mapper: postMapper as never,
   spec: { collection: 'posts', table: 'posts', primaryKey: 'id', versionColumn: 'sync_version' },
 })

@@ -6,6 +6,7 @@ import type { Payload } from 'payload'
 import { BusyError, ConfigError, describeCause } from '../errors.js'
 import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
+import { checkSelects } from './select-check.js'
 import type { ResolvedOptions } from '../options.js'
 import { recordEvent } from '../ops/audit.js'
 import { fieldsOf } from '../ops/options.js'
@@ -55,6 +56,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   const logger = pluginLogger(options.logger ?? payload.logger)
   const collections = syncedCollections(options, (slug) => hasDrafts(payload, slug))
   checkIdTypes(payload, collections)
+  await checkSelects(payload, collections, options, logger)
   const supabase = options.supabase!
   const db = new PayloadDatabase(payload, options.queue.staleAfter)
   const metrics = new SyncMetrics()
