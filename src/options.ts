@@ -10,7 +10,9 @@ import { ConfigError } from './errors.js'
 import { dealerMapper } from './mapping/dealer.js'
 import type { Doc, SyncMapper } from './mapping/types.js'
 import { closest } from './suggest.js'
+import { deepest } from './config-issue.js'
 import { alertsOptionsSchema } from './monitoring/alert-options.js'
+import { cronSchema } from './monitoring/check-schedule.js'
 import { externalChangePolicySchema, realtimeOptionsSchema } from './realtime/options.js'
 
 export type { Alert, AlertsOptions } from './monitoring/alert-options.js'
@@ -153,7 +155,7 @@ export const pluginOptionsSchema = z.strictObject({
   /** Scheduled consistency checks: validate every collection on this cron (six fields, with seconds); `false`: none. */
   checks: z
     .strictObject({
-      schedule: z.union([z.string().min(9), z.literal(false)]).default('0 */15 * * * *'),
+      schedule: z.union([cronSchema, z.literal(false)]).default('0 */15 * * * *'),
       queue: z.string().min(1).default('supabase-sync-checks'),
     })
     .default({ schedule: '0 */15 * * * *', queue: 'supabase-sync-checks' }),
@@ -231,7 +233,8 @@ function knownKeys(path: readonly PropertyKey[]): string[] {
   return []
 }
 
-function configError(issue: z.core.$ZodIssue): ConfigError {
+function configError(union: z.core.$ZodIssue): ConfigError {
+  const issue = deepest(union)
   const at = issue.path.map(String)
   if (issue.code === 'unrecognized_keys') {
     const key = String(issue.keys[0])

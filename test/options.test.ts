@@ -92,6 +92,23 @@ describe('options', () => {
     expect(() => resolveOptions({ supabase, events: { retentionDay: 30 } } as never)).toThrow(
       'unknown option "events.retentionDay" — did you mean "events.retentionDays"?',
     )
+    // As Payload's scheduler reads it: a pattern it refuses stopped the checks, alerts and retention.
+    expect(() => resolveOptions({ supabase, checks: { schedule: 'every 15 minutes' } })).toThrow(
+      /option "checks\.schedule" is not a cron pattern Payload's scheduler takes/,
+    )
+    expect(() => resolveOptions({ supabase, checks: { schedule: '0 0 25 * * *' } })).toThrow(
+      /option "checks\.schedule" .*hour/,
+    )
+    expect(
+      resolveOptions({ supabase, checks: { schedule: '0 */5 * * * *' } }).checks.schedule,
+    ).toBe('0 */5 * * * *')
+    // Inside a union, the option that is wrong and what it takes, not "Invalid input".
+    expect(() =>
+      resolveOptions({ supabase, realtime: { onExternalChange: 'ignore' } } as never),
+    ).toThrow(/option "realtime\.onExternalChange" .*"revert"\|"record"\|"pull"/)
+    expect(() => resolveOptions({ supabase, access: { read: true } } as never)).toThrow(
+      /option "access\.read" must be a function/,
+    )
     expect(() => resolveOptions({ supabase, events: { retentionDays: 0 } })).toThrow(
       /option "events\.retentionDays"/,
     )
