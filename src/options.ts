@@ -94,7 +94,11 @@ export const pluginOptionsSchema = z.strictObject({
   supabase: z
     .union([
       z.strictObject({
-        url: z.url({ error: 'must be the project URL, e.g. https://xyz.supabase.co' }),
+        // http(s) only: a postgres:// URL (the database's, a common mix-up) passed z.url().
+        url: z.url({
+          protocol: /^https?$/,
+          error: 'must be the project URL, e.g. https://xyz.supabase.co (not the database URL)',
+        }),
         serviceRoleKey: z.string().min(20, { error: 'must be the service-role key (a JWT)' }),
       }),
       z.strictObject({

@@ -27,6 +27,16 @@ describe('options', () => {
       resolveOptions({ supabase: { url: 'nope', serviceRoleKey: 'x'.repeat(40) } }),
     ).toThrow(/option "supabase\.url"|option "supabase"/)
     expect(() =>
+      resolveOptions({
+        supabase: {
+          url: 'postgresql://postgres:pw@db.xyz.supabase.co:5432/postgres',
+          serviceRoleKey: 'x'.repeat(40),
+        },
+      }),
+    ).toThrow(
+      /option "supabase\.url" must be the project URL, e\.g\. https:\/\/xyz\.supabase\.co \(not the database URL\)/,
+    )
+    expect(() =>
       resolveOptions({ supabase, collections: { dealers: { table: 'drop table x' } } }),
     ).toThrow(/collections\.dealers\.table/)
     expect(() =>
