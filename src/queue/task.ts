@@ -90,8 +90,16 @@ export function syncTask(
         if (
           error.kind === 'row' ||
           (error.kind === 'conflict' && (job.totalTried ?? 0) >= queue.conflictAttempts)
-        )
+        ) {
+          // Payload books the cancel itself and calls no hook after it: the Sync event the plugin's
+          // runner records for a give-up is recorded here — unless booking the document's other
+          // jobs in this delivery gave them up, and so recorded it, already.
+          if (![first, report].some((r) => r.givenUp?.some((f) => f.id === id)))
+            await running.delivery.failedForGood(collection, [
+              { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
+            ])
           throw new JobCancelledError(`permanent: ${error.message}`)
+        }
         throw error
       }
       return { output: { outcome: outcome.outcome } }
