@@ -4,7 +4,7 @@
  * scheduler on serverless hosts — and delivers through the same path: the document locked, read as it
  * is now, written. Retries never run out for transient failures; a row-level failure ends the job.
  */
-import { JobCancelledError, type TaskConfig } from 'payload'
+import { JobCancelledError, type Payload, type TaskConfig } from 'payload'
 import type { Logger } from 'pino'
 import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
@@ -28,7 +28,8 @@ export interface TaskDeps {
 
 export function syncTask(
   queue: QueueOptions,
-  deps: () => TaskDeps | undefined,
+  /** The plugin running in the Payload the job runs in (undefined before it started). */
+  deps: (payload: Payload) => TaskDeps | undefined,
 ): TaskConfig<{ input: SyncJobInput; output: { outcome: string } }> {
   return {
     slug: syncTaskSlug,
@@ -51,9 +52,9 @@ export function syncTask(
       // Payload's exponential backoff has no ceiling; set the next attempt ourselves.
       job.waitUntil = new Date(Date.now() + backoffDelay(job.totalTried ?? 0, queue)).toISOString()
     },
-    handler: async ({ input, job }) => {
+    handler: async ({ input, job, req }) => {
       const { collection: slug, id } = input
-      const running = deps()
+      const running = deps(req.payload)
       const collection = running?.collections.get(slug)
       if (!running)
         throw new SyncError(`${slug} ${id}: supabase-sync is not running in this process yet`, {
