@@ -119,6 +119,26 @@ describe("Payload's runner", () => {
     expect(await givenUpEvents(id)).toHaveLength(1)
   })
 
+  it('cancels and records the job of a collection no longer synced', async () => {
+    const id = `retired-${Date.now()}`
+    await app.payload.jobs.queue({
+      task: 'supabase-sync',
+      queue: 'supabase-sync',
+      input: { collection: 'retired', id },
+    } as never)
+    await run()
+    const [job] = await jobsOf(id)
+    expect(job.hasError).toBe(true)
+    expect(job.error?.message).toContain('collection "retired" is not synced')
+    const events = await eventually(async () => {
+      const found = await givenUpEvents(id)
+      expect(found).toHaveLength(1)
+      return found
+    })
+    expect(events[0]).toMatchObject({ collectionSlug: 'retired' })
+    expect(events[0].summary).toContain('is not synced')
+  })
+
   it('records it once when the delivery gave up other jobs of the document too', async () => {
     const bad = await app.payload.create({
       collection: 'dealers',

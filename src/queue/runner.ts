@@ -17,6 +17,7 @@ import type { SyncedCollection } from '../synced.js'
 import { backoffDelay } from './backoff.js'
 import { CommitWatch } from './commit-watch.js'
 import { HeldRetry } from './held-retry.js'
+import { notSyncedError } from './not-synced.js'
 import type { PayloadDatabase } from './database.js'
 import type { Delivery } from './delivery.js'
 import { deliverWithPartners } from './partners.js'
@@ -173,10 +174,10 @@ export class QueueRunner {
     }
   }
 
-  /** Jobs of a collection that is no longer synced: failed for good, with the reason. */
+  /** Jobs of a collection that is no longer synced: failed for good, with the reason, and recorded. */
   private async notSynced(slug: string, ids: string[]): Promise<void> {
-    const { db, jobs } = this.deps
-    await db.transaction(async (sql) => {
+    const { db, jobs, delivery } = this.deps
+    const givenUp = await db.transaction(async (sql) => {
       const rows = await jobs.forKeys(
         sql,
         ids.map((id) => `${slug}:${id}`),
@@ -185,16 +186,12 @@ export class QueueRunner {
         key: `${slug}:${id}`,
         collection: slug,
         id,
-        error: new SyncError(`${slug} ${id}: collection "${slug}" is not synced`, {
-          collection: slug,
-          id,
-          operation: 'load',
-          kind: 'row',
-        }),
+        error: notSyncedError(slug, id),
         jobs: rows.filter((job) => job.key === `${slug}:${id}`),
       }))
-      await jobs.book(sql, failures)
+      return jobs.book(sql, failures)
     })
+    if (givenUp.length) await delivery.failedForGood(slug, givenUp)
   }
 
   /** Supabase answers again (a probe passed, or a delivery went through): no longer paused. */

@@ -10,6 +10,7 @@ import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
 import type { SyncedCollection } from '../synced.js'
 import { backoffDelay } from './backoff.js'
+import { notSyncedError } from './not-synced.js'
 import type { Delivery } from './delivery.js'
 import type { JobStore } from './jobs.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from './keys.js'
@@ -63,8 +64,14 @@ export function syncTask(
           operation: 'load',
           kind: 'transient',
         })
-      if (!collection)
-        throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
+      if (!collection) {
+        const error = notSyncedError(slug, id)
+        // Given up as the plugin's runner gives it up: recorded, then cancelled (Payload books it).
+        await running.delivery.failedForGood(slug, [
+          { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
+        ])
+        throw new JobCancelledError(`permanent: ${error.message}`)
+      }
       // Jobs a dead runner left processing (Payload has no recovery): pending again, now and then.
       await releaseStaleJobs(running.jobs, running.logger, Math.min(60_000, queue.staleAfter / 5))
       const options = { bookedElsewhere: String(job.id) }
@@ -96,7 +103,7 @@ export function syncTask(
           // runner records for a give-up is recorded here — unless booking the document's other
           // jobs in this delivery gave them up, and so recorded it, already.
           if (![first, report].some((r) => r.givenUp?.some((f) => f.id === id)))
-            await running.delivery.failedForGood(collection, [
+            await running.delivery.failedForGood(slug, [
               { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
             ])
           throw new JobCancelledError(`permanent: ${error.message}`)
