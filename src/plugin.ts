@@ -5,7 +5,7 @@
  * (lifecycle/start.ts). Shaped like Payload's own plugins: spreads the incoming config, chains onInit,
  * honours `disabled` (then only what changes the database schema stays: the collections and the task).
  */
-import type { CollectionConfig, Config, PayloadRequest, UIField } from 'payload'
+import type { CollectionConfig, Config, Payload, PayloadRequest, UIField } from 'payload'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { consolePath } from './admin/server/adminUrl.js'
@@ -19,6 +19,7 @@ import { monitoringEndpoints } from './monitoring/endpoints.js'
 import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
 import { afterChangeHook, afterDeleteHook, type HookRuntime } from './hooks/sync-hooks.js'
+import { findRuntime } from './lifecycle/registry.js'
 import { startSync } from './lifecycle/start.js'
 import type { SyncRuntime } from './lifecycle/runtime.js'
 import { allowed, resolveAccess } from './ops/access.js'
@@ -97,15 +98,23 @@ export const supabaseSync =
       }
     }
 
-    // The running plugin, once onInit has built it: the hooks and the task reach it through this.
+    // The running plugin of the Payload a hook or task runs in, once onInit has built it. Looked up by
+    // that Payload: a dev server's reload (HMR) re-evaluates the config — these closures among it —
+    // but not onInit, so the reloaded config's own `runtime` stays unset.
     let runtime: SyncRuntime | undefined
-    const hookRuntime = (): HookRuntime | undefined =>
-      runtime && {
-        jobs: runtime.jobs,
-        state: runtime.state,
-        logger: runtime.logger,
-        afterCommit: runtime.runner && ((id) => runtime!.runner!.afterCommit(id)),
-      }
+    const current = (payload: Payload): SyncRuntime | undefined => findRuntime(payload) ?? runtime
+    const hookRuntime = (payload: Payload): HookRuntime | undefined => {
+      const found = current(payload)
+      const runner = found?.runner
+      return (
+        found && {
+          jobs: found.jobs,
+          state: found.state,
+          logger: found.logger,
+          afterCommit: runner && ((id) => runner.afterCommit(id)),
+        }
+      )
+    }
 
     // Schema-relevant parts stay even when disabled: the plugin's collections, the task's slug (an
     // enum in the jobs table) and the column concurrency control adds.
@@ -123,7 +132,7 @@ export const supabaseSync =
       enableConcurrencyControl: true,
       tasks: [
         ...(incomingConfig.jobs?.tasks ?? []),
-        syncTask(options.queue, () => runtime),
+        syncTask(options.queue, current),
         checkTask(options),
         alertTask(options),
         pruneEventsTask(options),
@@ -143,7 +152,7 @@ export const supabaseSync =
           ...collection.hooks,
           beforeChange: [
             ...(collection.hooks?.beforeChange ?? []),
-            expectVersionHook(collection.slug, () => runtime?.db),
+            expectVersionHook(collection.slug, (payload) => current(payload)?.db),
           ],
           afterChange: [
             ...(collection.hooks?.afterChange ?? []),

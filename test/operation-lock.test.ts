@@ -8,11 +8,12 @@
  */
 import pg from 'pg'
 import type { Payload } from 'payload'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { startLocalStack, type LocalStack } from '../dev/stack.js'
-import { LockLostError, validateSync, whenIdle } from '../src/index.js'
+import { CancelledError, LockLostError, validateSync, whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { exclusive, isBusy, operationsNamespace } from '../src/ops/exclusive.js'
+import { PayloadDatabase } from '../src/queue/database.js'
 import { dealerData, deliveredName, eventually, silencePools, startPayload } from './support/app.js'
 import { seedDealersSql } from './support/seed.js'
 
@@ -145,6 +146,65 @@ describe('the operation lock', () => {
     expect(await isBusy(db, 'sync', 'dealers')).toBe(false)
     // The broken connection went with it: the pool still serves.
     expect(await exclusive(db, 'sync', 'dealers', async () => 'again')).toBe('again')
+  })
+
+  it("gives its run a signal that aborts when the lock's connection stops answering", async () => {
+    // An idle limit of 1 s: a heartbeat every 333 ms, and one unanswered beat later the lock is lost.
+    const db = new PayloadDatabase(payload, 1_000)
+    let reason: unknown
+    const run = exclusive(db, 'sync', 'silent', (signal) => {
+      return new Promise<string>((resolve) =>
+        signal.addEventListener('abort', () => {
+          reason = signal.reason
+          resolve('stopped')
+        }),
+      )
+    })
+    const pid = await eventually(async () => {
+      const found = await lockHolder()
+      expect(found).toBeDefined()
+      return found!
+    })
+    // The server process stops answering, as one behind a dropped connection does; it goes on
+    // whatever becomes of the test, or the database could not stop.
+    process.kill(pid, 'SIGSTOP')
+    const resume = () => {
+      try {
+        process.kill(pid, 'SIGCONT')
+      } catch {
+        // Gone already: its client went, and so did its session.
+      }
+    }
+    onTestFinished(resume)
+    expect(await run).toBe('stopped')
+    resume()
+    expect(String(reason)).toMatch(/did not answer/)
+    // Its connection was destroyed: the session, and the lock, go with it.
+    await eventually(async () => expect(await isBusy(db, 'sync', 'silent')).toBe(false))
+  })
+
+  it("a run its caller cancels ends with the caller's cancel, not a lost lock", async () => {
+    const db = getRuntime(payload).db
+    const caller = new AbortController()
+    const progress = { documents: 0, total: 0, rows: 0, differences: 0 }
+    const run = exclusive(
+      db,
+      'sync',
+      'cancelled',
+      (signal) =>
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () =>
+            reject(new CancelledError('sync', 'cancelled', progress)),
+          ),
+        ),
+      caller.signal,
+    ).catch((error: unknown) => error)
+    await eventually(async () => expect(await lockHolder()).toBeDefined())
+    caller.abort()
+    const error = await run
+    expect(error).toBeInstanceOf(CancelledError)
+    expect(error).not.toBeInstanceOf(LockLostError)
+    expect(await isBusy(db, 'sync', 'cancelled')).toBe(false)
   })
 
   it('a validate whose lock is lost stops between pages with a LockLostError naming how far it got', async () => {

@@ -95,6 +95,67 @@ describe("Payload's runner", () => {
     expect(job.error?.message).toContain('api_config.utm_config')
   })
 
+  it("records a job it gives up as the plugin's runner does: one Sync event naming the document and the cause", async () => {
+    const bad = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ utm_config: ['not', 'an', 'object'] }),
+    })
+    const id = String(bad.id)
+    await run()
+    const [job] = await jobsOf(id)
+    expect(job.hasError).toBe(true)
+    const events = await eventually(async () => {
+      const found = await givenUpEvents(id)
+      expect(found).toHaveLength(1)
+      return found
+    })
+    expect(events[0].summary).toContain('failed for good')
+    expect(events[0].summary).toContain('api_config.utm_config')
+    expect(events[0].details).toEqual([
+      expect.objectContaining({ id, kind: 'row', field: 'api_config.utm_config' }),
+    ])
+    // Not recorded again by a later run: the job stays failed.
+    await run()
+    expect(await givenUpEvents(id)).toHaveLength(1)
+  })
+
+  it('cancels and records the job of a collection no longer synced', async () => {
+    const id = `retired-${Date.now()}`
+    await app.payload.jobs.queue({
+      task: 'supabase-sync',
+      queue: 'supabase-sync',
+      input: { collection: 'retired', id },
+    } as never)
+    await run()
+    const [job] = await jobsOf(id)
+    expect(job.hasError).toBe(true)
+    expect(job.error?.message).toContain('collection "retired" is not synced')
+    const events = await eventually(async () => {
+      const found = await givenUpEvents(id)
+      expect(found).toHaveLength(1)
+      return found
+    })
+    expect(events[0]).toMatchObject({ collectionSlug: 'retired' })
+    expect(events[0].summary).toContain('is not synced')
+  })
+
+  it('records it once when the delivery gave up other jobs of the document too', async () => {
+    const bad = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ utm_config: ['not', 'an', 'object'] }),
+    })
+    const id = String(bad.id)
+    await app.payload.update({ collection: 'dealers', id, data: { name: 'still unmappable' } })
+    expect(await jobsOf(id)).toHaveLength(2)
+    await run()
+    await run()
+    await eventually(async () => {
+      const jobs = await jobsOf(id)
+      expect(jobs.every((j) => j.hasError)).toBe(true)
+    })
+    expect(await givenUpEvents(id)).toHaveLength(1)
+  })
+
   it("a job a dead runner left processing does not hold the document's next save back", async () => {
     const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
     // Payload's runner took the job and its process died: processing, for ever.
@@ -179,6 +240,17 @@ describe('releasing a stale job with a save', () => {
     })
   })
 })
+
+/** The Sync events that record deliveries of a document failed for good. */
+async function givenUpEvents(id: string) {
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { and: [{ action: { equals: 'delivery' } }, { outcome: { equals: 'failed' } }] },
+    limit: 100,
+    depth: 0,
+  })
+  return docs.filter((e) => (e.ids as string[]).includes(id))
+}
 
 /** A job as Payload's runner leaves it when its process dies while running it. */
 async function leftProcessing(id: string): Promise<void> {

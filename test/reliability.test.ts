@@ -120,6 +120,31 @@ describe('permanent failures are not retried and name the dealer', () => {
     expect(attempts.length).toBe(3) // conflictAttempts: 2 → 3 tries
   })
 
+  it('a job of a collection no longer synced fails for good, recorded as a Sync event', async () => {
+    // Queued by an earlier version whose config synced "retired"; the sweep finds it.
+    const id = `retired-${Date.now()}`
+    await app.payload.jobs.queue({
+      task: 'supabase-sync',
+      queue: 'supabase-sync',
+      input: { collection: 'retired', id },
+    } as never)
+    await eventually(async () => expect((await jobFor(id))?.hasError).toBe(true))
+    expect((await jobFor(id))?.error?.message).toContain('collection "retired" is not synced')
+    const event = await eventually(async () => {
+      const { docs } = await app.payload.find({
+        collection: 'supabase-sync-events',
+        where: {
+          and: [{ action: { equals: 'delivery' } }, { collectionSlug: { equals: 'retired' } }],
+        },
+        depth: 0,
+      })
+      expect(docs).toHaveLength(1)
+      return docs[0]
+    })
+    expect(event).toMatchObject({ outcome: 'failed', ids: [id] })
+    expect(event.summary).toContain('is not synced')
+  })
+
   it('a document the mapper refuses fails with the field named, and the save itself succeeds', async () => {
     const doc = await app.payload.create({
       collection: 'dealers',

@@ -3,7 +3,7 @@
  * read, and this hook locks the document's row inside the save's transaction and compares. Another
  * save committed in between: this one fails and changes nothing.
  */
-import type { CollectionBeforeChangeHook } from 'payload'
+import type { CollectionBeforeChangeHook, Payload } from 'payload'
 import { SyncError } from '../errors.js'
 import { literal, type PayloadDatabase } from '../queue/database.js'
 
@@ -12,11 +12,12 @@ export const expectUpdatedAt = 'supabaseSyncExpectUpdatedAt'
 
 export function expectVersionHook(
   slug: string,
-  db: () => PayloadDatabase | undefined,
+  /** The database of the plugin running in that Payload (undefined before it started). */
+  db: (payload: Payload) => PayloadDatabase | undefined,
 ): CollectionBeforeChangeHook {
   return async ({ data, context, originalDoc, operation, req }) => {
     const expected = context?.[expectUpdatedAt]
-    const database = db()
+    const database = db(req.payload)
     if (operation !== 'update' || typeof expected !== 'string' || !originalDoc || !database)
       return data
     const table = database.table(slug)

@@ -6,6 +6,7 @@
 import type {
   CollectionAfterChangeHook,
   CollectionAfterDeleteHook,
+  Payload,
   PayloadRequest,
   RequestContext,
 } from 'payload'
@@ -52,11 +53,11 @@ async function queueSync(
 export function afterChangeHook(
   collection: SyncedCollection,
   queue: string,
-  runtime: () => HookRuntime | undefined,
+  runtime: (payload: Payload) => HookRuntime | undefined,
 ): CollectionAfterChangeHook {
   return async ({ doc, previousDoc, operation, req, context }) => {
     if (syncSkipped(context)) return doc
-    const current = runtime()
+    const current = runtime(req.payload)
     let queueIt = true
     // A pull's save is delivered whatever it changed: Supabase holds what was pulled, and Payload
     // may not (the mapper maps a value back to the same row): that row must be written back.
@@ -90,7 +91,7 @@ export function afterChangeHook(
 export function afterDeleteHook(
   collection: SyncedCollection,
   queue: string,
-  runtime: () => HookRuntime | undefined,
+  runtime: (payload: Payload) => HookRuntime | undefined,
 ): CollectionAfterDeleteHook {
   return async ({ id, doc, req, context }) => {
     if (syncSkipped(context)) return doc
@@ -98,7 +99,7 @@ export function afterDeleteHook(
       req,
       { collection: collection.slug, id: String(id ?? doc?.id) },
       queue,
-      runtime(),
+      runtime(req.payload),
     )
     return doc
   }

@@ -106,7 +106,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
         { payload, logger },
         {
           action: 'delivery',
-          collectionSlug: collection.slug,
+          collectionSlug: collection,
           outcome: 'failed',
           summary: `${failures.length} ${failures.length === 1 ? 'delivery' : 'deliveries'} failed for good (fix the cause, then retry): ${first.message}`,
           ids: failures.map((f) => f.id),

@@ -31,9 +31,9 @@ export async function exclusive<T>(
   signal?: AbortSignal,
 ): Promise<T> {
   const held = await db.connection()
-  const gone = new AbortController()
-  const onLost = () => gone.abort(held.lost.reason)
-  held.lost.addEventListener('abort', onLost)
+  // The heartbeat's verdict; with the connection's own end or failure, the lock is gone.
+  const silent = new AbortController()
+  const gone = AbortSignal.any([held.lost, silent.signal])
   let beat: NodeJS.Timeout | undefined
   // Well within the transaction's idle limit.
   const every = Math.min(heartbeatMs, Math.max(100, db.idleLimitMs / 3))
@@ -42,7 +42,7 @@ export async function exclusive<T>(
   // waiting for TCP to give up, minutes after the run is done: unanswered within a heartbeat, the
   // connection is destroyed instead, and its session (and lock) goes with it on the server.
   const end = async (statement: 'commit' | 'rollback') => {
-    if (gone.signal.aborted) return
+    if (gone.aborted) return
     let timer: NodeJS.Timeout | undefined
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
@@ -73,22 +73,22 @@ export async function exclusive<T>(
     let answered = true
     beat = setInterval(() => {
       if (!answered) {
-        gone.abort(new Error(`Payload's database did not answer for ${every / 1000} s`))
+        silent.abort(new Error(`Payload's database did not answer for ${every / 1000} s`))
         return
       }
       answered = false
       held.sql.query('select 1').then(
         () => (answered = true),
-        (err: unknown) => gone.abort(err),
+        (err: unknown) => silent.abort(err),
       )
     }, every)
     beat.unref()
     let result: T
     try {
-      result = await work(signal ? AbortSignal.any([signal, gone.signal]) : gone.signal)
+      result = await work(signal ? AbortSignal.any([signal, gone]) : gone)
     } catch (error) {
-      if (error instanceof CancelledError && gone.signal.aborted && !signal?.aborted)
-        throw new LockLostError(operation, collection, error.progress, gone.signal.reason)
+      if (error instanceof CancelledError && gone.aborted && !signal?.aborted)
+        throw new LockLostError(operation, collection, error.progress, gone.reason)
       throw error
     }
     clearInterval(beat)
@@ -100,8 +100,7 @@ export async function exclusive<T>(
     throw error
   } finally {
     clearInterval(beat)
-    held.lost.removeEventListener('abort', onLost)
-    held.release(destroy || gone.signal.aborted)
+    held.release(destroy || gone.aborted)
   }
 }
 

@@ -48,8 +48,8 @@ export interface DeliveryDeps {
   onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
   /** Told of each document's outcome (metrics). */
   observe?: OutcomeObserver
-  /** Deliveries that failed for good (a row Supabase refuses, a mapping error), once committed. */
-  onFailedForGood?: (collection: SyncedCollection, failures: Failure[]) => Promise<void>
+  /** Deliveries of a collection (its slug) that failed for good (a row Supabase refuses, a mapping error), once committed. */
+  onFailedForGood?: (collection: string, failures: Failure[]) => Promise<void>
 }
 
 export interface DeliverOptions {
@@ -95,15 +95,7 @@ export class Delivery {
         )
       })
       // Committed: these are failed for good now (one Sync event per run, with the causes).
-      if (report.givenUp?.length)
-        await this.deps
-          .onFailedForGood?.(collection, report.givenUp)
-          .catch((err: unknown) =>
-            this.deps.logger.warn(
-              { err, collection: collection.slug },
-              'supabase-sync: could not record the failed deliveries',
-            ),
-          )
+      if (report.givenUp?.length) await this.failedForGood(collection.slug, report.givenUp)
     } catch (cause) {
       report.givenUp = undefined
       const failed: DocumentOutcome[] = []
@@ -151,6 +143,22 @@ export class Delivery {
     }
     report.requests = this.deps.target.requests - requestsBefore
     return report
+  }
+
+  /**
+   * Records deliveries that failed for good (one Sync event, with the causes), never failing the
+   * caller. Also for the task path, whose own job Payload's runner gives up (it cancels it), and
+   * for jobs of a collection no longer synced.
+   */
+  async failedForGood(collection: string, failures: Failure[]): Promise<void> {
+    await this.deps
+      .onFailedForGood?.(collection, failures)
+      .catch((err: unknown) =>
+        this.deps.logger.warn(
+          { err, collection },
+          'supabase-sync: could not record the failed deliveries',
+        ),
+      )
   }
 
   private async run(

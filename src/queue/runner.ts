@@ -16,6 +16,8 @@ import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
 import { backoffDelay } from './backoff.js'
 import { CommitWatch } from './commit-watch.js'
+import { HeldRetry } from './held-retry.js'
+import { notSyncedError } from './not-synced.js'
 import type { PayloadDatabase } from './database.js'
 import type { Delivery } from './delivery.js'
 import { deliverWithPartners } from './partners.js'
@@ -37,7 +39,8 @@ export class QueueRunner {
   private again = false
   private stopped = false
   private timer: NodeJS.Timeout | undefined
-  private retryBusy: NodeJS.Timeout | undefined
+  /** Looks again at the documents another delivery held, less often the longer they stay held. */
+  private readonly held: HeldRetry
   private readonly commits: CommitWatch
   /** The collection whose deliveries failed transiently: its table is probed. */
   private failing: SyncedCollection | undefined
@@ -49,7 +52,12 @@ export class QueueRunner {
   private lastProbeWake = 0
 
   constructor(private readonly deps: RunnerDeps) {
-    this.commits = new CommitWatch(deps.payload, () => this.kick())
+    this.held = new HeldRetry(deps.queue.sweepInterval, deps.logger, () => this.kick())
+    this.commits = new CommitWatch(deps.payload, () => {
+      // New work: whatever it finds held is looked at soon again.
+      this.held.reset()
+      this.kick()
+    })
   }
 
   start(): void {
@@ -112,6 +120,7 @@ export class QueueRunner {
   private async drain(): Promise<void> {
     const { jobs, delivery, collections, queue, logger } = this.deps
     const busy = new Set<string>()
+    let progressed = false
     try {
       // Bounded: jobs that keep failing wait for their backoff, so a run finds none and stops.
       for (let round = 0; round < 100 && !this.stopped; round++) {
@@ -131,6 +140,7 @@ export class QueueRunner {
           const collection = collections.get(slug)
           if (!collection) {
             await this.notSynced(slug, ids)
+            progressed = true
             continue
           }
           const report = await delivery.deliver(collection, ids)
@@ -144,6 +154,7 @@ export class QueueRunner {
             if (o.outcome === 'busy') busy.add(`${slug}:${o.id}`)
             else if (o.outcome === 'failed') transient ||= o.error?.kind === 'transient'
             else delivered = true
+            if (o.outcome !== 'busy') progressed = true
           }
           if (report.endpointError) {
             this.pauseFor(collection, report.endpointError)
@@ -157,21 +168,16 @@ export class QueueRunner {
         }
       }
     } finally {
-      // Documents another delivery held: theirs to finish; what came after is looked at again shortly.
-      if (busy.size && !this.stopped && !this.retryBusy) {
-        this.retryBusy = setTimeout(() => {
-          this.retryBusy = undefined
-          this.kick()
-        }, 50)
-        this.retryBusy.unref()
-      }
+      // Documents another delivery held: theirs to finish; what came after is looked at again.
+      if (!busy.size) this.held.reset()
+      else if (!this.stopped) this.held.held(busy.size, progressed)
     }
   }
 
-  /** Jobs of a collection that is no longer synced: failed for good, with the reason. */
+  /** Jobs of a collection that is no longer synced: failed for good, with the reason, and recorded. */
   private async notSynced(slug: string, ids: string[]): Promise<void> {
-    const { db, jobs } = this.deps
-    await db.transaction(async (sql) => {
+    const { db, jobs, delivery } = this.deps
+    const givenUp = await db.transaction(async (sql) => {
       const rows = await jobs.forKeys(
         sql,
         ids.map((id) => `${slug}:${id}`),
@@ -180,16 +186,12 @@ export class QueueRunner {
         key: `${slug}:${id}`,
         collection: slug,
         id,
-        error: new SyncError(`${slug} ${id}: collection "${slug}" is not synced`, {
-          collection: slug,
-          id,
-          operation: 'load',
-          kind: 'row',
-        }),
+        error: notSyncedError(slug, id),
         jobs: rows.filter((job) => job.key === `${slug}:${id}`),
       }))
-      await jobs.book(sql, failures)
+      return jobs.book(sql, failures)
     })
+    if (givenUp.length) await delivery.failedForGood(slug, givenUp)
   }
 
   /** Supabase answers again (a probe passed, or a delivery went through): no longer paused. */
@@ -291,7 +293,7 @@ export class QueueRunner {
   async stop(): Promise<void> {
     this.stopped = true
     if (this.timer) clearInterval(this.timer)
-    if (this.retryBusy) clearTimeout(this.retryBusy)
+    this.held.stop()
     this.commits.stop()
     await this.running
   }

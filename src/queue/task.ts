@@ -4,12 +4,13 @@
  * scheduler on serverless hosts — and delivers through the same path: the document locked, read as it
  * is now, written. Retries never run out for transient failures; a row-level failure ends the job.
  */
-import { JobCancelledError, type TaskConfig } from 'payload'
+import { JobCancelledError, type Payload, type TaskConfig } from 'payload'
 import type { Logger } from 'pino'
 import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
 import type { SyncedCollection } from '../synced.js'
 import { backoffDelay } from './backoff.js'
+import { notSyncedError } from './not-synced.js'
 import type { Delivery } from './delivery.js'
 import type { JobStore } from './jobs.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from './keys.js'
@@ -28,7 +29,8 @@ export interface TaskDeps {
 
 export function syncTask(
   queue: QueueOptions,
-  deps: () => TaskDeps | undefined,
+  /** The plugin running in the Payload the job runs in (undefined before it started). */
+  deps: (payload: Payload) => TaskDeps | undefined,
 ): TaskConfig<{ input: SyncJobInput; output: { outcome: string } }> {
   return {
     slug: syncTaskSlug,
@@ -51,9 +53,9 @@ export function syncTask(
       // Payload's exponential backoff has no ceiling; set the next attempt ourselves.
       job.waitUntil = new Date(Date.now() + backoffDelay(job.totalTried ?? 0, queue)).toISOString()
     },
-    handler: async ({ input, job }) => {
+    handler: async ({ input, job, req }) => {
       const { collection: slug, id } = input
-      const running = deps()
+      const running = deps(req.payload)
       const collection = running?.collections.get(slug)
       if (!running)
         throw new SyncError(`${slug} ${id}: supabase-sync is not running in this process yet`, {
@@ -62,8 +64,14 @@ export function syncTask(
           operation: 'load',
           kind: 'transient',
         })
-      if (!collection)
-        throw new JobCancelledError(`permanent: ${slug} ${id}: collection "${slug}" is not synced`)
+      if (!collection) {
+        const error = notSyncedError(slug, id)
+        // Given up as the plugin's runner gives it up: recorded, then cancelled (Payload books it).
+        await running.delivery.failedForGood(slug, [
+          { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
+        ])
+        throw new JobCancelledError(`permanent: ${error.message}`)
+      }
       // Jobs a dead runner left processing (Payload has no recovery): pending again, now and then.
       await releaseStaleJobs(running.jobs, running.logger, Math.min(60_000, queue.staleAfter / 5))
       const options = { bookedElsewhere: String(job.id) }
@@ -90,8 +98,16 @@ export function syncTask(
         if (
           error.kind === 'row' ||
           (error.kind === 'conflict' && (job.totalTried ?? 0) >= queue.conflictAttempts)
-        )
+        ) {
+          // Payload books the cancel itself and calls no hook after it: the Sync event the plugin's
+          // runner records for a give-up is recorded here — unless booking the document's other
+          // jobs in this delivery gave them up, and so recorded it, already.
+          if (![first, report].some((r) => r.givenUp?.some((f) => f.id === id)))
+            await running.delivery.failedForGood(slug, [
+              { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
+            ])
           throw new JobCancelledError(`permanent: ${error.message}`)
+        }
         throw error
       }
       return { output: { outcome: outcome.outcome } }
