@@ -52,13 +52,31 @@ export class AlertStore {
    * An observation that began before the alert fired (a check still running when another instance's
    * found the drift) resolves nothing: it has not seen what the alert is about.
    */
-  async resolve(key: string, observedAt: Date = new Date()): Promise<Transition> {
+  async resolve(
+    key: string,
+    observedAt: Date = new Date(),
+    /** Only once nothing was `seen` for this long (ms), by the database's clock. */
+    quietMs?: number,
+  ): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
+    const quiet =
+      quietMs === undefined
+        ? ''
+        : ` and coalesce(${c('lastSeenAt')}, ${c('lastSentAt')}) < now() - make_interval(secs => $3::float8 / 1000)`
     const { rows } = await this.db.query<{ since: Date }>(
-      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing' and ${c('lastSentAt')} < $2 returning ${c('since')} as since`,
-      [key, observedAt],
+      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing' and ${c('lastSentAt')} < $2${quiet} returning ${c('since')} as since`,
+      quietMs === undefined ? [key, observedAt] : [key, observedAt, quietMs],
     )
     return rows[0] ? { kind: 'resolved', since: new Date(rows[0].since).toISOString() } : null
+  }
+
+  /** What the firing alert is about was seen again (its quiet time starts over). */
+  async seen(key: string): Promise<void> {
+    const c = (field: string) => this.t.column(field)
+    await this.db.query(
+      `update ${this.t.name} set ${c('lastSeenAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing'`,
+      [key],
+    )
   }
 
   /** The alerts firing now. */

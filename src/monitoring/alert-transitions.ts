@@ -41,6 +41,12 @@ export interface Observation {
   ids?: string[]
   /** When the observation began: a stale one (older than the last transition) changes nothing. */
   observedAt?: Date
+  /**
+   * An alert that holds while things keep being seen (ms): holding, the sighting is noted in the
+   * alert's shared state; not holding, it resolves only once nothing was seen for this long — by
+   * any instance, so that one which restarts or stops leaves nothing firing for ever.
+   */
+  quietFor?: number
 }
 
 export class AlertTransitions {
@@ -48,7 +54,8 @@ export class AlertTransitions {
 
   /** Fires or resolves one alert; the instance whose transition wins records and sends it. */
   async set(observation: Observation): Promise<void> {
-    const { rule, collection, holds, text, counts, ids, observedAt = new Date() } = observation
+    const { rule, collection, holds, text, counts, ids, quietFor } = observation
+    const observedAt = observation.observedAt ?? new Date()
     const { store, options } = this.deps
     if (holds === undefined) return
     const key = collection ? `${rule}:${collection}` : rule
@@ -56,7 +63,8 @@ export class AlertTransitions {
     try {
       transition = holds
         ? await store.fire(key, text, { counts, ids }, options.alerts!.cooldown, observedAt)
-        : await store.resolve(key, observedAt)
+        : await store.resolve(key, observedAt, quietFor)
+      if (holds && quietFor !== undefined) await store.seen(key)
     } catch (err) {
       this.deps.logger.warn({ err, alert: key }, 'supabase-sync: could not update the alert state')
       return

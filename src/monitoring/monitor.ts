@@ -40,7 +40,11 @@ export class Monitor {
   private readonly transitions?: AlertTransitions
   private readonly timers: NodeJS.Timeout[] = []
   private downSince: number | undefined
-  /** Catches of rows changed in Supabase directly, per collection: when the last came, how many in the burst. */
+  /**
+   * Catches of rows changed in Supabase directly, per collection: when this instance's last came and
+   * how many rows its burst had, for the alert's text. When the burst is over is the alert store's
+   * to say (`quietFor`): any instance resolves it, this one may be gone by then.
+   */
   private readonly bursts = new Map<string, { last: number; count: number }>()
   /** Evaluations done (tests wait for some to have happened, not for time to pass). */
   evaluations = 0
@@ -171,11 +175,17 @@ export class Monitor {
         })
       }
       const quiet = rules.externalChange
-      for (const [collection, burst] of this.bursts) {
-        if (quiet === false || Date.now() - burst.last < quiet) continue
-        this.bursts.delete(collection)
-        await this.transitions?.set({ rule: 'external-change', collection, holds: false, text: '' })
-      }
+      const prefix = 'external-change:'
+      if (quiet !== false)
+        for (const { key } of await this.alerts.firing())
+          if (key.startsWith(prefix))
+            await this.transitions?.set({
+              rule: 'external-change',
+              collection: key.slice(prefix.length),
+              holds: false,
+              text: '',
+              quietFor: quiet,
+            })
     } finally {
       this.evaluations++
       this.evaluating = false
@@ -216,6 +226,7 @@ export class Monitor {
       text: `${collection}: ${count} row(s) changed in Supabase directly, not through Payload`,
       counts: { rows: count },
       ids,
+      quietFor: quiet,
     })
   }
 
