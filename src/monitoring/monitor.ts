@@ -8,7 +8,7 @@ import { createLocalReq, type Payload } from 'payload'
 import type { Logger } from 'pino'
 import type { CheckResult } from './health.js'
 import type { ResolvedOptions } from '../options.js'
-import type { JobStore } from '../queue/jobs.js'
+import type { JobCounts, JobStore } from '../queue/jobs.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
 import { AlertStore } from './alert-store.js'
@@ -85,6 +85,9 @@ export class Monitor {
     }
     if (this.rollups) every(15_000, () => this.rollups!.flush())
     if (this.alerts) every(options.alerts!.evaluateEvery, () => this.evaluate())
+    // The evaluation samples the pending changes as it reads the job counts; without alerts the
+    // history's pending chart needs its own samples.
+    else if (this.rollups) every(5_000, async () => void (await this.countJobs()))
     if (options.checks.schedule !== false || this.alerts)
       every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
     payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])
@@ -127,7 +130,7 @@ export class Monitor {
     this.evaluating = true
     const observedAt = new Date()
     try {
-      const { target, collections, jobs, options } = this.deps
+      const { target, collections, options } = this.deps
       const rules = options.alerts!.rules
       const first = collections.values().next().value as SyncedCollection | undefined
       const failure = first ? await target.probe(first.spec) : null
@@ -154,8 +157,7 @@ export class Monitor {
           observedAt: this.downSince === undefined ? observedAt : new Date(this.downSince),
         })
       }
-      const counts = await jobs.counts()
-      this.rollups?.pending(counts.pending)
+      const counts = await this.countJobs()
       if (rules.failedJobs)
         await this.transitions?.set({
           rule: 'failed-jobs',
@@ -190,6 +192,13 @@ export class Monitor {
       this.evaluations++
       this.evaluating = false
     }
+  }
+
+  /** The job counts, the pending changes sampled for the history. */
+  private async countJobs(): Promise<JobCounts> {
+    const counts = await this.deps.jobs.counts()
+    if (!this.stopped) this.rollups?.pending(counts.pending)
+    return counts
   }
 
   /** What a check found (a scheduled one, or any full validate). */
