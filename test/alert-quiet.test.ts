@@ -10,7 +10,9 @@ import type { Payload } from 'payload'
 import {
   dealerData,
   eventually,
+  runSql,
   settled,
+  silencePools,
   startApp,
   startPayload,
   type TestApp,
@@ -49,6 +51,22 @@ afterAll(async () => {
   await app?.close()
 })
 
+/**
+ * Stops an instance as a process that ends does: Payload destroyed, and its database sessions gone
+ * with it. (payload.destroy() alone leaves what was in flight waiting for ever on a database that
+ * will never be ready again — a queue run still holding the checks queue's lock, in this process.)
+ */
+async function gone(payload: Payload): Promise<void> {
+  const pool = payload.db.pool as unknown as { _clients?: Array<{ processID?: number }> }
+  const pids = (pool._clients ?? []).map((c) => c.processID).filter((pid) => pid !== undefined)
+  await payload.destroy()
+  silencePools()
+  await runSql(
+    app.stack.databaseUri,
+    `select pg_terminate_backend(pid) from pg_stat_activity where pid = any(array[${pids.join(',')}]::int[])`,
+  )
+}
+
 const ofRule = (state: Alert['state']) =>
   received.filter((a) => a.rule === 'external-change' && a.state === state)
 
@@ -63,7 +81,7 @@ describe('external-change alert', () => {
     await eventually(async () => expect(ofRule('firing')).toHaveLength(1), 20_000, 20)
     const firedAt = Date.now()
     // Gone within the quiet time: it never saw the burst end.
-    await app.payload.destroy()
+    await gone(app.payload)
     expect(Date.now() - firedAt).toBeLessThan(quietMs)
     expect(ofRule('resolved')).toHaveLength(0)
 
