@@ -186,7 +186,8 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     metrics,
     rollups,
     paused: () => runtime.runner?.pause?.error.message,
-    record: (event) => recordEvent({ payload, logger }, { ...event, actor: { source: 'monitor' } }),
+    record: (event, req) =>
+      recordEvent({ payload, logger, req }, { ...event, actor: { source: 'monitor' } }),
   })
   runtime.monitor.start()
   runtime.watch = startWatch(runtime)

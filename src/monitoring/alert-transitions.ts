@@ -3,11 +3,18 @@
  * instance's observation fires, repeats or resolves it (one instance wins), and the winner logs it,
  * records it in the Sync events and queues its sends, one job per channel.
  */
-import type { Payload } from 'payload'
+import {
+  commitTransaction,
+  createLocalReq,
+  initTransaction,
+  killTransaction,
+  type Payload,
+  type PayloadRequest,
+} from 'payload'
 import type { Logger } from 'pino'
 import type { Alert, ResolvedOptions } from '../options.js'
 import { alertOf, consoleLink } from './alert-message.js'
-import type { AlertStore, Transition } from './alert-store.js'
+import type { AlertStore } from './alert-store.js'
 import { alertChannels, alertTaskSlug } from './alert-task.js'
 
 export type Rule = Alert['rule']
@@ -25,7 +32,8 @@ export interface AlertTransitionsDeps {
   store: AlertStore
   options: ResolvedOptions
   logger: Logger
-  record: (event: AlertEvent) => Promise<void>
+  /** Records the event in `req`'s transaction (a failure throws: the transaction is void). */
+  record: (event: AlertEvent, req: PayloadRequest) => Promise<void>
   /** Sends were queued: run the queue now rather than at its next turn. */
   queued: () => void
 }
@@ -52,52 +60,69 @@ export interface Observation {
 export class AlertTransitions {
   constructor(private readonly deps: AlertTransitionsDeps) {}
 
-  /** Fires or resolves one alert; the instance whose transition wins records and sends it. */
+  /**
+   * Fires or resolves one alert; the instance whose transition wins records and sends it. The change
+   * of state, its Sync event and its sends are one transaction: a send that could not be queued left
+   * the alert fired and unsent until the cooldown, and now leaves it as it was, for the next
+   * evaluation to try again.
+   */
   async set(observation: Observation): Promise<void> {
     const { rule, collection, holds, text, counts, ids, quietFor } = observation
     const observedAt = observation.observedAt ?? new Date()
-    const { store, options } = this.deps
+    const { payload, store, options } = this.deps
     if (holds === undefined) return
     const key = collection ? `${rule}:${collection}` : rule
-    let transition: Transition
+    const req = await createLocalReq({}, payload)
+    let alert: Alert | undefined
     try {
-      transition = holds
-        ? await store.fire(key, text, { counts, ids }, options.alerts!.cooldown, observedAt)
-        : await store.resolve(key, observedAt, quietFor)
-      if (holds && quietFor !== undefined) await store.seen(key)
+      await initTransaction(req)
+      const transition = holds
+        ? await store.fire(key, text, { counts, ids }, options.alerts!.cooldown, observedAt, req)
+        : await store.resolve(key, observedAt, quietFor, req)
+      if (holds && quietFor !== undefined) await store.seen(key, req)
+      if (transition) {
+        alert = alertOf({
+          rule,
+          collection,
+          key,
+          text,
+          transition,
+          counts,
+          ids,
+          link: consoleLink(payload.config),
+        })
+        await this.deps.record(
+          {
+            action: 'alert',
+            collectionSlug: collection ?? '*',
+            outcome: alert.state,
+            summary: alert.text,
+            details: alert,
+          },
+          req,
+        )
+        for (const channel of alertChannels(options))
+          await payload.jobs.queue({
+            task: alertTaskSlug,
+            input: { alert, channel },
+            queue: options.checks.queue,
+            req,
+          } as never)
+      }
+      await commitTransaction(req)
     } catch (err) {
-      this.deps.logger.warn({ err, alert: key }, 'supabase-sync: could not update the alert state')
+      await killTransaction(req)
+      this.deps.logger.warn(
+        { err, alert: key },
+        'supabase-sync: could not update the alert state (left as it was: the next observation tries again)',
+      )
       return
     }
-    if (!transition) return
-    const alert = alertOf({
-      rule,
-      collection,
-      key,
-      text,
-      transition,
-      counts,
-      ids,
-      link: consoleLink(this.deps.payload.config),
-    })
-    const { state } = alert
-    this.deps.logger[state === 'firing' ? 'error' : 'info'](
-      { alert: key, state, op: 'alert' },
+    if (!alert) return
+    this.deps.logger[alert.state === 'firing' ? 'error' : 'info'](
+      { alert: key, state: alert.state, op: 'alert' },
       alert.text,
     )
-    await this.deps.record({
-      action: 'alert',
-      collectionSlug: collection ?? '*',
-      outcome: state,
-      summary: alert.text,
-      details: alert,
-    })
-    for (const channel of alertChannels(options))
-      await this.deps.payload.jobs.queue({
-        task: alertTaskSlug,
-        input: { alert, channel },
-        queue: options.checks.queue,
-      } as never)
     this.deps.queued()
   }
 }

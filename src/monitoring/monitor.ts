@@ -4,7 +4,7 @@
  * scheduled checks and of alert sends (Payload's schedules decide when a check is due, once across
  * instances), and flushes the per-minute rollups. Stopped with Payload.
  */
-import { createLocalReq, type Payload } from 'payload'
+import { createLocalReq, type Payload, type PayloadRequest } from 'payload'
 import type { Logger } from 'pino'
 import type { CheckResult } from './health.js'
 import type { ResolvedOptions } from '../options.js'
@@ -31,7 +31,8 @@ export interface MonitorDeps {
   rollups?: Rollups
   /** Why delivery is paused, if it is. */
   paused: () => string | undefined
-  record: (event: AlertEvent) => Promise<void>
+  /** Records an alert's event in the transaction of `req` (its change of state and sends commit with it). */
+  record: (event: AlertEvent, req: PayloadRequest) => Promise<void>
 }
 
 export class Monitor {
