@@ -19,6 +19,7 @@ import { StateStore } from '../queue/state.js'
 import { listedIds } from '../reconcile/diff.js'
 import { notedFullRun } from '../reconcile/full-runs.js'
 import { reconcile, type ReconcileSummary } from '../reconcile/reconcile.js'
+import { loadLastChecks } from '../monitoring/last-checks.js'
 import { SyncMetrics } from '../monitoring/metrics.js'
 import { Monitor } from '../monitoring/monitor.js'
 import { Rollups } from '../monitoring/rollups.js'
@@ -156,6 +157,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   metrics.watchJobs({
     counts: async () => ({ ...(await jobs.counts()), processing: await deliveringCount(db) }),
   })
+  metrics.watchChecks({ lastChecks: () => loadLastChecks(payload, runtime) })
   setRuntime(payload, runtime)
   if (cliMode()) {
     logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
