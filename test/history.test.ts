@@ -46,8 +46,46 @@ describe('history series', () => {
       lagP95: lagBuckets[3],
     })
     expect(points[0].at).toBe('2026-11-26T11:31:00.000Z')
-    expect(points.reduce((a, p) => a + p.deliveries, 0)).toBe(6)
+    expect(points.reduce((a, p) => a + (p.deliveries ?? 0), 0)).toBe(6)
     expect(points[0].lagP95).toBeNull()
+  })
+
+  it('a minute no instance has recorded yet (the current one) has no values: the latest is the last recorded', () => {
+    // Rows are added once their minute is over: at 12:30:20 the newest is 12:29's.
+    const points = historySeries(
+      [
+        row('2026-11-26T12:28:00Z', { pending: 9 }),
+        row('2026-11-26T12:29:00Z', { deliveries: 2, pending: 4 }),
+      ],
+      '1h',
+      now,
+    )
+    expect(points.at(-1)).toEqual({
+      at: '2026-11-26T12:30:00.000Z',
+      deliveries: null,
+      failures: null,
+      requests: null,
+      pending: null,
+      lagP95: null,
+    })
+    // What the chart's caption shows as "latest".
+    expect(
+      chartShape(
+        points.map((p) => p.pending),
+        590,
+        10,
+      ).latest,
+    ).toBe(4)
+    expect(points.at(-3)?.pending).toBe(9)
+    // Before: not recorded either (no instance ran), not "nothing pending".
+    expect(points[0].pending).toBeNull()
+    expect(
+      chartShape(
+        points.map((p) => p.deliveries),
+        590,
+        10,
+      ).total,
+    ).toBe(2)
   })
 
   it('24 hours by the quarter hour, 7 days by two hours', () => {
@@ -61,7 +99,7 @@ describe('history series', () => {
     expect(day.at(-2)).toMatchObject({ at: '2026-11-26T12:15:00.000Z', deliveries: 5 })
     const week = historySeries(rows, '7d', now)
     expect(week).toHaveLength(84)
-    expect(week.reduce((a, p) => a + p.deliveries, 0)).toBe(9)
+    expect(week.reduce((a, p) => a + (p.deliveries ?? 0), 0)).toBe(9)
     expect(isHistoryRange('7d')).toBe(true)
     expect(isHistoryRange('toString')).toBe(false)
   })
@@ -70,7 +108,7 @@ describe('history series', () => {
 describe('chart line', () => {
   it('scaled to the largest value; a step without a value breaks the line', () => {
     const shape = chartShape([0, 5, 10, null, 10], 40, 10)
-    expect(shape).toEqual({ line: 'M0 10 L10 5 L20 0 M40 0', max: 10, total: 25 })
-    expect(chartShape([null, null], 40, 10)).toEqual({ line: '', max: 1, total: 0 })
+    expect(shape).toEqual({ line: 'M0 10 L10 5 L20 0 M40 0', max: 10, total: 25, latest: 10 })
+    expect(chartShape([null, null], 40, 10)).toEqual({ line: '', max: 1, total: 0, latest: null })
   })
 })

@@ -188,7 +188,10 @@ describe('history', () => {
     }
     // The console's chart of the last hour reads the same rows (all collections, all instances).
     const charted = async () =>
-      (await loadHistory(getRuntime(app.payload), '1h')).reduce((a, p) => a + p.deliveries, 0)
+      (await loadHistory(getRuntime(app.payload), '1h')).reduce(
+        (a, p) => a + (p.deliveries ?? 0),
+        0,
+      )
     const start = await sum()
     const chartStart = await charted()
     for (let i = 0; i < 7; i++)

@@ -53,7 +53,7 @@ export function HistoryCharts(props: {
           {series.map((s) => {
             const values = points.map(s.value)
             const shape = chartShape(values, width, height)
-            const last = [...values].reverse().find((v) => v !== null) ?? null
+            const last = shape.latest
             return (
               <figure key={s.key} style={{ margin: 0 }} data-chart={s.key}>
                 <figcaption style={styles.muted}>

@@ -28,6 +28,9 @@ export function alertsCollection(read: Read): CollectionConfig {
       { name: 'state', type: 'select', required: true, options: ['firing', 'resolved'] },
       { name: 'since', type: 'date', required: true },
       { name: 'lastSentAt', type: 'date', required: true },
+      // When what the alert is about was last seen, by any instance (a rule that resolves after a
+      // quiet time counts it from here: the instance that saw it may be gone).
+      { name: 'lastSeenAt', type: 'date' },
       { name: 'summary', type: 'text' },
       { name: 'details', type: 'json' },
     ],

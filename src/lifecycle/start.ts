@@ -20,6 +20,7 @@ import { StateStore } from '../queue/state.js'
 import { listedIds } from '../reconcile/diff.js'
 import { notedFullRun } from '../reconcile/full-runs.js'
 import { reconcile, type ReconcileSummary } from '../reconcile/reconcile.js'
+import { loadLastChecks } from '../monitoring/last-checks.js'
 import { SyncMetrics } from '../monitoring/metrics.js'
 import { Monitor } from '../monitoring/monitor.js'
 import { Rollups } from '../monitoring/rollups.js'
@@ -158,6 +159,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   metrics.watchJobs({
     counts: async () => ({ ...(await jobs.counts()), processing: await deliveringCount(db) }),
   })
+  metrics.watchChecks({ lastChecks: () => loadLastChecks(payload, runtime) })
   setRuntime(payload, runtime)
   if (cliMode()) {
     logger.debug('supabase-sync: command mode, no runner and no startup reconcile')
@@ -188,7 +190,8 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     metrics,
     rollups,
     paused: () => runtime.runner?.pause?.error.message,
-    record: (event) => recordEvent({ payload, logger }, { ...event, actor: { source: 'monitor' } }),
+    record: (event, req) =>
+      recordEvent({ payload, logger, req }, { ...event, actor: { source: 'monitor' } }),
   })
   runtime.monitor.start()
   runtime.watch = startWatch(runtime)

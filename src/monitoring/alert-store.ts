@@ -1,10 +1,13 @@
 /**
  * The state of each alert, shared by every app instance (collection `supabase-sync-alerts`): a change
  * of state is one conditional statement, so that however many instances see a rule trip, one of them
- * wins — and sends. Firing again while it lasts happens at most every `cooldown`.
+ * wins — and sends. Firing again while it lasts happens at most every `cooldown`. With `req`, a
+ * statement runs in that request's transaction: the change of state commits with its sends.
  */
+import type { PayloadRequest } from 'payload'
+import type { QueryResultRow } from 'pg'
 import { alertsSlug } from '../collections/monitoring.js'
-import type { PayloadDatabase, TableRef } from '../queue/database.js'
+import { literal, type PayloadDatabase, type TableRef } from '../queue/database.js'
 
 export type Transition =
   { kind: 'fired' | 'repeated'; since: string } | { kind: 'resolved'; since: string } | null
@@ -27,17 +30,19 @@ export class AlertStore {
     details: unknown,
     cooldownMs: number,
     observedAt: Date = new Date(),
+    req?: PayloadRequest,
   ): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
-    const { rows } = await this.db.query<{ previous: string | null; since: Date }>(
-      `with prev as (select ${c('state')}::text as state from ${this.t.name} where ${c('id')} = $1) ` +
-        `insert into ${this.t.name} as a (${c('id')}, ${c('state')}, ${c('since')}, ${c('lastSentAt')}, ${c('summary')}, ${c('details')}) values ($1, 'firing', now(), now(), $2, $3) ` +
+    const id = literal(key)
+    const rows = await this.run<{ previous: string | null; since: Date | string }>(
+      `with prev as (select ${c('state')}::text as state from ${this.t.name} where ${c('id')} = ${id}) ` +
+        `insert into ${this.t.name} as a (${c('id')}, ${c('state')}, ${c('since')}, ${c('lastSentAt')}, ${c('summary')}, ${c('details')}) values (${id}, 'firing', now(), now(), ${literal(summary.slice(0, 500))}, ${literal(JSON.stringify(details ?? null))}) ` +
         `on conflict (${c('id')}) do update set ${c('state')} = 'firing', ${c('since')} = case when a.${c('state')} = 'firing' then a.${c('since')} else now() end, ` +
         `${c('lastSentAt')} = now(), ${c('summary')} = excluded.${c('summary')}, ${c('details')} = excluded.${c('details')} ` +
-        `where (a.${c('state')} <> 'firing' and a.${c('lastSentAt')} < $5) ` +
-        `or (a.${c('state')} = 'firing' and a.${c('lastSentAt')} < now() - make_interval(secs => $4::float8 / 1000)) ` +
+        `where (a.${c('state')} <> 'firing' and a.${c('lastSentAt')} < ${timestamp(observedAt)}) ` +
+        `or (a.${c('state')} = 'firing' and a.${c('lastSentAt')} < now() - make_interval(secs => ${seconds(cooldownMs)})) ` +
         `returning (select state from prev) as previous, a.${c('since')} as since`,
-      [key, summary.slice(0, 500), JSON.stringify(details ?? null), cooldownMs, observedAt],
+      req,
     )
     const row = rows[0]
     if (!row) return null
@@ -52,13 +57,32 @@ export class AlertStore {
    * An observation that began before the alert fired (a check still running when another instance's
    * found the drift) resolves nothing: it has not seen what the alert is about.
    */
-  async resolve(key: string, observedAt: Date = new Date()): Promise<Transition> {
+  async resolve(
+    key: string,
+    observedAt: Date = new Date(),
+    /** Only once nothing was `seen` for this long (ms), by the database's clock. */
+    quietMs?: number,
+    req?: PayloadRequest,
+  ): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
-    const { rows } = await this.db.query<{ since: Date }>(
-      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = $1 and ${c('state')} = 'firing' and ${c('lastSentAt')} < $2 returning ${c('since')} as since`,
-      [key, observedAt],
+    const quiet =
+      quietMs === undefined
+        ? ''
+        : ` and coalesce(${c('lastSeenAt')}, ${c('lastSentAt')}) < now() - make_interval(secs => ${seconds(quietMs)})`
+    const rows = await this.run<{ since: Date | string }>(
+      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = ${literal(key)} and ${c('state')} = 'firing' and ${c('lastSentAt')} < ${timestamp(observedAt)}${quiet} returning ${c('since')} as since`,
+      req,
     )
     return rows[0] ? { kind: 'resolved', since: new Date(rows[0].since).toISOString() } : null
+  }
+
+  /** What the firing alert is about was seen again (its quiet time starts over). */
+  async seen(key: string, req?: PayloadRequest): Promise<void> {
+    const c = (field: string) => this.t.column(field)
+    await this.run(
+      `update ${this.t.name} set ${c('lastSeenAt')} = now() where ${c('id')} = ${literal(key)} and ${c('state')} = 'firing'`,
+      req,
+    )
   }
 
   /** The alerts firing now. */
@@ -73,4 +97,12 @@ export class AlertStore {
       summary: r.summary,
     }))
   }
+
+  /** Literals, not parameters: a statement in a request's transaction goes through the adapter's raw `execute`. */
+  private async run<R extends QueryResultRow>(raw: string, req?: PayloadRequest): Promise<R[]> {
+    return req ? this.db.inRequest<R>(req, raw) : (await this.db.query<R>(raw)).rows
+  }
 }
+
+const timestamp = (at: Date) => `${literal(at.toISOString())}::timestamptz`
+const seconds = (ms: number) => `${Number(ms) / 1000}::float8`

@@ -25,14 +25,20 @@ export interface RollupRow {
   lag: number[] | null
 }
 
+/**
+ * One step of a chart. The counts are null for a step no instance has recorded: an instance adds a
+ * minute's row (at least its pending sample) once the minute is over, so the current minute has none
+ * yet — a 0 there read as "nothing pending, nothing delivered" at the chart's end, and as its latest
+ * value. A chart's latest value is its last recorded step.
+ */
 export interface HistoryPoint {
   /** The start of the step. */
   at: string
-  deliveries: number
-  failures: number
-  requests: number
+  deliveries: number | null
+  failures: number | null
+  requests: number | null
   /** The most changes waiting at once during the step. */
-  pending: number
+  pending: number | null
   /** 95th percentile of commit → Supabase lag, ms (upper bound of its bucket); null: no delivery. */
   lagP95: number | null
 }
@@ -49,11 +55,13 @@ export function historySeries(rows: readonly RollupRow[], range: HistoryRange, n
     requests: 0,
     pending: 0,
     lag: lagBuckets.map(() => 0),
+    recorded: false,
   }))
   for (const row of rows) {
     const t = new Date(row.minute).getTime()
     if (!(t >= start && t < end)) continue
     const step = sums[Math.floor((t - start) / stepMs)]
+    step.recorded = true
     step.deliveries += Number(row.deliveries) || 0
     step.failures += Number(row.failures) || 0
     step.requests += Number(row.requests) || 0
@@ -64,10 +72,10 @@ export function historySeries(rows: readonly RollupRow[], range: HistoryRange, n
   }
   return sums.map((s): HistoryPoint => ({
     at: new Date(s.at).toISOString(),
-    deliveries: s.deliveries,
-    failures: s.failures,
-    requests: s.requests,
-    pending: s.pending,
+    deliveries: s.recorded ? s.deliveries : null,
+    failures: s.recorded ? s.failures : null,
+    requests: s.recorded ? s.requests : null,
+    pending: s.recorded ? s.pending : null,
     lagP95: lagPercentile(s.lag, 0.95),
   }))
 }

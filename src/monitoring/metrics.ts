@@ -22,6 +22,17 @@ export interface Drift {
   changed: number
 }
 
+export interface CheckSource {
+  /** The newest full check of each collection, whichever instance ran it. */
+  lastChecks(): Promise<ReadonlyMap<string, Drift & { at: string }>>
+}
+
+/** One read of `read` per scrape, shared by the gauges that collect from it (each collects on its own). */
+function oncePerScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let current: Promise<T> | undefined
+  return () => (current ??= read().finally(() => setImmediate(() => (current = undefined))))
+}
+
 export class SyncMetrics {
   readonly registry = new Registry()
   private readonly deliveries = new Counter({
@@ -75,18 +86,6 @@ export class SyncMetrics {
     labelNames: ['collection', 'outcome'],
     registers: [this.registry],
   })
-  private readonly drift = new Gauge({
-    name: 'supabase_sync_drift_rows',
-    help: 'Differences found by the last check, by kind',
-    labelNames: ['collection', 'kind'],
-    registers: [this.registry],
-  })
-  private readonly driftCheckedAt = new Gauge({
-    name: 'supabase_sync_drift_checked_timestamp_seconds',
-    help: 'When the drift was last checked',
-    labelNames: ['collection'],
-    registers: [this.registry],
-  })
   private readonly supabaseUp = new Gauge({
     name: 'supabase_sync_supabase_up',
     help: '1 when Supabase answered the last request, 0 when it did not',
@@ -94,15 +93,13 @@ export class SyncMetrics {
   })
 
   private watching = false
+  private watchingChecks = false
 
   /** The job gauges, read from `jobs` at scrape time (once per scrape for all of them). */
   watchJobs(jobs: JobGaugeSource): void {
     if (this.watching) return
     this.watching = true
-    // Read once per scrape: each gauge's collect runs the same query, so it is shared.
-    let current: ReturnType<JobGaugeSource['counts']> | undefined
-    const read = () =>
-      (current ??= jobs.counts().finally(() => setImmediate(() => (current = undefined))))
+    const read = oncePerScrape(() => jobs.counts())
     const gauge = (
       name: string,
       help: string,
@@ -169,10 +166,38 @@ export class SyncMetrics {
     this.externals.inc({ collection, outcome }, count)
   }
 
-  drifted(collection: string, drift: Drift): void {
-    for (const kind of ['missing', 'extra', 'changed'] as const)
-      this.drift.set({ collection, kind }, drift[kind])
-    this.driftCheckedAt.set({ collection }, Date.now() / 1000)
+  /**
+   * The drift gauges, read at scrape time from the newest check of any instance: the checks run on
+   * whichever instance takes their queue, and a gauge of this instance's own last check showed
+   * another instance's older findings (or none) to the scraper that reached it.
+   */
+  watchChecks(checks: CheckSource): void {
+    if (this.watchingChecks) return
+    this.watchingChecks = true
+    const read = oncePerScrape(() => checks.lastChecks())
+    new Gauge({
+      name: 'supabase_sync_drift_rows',
+      help: 'Differences found by the last check (of any instance), by kind',
+      labelNames: ['collection', 'kind'],
+      registers: [this.registry],
+      async collect() {
+        this.reset()
+        for (const [collection, check] of await read())
+          for (const kind of ['missing', 'extra', 'changed'] as const)
+            this.set({ collection, kind }, check[kind])
+      },
+    })
+    new Gauge({
+      name: 'supabase_sync_drift_checked_timestamp_seconds',
+      help: 'When the drift was last checked (by any instance)',
+      labelNames: ['collection'],
+      registers: [this.registry],
+      async collect() {
+        this.reset()
+        for (const [collection, check] of await read())
+          this.set({ collection }, Date.parse(check.at) / 1000)
+      },
+    })
   }
 
   up(up: boolean): void {

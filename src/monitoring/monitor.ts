@@ -4,16 +4,15 @@
  * scheduled checks and of alert sends (Payload's schedules decide when a check is due, once across
  * instances), and flushes the per-minute rollups. Stopped with Payload.
  */
-import { createLocalReq, type Payload } from 'payload'
+import { createLocalReq, type Payload, type PayloadRequest } from 'payload'
 import type { Logger } from 'pino'
 import type { CheckResult } from './health.js'
-import type { Alert, ResolvedOptions } from '../options.js'
-import type { JobStore } from '../queue/jobs.js'
+import type { ResolvedOptions } from '../options.js'
+import type { JobCounts, JobStore } from '../queue/jobs.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
-import { alertOf, consoleLink } from './alert-message.js'
-import { AlertStore, type Transition } from './alert-store.js'
-import { alertChannels, alertTaskSlug } from './alert-task.js'
+import { AlertStore } from './alert-store.js'
+import { AlertTransitions, type AlertEvent } from './alert-transitions.js'
 import type { SyncMetrics } from './metrics.js'
 import type { Rollups } from './rollups.js'
 import type { PayloadDatabase } from '../queue/database.js'
@@ -32,16 +31,9 @@ export interface MonitorDeps {
   rollups?: Rollups
   /** Why delivery is paused, if it is. */
   paused: () => string | undefined
-  record: (event: {
-    action: 'alert'
-    collectionSlug: string
-    outcome: 'firing' | 'resolved'
-    summary: string
-    details?: unknown
-  }) => Promise<void>
+  /** Records an alert's event in the transaction of `req` (its change of state and sends commit with it). */
+  record: (event: AlertEvent, req: PayloadRequest) => Promise<void>
 }
-
-type Rule = Alert['rule']
 
 /** Whether a task runs on a schedule on the checks queue: the checks, the events' retention. */
 const scheduled = (options: ResolvedOptions) =>
@@ -50,9 +42,14 @@ const scheduled = (options: ResolvedOptions) =>
 export class Monitor {
   readonly rollups?: Rollups
   private readonly alerts?: AlertStore
+  private readonly transitions?: AlertTransitions
   private readonly timers: NodeJS.Timeout[] = []
   private downSince: number | undefined
-  /** Catches of rows changed in Supabase directly, per collection: when the last came, how many in the burst. */
+  /**
+   * Catches of rows changed in Supabase directly, per collection: when this instance's last came and
+   * how many rows its burst had, for the alert's text. When the burst is over is the alert store's
+   * to say (`quietFor`): any instance resolves it, this one may be gone by then.
+   */
   private readonly bursts = new Map<string, { last: number; count: number }>()
   /** Evaluations done (tests wait for some to have happened, not for time to pass). */
   evaluations = 0
@@ -63,8 +60,17 @@ export class Monitor {
     const { options, db } = deps
     this.rollups = deps.rollups
     const alerts = options.alerts
-    if (alerts && (alerts.webhook || alerts.email || alerts.onAlert))
+    if (alerts && (alerts.webhook || alerts.email || alerts.onAlert)) {
       this.alerts = new AlertStore(db)
+      this.transitions = new AlertTransitions({
+        payload: deps.payload,
+        store: this.alerts,
+        options,
+        logger: deps.logger,
+        record: deps.record,
+        queued: () => void this.runChecksQueue().catch(() => {}),
+      })
+    }
   }
 
   start(): void {
@@ -84,6 +90,9 @@ export class Monitor {
     }
     if (this.rollups) every(15_000, () => this.rollups!.flush())
     if (this.alerts) every(options.alerts!.evaluateEvery, () => this.evaluate())
+    // The evaluation samples the pending changes as it reads the job counts; without alerts the
+    // history's pending chart needs its own samples.
+    else if (this.rollups) every(5_000, async () => void (await this.countJobs()))
     if (scheduled(options) || this.alerts)
       every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
     payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])
@@ -126,7 +135,7 @@ export class Monitor {
     this.evaluating = true
     const observedAt = new Date()
     try {
-      const { target, collections, jobs, options } = this.deps
+      const { target, collections, options } = this.deps
       const rules = options.alerts!.rules
       const first = collections.values().next().value as SyncedCollection | undefined
       const failure = first ? await target.probe(first.spec) : null
@@ -138,67 +147,83 @@ export class Monitor {
         const downFor = this.downSince === undefined ? 0 : Date.now() - this.downSince
         // Down, but not for long enough yet: neither fires nor resolves. Resolving there would let a
         // second instance, which has just started to see the outage, undo the alert the first fired.
-        await this.set(
-          'supabase-unreachable',
-          undefined,
-          this.downSince === undefined ? false : downFor >= rules.unreachableFor ? true : undefined,
-          `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`,
-          { seconds: Math.round(downFor / 1000) },
-          undefined,
+        await this.transitions?.set({
+          rule: 'supabase-unreachable',
+          holds:
+            this.downSince === undefined
+              ? false
+              : downFor >= rules.unreachableFor
+                ? true
+                : undefined,
+          text: `Supabase has not answered for ${Math.round(downFor / 1000)} s${failure ? `: ${failure.message.split(' — ')[0]}` : ''}`,
+          counts: { seconds: Math.round(downFor / 1000) },
           // The outage this instance sees began at downSince: if another instance has resolved the
           // alert since (it saw Supabase answer), this streak is not evidence of a new outage.
-          this.downSince === undefined ? observedAt : new Date(this.downSince),
-        )
+          observedAt: this.downSince === undefined ? observedAt : new Date(this.downSince),
+        })
       }
-      const counts = await jobs.counts()
-      this.rollups?.pending(counts.pending)
+      const counts = await this.countJobs()
       if (rules.failedJobs)
-        await this.set(
-          'failed-jobs',
-          undefined,
-          counts.failed > 0,
-          `${counts.failed} sync deliveries failed for good`,
-          { failed: counts.failed },
-          undefined,
+        await this.transitions?.set({
+          rule: 'failed-jobs',
+          holds: counts.failed > 0,
+          text: `${counts.failed} sync deliveries failed for good`,
+          counts: { failed: counts.failed },
           observedAt,
-        )
+        })
       if (rules.pendingOlderThan !== false) {
         const age = counts.oldestPendingAgeMs ?? 0
-        await this.set(
-          'pending-age',
-          undefined,
-          age > rules.pendingOlderThan,
-          `the oldest pending change has waited ${Math.round(age / 1000)} s`,
-          { seconds: Math.round(age / 1000), pending: counts.pending },
-          undefined,
+        await this.transitions?.set({
+          rule: 'pending-age',
+          holds: age > rules.pendingOlderThan,
+          text: `the oldest pending change has waited ${Math.round(age / 1000)} s`,
+          counts: { seconds: Math.round(age / 1000), pending: counts.pending },
           observedAt,
-        )
+        })
       }
       const quiet = rules.externalChange
-      for (const [collection, burst] of this.bursts) {
-        if (quiet === false || Date.now() - burst.last < quiet) continue
-        this.bursts.delete(collection)
-        await this.set('external-change', collection, false, '')
-      }
+      const prefix = 'external-change:'
+      if (quiet !== false)
+        for (const { key } of await this.alerts.firing())
+          if (key.startsWith(prefix))
+            await this.transitions?.set({
+              rule: 'external-change',
+              collection: key.slice(prefix.length),
+              holds: false,
+              text: '',
+              quietFor: quiet,
+            })
     } finally {
       this.evaluations++
       this.evaluating = false
     }
   }
 
+  /** The job counts, the pending changes sampled for the history. */
+  private async countJobs(): Promise<JobCounts> {
+    const counts = await this.deps.jobs.counts()
+    if (!this.stopped) this.rollups?.pending(counts.pending)
+    return counts
+  }
+
   /** What a check found (a scheduled one, or any full validate). */
   async checked(collection: string, check: CheckResult, ids: string[] = []): Promise<void> {
     if (!this.alerts || !this.deps.options.alerts!.rules.drift) return
     const total = check.missing + check.extra + check.changed + check.failed
-    await this.set(
-      'drift',
+    await this.transitions?.set({
+      rule: 'drift',
       collection,
-      total > 0,
-      `${collection}: ${check.missing} missing, ${check.extra} extra, ${check.changed} changed, ${check.failed} unmappable in Supabase`,
-      { missing: check.missing, extra: check.extra, changed: check.changed, failed: check.failed },
+      holds: total > 0,
+      text: `${collection}: ${check.missing} missing, ${check.extra} extra, ${check.changed} changed, ${check.failed} unmappable in Supabase`,
+      counts: {
+        missing: check.missing,
+        extra: check.extra,
+        changed: check.changed,
+        failed: check.failed,
+      },
       ids,
-      new Date(check.startedAt ?? check.at),
-    )
+      observedAt: new Date(check.startedAt ?? check.at),
+    })
   }
 
   /** Rows changed in Supabase directly, just caught: one alert for a burst, resolved once it has been quiet. */
@@ -208,14 +233,15 @@ export class Monitor {
     const burst = this.bursts.get(collection)
     const count = (burst && Date.now() - burst.last < quiet ? burst.count : 0) + ids.length
     this.bursts.set(collection, { last: Date.now(), count })
-    await this.set(
-      'external-change',
+    await this.transitions?.set({
+      rule: 'external-change',
       collection,
-      true,
-      `${collection}: ${count} row(s) changed in Supabase directly, not through Payload`,
-      { rows: count },
+      holds: true,
+      text: `${collection}: ${count} row(s) changed in Supabase directly, not through Payload`,
+      counts: { rows: count },
       ids,
-    )
+      quietFor: quiet,
+    })
   }
 
   /** How a startup reconcile ended: failed (and retrying), refused by the mass-delete guard, or fine. */
@@ -227,81 +253,19 @@ export class Monitor {
     if (!this.alerts) return
     const rules = this.deps.options.alerts!.rules
     if (rules.startupReconcile)
-      await this.set(
-        'startup-reconcile',
+      await this.transitions?.set({
+        rule: 'startup-reconcile',
         collection,
-        Boolean(outcome.failed),
-        `${collection}: the startup reconcile failed: ${outcome.failed ?? ''}`,
-      )
+        holds: Boolean(outcome.failed),
+        text: `${collection}: the startup reconcile failed: ${outcome.failed ?? ''}`,
+      })
     if (rules.massDelete && !outcome.failed && !outcome.skipped)
-      await this.set(
-        'mass-delete',
+      await this.transitions?.set({
+        rule: 'mass-delete',
         collection,
-        Boolean(outcome.guard),
-        `${collection}: ${outcome.guard ?? ''}`,
-      )
-  }
-
-  /** Fires or resolves one alert; the instance whose transition wins records and sends it. */
-  private async set(
-    rule: Rule,
-    collection: string | undefined,
-    /** undefined: not known yet (no transition). */
-    holds: boolean | undefined,
-    text: string,
-    counts?: Record<string, number>,
-    ids?: string[],
-    /** When the observation began: a stale one (older than the last transition) changes nothing. */
-    observedAt: Date = new Date(),
-  ): Promise<void> {
-    const store = this.alerts
-    if (!store || holds === undefined) return
-    const key = collection ? `${rule}:${collection}` : rule
-    let transition: Transition
-    try {
-      transition = holds
-        ? await store.fire(
-            key,
-            text,
-            { counts, ids },
-            this.deps.options.alerts!.cooldown,
-            observedAt,
-          )
-        : await store.resolve(key, observedAt)
-    } catch (err) {
-      this.deps.logger.warn({ err, alert: key }, 'supabase-sync: could not update the alert state')
-      return
-    }
-    if (!transition) return
-    const alert = alertOf({
-      rule,
-      collection,
-      key,
-      text,
-      transition,
-      counts,
-      ids,
-      link: consoleLink(this.deps.payload.config),
-    })
-    const { state } = alert
-    this.deps.logger[state === 'firing' ? 'error' : 'info'](
-      { alert: key, state, op: 'alert' },
-      alert.text,
-    )
-    await this.deps.record({
-      action: 'alert',
-      collectionSlug: collection ?? '*',
-      outcome: state,
-      summary: alert.text,
-      details: alert,
-    })
-    for (const channel of alertChannels(this.deps.options))
-      await this.deps.payload.jobs.queue({
-        task: alertTaskSlug,
-        input: { alert, channel },
-        queue: this.deps.options.checks.queue,
-      } as never)
-    void this.runChecksQueue().catch(() => {})
+        holds: Boolean(outcome.guard),
+        text: `${collection}: ${outcome.guard ?? ''}`,
+      })
   }
 
   stop(): void {

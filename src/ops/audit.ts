@@ -32,13 +32,14 @@ export interface AuditEvent {
 
 /**
  * Writes an audit record and the matching log line. Auditing never fails the operation it records:
- * a failed write is logged instead.
+ * a failed write is logged instead — except in the transaction of `req`, which a failed statement
+ * has aborted: its commit would roll everything back without a word, so the failure is thrown.
  */
 export async function recordEvent(
-  deps: { payload: Payload; logger: Logger },
+  deps: { payload: Payload; logger: Logger; req?: PayloadRequest },
   event: AuditEvent,
 ): Promise<void> {
-  const { payload, logger } = deps
+  const { payload, logger, req } = deps
   const actor = event.actor ?? { source: 'api' as const }
   const level =
     event.outcome === 'ok' || event.outcome === 'started' || event.outcome === 'resolved'
@@ -72,8 +73,10 @@ export async function recordEvent(
         fields: event.fields ?? {},
         details: (event.details ?? null) as never,
       },
+      ...(req ? { req } : {}),
     })
   } catch (err) {
+    if (req?.transactionID !== undefined) throw err
     logger.error({ err, audit: event.action }, 'supabase-sync: could not write the audit record')
   }
 }

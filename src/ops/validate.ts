@@ -71,10 +71,7 @@ export async function validateSync(
     changed: changed.length,
     failed: summary.failed.length,
   }
-  if (!options.ids) {
-    runtime.lastCheck.set(collection.slug, check)
-    runtime.metrics.drifted(collection.slug, check)
-  }
+  if (!options.ids) runtime.lastCheck.set(collection.slug, check)
   runtime.logger.info(
     {
       collection: collection.slug,

@@ -9,6 +9,8 @@ export interface ChartShape {
   /** The largest value (the top of the chart; at least 1). */
   max: number
   total: number
+  /** The last value present: the last step recorded (the current one may have none yet). */
+  latest: number | null
 }
 
 export function chartShape(
@@ -31,7 +33,7 @@ export function chartShape(
     line += `${drawing ? 'L' : 'M'}${round(x(i))} ${round(y(v))} `
     drawing = true
   })
-  return { line: line.trim(), max, total }
+  return { line: line.trim(), max, total, latest: present.at(-1) ?? null }
 }
 
 const round = (n: number) => Math.round(n * 10) / 10
