@@ -120,11 +120,17 @@ export class Monitor {
           { op: 'release', released, queue },
           `supabase-sync: ${released} jobs of the queue ${queue} were left processing by a runner that died; pending again`,
         )
+      // Queued alerts are sent even when the schedules cannot be handled (they throw for a pattern
+      // croner refuses; the options check ours, not a task of the app's on this queue).
       if (scheduled(options))
-        await payload.jobs.handleSchedules({
-          queue,
-          req: await createLocalReq({}, payload),
-        } as never)
+        await payload.jobs
+          .handleSchedules({ queue, req: await createLocalReq({}, payload) } as never)
+          .catch((err: unknown) =>
+            this.deps.logger.warn(
+              { err, queue },
+              `supabase-sync: the schedules of the queue ${queue} could not be handled; its queued jobs run all the same`,
+            ),
+          )
       await payload.jobs.run({ queue, limit: 10, silent: true } as never)
     })
   }
