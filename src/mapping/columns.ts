@@ -66,13 +66,20 @@ export function expectedColumns(
   return columns
 }
 
-/** PostgreSQL types (as `format_type` prints them) a column of this kind may have. */
+/**
+ * PostgreSQL types (as `format_type` prints them) a column of this kind may have: only those that give
+ * back what was written. A lossy type differs from the mapper's row on every read — a `timestamp`
+ * without time zone comes back without an offset, a `real` or an integer column rounds, a timestamp of
+ * less than millisecond precision drops Payload's milliseconds — so every reconcile would rewrite every
+ * row, for ever.
+ */
 const compatible: Record<ColumnKind, RegExp> = {
   uuid: /^(uuid|text|character varying.*)$/,
   text: /^(text|character varying.*|citext)$/,
-  timestamptz: /^(timestamp with time zone|timestamp without time zone)$/,
+  timestamptz: /^timestamp(\([3-6]\))? with time zone$/,
   bigint: /^(bigint|numeric.*)$/,
-  numeric: /^(bigint|integer|smallint|numeric.*|double precision|real)$/,
+  // A declared scale is the table's choice of decimals (money); scale 0 is an integer column.
+  numeric: /^(numeric|numeric\(\d+,[1-9]\d*\)|double precision)$/,
   boolean: /^boolean$/,
   jsonb: /^(jsonb|json)$/,
 }

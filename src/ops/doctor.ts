@@ -131,7 +131,7 @@ async function collectionChecks(
       detail: mistyped
         .map((c) => `${c.name} is ${actual.get(c.name)!.type}, the mapper writes ${c.kind}`)
         .join('; '),
-      fix: sqlFix(mistyped.map((c) => alterTypeSql(table, c)).join('\n')),
+      fix: sqlFix(mistyped.map((c) => alterTypeSql(table, c, actual.get(c.name)!.type)).join('\n')),
     })
   }
   const idKind =

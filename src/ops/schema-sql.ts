@@ -39,8 +39,18 @@ export function addColumnSql(table: string, column: ExpectedColumn): string {
   return `alter table public.${ident(table)} add column if not exists ${ident(column.name)} ${pgType[column.kind]};`
 }
 
-export function alterTypeSql(table: string, column: ExpectedColumn): string {
-  return `alter table public.${ident(table)} alter column ${ident(column.name)} type ${pgType[column.kind]} using ${ident(column.name)}::${pgType[column.kind]};`
+/**
+ * The statement that gives a column its kind's type. A `timestamp` without time zone holds the UTC wall
+ * time of what was sent (Payload's timestamps end in `Z`, and PostgreSQL drops the offset): read as
+ * UTC, the values keep their instants.
+ */
+export function alterTypeSql(table: string, column: ExpectedColumn, actualType = ''): string {
+  const col = ident(column.name)
+  const using =
+    column.kind === 'timestamptz' && /^timestamp(\(\d\))? without time zone$/.test(actualType)
+      ? `${col} at time zone 'UTC'`
+      : `${col}::${pgType[column.kind]}`
+  return `alter table public.${ident(table)} alter column ${col} type ${pgType[column.kind]} using ${using};`
 }
 
 export function securitySql(table: string): string {
