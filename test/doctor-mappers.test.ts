@@ -1,12 +1,15 @@
 /**
  * `doctor` and `sql` with mappers of one's own: the column types are judged by what the table gives
- * back — a type that rounds what the mapper writes would make every row differ for ever.
+ * back — a type that rounds what the mapper writes would make every row differ for ever — and a
+ * rowSchema whose columns cannot be read from it is refused, not taken for a table without columns.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { CollectionConfig } from 'payload'
 import { defineMapper, syncDocuments, validateSync } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
 import { doctor } from '../src/ops/doctor.js'
+import { projectSql } from '../src/ops/schema-sql.js'
 import { eventually, startApp, type TestApp } from './support/app.js'
 
 const Measures: CollectionConfig = {
@@ -25,6 +28,27 @@ const measureMapper = defineMapper<MeasureDoc, z.infer<typeof measureRow>>({
   toRow: (doc) => ({ id: doc.id, price: doc.price ?? 0 }),
 })
 
+/** A rowSchema that is a transform: zod cannot say what its output's columns are. */
+const Shaped: CollectionConfig = {
+  slug: 'shaped',
+  fields: [{ name: 'label', type: 'text', required: true }],
+}
+const shapedMapper = defineMapper({
+  rowSchema: z
+    .object({ id: z.uuid(), label: z.string() })
+    .transform((row) => ({ ...row, label: row.label.toUpperCase() })),
+  toRow: (doc: { id: string; label?: string | null }) => ({ id: doc.id, label: doc.label ?? '' }),
+})
+/** One column a transform: zod cannot say what type it gives (here a string; it might be anything). */
+const Trimmed: CollectionConfig = {
+  slug: 'trimmed',
+  fields: [{ name: 'label', type: 'text', required: true }],
+}
+const trimmedMapper = defineMapper({
+  rowSchema: z.object({ id: z.uuid(), label: z.string().transform((s) => s.trim()) }),
+  toRow: (doc: { id: string; label?: string | null }) => ({ id: doc.id, label: doc.label ?? '' }),
+})
+
 let app: TestApp
 
 beforeAll(async () => {
@@ -34,11 +58,13 @@ beforeAll(async () => {
       alter table public.measures enable row level security;
       revoke all on table public.measures from anon, authenticated;
       grant select, insert, update, delete on table public.measures to service_role;`,
-    collections: [Measures],
+    collections: [Measures, Shaped, Trimmed],
     sync: {
       syncOnInit: false,
       collections: {
         measures: { table: 'measures', mapper: measureMapper as never, realtime: false },
+        shaped: { table: 'shaped', mapper: shapedMapper as never, realtime: false },
+        trimmed: { table: 'trimmed', mapper: trimmedMapper as never, realtime: false },
       },
     },
   })
@@ -47,7 +73,11 @@ afterAll(async () => {
   await app?.close()
 })
 
-const failing = async () => (await doctor(app.payload)).checks.filter((c) => !c.ok && !c.skipped)
+/** The failing checks of one collection's table. */
+const failing = async (slug: string) =>
+  (await doctor(app.payload)).checks.filter(
+    (c) => c.name.startsWith(`${slug} → `) && !c.ok && !c.skipped,
+  )
 /** The SQL of a check's fix (the lines after its first). */
 const fixSql = (fix: string | undefined) => (fix ?? '').split('\n').slice(1).join('\n')
 
@@ -60,13 +90,13 @@ describe('doctor, column types of a mapper of your own', () => {
     const drifted = await validateSync(app.payload, { collection: 'measures', record: false })
     expect(drifted.changed).toEqual([{ id: doc.id, fields: ['price'] }])
 
-    const [check] = await failing()
+    const [check] = await failing('measures')
     expect(check).toMatchObject({
       name: 'measures → measures: column types',
       detail: 'price is real, the mapper writes numeric',
     })
     await app.supabase.query(fixSql(check.fix))
-    expect(await failing()).toEqual([])
+    expect(await failing('measures')).toEqual([])
     await syncDocuments(app.payload, { collection: 'measures' })
     const synced = await validateSync(app.payload, { collection: 'measures', record: false })
     expect(synced).toMatchObject({ inSync: true, changed: [] })
@@ -74,12 +104,56 @@ describe('doctor, column types of a mapper of your own', () => {
 
   it('names an integer column for a number that is not an integer', async () => {
     await app.supabase.query('alter table public.measures alter column price type integer')
-    const [check] = await failing()
+    const [check] = await failing('measures')
     expect(check).toMatchObject({
       name: 'measures → measures: column types',
       detail: 'price is integer, the mapper writes numeric',
     })
     await app.supabase.query(fixSql(check.fix))
-    expect(await failing()).toEqual([])
+    expect(await failing('measures')).toEqual([])
+  })
+})
+
+describe('a rowSchema the columns cannot be read from', () => {
+  const sqlOf = (slug: string) =>
+    projectSql([getRuntime(app.payload).collections.get(slug)!], { realtime: () => false })
+
+  it('a transform: sql refuses it, naming the collection; doctor fails, saying what to do', async () => {
+    await expect(sqlOf('shaped')).rejects.toThrow(
+      /collection "shaped": cannot derive the table's columns from this rowSchema \(a transform\?\).*\.pipe\(z\.object/,
+    )
+    // No table: doctor offers no table to create, but says why.
+    expect(await failing('shaped')).toEqual([
+      { name: 'shaped → shaped: table', ok: false, detail: 'public.shaped does not exist' },
+      {
+        name: 'shaped → shaped: columns',
+        ok: false,
+        detail: expect.stringMatching(/^cannot derive the table's columns from this rowSchema/),
+        fix: expect.stringMatching(/do the transform in toRow/),
+      },
+    ])
+    // A table there: its columns are not taken for checked.
+    await app.supabase.query(
+      'create table public.shaped (id uuid primary key, label text, sync_version bigint)',
+    )
+    try {
+      const checks = await failing('shaped')
+      expect(checks.find((c) => c.name === 'shaped → shaped: columns')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/cannot derive the table's columns/),
+      })
+    } finally {
+      await app.supabase.query('drop table public.shaped')
+    }
+  })
+
+  it('a column that is a transform: its type is not guessed', async () => {
+    await expect(sqlOf('trimmed')).rejects.toThrow(
+      /collection "trimmed": cannot derive the table's columns from this rowSchema \(a transform\?\): the type of label is not known/,
+    )
+    const checks = await failing('trimmed')
+    expect(checks.find((c) => c.name === 'trimmed → trimmed: columns')).toMatchObject({
+      detail: expect.stringMatching(/the type of label is not known/),
+    })
   })
 })

@@ -5,7 +5,8 @@
 import type { Payload } from 'payload'
 import { getRuntime } from '../lifecycle/registry.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
-import { expectedColumns, typeFits } from '../mapping/columns.js'
+import { expectedColumns } from '../mapping/columns.js'
+import { columnChecks } from './column-check.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
 import { applyVersionCheck, uniquesCheck } from './unique-check.js'
@@ -13,7 +14,7 @@ import { maxRowsCheck } from './max-rows-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { functionMissing, type Check } from './check.js'
-import { addColumnSql, alterTypeSql, realtimeSql, securitySql, tableSql } from './schema-sql.js'
+import { realtimeSql, securitySql, tableSql } from './schema-sql.js'
 
 export type { Check } from './check.js'
 
@@ -94,46 +95,24 @@ async function collectionChecks(
 ): Promise<Check[]> {
   const { table, primaryKey, versionColumn } = collection.spec
   const name = (what: string) => `${collection.slug} → ${table}: ${what}`
+  const expected = expectedColumns(collection.mapper, versionColumn)
   if (!report.exists)
-    return [
-      {
-        name: name('table'),
-        ok: false,
-        detail: `public.${table} does not exist`,
-        fix: sqlFix(await tableSql(collection)),
-      },
-    ]
+    return Array.isArray(expected)
+      ? [
+          {
+            name: name('table'),
+            ok: false,
+            detail: `public.${table} does not exist`,
+            fix: sqlFix(await tableSql(collection)),
+          },
+        ]
+      : [
+          { name: name('table'), ok: false, detail: `public.${table} does not exist` },
+          ...columnChecks(name, table, expected, new Map(), sqlFix),
+        ]
   const checks: Check[] = [{ name: name('table'), ok: true, detail: `public.${table} exists` }]
   const actual = new Map((report.columns ?? []).map((c) => [c.name, c]))
-  const expected = expectedColumns(collection.mapper, versionColumn)
-  const missing = expected.filter((c) => !actual.has(c.name))
-  const mistyped = expected.filter(
-    (c) => actual.has(c.name) && !typeFits(c.kind, actual.get(c.name)!.type),
-  )
-  checks.push(
-    missing.length
-      ? {
-          name: name('columns'),
-          ok: false,
-          detail: `missing: ${missing.map((c) => c.name).join(', ')}`,
-          fix: sqlFix(missing.map((c) => addColumnSql(table, c)).join('\n')),
-        }
-      : {
-          name: name('columns'),
-          ok: true,
-          detail: `${expected.length} columns the mapper writes are there`,
-        },
-  )
-  if (mistyped.length) {
-    checks.push({
-      name: name('column types'),
-      ok: false,
-      detail: mistyped
-        .map((c) => `${c.name} is ${actual.get(c.name)!.type}, the mapper writes ${c.kind}`)
-        .join('; '),
-      fix: sqlFix(mistyped.map((c) => alterTypeSql(table, c, actual.get(c.name)!.type)).join('\n')),
-    })
-  }
+  checks.push(...columnChecks(name, table, expected, actual, sqlFix))
   const idKind =
     (runtime.payload.db as { idType?: string }).idType === 'uuid'
       ? 'uuid'

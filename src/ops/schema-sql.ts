@@ -7,6 +7,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ConfigError } from '../errors.js'
 import { dealerMapper } from '../mapping/dealer.js'
 import { expectedColumns, type ColumnKind, type ExpectedColumn } from '../mapping/columns.js'
 import type { SyncedCollection } from '../synced.js'
@@ -75,13 +76,21 @@ export function realtimeSql(table: string): string {
   ].join('\n')
 }
 
-/** The table of one collection: sql/001 for the ready dealers mapper on `dealers`, else from its rowSchema. */
+/**
+ * The table of one collection: sql/001 for the ready dealers mapper on `dealers`, else from its
+ * rowSchema; a ConfigError when its columns cannot be read from the rowSchema.
+ */
 export async function tableSql(collection: SyncedCollection): Promise<string> {
   const { table, primaryKey, versionColumn } = collection.spec
   if (collection.mapper.rowSchema === dealerMapper.rowSchema && table === 'dealers') {
     return fs.readFile(path.join(packageSqlDir, '001_dealers.sql'), 'utf8')
   }
   const columns = expectedColumns(collection.mapper, versionColumn)
+  if (!Array.isArray(columns))
+    throw new ConfigError(
+      `supabase-sync: collection "${collection.slug}": ${columns.problem}; ${columns.remedy}`,
+      `collections.${collection.slug}.mapper`,
+    )
   const lines = columns.map(
     (c) => `  ${columnSql(c)}${c.name === primaryKey ? ' primary key' : ''}`,
   )
