@@ -49,6 +49,17 @@ const trimmedMapper = defineMapper({
   toRow: (doc: { id: string; label?: string | null }) => ({ id: doc.id, label: doc.label ?? '' }),
 })
 
+/** A date column as a Date (`z.date()`): sent as JSON.stringify writes it, an ISO string. */
+const Dated: CollectionConfig = {
+  slug: 'dated',
+  fields: [{ name: 'due', type: 'date', required: true }],
+}
+const datedRow = z.object({ id: z.uuid(), due: z.date() })
+const datedMapper = defineMapper<{ id: string; due?: string | null }, z.infer<typeof datedRow>>({
+  rowSchema: datedRow,
+  toRow: (doc) => ({ id: doc.id, due: new Date(doc.due ?? 0) }),
+})
+
 let app: TestApp
 
 beforeAll(async () => {
@@ -58,13 +69,14 @@ beforeAll(async () => {
       alter table public.measures enable row level security;
       revoke all on table public.measures from anon, authenticated;
       grant select, insert, update, delete on table public.measures to service_role;`,
-    collections: [Measures, Shaped, Trimmed],
+    collections: [Measures, Shaped, Trimmed, Dated],
     sync: {
       syncOnInit: false,
       collections: {
         measures: { table: 'measures', mapper: measureMapper as never, realtime: false },
         shaped: { table: 'shaped', mapper: shapedMapper as never, realtime: false },
         trimmed: { table: 'trimmed', mapper: trimmedMapper as never, realtime: false },
+        dated: { table: 'dated', mapper: datedMapper as never, realtime: false },
       },
     },
   })
@@ -155,5 +167,39 @@ describe('a rowSchema the columns cannot be read from', () => {
     expect(checks.find((c) => c.name === 'trimmed → trimmed: columns')).toMatchObject({
       detail: expect.stringMatching(/the type of label is not known/),
     })
+  })
+})
+
+describe('a z.date() column', () => {
+  it('is a timestamptz column; its rows are in sync, and a new date is delivered', async () => {
+    const sql = await projectSql([getRuntime(app.payload).collections.get('dated')!])
+    expect(sql).toContain('"due" timestamptz not null')
+    await app.supabase.query(sql)
+    expect(await failing('dated')).toEqual([])
+
+    const doc = await app.payload.create({
+      collection: 'dated',
+      data: { due: '2026-03-01T09:30:00.250Z' },
+    })
+    const dueOf = async () =>
+      (
+        await app.supabase.query<{ due: string }>(
+          `select to_json(due at time zone 'UTC') #>> '{}' as due from public.dated where id = $1`,
+          [doc.id],
+        )
+      ).rows[0]?.due
+    await eventually(async () => expect(await dueOf()).toBe('2026-03-01T09:30:00.25'))
+    const check = await validateSync(app.payload, { collection: 'dated', record: false })
+    expect(check).toMatchObject({ inSync: true, changed: [], missing: [] })
+
+    // A save that changes only the date: its row is not the same row as before.
+    await app.payload.update({
+      collection: 'dated',
+      id: doc.id,
+      data: { due: '2026-04-02T12:00:00.000Z' },
+    })
+    await eventually(async () => expect(await dueOf()).toBe('2026-04-02T12:00:00'))
+    const after = await validateSync(app.payload, { collection: 'dated', record: false })
+    expect(after).toMatchObject({ inSync: true, changed: [] })
   })
 })

@@ -81,6 +81,8 @@ export function expectedColumns(
     override: (ctx) => {
       const type = ctx.zodSchema._zod.def.type
       if (unknownOutput.has(type)) (ctx.jsonSchema as JsonSchema)[underivable] = type
+      // A Date is sent as JSON.stringify writes it, an ISO string in UTC: a timestamptz column.
+      if (type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' })
     },
   }) as JsonSchema
   const problem = "cannot derive the table's columns from this rowSchema (a transform?)"
