@@ -124,6 +124,26 @@ describe('doctor', () => {
     expect(await failing()).toEqual([])
   })
 
+  it('names a primary key on another column, or none, and each fix makes id the key', async () => {
+    await app.supabase.query(
+      'alter table public.dealers drop constraint dealers_pkey, add constraint dealers_other_key primary key (slug)',
+    )
+    const [other] = await failing()
+    expect(other).toMatchObject({
+      name: 'dealers → dealers: primary key',
+      detail: 'the primary key is slug; the plugin matches rows on id (uuid), Payload ids are uuid',
+    })
+    await app.supabase.query(fixSql(other.fix))
+    expect(await failing()).toEqual([])
+
+    await app.supabase.query('alter table public.dealers drop constraint dealers_pkey')
+    const [none] = await failing()
+    expect(none.detail).toMatch(/^the primary key is missing/)
+    expect(fixSql(none.fix)).toBe('alter table public."dealers" add primary key ("id");')
+    await app.supabase.query(fixSql(none.fix))
+    expect(await failing()).toEqual([])
+  })
+
   it('names the missing apply function', async () => {
     await app.supabase.query(
       'drop function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz)',

@@ -7,6 +7,8 @@ import { getRuntime } from '../lifecycle/registry.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { expectedColumns } from '../mapping/columns.js'
 import { columnChecks } from './column-check.js'
+import { idKind } from './id-kind.js'
+import { primaryKeyCheck } from './primary-key-check.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
 import { applyVersionCheck, uniquesCheck } from './unique-check.js'
@@ -113,40 +115,18 @@ async function collectionChecks(
   const checks: Check[] = [{ name: name('table'), ok: true, detail: `public.${table} exists` }]
   const actual = new Map((report.columns ?? []).map((c) => [c.name, c]))
   checks.push(...columnChecks(name, table, expected, actual, sqlFix))
-  const idKind =
-    (runtime.payload.db as { idType?: string }).idType === 'uuid'
-      ? 'uuid'
-      : runtime.payload.db.defaultIDType === 'number'
-        ? 'numeric'
-        : 'text'
-  const pkType = actual.get(primaryKey)?.type ?? ''
-  const pkOk =
-    report.primaryKey?.length === 1 &&
-    report.primaryKey[0] === primaryKey &&
-    (idKind === 'uuid'
-      ? /^(uuid|text|character varying.*)$/.test(pkType)
-      : idKind === 'numeric'
-        ? /^(bigint|integer|numeric.*)$/.test(pkType)
-        : /^(text|character varying.*)$/.test(pkType))
-  checks.push(
-    pkOk
-      ? {
-          name: name('primary key'),
-          ok: true,
-          detail: `${primaryKey} (${pkType}), Payload ids are ${idKind}`,
-        }
-      : {
-          name: name('primary key'),
-          ok: false,
-          detail: `the primary key is ${report.primaryKey?.join(', ') || 'missing'}${pkType ? ` (${pkType})` : ''}; the plugin matches rows on ${primaryKey}, Payload ids are ${idKind}`,
-          fix: sqlFix(`alter table public."${table}" add primary key ("${primaryKey}");`),
-        },
+  const keyCheck = primaryKeyCheck(
+    { name: table, primaryKey },
+    idKind(runtime.payload, collection.slug),
+    report,
+    sqlFix,
   )
-  const order = pkOk
+  checks.push({ name: name('primary key'), ...keyCheck })
+  const order = keyCheck.ok
     ? await keyOrderCheck(runtime.db, collection.slug, report, {
         name: table,
         primaryKey,
-        keyType: pkType,
+        keyType: actual.get(primaryKey)!.type,
       })
     : undefined
   if (order) checks.push({ name: name('key order'), ...order })

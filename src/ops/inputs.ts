@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { InputError } from '../errors.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
+import { idKind, type IdKind } from './id-kind.js'
 
 export interface Input {
   collection: string
@@ -14,16 +15,7 @@ export interface Input {
   flags: Record<string, unknown>
 }
 
-/** The id type of a collection's documents, as Payload's adapter stores them. */
-function idKind(runtime: SyncRuntime, slug: string): 'uuid' | 'number' | 'text' {
-  const custom = runtime.payload.collections[slug]?.customIDType
-  if (custom === 'number') return 'number'
-  if (custom === 'text') return 'text'
-  if ((runtime.payload.db as { idType?: string }).idType === 'uuid') return 'uuid'
-  return runtime.payload.db.defaultIDType === 'number' ? 'number' : 'text'
-}
-
-function idSchema(kind: 'uuid' | 'number' | 'text'): z.ZodType<string> {
+function idSchema(kind: IdKind): z.ZodType<string> {
   if (kind === 'uuid') return z.uuid({ error: 'must be a uuid' })
   if (kind === 'number') return z.string().regex(/^\d{1,18}$/, { error: 'must be a whole number' })
   return z
@@ -98,7 +90,7 @@ export function parseInput(
     )
   const list = ids ?? (id === undefined ? undefined : Array.isArray(id) ? id : [id])
   if (list) {
-    const checked = z.array(idSchema(idKind(runtime, collection))).safeParse(list)
+    const checked = z.array(idSchema(idKind(runtime.payload, collection))).safeParse(list)
     if (!checked.success)
       fail(
         new z.ZodError(

@@ -11,6 +11,7 @@ import { ConfigError } from '../errors.js'
 import { dealerMapper } from '../mapping/dealer.js'
 import { expectedColumns, type ColumnKind, type ExpectedColumn } from '../mapping/columns.js'
 import type { SyncedCollection } from '../synced.js'
+import type { IdKind } from './id-kind.js'
 
 /** The package's sql/ folder: two levels up from this module (src/ops under tsx, dist/ops once built). */
 export const packageSqlDir = path.resolve(
@@ -52,6 +53,39 @@ export function alterTypeSql(table: string, column: ExpectedColumn, actualType =
       ? `${col} at time zone 'UTC'`
       : `${col}::${pgType[column.kind]}`
   return `alter table public.${ident(table)} alter column ${col} type ${pgType[column.kind]} using ${using};`
+}
+
+const keyPgType: Record<IdKind, string> = { uuid: 'uuid', number: 'bigint', text: 'text' }
+
+/**
+ * What makes `column` the table's primary key, of a type the collection's ids fit in: its type
+ * changed when it is wrong, and a key on other columns dropped first (PostgreSQL allows one; its name
+ * is looked up, as the table may not be ours).
+ */
+export function primaryKeySql(
+  table: string,
+  column: string,
+  kind: IdKind,
+  found: { key: readonly string[]; typeFits: boolean; exists: boolean },
+): string {
+  const t = `public.${ident(table)}`
+  const col = ident(column)
+  const type = keyPgType[kind]
+  const statements: string[] = []
+  if (found.exists && !found.typeFits)
+    statements.push(`alter table ${t} alter column ${col} type ${type} using ${col}::${type};`)
+  const ours = found.key.length === 1 && found.key[0] === column
+  if (!ours && found.key.length)
+    statements.push(
+      [
+        `do $$ begin`,
+        `  execute (select pg_catalog.format('alter table %s drop constraint %I', conrelid::regclass, conname)`,
+        `    from pg_catalog.pg_constraint where conrelid = '${t.replace(/'/g, "''")}'::regclass and contype = 'p');`,
+        `end $$;`,
+      ].join('\n'),
+    )
+  if (!ours) statements.push(`alter table ${t} add primary key (${col});`)
+  return statements.join('\n')
 }
 
 export function securitySql(table: string): string {
