@@ -12,6 +12,13 @@ describe('sameValue', () => {
     expect(sameValue({ a: 1 }, { a: '1' })).toBe(false)
     expect(sameValue([1, 2], [2, 1])).toBe(false)
   })
+  it('compares a Date (z.date()) as the ISO string it is sent as', () => {
+    const date = new Date('2026-01-02T03:04:05.678Z')
+    expect(sameValue(date, '2026-01-02T03:04:05.678+00:00')).toBe(true)
+    expect(sameValue(date, new Date('2026-01-02T03:04:05.678Z'))).toBe(true)
+    expect(sameValue(date, new Date('2027-01-02T03:04:05.678Z'))).toBe(false)
+    expect(sameValue(date, '2027-01-02T03:04:05.678+00:00')).toBe(false)
+  })
 })
 
 describe('diffRows', () => {

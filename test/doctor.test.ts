@@ -9,7 +9,8 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { doctor } from '../src/ops/doctor.js'
 import { packageSqlDir } from '../src/ops/schema-sql.js'
-import { startApp, startPayload, type TestApp } from './support/app.js'
+import { validateSync } from '../src/index.js'
+import { dealerData, deliveredName, startApp, startPayload, type TestApp } from './support/app.js'
 
 const run = promisify(execFile)
 let app: TestApp
@@ -79,6 +80,67 @@ describe('doctor', () => {
       detail: 'api_config is text, the mapper writes jsonb',
     })
     await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names a timestamp column without time zone (every row would differ for ever), and its fix brings the rows in sync', async () => {
+    const dealer = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    await deliveredName(app.stack.supabaseDbUri, dealer)
+    // As a table made elsewhere (Drizzle's timestamp()) has it; sql/001 keeps an existing table's types.
+    await app.supabase.query(
+      "alter table public.dealers alter column created_at type timestamp using created_at at time zone 'UTC'",
+    )
+    const drifted = await validateSync(app.payload, { collection: 'dealers', record: false })
+    expect(drifted.changed).toContainEqual({ id: dealer.id, fields: ['created_at'] })
+
+    const [check] = await failing()
+    expect(check).toMatchObject({
+      name: 'dealers → dealers: column types',
+      detail: 'created_at is timestamp without time zone, the mapper writes timestamptz',
+    })
+    expect(fixSql(check.fix)).toBe(
+      `alter table public."dealers" alter column "created_at" type timestamptz using "created_at" at time zone 'UTC';`,
+    )
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+    const check2 = await validateSync(app.payload, { collection: 'dealers', record: false })
+    expect(check2).toMatchObject({ inSync: true, changed: [] })
+  })
+
+  it('passes a timestamptz column with millisecond precision; names one that drops the milliseconds', async () => {
+    await app.supabase.query(
+      'alter table public.dealers alter column created_at type timestamptz(3)',
+    )
+    expect(await failing()).toEqual([])
+    await app.supabase.query(
+      'alter table public.dealers alter column created_at type timestamptz(0)',
+    )
+    const [check] = await failing()
+    expect(check).toMatchObject({
+      name: 'dealers → dealers: column types',
+      detail: 'created_at is timestamp(0) with time zone, the mapper writes timestamptz',
+    })
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing()).toEqual([])
+  })
+
+  it('names a primary key on another column, or none, and each fix makes id the key', async () => {
+    await app.supabase.query(
+      'alter table public.dealers drop constraint dealers_pkey, add constraint dealers_other_key primary key (slug)',
+    )
+    const [other] = await failing()
+    expect(other).toMatchObject({
+      name: 'dealers → dealers: primary key',
+      detail: 'the primary key is slug; the plugin matches rows on id (uuid), Payload ids are uuid',
+    })
+    await app.supabase.query(fixSql(other.fix))
+    expect(await failing()).toEqual([])
+
+    await app.supabase.query('alter table public.dealers drop constraint dealers_pkey')
+    const [none] = await failing()
+    expect(none.detail).toMatch(/^the primary key is missing/)
+    expect(fixSql(none.fix)).toBe('alter table public."dealers" add primary key ("id");')
+    await app.supabase.query(fixSql(none.fix))
     expect(await failing()).toEqual([])
   })
 

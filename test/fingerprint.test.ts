@@ -59,4 +59,12 @@ describe('fingerprint', () => {
       fingerprint({ a: { sync_version: 2 } }, ['sync_version']),
     )
   })
+
+  it('spells a Date (z.date()) as the ISO string it is sent as', () => {
+    const at = (iso: string) => fingerprint({ id: 'a1', due: new Date(iso) })
+    expect(at('2026-11-26T10:00:00.000Z')).toBe(
+      fingerprint({ id: 'a1', due: '2026-11-26T10:00:00+00:00' }),
+    )
+    expect(at('2026-11-26T10:00:00.000Z')).not.toBe(at('2027-11-26T10:00:00.000Z'))
+  })
 })

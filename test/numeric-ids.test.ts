@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { CollectionConfig } from 'payload'
 import { defineMapper, syncDocuments, validateSync } from '../src/index.js'
+import { doctor } from '../src/ops/doctor.js'
 import { runSql as sql, startApp, type TestApp } from './support/app.js'
 
 const COUNT = 2_100
@@ -26,7 +27,11 @@ interface ItemDoc {
   updatedAt?: string
   [key: string]: unknown
 }
-const itemRow = z.object({ id: z.number().int(), label: z.string(), updated_at: z.string() })
+const itemRow = z.object({
+  id: z.number().int(),
+  label: z.string(),
+  updated_at: z.iso.datetime({ offset: true }),
+})
 
 const itemMapper = defineMapper<ItemDoc, z.infer<typeof itemRow>>({
   rowSchema: itemRow,
@@ -48,6 +53,8 @@ beforeAll(async () => {
   await sql(
     app.stack.supabaseDbUri,
     `create table public.items (id bigint primary key, label text not null, updated_at timestamptz, sync_version bigint);
+     alter table public.items enable row level security;
+     revoke all on table public.items from anon, authenticated;
      grant select, insert, update, delete on table public.items to service_role;`,
   )
   await sql(
@@ -86,5 +93,31 @@ describe('numeric ids, more documents than a page', () => {
     const synced = await syncDocuments(app.payload, { collection: 'items' })
     expect(synced.deleted).toBe(1)
     expect((await app.rows('items')).size).toBe(COUNT)
+  }, 120_000)
+
+  it("doctor takes the collection's own id field for its id type: a bigint key passes", async () => {
+    // The adapter's ids are uuids; items has a number id field of its own.
+    const primaryKey = async () =>
+      (await doctor(app.payload)).checks.find((c) => c.name === 'items → items: primary key')
+    expect(await primaryKey()).toMatchObject({
+      ok: true,
+      detail: 'id (bigint), Payload ids are number',
+    })
+    const result = await doctor(app.payload)
+    expect(result.checks.filter((c) => !c.ok && !c.skipped)).toEqual([])
+    expect(result.ok).toBe(true)
+
+    // A key of a type the ids do not fit in: its type is changed, not a second key added.
+    await sql(app.stack.supabaseDbUri, 'alter table public.items alter column id type text')
+    const wrong = await primaryKey()
+    expect(wrong).toMatchObject({ ok: false })
+    const fix = wrong!.fix!.split('\n').slice(1).join('\n')
+    expect(fix).toBe('alter table public."items" alter column "id" type bigint using "id"::bigint;')
+    await sql(app.stack.supabaseDbUri, fix)
+    expect((await doctor(app.payload)).ok).toBe(true)
+    expect(await validateSync(app.payload, { collection: 'items' })).toMatchObject({
+      inSync: true,
+      scanned: COUNT,
+    })
   }, 120_000)
 })

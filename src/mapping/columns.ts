@@ -14,6 +14,21 @@ export interface ExpectedColumn {
   nullable: boolean
 }
 
+/** Why the columns cannot be read from a rowSchema, and what to do about it. */
+export interface Underivable {
+  problem: string
+  remedy: string
+}
+
+/**
+ * Marks what zod's JSON Schema leaves empty because it cannot know it: a transform's output (and a
+ * custom check's, a bigint's). Left empty, it would read as "any JSON" (jsonb), and a rowSchema that
+ * is a transform as a row without columns: `sql` would print a table without a key and `doctor` would
+ * find its columns all there.
+ */
+const underivable = 'x-supabase-sync-underivable'
+const unknownOutput = new Set(['transform', 'custom', 'bigint'])
+
 type JsonSchema = {
   type?: string | string[]
   format?: string
@@ -21,9 +36,11 @@ type JsonSchema = {
   oneOf?: JsonSchema[]
   properties?: Record<string, JsonSchema>
   required?: string[]
+  [underivable]?: string
 }
 
-function kindOf(schema: JsonSchema): { kind: ColumnKind; nullable: boolean } {
+function kindOf(schema: JsonSchema): { kind: ColumnKind | undefined; nullable: boolean } {
+  if (schema[underivable]) return { kind: undefined, nullable: false }
   const variants = schema.anyOf ?? schema.oneOf
   if (variants) {
     const nonNull = variants.filter((v) => v.type !== 'null')
@@ -47,32 +64,59 @@ function kindOf(schema: JsonSchema): { kind: ColumnKind; nullable: boolean } {
   return { kind: 'jsonb', nullable }
 }
 
-/** The mapper's columns in schema order, plus the plugin's version column (bigint, nullable). */
+const remedy =
+  "make rowSchema describe the row as it is sent, a z.object({ … }) of its columns: do the transform in toRow, or end the schema with .pipe(z.object({ … })) of the transform's output"
+
+/**
+ * The mapper's columns in schema order, plus the plugin's version column (bigint, nullable); or why
+ * they cannot be known — never a guess, which would create or pass a table the rows do not fit.
+ */
 export function expectedColumns(
   mapper: Pick<SyncMapper, 'rowSchema'>,
   versionColumn: string | false,
-): ExpectedColumn[] {
+): ExpectedColumn[] | Underivable {
   const json = z.toJSONSchema(mapper.rowSchema, {
     io: 'output',
     unrepresentable: 'any',
+    override: (ctx) => {
+      const type = ctx.zodSchema._zod.def.type
+      if (unknownOutput.has(type)) (ctx.jsonSchema as JsonSchema)[underivable] = type
+      // A Date is sent as JSON.stringify writes it, an ISO string in UTC: a timestamptz column.
+      if (type === 'date') Object.assign(ctx.jsonSchema, { type: 'string', format: 'date-time' })
+    },
   }) as JsonSchema
+  const problem = "cannot derive the table's columns from this rowSchema (a transform?)"
+  if (json.type !== 'object' || !json.properties || !Object.keys(json.properties).length)
+    return { problem: `${problem}: it describes no object of columns`, remedy }
   const required = new Set(json.required ?? [])
-  const columns = Object.entries(json.properties ?? {}).map(([name, schema]) => {
+  const columns: ExpectedColumn[] = []
+  const unknown: string[] = []
+  for (const [name, schema] of Object.entries(json.properties)) {
     const { kind, nullable } = kindOf(schema)
-    return { name, kind, nullable: nullable || !required.has(name) }
-  })
+    if (kind === undefined) unknown.push(name)
+    else columns.push({ name, kind, nullable: nullable || !required.has(name) })
+  }
+  if (unknown.length)
+    return { problem: `${problem}: the type of ${unknown.join(', ')} is not known`, remedy }
   if (versionColumn && !columns.some((c) => c.name === versionColumn))
     columns.push({ name: versionColumn, kind: 'bigint', nullable: true })
   return columns
 }
 
-/** PostgreSQL types (as `format_type` prints them) a column of this kind may have. */
+/**
+ * PostgreSQL types (as `format_type` prints them) a column of this kind may have: only those that give
+ * back what was written. A lossy type differs from the mapper's row on every read — a `timestamp`
+ * without time zone comes back without an offset, a `real` or an integer column rounds, a timestamp of
+ * less than millisecond precision drops Payload's milliseconds — so every reconcile would rewrite every
+ * row, for ever.
+ */
 const compatible: Record<ColumnKind, RegExp> = {
   uuid: /^(uuid|text|character varying.*)$/,
   text: /^(text|character varying.*|citext)$/,
-  timestamptz: /^(timestamp with time zone|timestamp without time zone)$/,
+  timestamptz: /^timestamp(\([3-6]\))? with time zone$/,
   bigint: /^(bigint|numeric.*)$/,
-  numeric: /^(bigint|integer|smallint|numeric.*|double precision|real)$/,
+  // A declared scale is the table's choice of decimals (money); scale 0 is an integer column.
+  numeric: /^(numeric|numeric\(\d+,[1-9]\d*\)|double precision)$/,
   boolean: /^boolean$/,
   jsonb: /^(jsonb|json)$/,
 }

@@ -14,8 +14,9 @@ const isoTimestamp = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\
 /**
  * One spelling per value, as `sameValue` (reconcile/diff.ts) compares them: object keys sorted (jsonb
  * reorders them), timestamps as the instant they name (`…Z` from Payload, `…+00:00` from PostgreSQL),
- * undefined as null. A reconcile fingerprints every row it delivers, so this builds the canonical copy
- * in one walk, without copying the row first or deleting from it (both slow V8 down).
+ * undefined as null, a Date as the ISO string it is sent as. A reconcile fingerprints every row it
+ * delivers, so this builds the canonical copy in one walk, without copying the row first or deleting
+ * from it (both slow V8 down).
  */
 function canonical(value: unknown, skip?: ReadonlySet<string>): unknown {
   if (value === undefined || value === null) return null
@@ -26,6 +27,8 @@ function canonical(value: unknown, skip?: ReadonlySet<string>): unknown {
     return Number.isNaN(ms) ? value : `@${ms}`
   }
   if (typeof value !== 'object') return value
+  // As JSON.stringify sends it (an ISO string), not as an object without keys: every date alike.
+  if (value instanceof Date) return canonical(value.toJSON())
   if (Array.isArray(value)) return value.map((item) => canonical(item))
   const out: Record<string, unknown> = {}
   for (const key of sortedKeys(value as Record<string, unknown>)) {

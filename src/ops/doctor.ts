@@ -5,7 +5,10 @@
 import type { Payload } from 'payload'
 import { getRuntime } from '../lifecycle/registry.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
-import { expectedColumns, typeFits } from '../mapping/columns.js'
+import { expectedColumns } from '../mapping/columns.js'
+import { columnChecks } from './column-check.js'
+import { idKind } from './id-kind.js'
+import { primaryKeyCheck } from './primary-key-check.js'
 import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
 import { applyVersionCheck, uniquesCheck } from './unique-check.js'
@@ -13,7 +16,7 @@ import { maxRowsCheck } from './max-rows-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { functionMissing, type Check } from './check.js'
-import { addColumnSql, alterTypeSql, realtimeSql, securitySql, tableSql } from './schema-sql.js'
+import { realtimeSql, securitySql, tableSql } from './schema-sql.js'
 
 export type { Check } from './check.js'
 
@@ -94,80 +97,36 @@ async function collectionChecks(
 ): Promise<Check[]> {
   const { table, primaryKey, versionColumn } = collection.spec
   const name = (what: string) => `${collection.slug} → ${table}: ${what}`
+  const expected = expectedColumns(collection.mapper, versionColumn)
   if (!report.exists)
-    return [
-      {
-        name: name('table'),
-        ok: false,
-        detail: `public.${table} does not exist`,
-        fix: sqlFix(await tableSql(collection)),
-      },
-    ]
+    return Array.isArray(expected)
+      ? [
+          {
+            name: name('table'),
+            ok: false,
+            detail: `public.${table} does not exist`,
+            fix: sqlFix(await tableSql(collection)),
+          },
+        ]
+      : [
+          { name: name('table'), ok: false, detail: `public.${table} does not exist` },
+          ...columnChecks(name, table, expected, new Map(), sqlFix),
+        ]
   const checks: Check[] = [{ name: name('table'), ok: true, detail: `public.${table} exists` }]
   const actual = new Map((report.columns ?? []).map((c) => [c.name, c]))
-  const expected = expectedColumns(collection.mapper, versionColumn)
-  const missing = expected.filter((c) => !actual.has(c.name))
-  const mistyped = expected.filter(
-    (c) => actual.has(c.name) && !typeFits(c.kind, actual.get(c.name)!.type),
+  checks.push(...columnChecks(name, table, expected, actual, sqlFix))
+  const keyCheck = primaryKeyCheck(
+    { name: table, primaryKey },
+    idKind(runtime.payload, collection.slug),
+    report,
+    sqlFix,
   )
-  checks.push(
-    missing.length
-      ? {
-          name: name('columns'),
-          ok: false,
-          detail: `missing: ${missing.map((c) => c.name).join(', ')}`,
-          fix: sqlFix(missing.map((c) => addColumnSql(table, c)).join('\n')),
-        }
-      : {
-          name: name('columns'),
-          ok: true,
-          detail: `${expected.length} columns the mapper writes are there`,
-        },
-  )
-  if (mistyped.length) {
-    checks.push({
-      name: name('column types'),
-      ok: false,
-      detail: mistyped
-        .map((c) => `${c.name} is ${actual.get(c.name)!.type}, the mapper writes ${c.kind}`)
-        .join('; '),
-      fix: sqlFix(mistyped.map((c) => alterTypeSql(table, c)).join('\n')),
-    })
-  }
-  const idKind =
-    (runtime.payload.db as { idType?: string }).idType === 'uuid'
-      ? 'uuid'
-      : runtime.payload.db.defaultIDType === 'number'
-        ? 'numeric'
-        : 'text'
-  const pkType = actual.get(primaryKey)?.type ?? ''
-  const pkOk =
-    report.primaryKey?.length === 1 &&
-    report.primaryKey[0] === primaryKey &&
-    (idKind === 'uuid'
-      ? /^(uuid|text|character varying.*)$/.test(pkType)
-      : idKind === 'numeric'
-        ? /^(bigint|integer|numeric.*)$/.test(pkType)
-        : /^(text|character varying.*)$/.test(pkType))
-  checks.push(
-    pkOk
-      ? {
-          name: name('primary key'),
-          ok: true,
-          detail: `${primaryKey} (${pkType}), Payload ids are ${idKind}`,
-        }
-      : {
-          name: name('primary key'),
-          ok: false,
-          detail: `the primary key is ${report.primaryKey?.join(', ') || 'missing'}${pkType ? ` (${pkType})` : ''}; the plugin matches rows on ${primaryKey}, Payload ids are ${idKind}`,
-          fix: sqlFix(`alter table public."${table}" add primary key ("${primaryKey}");`),
-        },
-  )
-  const order = pkOk
+  checks.push({ name: name('primary key'), ...keyCheck })
+  const order = keyCheck.ok
     ? await keyOrderCheck(runtime.db, collection.slug, report, {
         name: table,
         primaryKey,
-        keyType: pkType,
+        keyType: actual.get(primaryKey)!.type,
       })
     : undefined
   if (order) checks.push({ name: name('key order'), ...order })

@@ -7,6 +7,7 @@
 import { z } from 'zod'
 import { InputError } from '../errors.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
+import { idKind, type IdKind } from './id-kind.js'
 
 export interface Input {
   collection: string
@@ -14,16 +15,7 @@ export interface Input {
   flags: Record<string, unknown>
 }
 
-/** The id type of a collection's documents, as Payload's adapter stores them. */
-function idKind(runtime: SyncRuntime, slug: string): 'uuid' | 'number' | 'text' {
-  const custom = runtime.payload.collections[slug]?.customIDType
-  if (custom === 'number') return 'number'
-  if (custom === 'text') return 'text'
-  if ((runtime.payload.db as { idType?: string }).idType === 'uuid') return 'uuid'
-  return runtime.payload.db.defaultIDType === 'number' ? 'number' : 'text'
-}
-
-function idSchema(kind: 'uuid' | 'number' | 'text'): z.ZodType<string> {
+function idSchema(kind: IdKind): z.ZodType<string> {
   // Any 8-4-4-4-12 hex, as PostgreSQL's uuid takes it (zod's uuid() refuses ids outside RFC 9562's
   // versions, e.g. md5(…)::uuid); lower case, as PostgreSQL writes it and Payload returns it.
   if (kind === 'uuid')
@@ -101,7 +93,7 @@ export function parseInput(
     )
   const given = ids ?? (id === undefined ? undefined : Array.isArray(id) ? id : [id])
   if (!given) return { collection, flags: rest }
-  const checked = z.array(idSchema(idKind(runtime, collection))).safeParse(given)
+  const checked = z.array(idSchema(idKind(runtime.payload, collection))).safeParse(given)
   if (!checked.success)
     fail(
       new z.ZodError(

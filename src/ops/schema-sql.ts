@@ -7,9 +7,11 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { ConfigError } from '../errors.js'
 import { dealerMapper } from '../mapping/dealer.js'
 import { expectedColumns, type ColumnKind, type ExpectedColumn } from '../mapping/columns.js'
 import type { SyncedCollection } from '../synced.js'
+import type { IdKind } from './id-kind.js'
 
 /** The package's sql/ folder: two levels up from this module (src/ops under tsx, dist/ops once built). */
 export const packageSqlDir = path.resolve(
@@ -39,8 +41,51 @@ export function addColumnSql(table: string, column: ExpectedColumn): string {
   return `alter table public.${ident(table)} add column if not exists ${ident(column.name)} ${pgType[column.kind]};`
 }
 
-export function alterTypeSql(table: string, column: ExpectedColumn): string {
-  return `alter table public.${ident(table)} alter column ${ident(column.name)} type ${pgType[column.kind]} using ${ident(column.name)}::${pgType[column.kind]};`
+/**
+ * The statement that gives a column its kind's type. A `timestamp` without time zone holds the UTC wall
+ * time of what was sent (Payload's timestamps end in `Z`, and PostgreSQL drops the offset): read as
+ * UTC, the values keep their instants.
+ */
+export function alterTypeSql(table: string, column: ExpectedColumn, actualType = ''): string {
+  const col = ident(column.name)
+  const using =
+    column.kind === 'timestamptz' && /^timestamp(\(\d\))? without time zone$/.test(actualType)
+      ? `${col} at time zone 'UTC'`
+      : `${col}::${pgType[column.kind]}`
+  return `alter table public.${ident(table)} alter column ${col} type ${pgType[column.kind]} using ${using};`
+}
+
+const keyPgType: Record<IdKind, string> = { uuid: 'uuid', number: 'bigint', text: 'text' }
+
+/**
+ * What makes `column` the table's primary key, of a type the collection's ids fit in: its type
+ * changed when it is wrong, and a key on other columns dropped first (PostgreSQL allows one; its name
+ * is looked up, as the table may not be ours).
+ */
+export function primaryKeySql(
+  table: string,
+  column: string,
+  kind: IdKind,
+  found: { key: readonly string[]; typeFits: boolean; exists: boolean },
+): string {
+  const t = `public.${ident(table)}`
+  const col = ident(column)
+  const type = keyPgType[kind]
+  const statements: string[] = []
+  if (found.exists && !found.typeFits)
+    statements.push(`alter table ${t} alter column ${col} type ${type} using ${col}::${type};`)
+  const ours = found.key.length === 1 && found.key[0] === column
+  if (!ours && found.key.length)
+    statements.push(
+      [
+        `do $$ begin`,
+        `  execute (select pg_catalog.format('alter table %s drop constraint %I', conrelid::regclass, conname)`,
+        `    from pg_catalog.pg_constraint where conrelid = '${t.replace(/'/g, "''")}'::regclass and contype = 'p');`,
+        `end $$;`,
+      ].join('\n'),
+    )
+  if (!ours) statements.push(`alter table ${t} add primary key (${col});`)
+  return statements.join('\n')
 }
 
 export function securitySql(table: string): string {
@@ -65,13 +110,21 @@ export function realtimeSql(table: string): string {
   ].join('\n')
 }
 
-/** The table of one collection: sql/001 for the ready dealers mapper on `dealers`, else from its rowSchema. */
+/**
+ * The table of one collection: sql/001 for the ready dealers mapper on `dealers`, else from its
+ * rowSchema; a ConfigError when its columns cannot be read from the rowSchema.
+ */
 export async function tableSql(collection: SyncedCollection): Promise<string> {
   const { table, primaryKey, versionColumn } = collection.spec
   if (collection.mapper.rowSchema === dealerMapper.rowSchema && table === 'dealers') {
     return fs.readFile(path.join(packageSqlDir, '001_dealers.sql'), 'utf8')
   }
   const columns = expectedColumns(collection.mapper, versionColumn)
+  if (!Array.isArray(columns))
+    throw new ConfigError(
+      `supabase-sync: collection "${collection.slug}": ${columns.problem}; ${columns.remedy}`,
+      `collections.${collection.slug}.mapper`,
+    )
   const lines = columns.map(
     (c) => `  ${columnSql(c)}${c.name === primaryKey ? ' primary key' : ''}`,
   )

@@ -34,10 +34,12 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 /**
  * Equality as the data means it, not as it is spelled: object key order does not matter (jsonb
  * reorders keys), and two timestamps are equal when they name the same instant (`…Z` from Payload,
- * `…+00:00` from PostgreSQL).
+ * `…+00:00` from PostgreSQL). A Date (a rowSchema's `z.date()`) is what it is sent as: its ISO string.
  */
 export function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true
+  if (a instanceof Date) a = a.toJSON()
+  if (b instanceof Date) b = b.toJSON()
   if (a === undefined) a = null
   if (b === undefined) b = null
   if (a === null || b === null) return a === b
