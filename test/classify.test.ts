@@ -84,6 +84,25 @@ describe('error classification', () => {
     expect(classifyFailure({ status: 400, code: 'SYNDL' })).toBe('transient')
     expect(shouldSplit({ status: 0, rows: 10 })).toBe(false)
   })
+  it("takes the platform's refusals for the endpoint's, never a row's: no split, nothing given up", () => {
+    for (const info of [
+      { status: 402 },
+      { status: 540 },
+      { status: 406, code: 'PGRST106' },
+      { status: 400 },
+      { status: 418 },
+    ]) {
+      expect(classifyFailure(info)).toBe('endpoint')
+      expect(shouldSplit({ ...info, rows: 10 })).toBe(false)
+    }
+    // A body or a URL too large is the batch's size, code or not.
+    expect(shouldSplit({ status: 413, rows: 10 })).toBe(true)
+    expect(classifyFailure({ status: 414 })).toBe('row')
+    // A gateway's 5xx stays transient.
+    expect(classifyFailure({ status: 522 })).toBe('transient')
+    expect(classifyFailure({ status: 544 })).toBe('transient')
+  })
+
   it('knows a unique violation is a conflict', () => {
     expect(isConflict({ status: 409, code: '23505' })).toBe(true)
     expect(isConflict({ status: 400, code: '22P02' })).toBe(false)

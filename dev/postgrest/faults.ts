@@ -10,7 +10,9 @@
  * fault meant for the next one.
  */
 import { STATUS_CODES } from 'node:http'
+import type { ApiResponse } from './context.js'
 import { ApiError } from './errors.js'
+import { gatewayResponse, type GatewayBody } from './gateway.js'
 
 export interface FailNextOptions {
   /** Seconds for the Retry-After header; 429 answers always carry one (1 s by default). */
@@ -20,6 +22,8 @@ export interface FailNextOptions {
   message?: string
   /** Only requests on this resource count: a table name (`dealers`) or `rpc/<fn>`. */
   path?: string
+  /** Answer as the platform (`json`: 402, 540) or a CDN (`html`: 52x) does, without PostgREST's body. */
+  gateway?: GatewayBody
 }
 
 export interface ResetNextOptions {
@@ -336,10 +340,17 @@ export class FaultState implements Faults {
   }
 
   /** The error to answer with, if a failure is pending for this resource. */
-  takeFailure(admission: Admission, resource: string): ApiError | undefined {
+  takeFailure(admission: Admission, resource: string): ApiError | ApiResponse | undefined {
     const rule = this.current(admission) ? take(this.failures, resource) : undefined
     if (!rule) return undefined
-    const { status, retryAfter, code, message } = rule.options
+    const { status, retryAfter, code, message, gateway } = rule.options
+    if (gateway)
+      return gatewayResponse(
+        status,
+        gateway,
+        message,
+        retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
+      )
     const defaults = DEFAULT_BODIES[status] ?? {
       code: String(status),
       message: STATUS_CODES[status] ?? 'Error',

@@ -312,7 +312,7 @@ export async function startPostgrestServer(
     const failure = faults.takeFailure(admission, key)
     if (failure) {
       stats.faulted(epoch)
-      send(req, res, errorResponse(failure))
+      send(req, res, failure instanceof ApiError ? errorResponse(failure) : failure)
       return
     }
     if (method === 'OPTIONS') {

@@ -14,6 +14,7 @@ import { keyOrderCheck } from './key-order.js'
 import { applyVersionCheck, uniquesCheck } from './unique-check.js'
 import { maxRowsCheck } from './max-rows-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
+import { platformRefusal } from '../supabase/classify.js'
 import type { SyncedCollection } from '../synced.js'
 import { functionMissing, type Check } from './check.js'
 import { realtimeSql, securitySql, tableSql } from './schema-sql.js'
@@ -219,6 +220,11 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
       detail: 'Supabase answers, but refuses the key (401): not a key of this project, or rotated',
       fix: 'set SUPABASE_SERVICE_ROLE_KEY to the service_role key of this project',
     })
+    return { ok: false, checks }
+  }
+  const refusal = unreachable && platformRefusal(unreachable.status ?? 0, unreachable.code)
+  if (unreachable && refusal) {
+    checks.push({ name: 'reachable', ok: false, detail: unreachable.message, fix: refusal })
     return { ok: false, checks }
   }
   checks.push({

@@ -71,6 +71,24 @@ function isEndpointCode(status: number, code: string | null | undefined): boolea
   )
 }
 
+/**
+ * Answers of the platform in front of PostgREST that refuse every request until someone acts: 402
+ * (service restriction: a quota exceeded, a payment overdue), 540 (the project is paused), and
+ * PGRST106 (the Data API is off, or does not expose the schema `public`). As `row` they split every
+ * batch into single rows and gave each up for good; as a 5xx, 540 was retried for ever, unnamed.
+ */
+export function platformRefusal(
+  status: number,
+  code: string | null | undefined,
+): string | undefined {
+  if (status === 402)
+    return 'Supabase restricts the project (402: a quota exceeded or a payment overdue; see the organization billing)'
+  if (status === 540) return 'the Supabase project is paused: restore it in the dashboard'
+  if (code === 'PGRST106')
+    return "Supabase's Data API does not expose the schema public (Project Settings → Data API: enable it, add public to the exposed schemas)"
+  return undefined
+}
+
 /** The endpoint itself is refusing: wrong or rotated key, missing table or function, missing column mid-migration. */
 function isEndpointFailure(status: number, code: string | null | undefined): boolean {
   if (status === 401) return true
@@ -94,12 +112,15 @@ export function classifyFailure({ status, code, perRow = false }: FailureInfo): 
   if (code && /^PGRST00[0-3]$/.test(code)) return 'transient'
   if (code === '23505' || code === '23503') return 'conflict'
   if (perRow) return 'row'
-  if (isEndpointCode(status, code)) return 'endpoint'
+  if (isEndpointCode(status, code) || platformRefusal(status, code)) return 'endpoint'
   if (status === 0) return 'transient'
   if (status === 408 || status === 425 || status === 429) return 'transient'
   if (status === 409) return 'conflict'
   if (status >= 500) return isRowSqlState(code) ? 'row' : 'transient'
   if (isEndpointFailure(status, code)) return 'endpoint'
+  // PostgREST names every error it answers; a 4xx without a code is a gateway's, about the request
+  // or the project, not about a row (but a body or a URL too large is the batch's size).
+  if (!code && status >= 400 && status < 500 && status !== 413 && status !== 414) return 'endpoint'
   return 'row'
 }
 
