@@ -98,6 +98,9 @@ describe('error classification', () => {
     // A body or a URL too large is the batch's size, code or not.
     expect(shouldSplit({ status: 413, rows: 10 })).toBe(true)
     expect(classifyFailure({ status: 414 })).toBe('row')
+    // Reported row by row by the apply function, still the endpoint's: a read-only database.
+    expect(classifyFailure({ status: 200, code: '25006', perRow: true })).toBe('endpoint')
+    expect(classifyFailure({ status: 200, code: '23514', perRow: true })).toBe('row')
     // A gateway's 5xx stays transient.
     expect(classifyFailure({ status: 522 })).toBe('transient')
     expect(classifyFailure({ status: 544 })).toBe('transient')

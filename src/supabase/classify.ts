@@ -111,8 +111,10 @@ export function classifyFailure({ status, code, perRow = false }: FailureInfo): 
   if (isTransientSqlState(code)) return 'transient'
   if (code && /^PGRST00[0-3]$/.test(code)) return 'transient'
   if (code === '23505' || code === '23503') return 'conflict'
-  if (perRow) return 'row'
+  // Before a row's own failure: a read-only database refuses every row of a batch one by one (the
+  // apply function reports each), and that is no reason to give any of them up.
   if (isEndpointCode(status, code) || platformRefusal(status, code)) return 'endpoint'
+  if (perRow) return 'row'
   if (status === 0) return 'transient'
   if (status === 408 || status === 425 || status === 429) return 'transient'
   if (status === 409) return 'conflict'
