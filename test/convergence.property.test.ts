@@ -176,7 +176,8 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       t: fc.constant('fail' as const),
       count: fc.integer({ min: 1, max: 4 }),
-      status: fc.constantFrom(500, 503, 429),
+      // The platform's refusals (402 restricted, 540 paused) and a CDN's HTML page (522) too.
+      status: fc.constantFrom(500, 503, 429, 402, 540, 522),
     }),
   },
   { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
@@ -484,7 +485,10 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       app.stack.faults.latency(op.ms)
       return
     case 'fail':
-      app.stack.faults.failNext(op.count, op.status)
+      app.stack.faults.failNext(op.count, op.status, {
+        ...(op.status === 402 || op.status === 540 ? { gateway: 'json' as const } : {}),
+        ...(op.status === 522 ? { gateway: 'html' as const } : {}),
+      })
       return
     case 'createCode': {
       // Upper and lower case interleave in en-US and do not in C: the two sides order them apart.

@@ -56,7 +56,7 @@ describe('the platform refuses every request', () => {
         ...('gateway' in c ? { gateway: c.gateway } : {}),
         ...('code' in c ? { code: c.code, message: 'Invalid schema: public' } : {}),
       })
-      const docs = []
+      const docs: Array<{ id: string | number }> = []
       for (let i = 0; i < 5; i++)
         docs.push(await app.payload.create({ collection: 'dealers', data: dealerData() }))
       await eventually(async () => {
