@@ -16,6 +16,7 @@ import { signKey } from './postgrest/auth.js'
 import {
   ensureRoles,
   resolveMaxRows,
+  resolveStatementTimeout,
   startPostgrestServer,
   type Faults,
   type RequestStats,
@@ -49,6 +50,11 @@ export interface LocalStackOptions {
    * many rows. Default 1000, hosted Supabase's default; `null` or `Infinity` for no cap.
    */
   maxRows?: number | null
+  /**
+   * The stand-in's statement_timeout for every request: default `'8s'`, what `service_role` inherits
+   * from Supabase's `authenticator`; a number is ms; `false` or 0 for none.
+   */
+  statementTimeout?: string | number | false
 }
 
 /** Supabase Realtime on the stand-in's port: `createClient(stack.supabaseUrl, key).channel(…)`. */
@@ -221,6 +227,7 @@ async function startEmbeddedPostgres(options: LocalStackOptions): Promise<Embedd
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   // A bad option fails here, before a PostgreSQL is started for nothing.
   resolveMaxRows(options.maxRows)
+  resolveStatementTimeout(options.statementTimeout)
   const externalPayload = options.databaseUri ?? process.env.DATABASE_URI
   const externalSupabase = options.supabaseDbUri ?? process.env.SUPABASE_DB_URI
   let embedded: EmbeddedServer | undefined
@@ -252,6 +259,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         jwtSecret,
         port: options.supabasePort ?? 0,
         maxRows: options.maxRows,
+        statementTimeout: options.statementTimeout,
         realtime,
       })
     } catch (error) {

@@ -19,6 +19,8 @@
 --                   (SQLSTATE SYNDL). A request that outlived its client — queued in the gateway or the
 --                   pool, or slow — would otherwise land after a later delivery of the same document,
 --                   where no newer row is left to guard (a delete), and bring back what it replaced.
+--                   The call's statement_timeout (Supabase's API roles: 8 s, the authenticator's)
+--                   bounds it too: it answers before that cancels it (see `effective` below).
 -- Returns {"stale": [keys not written or deleted because the row was newer],
 --          "failed": [{"id", "code", "message"} of rows PostgreSQL refused], "written": n, "deleted": n,
 --          "now": this database's clock in epoch ms (the plugin estimates the skew of the clocks from it)}.
@@ -62,18 +64,28 @@ declare
   uniq record;
   skip int;
   unknown text;
+  -- The statement_timeout the call runs under ('8s', '400ms'); null for '0', none.
+  budget interval := nullif(pg_catalog.current_setting('statement_timeout'), '0')::interval;
+  -- When the call must have answered: not_after, or earlier where the statement's own timeout would
+  -- cancel it first (57014, an answer the plugin cannot tell from a batch too big: it would split
+  -- the batch, each half waiting again for the same lock). A tenth of the timeout, up to 500 ms, is
+  -- left to answer in: a lock wait's timer starts after the work before it, and the answer needs to
+  -- unwind. Null: neither bounds the call.
+  effective timestamptz := least(not_after,
+    pg_catalog.statement_timestamp() + budget - least(interval '500 ms', budget / 10));
 begin
   if not_after is not null and pg_catalog.clock_timestamp() > not_after then
     raise exception 'supabase_sync_apply: arrived after its deadline (its clock %, deadline %): the plugin no longer waits for it',
       (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
       using errcode = 'SYNDL';
   end if;
-  if not_after is not null then
+  if effective is not null then
     -- A lock the call would wait for past its deadline (an index being built, a row another writer
     -- holds) fails it then, with an answer (55P03, tried again whole), instead of leaving the plugin
-    -- with none — which would take the batch's size for the cause and split it.
+    -- with none, or with a statement timeout — either of which takes the batch's size for the cause
+    -- and splits it. Set again before each later statement: the timer counts from the wait's start.
     perform pg_catalog.set_config('lock_timeout',
-      greatest(1, (extract(epoch from (not_after - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
+      greatest(1, (extract(epoch from (effective - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
   end if;
   if rel is null then
     raise exception 'supabase_sync_apply: table public.% does not exist', target_table using errcode = '42P01';
@@ -109,10 +121,14 @@ begin
       end if;
       deleted := '{}';
       for one in select r from pg_catalog.jsonb_array_elements(delete_rows) r loop
-        if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+        if effective is not null and pg_catalog.clock_timestamp() > effective then
           raise exception 'supabase_sync_apply: ran past its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
-            (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+            (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from effective) * 1000)::bigint
             using errcode = 'SYNDL';
+        end if;
+        if effective is not null then
+          perform pg_catalog.set_config('lock_timeout',
+            greatest(1, (extract(epoch from (effective - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
         end if;
         begin
           execute delete_stmt using pg_catalog.jsonb_build_array(one), delete_version into one_deleted;
@@ -164,6 +180,10 @@ begin
           || 'on conflict (%3$I) do %4$s returning t.%3$I::text as k) select coalesce(pg_catalog.array_agg(k), ''{}'') from w',
         rel, cols, key_column,
         case when sets is null then 'nothing' else 'update set ' || sets || guard end);
+      if effective is not null then
+        perform pg_catalog.set_config('lock_timeout',
+          greatest(1, (extract(epoch from (effective - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
+      end if;
       begin
         execute upsert_stmt using upserts into written;
       exception when others then
@@ -174,10 +194,14 @@ begin
         written := '{}';
         for one in select r from pg_catalog.jsonb_array_elements(upserts) r loop
           -- Row by row can take long (slow triggers): past the deadline, what is left is of no use.
-          if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+          if effective is not null and pg_catalog.clock_timestamp() > effective then
             raise exception 'supabase_sync_apply: ran past its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
-              (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+              (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from effective) * 1000)::bigint
               using errcode = 'SYNDL';
+          end if;
+          if effective is not null then
+            perform pg_catalog.set_config('lock_timeout',
+              greatest(1, (extract(epoch from (effective - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
           end if;
           begin
             execute upsert_stmt using pg_catalog.jsonb_build_array(one) into one_written;
@@ -225,10 +249,14 @@ begin
         for skip in 0 .. case when pg_catalog.jsonb_array_length(together) between 2 and 50
                               then pg_catalog.jsonb_array_length(together) else 0 end loop
           exit when pg_catalog.jsonb_array_length(together) = 0;
-          if not_after is not null and pg_catalog.clock_timestamp() > not_after then
+          if effective is not null and pg_catalog.clock_timestamp() > effective then
             raise exception 'supabase_sync_apply: ran past its deadline (its clock %, deadline %): rolled back, the plugin no longer waits for it',
-              (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from not_after) * 1000)::bigint
+              (extract(epoch from pg_catalog.clock_timestamp()) * 1000)::bigint, (extract(epoch from effective) * 1000)::bigint
               using errcode = 'SYNDL';
+          end if;
+          if effective is not null then
+            perform pg_catalog.set_config('lock_timeout',
+              greatest(1, (extract(epoch from (effective - pg_catalog.clock_timestamp())) * 1000)::bigint)::text || 'ms', true);
           end if;
           begin
             execute upsert_stmt using (case when skip = 0 then together else together - (skip - 1) end) into one_written;
@@ -280,8 +308,10 @@ grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, t
 -- go without one of them when all together are refused (one refused for good).
 -- v4: the rows whose value a row outside them holds are left out before the rest is tried together
 -- (v3 left out one: two such rows kept documents that trade values from passing).
+-- v5: the deadline is also bounded by the call's statement_timeout (Supabase: 8 s), so that a lock
+-- wait answers 55P03 before the statement timeout cancels it (57014, which splits the batch).
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
-  'supabase-sync apply v4: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (rows held by others left out), unknown columns refused, deadline (and lock_timeout from it)';
+  'supabase-sync apply v5: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (rows held by others left out), unknown columns refused, deadline bounded by the statement timeout (and lock_timeout from it)';
 
 -- v1 had no not_after: dropped, or PostgREST would find two functions of this name (PGRST203).
 drop function if exists public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);

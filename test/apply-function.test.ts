@@ -1,7 +1,8 @@
 /**
  * sql/002's apply function, called in SQL as PostgREST calls it: rows refused one by one for a unique
  * value are written together, after the rows whose value a row outside them holds are left out —
- * however many of those there are, and whatever columns the unique index only INCLUDEs.
+ * however many of those there are, and whatever columns the unique index only INCLUDEs; and a lock
+ * waited for answers before the statement's own timeout cancels the call.
  */
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -64,5 +65,38 @@ describe.each([
       { id: id(3), slug: 'held-1' },
       { id: id(4), slug: 'held-2' },
     ])
+  })
+})
+
+describe('a row lock held past the statement timeout (Supabase: 8 s for the API roles)', () => {
+  it('answers 55P03 (tried again whole) before the timeout, not 57014 (which splits the batch)', async () => {
+    await db.query('create table public.locked (id uuid primary key, name text)')
+    await db.query(`insert into public.locked values ($1, 'held')`, [id(1)])
+    const holder = new pg.Client({ connectionString: stack.supabaseDbUri })
+    await holder.connect()
+    try {
+      await holder.query('begin')
+      await holder.query('select 1 from public.locked for update')
+      await db.query('begin')
+      await db.query(`set local statement_timeout = '2s'`)
+      const started = Date.now()
+      // A deadline far off: only the statement timeout bounds the wait.
+      const error = await db
+        .query(
+          `select public.supabase_sync_apply('locked', $1::jsonb, '[]'::jsonb, 'id', null, null, now() + interval '1 minute')`,
+          [JSON.stringify([{ id: id(1), name: 'new' }])],
+        )
+        .then(
+          () => undefined,
+          (e: { code?: string }) => e,
+        )
+      const took = Date.now() - started
+      expect(error?.code).toBe('55P03')
+      expect(took).toBeLessThan(2000)
+    } finally {
+      await db.query('rollback')
+      await holder.query('rollback')
+      await holder.end()
+    }
   })
 })

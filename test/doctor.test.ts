@@ -164,17 +164,24 @@ describe('doctor', () => {
     )
     const [check] = await failing()
     expect(check).toMatchObject({ name: 'dealers → dealers: apply function' })
-    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v4: .*trade unique values/)
+    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v5: .*trade unique values/)
     await app.supabase.query(
       "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v2: …'",
     )
     const [v2] = await failing()
-    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v4: a call waiting for a lock/)
+    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v5: a call waiting for a lock/)
     await app.supabase.query(
       "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v3: …'",
     )
     const [v3] = await failing()
-    expect(v3.detail).toMatch(/v3, this plugin's sql\/002 is v4: two rows refused for good/)
+    expect(v3.detail).toMatch(/v3, this plugin's sql\/002 is v5: two rows refused for good/)
+    await app.supabase.query(
+      "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v4: …'",
+    )
+    const [v4] = await failing()
+    expect(v4.detail).toMatch(
+      /v4, this plugin's sql\/002 is v5: .*cancelled by the statement timeout/,
+    )
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
   })
@@ -193,7 +200,7 @@ describe('doctor', () => {
     }
     // An own commit in the script would have committed the migration's transaction half-way.
     const [check] = await failing()
-    expect(check.detail).toMatch(/v3, this plugin's sql\/002 is v4/)
+    expect(check.detail).toMatch(/v3, this plugin's sql\/002 is v5/)
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
   })

@@ -14,6 +14,8 @@ export interface HandlerContext {
   schema: string
   /** PostgREST's `db-max-rows`: reads and function results are cut to this many rows; undefined is no cap. */
   maxRows?: number
+  /** The statement_timeout every request runs under (set_config's form); undefined: the session's. */
+  statementTimeout?: string
 }
 
 export type Resource =

@@ -23,8 +23,10 @@ import {
 } from './handler.js'
 import { SchemaCache } from './schema.js'
 import { StatsCounter, type RequestStats } from './stats.js'
+import { resolveStatementTimeout } from './transaction.js'
 
 export { ensureRoles } from './roles.js'
+export { DEFAULT_STATEMENT_TIMEOUT, resolveStatementTimeout } from './transaction.js'
 export type {
   Faults,
   FailNextOptions,
@@ -61,6 +63,12 @@ export interface PostgrestServerOptions {
    * Default 8,192; `Infinity` for none.
    */
   maxUrlLength?: number
+  /**
+   * The statement_timeout every request runs under, as Supabase's `authenticator` role sets it for
+   * the roles without one of their own (`service_role`): default `'8s'`; a number is ms; `false` or 0
+   * for none. A role's own setting (`alter role anon set statement_timeout = '3s'`) wins, as in PostgREST.
+   */
+  statementTimeout?: string | number | false
   /**
    * Supabase Realtime on the same port (dev/realtime/server.ts `createRealtimeServer`): it takes the
    * WebSocket upgrades it recognises (`/realtime/v1/websocket`), and `faults.dropSockets()` /
@@ -164,6 +172,7 @@ export async function startPostgrestServer(
 ): Promise<PostgrestServer> {
   const host = options.host ?? '127.0.0.1'
   const maxRows = resolveMaxRows(options.maxRows)
+  const statementTimeout = resolveStatementTimeout(options.statementTimeout)
   const maxUrlLength = options.maxUrlLength ?? DEFAULT_MAX_URL_LENGTH
   const schema = options.schema ?? 'public'
   const pool = new pg.Pool({
@@ -182,7 +191,14 @@ export async function startPostgrestServer(
     await pool.end().catch(() => {})
     throw new Error(`PostgREST stand-in: cannot read the schema of ${schema}`, { cause: error })
   }
-  const ctx: HandlerContext = { pool, cache, jwtSecret: options.jwtSecret, schema, maxRows }
+  const ctx: HandlerContext = {
+    pool,
+    cache,
+    jwtSecret: options.jwtSecret,
+    schema,
+    maxRows,
+    statementTimeout,
+  }
   const stats = new StatsCounter()
 
   const sockets = new Set<net.Socket>()

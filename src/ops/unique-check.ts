@@ -9,13 +9,14 @@ import type { TableReport, UniqueReport } from '../supabase/inspect.js'
 import { rerunInspectSql, type Finding } from './check.js'
 
 /** The apply function version this plugin's sql/002 installs. */
-export const applyVersion = 4
+export const applyVersion = 5
 
 /** What a function of each older version still does wrong, as doctor tells it. */
 const missing: Record<number, string> = {
   1: 'documents that trade unique values are refused for ever',
   2: 'a call waiting for a lock past its deadline leaves the plugin without an answer, and one row refused for good keeps documents that trade unique values from passing',
   3: 'two rows refused for good (their values held by rows outside the batch) keep documents that trade unique values from passing',
+  4: 'a call waiting for a lock is cancelled by the statement timeout (Supabase: 8 s) before its lock_timeout answers, and the batch is split as if its size were the cause',
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`
