@@ -203,3 +203,15 @@ describe('a z.date() column', () => {
     expect(after).toMatchObject({ inSync: true, changed: [] })
   })
 })
+
+describe("the sql command's script for writeMode 'upsert'", () => {
+  it('leaves out the apply function (projects that cannot add functions must run it whole)', async () => {
+    const collection = getRuntime(app.payload).collections.get('dated')!
+    const rpc = await projectSql([collection])
+    const upsert = await projectSql([collection], { writeMode: 'upsert' })
+    expect(rpc).toMatch(/create or replace function public\.supabase_sync_apply/i)
+    expect(upsert).not.toMatch(/create or replace function public\.supabase_sync_apply/i)
+    expect(upsert).toMatch(/create or replace function public\.supabase_sync_inspect/i)
+    expect(upsert).toContain('create table if not exists public."dated"')
+  })
+})

@@ -169,7 +169,10 @@ export async function script(config: SanitizedConfig): Promise<void> {
         const collections = [...runtime.collections.values()].filter(
           (c) => !values.collection || c.slug === values.collection,
         )
-        const sql = await projectSql(collections, { realtime: (c) => c.watch !== false })
+        const sql = await projectSql(collections, {
+          realtime: (c) => c.watch !== false,
+          writeMode: runtime.options.writeMode,
+        })
         if (values.out) {
           const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)
           const file = path.join(values.out, `${stamp}_supabase_sync.sql`)

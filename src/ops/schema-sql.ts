@@ -142,7 +142,11 @@ export async function tableSql(collection: SyncedCollection): Promise<string> {
 /** Everything, in order: tables, then the functions. */
 export async function projectSql(
   collections: Iterable<SyncedCollection>,
-  options: { realtime?: (collection: SyncedCollection) => boolean } = {},
+  options: {
+    realtime?: (collection: SyncedCollection) => boolean
+    /** `upsert`: the plugin writes through PostgREST's upsert; the apply function is not printed. */
+    writeMode?: 'rpc' | 'upsert'
+  } = {},
 ): Promise<string> {
   const parts: string[] = [
     '-- Supabase schema for payload-plugin-supabase-sync (idempotent: safe to run again).',
@@ -152,7 +156,15 @@ export async function projectSql(
     parts.push(await tableSql(collection), '')
     if (options.realtime?.(collection)) parts.push(realtimeSql(collection.spec.table), '')
   }
-  for (const file of ['002_sync_apply.sql', '003_sync_inspect.sql'])
+  // The upsert mode is for projects that cannot add functions: the script must run whole there.
+  if (options.writeMode === 'upsert')
+    parts.push(
+      "-- writeMode 'upsert': sql/002's supabase_sync_apply is not needed (and not printed). sql/003's",
+      '-- supabase_sync_inspect below only lets `doctor` check the tables; leave it out if functions cannot be added.',
+      '',
+    )
+  const files = options.writeMode === 'upsert' ? [] : ['002_sync_apply.sql']
+  for (const file of [...files, '003_sync_inspect.sql'])
     parts.push(await fs.readFile(path.join(packageSqlDir, file), 'utf8'), '')
   return parts.join('\n')
 }
