@@ -97,4 +97,48 @@ describe('an alert whose send cannot be queued', () => {
     })
     expect(docs).toHaveLength(1)
   }, 90_000)
+
+  it('nor when its Sync event cannot be written: Payload kills the transaction, and the sends are not queued outside it', async () => {
+    await runSql(
+      app.stack.databaseUri,
+      `drop trigger fail_second_alert_job on payload_jobs;
+       create sequence alert_event_inserts;
+       create function fail_first_alert_event() returns trigger language plpgsql as $$
+       begin
+         if new.action = 'alert' and nextval('alert_event_inserts') = 1 then
+           raise exception 'injected: the alert event could not be written';
+         end if;
+         return new;
+       end $$;
+       create trigger fail_first_alert_event before insert on supabase_sync_events
+         for each row execute function fail_first_alert_event();`,
+    )
+    const firing = () =>
+      received.filter((a) => a.rule === 'supabase-unreachable' && a.state === 'firing')
+    const firingMail = () => emails.filter((e) => /FIRING: Supabase/.test(String(e.subject)))
+    await app.stack.faults.down()
+    try {
+      await eventually(async () => expect(firing()).toHaveLength(2), 30_000, 50)
+      await eventually(async () => expect(firingMail()).toHaveLength(2), 30_000, 50)
+    } finally {
+      await app.stack.faults.up()
+    }
+    await eventually(
+      async () =>
+        expect(
+          received.filter((a) => a.rule === 'supabase-unreachable' && a.state === 'resolved'),
+        ).toHaveLength(2),
+      30_000,
+      50,
+    )
+    expect(firing()).toHaveLength(2)
+    expect(firingMail()).toHaveLength(2)
+    const { docs } = await app.payload.find({
+      collection: 'supabase-sync-events',
+      where: { and: [{ action: { equals: 'alert' } }, { outcome: { equals: 'firing' } }] },
+      depth: 0,
+      overrideAccess: true,
+    })
+    expect(docs).toHaveLength(2)
+  }, 90_000)
 })

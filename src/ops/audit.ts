@@ -57,6 +57,9 @@ export async function recordEvent(
     },
     event.summary,
   )
+  // Asked before the write: Payload's create kills the request's transaction when it fails (and
+  // forgets its id), after which the caller's later writes would run outside it, unaware.
+  const inTransaction = req?.transactionID !== undefined
   try {
     await payload.create({
       collection: eventsSlug,
@@ -76,7 +79,7 @@ export async function recordEvent(
       ...(req ? { req } : {}),
     })
   } catch (err) {
-    if (req?.transactionID !== undefined) throw err
+    if (inTransaction) throw err
     logger.error({ err, audit: event.action }, 'supabase-sync: could not write the audit record')
   }
 }
