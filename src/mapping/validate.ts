@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import type { z } from 'zod'
 import { MappingError } from '../errors.js'
 import type { Doc, Row, SyncMapper } from './types.js'
 
@@ -91,20 +91,17 @@ export function mapDocument(
       },
     )
   }
-  return withNulls(mapper.rowSchema, parsed.data)
+  return withNulls(parsed.data)
 }
 
 /**
- * Every column the row schema declares has a value: undefined, or a declared key the mapper left out,
- * is null. Else the two write modes disagree (JSON, as the guarded function gets rows, drops undefined
- * keys and the function keeps a column no row of the batch names; PostgREST's upsert writes null), and
- * a cleared value stays in Supabase for ever (`note: doc.note || undefined`). A column the plugin must
- * not write (a database default, a trigger's) is one the row schema does not declare. In place: the
- * row is zod's fresh output, and a reconcile maps thousands.
+ * A key `toRow` gives as undefined is null: JSON, as the guarded function gets rows, drops undefined
+ * keys, and the function keeps a column no row of the batch names, so a cleared value stayed in
+ * Supabase for ever (`note: doc.note || undefined`), while PostgREST's upsert wrote null. A key toRow
+ * leaves out is a column it does not write (a database default's): not filled in. In place: the row
+ * is zod's fresh output, and a reconcile maps thousands.
  */
-function withNulls(schema: SyncMapper['rowSchema'], row: Row): Row {
+function withNulls(row: Row): Row {
   for (const key in row) if (row[key] === undefined) row[key] = null
-  if (schema instanceof z.ZodObject)
-    for (const key in schema.shape) if (!(key in row)) row[key] = null
   return row
 }
