@@ -79,7 +79,6 @@ describe('a row lock held past the statement timeout (Supabase: 8 s for the API 
       await holder.query('select 1 from public.locked for update')
       await db.query('begin')
       await db.query(`set local statement_timeout = '2s'`)
-      const started = Date.now()
       // A deadline far off: only the statement timeout bounds the wait.
       const error = await db
         .query(
@@ -90,9 +89,8 @@ describe('a row lock held past the statement timeout (Supabase: 8 s for the API 
           () => undefined,
           (e: { code?: string }) => e,
         )
-      const took = Date.now() - started
+      // The lock timeout's answer, not the statement timeout's (57014): it came before 2 s.
       expect(error?.code).toBe('55P03')
-      expect(took).toBeLessThan(2000)
     } finally {
       await db.query('rollback')
       await holder.query('rollback')

@@ -35,19 +35,18 @@ it('a batch waiting on a row lock answers 55P03 in one request, before the 8 s s
       ids,
     ])
     const runtime = getRuntime(app.payload)
-    const started = Date.now()
     const outcome = await runtime.target.apply(
       syncedCollection(runtime).spec,
       { upserts: docs.map((d) => dealerMapper.toRow(d as never)!), deletes: [], version: null },
       500,
     )
-    const took = Date.now() - started
     expect([...outcome.failed.values()].map((e) => [e.kind, e.code])).toEqual([
       ['transient', '55P03'],
       ['transient', '55P03'],
     ])
+    // One request: answered by the lock timeout (55P03), not cut by the statement timeout (57014)
+    // and split.
     expect(outcome.requests).toBe(1)
-    expect(took).toBeLessThan(8_000)
   } finally {
     await holder.query('rollback')
     await holder.end()
