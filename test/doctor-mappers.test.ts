@@ -114,12 +114,14 @@ describe('doctor, column types of a mapper of your own', () => {
     expect(synced).toMatchObject({ inSync: true, changed: [] })
   }, 60_000)
 
-  it('names an integer column for a number that is not an integer', async () => {
+  it('takes an integer column for a number (a fraction is refused there, not rounded), names numeric(p,0) (it rounds)', async () => {
     await app.supabase.query('alter table public.measures alter column price type integer')
+    expect(await failing('measures')).toEqual([])
+    await app.supabase.query('alter table public.measures alter column price type numeric(12,0)')
     const [check] = await failing('measures')
     expect(check).toMatchObject({
       name: 'measures → measures: column types',
-      detail: 'price is integer, the mapper writes numeric',
+      detail: 'price is numeric(12,0), the mapper writes numeric',
     })
     await app.supabase.query(fixSql(check.fix))
     expect(await failing('measures')).toEqual([])

@@ -106,17 +106,18 @@ export function expectedColumns(
 /**
  * PostgreSQL types (as `format_type` prints them) a column of this kind may have: only those that give
  * back what was written. A lossy type differs from the mapper's row on every read — a `timestamp`
- * without time zone comes back without an offset, a `real` or an integer column rounds, a timestamp of
+ * without time zone comes back without an offset, a `real` or a `numeric(p,0)` rounds, a timestamp of
  * less than millisecond precision drops Payload's milliseconds — so every reconcile would rewrite every
- * row, for ever.
+ * row, for ever. An integer column does not round: a fraction (or a number out of its range) is refused,
+ * a row error that names the document, so it may hold a number the mapper keeps whole.
  */
 const compatible: Record<ColumnKind, RegExp> = {
   uuid: /^(uuid|text|character varying.*)$/,
   text: /^(text|character varying.*|citext)$/,
   timestamptz: /^timestamp(\([3-6]\))? with time zone$/,
-  bigint: /^(bigint|numeric.*)$/,
-  // A declared scale is the table's choice of decimals (money); scale 0 is an integer column.
-  numeric: /^(numeric|numeric\(\d+,[1-9]\d*\)|double precision)$/,
+  bigint: /^(bigint|integer|smallint|numeric.*)$/,
+  // A declared scale is the table's choice of decimals (money); numeric(p,0) rounds to whole numbers.
+  numeric: /^(numeric|numeric\(\d+,[1-9]\d*\)|double precision|bigint|integer|smallint)$/,
   boolean: /^boolean$/,
   jsonb: /^(jsonb|json)$/,
 }
