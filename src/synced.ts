@@ -50,7 +50,9 @@ function selectionOf(c: ResolvedOptions['collections'][string]): Selection {
       deletedAt: true,
       updatedAt: true,
     }
-    const unselected = select ? readsOutside({ ...select, _status: true }, readersOf(c), stub) : []
+    const unselected = select
+      ? readsOutside({ ...select, _status: true }, readersOf(c), stub, nestedReads(c.mapper))
+      : []
     selection = { select: unselected.length ? undefined : select, unselected }
     selections.set(c, selection)
   }
@@ -89,6 +91,11 @@ export function syncedCollections(
     })
   }
   return map
+}
+
+/** A mapper of every locale reads `group.en.field` where the select says `group.field`: top level only. */
+export function nestedReads(mapper: SyncMapper): { nested: boolean } {
+  return { nested: mapper.locale !== 'all' }
 }
 
 /** What reads a collection's documents to make its rows: the mapper, and `shouldSync` (run apart: it may refuse the stub). */

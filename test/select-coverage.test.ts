@@ -33,6 +33,22 @@ describe('what a mapping reads outside its select', () => {
     expect(readsOutside({ group: true }, [branchy], doc)).toEqual(['notes'])
     expect(readsOutside({ group: true }, [(d) => ({ ...d })], doc)).toContain(everyField)
     expect(readsOutside({}, [(d) => 'kind' in d], doc)).toEqual(['kind'])
+    // Not fields: Object's own methods; an exclusion select returns every other field; a document
+    // of every locale nests each field by locale.
+    expect(
+      readsOutside(
+        {},
+        // eslint-disable-next-line no-prototype-builtins -- what a mapper may well write
+        [(d) => d.hasOwnProperty('id') && d.propertyIsEnumerable('id')],
+        doc,
+      ),
+    ).toEqual([])
+    expect(readsOutside({ body: false }, [(d) => d.kind], doc)).toEqual([])
+    const allLocales = { id: 'x', seo: { en: { title: 'A' } } }
+    const readsEn = (d: Doc) => (d.seo as { en: { title: string } }).en.title
+    expect(
+      readsOutside({ seo: { title: true } }, [readsEn], allLocales, { nested: false }),
+    ).toEqual([])
     const throws = (d: Doc) => (d.missing as { x: number }).x
     expect(readsOutside({}, [throws], stub)).toEqual(['missing'])
   })

@@ -10,7 +10,7 @@ import { readOptions } from '../documents.js'
 import type { Doc } from '../mapping/types.js'
 import { readsOutside } from '../mapping/select-coverage.js'
 import type { ResolvedOptions } from '../options.js'
-import { readersOf, type SyncedCollection } from '../synced.js'
+import { nestedReads, readersOf, type SyncedCollection } from '../synced.js'
 
 export async function checkSelects(
   payload: Payload,
@@ -35,6 +35,7 @@ export async function checkSelects(
             { ...selection.select, _status: true },
             readersOf(options.collections[collection.slug]),
             sample,
+            nestedReads(collection.mapper),
           )
         : []
       if (unselected.length) {

@@ -10,7 +10,12 @@ import type { Doc } from './types.js'
 export type SelectShape = Record<string, unknown>
 
 /** Properties that are not fields: read by runtimes, test matchers and `await`, not by a mapping. */
-const notFields = new Set(['then', 'toJSON', 'constructor', 'valueOf', 'toString', '$$typeof'])
+const notFields = new Set([
+  'then',
+  'toJSON',
+  '$$typeof',
+  ...Object.getOwnPropertyNames(Object.prototype),
+])
 
 /** Said for a function that lists or spreads the document: it reads whatever the read brings. */
 export const everyField = '(every field: it spreads or lists the document)'
@@ -23,7 +28,12 @@ export function readsOutside(
   select: SelectShape,
   readers: ReadonlyArray<(doc: Doc) => unknown>,
   sample: Doc,
+  /** Follow reads into groups selected in part; not for documents of every locale (`title.en`). */
+  options: { nested?: boolean } = {},
 ): string[] {
+  // An exclusion select (`{ body: false }`) returns every field it does not name: nothing to check.
+  if (Object.values(select).some((v) => v === false)) return []
+  const nested = options.nested ?? true
   const outside = new Set<string>()
   const watch = <T extends object>(value: T, covered: SelectShape, path: string): T =>
     new Proxy(value, {
@@ -34,7 +44,9 @@ export function readsOutside(
         const taken = covered[key]
         if (taken === true) return found
         if (typeof taken === 'object' && taken !== null) {
-          return isRecord(found) ? watch(found, taken as SelectShape, `${path}${key}.`) : found
+          return nested && isRecord(found)
+            ? watch(found, taken as SelectShape, `${path}${key}.`)
+            : found
         }
         outside.add(path + key)
         return found
