@@ -11,8 +11,11 @@ export function deepest(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   for (const branch of issue.errors)
     for (const inner of branch) {
       const found = deepest({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue)
+      // A key no branch knows is the likeliest mistake (a typo): it is named with a suggestion.
+      if (best?.code === 'unrecognized_keys' && found.code !== 'unrecognized_keys') continue
       if (
         !best ||
+        (found.code === 'unrecognized_keys' && best.code !== 'unrecognized_keys') ||
         found.path.length > best.path.length ||
         (found.path.length === best.path.length &&
           best.code === 'invalid_type' &&

@@ -95,6 +95,8 @@ describe('error classification', () => {
       expect(classifyFailure(info)).toBe('endpoint')
       expect(shouldSplit({ ...info, rows: 10 })).toBe(false)
     }
+    // A trigger's own 402 (PT402) is about its row.
+    expect(classifyFailure({ status: 402, code: 'PT402' })).toBe('row')
     // A body or a URL too large is the batch's size, code or not.
     expect(shouldSplit({ status: 413, rows: 10 })).toBe(true)
     expect(classifyFailure({ status: 414 })).toBe('row')

@@ -35,7 +35,8 @@ describe('pending history without alerts', () => {
           )
           expect(Number(rows[0].n)).toBeGreaterThanOrEqual(3)
         },
-        20_000,
+        // Sampled every 15 s without alerts.
+        40_000,
         200,
       )
       const chart = await loadHistory(runtime, '1h')
@@ -44,5 +45,5 @@ describe('pending history without alerts', () => {
       await app.stack.faults.up()
     }
     await settled(app)
-  }, 60_000)
+  }, 90_000)
 })

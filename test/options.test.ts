@@ -116,6 +116,11 @@ describe('options', () => {
     expect(() =>
       resolveOptions({ supabase, realtime: { onExternalChange: 'ignore' } } as never),
     ).toThrow(/option "realtime\.onExternalChange" .*"revert"\|"record"\|"pull"/)
+    expect(() =>
+      resolveOptions({
+        supabase: { url: 'https://xyz.supabase.co', serviceRoleKy: 'x'.repeat(40) },
+      } as never),
+    ).toThrow('unknown option "supabase.serviceRoleKy" — did you mean "supabase.serviceRoleKey"?')
     expect(() => resolveOptions({ supabase, access: { read: true } } as never)).toThrow(
       /option "access\.read" must be a function/,
     )

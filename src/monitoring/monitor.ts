@@ -92,7 +92,7 @@ export class Monitor {
     if (this.alerts) every(options.alerts!.evaluateEvery, () => this.evaluate())
     // The evaluation samples the pending changes as it reads the job counts; without alerts the
     // history's pending chart needs its own samples.
-    else if (this.rollups) every(5_000, async () => void (await this.countJobs()))
+    else if (this.rollups) every(15_000, async () => void (await this.countJobs()))
     if (scheduled(options) || this.alerts)
       every(Math.min(5_000, options.alerts?.evaluateEvery ?? 5_000), () => this.runChecksQueue())
     payload.crons.push({ stop: () => this.stop() } as unknown as (typeof payload.crons)[number])

@@ -81,6 +81,8 @@ export function platformRefusal(
   status: number,
   code: string | null | undefined,
 ): string | undefined {
+  // A function's or trigger's own status (`raise … using detail = '402'` gives PT402) is about its row.
+  if (code?.startsWith('PT')) return undefined
   if (status === 402)
     return 'Supabase restricts the project (402: a quota exceeded or a payment overdue; see the organization billing)'
   if (status === 540) return 'the Supabase project is paused: restore it in the dashboard'
