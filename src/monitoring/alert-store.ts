@@ -29,7 +29,7 @@ export class AlertStore {
     summary: string,
     details: unknown,
     cooldownMs: number,
-    observedAt: Date = new Date(),
+    observedAt?: Date,
     req?: PayloadRequest,
   ): Promise<Transition> {
     const c = (field: string) => this.t.column(field)
@@ -39,7 +39,7 @@ export class AlertStore {
         `insert into ${this.t.name} as a (${c('id')}, ${c('state')}, ${c('since')}, ${c('lastSentAt')}, ${c('summary')}, ${c('details')}) values (${id}, 'firing', now(), now(), ${literal(summary.slice(0, 500))}, ${literal(JSON.stringify(details ?? null))}) ` +
         `on conflict (${c('id')}) do update set ${c('state')} = 'firing', ${c('since')} = case when a.${c('state')} = 'firing' then a.${c('since')} else now() end, ` +
         `${c('lastSentAt')} = now(), ${c('summary')} = excluded.${c('summary')}, ${c('details')} = excluded.${c('details')} ` +
-        `where (a.${c('state')} <> 'firing' and a.${c('lastSentAt')} < ${timestamp(observedAt)}) ` +
+        `where (a.${c('state')} <> 'firing' and a.${c('lastSentAt')} < ${observed(observedAt)}) ` +
         `or (a.${c('state')} = 'firing' and a.${c('lastSentAt')} < now() - make_interval(secs => ${seconds(cooldownMs)})) ` +
         `returning (select state from prev) as previous, a.${c('since')} as since`,
       req,
@@ -59,7 +59,7 @@ export class AlertStore {
    */
   async resolve(
     key: string,
-    observedAt: Date = new Date(),
+    observedAt?: Date,
     /** Only once nothing was `seen` for this long (ms), by the database's clock. */
     quietMs?: number,
     req?: PayloadRequest,
@@ -70,7 +70,7 @@ export class AlertStore {
         ? ''
         : ` and coalesce(${c('lastSeenAt')}, ${c('lastSentAt')}) < now() - make_interval(secs => ${seconds(quietMs)})`
     const rows = await this.run<{ since: Date | string }>(
-      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = ${literal(key)} and ${c('state')} = 'firing' and ${c('lastSentAt')} < ${timestamp(observedAt)}${quiet} returning ${c('since')} as since`,
+      `update ${this.t.name} set ${c('state')} = 'resolved', ${c('lastSentAt')} = now() where ${c('id')} = ${literal(key)} and ${c('state')} = 'firing' and ${c('lastSentAt')} < ${observed(observedAt)}${quiet} returning ${c('since')} as since`,
       req,
     )
     return rows[0] ? { kind: 'resolved', since: new Date(rows[0].since).toISOString() } : null
@@ -105,4 +105,10 @@ export class AlertStore {
 }
 
 const timestamp = (at: Date) => `${literal(at.toISOString())}::timestamptz`
+/**
+ * An observation made just now (a catch, a reconcile's end) is timed by the database's clock when the
+ * statement runs: by the app's, a transition another instance committed a moment before (its
+ * `lastSentAt` by the database's clock) could look newer, and the new sighting would change nothing.
+ */
+const observed = (at: Date | undefined) => (at ? timestamp(at) : 'clock_timestamp()')
 const seconds = (ms: number) => `${Number(ms) / 1000}::float8`

@@ -47,7 +47,10 @@ export interface Observation {
   text: string
   counts?: Record<string, number>
   ids?: string[]
-  /** When the observation began: a stale one (older than the last transition) changes nothing. */
+  /**
+   * When the observation began: a stale one (older than the last transition) changes nothing;
+   * undefined: just now, by the database's clock.
+   */
   observedAt?: Date
   /**
    * An alert that holds while things keep being seen (ms): holding, the sighting is noted in the
@@ -68,7 +71,7 @@ export class AlertTransitions {
    */
   async set(observation: Observation): Promise<void> {
     const { rule, collection, holds, text, counts, ids, quietFor } = observation
-    const observedAt = observation.observedAt ?? new Date()
+    const { observedAt } = observation
     const { payload, store, options } = this.deps
     if (holds === undefined) return
     const key = collection ? `${rule}:${collection}` : rule
