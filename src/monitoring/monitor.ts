@@ -114,7 +114,11 @@ export class Monitor {
         [`queue:${queue}`],
       )
       if (!rows[0]?.ok || this.stopped) return
-      const released = await this.deps.jobs.releaseStaleOfQueue(sql, queue)
+      // On a connection of its own, committed at once: a row lock on the jobs table held through the
+      // run below (whose queries use other connections) made any DDL on the table (a migration, a dev
+      // server's schema push) wait for this transaction while the run's queries waited behind the DDL
+      // — every instance hung for good (the likely cause of a hang seen once in test/processes).
+      const released = await this.deps.jobs.releaseStaleOfQueue(db, queue)
       if (released)
         this.deps.logger.warn(
           { op: 'release', released, queue },
