@@ -43,6 +43,20 @@ afterAll(async () => {
   await app?.close()
 })
 
+const firing = () =>
+  received.filter((a) => a.rule === 'supabase-unreachable' && a.state === 'firing')
+const firingMail = () => emails.filter((e) => /FIRING: Supabase/.test(String(e.subject)))
+/** The firing alerts recorded in the Sync events. */
+async function firingEvents() {
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { and: [{ action: { equals: 'alert' } }, { outcome: { equals: 'firing' } }] },
+    depth: 0,
+    overrideAccess: true,
+  })
+  return docs
+}
+
 describe('an alert whose send cannot be queued', () => {
   it('is not left fired and unsent: the next evaluation fires it, each channel gets it once', async () => {
     await settled(app)
@@ -61,9 +75,6 @@ describe('an alert whose send cannot be queued', () => {
        create trigger fail_second_alert_job before insert on payload_jobs
          for each row execute function fail_second_alert_job();`,
     )
-    const firing = () =>
-      received.filter((a) => a.rule === 'supabase-unreachable' && a.state === 'firing')
-    const firingMail = () => emails.filter((e) => /FIRING: Supabase/.test(String(e.subject)))
     await app.stack.faults.down()
     try {
       await eventually(async () => expect(firing()).toHaveLength(1), 30_000, 50)
@@ -89,12 +100,7 @@ describe('an alert whose send cannot be queued', () => {
     expect(firing()).toHaveLength(1)
     expect(firingMail()).toHaveLength(1)
     // One firing recorded: the try whose sends were not queued left no Sync event either.
-    const { docs } = await app.payload.find({
-      collection: 'supabase-sync-events',
-      where: { and: [{ action: { equals: 'alert' } }, { outcome: { equals: 'firing' } }] },
-      depth: 0,
-      overrideAccess: true,
-    })
+    const docs = await firingEvents()
     expect(docs).toHaveLength(1)
   }, 90_000)
 
@@ -113,9 +119,6 @@ describe('an alert whose send cannot be queued', () => {
        create trigger fail_first_alert_event before insert on supabase_sync_events
          for each row execute function fail_first_alert_event();`,
     )
-    const firing = () =>
-      received.filter((a) => a.rule === 'supabase-unreachable' && a.state === 'firing')
-    const firingMail = () => emails.filter((e) => /FIRING: Supabase/.test(String(e.subject)))
     await app.stack.faults.down()
     try {
       await eventually(async () => expect(firing()).toHaveLength(2), 30_000, 50)
@@ -133,12 +136,7 @@ describe('an alert whose send cannot be queued', () => {
     )
     expect(firing()).toHaveLength(2)
     expect(firingMail()).toHaveLength(2)
-    const { docs } = await app.payload.find({
-      collection: 'supabase-sync-events',
-      where: { and: [{ action: { equals: 'alert' } }, { outcome: { equals: 'firing' } }] },
-      depth: 0,
-      overrideAccess: true,
-    })
+    const docs = await firingEvents()
     expect(docs).toHaveLength(2)
   }, 90_000)
 })
