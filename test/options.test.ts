@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, Dealers, supabaseSync } from '../src/index.js'
 import { resolveOptions } from '../src/options.js'
+import { unusedRealtimeOptions } from '../src/realtime/unused-options.js'
 
 const supabase = { url: 'http://127.0.0.1:54321', serviceRoleKey: 'x'.repeat(40) }
 
@@ -20,6 +21,33 @@ describe('options', () => {
     expect(o.queue.name).toBe('supabase-sync')
     expect(o.writeMode).toBe('rpc')
     expect(o.events.retentionDays).toBe(90)
+  })
+  it('names realtime options that take no effect (the table is not watched), and only those', () => {
+    const unused = (input: Parameters<typeof resolveOptions>[0]) =>
+      unusedRealtimeOptions(resolveOptions(input)).map((u) => u.option)
+    const dealers = { table: 'dealers', onExternalChange: 'pull' as const }
+    expect(unused({ supabase, collections: { dealers } })).toEqual([
+      'collections.dealers.onExternalChange',
+    ])
+    expect(
+      unused({
+        supabase,
+        realtime: true,
+        collections: { dealers: { ...dealers, realtime: false } },
+      }),
+    ).toEqual(['collections.dealers.onExternalChange', 'realtime'])
+    expect(
+      unused({
+        supabase,
+        realtime: { onExternalChange: 'record' },
+        collections: { dealers: { table: 'dealers', realtime: false } },
+      }),
+    ).toEqual(['realtime'])
+    expect(unused({ supabase, realtime: true, collections: { dealers } })).toEqual([])
+    expect(unused({ supabase, collections: { dealers: { ...dealers, realtime: true } } })).toEqual(
+      [],
+    )
+    expect(unused({ supabase })).toEqual([])
   })
   it('names the wrong option', () => {
     expect(() => resolveOptions({ supabase, batchSize: 0 })).toThrow(/option "batchSize"/)

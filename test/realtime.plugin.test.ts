@@ -454,6 +454,24 @@ async function countEvents(): Promise<number> {
 }
 
 describe('without Realtime', () => {
+  it("a collection's onExternalChange while its table is not watched: said at startup, not silently ignored", async () => {
+    const second = await startPayload(app.stack, {
+      sync: {
+        syncOnInit: false,
+        collections: { dealers: { table: 'dealers', onExternalChange: 'pull' } },
+      },
+    })
+    try {
+      expect(getRuntime(second.payload).watch).toBeUndefined()
+      const warned = second.logs.find((l) => l.option === 'collections.dealers.onExternalChange')
+      expect(warned).toHaveLength(1)
+      expect(warned[0].msg).toMatch(/takes no effect: realtime is off/)
+      expect(warned[0].msg).toMatch(/collections\.dealers\.realtime: true/)
+    } finally {
+      await second.payload.destroy()
+    }
+  })
+
   it("a table outside the supabase_realtime publication: shown as unavailable with Realtime's reason, logged once", async () => {
     await app.supabase.query(`alter publication supabase_realtime drop table public.dealers`)
     const second = await startPayload(app.stack, { sync: { syncOnInit: false, realtime: true } })

@@ -33,6 +33,7 @@ import { releaseStaleJobs } from '../queue/stale.js'
 import type { SyncRuntime } from './runtime.js'
 import { reconcileDeps } from './deps.js'
 import { startWatch } from './watch.js'
+import { unusedRealtimeOptions } from '../realtime/unused-options.js'
 
 function hasDrafts(payload: Payload, slug: string): boolean {
   const versions = payload.collections[slug]?.config.versions
@@ -58,6 +59,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   const collections = syncedCollections(options, (slug) => hasDrafts(payload, slug))
   checkIdTypes(payload, collections)
   await checkSelects(payload, collections, options, logger)
+  for (const { option, message } of unusedRealtimeOptions(options)) logger.warn({ option }, message)
   const supabase = options.supabase!
   const db = new PayloadDatabase(payload, options.queue.staleAfter)
   const metrics = new SyncMetrics()
