@@ -20,6 +20,7 @@ import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
 import { afterChangeHook, afterDeleteHook, type HookRuntime } from './hooks/sync-hooks.js'
 import { findRuntime } from './lifecycle/registry.js'
+import { optionsKey } from './lifecycle/reload.js'
 import { startSync } from './lifecycle/start.js'
 import type { SyncRuntime } from './lifecycle/runtime.js'
 import { allowed, resolveAccess } from './ops/access.js'
@@ -210,6 +211,8 @@ export const supabaseSync =
       },
     ]
 
+    // Where a reloaded config's options are found by the running plugin (lifecycle/reload.ts).
+    config.custom = { ...incomingConfig.custom, [optionsKey]: { options: () => options } }
     config.onInit = async (payload) => {
       if (incomingConfig.onInit) await incomingConfig.onInit(payload)
       runtime = await startSync(payload, options)

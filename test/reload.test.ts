@@ -9,7 +9,7 @@ import { reload } from 'payload'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { devConfig } from '../dev/config.js'
 import { expectUpdatedAt } from '../src/hooks/expect-version.js'
-import type { SupabaseSyncOptions } from '../src/index.js'
+import { dealerMapper, type SupabaseSyncOptions } from '../src/index.js'
 import { dealerData, deliveredName, eventually, startApp, type TestApp } from './support/app.js'
 
 // No sweep: a save is delivered only when its hook tells the runner of its commit.
@@ -83,5 +83,55 @@ describe('after a reload of the config', () => {
     ).rejects.toThrow(/changed in Payload since it was read/)
     const now = await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })
     expect(now.name).toBe('edited')
+  })
+})
+
+describe('a mapper edited in the config, then reloaded', () => {
+  /** The config evaluated again with these options, as a dev server does after an edit. */
+  async function reloadWith(options: Partial<SupabaseSyncOptions>): Promise<void> {
+    const again = await devConfig({
+      databaseUri: app.stack.databaseUri,
+      supabaseUrl: app.stack.supabaseUrl,
+      serviceRoleKey: app.stack.serviceRoleKey,
+      sync: { ...sync, ...options },
+    })
+    await reload(again, app.payload, true)
+  }
+
+  it('the next save is delivered with the edited mapper, and the log says so once', async () => {
+    const shouting = {
+      ...dealerMapper,
+      toRow: (doc: Parameters<typeof dealerMapper.toRow>[0]) => {
+        const row = dealerMapper.toRow(doc)
+        return row && { ...row, name: String(row.name).toUpperCase() }
+      },
+    }
+    await reloadWith({ collections: { dealers: { table: 'dealers', mapper: shouting as never } } })
+    app.logs.clear()
+    const doc = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ name: 'quiet dealer' }),
+    })
+    await deliveredName(app.stack.supabaseDbUri, { id: doc.id, name: 'QUIET DEALER' })
+    await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'still quiet' } })
+    await deliveredName(app.stack.supabaseDbUri, { id: doc.id, name: 'STILL QUIET' })
+    const said = app.logs.find((l) => l.op === 'reload')
+    expect(said).toHaveLength(1)
+    expect(said[0].msg).toMatch(/mappers are in use for dealers/)
+  })
+
+  it('a change the running plugin is built around (the table) waits for a restart, and the log says so', async () => {
+    app.logs.clear()
+    await reloadWith({ collections: { dealers: { table: 'dealers_elsewhere' } } })
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    // Nothing of this reload is taken: delivered into dealers, with the mapper of the reload before.
+    await deliveredName(app.stack.supabaseDbUri, {
+      id: doc.id,
+      name: String(doc.name).toUpperCase(),
+    })
+    const said = app.logs.find((l) => l.op === 'reload')
+    expect(said).toHaveLength(1)
+    expect(said[0].level).toBe(40)
+    expect(said[0].msg).toMatch(/table "dealers" → "dealers_elsewhere".*restart the server/)
   })
 })

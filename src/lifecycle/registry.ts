@@ -10,6 +10,7 @@
 import type { Payload } from 'payload'
 import { ConfigError } from '../errors.js'
 import type { SyncedCollection } from '../synced.js'
+import { followReload } from './reload.js'
 import type { SyncRuntime } from './runtime.js'
 
 const registryKey = Symbol.for('payload-plugin-supabase-sync.runtimes')
@@ -22,11 +23,13 @@ export function setRuntime(payload: Payload, runtime: SyncRuntime): void {
 }
 
 export function findRuntime(payload: Payload): SyncRuntime | undefined {
-  return runtimes.get(payload)
+  const runtime = runtimes.get(payload)
+  if (runtime) followReload(runtime)
+  return runtime
 }
 
 export function getRuntime(payload: Payload): SyncRuntime {
-  const runtime = runtimes.get(payload)
+  const runtime = findRuntime(payload)
   if (!runtime) {
     throw new ConfigError(
       'supabase-sync is not running on this Payload instance: add supabaseSync() to the config plugins (and disabled: false), and wait for payload.init',

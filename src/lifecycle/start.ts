@@ -33,12 +33,8 @@ import { releaseStaleJobs } from '../queue/stale.js'
 import type { SyncRuntime } from './runtime.js'
 import { reconcileDeps } from './deps.js'
 import { startWatch } from './watch.js'
+import { hasDrafts } from './reload.js'
 import { unusedRealtimeOptions } from '../realtime/unused-options.js'
-
-function hasDrafts(payload: Payload, slug: string): boolean {
-  const versions = payload.collections[slug]?.config.versions
-  return typeof versions === 'object' && versions !== null && Boolean(versions.drafts)
-}
 
 function checkIdTypes(payload: Payload, collections: Map<string, SyncedCollection>): void {
   for (const collection of collections.values()) {
