@@ -25,7 +25,7 @@ import {
 } from '../supabase/realtime.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
-import { RevertGuard, withoutLoops } from './revert-guard.js'
+import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
 
 export type { Catch } from './policies.js'
 
@@ -214,8 +214,9 @@ export class RealtimeWatch {
       }
       const foreign = events.size ? await this.foreign(collection, events) : events
       const ids = [...foreign.keys(), ...rechecks.filter((id) => !foreign.has(id))]
-      if (ids.length) await this.handle(collection, ids, foreign)
-      this.failedInARow.delete(collection.slug)
+      const busy = ids.length ? await this.handle(collection, ids, foreign) : 0
+      // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
+      if (!busy) this.failedInARow.delete(collection.slug)
     } catch (err) {
       // Not dropped: whatever came meanwhile is newer and wins; the rest is tried again.
       const delay = this.backoff(collection)
@@ -260,24 +261,27 @@ export class RealtimeWatch {
     collection: SyncedCollection,
     all: string[],
     changes: Map<string, TableChange>,
-  ): Promise<void> {
+  ): Promise<number> {
     const { ids, looping } = withoutLoops(this.guard, collection, all, changes)
     const { catches, busy } = await applyPolicy(this.deps, collection, ids, changes)
+    countReverts(this.guard, collection, catches, changes)
     catches.push(...looping)
     // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
     if (busy.length) {
+      const retryInMs = this.backoff(collection)
       this.deps.logger.debug(
-        { collection: collection.slug, op: 'realtime', ids: busy },
+        { collection: collection.slug, op: 'realtime', ids: busy, retryInMs },
         `${collection.slug}: ${busy.length} changed rows are being delivered; looked at again after`,
       )
       this.enqueue(
         collection,
         busy.map((id) => [id, changes.get(id) ?? null] as const),
-        this.backoff(collection),
+        retryInMs,
       )
     }
     this.counts.caught += catches.length
     if (catches.length) await this.deps.caught(catches)
+    return busy.length
   }
 
   async stop(): Promise<void> {
