@@ -67,13 +67,25 @@ async function catches(id: string): Promise<Array<Record<string, unknown>>> {
 describe('RevertGuard', () => {
   it('reverts a row to the same foreign state 3 times, then says so once and stays quiet', () => {
     const guard = new RevertGuard(3, 60_000)
-    const verdicts = [1, 2, 3, 4, 5].map((t) => guard.check('dealers:1', 'shouted', t))
+    const verdicts = [1, 2, 3, 4, 5].map((t) => {
+      const verdict = guard.check('dealers:1', 'shouted', t)
+      if (verdict === 'revert') guard.reverted('dealers:1', 'shouted', t)
+      return verdict
+    })
     expect(verdicts).toEqual(['revert', 'revert', 'revert', 'loop', 'quiet'])
     // Another state of the row (an edit), or the window over: reverted again.
     expect(guard.check('dealers:1', 'edited', 6)).toBe('revert')
     expect(guard.check('dealers:2', 'shouted', 7)).toBe('revert')
-    for (let t = 8; t < 12; t++) guard.check('dealers:2', 'shouted', t)
+    for (let t = 8; t < 12; t++) guard.reverted('dealers:2', 'shouted', t)
+    expect(guard.check('dealers:2', 'shouted', 12)).toBe('loop')
     expect(guard.check('dealers:2', 'shouted', 70_000)).toBe('revert')
+  })
+
+  it('counts reverts, not looks: a row looked at again and again without a write is no loop', () => {
+    const guard = new RevertGuard(3, 60_000)
+    for (let t = 1; t <= 10; t++) expect(guard.check('dealers:1', 'edited', t)).toBe('revert')
+    guard.reverted('dealers:1', 'edited', 11)
+    expect(guard.check('dealers:1', 'edited', 12)).toBe('revert')
   })
 })
 

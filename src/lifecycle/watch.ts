@@ -28,6 +28,8 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
     logger,
     watched,
     massInsertLimit: typeof realtime === 'object' ? realtime.massInsertLimit : 100,
+    deleteOrphans: options.deleteOrphans,
+    maxDeleteFraction: options.maxDeleteFraction,
     differing: async (collection) => {
       const { diff } = await validate(validateDeps(runtime), collection)
       const ids = [...diff.missing, ...diff.extra, ...diff.changed.map((c) => c.id)]

@@ -3,7 +3,6 @@
  * through the one delivery path, recorded as it is, or pulled into Payload. Returns the catches, and
  * the ids being delivered right now by someone else (to be looked at again once they are done).
  */
-import { loadDocuments, expectedRow } from '../documents.js'
 import type { Row } from '../mapping/types.js'
 import type { Delivery } from '../queue/delivery.js'
 import { fieldValue } from '../reconcile/diff.js'
@@ -27,8 +26,6 @@ export interface PolicyDeps {
   payload: Payload
   target: SupabaseTarget
   delivery: Delivery
-  /** More rows than this inserted without documents in one batch are left (the mass-delete guard). */
-  massInsertLimit: number
   /** The version-checked pull of these ids. */
   pull: (
     collection: SyncedCollection,
@@ -121,21 +118,7 @@ export async function applyPolicy(
       busy: [...result.busy, ...busyHere],
     }
   }
-  const guarded = await massInserts(deps, collection, ids, changes)
-  const { catches, busy } = await revert(
-    deps,
-    collection,
-    ids.filter((id) => !guarded.has(id)),
-    base,
-  )
-  for (const id of guarded)
-    catches.push({
-      ...base(id),
-      fields: [],
-      outcome: 'skipped',
-      reason: `${guarded.size} rows inserted at once without documents (more than ${deps.massInsertLimit}): left in place by the mass-delete guard; delete them with a reset if they are wrong`,
-    })
-  return { catches, busy }
+  return revert(deps, collection, ids, base)
 }
 
 /** Payload's rows of these ids written over Supabase's where they differ (compare mode): Payload wins. */
@@ -164,19 +147,4 @@ async function revert(
       })
   }
   return { catches, busy }
-}
-
-/** The inserted rows without a document, when more of them came at once than the guard allows. */
-async function massInserts(
-  deps: PolicyDeps,
-  collection: SyncedCollection,
-  ids: string[],
-  changes: Map<string, TableChange>,
-): Promise<Set<string>> {
-  const inserted = ids.filter((id) => changes.get(id)?.type === 'INSERT')
-  if (inserted.length <= deps.massInsertLimit) return new Set()
-  // Only rows no document maps to would be deleted: the plugin's own inserts are not counted.
-  const docs = await loadDocuments(deps.payload, collection, inserted)
-  const orphans = inserted.filter((id) => expectedRow(collection, docs.get(id)) === null)
-  return orphans.length > deps.massInsertLimit ? new Set(orphans) : new Set()
 }

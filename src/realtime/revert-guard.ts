@@ -2,8 +2,8 @@
  * A row Supabase rewrites each time the plugin writes it — a trigger that lower-cases a mapped column,
  * a rule that fills one in: each revert's echo differs from what was written, so it looks like a new
  * edit, and `revert` would write the row again, for ever, with a catch and an alert each time. The
- * same foreign state of a row seen again and again within a window is that loop: after `atMost`
- * reverts to it, the row is left as it is, said once, until Supabase holds something else for it (or
+ * same foreign state of a row written back again and again within a window is that loop: after
+ * `atMost` reverts of it (writes, not looks: a look retried because the document was busy is none), the row is left as it is, said once, until Supabase holds something else for it (or
  * the window is over). Pure: no I/O.
  */
 import { fingerprint, noRow } from '../mapping/fingerprint.js'
@@ -32,20 +32,33 @@ export class RevertGuard {
 
   /**
    * For a foreign state of a row (its fingerprint): revert it, or not — `loop` the first time the
-   * loop is found (to be recorded), `quiet` after.
+   * loop is found (to be recorded), `quiet` after. Counts nothing: a look that found the document
+   * busy, or failed, and is tried again is no revert (only `reverted` counts).
    */
   check(key: string, fingerprint: string, now = Date.now()): GuardVerdict {
-    const entry = this.seen.get(key)
-    if (!entry || entry.fingerprint !== fingerprint || now - entry.since > this.windowMs) {
-      if (this.seen.size >= 10_000) this.prune(now)
-      this.seen.set(key, { fingerprint, count: 1, since: now, told: false })
-      return 'revert'
-    }
-    entry.count++
-    if (entry.count <= this.atMost) return 'revert'
+    const entry = this.current(key, fingerprint, now)
+    if (!entry || entry.count < this.atMost) return 'revert'
     if (entry.told) return 'quiet'
     entry.told = true
     return 'loop'
+  }
+
+  /** The plugin wrote the row back over this foreign state (a delivery wrote or deleted it). */
+  reverted(key: string, fingerprint: string, now = Date.now()): void {
+    const entry = this.current(key, fingerprint, now)
+    if (entry) {
+      entry.count++
+      return
+    }
+    if (this.seen.size >= 10_000) this.prune(now)
+    this.seen.set(key, { fingerprint, count: 1, since: now, told: false })
+  }
+
+  /** The entry of this state of the row within its window, if any. */
+  private current(key: string, fingerprint: string, now: number): Seen | undefined {
+    const entry = this.seen.get(key)
+    if (!entry || entry.fingerprint !== fingerprint || now - entry.since > this.windowMs) return
+    return entry
   }
 
   /** Entries past their window: a busy table must not grow the map for ever. */
@@ -76,8 +89,7 @@ export function withoutLoops(
       kept.push(id)
       continue
     }
-    const seen = change.type === 'DELETE' ? noRow : fingerprint(change.new as Row, ignore)
-    const verdict = guard.check(documentKey(collection.slug, id), seen)
+    const verdict = guard.check(documentKey(collection.slug, id), foreignState(change, ignore))
     if (verdict === 'revert') kept.push(id)
     else if (verdict === 'loop')
       looping.push({
@@ -92,4 +104,24 @@ export function withoutLoops(
       })
   }
   return { ids: kept, looping }
+}
+
+/** Under `revert`, the rows the plugin wrote back (or deleted) count towards their loop. */
+export function countReverts(
+  guard: RevertGuard,
+  collection: SyncedCollection,
+  catches: Catch[],
+  changes: Map<string, TableChange>,
+): void {
+  if ((collection.watch || 'revert') !== 'revert') return
+  const ignore = bookkeepingColumns(collection)
+  for (const c of catches) {
+    const change = changes.get(c.id)
+    if (c.outcome === 'reverted' && change)
+      guard.reverted(documentKey(collection.slug, c.id), foreignState(change, ignore))
+  }
+}
+
+function foreignState(change: TableChange, ignore: readonly string[]): string {
+  return change.type === 'DELETE' ? noRow : fingerprint(change.new as Row, ignore)
 }

@@ -13,9 +13,6 @@
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { Logger } from 'pino'
-import { fingerprint, noRow } from '../mapping/fingerprint.js'
-import type { Row } from '../mapping/types.js'
-import { documentKey } from '../queue/keys.js'
 import type { StateStore } from '../queue/state.js'
 import {
   subscribeTable,
@@ -23,13 +20,16 @@ import {
   type TableChange,
   type TableSubscription,
 } from '../supabase/realtime.js'
-import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
+import type { SyncedCollection } from '../synced.js'
+import { withoutEchoes } from './echoes.js'
+import { InsertBursts } from './insert-burst.js'
+import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
-import { RevertGuard, withoutLoops } from './revert-guard.js'
+import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
 
 export type { Catch } from './policies.js'
 
-export interface WatchDeps extends PolicyDeps {
+export interface WatchDeps extends PolicyDeps, OrphanGuardDeps {
   client: SupabaseClient
   state: StateStore
   logger: Logger
@@ -39,6 +39,8 @@ export interface WatchDeps extends PolicyDeps {
   differing: (collection: SyncedCollection) => Promise<string[]>
   /** Every catch (recorded in the Sync events, counted, alerted). */
   caught: (catches: Catch[]) => Promise<void>
+  /** How long a burst of rows inserted without documents is held for more (the mass-insert guard): 2 s. */
+  insertQuietMs?: number
 }
 
 export type WatchStatus = 'connecting' | 'subscribed' | 'reconnecting' | 'unavailable'
@@ -59,8 +61,18 @@ export class RealtimeWatch {
   private working = 0
   private readonly counts = { events: 0, echoes: 0, caught: 0, failures: 0 }
   private readonly guard = new RevertGuard()
+  private readonly bursts: InsertBursts
 
-  constructor(private readonly deps: WatchDeps) {}
+  constructor(private readonly deps: WatchDeps) {
+    this.bursts = new InsertBursts(
+      deps.massInsertLimit,
+      deps.insertQuietMs ?? 2_000,
+      (slug, held) => {
+        const collection = deps.watched.find((c) => c.slug === slug)
+        if (collection) void this.release(collection, held)
+      },
+    )
+  }
 
   start(): void {
     for (const collection of this.deps.watched) {
@@ -94,7 +106,10 @@ export class RealtimeWatch {
 
   /** Resolves when no change waits to be handled. */
   async idle(): Promise<void> {
-    while (!this.stopped && (this.pending.size || this.working || this.gapDue.size))
+    while (
+      !this.stopped &&
+      (this.pending.size || this.working || this.gapDue.size || this.bursts.holding())
+    )
       await new Promise((r) => setTimeout(r, 10))
   }
 
@@ -182,24 +197,6 @@ export class RealtimeWatch {
     return Math.min(5_000, 200 * 2 ** (n - 1))
   }
 
-  /** The changes of a batch that are not echoes of the plugin's own deliveries. */
-  private async foreign(
-    collection: SyncedCollection,
-    changes: Map<string, TableChange>,
-  ): Promise<Map<string, TableChange>> {
-    const ignore = bookkeepingColumns(collection)
-    const known = await this.deps.state.get(
-      [...changes.keys()].map((id) => documentKey(collection.slug, id)),
-    )
-    const out = new Map<string, TableChange>()
-    for (const [id, change] of changes) {
-      const seen = change.type === 'DELETE' ? noRow : fingerprint(change.new as Row, ignore)
-      if (known.get(documentKey(collection.slug, id))?.fingerprint !== seen) out.set(id, change)
-    }
-    this.counts.echoes += changes.size - out.size
-    return out
-  }
-
   private async flush(collection: SyncedCollection): Promise<void> {
     const batch = this.pending.get(collection.slug)
     this.pending.delete(collection.slug)
@@ -212,10 +209,14 @@ export class RealtimeWatch {
         if (change) events.set(id, change)
         else rechecks.push(id)
       }
-      const foreign = events.size ? await this.foreign(collection, events) : events
+      const foreign = events.size
+        ? await withoutEchoes(this.deps.state, collection, events)
+        : events
+      this.counts.echoes += events.size - foreign.size
       const ids = [...foreign.keys(), ...rechecks.filter((id) => !foreign.has(id))]
-      if (ids.length) await this.handle(collection, ids, foreign)
-      this.failedInARow.delete(collection.slug)
+      const busy = ids.length ? await this.handle(collection, ids, foreign) : 0
+      // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
+      if (!busy) this.failedInARow.delete(collection.slug)
     } catch (err) {
       // Not dropped: whatever came meanwhile is newer and wins; the rest is tried again.
       const delay = this.backoff(collection)
@@ -256,33 +257,63 @@ export class RealtimeWatch {
     }
   }
 
+  /** A quiet burst of rows inserted without documents, under the limit: reverted (deleted) now. */
+  private async release(
+    collection: SyncedCollection,
+    held: Map<string, TableChange>,
+  ): Promise<void> {
+    if (this.stopped) return
+    this.working++
+    try {
+      const busy = await this.handle(collection, [...held.keys()], held, true)
+      if (!busy) this.failedInARow.delete(collection.slug)
+    } catch (err) {
+      // Not dropped: held again, so they wait for another quiet moment (and count in that burst).
+      this.deps.logger.warn(
+        { err, collection: collection.slug, op: 'realtime' },
+        `${collection.slug}: deleting rows inserted without documents failed; trying again`,
+      )
+      if (!this.stopped) this.bursts.add(collection.slug, held)
+    } finally {
+      this.working--
+    }
+  }
+
   private async handle(
     collection: SyncedCollection,
     all: string[],
     changes: Map<string, TableChange>,
-  ): Promise<void> {
-    const { ids, looping } = withoutLoops(this.guard, collection, all, changes)
-    const { catches, busy } = await applyPolicy(this.deps, collection, ids, changes)
-    catches.push(...looping)
+    released = false,
+  ): Promise<number> {
+    const guarded = await guardOrphans(this.deps, this.bursts, collection, all, changes, released)
+    const { ids, looping } = withoutLoops(this.guard, collection, guarded.ids, changes)
+    const { catches, busy } = ids.length
+      ? await applyPolicy(this.deps, collection, ids, changes)
+      : { catches: [], busy: [] }
+    countReverts(this.guard, collection, catches, changes)
+    catches.push(...looping, ...guarded.left)
     // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
     if (busy.length) {
+      const retryInMs = this.backoff(collection)
       this.deps.logger.debug(
-        { collection: collection.slug, op: 'realtime', ids: busy },
+        { collection: collection.slug, op: 'realtime', ids: busy, retryInMs },
         `${collection.slug}: ${busy.length} changed rows are being delivered; looked at again after`,
       )
       this.enqueue(
         collection,
         busy.map((id) => [id, changes.get(id) ?? null] as const),
-        this.backoff(collection),
+        retryInMs,
       )
     }
     this.counts.caught += catches.length
     if (catches.length) await this.deps.caught(catches)
+    return busy.length
   }
 
   async stop(): Promise<void> {
     this.stopped = true
     this.gapDue.clear()
+    this.bursts.stop()
     for (const timer of this.timers.values()) clearTimeout(timer)
     await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})))
   }
