@@ -6,7 +6,7 @@
  * came — are deleted only within the mass-delete guard (`maxDeleteFraction` of the table).
  */
 import type { Payload } from 'payload'
-import { expectedRow, loadDocuments } from '../documents.js'
+import { loadDocuments } from '../documents.js'
 import { deleteAllowed } from '../reconcile/diff.js'
 import type { TableChange } from '../supabase/realtime.js'
 import type { SupabaseTarget } from '../supabase/target.js'
@@ -93,8 +93,10 @@ export async function guardOrphans(
 }
 
 /**
- * The rows no document maps to (a row that is there: a deleted row without a document is nothing to
- * delete). Read outside the delivery's lock: a document created meanwhile is delivered by its own job.
+ * The rows without a document (a row that is there: a deleted row without a document is nothing to
+ * delete). As in the reconcile, a document that maps to no row (a draft, one shouldSync refuses, one
+ * in the trash) is a document: its row is the delivery's to delete, not the orphan guards'. Read
+ * outside the delivery's lock: a document created meanwhile is delivered by its own job.
  */
 async function orphansOf(
   payload: Payload,
@@ -104,6 +106,6 @@ async function orphansOf(
 ): Promise<Set<string>> {
   const candidates = ids.filter((id) => changes.get(id)?.type !== 'DELETE')
   if (!candidates.length) return new Set()
-  const docs = await loadDocuments(payload, collection, candidates)
-  return new Set(candidates.filter((id) => expectedRow(collection, docs.get(id)) === null))
+  const docs = await loadDocuments(payload, collection, candidates, { withTrashed: true })
+  return new Set(candidates.filter((id) => !docs.has(id)))
 }
