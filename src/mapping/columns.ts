@@ -36,6 +36,8 @@ type JsonSchema = {
   oneOf?: JsonSchema[]
   properties?: Record<string, JsonSchema>
   required?: string[]
+  items?: JsonSchema | JsonSchema[]
+  additionalProperties?: JsonSchema | boolean
   [underivable]?: string
 }
 
@@ -64,6 +66,23 @@ function kindOf(schema: JsonSchema): { kind: ColumnKind | undefined; nullable: b
   return { kind: 'jsonb', nullable }
 }
 
+/** Whether a z.bigint() is anywhere in it (a column, or deep in a jsonb one): no row could be sent. */
+function holdsBigint(schema: JsonSchema | boolean | undefined): boolean {
+  if (typeof schema !== 'object') return false
+  if (schema[underivable] === 'bigint') return true
+  const nested = [
+    ...(schema.anyOf ?? []),
+    ...(schema.oneOf ?? []),
+    ...Object.values(schema.properties ?? {}),
+    ...(Array.isArray(schema.items) ? schema.items : [schema.items]),
+    schema.additionalProperties,
+  ]
+  return nested.some((s) => holdsBigint(s))
+}
+
+const bigintRemedy =
+  'JSON has no bigint (JSON.stringify throws on one), so no row holding one could be sent: use z.number().int() for whole numbers up to 2^53 - 1 (a bigint column takes them), or a z.string() of the digits for larger ones (a numeric or text column), converting in toRow'
+
 const remedy =
   "make rowSchema describe the row as it is sent, a z.object({ … }) of its columns: do the transform in toRow, or end the schema with .pipe(z.object({ … })) of the transform's output"
 
@@ -88,6 +107,13 @@ export function expectedColumns(
   const problem = "cannot derive the table's columns from this rowSchema (a transform?)"
   if (json.type !== 'object' || !json.properties || !Object.keys(json.properties).length)
     return { problem: `${problem}: it describes no object of columns`, remedy }
+  // Before the transforms: a bigint is no transform, and its own remedy is not the transform's.
+  const bigints = Object.keys(json.properties).filter((name) => holdsBigint(json.properties![name]))
+  if (bigints.length)
+    return {
+      problem: `the rowSchema has a z.bigint() in ${bigints.join(', ')}, which JSON cannot carry`,
+      remedy: bigintRemedy,
+    }
   const required = new Set(json.required ?? [])
   const columns: ExpectedColumn[] = []
   const unknown: string[] = []

@@ -1,0 +1,113 @@
+/**
+ * `doctor` on what a table's columns do to the rows a mapper of one's own sends: a NOT NULL column for
+ * a value the rowSchema lets be null or left out refuses those rows (23502, the document given up) —
+ * a failure, whose fix lets the document through; a numeric(p,s) column for any number rounds it —
+ * a warning, unless the rowSchema says the mapper rounds (multipleOf); and a z.bigint(), which JSON
+ * cannot carry, is refused saying what to use instead.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { z } from 'zod'
+import type { CollectionConfig } from 'payload'
+import { defineMapper } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import { doctor } from '../src/ops/doctor.js'
+import { projectSql } from '../src/ops/schema-sql.js'
+import { startApp, type TestApp } from './support/app.js'
+
+const Notes: CollectionConfig = {
+  slug: 'notes',
+  fields: [
+    { name: 'title', type: 'text', required: true },
+    { name: 'summary', type: 'text' },
+    { name: 'status', type: 'text' },
+    { name: 'price', type: 'number' },
+    { name: 'fee', type: 'number' },
+  ],
+}
+interface NoteDoc {
+  id: string
+  title?: string | null
+  summary?: string | null
+  status?: string | null
+  price?: number | null
+  fee?: number | null
+  [key: string]: unknown
+}
+const noteRow = z.object({
+  id: z.uuid(),
+  title: z.string(),
+  summary: z.string().nullable(),
+  status: z.string().optional(),
+  price: z.number().nullable(),
+  // Rounded to 5 cents by the mapper, and the schema says so: numeric(8,2) holds it exactly.
+  fee: z.number().multipleOf(0.05).nullable(),
+})
+const noteMapper = defineMapper<NoteDoc, z.infer<typeof noteRow>>({
+  rowSchema: noteRow,
+  toRow: (doc) => ({
+    id: doc.id,
+    title: doc.title ?? '',
+    summary: doc.summary ?? null,
+    ...(doc.status ? { status: doc.status } : {}),
+    price: doc.price ?? null,
+    fee: doc.fee == null ? null : Math.round(doc.fee * 20) / 20,
+  }),
+})
+
+/** A counter kept as a bigint: JSON cannot carry it. */
+const Counters: CollectionConfig = {
+  slug: 'counters',
+  fields: [{ name: 'hits', type: 'number' }],
+}
+const counterMapper = defineMapper({
+  rowSchema: z.object({ id: z.uuid(), hits: z.bigint() }),
+  toRow: (doc: { id: string; hits?: number | null }) => ({
+    id: doc.id,
+    hits: BigInt(doc.hits ?? 0),
+  }),
+})
+
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp({
+    // title nullable while the mapper always fills it: fine. summary and status NOT NULL (status with
+    // a default) while the mapper may send null or leave the key out: refused rows.
+    supabaseSql: `create table public.notes (id uuid primary key, title text, summary text not null,
+        status text not null default 'draft', price numeric(10,2), fee numeric(8,2), sync_version bigint);
+      alter table public.notes enable row level security;
+      revoke all on table public.notes from anon, authenticated;
+      grant select, insert, update, delete on table public.notes to service_role;`,
+    collections: [Notes, Counters],
+    sync: {
+      syncOnInit: false,
+      collections: {
+        notes: { table: 'notes', mapper: noteMapper as never, realtime: false },
+        counters: { table: 'counters', mapper: counterMapper as never, realtime: false },
+      },
+    },
+  })
+}, 120_000)
+afterAll(async () => {
+  await app?.close()
+})
+
+const checksOf = async (slug: string) =>
+  (await doctor(app.payload)).checks.filter((c) => c.name.startsWith(`${slug} → `))
+const failing = async (slug: string) => (await checksOf(slug)).filter((c) => !c.ok && !c.skipped)
+
+describe('a z.bigint() in a rowSchema', () => {
+  it('is refused by sql and doctor, saying to use z.number().int() or a string', async () => {
+    await expect(
+      projectSql([getRuntime(app.payload).collections.get('counters')!]),
+    ).rejects.toThrow(
+      /collection "counters": the rowSchema has a z\.bigint\(\) in hits, which JSON cannot carry; .*use z\.number\(\)\.int\(\).*or a z\.string\(\)/,
+    )
+    expect((await failing('counters')).find((c) => c.name.endsWith(': columns'))).toEqual({
+      name: 'counters → counters: columns',
+      ok: false,
+      detail: 'the rowSchema has a z.bigint() in hits, which JSON cannot carry',
+      fix: expect.stringMatching(/^JSON has no bigint .*use z\.number\(\)\.int\(\)/),
+    })
+  })
+})
