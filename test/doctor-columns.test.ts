@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { CollectionConfig } from 'payload'
-import { defineMapper } from '../src/index.js'
+import { defineMapper, syncDocuments } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { doctor } from '../src/ops/doctor.js'
 import { projectSql } from '../src/ops/schema-sql.js'
@@ -95,6 +95,39 @@ afterAll(async () => {
 const checksOf = async (slug: string) =>
   (await doctor(app.payload)).checks.filter((c) => c.name.startsWith(`${slug} → `))
 const failing = async (slug: string) => (await checksOf(slug)).filter((c) => !c.ok && !c.skipped)
+/** The SQL of a check's fix (the lines after its first). */
+const fixSql = (fix: string | undefined) => (fix ?? '').split('\n').slice(1).join('\n')
+
+describe('doctor: NOT NULL columns for values the mapper may not send', () => {
+  it('names each with why, and its fix lets the refused document through', async () => {
+    const doc = await app.payload.create({ collection: 'notes', data: { title: 'no summary' } })
+    const refused = await syncDocuments(app.payload, { collection: 'notes' })
+    expect(refused.failed).toEqual([expect.objectContaining({ id: doc.id, code: '23502' })])
+
+    expect(await failing('notes')).toEqual([
+      {
+        name: 'notes → notes: not null',
+        ok: false,
+        detail:
+          "summary is not null, the mapper's summary may be null (nullable in the rowSchema); status is not null (with a default), the mapper's status may be left out (optional in the rowSchema): Supabase refuses every such row (23502), and its document is given up — a default fills no null sent, nor a key left out of a row whose batch has it in another",
+        fix: expect.any(String),
+      },
+    ])
+    const [check] = await failing('notes')
+    expect(fixSql(check.fix)).toBe(
+      'alter table public."notes" alter column "summary" drop not null;\n' +
+        'alter table public."notes" alter column "status" drop not null;',
+    )
+    await app.supabase.query(fixSql(check.fix))
+    expect(await failing('notes')).toEqual([])
+    const synced = await syncDocuments(app.payload, { collection: 'notes' })
+    expect(synced.failed).toEqual([])
+    expect((await app.rows('notes')).get(String(doc.id))).toMatchObject({
+      title: 'no summary',
+      summary: null,
+    })
+  }, 60_000)
+})
 
 describe('a z.bigint() in a rowSchema', () => {
   it('is refused by sql and doctor, saying to use z.number().int() or a string', async () => {

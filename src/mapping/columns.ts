@@ -11,7 +11,13 @@ export type ColumnKind =
 export interface ExpectedColumn {
   name: string
   kind: ColumnKind
+  /** A row may have no value for it (null, or the key left out): what `sql` creates the column with. */
   nullable: boolean
+  /**
+   * How a row may come without a value: the schema allows null, or lets the key out (`.optional()`).
+   * Absent: every row has one. Either way a NOT NULL column refuses such a row (doctor's not-null check).
+   */
+  noValue?: 'null' | 'left out'
 }
 
 /** Why the columns cannot be read from a rowSchema, and what to do about it. */
@@ -119,8 +125,15 @@ export function expectedColumns(
   const unknown: string[] = []
   for (const [name, schema] of Object.entries(json.properties)) {
     const { kind, nullable } = kindOf(schema)
+    const noValue = nullable ? 'null' : required.has(name) ? undefined : 'left out'
     if (kind === undefined) unknown.push(name)
-    else columns.push({ name, kind, nullable: nullable || !required.has(name) })
+    else
+      columns.push({
+        name,
+        kind,
+        nullable: noValue !== undefined,
+        ...(noValue && { noValue }),
+      })
   }
   if (unknown.length)
     return { problem: `${problem}: the type of ${unknown.join(', ')} is not known`, remedy }

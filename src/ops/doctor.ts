@@ -112,11 +112,11 @@ async function collectionChecks(
         ]
       : [
           { name: name('table'), ok: false, detail: `public.${table} does not exist` },
-          ...columnChecks(name, table, expected, new Map(), sqlFix),
+          ...columnChecks(name, { name: table, primaryKey }, expected, new Map(), sqlFix),
         ]
   const checks: Check[] = [{ name: name('table'), ok: true, detail: `public.${table} exists` }]
   const actual = new Map((report.columns ?? []).map((c) => [c.name, c]))
-  checks.push(...columnChecks(name, table, expected, actual, sqlFix))
+  checks.push(...columnChecks(name, { name: table, primaryKey }, expected, actual, sqlFix))
   const keyCheck = primaryKeyCheck(
     { name: table, primaryKey },
     idKind(runtime.payload, collection.slug),
