@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import type { CollectionConfig } from 'payload'
-import { defineMapper, syncDocuments } from '../src/index.js'
+import { defineMapper, syncDocuments, validateSync } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { doctor } from '../src/ops/doctor.js'
 import { projectSql } from '../src/ops/schema-sql.js'
@@ -95,6 +95,7 @@ afterAll(async () => {
 const checksOf = async (slug: string) =>
   (await doctor(app.payload)).checks.filter((c) => c.name.startsWith(`${slug} → `))
 const failing = async (slug: string) => (await checksOf(slug)).filter((c) => !c.ok && !c.skipped)
+const warnings = async (slug: string) => (await checksOf(slug)).filter((c) => c.warning)
 /** The SQL of a check's fix (the lines after its first). */
 const fixSql = (fix: string | undefined) => (fix ?? '').split('\n').slice(1).join('\n')
 
@@ -126,6 +127,42 @@ describe('doctor: NOT NULL columns for values the mapper may not send', () => {
       title: 'no summary',
       summary: null,
     })
+  }, 60_000)
+})
+
+describe('doctor: a numeric(p,s) column for any number', () => {
+  it('warns that it rounds (the row then drifts), not where the rowSchema says the mapper rounds; the fix keeps every decimal', async () => {
+    const doc = await app.payload.create({
+      collection: 'notes',
+      data: { title: 'priced', summary: 's', price: 1.239, fee: 2.05 },
+    })
+    await syncDocuments(app.payload, { collection: 'notes' })
+    const drifted = await validateSync(app.payload, { collection: 'notes', record: false })
+    expect(drifted.changed).toEqual([{ id: doc.id, fields: ['price'] }])
+
+    // A warning: the table's checks pass.
+    expect(await failing('notes')).toEqual([])
+    expect(await warnings('notes')).toEqual([
+      {
+        name: 'notes → notes: column scale',
+        ok: true,
+        warning: true,
+        detail:
+          "price is numeric(10,2), the mapper's price is any number: one with more than 2 decimals is stored rounded to 2 — its row then differs from its document at every check, and is rewritten each time",
+        fix: expect.stringMatching(
+          /^round in toRow and say so in the rowSchema \(price: z\.number\(\)\.multipleOf\(0\.01\)\); or, to keep every decimal, run in the Supabase SQL editor/,
+        ),
+      },
+    ])
+    const [check] = await warnings('notes')
+    expect(fixSql(check.fix)).toBe(
+      'alter table public."notes" alter column "price" type numeric using "price"::numeric;',
+    )
+    await app.supabase.query(fixSql(check.fix))
+    expect(await warnings('notes')).toEqual([])
+    await syncDocuments(app.payload, { collection: 'notes' })
+    const synced = await validateSync(app.payload, { collection: 'notes', record: false })
+    expect(synced).toMatchObject({ inSync: true, changed: [] })
   }, 60_000)
 })
 

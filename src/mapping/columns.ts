@@ -18,6 +18,8 @@ export interface ExpectedColumn {
    * Absent: every row has one. Either way a NOT NULL column refuses such a row (doctor's not-null check).
    */
   noValue?: 'null' | 'left out'
+  /** The schema's `.multipleOf()` of a number (0.01: cents), which a numeric column's scale may hold exactly. */
+  step?: number
 }
 
 /** Why the columns cannot be read from a rowSchema, and what to do about it. */
@@ -42,20 +44,27 @@ type JsonSchema = {
   oneOf?: JsonSchema[]
   properties?: Record<string, JsonSchema>
   required?: string[]
+  multipleOf?: number
   items?: JsonSchema | JsonSchema[]
   additionalProperties?: JsonSchema | boolean
   [underivable]?: string
 }
 
-function kindOf(schema: JsonSchema): { kind: ColumnKind | undefined; nullable: boolean } {
+interface Kind {
+  kind: ColumnKind | undefined
+  nullable: boolean
+  step?: number
+}
+
+function kindOf(schema: JsonSchema): Kind {
   if (schema[underivable]) return { kind: undefined, nullable: false }
   const variants = schema.anyOf ?? schema.oneOf
   if (variants) {
     const nonNull = variants.filter((v) => v.type !== 'null')
     const nullable = nonNull.length < variants.length
-    const inner =
-      nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb' as const, nullable: false }
-    return { kind: inner.kind, nullable: nullable || inner.nullable }
+    const inner: Kind =
+      nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb', nullable: false }
+    return { ...inner, nullable: nullable || inner.nullable }
   }
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : []
   const nullable = types.includes('null')
@@ -67,7 +76,7 @@ function kindOf(schema: JsonSchema): { kind: ColumnKind | undefined; nullable: b
       nullable,
     }
   if (type === 'integer') return { kind: 'bigint', nullable }
-  if (type === 'number') return { kind: 'numeric', nullable }
+  if (type === 'number') return { kind: 'numeric', nullable, step: schema.multipleOf }
   if (type === 'boolean') return { kind: 'boolean', nullable }
   return { kind: 'jsonb', nullable }
 }
@@ -124,7 +133,7 @@ export function expectedColumns(
   const columns: ExpectedColumn[] = []
   const unknown: string[] = []
   for (const [name, schema] of Object.entries(json.properties)) {
-    const { kind, nullable } = kindOf(schema)
+    const { kind, nullable, step } = kindOf(schema)
     const noValue = nullable ? 'null' : required.has(name) ? undefined : 'left out'
     if (kind === undefined) unknown.push(name)
     else
@@ -133,6 +142,7 @@ export function expectedColumns(
         kind,
         nullable: noValue !== undefined,
         ...(noValue && { noValue }),
+        ...(step !== undefined && { step }),
       })
   }
   if (unknown.length)
@@ -155,7 +165,8 @@ const compatible: Record<ColumnKind, RegExp> = {
   text: /^(text|character varying.*|citext)$/,
   timestamptz: /^timestamp(\([3-6]\))? with time zone$/,
   bigint: /^(bigint|integer|smallint|numeric.*)$/,
-  // A declared scale is the table's choice of decimals (money); numeric(p,0) rounds to whole numbers.
+  // A declared scale is the table's choice of decimals (money): it fits, and doctor warns that it
+  // rounds a number with more (ops/scale-check.ts); numeric(p,0) rounds to whole numbers: it does not.
   numeric: /^(numeric|numeric\(\d+,[1-9]\d*\)|double precision|bigint|integer|smallint)$/,
   boolean: /^boolean$/,
   jsonb: /^(jsonb|json)$/,
