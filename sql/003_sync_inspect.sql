@@ -2,7 +2,8 @@
 -- their types, its primary key, whether row level security is on and what the anon role may do,
 -- whether the apply function (sql/002) is there and executable by the service role, whether the
 -- table is in the Realtime publication, and — for a text primary key — how its collation orders a few
--- sample ids (doctor orders them in Payload's database too: scans need both to order ids alike).
+-- sample ids (doctor orders them in Payload's database too: scans need both to order ids alike), and
+-- the statement timeout the service role's requests run under.
 -- Read-only; executable by service_role only.
 -- Apply once (SQL editor, or `psql "$SUPABASE_DB_URL" -f sql/003_sync_inspect.sql`). Idempotent.
 create or replace function public.supabase_sync_inspect(target_table text)
@@ -90,6 +91,11 @@ begin
   if (report->>'exists')::boolean then
     report := report || pg_catalog.jsonb_build_object('keyOrder', key_order);
   end if;
+  -- The statement_timeout this call runs under, in ms (0: none) — that of every request of the
+  -- service role (Supabase: the authenticator's 8 s, unless service_role has its own), which cancels
+  -- a request the plugin may still be waiting for (its timeoutMs).
+  report := report || pg_catalog.jsonb_build_object('statementTimeoutMs',
+    (extract(epoch from pg_catalog.current_setting('statement_timeout')::interval) * 1000)::bigint);
   return report;
 end
 $$;

@@ -53,7 +53,8 @@ describe('doctor', () => {
     expect(result.ok).toBe(true)
     const viaCli = await cli('doctor')
     expect(viaCli.code).toBe(0)
-    expect(viaCli.stdout).toContain('All checks passed.')
+    // With or without warnings (the stand-in's 8 s statement timeout: test/doctor-warnings.test.ts).
+    expect(viaCli.stdout).toMatch(/^All checks passed[ .]/m)
   }, 90_000)
 
   it('names a missing column, and its fix makes it pass', async () => {

@@ -11,7 +11,15 @@ export type ColumnKind =
 export interface ExpectedColumn {
   name: string
   kind: ColumnKind
+  /** A row may have no value for it (null, or the key left out): what `sql` creates the column with. */
   nullable: boolean
+  /**
+   * How a row may come without a value: the schema allows null, or lets the key out (`.optional()`).
+   * Absent: every row has one. Either way a NOT NULL column refuses such a row (doctor's not-null check).
+   */
+  noValue?: 'null' | 'left out'
+  /** The schema's `.multipleOf()` of a number (0.01: cents), which a numeric column's scale may hold exactly. */
+  step?: number
 }
 
 /** Why the columns cannot be read from a rowSchema, and what to do about it. */
@@ -36,18 +44,27 @@ type JsonSchema = {
   oneOf?: JsonSchema[]
   properties?: Record<string, JsonSchema>
   required?: string[]
+  multipleOf?: number
+  items?: JsonSchema | JsonSchema[]
+  additionalProperties?: JsonSchema | boolean
   [underivable]?: string
 }
 
-function kindOf(schema: JsonSchema): { kind: ColumnKind | undefined; nullable: boolean } {
+interface Kind {
+  kind: ColumnKind | undefined
+  nullable: boolean
+  step?: number
+}
+
+function kindOf(schema: JsonSchema): Kind {
   if (schema[underivable]) return { kind: undefined, nullable: false }
   const variants = schema.anyOf ?? schema.oneOf
   if (variants) {
     const nonNull = variants.filter((v) => v.type !== 'null')
     const nullable = nonNull.length < variants.length
-    const inner =
-      nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb' as const, nullable: false }
-    return { kind: inner.kind, nullable: nullable || inner.nullable }
+    const inner: Kind =
+      nonNull.length === 1 ? kindOf(nonNull[0]) : { kind: 'jsonb', nullable: false }
+    return { ...inner, nullable: nullable || inner.nullable }
   }
   const types = Array.isArray(schema.type) ? schema.type : schema.type ? [schema.type] : []
   const nullable = types.includes('null')
@@ -59,10 +76,27 @@ function kindOf(schema: JsonSchema): { kind: ColumnKind | undefined; nullable: b
       nullable,
     }
   if (type === 'integer') return { kind: 'bigint', nullable }
-  if (type === 'number') return { kind: 'numeric', nullable }
+  if (type === 'number') return { kind: 'numeric', nullable, step: schema.multipleOf }
   if (type === 'boolean') return { kind: 'boolean', nullable }
   return { kind: 'jsonb', nullable }
 }
+
+/** Whether a z.bigint() is anywhere in it (a column, or deep in a jsonb one): no row could be sent. */
+function holdsBigint(schema: JsonSchema | boolean | undefined): boolean {
+  if (typeof schema !== 'object') return false
+  if (schema[underivable] === 'bigint') return true
+  const nested = [
+    ...(schema.anyOf ?? []),
+    ...(schema.oneOf ?? []),
+    ...Object.values(schema.properties ?? {}),
+    ...(Array.isArray(schema.items) ? schema.items : [schema.items]),
+    schema.additionalProperties,
+  ]
+  return nested.some((s) => holdsBigint(s))
+}
+
+const bigintRemedy =
+  'JSON has no bigint (JSON.stringify throws on one), so no row holding one could be sent: use z.number().int() for whole numbers up to 2^53 - 1 (a bigint column takes them), or a z.string() of the digits for larger ones (a numeric or text column), converting in toRow'
 
 const remedy =
   "make rowSchema describe the row as it is sent, a z.object({ … }) of its columns: do the transform in toRow, or end the schema with .pipe(z.object({ … })) of the transform's output"
@@ -88,13 +122,28 @@ export function expectedColumns(
   const problem = "cannot derive the table's columns from this rowSchema (a transform?)"
   if (json.type !== 'object' || !json.properties || !Object.keys(json.properties).length)
     return { problem: `${problem}: it describes no object of columns`, remedy }
+  // Before the transforms: a bigint is no transform, and its own remedy is not the transform's.
+  const bigints = Object.keys(json.properties).filter((name) => holdsBigint(json.properties![name]))
+  if (bigints.length)
+    return {
+      problem: `the rowSchema has a z.bigint() in ${bigints.join(', ')}, which JSON cannot carry`,
+      remedy: bigintRemedy,
+    }
   const required = new Set(json.required ?? [])
   const columns: ExpectedColumn[] = []
   const unknown: string[] = []
   for (const [name, schema] of Object.entries(json.properties)) {
-    const { kind, nullable } = kindOf(schema)
+    const { kind, nullable, step } = kindOf(schema)
+    const noValue = nullable ? 'null' : required.has(name) ? undefined : 'left out'
     if (kind === undefined) unknown.push(name)
-    else columns.push({ name, kind, nullable: nullable || !required.has(name) })
+    else
+      columns.push({
+        name,
+        kind,
+        nullable: noValue !== undefined,
+        ...(noValue && { noValue }),
+        ...(step !== undefined && { step }),
+      })
   }
   if (unknown.length)
     return { problem: `${problem}: the type of ${unknown.join(', ')} is not known`, remedy }
@@ -116,7 +165,8 @@ const compatible: Record<ColumnKind, RegExp> = {
   text: /^(text|character varying.*|citext)$/,
   timestamptz: /^timestamp(\([3-6]\))? with time zone$/,
   bigint: /^(bigint|integer|smallint|numeric.*)$/,
-  // A declared scale is the table's choice of decimals (money); numeric(p,0) rounds to whole numbers.
+  // A declared scale is the table's choice of decimals (money): it fits, and doctor warns that it
+  // rounds a number with more (ops/scale-check.ts); numeric(p,0) rounds to whole numbers: it does not.
   numeric: /^(numeric|numeric\(\d+,[1-9]\d*\)|double precision|bigint|integer|smallint)$/,
   boolean: /^boolean$/,
   jsonb: /^(jsonb|json)$/,

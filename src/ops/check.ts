@@ -8,6 +8,11 @@ export interface Check {
   fix?: string
   /** Not checked (a check before it failed, or it does not apply). */
   skipped?: boolean
+  /**
+   * Passes (`ok`), with a risk worth knowing: printed with its fix, but `doctor` still succeeds — for
+   * what may be intended (a deadline longer than the database's, a column that rounds on purpose).
+   */
+  warning?: boolean
 }
 
 /** A check's finding, before `doctor` names it. */

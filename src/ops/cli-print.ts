@@ -68,8 +68,9 @@ export function printStatus(out: Out, r: StatusResult): void {
 
 export function printDoctor(out: Out, r: DoctorResult): void {
   for (const check of r.checks) {
-    out(`${check.skipped ? '-' : check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`)
-    if (!check.ok && check.fix)
+    const mark = check.skipped ? '-' : check.warning ? '!' : check.ok ? '✓' : '✗'
+    out(`${mark} ${check.name}: ${check.detail}`)
+    if ((!check.ok || check.warning) && check.fix)
       out(
         check.fix
           .split('\n')
@@ -77,9 +78,13 @@ export function printDoctor(out: Out, r: DoctorResult): void {
           .join('\n'),
       )
   }
+  const warnings = r.checks.filter((c) => c.warning).length
+  const warned = warnings
+    ? ` (${warnings} warning${warnings > 1 ? 's' : ''}: see the lines marked !)`
+    : ''
   out(
     r.ok
-      ? 'All checks passed.'
-      : `${r.checks.filter((c) => !c.ok && !c.skipped).length} check(s) failed.`,
+      ? `All checks passed${warned}.`
+      : `${r.checks.filter((c) => !c.ok && !c.skipped).length} check(s) failed${warned}.`,
   )
 }

@@ -13,6 +13,7 @@ import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
 import { applyVersionCheck, uniquesCheck } from './unique-check.js'
 import { maxRowsCheck } from './max-rows-check.js'
+import { statementTimeoutCheck } from './timeout-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import { platformRefusal } from '../supabase/classify.js'
 import type { SyncedCollection } from '../synced.js'
@@ -111,11 +112,11 @@ async function collectionChecks(
         ]
       : [
           { name: name('table'), ok: false, detail: `public.${table} does not exist` },
-          ...columnChecks(name, table, expected, new Map(), sqlFix),
+          ...columnChecks(name, { name: table, primaryKey }, expected, new Map(), sqlFix),
         ]
   const checks: Check[] = [{ name: name('table'), ok: true, detail: `public.${table} exists` }]
   const actual = new Map((report.columns ?? []).map((c) => [c.name, c]))
-  checks.push(...columnChecks(name, table, expected, actual, sqlFix))
+  checks.push(...columnChecks(name, { name: table, primaryKey }, expected, actual, sqlFix))
   const keyCheck = primaryKeyCheck(
     { name: table, primaryKey },
     idKind(runtime.payload, collection.slug),
@@ -236,11 +237,14 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
     name: 'max-rows',
     ...(await maxRowsCheck(runtime.target.client, runtime.options.maxRows)),
   })
+  // The statement timeout is the requests' (the same in every report): one check, after max-rows.
+  let firstReport: TableReport | undefined
+  const tables: Check[] = []
   for (const collection of runtime.collections.values()) {
     const report = await inspectTable(runtime.target, collection.spec)
     if (report instanceof Error) {
       const missing = functionMissing(report.status, report.code)
-      checks.push({
+      tables.push({
         name: 'inspect function',
         ok: false,
         detail: missing
@@ -250,7 +254,15 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
       })
       break
     }
-    checks.push(...(await collectionChecks(runtime, collection, report)))
+    firstReport ??= report
+    tables.push(...(await collectionChecks(runtime, collection, report)))
   }
+  if (firstReport)
+    checks.push({
+      name: 'statement timeout',
+      ...statementTimeoutCheck(runtime.options.timeoutMs, firstReport.statementTimeoutMs),
+    })
+  checks.push(...tables)
+  // Warnings pass (ok): they are printed with their fix, and doctor still exits 0.
   return { ok: checks.every((c) => c.ok || c.skipped), checks }
 }

@@ -41,6 +41,11 @@ export function addColumnSql(table: string, column: ExpectedColumn): string {
   return `alter table public.${ident(table)} add column if not exists ${ident(column.name)} ${pgType[column.kind]};`
 }
 
+/** Lets a column hold null: the mapper may send none (a default does not stand in for a null sent). */
+export function dropNotNullSql(table: string, column: string): string {
+  return `alter table public.${ident(table)} alter column ${ident(column)} drop not null;`
+}
+
 /**
  * The statement that gives a column its kind's type. A `timestamp` without time zone holds the UTC wall
  * time of what was sent (Payload's timestamps end in `Z`, and PostgreSQL drops the offset): read as

@@ -22,6 +22,11 @@ export interface TableReport {
    * order alike everywhere); absent: sql/003 is older than this.
    */
   keyOrder?: string[] | null
+  /**
+   * The statement_timeout the service role's requests run under, in ms (0: none); absent: sql/003 is
+   * older than this. The same for every table: it is the request's, not the table's.
+   */
+  statementTimeoutMs?: number
 }
 
 export interface UniqueReport {
