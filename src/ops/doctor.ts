@@ -260,7 +260,11 @@ export async function doctor(payload: Payload): Promise<DoctorResult> {
   if (firstReport)
     checks.push({
       name: 'statement timeout',
-      ...statementTimeoutCheck(runtime.options.timeoutMs, firstReport.statementTimeoutMs),
+      ...statementTimeoutCheck(
+        runtime.options.timeoutMs,
+        firstReport.statementTimeoutMs,
+        runtime.options.writeMode,
+      ),
     })
   checks.push(...tables)
   // Warnings pass (ok): they are printed with their fix, and doctor still exits 0.
