@@ -1,0 +1,180 @@
+/**
+ * The admin's endpoints, through Payload's REST pipeline (`handleEndpoints`) with real logins, on the
+ * README's example access (read: any user of `users`; sync and pull: ops and admins; reset: admins):
+ * what a right allows and what it does not, what a failed background run leaves behind, what a GET
+ * changes (nothing), and what a finished run keeps.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { handleEndpoints, type CollectionConfig } from 'payload'
+import { Dealers, type AccessFunction } from '../src/index.js'
+import { dealerData, settled, startApp, type TestApp } from './support/app.js'
+
+const serverURL = 'http://localhost:3000'
+type Role = 'admin' | 'ops' | 'viewer'
+const role = (req: Parameters<AccessFunction>[0]['req']): Role | undefined => {
+  const user = req.user as { collection?: string; role?: Role } | null
+  return user?.collection === 'users' ? user.role : undefined
+}
+
+const Users: CollectionConfig = {
+  slug: 'users',
+  auth: { useAPIKey: true },
+  fields: [{ name: 'role', type: 'select', options: ['admin', 'ops', 'viewer'], required: true }],
+}
+/** Public sign-up: its users have no right at all. */
+const Customers: CollectionConfig = {
+  slug: 'customers',
+  auth: true,
+  access: { create: () => true },
+  fields: [],
+}
+
+let app: TestApp
+const auth: Record<'customer' | Role, Record<string, string>> = {
+  customer: {},
+  viewer: {},
+  ops: {},
+  admin: {},
+}
+
+interface Answer {
+  status: number
+  text: string
+  body: Record<string, unknown>
+}
+
+async function call(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<Answer> {
+  const request = new Request(`${serverURL}/api${path}`, {
+    method,
+    headers: { ...headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const response = await handleEndpoints({
+    config: Promise.resolve(app.payload.config),
+    request,
+    payloadInstanceCacheKey: app.key,
+  } as never)
+  const text = await response.text()
+  return { status: response.status, text, body: text ? JSON.parse(text) : {} }
+}
+const api = (method: string, path: string, who: keyof typeof auth, body?: unknown) =>
+  call(method, path, auth[who], body)
+
+interface EventDoc {
+  action: string
+  outcome: string
+  user: string
+  summary: string
+  details?: Record<string, unknown> | null
+}
+async function events(): Promise<EventDoc[]> {
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    limit: 0,
+    pagination: false,
+    depth: 0,
+    overrideAccess: true,
+    sort: 'createdAt',
+  })
+  return docs as unknown as EventDoc[]
+}
+async function newEvents<T>(work: () => Promise<T>): Promise<{ result: T; added: EventDoc[] }> {
+  const before = (await events()).length
+  const result = await work()
+  return { result, added: (await events()).slice(before) }
+}
+
+/** Rows in Supabase without documents: a Payload pointed at an empty database sees them all so. */
+async function orphans(count: number): Promise<void> {
+  for (let i = 0; i < count; i++)
+    await app.supabase.query(
+      `insert into public.dealers (id, name, slug, created_at) values (gen_random_uuid(), 'orphan', $1, now())`,
+      [`orphan-${Date.now()}-${i}`],
+    )
+}
+
+beforeAll(async () => {
+  app = await startApp({
+    collections: [Dealers, Users, Customers],
+    extend: (config) => ({ ...config, serverURL, admin: { ...config.admin, user: 'users' } }),
+    sync: {
+      access: {
+        read: ({ req }) => role(req) !== undefined,
+        sync: ({ req }) => ['admin', 'ops'].includes(role(req) ?? ''),
+        pull: ({ req }) => ['admin', 'ops'].includes(role(req) ?? ''),
+        reset: ({ req }) => role(req) === 'admin',
+      },
+    },
+  })
+  for (const r of ['admin', 'ops', 'viewer'] as const) {
+    await app.payload.create({
+      collection: 'users',
+      data: {
+        email: `${r}@example.com`,
+        password: 'secret-password',
+        role: r,
+        enableAPIKey: true,
+        apiKey: `api-key-of-${r}-0123456789`,
+      } as never,
+    })
+    auth[r] = { authorization: `users API-Key api-key-of-${r}-0123456789` }
+  }
+  await call(
+    'POST',
+    '/customers',
+    {},
+    { email: 'visitor@example.com', password: 'secret-password' },
+  )
+  const login = await call(
+    'POST',
+    '/customers/login',
+    {},
+    { email: 'visitor@example.com', password: 'secret-password' },
+  )
+  auth.customer = { authorization: `JWT ${String(login.body.token)}` }
+  await app.payload.create({ collection: 'dealers', data: dealerData() })
+  await settled(app)
+}, 120_000)
+afterAll(async () => {
+  await app?.close()
+})
+
+describe('force: true bypasses the mass-delete guard, so it needs the reset right', () => {
+  beforeEach(async () => {
+    await orphans(5)
+  })
+
+  it('an ops user (sync, not reset) is refused with 403, recorded; the rows stay', async () => {
+    const rows = (await app.rows()).size
+    const { result, added } = await newEvents(() =>
+      api('POST', '/supabase-sync/sync', 'ops', { force: true }),
+    )
+    expect(result.status).toBe(403)
+    expect(result.text).toMatch(/reset/)
+    expect(added).toMatchObject([
+      { action: 'sync', outcome: 'refused', user: expect.stringContaining('ops@example.com') },
+    ])
+    const run = await newEvents(() =>
+      api('POST', '/supabase-sync/runs', 'ops', { op: 'sync', force: true }),
+    )
+    expect(run.result.status).toBe(403)
+    expect(run.added).toMatchObject([{ action: 'sync', outcome: 'refused' }])
+    expect((await app.rows()).size).toBe(rows)
+    // Without force the guard stands, as before: nothing deleted.
+    const guarded = await api('POST', '/supabase-sync/sync', 'ops', {})
+    expect(guarded.status).toBe(200)
+    expect(guarded.body.guard).toEqual(expect.any(String))
+    expect((await app.rows()).size).toBe(rows)
+  })
+
+  it('an admin (reset) may force it: the rows without documents go', async () => {
+    const res = await api('POST', '/supabase-sync/sync', 'admin', { force: true })
+    expect(res.status).toBe(200)
+    expect((await app.rows()).size).toBe(1)
+  })
+})
