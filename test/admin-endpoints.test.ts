@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { handleEndpoints, type CollectionConfig } from 'payload'
 import { Dealers, type AccessFunction } from '../src/index.js'
-import { dealerData, settled, startApp, type TestApp } from './support/app.js'
+import { describeFailure, describeState } from '../src/admin/present/documentState.js'
+import type { DocumentStatus } from '../src/ops/compare.js'
+import { syncStatus } from '../src/ops/status.js'
+import { dealerData, eventually, settled, startApp, type TestApp } from './support/app.js'
 
 const serverURL = 'http://localhost:3000'
 type Role = 'admin' | 'ops' | 'viewer'
@@ -176,5 +179,56 @@ describe('force: true bypasses the mass-delete guard, so it needs the reset righ
     const res = await api('POST', '/supabase-sync/sync', 'admin', { force: true })
     expect(res.status).toBe(200)
     expect((await app.rows()).size).toBe(1)
+  })
+})
+
+describe("a job cancelled with Payload's jobs API (error: { cancelled: true }, no message)", () => {
+  it('the console, the document box and GET /documents show it without a throw', async () => {
+    // Delivery fails while Supabase is down: the job waits for its next try, and is cancelled then.
+    await app.stack.faults.down()
+    let id: string
+    try {
+      id = String((await app.payload.create({ collection: 'dealers', data: dealerData() })).id)
+      const job = await eventually(async () => {
+        const { docs } = await app.payload.find({
+          collection: 'payload-jobs',
+          where: { 'input.id': { equals: id } } as never,
+          depth: 0,
+          overrideAccess: true,
+        })
+        const found = docs[0] as { id: string; error?: unknown; processing?: boolean } | undefined
+        expect(found?.error).toBeTruthy()
+        expect(found?.processing).toBe(false)
+        return found!
+      })
+      await app.payload.jobs.cancelByID({ id: job.id })
+      const cancelled = await app.payload.findByID({
+        collection: 'payload-jobs',
+        id: job.id,
+        depth: 0,
+        overrideAccess: true,
+      })
+      expect(cancelled).toMatchObject({ hasError: true, error: { cancelled: true } })
+    } finally {
+      await app.stack.faults.up()
+    }
+    expect(describeFailure({ cancelled: true })).toBe('cancelled')
+    expect(describeFailure({ message: 42 })).toBe('unknown error')
+    // The document box and the list pill: GET /documents, then describeState.
+    const res = await api('GET', `/supabase-sync/documents?id=${id}`, 'viewer')
+    expect(res.status).toBe(200)
+    const [state] = res.body as unknown as DocumentStatus[]
+    // Cancelled is not a failure of the delivery: the document shows what the comparison finds.
+    expect(state).toMatchObject({ id, state: 'missing' })
+    expect(state.failure).toBeUndefined()
+    expect(describeState(state).key).toBe('missing')
+    // The console's failed deliveries (server-rendered from the status, through describeFailure:
+    // FailedDeliveries.tsx itself imports @payloadcms/ui, which does not load outside Next.js).
+    const status = await syncStatus(app.payload)
+    const listed = status.failures.find((f) => f.id === id)
+    expect(listed?.error).toEqual({ cancelled: true })
+    expect(describeFailure(listed!.error!)).toBe('cancelled')
+    // Cleared by a sync of the document, as any failed job of it.
+    expect((await api('POST', '/supabase-sync/sync', 'ops', { ids: [id] })).status).toBe(200)
   })
 })
