@@ -232,3 +232,46 @@ describe("a job cancelled with Payload's jobs API (error: { cancelled: true }, n
     expect((await api('POST', '/supabase-sync/sync', 'ops', { ids: [id] })).status).toBe(200)
   })
 })
+
+describe('a background run that fails', () => {
+  const runOf = async (body: Record<string, unknown>) => {
+    const started = await api('POST', '/supabase-sync/runs', 'ops', body)
+    expect(started.status).toBe(200)
+    const id = String(started.body.id)
+    return eventually(async () => {
+      const polled = await api('GET', `/supabase-sync/runs/${id}`, 'viewer')
+      expect(polled.body.status).not.toBe('running')
+      return polled.body as { id: string; status: string; error?: string; logId?: string }
+    })
+  }
+
+  it('is logged with an id and recorded as a failed sync; its state has no database text', async () => {
+    await app.stack.faults.down()
+    try {
+      const { result: run, added } = await newEvents(() => runOf({ op: 'sync' }))
+      expect(run.status).toBe('failed')
+      expect(run.logId).toEqual(expect.any(String))
+      expect(app.logs.find((l) => l.logId === run.logId && l.run === run.id)).toHaveLength(1)
+      expect(added).toMatchObject([
+        {
+          action: 'sync',
+          outcome: 'failed',
+          user: expect.stringContaining('ops@example.com'),
+          details: { logId: run.logId, run: run.id },
+        },
+      ])
+    } finally {
+      await app.stack.faults.up()
+    }
+    await app.payload.db.pool.query('alter table dealers rename to dealers_away')
+    try {
+      const run = await runOf({ op: 'sync' })
+      expect(run.status).toBe('failed')
+      expect(run.error).toBe('internal error')
+      expect(JSON.stringify(run)).not.toMatch(/dealers_away|relation|42P01|select /i)
+      expect(app.logs.find((l) => l.logId === run.logId)).toHaveLength(1)
+    } finally {
+      await app.payload.db.pool.query('alter table dealers_away rename to dealers')
+    }
+  })
+})

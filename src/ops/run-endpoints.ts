@@ -11,6 +11,7 @@ import { actorOf } from './audit.js'
 import { routeEndpoint } from './endpoint.js'
 import { isBusy } from './exclusive.js'
 import { refuse } from './http-errors.js'
+import { reportRunFailure } from './run-failure.js'
 import { forceDemand, type Refusals } from './refusals.js'
 import type { RunKind } from './runs.js'
 import { resetTable, syncDocuments } from './sync.js'
@@ -50,12 +51,23 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
           throw new BusyError(kind, input.collection)
         const actor = actorOf(req, 'endpoint')
         const common = { collection: input.collection, actor }
-        return runtime.runs.start(kind, input.collection, actor.user, (signal, onProgress) =>
-          kind === 'validate'
-            ? validateSync(req.payload, { ...common, ids: input.ids, signal, onProgress })
-            : kind === 'sync'
-              ? syncDocuments(req.payload, { ...common, ids: input.ids, force, signal, onProgress })
-              : resetTable(req.payload, { ...common, confirm: true, force, signal, onProgress }),
+        return runtime.runs.start(
+          kind,
+          input.collection,
+          actor.user,
+          (signal, onProgress) =>
+            kind === 'validate'
+              ? validateSync(req.payload, { ...common, ids: input.ids, signal, onProgress })
+              : kind === 'sync'
+                ? syncDocuments(req.payload, {
+                    ...common,
+                    ids: input.ids,
+                    force,
+                    signal,
+                    onProgress,
+                  })
+                : resetTable(req.payload, { ...common, confirm: true, force, signal, onProgress }),
+          reportRunFailure(runtime, actor),
         )
       },
     }),

@@ -16,7 +16,10 @@ export interface RunState {
   status: 'running' | 'done' | 'failed' | 'cancelled'
   progress: RunProgress | null
   result?: unknown
+  /** Why it failed, for the client: no SQL, stacks or keys (the log line has the rest). */
   error?: string
+  /** The id of the failure's log line. */
+  logId?: string
   startedAt: string
   endedAt?: string
   /** A cancel was asked for; the run stops after its current page. */
@@ -26,6 +29,18 @@ export interface RunState {
 }
 
 const kept = 50
+
+/** A failure as the run's state shows it. */
+export interface RunFailure {
+  message: string
+  logId?: string
+}
+
+/** Reports a failed run (log, Sync event) and says what its state shows. */
+export type OnRunFailure = (error: unknown, run: RunState) => Promise<RunFailure>
+
+// Without a reporter (tests, scripts) only the cause's first line: never the driver's SQL.
+const describeOnly: OnRunFailure = async (error) => ({ message: describeCause(error) })
 
 export class Runs {
   private readonly runs = new Map<
@@ -38,6 +53,7 @@ export class Runs {
     collection: string,
     user: string | undefined,
     work: (signal: AbortSignal, onProgress: ProgressListener) => Promise<unknown>,
+    onFailure: OnRunFailure = describeOnly,
   ): RunState {
     const controller = new AbortController()
     const state: RunState = {
@@ -57,14 +73,20 @@ export class Runs {
           state.status = 'done'
           state.result = result
         },
-        (error: unknown) => {
-          state.status = error instanceof CancelledError ? 'cancelled' : 'failed'
-          state.error = describeCause(error)
+        async (error: unknown) => {
           if (error instanceof CancelledError)
             state.progress = {
               ...(state.progress ?? { elapsedMs: 0, rate: 0, etaMs: null }),
               ...error.progress,
             }
+          // The reporter must not leave the run running for good: a failed report is the cause's line.
+          const failure = await onFailure(error, state).catch(() => ({
+            message: describeCause(error),
+            logId: undefined,
+          }))
+          state.error = failure.message
+          if (failure.logId) state.logId = failure.logId
+          state.status = error instanceof CancelledError ? 'cancelled' : 'failed'
         },
       )
       .finally(() => {
