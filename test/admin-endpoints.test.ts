@@ -275,3 +275,29 @@ describe('a background run that fails', () => {
     }
   })
 })
+
+describe('refusals of users who may not read the Sync events', () => {
+  it('are not recorded as events, and logged once a minute per user; a team member is recorded', async () => {
+    app.logs.clear()
+    const { added } = await newEvents(async () => {
+      for (let i = 0; i < 5; i++) {
+        expect((await api('POST', '/supabase-sync/sync', 'customer', {})).status).toBe(403)
+        expect(
+          (await api('POST', '/supabase-sync/reset', 'customer', { confirm: true })).status,
+        ).toBe(403)
+        expect((await api('POST', '/supabase-sync/runs', 'customer', { op: 'sync' })).status).toBe(
+          403,
+        )
+      }
+    })
+    expect(added).toEqual([])
+    const lines = app.logs.find(
+      (l) => l.outcome === 'refused' && /^customers:/.test(String(l.user)),
+    )
+    expect(lines).toHaveLength(1)
+    // A viewer (read, not sync) is one of the team: each refusal is a Sync event, as before.
+    const viewer = await newEvents(() => api('POST', '/supabase-sync/sync', 'viewer', {}))
+    expect(viewer.result.status).toBe(403)
+    expect(viewer.added).toMatchObject([{ action: 'sync', outcome: 'refused' }])
+  })
+})
