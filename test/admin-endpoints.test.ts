@@ -9,6 +9,7 @@ import { handleEndpoints, type CollectionConfig } from 'payload'
 import { Dealers, type AccessFunction } from '../src/index.js'
 import { describeFailure, describeState } from '../src/admin/present/documentState.js'
 import type { DocumentStatus } from '../src/ops/compare.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
 import { syncStatus } from '../src/ops/status.js'
 import { dealerData, eventually, settled, startApp, type TestApp } from './support/app.js'
 
@@ -299,5 +300,39 @@ describe('refusals of users who may not read the Sync events', () => {
     const viewer = await newEvents(() => api('POST', '/supabase-sync/sync', 'viewer', {}))
     expect(viewer.result.status).toBe(403)
     expect(viewer.added).toMatchObject([{ action: 'sync', outcome: 'refused' }])
+  })
+})
+
+describe('GET /validate changes nothing (a link can trigger it)', () => {
+  it('finds drift, but leaves the last check, the health and the Sync events as they were, and holds no lock', async () => {
+    // Deliveries left by the tests before (queued while Supabase was down) would rewrite the edit.
+    await settled(app)
+    const [row] = [...(await app.rows()).values()]
+    await app.supabase.query(`update public.dealers set name = 'edited' where id = $1`, [row.id])
+    const runtime = getRuntime(app.payload)
+    const lastCheck = runtime.lastCheck.get('dealers')
+    const health = async () => {
+      const res = await api('GET', '/supabase-sync/health', 'viewer')
+      const body = res.body as { status: string; reasons?: unknown }
+      return { status: res.status, verdict: body.status, reasons: body.reasons }
+    }
+    const before = await health()
+    const { result, added } = await newEvents(() => api('GET', '/supabase-sync/validate', 'viewer'))
+    expect(result.status).toBe(200)
+    expect(result.body).toMatchObject({ inSync: false, changed: [{ id: row.id }] })
+    expect(added).toEqual([])
+    expect(runtime.lastCheck.get('dealers')).toEqual(lastCheck)
+    expect(await health()).toEqual(before)
+    // While a GET check runs, the console's check is not refused as busy.
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+    const get = api('GET', '/supabase-sync/validate', 'viewer')
+    await hold.arrived
+    const run = await api('POST', '/supabase-sync/runs', 'viewer', { op: 'validate' })
+    hold.release()
+    expect(run.status).toBe(200)
+    expect((await get).status).toBe(200)
+    await runtime.runs.finished(String(run.body.id))
+    // The console's check (a POST) is what counts: it sets the last check.
+    expect(runtime.lastCheck.get('dealers')).toMatchObject({ changed: 1 })
   })
 })

@@ -28,6 +28,8 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
   const refusals = new Refusals(resolveAccess(options.access))
   const actor = (req: Parameters<Route['run']>[0]) => actorOf(req, 'endpoint')
   const endpoint = (route: Route): Endpoint => routeEndpoint(refusals, route)
+  /** Collections whose full GET check runs now in this instance. */
+  const getChecks = new Set<string>()
 
   const confirm = {
     confirm: z.literal(true, { error: 'must be true: reset rewrites the whole table' }),
@@ -43,9 +45,28 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       path: '/supabase-sync/validate',
       method: 'get',
       right: 'read',
-      // A link or an image tag can trigger a GET: it reads, and records nothing.
-      run: (req, input) =>
-        validateSync(req.payload, { collection: input.collection, ids: input.ids, record: false }),
+      // A link or an image tag can trigger a GET (the admin's cookie is Lax): it only reads —
+      // records nothing, leaves the health's last check as it was, and holds no operation lock (the
+      // console's and the scheduled checks are never refused as busy because of it). A full check
+      // of a collection runs once at a time per instance here, so links cannot pile them up.
+      run: async (req, input) => {
+        const full = !input.ids
+        if (full && getChecks.has(input.collection))
+          refuse(
+            409,
+            `Conflict: a GET check of "${input.collection}" runs already in this app instance; a full check that counts is POST /api/supabase-sync/validate (or POST …/runs { "op": "validate" })`,
+          )
+        if (full) getChecks.add(input.collection)
+        try {
+          return await validateSync(req.payload, {
+            collection: input.collection,
+            ids: input.ids,
+            passive: true,
+          })
+        } finally {
+          if (full) getChecks.delete(input.collection)
+        }
+      },
     }),
     endpoint({
       path: '/supabase-sync/validate',
