@@ -336,3 +336,37 @@ describe('GET /validate changes nothing (a link can trigger it)', () => {
     expect(runtime.lastCheck.get('dealers')).toMatchObject({ changed: 1 })
   })
 })
+
+describe('what finished runs keep', () => {
+  it('an older run of the same collection and operation keeps counts, not the id lists', async () => {
+    const runs = getRuntime(app.payload).runs
+    const check = async () => {
+      const started = await api('POST', '/supabase-sync/runs', 'viewer', { op: 'validate' })
+      expect(started.status).toBe(200)
+      await runs.finished(String(started.body.id))
+      return String(started.body.id)
+    }
+    const older = await check()
+    const latest = await check()
+    const get = async (id: string) =>
+      (await api('GET', `/supabase-sync/runs/${id}`, 'viewer')).body as {
+        status: string
+        result?: { changed: unknown[]; missing: unknown[] }
+        summary?: Record<string, unknown>
+      }
+    const old = await get(older)
+    expect(old.status).toBe('done')
+    expect(old.result).toBeUndefined()
+    expect(old.summary).toMatchObject({
+      inSync: expect.any(Boolean),
+      missing: expect.any(Number),
+      extra: expect.any(Number),
+      changed: expect.any(Number),
+      failed: expect.any(Number),
+      scanned: expect.any(Number),
+    })
+    const last = await get(latest)
+    expect(Array.isArray(last.result?.changed)).toBe(true)
+    expect(old.summary?.changed).toBe(last.result?.changed.length)
+  })
+})

@@ -1,11 +1,13 @@
 /**
  * Long runs started from the endpoints (or the console) run in the background: the caller gets a run
  * id at once and polls its state — progress while it runs, the result or the error when it ends — and
- * may cancel it. Runs live in the process that started them (the last 50 are kept).
+ * may cancel it. Runs live in the process that started them (the last 50 are kept; only the latest
+ * finished one per collection and operation keeps its whole result, the others its counts).
  */
 import { randomUUID } from 'node:crypto'
 import { CancelledError, describeCause } from '../errors.js'
 import type { ProgressListener, RunProgress } from '../reconcile/progress.js'
+import { summarize, type RunSummaryValue } from './run-summary.js'
 
 export type RunKind = 'validate' | 'sync' | 'reset'
 
@@ -15,7 +17,10 @@ export interface RunState {
   collection: string
   status: 'running' | 'done' | 'failed' | 'cancelled'
   progress: RunProgress | null
+  /** The whole result: of the latest finished run of its collection and operation only. */
   result?: unknown
+  /** An older run's result as counts (its lists dropped: see run-summary.ts). */
+  summary?: RunSummaryValue
   /** Why it failed, for the client: no SQL, stacks or keys (the log line has the rest). */
   error?: string
   /** The id of the failure's log line. */
@@ -91,6 +96,7 @@ export class Runs {
       )
       .finally(() => {
         state.endedAt = new Date().toISOString()
+        this.summarizeOlder(state)
         this.prune()
       })
     this.runs.set(state.id, { state, controller, done })
@@ -119,6 +125,16 @@ export class Runs {
   async finished(id: string): Promise<RunState | undefined> {
     await this.runs.get(id)?.done
     return this.get(id)
+  }
+
+  /** Older finished runs of the same collection and operation keep counts, not lists. */
+  private summarizeOlder(latest: RunState): void {
+    for (const { state } of this.runs.values()) {
+      if (state === latest || state.result === undefined) continue
+      if (state.kind !== latest.kind || state.collection !== latest.collection) continue
+      state.summary = summarize(state.result)
+      delete state.result
+    }
   }
 
   private prune(): void {
