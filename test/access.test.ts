@@ -275,9 +275,10 @@ describe('the access matrix (role-based access option)', () => {
           path.startsWith('/supabase-sync/') &&
           path !== '/supabase-sync/validate'
         ) {
-          expect(added.map((e) => e.user)).toEqual([
-            expect.stringContaining(who === 'customer' ? 'customers:' : `${who}@example.com`),
-          ])
+          // Recorded for users who may read the trail; a customer's is only logged (no flooding).
+          expect(added.map((e) => e.user)).toEqual(
+            who === 'customer' ? [] : [expect.stringContaining(`${who}@example.com`)],
+          )
         }
         expect(res.text).not.toMatch(/select |insert |params:| {4}at /i)
       }

@@ -16,6 +16,7 @@ import {
 } from '../src/admin/present/describeRun.js'
 import { describeFailure, describeState } from '../src/admin/present/documentState.js'
 import { driftListsOf, firstDriftTab } from '../src/admin/present/driftLists.js'
+import { documentHref, documentPath } from '../src/admin/present/links.js'
 import { chunks, pageOf } from '../src/admin/present/paging.js'
 import {
   compareLines,
@@ -419,5 +420,27 @@ describe('the dashboard verdict', () => {
       'dealers: last reconcile: 1 document failed',
     ])
     expect(health.collections[0].countNote).toBe('rows could not be counted')
+  })
+})
+
+describe('links to documents (the events list, the drift list)', () => {
+  it('encode the collection and the id, so that any text id leads to its own document', () => {
+    expect(documentPath('dealers', 'a/b?c#d%e')).toBe('/collections/dealers/a%2Fb%3Fc%23d%25e')
+    expect(documentPath('dealers', '9b1c')).toBe('/collections/dealers/9b1c')
+    // A dot segment would be resolved by the browser (to the collections list, or another page).
+    expect(documentPath('dealers', '..')).toBe('/collections/dealers?where%5Bid%5D%5Bequals%5D=..')
+    expect(new URL(documentPath('dealers', '.'), 'http://x').pathname).toBe('/collections/dealers')
+  })
+
+  it("a client component's link has Next's base path, as adminUrlOf's on the server", () => {
+    const before = process.env.NEXT_BASE_PATH
+    process.env.NEXT_BASE_PATH = '/cms'
+    try {
+      expect(documentHref('/admin', 'dealers', 'x/y')).toBe('/cms/admin/collections/dealers/x%2Fy')
+    } finally {
+      if (before === undefined) delete process.env.NEXT_BASE_PATH
+      else process.env.NEXT_BASE_PATH = before
+    }
+    expect(documentHref('/admin', 'dealers', 'x')).toBe('/admin/collections/dealers/x')
   })
 })

@@ -7,6 +7,7 @@ import { Pill } from '@payloadcms/ui'
 import { eventsSlug } from '../collections/events.js'
 import { EventsFilter } from './client/EventsFilter.js'
 import { formatAge } from './health.js'
+import { documentPath } from './present/links.js'
 import { consolePath, type AdminUrl } from './server/adminUrl.js'
 import type { EventPage } from './server/events.js'
 import { styles } from './styles.js'
@@ -103,10 +104,7 @@ export function RecentEvents(props: {
                     {e.ids.map((id) => (
                       <div key={id}>
                         {synced.has(e.collection) ? (
-                          <a
-                            href={adminUrl(`/collections/${e.collection}/${id}`)}
-                            style={styles.link}
-                          >
+                          <a href={adminUrl(documentPath(e.collection, id))} style={styles.link}>
                             <code>{shortId(id)}</code>
                           </a>
                         ) : (

@@ -69,7 +69,11 @@ export async function documentStates(
     ...ignore,
   ])
   return ids.map((id): DocumentStatus => {
-    const own = jobs.filter((job) => job.key === documentKey(collection.slug, id))
+    // A job cancelled with Payload's jobs API will never run: neither pending nor a failure to show
+    // (hasError is set, but nothing failed); what Supabase holds is then told by the comparison.
+    const own = jobs.filter(
+      (job) => job.key === documentKey(collection.slug, id) && job.error?.cancelled !== true,
+    )
     const failed = own.find((job) => job.hasError)
     const pending = own
       .filter((job) => !job.hasError)

@@ -25,28 +25,29 @@ export interface ValidateResult {
   ms: number
 }
 
-/** Compares every document's mapped row with Supabase; writes nothing but its audit record (`record: false`: not even that). */
+/**
+ * Compares every document's mapped row with Supabase; writes nothing but its audit record (`record:
+ * false`: not even that). `passive` (a GET): records nothing, notes no last check (the health verdict
+ * stays) and takes no operation lock, so it never refuses another check as busy — it only reads.
+ */
 export async function validateSync(
   payload: Payload,
-  options: OperationOptions & { record?: boolean } = {},
+  options: OperationOptions & { record?: boolean; passive?: boolean } = {},
 ): Promise<ValidateResult> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   const startedAt = new Date().toISOString()
-  const summary = await recordCancel(runtime, 'validate', collection.slug, options, () =>
-    exclusive(
-      runtime.db,
-      'validate',
-      collection.slug,
-      (signal) =>
-        validate(validateDeps(runtime), collection, {
-          ids: options.ids,
-          onProgress: options.onProgress,
-          signal,
-        }),
-      options.signal,
-    ),
-  )
+  const check = (signal: AbortSignal | undefined) =>
+    validate(validateDeps(runtime), collection, {
+      ids: options.ids,
+      onProgress: options.onProgress,
+      signal,
+    })
+  const summary = options.passive
+    ? await check(options.signal)
+    : await recordCancel(runtime, 'validate', collection.slug, options, () =>
+        exclusive(runtime.db, 'validate', collection.slug, check, options.signal),
+      )
   const { missing, extra, changed } = summary.diff
   const result: ValidateResult = {
     collection: collection.slug,
@@ -63,7 +64,7 @@ export async function validateSync(
     rows: summary.rows,
     ms: summary.ms,
   }
-  const check = {
+  const noted = {
     at: new Date().toISOString(),
     startedAt,
     missing: missing.length,
@@ -71,7 +72,7 @@ export async function validateSync(
     changed: changed.length,
     failed: summary.failed.length,
   }
-  if (!options.ids) runtime.lastCheck.set(collection.slug, check)
+  if (!options.ids && !options.passive) runtime.lastCheck.set(collection.slug, noted)
   runtime.logger.info(
     {
       collection: collection.slug,
@@ -85,7 +86,7 @@ export async function validateSync(
     },
     `${collection.slug}: validate done`,
   )
-  if (options.record !== false) {
+  if (options.record !== false && !options.passive) {
     // The first ids of each kind: a check of a table that is far off (restored from an old backup,
     // emptied) must not write every id into an event, and the scheduled checks repeat it.
     const first = {
@@ -108,7 +109,7 @@ export async function validateSync(
         failed: summary.failed.slice(0, listedIds),
         scanned: summary.scanned,
         rows: summary.rows,
-        check: options.ids ? undefined : check,
+        check: options.ids ? undefined : noted,
       },
       actor: options.actor,
     })

@@ -1,10 +1,16 @@
 /** The jobs of the sync task as the plugin reads and books them (queue/jobs.ts). */
 import type { SyncError } from '../errors.js'
 
-/** What a job's `error` holds: the last failure, structured (no message parsing). */
+/**
+ * What a job's `error` holds: the last failure, structured (no message parsing). The plugin always
+ * writes a message and a kind; Payload's own `payload.jobs.cancel()` / `cancelByID()` write
+ * `{ cancelled: true }` alone (and set hasError), so a reader must not count on either.
+ */
 export interface JobError {
-  message: string
-  kind: SyncError['kind']
+  message?: string
+  kind?: SyncError['kind']
+  /** Cancelled with Payload's jobs API: no message, no kind. */
+  cancelled?: boolean
   operation?: string
   status?: number
   code?: string

@@ -17,6 +17,7 @@ import {
   type DriftLists,
   type DriftTab,
 } from '../present/driftLists.js'
+import { documentHref } from '../present/links.js'
 import { pageOf } from '../present/paging.js'
 import { styles } from '../styles.js'
 import { documentStates, documentTitles, type ApiBase } from './api.js'
@@ -189,7 +190,7 @@ export function DriftList(props: DriftListProps) {
                   id={id}
                   tab={tab}
                   title={titleOf(id)}
-                  href={`${props.adminRoute}/collections/${props.collection}/${encodeURIComponent(id)}`}
+                  href={documentHref(props.adminRoute, props.collection, id)}
                   status={states.get(id)}
                   checkedFields={fieldsOf.get(id) ?? []}
                   failure={failureOf.get(id)}

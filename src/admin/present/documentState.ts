@@ -34,18 +34,29 @@ const clock = (iso: string) => {
   return Number.isNaN(t) ? iso : new Date(t).toISOString().slice(11, 19) + ' UTC'
 }
 
-/** A failure's cause in one line: the message, with the HTTP status and the code when known. */
+/**
+ * A failure's cause in one line: the message, with the HTTP status and the code when known. A job's
+ * error is read from the database as stored: Payload's jobs.cancel() leaves `{ cancelled: true }`
+ * without a message, and another writer may leave anything, so nothing in it is taken for granted.
+ */
 export function describeFailure(failure: {
-  message: string
-  status?: number
-  code?: string
-  field?: string
+  message?: unknown
+  cancelled?: unknown
+  status?: unknown
+  code?: unknown
+  field?: unknown
 }): string {
-  const first = failure.message.split(' — ')[0].trim()
+  const message =
+    typeof failure.message === 'string' && failure.message.trim()
+      ? failure.message
+      : failure.cancelled === true
+        ? 'cancelled'
+        : 'unknown error'
+  const first = message.split(' — ')[0].trim()
   const extra = [
-    failure.status ? `HTTP ${failure.status}` : undefined,
-    failure.code ? `code ${failure.code}` : undefined,
-    failure.field ? `field ${failure.field}` : undefined,
+    typeof failure.status === 'number' && failure.status ? `HTTP ${failure.status}` : undefined,
+    typeof failure.code === 'string' && failure.code ? `code ${failure.code}` : undefined,
+    typeof failure.field === 'string' && failure.field ? `field ${failure.field}` : undefined,
   ].filter(Boolean)
   const text = extra.length ? `${first} (${extra.join(', ')})` : first
   return text.length > 300 ? `${text.slice(0, 299)}…` : text
