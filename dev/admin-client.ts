@@ -1,0 +1,165 @@
+/**
+ * `npm run client:admin`: the admin's client components where only a browser shows what goes wrong —
+ * each step a regression test of a bug that reached the console or the sidebar box:
+ *
+ *  1. **Pull into Payload** from the sidebar box of a post open in German (`?locale=de`): the pull
+ *     writes the default locale (English: the row's `title` is the English one), and the form is then
+ *     refilled in German. Before, it was refilled with the English document marked unmodified, so the
+ *     next autosave wrote English over every German field.
+ *
+ * Same run as the other browser tests (dev/browser.ts: the dev app, Chromium, reporting); also part of
+ * `npm run test:browser`.
+ */
+import type { Page } from 'playwright-core'
+import {
+  assert,
+  Db,
+  isMain,
+  login,
+  responseTo,
+  runBrowserTests,
+  seconds,
+  syncTimeoutMs,
+  until,
+  type BrowserTest,
+} from './browser.js'
+
+/** Confirms the open ConfirmationModal (Payload's) with its confirm button `label`. */
+async function confirmModal(page: Page, label: string): Promise<void> {
+  const modal = page.locator('.supabase-sync-confirm')
+  await modal.waitFor()
+  await modal.getByRole('button', { name: label, exact: true }).click()
+}
+
+interface PostDoc {
+  id: string
+  title?: string | null
+  slug?: string | null
+  excerpt?: string | null
+}
+
+export const clientTest: BrowserTest = {
+  label: 'CLIENT',
+  prefix: 'client-admin',
+  body: async ({ app, open, step }) => {
+    const { url, stack } = app
+    const supabaseDb = new Db(stack.supabaseDbUri)
+    const timings: Record<string, number> = {}
+    try {
+      const { page } = await open()
+      let t = Date.now()
+      await login(page, url, app.admin)
+      step(`logged in (first /admin compile included): ${seconds(Date.now() - t)}`)
+
+      // Each part on its own: one failing still runs the others, and the end reports them all.
+      const failed: string[] = []
+      const part = async (name: string, body: () => Promise<void>) => {
+        try {
+          await body()
+        } catch (error) {
+          failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`)
+          step(`FAILED ${name}: ${error instanceof Error ? error.message : String(error)}`)
+        }
+      }
+
+      // 1. A post in English and German, published; Supabase's row holds the English title.
+      await part('pull in German', async () => {
+        const api = async <T>(method: 'GET' | 'POST' | 'PATCH', path: string, data?: unknown) => {
+          const res = await page.request.fetch(`${url}/api${path}`, { method, data })
+          assert(res.ok(), () => `${method} ${path} answered ${res.status()}`)
+          return (await res.json()) as T
+        }
+        const slug = `pull-locale-${Date.now().toString(36)}`
+        const en = { title: 'Hello in English', excerpt: 'An English excerpt' }
+        const de = { title: 'Hallo auf Deutsch', excerpt: 'Ein deutscher Auszug' }
+        const { doc: created } = await api<{ doc: PostDoc }>('POST', '/posts?locale=en', {
+          ...en,
+          slug,
+          _status: 'published',
+        })
+        await api('PATCH', `/posts/${created.id}?locale=de`, { ...de, _status: 'published' })
+        const state = async () =>
+          (
+            await api<Array<{ state: string }>>(
+              'GET',
+              `/supabase-sync/documents?collection=posts&id=${created.id}`,
+            )
+          )[0]?.state
+        await until(
+          async () => ((await state()) === 'in-sync' ? true : undefined),
+          syncTimeoutMs,
+          () => 'the post never got to Supabase',
+          250,
+        )
+        const tampered = { title: 'Changed in Supabase', slug: `${slug}-supabase` }
+        await supabaseDb.query('update public.posts set title = $2, slug = $3 where id = $1', [
+          created.id,
+          tampered.title,
+          tampered.slug,
+        ])
+
+        // The German edit view; the box says Differs.
+        t = Date.now()
+        await page.goto(`${url}/admin/collections/posts/${created.id}?locale=de`, {
+          timeout: 120_000,
+        })
+        const box = page.locator('.supabase-sync-document')
+        await box.and(page.locator('[data-state="differs"]')).waitFor({ timeout: 120_000 })
+        const title = page.locator('#field-title')
+        assert(
+          (await title.inputValue()) === de.title,
+          () => 'the German form does not show the German title',
+        )
+        step(`edit view of the post in German, the box says Differs: ${seconds(Date.now() - t)}`)
+
+        // Pull; wait for the whole sequence: pull, form reload, the box's state read again.
+        t = Date.now()
+        const pulled = responseTo(page, 'POST', '/api/supabase-sync/pull')
+        const reloaded = responseTo(page, 'GET', new RegExp(`/api/posts/${created.id}\\?`))
+        await box.getByRole('button', { name: 'Pull into Payload', exact: true }).click()
+        await confirmModal(page, 'Pull into Payload')
+        const pull = (await (await pulled).json()) as { pulled: Array<{ fields: string[] }> }
+        assert(pull.pulled.length === 1, () => `the pull pulled nothing: ${JSON.stringify(pull)}`)
+        const reload = await reloaded
+        await responseTo(page, 'GET', '/api/supabase-sync/documents')
+        // The form took the reloaded document (the slug, not localized, is Supabase's now) ...
+        await until(
+          async () =>
+            (await page.locator('#field-slug').inputValue()) === tampered.slug ? true : undefined,
+          30_000,
+          () => 'the form was not refilled after the pull',
+        )
+        // ... in German: the German title stays, not the English one the pull wrote.
+        const shown = await title.inputValue()
+        assert(
+          shown === de.title,
+          () =>
+            `after the pull the German form shows the title "${shown}" (reloaded with ${reload.url()}), not "${de.title}"`,
+        )
+        // The pull wrote the default locale (what the row's title is), and left German alone.
+        const inEn = await api<PostDoc>('GET', `/posts/${created.id}?locale=en&depth=0`)
+        const inDe = await api<PostDoc>(
+          'GET',
+          `/posts/${created.id}?locale=de&fallback-locale=null&depth=0`,
+        )
+        assert(
+          inEn.title === tampered.title && inDe.title === de.title && inDe.excerpt === de.excerpt,
+          () => `after the pull: en ${JSON.stringify(inEn)}, de ${JSON.stringify(inDe)}`,
+        )
+        timings.pull = Date.now() - t
+        step(
+          `Pull into Payload on ?locale=de: English (default locale) pulled, the form refilled in German (${reload.url().replace(url, '')}): ${seconds(timings.pull)}`,
+        )
+      })
+
+      if (failed.length)
+        throw new Error(`${failed.length} part(s) failed:\n  ${failed.join('\n  ')}`)
+
+      return `pull in German ${seconds(timings.pull)}`
+    } finally {
+      await supabaseDb.close()
+    }
+  },
+}
+
+if (isMain(import.meta.url)) await runBrowserTests([clientTest], 'client-admin')
