@@ -33,6 +33,11 @@ export async function FailedDeliveries(props: {
   const failures = status?.failures ?? []
   const titles = await titlesOf(props.payload, failures)
   const slugs = [...new Set(failures.map((f) => f.collection))]
+  /** Every failed document of a collection, not only those listed: what Retry all delivers. */
+  const failedIn = (slug: string) =>
+    status?.collections.find((c) => c.collection === slug)?.failed ??
+    failures.filter((f) => f.collection === slug).length
+  const failedDocuments = status?.collections.reduce((n, c) => n + (c.failed ?? 0), 0) ?? 0
   return (
     <section
       style={styles.section}
@@ -46,13 +51,7 @@ export async function FailedDeliveries(props: {
         </h2>
         <span style={styles.spacer} />
         {canRetry
-          ? slugs.map((slug) => (
-              <RetryButton
-                key={slug}
-                collection={slug}
-                count={failures.filter((f) => f.collection === slug).length}
-              />
-            ))
+          ? slugs.map((slug) => <RetryButton key={slug} collection={slug} count={failedIn(slug)} />)
           : null}
       </div>
       {failures.length === 0 ? (
@@ -106,9 +105,9 @@ export async function FailedDeliveries(props: {
               })}
             </tbody>
           </table>
-          {status && status.jobs.failed > failures.length ? (
+          {failedDocuments > failures.length ? (
             <p style={styles.muted}>
-              Showing the {failures.length} most recent of {status.jobs.failed}.
+              Showing the {failures.length} most recent of {failedDocuments} failed documents.
             </p>
           ) : null}
         </div>
