@@ -6,6 +6,10 @@
  *     writes the default locale (English: the row's `title` is the English one), and the form is then
  *     refilled in German. Before, it was refilled with the English document marked unmodified, so the
  *     next autosave wrote English over every German field.
+ *  2. Polls of a check's run fail: after two 502s the console polls again and shows the result; when
+ *     every poll is a 404 (the run lives in another app instance) it says it lost track of the run —
+ *     not that it failed — and Check now works again. Before, the first failed poll marked the run
+ *     failed for good.
  *
  * Same run as the other browser tests (dev/browser.ts: the dev app, Chromium, reporting); also part of
  * `npm run test:browser`.
@@ -60,6 +64,15 @@ export const clientTest: BrowserTest = {
           failed.push(`${name}: ${error instanceof Error ? error.message : String(error)}`)
           step(`FAILED ${name}: ${error instanceof Error ? error.message : String(error)}`)
         }
+      }
+
+      /** The console, hydrated (a click on the server's HTML before that does nothing); its dealers drift section. */
+      const openConsole = async () => {
+        await page.goto(`${url}/admin/supabase-sync`, { timeout: 120_000 })
+        const drift = page.locator('section.supabase-sync-drift[data-collection="dealers"]')
+        await drift.waitFor({ timeout: 120_000 })
+        await page.locator('.supabase-sync-refresh[data-live]').waitFor({ timeout: 120_000 })
+        return drift
       }
 
       // 1. A post in English and German, published; Supabase's row holds the English title.
@@ -152,10 +165,76 @@ export const clientTest: BrowserTest = {
         )
       })
 
+      // 2. Polls of the run fail: twice a 502 (a proxy during a deploy), the check still ends and shows;
+      // then every poll a 404 (the run lives in another app instance): "lost track", not "failed".
+      await part('failed polls', async () => {
+        const drift = await openConsole()
+        const polls = '**/api/supabase-sync/runs/*'
+        let badGateways = 2
+        await page.route(polls, async (route) => {
+          if (route.request().method() !== 'GET' || badGateways <= 0) return route.fallback()
+          badGateways--
+          await route.fulfill({ status: 502, contentType: 'text/html', body: 'Bad Gateway' })
+        })
+        try {
+          const started = responseTo(page, 'POST', '/api/supabase-sync/runs')
+          await drift.getByRole('button', { name: 'Check now', exact: true }).click()
+          const run = (await (await started).json()) as { id: string }
+          await drift
+            .locator(`.supabase-sync-check-summary[data-run="${run.id}"]`)
+            .waitFor({ timeout: 60_000 })
+          assert(badGateways === 0, () => 'the polls were not answered 502 twice')
+        } finally {
+          await page.unroute(polls)
+        }
+        step('two polls answered 502: polled again, the check ended and shows its result')
+
+        await page.route(polls, (route) =>
+          route.request().method() === 'GET'
+            ? route.fulfill({
+                status: 404,
+                contentType: 'application/json',
+                body: JSON.stringify({ errors: [{ message: 'Not Found: no such run' }] }),
+              })
+            : route.fallback(),
+        )
+        try {
+          const started = responseTo(page, 'POST', '/api/supabase-sync/runs')
+          await drift.getByRole('button', { name: 'Check now', exact: true }).click()
+          const run = (await (await started).json()) as { id: string }
+          const lost = drift.locator('.supabase-sync-check-lost')
+          await lost.waitFor({ timeout: 60_000 })
+          const said = (await lost.innerText()).trim()
+          assert(/^Lost track of the run/.test(said), () => `after a 404 the panel says "${said}"`)
+          // No progress of a run nobody follows; Check now can be clicked again.
+          assert(
+            (await drift.locator('.supabase-sync-progress').count()) === 0 &&
+              (await drift.getByRole('button', { name: 'Check now', exact: true }).isEnabled()),
+            () => 'after losing track, the panel still shows the run as running',
+          )
+          // The run itself went on: it ends on the server.
+          await until(
+            async () => {
+              const res = await page.request.get(`${url}/api/supabase-sync/runs/${run.id}`)
+              const state = (await res.json()) as { status?: string }
+              return state.status && state.status !== 'running' ? state.status : undefined
+            },
+            60_000,
+            () => 'the run never ended on the server',
+            250,
+          )
+        } finally {
+          await page.unroute(polls)
+        }
+        step(
+          'every poll answered 404: "Lost track of the run …", not failed; the run ended on the server',
+        )
+      })
+
       if (failed.length)
         throw new Error(`${failed.length} part(s) failed:\n  ${failed.join('\n  ')}`)
 
-      return `pull in German ${seconds(timings.pull)}`
+      return `pull in German ${seconds(timings.pull)}; failed polls retried, 404 lost track`
     } finally {
       await supabaseDb.close()
     }

@@ -103,6 +103,11 @@ export function DriftPanel(props: DriftPanelProps) {
       </div>
 
       {check.running ? <RunProgress run={check.run} label="Checking" /> : null}
+      {check.lost ? (
+        <p role="status" className="supabase-sync-check-lost" style={styles.bad}>
+          {check.lost}
+        </p>
+      ) : null}
       {bulk.running ? (
         <RunProgress run={bulk.run} label="Writing" onCancel={() => cancel(bulk.run)} />
       ) : null}

@@ -83,8 +83,8 @@ export function startRun(
   return postJson<RunState>(base, '/supabase-sync/runs', body)
 }
 
-export function getRun(base: ApiBase, id: string): Promise<RunState> {
-  return getJson<RunState>(base, `/supabase-sync/runs/${encodeURIComponent(id)}`)
+export function getRun(base: ApiBase, id: string, signal?: AbortSignal): Promise<RunState> {
+  return getJson<RunState>(base, `/supabase-sync/runs/${encodeURIComponent(id)}`, signal)
 }
 
 /**

@@ -21,7 +21,7 @@ export interface ShownCheck {
 
 export function useCheck(base: ApiBase, collection: string, lastRunId?: string) {
   const router = useRouter()
-  const { run, running, follow } = usePolledRun(base)
+  const { run, running, lost, follow } = usePolledRun(base)
   const [shown, setShown] = useState<ShownCheck | null>(null)
   /** The same run again (a reload, React's second effect run) keeps the page's state. */
   const shownRun = useRef<string | null>(null)
@@ -67,5 +67,5 @@ export function useCheck(base: ApiBase, collection: string, lastRunId?: string) 
     }
   }, [base, collection, follow, onEnd])
 
-  return { run, running, shown, checkNow }
+  return { run, running, lost, shown, checkNow }
 }
