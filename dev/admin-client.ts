@@ -6,7 +6,9 @@
  *     writes the default locale (English: the row's `title` is the English one), and the form is then
  *     refilled in German. Before, it was refilled with the English document marked unmodified, so the
  *     next autosave wrote English over every German field.
- *  2. Polls of a check's run fail: after two 502s the console polls again and shows the result; when
+ *  2. A double click on **Check now** starts one run, not two (the button stays disabled while the
+ *     request is on its way; the test holds the answer back to make the window wide).
+ *  3. Polls of a check's run fail: after two 502s the console polls again and shows the result; when
  *     every poll is a 404 (the run lives in another app instance) it says it lost track of the run —
  *     not that it failed — and Check now works again. Before, the first failed poll marked the run
  *     failed for good.
@@ -14,7 +16,7 @@
  * Same run as the other browser tests (dev/browser.ts: the dev app, Chromium, reporting); also part of
  * `npm run test:browser`.
  */
-import type { Page } from 'playwright-core'
+import type { Page, Request } from 'playwright-core'
 import {
   assert,
   Db,
@@ -165,7 +167,37 @@ export const clientTest: BrowserTest = {
         )
       })
 
-      // 2. Polls of the run fail: twice a 502 (a proxy during a deploy), the check still ends and shows;
+      // 2. A double click on Check now: one run.
+      await part('Check now double click', async () => {
+        const drift = await openConsole()
+        const starts: Request[] = []
+        const onRequest = (req: Request) => {
+          if (req.method() === 'POST' && req.url().endsWith('/api/supabase-sync/runs'))
+            starts.push(req)
+        }
+        page.on('request', onRequest)
+        // The answer held back for a moment: a second click lands while the first request is open.
+        await page.route('**/api/supabase-sync/runs', async (route) => {
+          await new Promise((resolve) => setTimeout(resolve, 700))
+          await route.continue()
+        })
+        try {
+          const started = responseTo(page, 'POST', '/api/supabase-sync/runs')
+          await drift.getByRole('button', { name: 'Check now', exact: true }).dblclick()
+          const run = (await (await started).json()) as { id: string }
+          await drift.locator(`.supabase-sync-check-summary[data-run="${run.id}"]`).waitFor()
+          assert(
+            starts.length === 1,
+            () => `a double click on Check now sent ${starts.length} POST …/runs`,
+          )
+        } finally {
+          page.off('request', onRequest)
+          await page.unroute('**/api/supabase-sync/runs')
+        }
+        step('double click on Check now: one POST …/runs, one run')
+      })
+
+      // 3. Polls of the run fail: twice a 502 (a proxy during a deploy), the check still ends and shows;
       // then every poll a 404 (the run lives in another app instance): "lost track", not "failed".
       await part('failed polls', async () => {
         const drift = await openConsole()
@@ -234,7 +266,7 @@ export const clientTest: BrowserTest = {
       if (failed.length)
         throw new Error(`${failed.length} part(s) failed:\n  ${failed.join('\n  ')}`)
 
-      return `pull in German ${seconds(timings.pull)}; failed polls retried, 404 lost track`
+      return `pull in German ${seconds(timings.pull)}; Check now double click: one run; failed polls retried, 404 lost track`
     } finally {
       await supabaseDb.close()
     }

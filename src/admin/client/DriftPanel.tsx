@@ -95,7 +95,7 @@ export function DriftPanel(props: DriftPanelProps) {
         <Button
           size="small"
           margin={false}
-          disabled={check.running || bulk.running}
+          disabled={check.running || check.starting || bulk.running}
           onClick={check.checkNow}
         >
           Check now
