@@ -8,6 +8,7 @@ import type { StatusResult } from '../ops/status.js'
 import { RetryButton } from './client/RetryButton.js'
 import { formatAge } from './health.js'
 import { describeFailure } from './present/documentState.js'
+import { documentPath } from './present/documentPath.js'
 import type { AdminUrl } from './server/adminUrl.js'
 import { loadTitles } from './server/titles.js'
 import { styles } from './styles.js'
@@ -77,10 +78,7 @@ export async function FailedDeliveries(props: {
                 return (
                   <tr key={`${f.collection}:${f.id}`} data-id={f.id}>
                     <td style={styles.td}>
-                      <a
-                        href={adminUrl(`/collections/${f.collection}/${f.id}`)}
-                        style={styles.link}
-                      >
+                      <a href={adminUrl(documentPath(f.collection, f.id))} style={styles.link}>
                         {title ?? f.id}
                       </a>
                       <div style={styles.muted}>{f.collection}</div>
