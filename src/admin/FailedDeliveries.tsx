@@ -8,6 +8,7 @@ import type { StatusResult } from '../ops/status.js'
 import { RetryButton } from './client/RetryButton.js'
 import { formatAge } from './health.js'
 import { describeFailure } from './present/documentState.js'
+import { documentPath } from './present/documentPath.js'
 import type { AdminUrl } from './server/adminUrl.js'
 import { loadTitles } from './server/titles.js'
 import { styles } from './styles.js'
@@ -33,6 +34,11 @@ export async function FailedDeliveries(props: {
   const failures = status?.failures ?? []
   const titles = await titlesOf(props.payload, failures)
   const slugs = [...new Set(failures.map((f) => f.collection))]
+  /** Every failed document of a collection, not only those listed: what Retry all delivers. */
+  const failedIn = (slug: string) =>
+    status?.collections.find((c) => c.collection === slug)?.failed ??
+    failures.filter((f) => f.collection === slug).length
+  const failedDocuments = status?.collections.reduce((n, c) => n + (c.failed ?? 0), 0) ?? 0
   return (
     <section
       style={styles.section}
@@ -46,13 +52,7 @@ export async function FailedDeliveries(props: {
         </h2>
         <span style={styles.spacer} />
         {canRetry
-          ? slugs.map((slug) => (
-              <RetryButton
-                key={slug}
-                collection={slug}
-                count={failures.filter((f) => f.collection === slug).length}
-              />
-            ))
+          ? slugs.map((slug) => <RetryButton key={slug} collection={slug} count={failedIn(slug)} />)
           : null}
       </div>
       {failures.length === 0 ? (
@@ -78,10 +78,7 @@ export async function FailedDeliveries(props: {
                 return (
                   <tr key={`${f.collection}:${f.id}`} data-id={f.id}>
                     <td style={styles.td}>
-                      <a
-                        href={adminUrl(`/collections/${f.collection}/${f.id}`)}
-                        style={styles.link}
-                      >
+                      <a href={adminUrl(documentPath(f.collection, f.id))} style={styles.link}>
                         {title ?? f.id}
                       </a>
                       <div style={styles.muted}>{f.collection}</div>
@@ -106,9 +103,9 @@ export async function FailedDeliveries(props: {
               })}
             </tbody>
           </table>
-          {status && status.jobs.failed > failures.length ? (
+          {failedDocuments > failures.length ? (
             <p style={styles.muted}>
-              Showing the {failures.length} most recent of {status.jobs.failed}.
+              Showing the {failures.length} most recent of {failedDocuments} failed documents.
             </p>
           ) : null}
         </div>

@@ -17,6 +17,11 @@ export interface StatusResult {
     lastReconcile?: SyncResult & { at?: string }
     /** Watched through Realtime (the `realtime` option): subscribed, reconnecting or unavailable, since when. */
     realtime?: { status: WatchStatus; error?: string; since: string }
+    /**
+     * Documents whose delivery failed for good: what **Retry all** (`retry` of the collection)
+     * delivers. Optional so that a status built elsewhere (a test's, an older instance's) still fits.
+     */
+    failed?: number
   }[]
   jobs: {
     /** Waiting for delivery (due now, or waiting out a backoff). */
@@ -29,7 +34,7 @@ export interface StatusResult {
     failed: number
     oldestPendingAgeMs: number | null
   }
-  /** The most recent failed deliveries, with their causes. */
+  /** The 20 most recent failed deliveries (most recent first), with their causes. */
   failures: FailedJob[]
   supabase: { reachable: boolean; ms: number; error?: string }
   /** Delivery is paused: the endpoint refuses every request. */
@@ -41,6 +46,7 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
   const started = performance.now()
   let supabase: StatusResult['supabase'] = { reachable: true, ms: 0 }
   const collections: StatusResult['collections'] = []
+  const failedDocuments = await runtime.jobs.failedDocuments()
   for (const collection of runtime.collections.values()) {
     const documents = await countDocuments(payload, collection)
     let rows: number | null = null
@@ -57,6 +63,7 @@ export async function syncStatus(payload: Payload): Promise<StatusResult> {
       rows,
       lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined,
       realtime: runtime.watch?.status()[collection.slug],
+      failed: failedDocuments.get(collection.slug) ?? 0,
     })
   }
   supabase.ms = Math.round(performance.now() - started)

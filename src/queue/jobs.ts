@@ -304,7 +304,21 @@ export class JobStore {
     }
   }
 
-  /** The documents whose delivery failed for good, most recent first. */
+  /** How many documents of each collection failed for good (what `retry` of the collection delivers). */
+  async failedDocuments(): Promise<Map<string, number>> {
+    const { c } = this
+    const { rows } = await this.db.query<{ collection: string; n: string }>(
+      `select ${c.input}->>'collection' as collection, count(distinct ${c.key})::text as n ` +
+        `from ${this.t.name} where ${this.mine} and coalesce(${c.hasError}, false) group by 1`,
+    )
+    return new Map(rows.map((row) => [row.collection, Number(row.n)]))
+  }
+
+  /**
+   * The documents whose delivery failed for good, most recent failure first (the console shows the
+   * first 20: a new failure must be among them however many older ones there are). A document with
+   * more than one failed job is listed once, with its latest.
+   */
   async failed(limit = 100): Promise<FailedJob[]> {
     const { c } = this
     const { rows } = await this.db.query<{
@@ -314,8 +328,10 @@ export class JobStore {
       total_tried: string | null
       updated_at: Date | string
     }>(
-      `select distinct on (${c.key}) ${c.input}->>'collection' as collection, ${c.input}->>'id' as id, ${c.error} as error, ${c.totalTried}::text as total_tried, ${c.updatedAt} as updated_at ` +
-        `from ${this.t.name} where ${this.mine} and coalesce(${c.hasError}, false) order by ${c.key}, ${c.updatedAt} desc limit $1`,
+      `select collection, id, error, total_tried, updated_at from (` +
+        `select distinct on (${c.key}) ${c.input}->>'collection' as collection, ${c.input}->>'id' as id, ${c.error} as error, ${c.totalTried}::text as total_tried, ${c.updatedAt} as updated_at ` +
+        `from ${this.t.name} where ${this.mine} and coalesce(${c.hasError}, false) order by ${c.key}, ${c.updatedAt} desc` +
+        `) latest order by updated_at desc limit $1`,
       [limit],
     )
     return rows.map((row) => ({

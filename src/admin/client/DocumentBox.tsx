@@ -14,6 +14,7 @@ import {
   useConfig,
   useDocumentInfo,
   useForm,
+  useLocale,
   useModal,
 } from '@payloadcms/ui'
 import { useCallback, useEffect, useId, useRef, useState } from 'react'
@@ -23,7 +24,7 @@ import type { PullResult } from '../../ops/pull.js'
 import { describePullResult, describeSyncResult } from '../present/describeRun.js'
 import { describeState } from '../present/documentState.js'
 import { styles } from '../styles.js'
-import { apiBase, documentStates, getJson, postJson } from './api.js'
+import { apiBase, documentForForm, documentStates, postJson } from './api.js'
 import { CompareTable } from './CompareTable.js'
 import { useConfirm } from './useConfirm.js'
 
@@ -41,8 +42,13 @@ const pendingPollMs = 1_000
 const pendingPollFor = 120_000
 
 export function DocumentBox(props: DocumentBoxProps) {
-  const { config } = useConfig()
+  const { config, getEntityConfig } = useConfig()
   const base = apiBase(config)
+  // The form's locale (`?locale=de`); none when the config is not localized.
+  const locale = useLocale() as { code?: unknown } | false
+  const localeCode = locale && typeof locale.code === 'string' ? locale.code : undefined
+  const defaultLocale = config.localization ? config.localization.defaultLocale : undefined
+  const drafts = Boolean(getEntityConfig({ collectionSlug: props.collection })?.versions?.drafts)
   const { savedDocumentData, updateSavedDocumentData } = useDocumentInfo()
   const { reset } = useForm()
   const { openModal } = useModal()
@@ -85,12 +91,16 @@ export function DocumentBox(props: DocumentBoxProps) {
   const view = status ? describeState(status) : undefined
   const canPull = props.rights.pull && props.canPullRows
 
-  /** After a pull the document changed under the form: the form takes the new values. */
+  /**
+   * After a pull the document changed under the form: the form takes the new values — read in the
+   * form's own locale (and its latest version), or the next autosave would write another locale's
+   * values into this one.
+   */
   const reloadForm = async () => {
-    const doc = await getJson<Record<string, unknown>>(
-      base,
-      `/${props.collection}/${encodeURIComponent(props.id)}?depth=0`,
-    )
+    const doc = await documentForForm(base, props.collection, props.id, {
+      locale: localeCode,
+      drafts,
+    })
     await reset(doc)
     updateSavedDocumentData(doc)
   }
@@ -140,6 +150,9 @@ export function DocumentBox(props: DocumentBoxProps) {
           {field
             ? `Overwrites ${field} of this document in Payload with Supabase's value; Payload's row is then delivered back to Supabase, so the other differing fields get Payload's values there.`
             : `Overwrites this document in Payload with Supabase's values of ${writable.join(', ') || 'the differing fields'}${readOnly.length ? ` (read-only, not pulled: ${readOnly.join(', ')})` : ''}.`}{' '}
+          {localeCode && defaultLocale && localeCode !== defaultLocale
+            ? `Supabase's values are written into the default locale (${defaultLocale}), as the row maps it; the ${localeCode} values in this form stay as they are. `
+            : ''}
           Saved as you, under the collection&apos;s update access; unsaved changes in this form are
           discarded. Recorded in the Sync events.
         </p>

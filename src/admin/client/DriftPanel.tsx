@@ -95,7 +95,7 @@ export function DriftPanel(props: DriftPanelProps) {
         <Button
           size="small"
           margin={false}
-          disabled={check.running || bulk.running}
+          disabled={check.running || check.starting || bulk.running}
           onClick={check.checkNow}
         >
           Check now
@@ -103,6 +103,11 @@ export function DriftPanel(props: DriftPanelProps) {
       </div>
 
       {check.running ? <RunProgress run={check.run} label="Checking" /> : null}
+      {check.lost ? (
+        <p role="status" className="supabase-sync-check-lost" style={styles.bad}>
+          {check.lost}
+        </p>
+      ) : null}
       {bulk.running ? (
         <RunProgress run={bulk.run} label="Writing" onCancel={() => cancel(bulk.run)} />
       ) : null}

@@ -17,6 +17,7 @@ export function RetryButton(props: {
   /** One document; all failed ones of the collection when absent. */
   id?: string
   title?: string
+  /** Retry all: how many documents of the collection failed for good (all of them, not those listed). */
   count?: number
 }) {
   const { config } = useConfig()
@@ -26,7 +27,9 @@ export function RetryButton(props: {
   const label = props.id ? 'Retry' : 'Retry all'
   const what = props.id
     ? `“${props.title ?? props.id}”`
-    : `${props.count ?? 'all'} failed ${props.collection} documents`
+    : props.count === undefined
+      ? `every failed ${props.collection} document`
+      : `all ${props.count.toLocaleString('en-US')} failed ${props.collection} document${props.count === 1 ? '' : 's'}`
   return (
     <>
       {modal}

@@ -83,8 +83,29 @@ export function startRun(
   return postJson<RunState>(base, '/supabase-sync/runs', body)
 }
 
-export function getRun(base: ApiBase, id: string): Promise<RunState> {
-  return getJson<RunState>(base, `/supabase-sync/runs/${encodeURIComponent(id)}`)
+export function getRun(base: ApiBase, id: string, signal?: AbortSignal): Promise<RunState> {
+  return getJson<RunState>(base, `/supabase-sync/runs/${encodeURIComponent(id)}`, signal)
+}
+
+/**
+ * A document as its edit view shows it, to refill the form after the plugin changed it (a pull): in
+ * the form's locale with no fallback (with fallback, an empty German field would come back English
+ * and be saved as German on the next autosave), and the latest version where the collection has
+ * drafts. The same request Payload's own "Revert to published" makes before it resets the form.
+ */
+export function documentForForm(
+  base: ApiBase,
+  collection: string,
+  id: string,
+  view: { locale?: string; drafts: boolean },
+): Promise<Record<string, unknown>> {
+  const query = new URLSearchParams({ depth: '0' })
+  if (view.locale) {
+    query.set('locale', view.locale)
+    query.set('fallback-locale', 'null')
+  }
+  if (view.drafts) query.set('draft', 'true')
+  return getJson<Record<string, unknown>>(base, `/${collection}/${encodeURIComponent(id)}?${query}`)
 }
 
 /** The titles (`useAsTitle`) of documents of a collection, by id, through Payload's REST API. */

@@ -21,7 +21,7 @@ export interface ShownCheck {
 
 export function useCheck(base: ApiBase, collection: string, lastRunId?: string) {
   const router = useRouter()
-  const { run, running, follow } = usePolledRun(base)
+  const { run, running, lost, follow } = usePolledRun(base)
   const [shown, setShown] = useState<ShownCheck | null>(null)
   /** The same run again (a reload, React's second effect run) keeps the page's state. */
   const shownRun = useRef<string | null>(null)
@@ -59,13 +59,26 @@ export function useCheck(base: ApiBase, collection: string, lastRunId?: string) 
     }
   }, [base, lastRunId, follow, onEnd])
 
+  /**
+   * From the click until `POST …/runs` answers there is no run to follow yet, so `running` is false:
+   * the button is disabled meanwhile (`starting`), and the ref refuses a second click that lands
+   * before React re-renders (a double click would otherwise start two runs).
+   */
+  const [starting, setStarting] = useState(false)
+  const startingRef = useRef(false)
   const checkNow = useCallback(async () => {
+    if (startingRef.current) return
+    startingRef.current = true
+    setStarting(true)
     try {
       follow(await startRun(base, { op: 'validate', collection }), (end) => onEnd(end, true))
     } catch (error) {
       toast.error(error instanceof Error ? error.message : String(error))
+    } finally {
+      startingRef.current = false
+      setStarting(false)
     }
   }, [base, collection, follow, onEnd])
 
-  return { run, running, shown, checkNow }
+  return { run, running, starting, lost, shown, checkNow }
 }

@@ -1,0 +1,46 @@
+/**
+ * The console's "Failed deliveries" (src/admin/FailedDeliveries.tsx) reads `syncStatus`: the most
+ * recent failures, most recent first, and per collection how many documents failed for good (what
+ * **Retry all** delivers). Before, the list was the first 20 failed documents in key order (a new
+ * failure never showed once 20 older ones existed) and Retry all said it would deliver the 20 shown.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { syncStatus } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import { dealerData, eventually, settled, startApp, type TestApp } from './support/app.js'
+
+let app: TestApp
+
+beforeAll(async () => {
+  app = await startApp()
+})
+afterAll(async () => {
+  await app?.close()
+})
+
+describe('failed deliveries in the console', () => {
+  it('lists the 20 most recent failures, most recent first, and counts every failed document', async () => {
+    await settled(app)
+    const jobs = getRuntime(app.payload).jobs
+    // 22 deliveries refused for good (a check constraint: 400 23514), one after the other, so that
+    // each fails later than the one before.
+    const failedInOrder: string[] = []
+    for (let i = 0; i < 22; i++) {
+      app.stack.faults.failNext(1, 400, {
+        path: 'rpc/supabase_sync_apply',
+        code: '23514',
+        message: 'new row violates check constraint',
+      })
+      const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+      failedInOrder.push(String(doc.id))
+      await eventually(async () => expect((await jobs.counts()).failed).toBe(i + 1))
+    }
+    const status = await syncStatus(app.payload)
+    const mostRecentFirst = [...failedInOrder].reverse()
+    expect(status.failures.map((f) => f.id)).toEqual(mostRecentFirst.slice(0, 20))
+    const times = status.failures.map((f) => Date.parse(f.updatedAt))
+    expect(times).toEqual([...times].sort((a, b) => b - a))
+    // Retry all delivers every failed document of the collection, not the 20 shown.
+    expect(status.collections.find((c) => c.collection === 'dealers')?.failed).toBe(22)
+  })
+})
