@@ -163,7 +163,7 @@ describe('a write that outlives its request', () => {
     const id = String(doc.id)
     expect((await app.rows()).has(id)).toBe(true)
     // The rename's call reaches Supabase and waits in a queue there; the plugin gives up on it.
-    const late = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply', serveWhenGone: true })
+    const late = app.stack.faults.hold({ path: 'rpc/supabase_sync_apply' })
     await app.payload.update({ collection: 'dealers', id: doc.id, data: { name: 'late rename' } })
     await late.arrived
     // The document is deleted; its delivery deletes the row and completes every job of it.

@@ -2,8 +2,11 @@
  * Fault injection for tests: the failures a client of Supabase meets in production (a gateway
  * answering 503 or 429, slow responses, connections reset mid-request, the service unreachable),
  * on demand and deterministic; and `hold`, which parks requests so that a test can interleave them
- * in the order it wants instead of racing timers. With Realtime attached, `dropSockets` and
+ * in the order it wants instead of racing timers (hold.ts). With Realtime attached, `dropSockets` and
  * `delayEvents` do the same for its WebSockets (dev/realtime/server.ts implements them).
+ *
+ * A request whose client gives up during a latency or a hold is still served, as PostgREST serves it
+ * (hold.ts says where that is documented): its write commits though nobody reads the answer.
  *
  * Faults apply to the requests that arrive after they are set and before the next clear(): a request
  * still in flight from an earlier test (a client that gave up during a latency) can never take a
@@ -13,6 +16,9 @@ import { STATUS_CODES } from 'node:http'
 import type { ApiResponse } from './context.js'
 import { ApiError } from './errors.js'
 import { gatewayResponse, type GatewayBody } from './gateway.js'
+import { HoldGroup, type HoldHandle, type HoldOptions } from './hold.js'
+
+export type { HoldHandle, HoldOptions, WhenGone } from './hold.js'
 
 export interface FailNextOptions {
   /** Seconds for the Retry-After header; 429 answers always carry one (1 s by default). */
@@ -36,44 +42,14 @@ export interface ResetNextOptions {
   afterHandling?: boolean
 }
 
-export interface HoldOptions {
-  /** Only requests on this resource are held: a table name (`dealers`) or `rpc/<fn>`. */
-  path?: string
-  /** Only requests with this HTTP method (`POST`, `GET`, ...). */
-  method?: string
-  /** How many matching requests to hold (default 1); later ones pass. */
-  count?: number
-  /**
-   * Handle the request (the write is committed) and hold its response instead: the client waits
-   * for an answer to a change that has already landed.
-   */
-  afterHandling?: boolean
-  /**
-   * Serve a held request once released even when its client gave up meanwhile (a timeout): PostgREST
-   * runs a query it has received whether anyone still waits for the answer or not — a late write.
-   * Without it, such a request is dropped.
-   */
-  serveWhenGone?: boolean
-}
-
-export interface HoldHandle {
-  /**
-   * Resolves when the first matching request is being held: before it is handled (nothing written
-   * yet), or with `afterHandling`, once it has been handled (committed) and its response waits.
-   */
-  arrived: Promise<void>
-  /** Requests held right now (a held request whose client disconnects is dropped and not served). */
-  held(): number
-  /** Lets every held request go on, and ends the hold: matching requests that come later pass. */
-  release(): void
-  /** Resolves when a held request has been handled after its release (its write committed or refused). */
-  handled: Promise<void>
-}
-
 export interface Faults {
   /** Answers the next `count` requests (on `opts.path`, if given) with `status` and a PostgREST-shaped error body. */
   failNext(count: number, status?: number, opts?: FailNextOptions): void
-  /** Delays every response by `ms`, or by a random time in [min, max]; 0 turns it off (for requests arriving later). */
+  /**
+   * Delays every response by `ms`, or by a random time in [min, max]; 0 turns it off (for requests
+   * arriving later). The delay comes before the request is handled: one whose client gives up
+   * meanwhile (a timeout) is still handled when it ends, as PostgREST handles it — a late write.
+   */
   latency(ms: number | [number, number]): void
   /** Destroys the socket of the next `count` requests instead of answering (the client sees a network error). */
   resetNext(count: number, opts?: ResetNextOptions): void
@@ -89,7 +65,11 @@ export interface Faults {
    * 0 turns it off for later messages. clear() turns it off and sends the held messages at once.
    */
   delayEvents(ms: number): void
-  /** Stops listening and destroys open connections (Realtime WebSockets too): new connections are refused (ECONNREFUSED). */
+  /**
+   * Stops listening and destroys open connections (Realtime WebSockets too): new connections are
+   * refused (ECONNREFUSED). PostgREST itself is down: a request it held or delayed dies with it,
+   * never served (one whose statement already runs finishes, as the database would not notice at once).
+   */
   down(): Promise<void>
   /** Listens again, on the same port. */
   up(): Promise<void>
@@ -131,60 +111,6 @@ const DEFAULT_BODIES: Record<number, { code: string; message: string }> = {
   500: { code: 'XX000', message: 'Internal Server Error' },
   503: { code: 'PGRST000', message: 'Database connection error.' },
   504: { code: 'PGRST003', message: 'Timed out acquiring connection from connection pool.' },
-}
-
-/** One hold() call: its requests, parked until release. */
-class HoldGroup {
-  readonly arrived: Promise<void>
-  private markArrived!: () => void
-  private readonly parked = new Set<() => void>()
-  released = false
-  readonly handled: Promise<void>
-  /** Called by the server once a request of this group has been handled after its release. */
-  markHandled!: () => void
-
-  constructor(
-    readonly afterHandling: boolean,
-    readonly serveWhenGone = false,
-  ) {
-    this.arrived = new Promise((resolve) => {
-      this.markArrived = resolve
-    })
-    this.handled = new Promise((resolve) => {
-      this.markHandled = resolve
-    })
-  }
-
-  /**
-   * Parks a request until release; `gone` fires when its client disconnects, which drops it.
-   * Resolves true when released, false when the client went away first.
-   */
-  park(onGone: (drop: () => void) => void): Promise<boolean> {
-    if (this.released) return Promise.resolve(true)
-    return new Promise((resolve) => {
-      const release = (): void => {
-        this.parked.delete(release)
-        resolve(true)
-      }
-      this.parked.add(release)
-      this.markArrived()
-      onGone(() => {
-        // A late write waits for its release like any other.
-        if (this.serveWhenGone) return
-        if (!this.parked.delete(release)) return
-        resolve(false)
-      })
-    })
-  }
-
-  held(): number {
-    return this.parked.size
-  }
-
-  release(): void {
-    this.released = true
-    for (const release of [...this.parked]) release()
-  }
 }
 
 /** The WebSocket side of the faults (dev/realtime/server.ts), when Realtime is attached. */
@@ -243,7 +169,7 @@ export class FaultState implements Faults {
   }
 
   hold(opts: HoldOptions = {}): HoldHandle {
-    const group = new HoldGroup(opts.afterHandling ?? false, opts.serveWhenGone ?? false)
+    const group = new HoldGroup(opts.afterHandling ?? false, opts.whenGone ?? 'serve')
     const rule: Rule<HoldGroup> = {
       remaining: opts.count ?? 1,
       path: normalisePath(opts.path),
@@ -367,5 +293,3 @@ export class FaultState implements Faults {
     )
   }
 }
-
-export type { HoldGroup }

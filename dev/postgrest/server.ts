@@ -12,7 +12,7 @@ import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import pg from 'pg'
 import { ApiError } from './errors.js'
-import { FaultState, type Faults, type HoldGroup, type SocketFaults } from './faults.js'
+import { FaultState, type Faults, type SocketFaults } from './faults.js'
 import {
   errorResponse,
   handleRequest,
@@ -21,6 +21,7 @@ import {
   type ApiResponse,
   type HandlerContext,
 } from './handler.js'
+import type { HoldGroup } from './hold.js'
 import { SchemaCache } from './schema.js'
 import { StatsCounter, type RequestStats } from './stats.js'
 import { resolveStatementTimeout } from './transaction.js'
@@ -34,6 +35,7 @@ export type {
   HoldOptions,
   ResetNextOptions,
   SocketFaults,
+  WhenGone,
 } from './faults.js'
 export type { RequestStats } from './stats.js'
 
@@ -224,9 +226,13 @@ export async function startPostgrestServer(
       })
     })
 
+  /** Times the server went down: a request that saw it happen died with it. */
+  let downs = 0
+
   const stopListening = async (): Promise<void> => {
     if (!listening) return
     listening = false
+    downs++
     const done = new Promise<void>((resolve) => server.close(() => resolve()))
     // Keep-alive connections would keep close() waiting (and a client could still send on them).
     for (const socket of sockets) socket.destroy()
@@ -262,6 +268,9 @@ export async function startPostgrestServer(
   }
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // The answer to a client that has gone (a late write, served all the same) goes nowhere: a write
+    // to its closed socket must not take the server down.
+    res.on('error', () => {})
     void serve(req, res).catch((error: unknown) => {
       // serve() answers every error itself; this is the last guard against an unhandled rejection.
       if (!res.headersSent)
@@ -274,7 +283,7 @@ export async function startPostgrestServer(
     return req.socket.destroyed || !req.socket.writable || res.destroyed
   }
 
-  /** Parks a request in a hold; false when its client disconnected meanwhile (it is then dropped). */
+  /** Parks a request in a hold; false when its client disconnected and the hold drops such requests. */
   async function park(group: HoldGroup, req: http.IncomingMessage): Promise<boolean> {
     let drop: (() => void) | undefined
     const onClose = (): void => drop?.()
@@ -293,6 +302,7 @@ export async function startPostgrestServer(
     // Faults set after a clear() that comes while this request is in flight do not apply to it.
     const admission = faults.admit()
     const epoch = stats.epoch()
+    const life = downs
     if ((req.url ?? '').length > maxUrlLength) {
       // The gateway answers before PostgREST sees the request: nothing is served, or counted.
       req.resume()
@@ -314,11 +324,12 @@ export async function startPostgrestServer(
     const hold = faults.takeHold(admission, key, method)
     if (hold && !hold.afterHandling && !(await park(hold, req))) return
     await faults.wait()
-    // A client that gave up while held or during the latency (a timeout) is gone: serving it would
-    // only surface as a stray request in the stats of whatever the test does next — unless the
-    // test asked for exactly that (a late write).
-    const late = hold?.serveWhenGone === true && !hold.afterHandling
-    if (!late && clientGone(req, res)) return
+    // A client that gave up while held or during the latency (a timeout) is served all the same:
+    // PostgREST never cancels a request it has received when its client disconnects (issues 699,
+    // 3517; reproduced in 2352: the insert of a cancelled rpc call commits). Its write lands late,
+    // the answer goes nowhere. The stats count it in the epoch it arrived in, not the next test's.
+    // Only down() (PostgREST itself stopped: nothing listens) takes the requests it had along.
+    if (downs !== life) return
     const reset = faults.takeReset(admission, key)
     if (reset && !reset.afterHandling) {
       stats.faulted(epoch)
@@ -349,7 +360,7 @@ export async function startPostgrestServer(
     }
     stats.served(epoch, method, key)
     const response = await handleRequest(ctx, { method, url, headers: req.headers, body, resource })
-    if (late) hold.markHandled()
+    if (hold && !hold.afterHandling) hold.markHandled()
     if (hold?.afterHandling && !(await park(hold, req))) return
     if (reset?.afterHandling) {
       stats.faulted(epoch)
