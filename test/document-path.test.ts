@@ -1,6 +1,6 @@
-/** The console's links to a document (src/admin/present/documentPath.ts, used by Failed deliveries). */
+/** The console's links to a document (src/admin/present/links.ts: Failed deliveries, Recent events, the drift list). */
 import { describe, expect, it } from 'vitest'
-import { documentPath } from '../src/admin/present/documentPath.js'
+import { documentPath } from '../src/admin/present/links.js'
 
 describe('documentPath', () => {
   it('encodes text ids, so that the link opens that document', () => {
