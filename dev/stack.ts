@@ -82,7 +82,7 @@ export interface LocalStack {
   maxRows: number | null
   /**
    * Fault injection: HTTP (failNext, latency, resetNext, hold, down/up) and Realtime (dropSockets,
-   * delayEvents); clear() ends them all.
+   * delayEvents, pauseSubscriptions, closeChannels); clear() ends them all.
    */
   faults: Faults
   realtime: StackRealtime

@@ -433,6 +433,30 @@ describe('echoes and gaps', () => {
     )
   })
 
+  it('Supabase subscribing again without any reconnect (a publication change): what changed meanwhile is caught', async () => {
+    const dealer = await newDealer()
+    // Supabase drops every subscription when the publication changes and subscribes again within a
+    // minute; the socket and the channel stay joined, only a new system ok says so.
+    const pause = app.stack.faults.pauseSubscriptions()
+    try {
+      await app.supabase.query(
+        `update public.dealers set name = 'edited while not subscribed' where id = $1`,
+        [dealer.id],
+      )
+    } finally {
+      await pause.resume()
+    }
+    await eventually(
+      async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name),
+      15_000,
+    )
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: { catches: [{ change: 'gap', outcome: 'reverted' }] },
+      }),
+    )
+  })
+
   it('a dropped socket (network blip) is resumed, and changes after it are caught', async () => {
     const dealer = await newDealer()
     expect(app.stack.faults.dropSockets()).toBeGreaterThan(0)
@@ -472,8 +496,9 @@ describe('without Realtime', () => {
     }
   })
 
-  it("a table outside the supabase_realtime publication: shown as unavailable with Realtime's reason, logged once", async () => {
+  it("a table outside the supabase_realtime publication: shown as unavailable with Realtime's reason, logged once; subscribed once Supabase subscribes it", async () => {
     await app.supabase.query(`alter publication supabase_realtime drop table public.dealers`)
+    let published = false
     const second = await startPayload(app.stack, { sync: { syncOnInit: false, realtime: true } })
     try {
       const watch = getRuntime(second.payload).watch!
@@ -485,9 +510,19 @@ describe('without Realtime', () => {
       )
       const warned = second.logs.find((l) => l.op === 'realtime' && /not available/.test(l.msg))
       expect(warned).toHaveLength(1)
+      // The table published, Supabase subscribes the channel again (its publication check) and says
+      // ok, without a rejoin: no longer unavailable.
+      const pause = app.stack.faults.pauseSubscriptions()
+      await app.supabase.query(`alter publication supabase_realtime add table public.dealers`)
+      published = true
+      await pause.resume()
+      await eventually(async () =>
+        expect(watch.status().dealers).toMatchObject({ status: 'subscribed' }),
+      )
     } finally {
       await second.payload.destroy()
-      await app.supabase.query(`alter publication supabase_realtime add table public.dealers`)
+      if (!published)
+        await app.supabase.query(`alter publication supabase_realtime add table public.dealers`)
     }
   })
 

@@ -102,10 +102,17 @@ export class RealtimeWatch {
     const previous = this.statuses.get(collection.slug)
     const now = new Date().toISOString()
     if (state === 'subscribed') {
-      this.statuses.set(collection.slug, { status: 'subscribed', since: now })
-      if (previous?.status === 'reconnecting' || previous?.status === 'unavailable') {
+      if (this.stopped) return
+      this.statuses.set(collection.slug, {
+        status: 'subscribed',
+        since: previous?.status === 'subscribed' ? previous.since : now,
+      })
+      // Every subscription after the first ends a gap: a reconnect, a failed or refused one, or
+      // Supabase subscribing again on its own (a publication change, its CDC worker restarted) —
+      // changes committed meanwhile were streamed to no one.
+      if (previous && previous.status !== 'connecting') {
         this.deps.logger.info(
-          { collection: collection.slug, op: 'realtime' },
+          { collection: collection.slug, op: 'realtime', was: previous.status },
           `${collection.slug}: Realtime subscribed again; checking what changed meanwhile`,
         )
         void this.checkGap(collection)
