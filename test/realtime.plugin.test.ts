@@ -457,6 +457,52 @@ describe('echoes and gaps', () => {
     )
   })
 
+  it('a channel Supabase closes (its token re-check failed) is replaced, and what changed while it was closed is caught', async () => {
+    const dealer = await newDealer()
+    const watch = getRuntime(app.payload).watch!
+    // realtime-js removes a channel the server closes and never rejoins it.
+    expect(app.stack.faults.closeChannels('Token has expired 3 seconds ago')).toBeGreaterThan(0)
+    await eventually(async () =>
+      expect(watch.status().dealers).toMatchObject({ status: 'reconnecting' }),
+    )
+    // Supabase away until the edit is made: the new channel cannot subscribe before it.
+    await app.stack.faults.down()
+    try {
+      await app.supabase.query(
+        `update public.dealers set name = 'edited while the channel was closed' where id = $1`,
+        [dealer.id],
+      )
+    } finally {
+      await app.stack.faults.up()
+    }
+    await eventually(() => subscribed(), 30_000)
+    await eventually(
+      async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name),
+      15_000,
+    )
+    await eventually(async () =>
+      expect((await catches(dealer.id))[0]).toMatchObject({
+        details: { catches: [{ change: 'gap', outcome: 'reverted' }] },
+      }),
+    )
+    // The log says why the channel ended (Realtime's system error).
+    expect(
+      app.logs.find((l) => l.op === 'realtime' && /Token has expired 3 seconds ago/.test(l.msg)),
+    ).not.toHaveLength(0)
+    // And it streams again: an edit now is caught as the change it is.
+    await app.supabase.query(
+      `update public.dealers set name = 'after the new channel' where id = $1`,
+      [dealer.id],
+    )
+    await eventually(async () =>
+      expect(
+        (await catches(dealer.id)).map(
+          (c) => (c.details as { catches: { change: string }[] }).catches[0].change,
+        ),
+      ).toContain('UPDATE'),
+    )
+  })
+
   it('a dropped socket (network blip) is resumed, and changes after it are caught', async () => {
     const dealer = await newDealer()
     expect(app.stack.faults.dropSockets()).toBeGreaterThan(0)
