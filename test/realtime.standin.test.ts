@@ -208,6 +208,35 @@ describe('postgres_changes through supabase-js', () => {
     expect(l.system).toMatchObject([{ extension: 'postgres_changes', status: 'ok' }])
   })
 
+  it('a change over max_record_bytes arrives with Error 413 and without its values over 64 bytes', async () => {
+    const l = listen(client(stack), { event: '*', schema: 'public', table: 'items' })
+    await l.subscribed()
+    stack.realtime.setMaxRecordBytes(300)
+    try {
+      const long = 'x'.repeat(300)
+      await sql(stack, `insert into public.items values (1, '${long}', 1)`)
+      await sql(stack, `update public.items set qty = 2 where id = 1`)
+      await sql(stack, `insert into public.items values (2, 'small', 1)`)
+      const [insert, update, small] = await l.received(3)
+      expect(insert).toMatchObject({
+        eventType: 'INSERT',
+        errors: ['Error 413: Payload Too Large'],
+        new: { id: 1, qty: 1 },
+      })
+      expect(insert.new).not.toHaveProperty('label')
+      expect(insert.commit_timestamp).toMatch(ISO_MS_UTC)
+      // REPLICA IDENTITY FULL: the old row is cut the same way.
+      expect(update).toMatchObject({
+        errors: ['Error 413: Payload Too Large'],
+        old: { id: 1, qty: 1 },
+      })
+      expect(update.old).not.toHaveProperty('label')
+      expect(small).toMatchObject({ errors: null, new: { id: 2, label: 'small', qty: 1 } })
+    } finally {
+      stack.realtime.setMaxRecordBytes(1024 * 1024)
+    }
+  })
+
   it('with REPLICA IDENTITY FULL, old carries the whole old row', async () => {
     const supabase = client(stack)
     const l = listen(supabase, { event: '*', schema: 'public', table: 'items' })

@@ -44,6 +44,11 @@ export interface RealtimeOptions {
   slotName?: string
   /** application_name of its connections; default `realtime-standin`. */
   applicationName?: string
+  /**
+   * apply_rls's `max_record_bytes` (default 1 MB, as on Supabase): a change whose data is larger is
+   * sent with `errors: ['Error 413: Payload Too Large']` and without the values over 64 bytes.
+   */
+  maxRecordBytes?: number
 }
 
 export interface RealtimeStatus {
@@ -81,6 +86,8 @@ export interface RealtimeServer {
   pauseSubscriptions(): SubscriptionPause
   /** Fault: ends every channel from the server's side (`system` error, then `phx_close`). */
   closeChannels(message?: string): number
+  /** apply_rls's `max_record_bytes` from now on (tests of the 413 cut use a small one). */
+  setMaxRecordBytes(bytes: number): void
   /** Turns delayEvents off, resumes paused subscriptions, sends the messages held now. */
   clearFaults(): void
   /** Closes every socket, stops replication (the slot is gone when this resolves), ends the pool. Idempotent. */
@@ -107,10 +114,12 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   let retired: Promise<void> = Promise.resolve()
   let processing: Promise<void> = Promise.resolve()
   let pending = 0
+  let maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024
   const dispatch = createDispatcher({
     pool,
     connections,
     delayMs: () => delayMs,
+    maxRecordBytes: () => maxRecordBytes,
   })
   const faults = createChannelFaults(connections, () => handler)
   const handler = createFrameHandler({
@@ -260,6 +269,11 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
     },
     pauseSubscriptions: () => faults.pauseSubscriptions(),
     closeChannels: (message) => faults.closeChannels(message),
+    setMaxRecordBytes(bytes: number) {
+      if (!Number.isInteger(bytes) || bytes < 0)
+        throw new Error(`setMaxRecordBytes: a non-negative integer (got ${String(bytes)})`)
+      maxRecordBytes = bytes
+    },
     clearFaults() {
       delayMs = 0
       void faults.resumeAll()

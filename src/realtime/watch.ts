@@ -26,6 +26,7 @@ import {
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
 import { RevertGuard, withoutLoops } from './revert-guard.js'
+import { WatchStatuses, type WatchStatusEntry } from './status.js'
 
 export type { Catch } from './policies.js'
 
@@ -41,8 +42,7 @@ export interface WatchDeps extends PolicyDeps {
   caught: (catches: Catch[]) => Promise<void>
 }
 
-export type WatchStatus = 'connecting' | 'subscribed' | 'reconnecting' | 'unavailable'
-type Status = WatchStatus
+export type { WatchStatus } from './status.js'
 
 export class RealtimeWatch {
   private readonly subscriptions: TableSubscription[] = []
@@ -53,18 +53,22 @@ export class RealtimeWatch {
   /** Collections whose check after a reconnect is to be tried again. */
   private readonly gapDue = new Set<string>()
   private readonly timers = new Map<string, NodeJS.Timeout>()
-  private readonly statuses = new Map<string, { status: Status; error?: string; since: string }>()
+  private readonly statuses: WatchStatuses
+  /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
+  private readonly errorsLogged = new Set<string>()
   private stopped = false
   /** Batches being handled (tests wait for none). */
   private working = 0
   private readonly counts = { events: 0, echoes: 0, caught: 0, failures: 0 }
   private readonly guard = new RevertGuard()
 
-  constructor(private readonly deps: WatchDeps) {}
+  constructor(private readonly deps: WatchDeps) {
+    this.statuses = new WatchStatuses(deps.logger)
+  }
 
   start(): void {
     for (const collection of this.deps.watched) {
-      this.statuses.set(collection.slug, { status: 'connecting', since: new Date().toISOString() })
+      this.statuses.connecting(collection.slug)
       this.subscriptions.push(
         subscribeTable(
           this.deps.client,
@@ -80,8 +84,8 @@ export class RealtimeWatch {
   }
 
   /** Per collection: subscribed, reconnecting, or unavailable (Realtime off on the project: the scheduled checks remain). */
-  status(): Record<string, { status: Status; error?: string; since: string }> {
-    return Object.fromEntries(this.statuses)
+  status(): Record<string, WatchStatusEntry> {
+    return this.statuses.all()
   }
 
   /**
@@ -99,57 +103,36 @@ export class RealtimeWatch {
   }
 
   private onState(collection: SyncedCollection, state: SubscriptionState, error?: Error): void {
-    const previous = this.statuses.get(collection.slug)
-    const now = new Date().toISOString()
-    if (state === 'subscribed') {
-      if (this.stopped) return
-      this.statuses.set(collection.slug, {
-        status: 'subscribed',
-        since: previous?.status === 'subscribed' ? previous.since : now,
-      })
-      // Every subscription after the first ends a gap: a reconnect, a failed or refused one, or
-      // Supabase subscribing again on its own (a publication change, its CDC worker restarted) —
-      // changes committed meanwhile were streamed to no one.
-      if (previous && previous.status !== 'connecting') {
-        this.deps.logger.info(
-          { collection: collection.slug, op: 'realtime', was: previous.status },
-          `${collection.slug}: Realtime subscribed again; checking what changed meanwhile`,
-        )
-        void this.checkGap(collection)
-      }
-      return
-    }
     if (this.stopped) return
-    this.counts.failures++
-    const next: Status =
-      state !== 'refused' &&
-      (previous?.status === 'subscribed' || previous?.status === 'reconnecting')
-        ? 'reconnecting'
-        : 'unavailable'
-    if (previous?.status !== next) {
-      const message = error?.message ?? state
-      if (next === 'unavailable')
-        this.deps.logger.warn(
-          { collection: collection.slug, op: 'realtime', state },
-          `${collection.slug}: Realtime is not available (${message}); changes made in Supabase directly are found by the scheduled checks`,
-        )
-      else
-        this.deps.logger.warn(
-          { collection: collection.slug, op: 'realtime', state },
-          `${collection.slug}: Realtime connection lost (${message}); reconnecting`,
-        )
+    const outcome = this.statuses.update(collection.slug, state, error)
+    if (outcome === 'failure') this.counts.failures++
+    else if (outcome === 'check') void this.checkGap(collection)
+  }
+
+  /**
+   * A change Realtime sent with errors: `Error 413: Payload Too Large` (the row's change is over
+   * 1 MB: its values over 64 bytes are left out), `Error 400`/`401` (no row data). The rows are not
+   * the table's: the row is read again by its key, or the table checked when there is no key.
+   */
+  private onErroredChange(collection: SyncedCollection, change: TableChange, key: string): void {
+    const errors = change.errors ?? []
+    const unseen = errors.filter((e) => !this.errorsLogged.has(`${collection.slug}\u0000${e}`))
+    if (unseen.length) {
+      for (const e of unseen) this.errorsLogged.add(`${collection.slug}\u0000${e}`)
+      this.deps.logger.warn(
+        { collection: collection.slug, op: 'realtime', errors: unseen },
+        `${collection.slug}: Realtime sent a change with ${unseen.join('; ')}; the row is read again${key ? '' : ' (no key: the table is checked)'} (said once)`,
+      )
     }
-    this.statuses.set(collection.slug, {
-      status: next,
-      error: error?.message ?? state,
-      since: previous?.status === next ? previous.since : now,
-    })
+    if (key) this.enqueue(collection, [[key, null]])
+    else void this.checkGap(collection)
   }
 
   private onChange(collection: SyncedCollection, change: TableChange): void {
     if (this.stopped) return
     const pk = collection.spec.primaryKey
     const key = String((change.new ?? change.old)?.[pk] ?? '')
+    if (change.errors?.length) return this.onErroredChange(collection, change, key)
     if (!key) return
     this.enqueue(collection, [[key, change]])
     // An update that changed the key: the old key's row is gone, a change of its own (its
