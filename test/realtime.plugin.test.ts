@@ -434,7 +434,13 @@ describe('echoes and gaps', () => {
   })
 
   it('Supabase subscribing again without any reconnect (a publication change): what changed meanwhile is caught', async () => {
+    const watch = getRuntime(app.payload).watch!
+    const echoes = watch.stats().echoes
     const dealer = await newDealer()
+    // The echo of the plugin's own insert handled first: a check's look at a row that waits behind
+    // an echo event of it is lost (a known gap of the watch's batching, not this test's subject).
+    await eventually(async () => expect(watch.stats().echoes).toBeGreaterThan(echoes))
+    await watch.idle()
     // Supabase drops every subscription when the publication changes and subscribes again within a
     // minute; the socket and the channel stay joined, only a new system ok says so.
     const pause = app.stack.faults.pauseSubscriptions()
@@ -501,6 +507,50 @@ describe('echoes and gaps', () => {
         ),
       ).toContain('UPDATE'),
     )
+  })
+
+  it('checks after re-subscriptions do not pile up: one runs at a time, and requests meanwhile make one more', async () => {
+    const watch = getRuntime(app.payload).watch!
+    // The check of the table (a full validate), held open so that re-subscriptions land during it.
+    const deps = (watch as unknown as { deps: { differing: (c: unknown) => Promise<string[]> } })
+      .deps
+    const differing = deps.differing
+    let started = 0
+    let running = 0
+    let most = 0
+    let open!: () => void
+    const gate = new Promise<void>((resolve) => (open = resolve))
+    deps.differing = async (collection) => {
+      started++
+      most = Math.max(most, ++running)
+      try {
+        await gate
+        return await differing(collection)
+      } finally {
+        running--
+      }
+    }
+    const said = () =>
+      app.logs.find((l) => l.op === 'realtime' && /subscribed again/.test(l.msg)).length
+    try {
+      const before = said()
+      // Three re-subscriptions by Supabase (a flapping CDC worker, publication changes).
+      for (let i = 1; i <= 3; i++) {
+        await app.stack.faults.pauseSubscriptions().resume()
+        await eventually(async () => expect(said()).toBe(before + i))
+      }
+      expect(started).toBe(1)
+      open()
+      // The two requests during the first check: one more check after it.
+      await eventually(async () => expect(started).toBe(2))
+      await eventually(async () => expect(running).toBe(0))
+      await app.idle()
+      expect(started).toBe(2)
+      expect(most).toBe(1)
+    } finally {
+      open()
+      deps.differing = differing
+    }
   })
 
   it('a dropped socket (network blip) is resumed, and changes after it are caught', async () => {

@@ -25,6 +25,7 @@ import {
 } from '../supabase/realtime.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
+import { OneAtATime } from './one-at-a-time.js'
 import { RevertGuard, withoutLoops } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
 
@@ -52,6 +53,7 @@ export class RealtimeWatch {
   private readonly failedInARow = new Map<string, number>()
   /** Collections whose check after a reconnect is to be tried again. */
   private readonly gapDue = new Set<string>()
+  private readonly checks = new OneAtATime(() => !this.stopped)
   private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly statuses: WatchStatuses
   /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
@@ -106,7 +108,7 @@ export class RealtimeWatch {
     if (this.stopped) return
     const outcome = this.statuses.update(collection.slug, state, error)
     if (outcome === 'failure') this.counts.failures++
-    else if (outcome === 'check') void this.checkGap(collection)
+    else if (outcome === 'check') this.requestCheck(collection)
   }
 
   /**
@@ -125,7 +127,12 @@ export class RealtimeWatch {
       )
     }
     if (key) this.enqueue(collection, [[key, null]])
-    else void this.checkGap(collection)
+    else this.requestCheck(collection)
+  }
+
+  /** One check of a table at a time (a flapping socket would start a full-table validate each). */
+  private requestCheck(collection: SyncedCollection): void {
+    this.checks.request(collection.slug, () => this.checkGap(collection))
   }
 
   private onChange(collection: SyncedCollection, change: TableChange): void {
@@ -239,7 +246,7 @@ export class RealtimeWatch {
       )
       if (!this.stopped) {
         this.gapDue.add(collection.slug)
-        setTimeout(() => void this.checkGap(collection), delay).unref()
+        setTimeout(() => this.requestCheck(collection), delay).unref()
       }
     } finally {
       this.working--
