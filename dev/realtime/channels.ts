@@ -209,7 +209,11 @@ export function createFrameHandler(ctx: ChannelContext): FrameHandler {
     channel.accessToken = token
     channel.claims = verified.claims as Record<string, unknown>
     channel.role = verified.claims.role
-    if (channel.entries.length) {
+    // Paused (pauseSubscriptions): the new token's subscriptions wait for resume() too.
+    if (channel.entries.length && ctx.paused()) {
+      channel.subscriptions = []
+      channel.awaitingSubscribe = true
+    } else if (channel.entries.length) {
       const keep = new Map(channel.subscriptions.map((s, i) => [i, s.fromLsn]))
       const outcome = await subscribeEntries(channel, keep)
       if (conn.closed || channel.closed || ctx.closing()) return

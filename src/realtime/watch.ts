@@ -9,7 +9,8 @@
  * - `record`: left as it is, recorded (and shown as drift);
  * - `pull`: taken into Payload with the version-checked pull, then delivered back.
  *
- * After a reconnect, a check of the whole table covers what happened while the socket was down.
+ * After each subscription but the first (a reconnect, a replaced channel, Supabase subscribing again
+ * on its own), a check of the whole table covers what happened while nothing was streamed.
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { Logger } from 'pino'
