@@ -66,6 +66,11 @@ export interface StackRealtime {
   /** Starts replication now; otherwise the first postgres_changes join starts it. */
   start(): Promise<void>
   status(): RealtimeStatus
+  /**
+   * apply_rls's `max_record_bytes` (1 MB by default, as on Supabase): a larger change arrives with
+   * `errors: ['Error 413: Payload Too Large']` and without its values over 64 bytes.
+   */
+  setMaxRecordBytes(bytes: number): void
 }
 
 export interface LocalStack {
@@ -82,7 +87,7 @@ export interface LocalStack {
   maxRows: number | null
   /**
    * Fault injection: HTTP (failNext, latency, resetNext, hold, down/up) and Realtime (dropSockets,
-   * delayEvents); clear() ends them all.
+   * delayEvents, pauseSubscriptions, closeChannels); clear() ends them all.
    */
   faults: Faults
   realtime: StackRealtime
@@ -281,6 +286,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         slotName: realtime.slotName,
         start: () => realtime.start(),
         status: () => realtime.status(),
+        setMaxRecordBytes: (bytes) => realtime.setMaxRecordBytes(bytes),
       },
       stats: () => server.stats(),
       resetStats: () => server.resetStats(),

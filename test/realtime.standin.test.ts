@@ -192,14 +192,49 @@ describe('postgres_changes through supabase-js', () => {
     expect(del).toMatchObject({ eventType: 'DELETE', new: {}, old: { id: uuid(1) }, errors: null })
   })
 
-  it('delivers what is committed as soon as the client says SUBSCRIBED', async () => {
+  it('answers the join first and subscribes after it: changes stream from the system ok on, not from SUBSCRIBED', async () => {
+    // Held between the two, as Supabase's subscription waits for its CDC worker.
+    const pause = stack.faults.pauseSubscriptions()
     const l = listen(client(stack), { event: 'INSERT', schema: 'public', table: 'items' })
     await eventually(() => l.statuses.includes('SUBSCRIBED'), 'SUBSCRIBED')
-    await sql(stack, `insert into public.items values (1, 'right away', 1)`)
+    await sql(stack, `insert into public.items values (1, 'after SUBSCRIBED, before the ok', 1)`)
+    expect(l.system).toEqual([])
+    await pause.resume()
+    await l.subscribed()
+    await sql(stack, `insert into public.items values (2, 'after the ok', 1)`)
     const [change] = await l.received(1)
-    expect(change.new).toEqual({ id: 1, label: 'right away', qty: 1 })
-    // The system message came right after the join reply.
+    // The first insert was never sent: the second is the first change to arrive.
+    expect(change.new).toEqual({ id: 2, label: 'after the ok', qty: 1 })
     expect(l.system).toMatchObject([{ extension: 'postgres_changes', status: 'ok' }])
+  })
+
+  it('a change over max_record_bytes arrives with Error 413 and without its values over 64 bytes', async () => {
+    const l = listen(client(stack), { event: '*', schema: 'public', table: 'items' })
+    await l.subscribed()
+    stack.realtime.setMaxRecordBytes(300)
+    try {
+      const long = 'x'.repeat(300)
+      await sql(stack, `insert into public.items values (1, '${long}', 1)`)
+      await sql(stack, `update public.items set qty = 2 where id = 1`)
+      await sql(stack, `insert into public.items values (2, 'small', 1)`)
+      const [insert, update, small] = await l.received(3)
+      expect(insert).toMatchObject({
+        eventType: 'INSERT',
+        errors: ['Error 413: Payload Too Large'],
+        new: { id: 1, qty: 1 },
+      })
+      expect(insert.new).not.toHaveProperty('label')
+      expect(insert.commit_timestamp).toMatch(ISO_MS_UTC)
+      // REPLICA IDENTITY FULL: the old row is cut the same way.
+      expect(update).toMatchObject({
+        errors: ['Error 413: Payload Too Large'],
+        old: { id: 1, qty: 1 },
+      })
+      expect(update.old).not.toHaveProperty('label')
+      expect(small).toMatchObject({ errors: null, new: { id: 2, label: 'small', qty: 1 } })
+    } finally {
+      stack.realtime.setMaxRecordBytes(1024 * 1024)
+    }
   })
 
   it('with REPLICA IDENTITY FULL, old carries the whole old row', async () => {
@@ -358,6 +393,50 @@ describe('faults', () => {
     expect(changes.map((c) => c.new.label)).toEqual(['before', 'after'])
     await eventually(() => stack.realtime.status().sockets === 1, 'the dropped socket to be gone')
     expect(stack.realtime.status()).toMatchObject({ sockets: 1, channels: 1, subscriptions: 1 })
+  })
+
+  it('pauseSubscriptions(): no change streams until resume(), which subscribes again and says ok, without a rejoin', async () => {
+    const supabase = client(stack)
+    const l = listen(supabase, { event: '*', schema: 'public', table: 'items' })
+    const notes = listen(supabase, { event: '*', schema: 'public', table: 'notes' })
+    await l.subscribed()
+    expect((await notes.subscribed()).status).toBe('error')
+    const pause = stack.faults.pauseSubscriptions()
+    expect(stack.realtime.status().subscriptions).toBe(0)
+    await sql(stack, `insert into public.items values (1, 'in the gap', 1)`)
+    // As on Supabase after a publication change: the refused channel is subscribed again too.
+    await sql(stack, 'alter publication supabase_realtime add table public.notes')
+    try {
+      await pause.resume()
+      expect(await l.subscribed(2)).toMatchObject({
+        status: 'ok',
+        message: 'Subscribed to PostgreSQL',
+      })
+      expect(await notes.subscribed(2)).toMatchObject({ status: 'ok' })
+      await sql(stack, `insert into public.items values (2, 'after', 1)`)
+      await sql(stack, `insert into public.notes values (1, 'now published')`)
+      await l.received(1)
+      await notes.received(1)
+      expect(l.changes.map((c) => c.new.label)).toEqual(['after'])
+      expect(l.statuses).toEqual(['SUBSCRIBED'])
+    } finally {
+      await sql(stack, 'alter publication supabase_realtime drop table public.notes')
+    }
+  })
+
+  it('closeChannels(): a system error, then phx_close; realtime-js does not rejoin the channel', async () => {
+    const supabase = client(stack)
+    const l = listen(supabase, { event: '*', schema: 'public', table: 'items' })
+    await l.subscribed()
+    expect(stack.faults.closeChannels('Token has expired 5 seconds ago')).toBe(1)
+    await eventually(() => l.statuses.includes('CLOSED'), 'CLOSED')
+    expect(l.system[1]).toMatchObject({
+      extension: 'system',
+      status: 'error',
+      message: 'Token has expired 5 seconds ago',
+    })
+    expect(supabase.getChannels()).toEqual([])
+    await eventually(() => stack.realtime.status().channels === 0, 'no channel on the server')
   })
 
   it('delayEvents(ms) delivers postgres_changes messages that much later', async () => {

@@ -66,6 +66,17 @@ export interface Faults {
    */
   delayEvents(ms: number): void
   /**
+   * Realtime: drops every postgres_changes subscription, without a rejoin, until `resume()`, which
+   * subscribes the channels again and sends each a new `system` ok — Supabase on a publication
+   * change or a CDC restart. Changes committed meanwhile are never sent. clear() resumes too.
+   */
+  pauseSubscriptions(): { resume(): Promise<void> }
+  /**
+   * Realtime: ends every channel from the server's side — a `system` error, then `phx_close` — as
+   * Supabase does when its token re-check fails. realtime-js does not rejoin such a channel.
+   */
+  closeChannels(message?: string): number
+  /**
    * Stops listening and destroys open connections (Realtime WebSockets too): new connections are
    * refused (ECONNREFUSED). PostgREST itself is down: a request it held or delayed dies with it,
    * never served (one whose statement already runs finishes, as the database would not notice at once).
@@ -75,7 +86,7 @@ export interface Faults {
   up(): Promise<void>
   /**
    * Removes every fault, releases held requests, ends pending latencies, ends delayEvents (sending
-   * the messages it held), and brings the server up if it was down. Requests that arrived before are
+   * the messages it held) and paused subscriptions, and brings the server up if it was down. Requests that arrived before are
    * served without any fault set afterwards.
    */
   clear(): Promise<void>
@@ -117,6 +128,8 @@ const DEFAULT_BODIES: Record<number, { code: string; message: string }> = {
 export interface SocketFaults {
   dropSockets(): number
   delayEvents(ms: number): void
+  pauseSubscriptions(): { resume(): Promise<void> }
+  closeChannels(message?: string): number
   /** Ends delayEvents and sends what it holds. */
   clearFaults(): void
 }
@@ -198,6 +211,14 @@ export class FaultState implements Faults {
 
   delayEvents(ms: number): void {
     this.sockets?.delayEvents(ms)
+  }
+
+  pauseSubscriptions(): { resume(): Promise<void> } {
+    return this.sockets?.pauseSubscriptions() ?? { resume: async () => {} }
+  }
+
+  closeChannels(message?: string): number {
+    return this.sockets?.closeChannels(message) ?? 0
   }
 
   down(): Promise<void> {

@@ -7,7 +7,8 @@
  * (visibility.ts; DELETE is never checked for RLS and then carries only the primary key); column
  * privileges and `select` on `columns`, `record`, `old_record`; values as `to_jsonb` renders them
  * (`realtime.cast`), bytea as hex without `\x` (wal2json); `commit_timestamp` as
- * `YYYY-MM-DDTHH24:MI:SS.MSZ`. Who may subscribe at all is subscriptions.ts.
+ * `YYYY-MM-DDTHH24:MI:SS.MSZ`; a change over `max_record_bytes` gets `Error 413: Payload Too Large`
+ * and loses its values over 64 bytes. Who may subscribe at all is subscriptions.ts.
  */
 import type pg from 'pg'
 import type { RowChange, TextRow } from './replication.js'
@@ -94,6 +95,24 @@ async function describe(pool: pg.Pool, change: RowChange, roles: string[]): Prom
   return rows[0]
 }
 
+/**
+ * About `octet_length(wal::text)`, the size apply_rls compares with `max_record_bytes`: the change as
+ * wal2json hands it over (its columns and identity with names, types and values as text).
+ */
+function walBytes(change: RowChange): number {
+  const columns = (row: TextRow | null) =>
+    Object.entries(row ?? {}).map(([name, value]) => ({ name, type: '', value }))
+  return Buffer.byteLength(
+    JSON.stringify({
+      action: change.action[0],
+      schema: change.relation.schema,
+      table: change.relation.table,
+      columns: columns(change.record),
+      identity: columns(change.identity),
+    }),
+  )
+}
+
 /** to_jsonb's value of a column, bytea as wal2json prints it (hex without `\x`). */
 function jsonValue(
   rendered: Record<string, unknown> | null,
@@ -113,6 +132,7 @@ export async function applyRls(
   pool: pg.Pool,
   change: RowChange,
   subscriptions: Subscription[],
+  maxRecordBytes = 1024 * 1024,
 ): Promise<Delivery[]> {
   const roles = [...new Set(subscriptions.map((s) => s.role))].sort()
   const described = await describe(pool, change, roles)
@@ -124,6 +144,10 @@ export async function applyRls(
   )
   const identityNames = Object.keys(change.identity ?? {})
   const filtered = await visibleThroughFilters(pool, change, subscriptions, byName)
+  const tooLarge = walBytes(change) > maxRecordBytes
+  // apply_rls: `not error_record_exceeds_max_size or octet_length((c).value::text) <= 64`.
+  const fits = (value: unknown): boolean =>
+    !tooLarge || Buffer.byteLength(JSON.stringify(value ?? null)) <= 64
 
   for (const [ri, role] of roles.entries()) {
     const roleSubs = subscriptions.filter((s) => s.role === role)
@@ -183,30 +207,29 @@ export async function applyRls(
       const data: Record<string, unknown> = {
         columns,
         commit_timestamp: commitTimestamp(change.commitTimeUs),
-        errors: null,
+        errors: tooLarge ? ['Error 413: Payload Too Large'] : null,
       }
       if (change.action !== 'INSERT') {
         const old: Record<string, unknown> = {}
         for (const name of identityNames) {
           if (!selectable(name) || !wanted(name)) continue
           if (change.action === 'DELETE' && described.rls && !byName.get(name)?.pk) continue
-          old[name] = jsonValue(described.identity, byName.get(name), name)
+          const value = jsonValue(described.identity, byName.get(name), name)
+          if (fits(value)) old[name] = value
         }
         data.old_record = old
       }
       if (change.action !== 'DELETE') {
         const record: Record<string, unknown> = {}
         for (const name of recordNames) {
-          if (selectable(name) && wanted(name)) {
-            record[name] = jsonValue(described.record, byName.get(name), name)
-          }
+          const value = jsonValue(described.record, byName.get(name), name)
+          if (selectable(name) && wanted(name) && fits(value)) record[name] = value
         }
         // An unchanged TOASTed value missing from the new row comes from the old identity.
         for (const name of identityNames) {
           if (name in record || recordNames.includes(name)) continue
-          if (selectable(name) && wanted(name)) {
-            record[name] = jsonValue(described.identity, byName.get(name), name)
-          }
+          const value = jsonValue(described.identity, byName.get(name), name)
+          if (selectable(name) && wanted(name) && fits(value)) record[name] = value
         }
         data.record = record
       }

@@ -5,6 +5,7 @@
  * messages the socket connect (lib/realtime_web/channels/user_socket.ex `error_response/1`) and the
  * channel join (realtime_channel.ex, `log_error`/`maybe_log_warning` → `"<Code>: <message>"`) answer.
  */
+import type { Duplex } from 'node:stream'
 import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 
 export type TokenError =
@@ -83,4 +84,14 @@ export function joinErrorReason(error: TokenError): string {
 /** The message part alone (what `shutdown_response/2` pushes in a `system` message). */
 export function tokenErrorMessage(error: TokenError): string {
   return joinErrorReason(error).replace(/^[A-Za-z]+: /, '')
+}
+
+/** Answers a refused upgrade with an HTTP error and its JSON body, then ends the socket. */
+export function writeHttpError(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message })
+  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error'
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  )
 }

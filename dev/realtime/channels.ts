@@ -20,12 +20,21 @@ export interface ChannelContext {
   ensureReplication(): Promise<void>
   /** True once the server is closing. */
   closing(): boolean
+  /** True while the `pauseSubscriptions` fault holds every subscription back. */
+  paused(): boolean
 }
 
-/** Returns the handler of one frame of a connection (frames are handled one after the other). */
-export function createFrameHandler(
-  ctx: ChannelContext,
-): (conn: Connection, frame: Frame) => Promise<void> {
+export interface FrameHandler {
+  /** Handles one frame of a connection (frames are handled one after the other). */
+  handle(conn: Connection, frame: Frame): Promise<void>
+  /** Subscribes a joined channel's entries, then the `system` message (also the faults' resume). */
+  subscribe(conn: Connection, channel: Channel): Promise<void>
+  /** Ends a channel from the server's side as `shutdown_response` does (the `closeChannels` fault). */
+  shutdown(conn: Connection, channel: Channel, message: string): void
+}
+
+/** The frame handler of the server's connections, and what the faults drive. */
+export function createFrameHandler(ctx: ChannelContext): FrameHandler {
   const { pool, publication, ensureReplication } = ctx
 
   function systemMessage(
@@ -140,19 +149,50 @@ export function createFrameHandler(
       closed: false,
     }
     conn.channels.set(topic, channel)
-    // Supabase answers the join first and creates the subscriptions right after (a few ms later,
-    // while its poller is already running), so changes committed just after the reply are
-    // delivered in practice. The stand-in creates them before answering (the first join also starts
-    // replication): every change committed after the reply — after realtime-js says SUBSCRIBED —
-    // is delivered. The `system` message follows the reply, as on Supabase.
-    const outcome = channel.entries.length ? await subscribeEntries(channel) : undefined
-    if (conn.closed || channel.closed || ctx.closing()) return
+    // As Supabase: the join is answered first; the subscriptions are created after it
+    // (realtime_channel.ex `send(self(), :postgres_subscribe)`), and only the `system` ok says they
+    // exist. A change committed between the reply (realtime-js's SUBSCRIBED) and that message is
+    // not sent: a client must wait for the ok, not for SUBSCRIBED.
     conn.send(
       reply(frame, 'ok', {
         postgres_changes: channel.entries.map(({ raw, id }) => ({ ...raw, id })),
       }),
     )
-    if (outcome) systemMessage(conn, channel, 'postgres_changes', outcome.status, outcome.message)
+    // Outside the socket's frame chain, as on Supabase (the channel process subscribes, the socket
+    // goes on serving frames such as heartbeats).
+    if (channel.entries.length)
+      subscribe(conn, channel).catch((error: unknown) => {
+        if (!ctx.closing()) console.warn('[realtime stand-in] a subscription failed:', error)
+      })
+  }
+
+  /**
+   * `handle_info(:postgres_subscribe)`: subscribes and says how it went in a `system` message;
+   * while the subscriptions are paused (the `pauseSubscriptions` fault) the channel waits for
+   * `resume`, as a channel waits on Supabase while the CDC worker is down.
+   */
+  async function subscribe(conn: Connection, channel: Channel): Promise<void> {
+    if (ctx.paused()) {
+      channel.awaitingSubscribe = true
+      return
+    }
+    channel.awaitingSubscribe = false
+    const outcome = await subscribeEntries(channel)
+    if (conn.closed || channel.closed || ctx.closing()) return
+    if (ctx.paused()) {
+      // Paused while it subscribed: dropped again, subscribed on resume.
+      channel.subscriptions = []
+      channel.awaitingSubscribe = true
+      return
+    }
+    systemMessage(conn, channel, 'postgres_changes', outcome.status, outcome.message)
+  }
+
+  /** Supabase's `shutdown_response`: a `system` error, then the channel ends (`phx_close`). */
+  function shutdown(conn: Connection, channel: Channel, message: string): void {
+    if (channel.closed || conn.closed) return
+    systemMessage(conn, channel, 'system', 'error', message)
+    closeChannel(conn, channel)
   }
 
   /** realtime_channel.ex `handle_in("access_token", …)`. */
@@ -163,14 +203,17 @@ export function createFrameHandler(
     const verified = await verifyToken(token, ctx.jwtSecret)
     if (channel.closed || conn.closed) return
     if (!verified.ok) {
-      systemMessage(conn, channel, 'system', 'error', tokenErrorMessage(verified.error))
-      closeChannel(conn, channel)
+      shutdown(conn, channel, tokenErrorMessage(verified.error))
       return
     }
     channel.accessToken = token
     channel.claims = verified.claims as Record<string, unknown>
     channel.role = verified.claims.role
-    if (channel.entries.length) {
+    // Paused (pauseSubscriptions): the new token's subscriptions wait for resume() too.
+    if (channel.entries.length && ctx.paused()) {
+      channel.subscriptions = []
+      channel.awaitingSubscribe = true
+    } else if (channel.entries.length) {
       const keep = new Map(channel.subscriptions.map((s, i) => [i, s.fromLsn]))
       const outcome = await subscribeEntries(channel, keep)
       if (conn.closed || channel.closed || ctx.closing()) return
@@ -201,5 +244,5 @@ export function createFrameHandler(
     // broadcast, presence and anything else: not served (Supabase answers nothing to unknown events).
   }
 
-  return handle
+  return { handle, subscribe, shutdown }
 }

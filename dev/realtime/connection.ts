@@ -17,6 +17,8 @@ export interface Channel {
   entries: { raw: Record<string, unknown>; id: number }[]
   subscriptions: Subscription[]
   closed: boolean
+  /** Joined, with its subscriptions held back by the `pauseSubscriptions` fault until it resumes. */
+  awaitingSubscribe?: boolean
 }
 
 interface Outgoing {

@@ -29,6 +29,8 @@ export interface DispatchContext {
   connections: ReadonlySet<Connection>
   /** The `delayEvents` delay (ms) messages go out with now. */
   delayMs(): number
+  /** apply_rls's `max_record_bytes` now. */
+  maxRecordBytes(): number
 }
 
 /** Returns the dispatch of one change (called one change after the other). */
@@ -57,7 +59,7 @@ export function createDispatcher(ctx: DispatchContext): (change: RowChange) => P
       }
     }
     if (candidates.length === 0) return
-    const deliveries = await applyRls(pool, change, candidates)
+    const deliveries = await applyRls(pool, change, candidates, ctx.maxRecordBytes())
     for (const delivery of deliveries) {
       // One message per channel with the ids of its subscriptions (MessageDispatcher.dispatch/3).
       const perChannel = new Map<Channel, { conn: Connection; ids: number[] }>()

@@ -11,23 +11,25 @@
  *
  * Changes come from logical replication of the `supabase_realtime` publication (replication.ts,
  * publication.ts), started by the first postgres_changes join (or `start()`); who sees what is
- * apply_rls (apply-rls.ts). The faults (dropSockets, delayEvents) are implemented here and in
- * connection.ts.
+ * apply_rls (apply-rls.ts). The faults: dropSockets and delayEvents here and in connection.ts,
+ * pauseSubscriptions and closeChannels in faults.ts.
  */
 import { randomBytes } from 'node:crypto'
 import type http from 'node:http'
 import type { Duplex } from 'node:stream'
 import pg from 'pg'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { connectErrorResponse, verifyToken } from './auth.js'
+import { connectErrorResponse, verifyToken, writeHttpError } from './auth.js'
 import { createFrameHandler } from './channels.js'
 import { Connection } from './connection.js'
 import { createDispatcher } from './dispatch.js'
+import { createChannelFaults, type SubscriptionPause } from './faults.js'
 import { decodeFrame, SUPPORTED_VSN, type Vsn } from './protocol.js'
 import { DEFAULT_PUBLICATION } from './publication.js'
 import { Replication, type ReplicationState } from './replication.js'
 
 export { DEFAULT_PUBLICATION, ensurePublication } from './publication.js'
+export type { SubscriptionPause } from './faults.js'
 
 export const WEBSOCKET_PATH = '/realtime/v1/websocket'
 
@@ -42,6 +44,11 @@ export interface RealtimeOptions {
   slotName?: string
   /** application_name of its connections; default `realtime-standin`. */
   applicationName?: string
+  /**
+   * apply_rls's `max_record_bytes` (default 1 MB, as on Supabase): a change whose data is larger is
+   * sent with `errors: ['Error 413: Payload Too Large']` and without the values over 64 bytes.
+   */
+  maxRecordBytes?: number
 }
 
 export interface RealtimeStatus {
@@ -72,19 +79,19 @@ export interface RealtimeServer {
   dropSockets(): number
   /** Fault: postgres_changes messages go out `ms` later (in order); 0 turns it off for later ones. */
   delayEvents(ms: number): void
-  /** Turns delayEvents off and sends the messages it holds now. */
+  /**
+   * Fault: drops every postgres_changes subscription until `resume()` (joins meanwhile wait too), as
+   * Supabase does on a publication change or a CDC restart; then a new `system` ok, no rejoin.
+   */
+  pauseSubscriptions(): SubscriptionPause
+  /** Fault: ends every channel from the server's side (`system` error, then `phx_close`). */
+  closeChannels(message?: string): number
+  /** apply_rls's `max_record_bytes` from now on (tests of the 413 cut use a small one). */
+  setMaxRecordBytes(bytes: number): void
+  /** Turns delayEvents off, resumes paused subscriptions, sends the messages held now. */
   clearFaults(): void
   /** Closes every socket, stops replication (the slot is gone when this resolves), ends the pool. Idempotent. */
   close(): Promise<void>
-}
-
-function writeHttpError(socket: Duplex, status: number, message: string): void {
-  const body = JSON.stringify({ error: message })
-  const reason = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' }[status] ?? 'Error'
-  socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  )
 }
 
 export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
@@ -107,13 +114,21 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
   let retired: Promise<void> = Promise.resolve()
   let processing: Promise<void> = Promise.resolve()
   let pending = 0
-  const dispatch = createDispatcher({ pool, connections, delayMs: () => delayMs })
-  const handle = createFrameHandler({
+  let maxRecordBytes = options.maxRecordBytes ?? 1024 * 1024
+  const dispatch = createDispatcher({
+    pool,
+    connections,
+    delayMs: () => delayMs,
+    maxRecordBytes: () => maxRecordBytes,
+  })
+  const faults = createChannelFaults(connections, () => handler)
+  const handler = createFrameHandler({
     pool,
     publication,
     jwtSecret: options.jwtSecret,
     ensureReplication,
     closing: () => closing,
+    paused: () => faults.paused(),
   })
 
   function newReplication(): Replication {
@@ -164,7 +179,7 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       const frame = decodeFrame(vsn, data.toString())
       if (!frame) return
       conn.chain = conn.chain
-        .then(() => handle(conn, frame))
+        .then(() => handler.handle(conn, frame))
         .catch((error: unknown) => {
           if (!closing) console.warn('[realtime stand-in] message failed:', error)
         })
@@ -252,8 +267,16 @@ export function createRealtimeServer(options: RealtimeOptions): RealtimeServer {
       }
       delayMs = ms
     },
+    pauseSubscriptions: () => faults.pauseSubscriptions(),
+    closeChannels: (message) => faults.closeChannels(message),
+    setMaxRecordBytes(bytes: number) {
+      if (!Number.isInteger(bytes) || bytes < 0)
+        throw new Error(`setMaxRecordBytes: a non-negative integer (got ${String(bytes)})`)
+      maxRecordBytes = bytes
+    },
     clearFaults() {
       delayMs = 0
+      void faults.resumeAll()
       for (const conn of connections) conn.flush(true)
     },
     async close() {

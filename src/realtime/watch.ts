@@ -9,7 +9,8 @@
  * - `record`: left as it is, recorded (and shown as drift);
  * - `pull`: taken into Payload with the version-checked pull, then delivered back.
  *
- * After a reconnect, a check of the whole table covers what happened while the socket was down.
+ * After each subscription but the first (a reconnect, a replaced channel, Supabase subscribing again
+ * on its own), a check of the whole table covers what happened while nothing was streamed.
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { Logger } from 'pino'
@@ -25,7 +26,9 @@ import { withoutEchoes } from './echoes.js'
 import { InsertBursts } from './insert-burst.js'
 import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
+import { OneAtATime } from './one-at-a-time.js'
 import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
+import { WatchStatuses, type WatchStatusEntry } from './status.js'
 
 export type { Catch } from './policies.js'
 
@@ -43,8 +46,7 @@ export interface WatchDeps extends PolicyDeps, OrphanGuardDeps {
   insertQuietMs?: number
 }
 
-export type WatchStatus = 'connecting' | 'subscribed' | 'reconnecting' | 'unavailable'
-type Status = WatchStatus
+export type { WatchStatus } from './status.js'
 
 export class RealtimeWatch {
   private readonly subscriptions: TableSubscription[] = []
@@ -54,8 +56,11 @@ export class RealtimeWatch {
   private readonly failedInARow = new Map<string, number>()
   /** Collections whose check after a reconnect is to be tried again. */
   private readonly gapDue = new Set<string>()
+  private readonly checks = new OneAtATime(() => !this.stopped)
   private readonly timers = new Map<string, NodeJS.Timeout>()
-  private readonly statuses = new Map<string, { status: Status; error?: string; since: string }>()
+  private readonly statuses: WatchStatuses
+  /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
+  private readonly errorsLogged = new Set<string>()
   private stopped = false
   /** Batches being handled (tests wait for none). */
   private working = 0
@@ -64,6 +69,7 @@ export class RealtimeWatch {
   private readonly bursts: InsertBursts
 
   constructor(private readonly deps: WatchDeps) {
+    this.statuses = new WatchStatuses(deps.logger)
     this.bursts = new InsertBursts(
       deps.massInsertLimit,
       deps.insertQuietMs ?? 2_000,
@@ -76,7 +82,7 @@ export class RealtimeWatch {
 
   start(): void {
     for (const collection of this.deps.watched) {
-      this.statuses.set(collection.slug, { status: 'connecting', since: new Date().toISOString() })
+      this.statuses.connecting(collection.slug)
       this.subscriptions.push(
         subscribeTable(
           this.deps.client,
@@ -92,8 +98,8 @@ export class RealtimeWatch {
   }
 
   /** Per collection: subscribed, reconnecting, or unavailable (Realtime off on the project: the scheduled checks remain). */
-  status(): Record<string, { status: Status; error?: string; since: string }> {
-    return Object.fromEntries(this.statuses)
+  status(): Record<string, WatchStatusEntry> {
+    return this.statuses.all()
   }
 
   /**
@@ -114,50 +120,41 @@ export class RealtimeWatch {
   }
 
   private onState(collection: SyncedCollection, state: SubscriptionState, error?: Error): void {
-    const previous = this.statuses.get(collection.slug)
-    const now = new Date().toISOString()
-    if (state === 'subscribed') {
-      this.statuses.set(collection.slug, { status: 'subscribed', since: now })
-      if (previous?.status === 'reconnecting' || previous?.status === 'unavailable') {
-        this.deps.logger.info(
-          { collection: collection.slug, op: 'realtime' },
-          `${collection.slug}: Realtime subscribed again; checking what changed meanwhile`,
-        )
-        void this.checkGap(collection)
-      }
-      return
-    }
     if (this.stopped) return
-    this.counts.failures++
-    const next: Status =
-      state !== 'refused' &&
-      (previous?.status === 'subscribed' || previous?.status === 'reconnecting')
-        ? 'reconnecting'
-        : 'unavailable'
-    if (previous?.status !== next) {
-      const message = error?.message ?? state
-      if (next === 'unavailable')
-        this.deps.logger.warn(
-          { collection: collection.slug, op: 'realtime', state },
-          `${collection.slug}: Realtime is not available (${message}); changes made in Supabase directly are found by the scheduled checks`,
-        )
-      else
-        this.deps.logger.warn(
-          { collection: collection.slug, op: 'realtime', state },
-          `${collection.slug}: Realtime connection lost (${message}); reconnecting`,
-        )
+    const outcome = this.statuses.update(collection.slug, state, error)
+    if (outcome === 'failure') this.counts.failures++
+    else if (outcome === 'check') this.requestCheck(collection)
+  }
+
+  /**
+   * A change Realtime sent with errors: `Error 413: Payload Too Large` (the row's change is over
+   * 1 MB: its values over 64 bytes are left out), `Error 400`/`401` (no row data). The rows are not
+   * the table's: the row is read again by its key, or the table checked when there is no key.
+   */
+  private onErroredChange(collection: SyncedCollection, change: TableChange, key: string): void {
+    const errors = change.errors ?? []
+    const unseen = errors.filter((e) => !this.errorsLogged.has(`${collection.slug}\u0000${e}`))
+    if (unseen.length) {
+      for (const e of unseen) this.errorsLogged.add(`${collection.slug}\u0000${e}`)
+      this.deps.logger.warn(
+        { collection: collection.slug, op: 'realtime', errors: unseen },
+        `${collection.slug}: Realtime sent a change with ${unseen.join('; ')}; the row is read again${key ? '' : ' (no key: the table is checked)'} (said once)`,
+      )
     }
-    this.statuses.set(collection.slug, {
-      status: next,
-      error: error?.message ?? state,
-      since: previous?.status === next ? previous.since : now,
-    })
+    if (key) this.enqueue(collection, [[key, null]])
+    else this.requestCheck(collection)
+  }
+
+  /** One check of a table at a time (a flapping socket would start a full-table validate each). */
+  private requestCheck(collection: SyncedCollection): void {
+    this.checks.request(collection.slug, () => this.checkGap(collection))
   }
 
   private onChange(collection: SyncedCollection, change: TableChange): void {
     if (this.stopped) return
     const pk = collection.spec.primaryKey
     const key = String((change.new ?? change.old)?.[pk] ?? '')
+    if (change.errors?.length) return this.onErroredChange(collection, change, key)
     if (!key) return
     this.enqueue(collection, [[key, change]])
     // An update that changed the key: the old key's row is gone, a change of its own (its
@@ -250,7 +247,7 @@ export class RealtimeWatch {
       )
       if (!this.stopped) {
         this.gapDue.add(collection.slug)
-        setTimeout(() => void this.checkGap(collection), delay).unref()
+        setTimeout(() => this.requestCheck(collection), delay).unref()
       }
     } finally {
       this.working--
