@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { syncStatus } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import type { ExternalChangePolicy } from '../src/realtime/options.js'
+import { mergeLook } from '../src/realtime/pending-looks.js'
 import { RevertGuard } from '../src/realtime/revert-guard.js'
 import { seedDealersSql } from './support/seed.js'
 import {
@@ -63,6 +64,24 @@ async function catches(id: string): Promise<Array<Record<string, unknown>>> {
     ((d.ids as string[] | undefined) ?? []).includes(id),
   )
 }
+
+describe('mergeLook (what waits to be looked at, when another reason comes first)', () => {
+  const event = (name: string) =>
+    ({ type: 'UPDATE', new: { id: '1', name }, old: { id: '1' } }) as never
+  it("an older event coming back (found busy, or failed) does not replace one that came meanwhile: the plugin's own write, an echo once committed, hid an edit made in Supabase", () => {
+    const edit = event('edited in Supabase')
+    const ownWrite = event('written by the plugin')
+    expect(mergeLook(edit, ownWrite, true)).toBe(edit)
+    expect(mergeLook(ownWrite, edit, false)).toBe(edit)
+    expect(mergeLook(undefined, ownWrite, true)).toBe(ownWrite)
+  })
+  it('a re-check (the row as it is now, never taken for an echo) covers any event, both ways', () => {
+    expect(mergeLook(null, event('x'), false)).toBeNull()
+    expect(mergeLook(event('x'), null, false)).toBeNull()
+    expect(mergeLook(null, event('x'), true)).toBeNull()
+    expect(mergeLook(undefined, null, false)).toBeNull()
+  })
+})
 
 describe('RevertGuard', () => {
   it('reverts a row to the same foreign state 3 times, then says so once and stays quiet', () => {

@@ -12,6 +12,7 @@
  * After each subscription but the first (a reconnect, a replaced channel, Supabase subscribing again
  * on its own), a check of the whole table covers what happened while nothing was streamed.
  */
+import { mergeLook, type Look } from './pending-looks.js'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { Logger } from 'pino'
 import type { StateStore } from '../queue/state.js'
@@ -165,14 +166,15 @@ export class RealtimeWatch {
       this.pending.get(collection.slug)?.set(String(before), null)
   }
 
-  /** Rows to look at; a newer event for a row replaces an older one. */
+  /** Rows to look at, merged with what waits already (pending-looks.ts); `retried`: an older batch back. */
   private enqueue(
     collection: SyncedCollection,
-    entries: Iterable<[string, TableChange | null]>,
+    entries: Iterable<[string, Look]>,
     delayMs = 50,
+    retried = false,
   ): void {
-    const batch = this.pending.get(collection.slug) ?? new Map<string, TableChange | null>()
-    for (const [id, change] of entries) if (change || !batch.has(id)) batch.set(id, change)
+    const batch = this.pending.get(collection.slug) ?? new Map<string, Look>()
+    for (const [id, look] of entries) batch.set(id, mergeLook(batch.get(id), look, retried))
     if (!batch.size) return
     this.pending.set(collection.slug, batch)
     // A short window: a bulk change arrives as many events, handled as one batch.
@@ -221,7 +223,7 @@ export class RealtimeWatch {
         { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
         `${collection.slug}: handling changes from Supabase failed; trying again in ${delay} ms`,
       )
-      if (!this.stopped) this.enqueue(collection, batch, delay)
+      if (!this.stopped) this.enqueue(collection, batch, delay, true)
     } finally {
       this.working--
     }
@@ -300,6 +302,7 @@ export class RealtimeWatch {
         collection,
         busy.map((id) => [id, changes.get(id) ?? null] as const),
         retryInMs,
+        true,
       )
     }
     this.counts.caught += catches.length
