@@ -5,14 +5,12 @@
  * role's own setting — the fix — counts. With the apply function (the default) that is as designed, a
  * pass; under writeMode 'upsert' nothing ends a write before the statement timeout, a warning.
  */
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { printDoctor } from '../src/ops/cli-print.js'
 import { doctor } from '../src/ops/doctor.js'
 import { startApp, startPayload, type TestApp } from './support/app.js'
+import { supabaseSyncCommand } from './support/cli.js'
 
-const run = promisify(execFile)
 let app: TestApp
 
 beforeAll(async () => {
@@ -22,25 +20,7 @@ afterAll(async () => {
   await app?.close()
 })
 
-function cli(...args: string[]) {
-  return run(process.execPath, ['node_modules/payload/bin.js', 'supabase-sync', ...args], {
-    env: {
-      ...process.env,
-      PAYLOAD_CONFIG_PATH: 'dev/payload.config.ts',
-      DATABASE_URI: app.stack.databaseUri,
-      SUPABASE_URL: app.stack.supabaseUrl,
-      SUPABASE_SERVICE_ROLE_KEY: app.stack.serviceRoleKey,
-      NODE_ENV: 'development',
-    },
-    timeout: 60_000,
-  }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code?: number; stdout?: string }) => ({
-      code: error.code ?? -1,
-      stdout: error.stdout ?? '',
-    }),
-  )
-}
+const cli = (...args: string[]) => supabaseSyncCommand(app.stack, ...args)
 
 const timeoutCheck = async (payload = upsert) =>
   (await doctor(payload)).checks.find((c) => c.name === 'statement timeout')

@@ -3,16 +3,14 @@
  * a missing column, a missing function, the anon key, RLS off, a missing table — with its fix, which
  * when applied makes the check pass again. `sql` prints what a project needs.
  */
-import { execFile } from 'node:child_process'
 import fs from 'node:fs/promises'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { doctor } from '../src/ops/doctor.js'
 import { packageSqlDir } from '../src/ops/schema-sql.js'
 import { validateSync } from '../src/index.js'
 import { dealerData, deliveredName, startApp, startPayload, type TestApp } from './support/app.js'
+import { supabaseSyncCommand } from './support/cli.js'
 
-const run = promisify(execFile)
 let app: TestApp
 
 beforeAll(async () => {
@@ -26,25 +24,7 @@ const failing = async () => (await doctor(app.payload)).checks.filter((c) => !c.
 /** The SQL of a check's fix (the lines after its first). */
 const fixSql = (fix: string | undefined) => (fix ?? '').split('\n').slice(1).join('\n')
 
-function cli(...args: string[]) {
-  return run(process.execPath, ['node_modules/payload/bin.js', 'supabase-sync', ...args], {
-    env: {
-      ...process.env,
-      PAYLOAD_CONFIG_PATH: 'dev/payload.config.ts',
-      DATABASE_URI: app.stack.databaseUri,
-      SUPABASE_URL: app.stack.supabaseUrl,
-      SUPABASE_SERVICE_ROLE_KEY: app.stack.serviceRoleKey,
-      NODE_ENV: 'development',
-    },
-    timeout: 60_000,
-  }).then(
-    ({ stdout }) => ({ code: 0, stdout }),
-    (error: { code?: number; stdout?: string }) => ({
-      code: error.code ?? -1,
-      stdout: error.stdout ?? '',
-    }),
-  )
-}
+const cli = (...args: string[]) => supabaseSyncCommand(app.stack, ...args)
 
 describe('doctor', () => {
   it('passes on the local stack, from the command too (exit 0)', async () => {

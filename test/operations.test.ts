@@ -2,8 +2,6 @@
  * The operators' tools: validate, sync, reset, pull, status — as Local API functions, as
  * `payload supabase-sync …` commands and as REST endpoints — and the audit trail they leave.
  */
-import { execFile } from 'node:child_process'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLocalReq, type CollectionConfig, type Endpoint, type PayloadRequest } from 'payload'
 import {
@@ -22,8 +20,8 @@ import {
   payloadRows as sharedPayloadRows,
   type TestApp,
 } from './support/app.js'
+import { supabaseSyncCommand } from './support/cli.js'
 
-const run = promisify(execFile)
 const Users: CollectionConfig = {
   slug: 'users',
   auth: true,
@@ -145,26 +143,7 @@ async function endpoint(
   return { status: res.status, body: (await res.json()) as Record<string, unknown> }
 }
 
-function cli(...args: string[]) {
-  return run(process.execPath, ['node_modules/payload/bin.js', 'supabase-sync', ...args], {
-    env: {
-      ...process.env,
-      PAYLOAD_CONFIG_PATH: 'dev/payload.config.ts',
-      DATABASE_URI: app.stack.databaseUri,
-      SUPABASE_URL: app.stack.supabaseUrl,
-      SUPABASE_SERVICE_ROLE_KEY: app.stack.serviceRoleKey,
-      NODE_ENV: 'development',
-    },
-    timeout: 60_000,
-  }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code?: number; stdout?: string; stderr?: string }) => ({
-      code: error.code ?? -1,
-      stdout: error.stdout ?? '',
-      stderr: error.stderr ?? '',
-    }),
-  )
-}
+const cli = (...args: string[]) => supabaseSyncCommand(app.stack, ...args)
 
 describe('validate', () => {
   it('reports drift made in Supabase exactly, through the Local API, the command and the endpoint', async () => {
