@@ -62,6 +62,12 @@ export const retryOptionsSchema = z.strictObject({
   factor: z.number().min(1).default(2),
   /** The longest Retry-After honoured in-process; longer waits are left to the job queue. */
   maxRetryAfter: z.number().int().min(0).default(10_000),
+  /**
+   * writeMode 'upsert': a write that got no answer may still commit later (PostgREST never cancels a
+   * request whose client left), over a newer one: its documents are delivered again this long after
+   * (hosted Supabase: PostgREST's wait for a connection, 10 s, plus the statement timeout, 8 s).
+   */
+  lateWriteRecheck: z.number().int().min(0).default(20_000),
 })
 
 export const queueOptionsSchema = z.strictObject({

@@ -3,7 +3,7 @@
  * reconcile (in the background: startup is not held up by Supabase's latency or an outage).
  */
 import type { Payload } from 'payload'
-import { BusyError, ConfigError, describeCause } from '../errors.js'
+import { BusyError, describeCause } from '../errors.js'
 import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
 import { checkSelects } from './select-check.js'
@@ -33,22 +33,10 @@ import { releaseStaleJobs } from '../queue/stale.js'
 import type { SyncRuntime } from './runtime.js'
 import { reconcileDeps } from './deps.js'
 import { startWatch } from './watch.js'
+import { checkIdTypes } from './id-types.js'
+import { LateWriteRechecks } from '../queue/late-writes.js'
 import { hasDrafts } from './reload.js'
 import { unusedRealtimeOptions } from '../realtime/unused-options.js'
-
-function checkIdTypes(payload: Payload, collections: Map<string, SyncedCollection>): void {
-  for (const collection of collections.values()) {
-    if (collection.mapper.idType !== 'uuid') continue
-    const idType = payload.collections[collection.slug]?.customIDType ?? payload.db.defaultIDType
-    if (idType === 'number') {
-      throw new ConfigError(
-        `supabase-sync: collection "${collection.slug}" has numeric ids, but its Supabase table "${collection.spec.table}" has a uuid primary key: ` +
-          `use postgresAdapter({ idType: 'uuid' }) (or a mapper for numeric ids)`,
-        `collections.${collection.slug}`,
-      )
-    }
-  }
-}
 
 export async function startSync(payload: Payload, options: ResolvedOptions): Promise<SyncRuntime> {
   const logger = pluginLogger(options.logger ?? payload.logger)
@@ -68,12 +56,15 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
           metrics.request(method, status, ms)
           rollups?.requested()
         })
+  // Plain writes without an answer are delivered again once a late commit of theirs is past.
+  let late: LateWriteRechecks | undefined
   const target = new SupabaseTarget(client, {
     retry: options.retry,
     writeMode: options.writeMode,
     timeoutMs: options.timeoutMs,
     maxRows: options.maxRows,
     logger,
+    onUnanswered: (collection, ids) => late?.schedule(collection, ids),
   })
   const jobs = new JobStore(
     db,
@@ -81,6 +72,11 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     (payload.config.jobs as { deleteJobOnComplete?: boolean }).deleteJobOnComplete !== false,
   )
   const state = new StateStore(db)
+  if (options.writeMode === 'upsert') {
+    const queued = () => runtime.runner?.kick()
+    late = new LateWriteRechecks({ db, jobs, logger, queued }, options.retry.lateWriteRecheck)
+    payload.crons.push({ stop: () => late?.stop() } as unknown as (typeof payload.crons)[number])
+  }
   const delivery = new Delivery({
     payload,
     db,

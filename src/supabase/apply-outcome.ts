@@ -33,4 +33,6 @@ export interface Writer {
   client: SupabaseClient
   attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T>
   deadlines: Deadlines
+  /** A write of these keys got no answer: it may still commit, later than what is written after it. */
+  unanswered(spec: { collection: string }, ids: string[]): void
 }

@@ -1,7 +1,9 @@
 /**
  * Writes without the apply function (`writeMode: 'upsert'`): PostgREST's plain upsert and delete, for
  * projects that cannot install `supabase_sync_apply`. No stale-write guard; a batch refused as a whole
- * for a reason in one row is split until the bad rows stand alone.
+ * for a reason in one row is split until the bad rows stand alone. A write without an answer (the
+ * plugin's timeout, a lost connection, a gateway's timeout) may still commit after the retry and after
+ * newer writes — nothing in Supabase refuses it — so its keys are told to the writer.
  */
 import type { Row } from '../mapping/types.js'
 import type { ApplyOutcome, Writer } from './apply-outcome.js'
@@ -11,6 +13,10 @@ import type { TableSpec } from './spec.js'
 import { splitting } from './splitting.js'
 
 const idOf = (spec: TableSpec, row: Row): string => String(row[spec.primaryKey])
+
+/** No answer from PostgREST itself: none at all, or a gateway's timeout (it may still be running). */
+const unanswered = (status: number) =>
+  status === 0 || status === 504 || (status >= 520 && status <= 524)
 
 export async function upsertPlain(
   w: Writer,
@@ -29,6 +35,11 @@ export async function upsertPlain(
           .from(spec.table)
           .upsert(part, { onConflict: spec.primaryKey })
           .abortSignal(signal)
+        if (error && unanswered(status))
+          w.unanswered(
+            spec,
+            part.map((row) => idOf(spec, row)),
+          )
         if (error)
           throw failureError(
             spec,
@@ -63,6 +74,7 @@ export async function deletePlain(
           .delete()
           .filter(spec.primaryKey, 'in', inList(part))
           .abortSignal(signal)
+        if (error && unanswered(status)) w.unanswered(spec, part)
         if (error)
           throw failureError(
             spec,

@@ -41,6 +41,8 @@ export interface TargetOptions {
    */
   maxRows: number
   logger: Logger
+  /** A plain write (writeMode 'upsert') got no answer: told of its keys (late-writes.ts). */
+  onUnanswered?: (collection: string, ids: string[]) => void
 }
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
@@ -178,6 +180,7 @@ export class SupabaseTarget {
       client: this.client,
       attempt: (label, run) => this.attempt(label, run),
       deadlines: this.deadlines,
+      unanswered: (spec, ids) => this.options.onUnanswered?.(spec.collection, ids),
     }
   }
 
