@@ -18,6 +18,22 @@ export interface LoadedStatus {
   error?: string
 }
 
+/**
+ * One status read at a time per Payload, shared by whoever asks meanwhile: a read given up on (the
+ * timeout below) goes on retrying a hanging Supabase for up to a minute, and every open console tab
+ * and dashboard asks again every 5 s — each would leave one more read retrying in the background.
+ */
+const inFlight = new WeakMap<Payload, Promise<StatusResult>>()
+
+function sharedStatus(payload: Payload): Promise<StatusResult> {
+  let read = inFlight.get(payload)
+  if (!read) {
+    read = syncStatus(payload).finally(() => inFlight.delete(payload))
+    inFlight.set(payload, read)
+  }
+  return read
+}
+
 export async function loadStatus(
   payload: Payload,
   timeoutMs = statusTimeoutMs,
@@ -30,7 +46,7 @@ export async function loadStatus(
     )
   })
   try {
-    return { status: await Promise.race([syncStatus(payload), timeout]) }
+    return { status: await Promise.race([sharedStatus(payload), timeout]) }
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) }
   } finally {
