@@ -25,6 +25,7 @@ import {
 } from '../src/index.js'
 import { startChild, type ChildApp } from './support/children.js'
 import { codesTableSql, convergenceConfig } from './support/collections.js'
+import { createDealers } from './support/seed.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import {
   compareNow,
@@ -610,6 +611,11 @@ async function reportLogsOnFailure(check: () => Promise<unknown>): Promise<void>
 
 beforeAll(async () => {
   app = await startApp({ ...convergenceConfig, supabaseSql: codesTableSql })
+  // A table in use, not an empty one: dealers no operation picks. In a nearly empty table the
+  // mass-delete guard rightly keeps a row inserted directly while Realtime was down (1 of 1 rows is
+  // more than maxDeleteFraction; test/realtime.orphans.test.ts), and the invariant would not hold.
+  await createDealers(app.payload, 10, 'baseline')
+  await reconcileNow(app.payload, 'dealers')
   await app.idle()
   child = await startChild(app.stack, {}, 'convergence')
 })
