@@ -1,16 +1,13 @@
 /**
  * The plugin's options: a zod schema, its defaults, and the resolved type the rest of the code uses.
- * A wrong option is a ConfigError naming the option while the Payload config is built.
+ * resolve-options.ts applies them (a wrong option is a ConfigError naming it, option-error.ts).
  */
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { PayloadRequest } from 'payload'
 import type { Logger } from 'pino'
 import { z } from 'zod'
-import { ConfigError } from './errors.js'
 import { dealerMapper } from './mapping/dealer.js'
 import type { Doc, SyncMapper } from './mapping/types.js'
-import { closest } from './suggest.js'
-import { deepest } from './config-issue.js'
 import { alertsOptionsSchema } from './monitoring/alert-options.js'
 import { cronSchema } from './monitoring/check-schedule.js'
 import { externalChangePolicySchema, realtimeOptionsSchema } from './realtime/options.js'
@@ -222,93 +219,3 @@ export type CollectionSyncOptions = z.input<typeof collectionOptionsSchema>
 export type ResolvedCollectionOptions = z.output<typeof collectionOptionsSchema>
 export type RetryOptions = z.output<typeof retryOptionsSchema>
 export type QueueOptions = z.output<typeof queueOptionsSchema>
-
-/** The option names an object of the options takes, by its path (`queue`, `collections.posts`, …). */
-function knownKeys(path: readonly PropertyKey[]): string[] {
-  const at = path.map(String)
-  if (at.length === 0) return Object.keys(pluginOptionsSchema.shape)
-  if (at[0] === 'queue') return Object.keys(queueOptionsSchema.shape)
-  if (at[0] === 'retry') return Object.keys(retryOptionsSchema.shape)
-  if (at[0] === 'collections' && at.length === 2) return Object.keys(collectionOptionsSchema.shape)
-  if (at[0] === 'supabase') return ['url', 'serviceRoleKey', 'client']
-  if (at[0] === 'access') return ['read', 'sync', 'pull', 'reset']
-  if (at[0] === 'alerts' && at[1] === 'rules')
-    return Object.keys(alertsOptionsSchema.shape.rules.unwrap().shape)
-  if (at[0] === 'alerts') return Object.keys(alertsOptionsSchema.shape)
-  if (at[0] === 'checks') return ['schedule', 'queue']
-  if (at[0] === 'health') return ['pendingOlderThan', 'token']
-  if (at[0] === 'events' || at[0] === 'history') return ['retentionDays']
-  if (at[0] === 'metrics') return ['token']
-  if (at[0] === 'realtime') return ['onExternalChange', 'massInsertLimit']
-  return []
-}
-
-function configError(union: z.core.$ZodIssue): ConfigError {
-  const issue = deepest(union)
-  const at = issue.path.map(String)
-  if (issue.code === 'unrecognized_keys') {
-    const key = String(issue.keys[0])
-    const option = [...at, key].join('.')
-    const suggestion = closest(key, knownKeys(issue.path))
-    return new ConfigError(
-      `supabase-sync: unknown option "${option}"${suggestion ? ` — did you mean "${[...at, suggestion].join('.')}"?` : ''}`,
-      option,
-    )
-  }
-  const option = at.join('.') || '(options)'
-  return new ConfigError(`supabase-sync: option "${option}" ${issue.message}`, option)
-}
-
-/** Validates the options; a wrong one is a ConfigError whose message names it. */
-export function resolveOptions(
-  input: SupabaseSyncOptions | undefined,
-  env: Record<string, string | undefined> = process.env,
-): ResolvedOptions {
-  const parsed = pluginOptionsSchema.safeParse(input ?? {})
-  if (!parsed.success) throw configError(parsed.error.issues[0])
-  const options = parsed.data
-  for (const [slug, collection] of Object.entries(options.collections)) {
-    if (collection.mapper) continue
-    if (slug !== 'dealers') {
-      throw new ConfigError(
-        `supabase-sync: option "collections.${slug}.mapper" is required: only "dealers" has a ready mapper (write one with defineMapper({ rowSchema, toRow }))`,
-        `collections.${slug}.mapper`,
-      )
-    }
-    collection.mapper = dealerMapper as unknown as SyncMapper
-  }
-  if (!options.supabase && !options.disabled) {
-    const missing = ['SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY'].filter((name) => !env[name])
-    if (missing.length) {
-      throw new ConfigError(
-        `supabase-sync: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set (or pass the option supabase: { url, serviceRoleKey })`,
-        'supabase',
-      )
-    }
-    return resolveOptions(
-      {
-        ...(input ?? {}),
-        supabase: { url: env.SUPABASE_URL!, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY! },
-      } as SupabaseSyncOptions,
-      env,
-    )
-  }
-  if (!options.disabled) staleAfterCheck(options as ResolvedOptions)
-  return options as ResolvedOptions
-}
-
-/**
- * A job is released as stale once processing longer than `queue.staleAfter`: shorter than one
- * delivery takes at the least when Supabase is slow (twice, for a conflict's second delivery with
- * its partners: every try of `timeoutMs` and the waits between), a job still being delivered would
- * be taken again. A lower bound, not the longest: a delivery may make more requests than these.
- */
-function staleAfterCheck(options: ResolvedOptions): void {
-  const { retries, maxTimeout, maxRetryAfter } = options.retry
-  const longest = 2 * ((retries + 1) * options.timeoutMs + retries * (maxTimeout + maxRetryAfter))
-  if (options.queue.staleAfter > longest) return
-  throw new ConfigError(
-    `supabase-sync: option "queue.staleAfter" (${options.queue.staleAfter} ms) must exceed what a delivery can take at the least, ${longest} ms (2 × ((retry.retries + 1) × timeoutMs + retry.retries × (retry.maxTimeout + retry.maxRetryAfter))): a job still being delivered would be released and taken again`,
-    'queue.staleAfter',
-  )
-}

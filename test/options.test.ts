@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ConfigError, Dealers, supabaseSync } from '../src/index.js'
-import { resolveOptions } from '../src/options.js'
+import { resolveOptions } from '../src/resolve-options.js'
 import { unusedRealtimeOptions } from '../src/realtime/unused-options.js'
 
 const supabase = { url: 'http://127.0.0.1:54321', serviceRoleKey: 'x'.repeat(40) }

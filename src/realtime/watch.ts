@@ -12,7 +12,6 @@
  * After each subscription but the first (a reconnect, a replaced channel, Supabase subscribing again
  * on its own), a check of the whole table covers what happened while nothing was streamed.
  */
-import { mergeLook, type Look } from './pending-looks.js'
 import type { SupabaseClient } from '@supabase/supabase-js'
 import type { Logger } from 'pino'
 import type { StateStore } from '../queue/state.js'
@@ -25,6 +24,7 @@ import {
 import type { SyncedCollection } from '../synced.js'
 import { withoutEchoes } from './echoes.js'
 import { InsertBursts } from './insert-burst.js'
+import { LookQueue } from './look-queue.js'
 import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
 import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
 import { OneAtATime } from './one-at-a-time.js'
@@ -51,14 +51,11 @@ export type { WatchStatus } from './status.js'
 
 export class RealtimeWatch {
   private readonly subscriptions: TableSubscription[] = []
-  /** Per collection, the rows to look at: with the event that named them, or null (found by a check). */
-  private readonly pending = new Map<string, Map<string, TableChange | null>>()
-  /** Failed attempts in a row, per collection: what failed is tried again after a backoff, never dropped. */
-  private readonly failedInARow = new Map<string, number>()
+  /** The rows to look at, per collection, and the backoff after a failure. */
+  private readonly looks: LookQueue
   /** Collections whose check after a reconnect is to be tried again. */
   private readonly gapDue = new Set<string>()
   private readonly checks = new OneAtATime(() => !this.stopped)
-  private readonly timers = new Map<string, NodeJS.Timeout>()
   private readonly statuses: WatchStatuses
   /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
   private readonly errorsLogged = new Set<string>()
@@ -71,14 +68,22 @@ export class RealtimeWatch {
 
   constructor(private readonly deps: WatchDeps) {
     this.statuses = new WatchStatuses(deps.logger)
+    this.looks = new LookQueue((slug) => {
+      const collection = this.watched(slug)
+      if (collection) void this.flush(collection)
+    })
     this.bursts = new InsertBursts(
       deps.massInsertLimit,
       deps.insertQuietMs ?? 2_000,
       (slug, held) => {
-        const collection = deps.watched.find((c) => c.slug === slug)
+        const collection = this.watched(slug)
         if (collection) void this.release(collection, held)
       },
     )
+  }
+
+  private watched(slug: string): SyncedCollection | undefined {
+    return this.deps.watched.find((c) => c.slug === slug)
   }
 
   start(): void {
@@ -115,7 +120,7 @@ export class RealtimeWatch {
   async idle(): Promise<void> {
     while (
       !this.stopped &&
-      (this.pending.size || this.working || this.gapDue.size || this.bursts.holding())
+      (this.looks.waiting() || this.working || this.gapDue.size || this.bursts.holding())
     )
       await new Promise((r) => setTimeout(r, 10))
   }
@@ -142,7 +147,7 @@ export class RealtimeWatch {
         `${collection.slug}: Realtime sent a change with ${unseen.join('; ')}; the row is read again${key ? '' : ' (no key: the table is checked)'} (said once)`,
       )
     }
-    if (key) this.enqueue(collection, [[key, null]])
+    if (key) this.looks.add(collection.slug, [[key, null]])
     else this.requestCheck(collection)
   }
 
@@ -157,48 +162,17 @@ export class RealtimeWatch {
     const key = String((change.new ?? change.old)?.[pk] ?? '')
     if (change.errors?.length) return this.onErroredChange(collection, change, key)
     if (!key) return
-    this.enqueue(collection, [[key, change]])
+    this.looks.add(collection.slug, [[key, change]])
     // An update that changed the key: the old key's row is gone, a change of its own (its
     // document's row must come back). Looked at as it is now, as after a gap — also over an event
     // of that key still waiting here (an echo would hide it).
     const before = change.type === 'UPDATE' ? change.old?.[pk] : undefined
     if (before !== undefined && before !== null && String(before) !== key)
-      this.pending.get(collection.slug)?.set(String(before), null)
-  }
-
-  /** Rows to look at, merged with what waits already (pending-looks.ts); `retried`: an older batch back. */
-  private enqueue(
-    collection: SyncedCollection,
-    entries: Iterable<[string, Look]>,
-    delayMs = 50,
-    retried = false,
-  ): void {
-    const batch = this.pending.get(collection.slug) ?? new Map<string, Look>()
-    for (const [id, look] of entries) batch.set(id, mergeLook(batch.get(id), look, retried))
-    if (!batch.size) return
-    this.pending.set(collection.slug, batch)
-    // A short window: a bulk change arrives as many events, handled as one batch.
-    if (!this.timers.has(collection.slug)) {
-      this.timers.set(
-        collection.slug,
-        setTimeout(() => {
-          this.timers.delete(collection.slug)
-          void this.flush(collection)
-        }, delayMs),
-      )
-    }
-  }
-
-  /** After a failure: 0.2 s, doubling, at most 5 s. */
-  private backoff(collection: SyncedCollection): number {
-    const n = (this.failedInARow.get(collection.slug) ?? 0) + 1
-    this.failedInARow.set(collection.slug, n)
-    return Math.min(5_000, 200 * 2 ** (n - 1))
+      this.looks.recheckWaiting(collection.slug, String(before))
   }
 
   private async flush(collection: SyncedCollection): Promise<void> {
-    const batch = this.pending.get(collection.slug)
-    this.pending.delete(collection.slug)
+    const batch = this.looks.take(collection.slug)
     if (!batch?.size || this.stopped) return
     this.working++
     try {
@@ -215,15 +189,15 @@ export class RealtimeWatch {
       const ids = [...foreign.keys(), ...rechecks.filter((id) => !foreign.has(id))]
       const busy = ids.length ? await this.handle(collection, ids, foreign) : 0
       // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
-      if (!busy) this.failedInARow.delete(collection.slug)
+      if (!busy) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: whatever came meanwhile is newer and wins; the rest is tried again.
-      const delay = this.backoff(collection)
+      const delay = this.looks.backoff(collection.slug)
       this.deps.logger.warn(
         { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
         `${collection.slug}: handling changes from Supabase failed; trying again in ${delay} ms`,
       )
-      if (!this.stopped) this.enqueue(collection, batch, delay, true)
+      if (!this.stopped) this.looks.add(collection.slug, batch, delay, true)
     } finally {
       this.working--
     }
@@ -236,13 +210,13 @@ export class RealtimeWatch {
     try {
       const ids = await this.deps.differing(collection)
       if (ids.length)
-        this.enqueue(
-          collection,
+        this.looks.add(
+          collection.slug,
           ids.map((id) => [id, null] as const),
           0,
         )
     } catch (err) {
-      const delay = this.backoff(collection)
+      const delay = this.looks.backoff(collection.slug)
       this.deps.logger.warn(
         { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
         `${collection.slug}: the check after a reconnect failed; trying again in ${delay} ms`,
@@ -265,7 +239,7 @@ export class RealtimeWatch {
     this.working++
     try {
       const busy = await this.handle(collection, [...held.keys()], held, true)
-      if (!busy) this.failedInARow.delete(collection.slug)
+      if (!busy) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: held again, so they wait for another quiet moment (and count in that burst).
       this.deps.logger.warn(
@@ -293,13 +267,13 @@ export class RealtimeWatch {
     catches.push(...looping, ...guarded.left)
     // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
     if (busy.length) {
-      const retryInMs = this.backoff(collection)
+      const retryInMs = this.looks.backoff(collection.slug)
       this.deps.logger.debug(
         { collection: collection.slug, op: 'realtime', ids: busy, retryInMs },
         `${collection.slug}: ${busy.length} changed rows are being delivered; looked at again after`,
       )
-      this.enqueue(
-        collection,
+      this.looks.add(
+        collection.slug,
         busy.map((id) => [id, changes.get(id) ?? null] as const),
         retryInMs,
         true,
@@ -314,7 +288,7 @@ export class RealtimeWatch {
     this.stopped = true
     this.gapDue.clear()
     this.bursts.stop()
-    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.looks.stop()
     await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})))
   }
 }
