@@ -25,6 +25,8 @@ import { isHistoryRange, type HistoryRange } from '../monitoring/history.js'
 import { loadHistory } from './server/history.js'
 import { formatAge, shortError, type LastCheck } from './health.js'
 import { HealthDetails } from './HealthDetails.js'
+import { eventsForReader } from '../ops/event-view.js'
+import { statusForReader } from '../ops/reader-view.js'
 import { describeCheck } from './present/describeRun.js'
 import { RecentEvents, type EventFilter } from './RecentEvents.js'
 import { adminUrlOf, type AdminUrl } from './server/adminUrl.js'
@@ -107,6 +109,9 @@ export async function ConsoleView(props: Props) {
     runtime.options.history ? loadHistory(runtime, range).catch(() => null) : null,
   ])
   const lastRuns = runtime.runs.list()
+  // Failure causes and caught values of documents this user may not read are replaced.
+  const shownStatus = loaded.status && (await statusForReader(payload, req, loaded.status))
+  const shownEvents = { ...events, rows: await eventsForReader(payload, req, events.rows) }
 
   return (
     <DefaultTemplate
@@ -159,13 +164,14 @@ export async function ConsoleView(props: Props) {
 
         <FailedDeliveries
           payload={payload}
-          status={loaded.status}
+          req={req}
+          status={shownStatus}
           canRetry={rights.sync}
           adminUrl={adminUrl}
         />
 
         <RecentEvents
-          events={events}
+          events={shownEvents}
           filter={filter}
           collections={collections}
           adminUrl={adminUrl}

@@ -1,9 +1,11 @@
 /**
  * The console's "Failed deliveries": every delivery that failed for good (`status.failures`), with
  * the document, the cause, the attempts and the last try, and **Retry** / **Retry all** for users with
- * the `sync` right (through `POST …/retry`, recorded in the Sync events). A server component.
+ * the `sync` right (through `POST …/retry`, recorded in the Sync events). A server component. Titles
+ * are read as the viewing user (a document the user may not read shows its id), and the status comes
+ * with the causes of such documents replaced (`statusForReader`).
  */
-import type { Payload } from 'payload'
+import type { Payload, PayloadRequest } from 'payload'
 import type { StatusResult } from '../ops/status.js'
 import { RetryButton } from './client/RetryButton.js'
 import { formatAge } from './health.js'
@@ -15,24 +17,26 @@ import { styles } from './styles.js'
 
 type Failure = StatusResult['failures'][number]
 
-async function titlesOf(payload: Payload, failures: Failure[]) {
+async function titlesOf(payload: Payload, failures: Failure[], req: PayloadRequest) {
   const titles = new Map<string, Map<string, string>>()
   for (const slug of new Set(failures.map((f) => f.collection))) {
     const ids = failures.filter((f) => f.collection === slug).map((f) => f.id)
-    titles.set(slug, await loadTitles(payload, slug, ids))
+    titles.set(slug, await loadTitles(payload, slug, ids, req))
   }
   return titles
 }
 
 export async function FailedDeliveries(props: {
   payload: Payload
+  /** The viewing user's request: titles under the collection's read access. */
+  req: PayloadRequest
   status: StatusResult | undefined
   canRetry: boolean
   adminUrl: AdminUrl
 }) {
   const { status, canRetry, adminUrl } = props
   const failures = status?.failures ?? []
-  const titles = await titlesOf(props.payload, failures)
+  const titles = await titlesOf(props.payload, failures, props.req)
   const slugs = [...new Set(failures.map((f) => f.collection))]
   /** Every failed document of a collection, not only those listed: what Retry all delivers. */
   const failedIn = (slug: string) =>

@@ -1,4 +1,5 @@
 import type { CollectionConfig, PayloadRequest } from 'payload'
+import { eventAfterRead } from '../ops/event-view.js'
 
 export const eventsSlug = 'supabase-sync-events'
 
@@ -57,6 +58,8 @@ export const SyncEvents: CollectionConfig = {
     description:
       'Audit trail of Supabase sync operations and conflicts (written by the plugin, read-only).',
   },
+  // Values and failure causes of documents the reading user may not read are replaced (event-view.ts).
+  hooks: { afterRead: [eventAfterRead] },
   access: {
     read: ({ req }) =>
       Boolean(

@@ -1,9 +1,11 @@
 /**
  * The sync state of given documents, field by field: what the console's drift list, its side-by-side
  * table, the document's sidebar box and the list view's pill show. One read of the documents, one
- * request to Supabase for their rows (up to 150 ids), one of the jobs.
+ * request to Supabase for their rows (up to 150 ids), one of the jobs. Asked for a request's user (the
+ * endpoint), a document the user may not read under the collection's own read access is only
+ * `not-readable`: neither side's values, nor its cause or reason.
  */
-import type { Payload } from 'payload'
+import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, isPublished, loadDocuments } from '../documents.js'
 import { MappingError } from '../errors.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
@@ -11,9 +13,17 @@ import type { JobError } from '../queue/jobs.js'
 import { documentKey } from '../queue/keys.js'
 import { changedFields, fieldValue } from '../reconcile/diff.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
+import { unreadableIds } from './readable.js'
 
 export type DocumentState =
-  'in-sync' | 'differs' | 'missing' | 'extra' | 'not-in-supabase' | 'unmappable'
+  | 'in-sync'
+  | 'differs'
+  | 'missing'
+  | 'extra'
+  | 'not-in-supabase'
+  | 'unmappable'
+  /** The document exists, but the request's user may not read it: nothing more is told. */
+  | 'not-readable'
 
 export interface FieldDifference {
   /** A column, or `column.key` inside an object column. */
@@ -49,17 +59,25 @@ function notInSupabase(
 
 export async function documentStates(
   payload: Payload,
-  options: { collection?: string; ids: string[] },
+  options: {
+    collection?: string
+    ids: string[]
+    /** Answer as this request's user: under the collection's read access (none: everything). */
+    req?: PayloadRequest
+  },
 ): Promise<DocumentStatus[]> {
   const runtime = getRuntime(payload)
   const collection = syncedCollection(runtime, options.collection)
   const ids = [...new Set(options.ids)]
+  // First, so that nothing of an unreadable document is read from Supabase for nothing.
+  const hidden = await unreadableIds(payload, collection.slug, ids, options.req)
+  const shown = ids.filter((id) => !hidden.has(id))
   const [docs, rows, jobs] = await Promise.all([
-    loadDocuments(payload, collection, ids, { withTrashed: true }),
-    runtime.target.rowsByIds(collection.spec, ids),
+    loadDocuments(payload, collection, shown, { withTrashed: true }),
+    runtime.target.rowsByIds(collection.spec, shown),
     runtime.jobs.forKeys(
       runtime.db,
-      ids.map((id) => documentKey(collection.slug, id)),
+      shown.map((id) => documentKey(collection.slug, id)),
     ),
   ])
   const ignore = bookkeepingColumns(collection)
@@ -69,6 +87,7 @@ export async function documentStates(
     ...ignore,
   ])
   return ids.map((id): DocumentStatus => {
+    if (hidden.has(id)) return { id, state: 'not-readable' }
     // A job cancelled with Payload's jobs API will never run: neither pending nor a failure to show
     // (hasError is set, but nothing failed); what Supabase holds is then told by the comparison.
     const own = jobs.filter(

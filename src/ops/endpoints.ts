@@ -1,5 +1,7 @@
 /**
- * REST endpoints under /api/supabase-sync/…: the operations for the admin and for scripts.
+ * REST endpoints under /api/supabase-sync/…: the operations for the admin and for scripts. What they
+ * answer about a document is as the caller may see it (reader-view.ts): no values, titles or failure
+ * causes of documents the collection's own read access keeps from the caller.
  *
  * Every request is checked in this order, and a refusal changes nothing: a user (401), the right the
  * endpoint needs (403, recorded in the Sync events for write operations), a JSON body for POST (415 —
@@ -16,6 +18,7 @@ import { documentStates } from './compare.js'
 import { routeEndpoint, type Route } from './endpoint.js'
 import { refuse } from './http-errors.js'
 import { pullFromSupabase } from './pull.js'
+import { resultForReader, statusForReader } from './reader-view.js'
 import { forceDemand, Refusals } from './refusals.js'
 import { retryFailed } from './retry.js'
 import { runEndpoints } from './run-endpoints.js'
@@ -39,7 +42,7 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       path: '/supabase-sync/status',
       method: 'get',
       right: 'read',
-      run: (req) => syncStatus(req.payload),
+      run: async (req) => statusForReader(req.payload, req, await syncStatus(req.payload)),
     }),
     endpoint({
       path: '/supabase-sync/validate',
@@ -58,11 +61,12 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
           )
         if (full) getChecks.add(input.collection)
         try {
-          return await validateSync(req.payload, {
+          const result = await validateSync(req.payload, {
             collection: input.collection,
             ids: input.ids,
             passive: true,
           })
+          return await resultForReader(req.payload, req, result)
         } finally {
           if (full) getChecks.delete(input.collection)
         }
@@ -73,12 +77,16 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       method: 'post',
       right: 'read',
       records: 'validate',
-      run: (req, input) =>
-        validateSync(req.payload, {
-          collection: input.collection,
-          ids: input.ids,
-          actor: actor(req),
-        }),
+      run: async (req, input) =>
+        resultForReader(
+          req.payload,
+          req,
+          await validateSync(req.payload, {
+            collection: input.collection,
+            ids: input.ids,
+            actor: actor(req),
+          }),
+        ),
     }),
     endpoint({
       path: '/supabase-sync/sync',
@@ -93,12 +101,13 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
             findRuntime(req.payload)!,
             forceDemand(input.collection, 'sync'),
           )
-        return syncDocuments(req.payload, {
+        const result = await syncDocuments(req.payload, {
           collection: input.collection,
           ids: input.ids,
           force: input.flags.force === true,
           actor: actor(req),
         })
+        return resultForReader(req.payload, req, result)
       },
     }),
     endpoint({
@@ -106,12 +115,16 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       method: 'post',
       right: 'sync',
       records: 'retry',
-      run: (req, input) =>
-        retryFailed(req.payload, {
-          collection: input.collection,
-          ids: input.ids,
-          actor: actor(req),
-        }),
+      run: async (req, input) =>
+        resultForReader(
+          req.payload,
+          req,
+          await retryFailed(req.payload, {
+            collection: input.collection,
+            ids: input.ids,
+            actor: actor(req),
+          }),
+        ),
     }),
     endpoint({
       path: '/supabase-sync/reset',
@@ -119,13 +132,17 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       right: 'reset',
       records: 'reset',
       flags: { ...confirm, force: z.boolean().optional() },
-      run: (req, input) =>
-        resetTable(req.payload, {
-          collection: input.collection,
-          confirm: true,
-          force: input.flags.force === true,
-          actor: actor(req),
-        }),
+      run: async (req, input) =>
+        resultForReader(
+          req.payload,
+          req,
+          await resetTable(req.payload, {
+            collection: input.collection,
+            confirm: true,
+            force: input.flags.force === true,
+            actor: actor(req),
+          }),
+        ),
     }),
     endpoint({
       path: '/supabase-sync/documents',
@@ -136,7 +153,8 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
           refuse(400, 'Bad Request: parameter "id" must be given 1 to 150 times', {
             parameter: 'id',
           })
-        return documentStates(req.payload, { collection: input.collection, ids: input.ids! })
+        // As the user: values only of documents the collection's read access lets the user read.
+        return documentStates(req.payload, { collection: input.collection, ids: input.ids!, req })
       },
     }),
     ...runEndpoints(refusals),
@@ -157,15 +175,19 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
           .optional(),
       },
       // Also the collection's own update access, per document: the user's, not the plugin's.
-      run: (req, input) =>
-        pullFromSupabase(req.payload, {
-          collection: input.collection,
-          ids: input.ids,
-          force: input.flags.force === true,
-          fields: input.flags.fields as string[] | undefined,
-          actor: actor(req),
-          user: req.user,
-        }),
+      run: async (req, input) =>
+        resultForReader(
+          req.payload,
+          req,
+          await pullFromSupabase(req.payload, {
+            collection: input.collection,
+            ids: input.ids,
+            force: input.flags.force === true,
+            fields: input.flags.fields as string[] | undefined,
+            actor: actor(req),
+            user: req.user,
+          }),
+        ),
     }),
   ]
 }

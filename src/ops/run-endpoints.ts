@@ -10,6 +10,7 @@ import type { Right } from './access.js'
 import { actorOf } from './audit.js'
 import { routeEndpoint } from './endpoint.js'
 import { isBusy } from './exclusive.js'
+import { runForReader } from './reader-view.js'
 import { refuse } from './http-errors.js'
 import { reportRunFailure } from './run-failure.js'
 import { forceDemand, type Refusals } from './refusals.js'
@@ -51,7 +52,7 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
           throw new BusyError(kind, input.collection)
         const actor = actorOf(req, 'endpoint')
         const common = { collection: input.collection, actor }
-        return runtime.runs.start(
+        const run = runtime.runs.start(
           kind,
           input.collection,
           actor.user,
@@ -69,17 +70,23 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
                 : resetTable(req.payload, { ...common, confirm: true, force, signal, onProgress }),
           reportRunFailure(runtime, actor),
         )
+        return runForReader(req.payload, req, run)
       },
     }),
     routeEndpoint(refusals, {
       path: '/supabase-sync/runs/:id',
       method: 'get',
       right: 'read',
+      // Any user with `read` polls any run: its result as this user may see it.
       run: async (req) =>
-        findRuntime(req.payload)!.runs.get(String(req.routeParams?.id)) ??
-        refuse(
-          404,
-          'Not Found: no such run in this app instance (runs live in the instance that started them)',
+        runForReader(
+          req.payload,
+          req,
+          findRuntime(req.payload)!.runs.get(String(req.routeParams?.id)) ??
+            refuse(
+              404,
+              'Not Found: no such run in this app instance (runs live in the instance that started them)',
+            ),
         ),
     }),
     routeEndpoint(refusals, {
@@ -93,7 +100,8 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
           refuse(404, 'Not Found: no such run in this app instance')
         const right: Right = run.kind === 'validate' ? 'read' : run.kind
         await refusals.demand(req, runtime, { right, collectionSlug: run.collection })
-        return runtime.runs.cancel(run.id)
+        const state = await runtime.runs.cancel(run.id)
+        return state && runForReader(req.payload, req, state)
       },
     }),
   ]

@@ -14,13 +14,17 @@ export type StateKey =
   | 'missing'
   | 'extra'
   | 'unmappable'
+  | 'not-readable'
 
 /** Payload's Pill styles used here. */
 export type StatePill = 'success' | 'warning' | 'error' | 'light-gray'
 
 export interface StateView {
   key: StateKey
-  /** In sync, Pending, Failed, Differs, Not in Supabase, Extra in Supabase, Cannot be mapped. */
+  /**
+   * In sync, Pending, Failed, Differs, Not in Supabase, Extra in Supabase, Cannot be mapped, Not
+   * readable.
+   */
   label: string
   pill: StatePill
   /** Since when (pending), the cause (failed), which fields (differs), why (not in Supabase). */
@@ -116,5 +120,13 @@ export function describeState(status: DocumentStatus, now = Date.now()): StateVi
       return { key: 'extra', label: 'Extra in Supabase', pill: 'error', detail: status.reason }
     case 'unmappable':
       return { key: 'unmappable', label: 'Cannot be mapped', pill: 'error', detail: status.reason }
+    case 'not-readable':
+      // The endpoint told nothing else: the collection's read access keeps the document from this user.
+      return {
+        key: 'not-readable',
+        label: 'Not readable',
+        pill: 'light-gray',
+        detail: 'your read access to this collection does not include this document',
+      }
   }
 }

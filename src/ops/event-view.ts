@@ -1,0 +1,107 @@
+/**
+ * Sync events as a given user may see them. An event names ids (the operator's view: they stay), but
+ * some also carry what a document holds: an external change's caught fields with both values, a
+ * delivery's or a sync's failure causes (PostgreSQL quotes the failing row), and the summary of a
+ * failed delivery or an external change quotes its first document's cause or reason. For a document
+ * the user may not read under its collection's read access (`unreadableIds`) those are replaced.
+ */
+import type { CollectionAfterReadHook, Payload, PayloadRequest } from 'payload'
+import { notReadableText, unreadableIds, type Unreadable } from './readable.js'
+
+export interface EventView {
+  action: string
+  /** The synced collection's slug. */
+  collection: string
+  summary: string
+  ids: string[]
+  details?: unknown
+}
+
+/** Summaries that quote their first document's cause (or reason) after this separator (start.ts, watch.ts). */
+const quotes: Record<string, string> = { delivery: '): ', 'external-change': ' — ' }
+
+type Id = string | number
+const idOf = (value: unknown): Id | undefined => {
+  const id = (value as { id?: unknown } | null)?.id
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined
+}
+
+/** Every `id` of an object anywhere in the details (failures, caught changes). */
+function idsIn(value: unknown, into: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) idsIn(v, into)
+  else if (value && typeof value === 'object') {
+    const id = idOf(value)
+    if (id !== undefined) into.push(String(id))
+    for (const v of Object.values(value)) idsIn(v, into)
+  }
+  return into
+}
+
+/** The details with every object about a hidden document cut down to its id. */
+function hideIn(value: unknown, hidden: Unreadable): unknown {
+  if (Array.isArray(value)) return value.map((v) => hideIn(v, hidden))
+  if (!value || typeof value !== 'object') return value
+  const id = idOf(value)
+  if (id !== undefined && hidden.has(String(id))) return { id, hidden: notReadableText }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideIn(v, hidden)]))
+}
+
+function hideEvent<T extends EventView>(event: T, hidden: Unreadable): T {
+  if (!event.ids.some((id) => hidden.has(id)) && !idsIn(event.details).some((id) => hidden.has(id)))
+    return event
+  const quote = quotes[event.action]
+  const at = quote ? event.summary.indexOf(quote) : -1
+  const summary =
+    at >= 0 && event.ids[0] !== undefined && hidden.has(event.ids[0])
+      ? `${event.summary.slice(0, at + quote.length)}${notReadableText}`
+      : event.summary
+  return {
+    ...event,
+    summary,
+    ...(event.details === undefined ? {} : { details: hideIn(event.details, hidden) }),
+  }
+}
+
+/** The events as the request's user may see them: one access check per collection. */
+export async function eventsForReader<T extends EventView>(
+  payload: Payload,
+  req: PayloadRequest | undefined,
+  events: T[],
+): Promise<T[]> {
+  if (!req?.user || !events.length) return events
+  const hidden = new Map<string, Unreadable>()
+  for (const slug of new Set(events.map((e) => e.collection))) {
+    if (!payload.collections[slug]) continue
+    const ids = events
+      .filter((e) => e.collection === slug)
+      .flatMap((e) => [...e.ids, ...idsIn(e.details)])
+    hidden.set(slug, await unreadableIds(payload, slug, ids, req))
+  }
+  return events.map((e) => {
+    const of = hidden.get(e.collection)
+    return of?.size ? hideEvent(e, of) : e
+  })
+}
+
+/**
+ * The Sync events collection's `afterRead`: what a user reading the trail (REST, GraphQL, the admin's
+ * list and edit views) gets. Reads without a user (the plugin's own, the Local API) are as stored.
+ */
+export const eventAfterRead: CollectionAfterReadHook = async ({ doc, req }) => {
+  if (!req.user) return doc
+  const stored = doc as Record<string, unknown>
+  const view: EventView = {
+    action: String(stored.action ?? ''),
+    collection: String(stored.collectionSlug ?? ''),
+    summary: typeof stored.summary === 'string' ? stored.summary : '',
+    ids: Array.isArray(stored.ids) ? stored.ids.map(String) : [],
+    details: stored.details ?? undefined,
+  }
+  const [shown] = await eventsForReader(req.payload, req, [view])
+  if (shown === view) return doc
+  return {
+    ...stored,
+    ...(typeof stored.summary === 'string' ? { summary: shown.summary } : {}),
+    ...(stored.details !== undefined ? { details: shown.details ?? null } : {}),
+  }
+}
