@@ -10,6 +10,7 @@
 import type { PayloadRequest } from 'payload'
 import type { QueueOptions } from '../options.js'
 import { backoffDelay } from './backoff.js'
+import { cancelledByJobsApiSql } from './cancelled.js'
 import { literal, type PayloadDatabase, type Sql, type TableRef } from './database.js'
 import { documentKey, syncTaskSlug } from './keys.js'
 import type { DueDocument, FailedJob, Failure, JobCounts, JobError, JobRow } from './job-types.js'
@@ -37,6 +38,11 @@ export class JobStore {
   private readonly idType: string
   /** Filters every statement shares: our task, our queue, not completed. */
   private readonly mine: string
+  /**
+   * Failed for good: has an error, and was not cancelled with Payload's jobs API (cancelled.ts: it will
+   * never run and did not fail — neither failed nor pending).
+   */
+  private readonly failedFilter: string
 
   constructor(
     private readonly db: PayloadDatabase,
@@ -62,6 +68,7 @@ export class JobStore {
     }
     this.idType = this.t.sqlType('id')
     this.mine = `${this.c.taskSlug} = ${literal(syncTaskSlug)} and ${this.c.queue} = ${literal(queue.name)} and ${this.c.completedAt} is null`
+    this.failedFilter = `coalesce(${this.c.hasError}, false) and not ${cancelledByJobsApiSql(this.c.error)}`
   }
 
   /** The documents with a job due now (oldest first), one entry per document, none of `exclude`. */
@@ -291,7 +298,7 @@ export class JobStore {
     }>(
       `select count(*) filter (where not coalesce(${c.hasError}, false))::text as pending, ` +
         `count(*) filter (where not coalesce(${c.hasError}, false) and ${c.waitUntil} > now())::text as retrying, ` +
-        `count(*) filter (where coalesce(${c.hasError}, false))::text as failed, ` +
+        `count(*) filter (where ${this.failedFilter})::text as failed, ` +
         `(extract(epoch from now() - min(${c.createdAt}) filter (where not coalesce(${c.hasError}, false))) * 1000)::text as oldest ` +
         `from ${this.t.name} where ${this.mine}`,
     )
@@ -309,7 +316,7 @@ export class JobStore {
     const { c } = this
     const { rows } = await this.db.query<{ collection: string; n: string }>(
       `select ${c.input}->>'collection' as collection, count(distinct ${c.key})::text as n ` +
-        `from ${this.t.name} where ${this.mine} and coalesce(${c.hasError}, false) group by 1`,
+        `from ${this.t.name} where ${this.mine} and ${this.failedFilter} group by 1`,
     )
     return new Map(rows.map((row) => [row.collection, Number(row.n)]))
   }
@@ -330,7 +337,7 @@ export class JobStore {
     }>(
       `select collection, id, error, total_tried, updated_at from (` +
         `select distinct on (${c.key}) ${c.input}->>'collection' as collection, ${c.input}->>'id' as id, ${c.error} as error, ${c.totalTried}::text as total_tried, ${c.updatedAt} as updated_at ` +
-        `from ${this.t.name} where ${this.mine} and coalesce(${c.hasError}, false) order by ${c.key}, ${c.updatedAt} desc` +
+        `from ${this.t.name} where ${this.mine} and ${this.failedFilter} order by ${c.key}, ${c.updatedAt} desc` +
         `) latest order by updated_at desc limit $1`,
       [limit],
     )
