@@ -12,6 +12,8 @@
  *     every poll is a 404 (the run lives in another app instance) it says it lost track of the run —
  *     not that it failed — and Check now works again. Before, the first failed poll marked the run
  *     failed for good.
+ *  4. **Cancel check** says *Cancelling…* (disabled) and the progress line *cancelling* from the click
+ *     until the run has stopped. Before, nothing changed until the run ended.
  *
  * Same run as the other browser tests (dev/browser.ts: the dev app, Chromium, reporting); also part of
  * `npm run test:browser`.
@@ -263,10 +265,48 @@ export const clientTest: BrowserTest = {
         )
       })
 
+      // 4. Cancel check: from the click on, the button says Cancelling… (disabled) and the progress
+      // line says cancelling, until the run has stopped. Polls and the cancel's answer are held back,
+      // so that the run still shows as running when the click lands (this small table's check would
+      // end first otherwise). Before, nothing changed on the screen until the run ended.
+      await part('cancel shows cancelling', async () => {
+        const drift = await openConsole()
+        const runs = '**/api/supabase-sync/runs/**'
+        let open!: () => void
+        const held = new Promise<void>((resolve) => (open = resolve))
+        await page.route(runs, async (route) => {
+          await held
+          await route.fallback()
+        })
+        try {
+          await drift.getByRole('button', { name: 'Check now', exact: true }).click()
+          const cancel = drift.getByRole('button', { name: 'Cancel check', exact: true })
+          await cancel.waitFor()
+          await cancel.click()
+          const cancelling = drift.getByRole('button', { name: 'Cancelling…', exact: true })
+          await cancelling.waitFor()
+          const line = await drift.locator('.supabase-sync-progress').innerText()
+          assert(
+            (await cancelling.isDisabled()) &&
+              /cancelling, stops after the current page/.test(line) &&
+              (await drift.locator('.supabase-sync-progress[data-cancelling]').count()) === 1,
+            () => `after Cancel check the panel says "${line}"`,
+          )
+        } finally {
+          open()
+          await page.unroute(runs)
+        }
+        // The polls go on: the run ends (cancelled, or done if it finished first) and the panel says so.
+        await drift
+          .locator('.supabase-sync-progress')
+          .waitFor({ state: 'detached', timeout: 60_000 })
+        step('Cancel check: Cancelling… (disabled) and "cancelling" at once, until the run ended')
+      })
+
       if (failed.length)
         throw new Error(`${failed.length} part(s) failed:\n  ${failed.join('\n  ')}`)
 
-      return `pull in German ${seconds(timings.pull)}; Check now double click: one run; failed polls retried, 404 lost track`
+      return `pull in German ${seconds(timings.pull)}; Check now double click: one run; failed polls retried, 404 lost track; cancel shows cancelling`
     } finally {
       await supabaseDb.close()
     }

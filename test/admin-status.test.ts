@@ -1,15 +1,23 @@
 /**
  * The status the dashboard panel and the console's header read (admin/server/health.ts): while
  * Supabase hangs, a read given up on goes on retrying in the background, and every open tab asks
- * again every 5 s — one read at a time per instance, shared, instead of one more each time.
+ * again every 5 s — one read at a time per instance, shared, instead of one more each time. And the
+ * row counts (a scan of each table) of those refreshes are reused for a while, not taken every 5 s.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createElement } from 'react'
+import { renderToStaticMarkup } from 'react-dom/server'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { assessHealth } from '../src/admin/health.js'
+import { HealthDetails } from '../src/admin/HealthDetails.js'
 import { loadStatus } from '../src/admin/server/health.js'
-import { startApp, type TestApp } from './support/app.js'
+import { syncDocuments } from '../src/ops/sync.js'
+import { countsMaxAgeMs, forgetCounts } from '../src/ops/status-counts.js'
+import { dealerData, startApp, type TestApp } from './support/app.js'
 
 let app: TestApp
 beforeAll(async () => {
-  app = await startApp({ sync: { syncOnInit: false } })
+  // No scheduled check: its count of the table would be one more in the stand-in's counts.
+  app = await startApp({ sync: { syncOnInit: false, checks: { schedule: false } } })
 })
 afterAll(async () => {
   await app?.close()
@@ -32,3 +40,76 @@ it('refreshes while a status read hangs join it instead of starting one more eac
   // Once Supabase answers, the shared read ends and a refresh gets a status.
   expect((await loadStatus(app.payload, 30_000)).status?.collections[0].collection).toBe('dealers')
 }, 60_000)
+
+describe('the counts of the refreshes (every open tab, every 5 s)', () => {
+  /** Requests to the stand-in that asked for the table's row count (an exact count: a full scan). */
+  const rowCounts = () => app.stack.stats().counts.dealers ?? 0
+  let clock = Date.now()
+  const reuse = { maxAgeMs: countsMaxAgeMs, now: () => clock }
+  const read = async () => {
+    const { status, error } = await loadStatus(app.payload, 30_000, reuse)
+    expect(error).toBeUndefined()
+    return status!.collections.find((c) => c.collection === 'dealers')!
+  }
+
+  it('are counted once for the refreshes within the reuse window, and again after it', async () => {
+    forgetCounts(app.payload, 'dealers')
+    app.stack.resetStats()
+    const first = await read()
+    // A save meanwhile: the refreshes within the window show the counts they reuse, and their age.
+    await app.payload.create({ collection: 'dealers', data: dealerData() })
+    for (let i = 0; i < 4; i++) {
+      clock += 5_000
+      const again = await read()
+      expect(again).toMatchObject({ documents: first.documents, countedAt: first.countedAt })
+    }
+    // Before, each refresh counted again (five counts).
+    expect(rowCounts()).toBe(1)
+    const { status } = await loadStatus(app.payload, 30_000, reuse)
+    const html = renderToStaticMarkup(
+      createElement(HealthDetails, {
+        status: status!,
+        health: assessHealth(status!, { now: clock }),
+        runs: new Map(),
+        adminUrl: (path: string) => path,
+      }),
+    )
+    expect(html).toContain('documents and rows counted 20 s ago')
+    // Past the window: counted again, the save included.
+    clock += countsMaxAgeMs
+    const later = await read()
+    expect(rowCounts()).toBe(2)
+    expect(later.documents).toBe(first.documents + 1)
+    expect(Date.parse(later.countedAt!)).toBe(clock)
+  })
+
+  it("an operation's end (a push, a sync) makes the next refresh count again", async () => {
+    const before = await read()
+    app.stack.resetStats()
+    const doc = await app.payload.create({ collection: 'dealers', data: dealerData() })
+    expect((await read()).documents).toBe(before.documents)
+    expect(rowCounts()).toBe(0)
+    await syncDocuments(app.payload, { ids: [String(doc.id)] })
+    app.stack.resetStats()
+    const after = await read()
+    expect(rowCounts()).toBe(1)
+    expect(after.documents).toBe(before.documents + 1)
+    expect(after.rows).toBe((await app.rows()).size)
+  })
+
+  it('Supabase unreachable is seen at once while the counts are reused', async () => {
+    await read()
+    await app.stack.faults.down()
+    try {
+      const { status } = await loadStatus(app.payload, 30_000, reuse)
+      expect(status?.supabase.reachable).toBe(false)
+      expect(status?.collections[0].rows).toBeNull()
+    } finally {
+      await app.stack.faults.up()
+    }
+    // Answering again: counted again, not the counts from before the outage.
+    app.stack.resetStats()
+    expect((await read()).rows).toBe((await app.rows()).size)
+    expect(rowCounts()).toBe(1)
+  })
+})

@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getRuntime } from '../src/lifecycle/registry.js'
+import { documentStates } from '../src/ops/compare.js'
+import { syncStatus } from '../src/ops/status.js'
 import { releaseStaleJobs } from '../src/queue/stale.js'
 import { dealerData, eventually, runSql, startApp, type TestApp } from './support/app.js'
 
@@ -47,7 +49,7 @@ async function jobsOf(id: string) {
     hasError?: boolean
     totalTried?: number
     waitUntil?: string | null
-    error?: { message?: string; kind?: string; deaths?: number }
+    error?: { message?: string; kind?: string; deaths?: number; cancelled?: boolean }
   }[]
 }
 
@@ -93,6 +95,13 @@ describe("Payload's runner", () => {
     expect(job.hasError).toBe(true)
     expect(job.error?.message).toContain(String(bad.id))
     expect(job.error?.message).toContain('api_config.utm_config')
+    // Booked by Payload as cancelled (its one way to end a job for good), yet a failed delivery: not
+    // taken for a job an operator cancelled with the jobs API.
+    expect(job.error).toMatchObject({ cancelled: true })
+    const status = await syncStatus(app.payload)
+    expect(status.failures.map((f) => f.id)).toContain(String(bad.id))
+    const [state] = await documentStates(app.payload, { ids: [String(bad.id)] })
+    expect(state.failure?.message).toContain('api_config.utm_config')
   })
 
   it("records a job it gives up as the plugin's runner does: one Sync event naming the document and the cause", async () => {

@@ -416,13 +416,14 @@ describe('stats', () => {
         unknown_table: { GET: 1 },
       },
       faulted: 1,
+      counts: { dealers: 1 },
     })
     // A snapshot: later requests do not change it.
     const snapshot = stack.stats()
     await supabase.rpc('ping')
     expect(snapshot.total).toBe(8)
     stack.resetStats()
-    expect(stack.stats()).toEqual({ total: 0, byMethod: {}, byTable: {}, faulted: 0 })
+    expect(stack.stats()).toEqual({ total: 0, byMethod: {}, byTable: {}, faulted: 0, counts: {} })
   })
   it('a request in flight across resetStats() is not counted after it', async () => {
     const hold = stack.faults.hold({ path: 'rpc/ping' })

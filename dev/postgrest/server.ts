@@ -22,6 +22,7 @@ import {
   type HandlerContext,
 } from './handler.js'
 import type { HoldGroup } from './hold.js'
+import { parsePrefer } from './media.js'
 import { SchemaCache } from './schema.js'
 import { StatsCounter, type RequestStats } from './stats.js'
 import { resolveStatementTimeout } from './transaction.js'
@@ -358,7 +359,7 @@ export async function startPostgrestServer(
       })
       return
     }
-    stats.served(epoch, method, key)
+    stats.served(epoch, method, key, parsePrefer(req.headers.prefer).count !== undefined)
     const response = await handleRequest(ctx, { method, url, headers: req.headers, body, resource })
     if (hold && !hold.afterHandling) hold.markHandled()
     if (hold?.afterHandling && !(await park(hold, req))) return

@@ -12,6 +12,11 @@ export interface RequestStats {
   byTable: Record<string, Record<string, number>>
   /** Requests answered by a fault instead (failNext, resetNext). */
   faulted: number
+  /**
+   * Served requests that asked for a row count (`Prefer: count=…`), by resource: an exact count is a
+   * scan of the whole table, the cost a caller should not pay more often than it needs to.
+   */
+  counts: Record<string, number>
 }
 
 /**
@@ -23,7 +28,7 @@ export class StatsCounter {
   private current = 0
 
   private static empty(): RequestStats {
-    return { total: 0, byMethod: {}, byTable: {}, faulted: 0 }
+    return { total: 0, byMethod: {}, byTable: {}, faulted: 0, counts: {} }
   }
 
   /** The epoch a request that arrives now belongs to. */
@@ -31,9 +36,10 @@ export class StatsCounter {
     return this.current
   }
 
-  served(epoch: number, method: string, resource: string): void {
+  served(epoch: number, method: string, resource: string, counted = false): void {
     if (epoch !== this.current) return
     this.stats.total++
+    if (counted) this.stats.counts[resource] = (this.stats.counts[resource] ?? 0) + 1
     this.stats.byMethod[method] = (this.stats.byMethod[method] ?? 0) + 1
     const table = (this.stats.byTable[resource] ??= {})
     table[method] = (table[method] ?? 0) + 1

@@ -1,6 +1,7 @@
 /**
  * The console's "Failed deliveries": every delivery that failed for good (`status.failures`), with
- * the document, the cause, the attempts and the last try, and **Retry** / **Retry all** for users with
+ * the document, the cause, the attempts and the last try — counted in documents, in the header and
+ * under the list alike (present/failedCounts.ts) — and **Retry** / **Retry all** for users with
  * the `sync` right (through `POST …/retry`, recorded in the Sync events). A server component. Titles
  * are read as the viewing user (a document the user may not read shows its id), and the status comes
  * with the causes of such documents replaced (`statusForReader`).
@@ -10,6 +11,7 @@ import type { StatusResult } from '../ops/status.js'
 import { RetryButton } from './client/RetryButton.js'
 import { formatAge } from './health.js'
 import { describeFailure } from './present/documentState.js'
+import { failedCounts } from './present/failedCounts.js'
 import { documentPath } from './present/links.js'
 import type { AdminUrl } from './server/adminUrl.js'
 import { loadTitles } from './server/titles.js'
@@ -42,7 +44,7 @@ export async function FailedDeliveries(props: {
   const failedIn = (slug: string) =>
     status?.collections.find((c) => c.collection === slug)?.failed ??
     failures.filter((f) => f.collection === slug).length
-  const failedDocuments = status?.collections.reduce((n, c) => n + (c.failed ?? 0), 0) ?? 0
+  const counts = failedCounts(status)
   return (
     <section
       style={styles.section}
@@ -52,7 +54,7 @@ export async function FailedDeliveries(props: {
     >
       <div style={styles.sectionHeader}>
         <h2 style={styles.h2}>
-          Failed deliveries <span style={styles.muted}>({status?.jobs.failed ?? 'unknown'})</span>
+          Failed deliveries <span style={styles.muted}>({counts.heading})</span>
         </h2>
         <span style={styles.spacer} />
         {canRetry
@@ -107,11 +109,7 @@ export async function FailedDeliveries(props: {
               })}
             </tbody>
           </table>
-          {failedDocuments > failures.length ? (
-            <p style={styles.muted}>
-              Showing the {failures.length} most recent of {failedDocuments} failed documents.
-            </p>
-          ) : null}
+          {counts.more ? <p style={styles.muted}>{counts.more}</p> : null}
         </div>
       )}
     </section>

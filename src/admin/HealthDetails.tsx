@@ -117,6 +117,11 @@ export function HealthDetails({
                 <td style={td}>
                   <RowsCell c={c} />
                   {c.countNote ? <div style={styles.muted}>{c.countNote}</div> : null}
+                  {c.countAgeMs !== undefined ? (
+                    <div style={styles.muted} data-counted-ago>
+                      documents and rows counted {formatAge(c.countAgeMs)} ago
+                    </div>
+                  ) : null}
                 </td>
                 <td style={td} data-drift={c.drift ?? undefined}>
                   <CheckCell c={c} />

@@ -30,6 +30,8 @@ export interface CollectionHealth {
   note?: string
   /** About the counts (informational: a count tells how many, not whether they are equal). */
   countNote?: string
+  /** How old the counts are, when reused from an earlier read (status-counts.ts); absent when counted now. */
+  countAgeMs?: number
   /** The realtime watch, when on: "watched (Realtime)", or why not (informational: the checks remain). */
   realtimeNote?: string
 }
@@ -118,6 +120,8 @@ export function assessHealth(status: StatusResult, options: AssessOptions = {}):
       countNote = differ
         ? `${plural(Math.abs(difference), difference < 0 ? 'document' : 'row')} more than ${difference < 0 ? 'rows' : 'documents'} (drafts and filtered documents are not synced)`
         : `${plural(Math.abs(difference), difference < 0 ? 'document' : 'row')} more than ${difference < 0 ? 'rows' : 'documents'}: run a check to compare the rows`
+    // Counted by this read, or reused from an earlier one (a second and more: worth saying).
+    const countAgeMs = c.countedAt ? Math.max(0, now - Date.parse(c.countedAt)) : 0
     const notes: string[] = []
     if (check && drift)
       notes.push(`the last check (${formatAge(check.ageMs)} ago) found ${driftText(check)}`)
@@ -145,6 +149,7 @@ export function assessHealth(status: StatusResult, options: AssessOptions = {}):
       ok,
       ...(note ? { note } : {}),
       ...(countNote ? { countNote } : {}),
+      ...(countAgeMs >= 1_000 ? { countAgeMs } : {}),
       ...(realtimeNote ? { realtimeNote } : {}),
     }
   })

@@ -10,6 +10,7 @@ import { expectedRow, isPublished, loadDocuments } from '../documents.js'
 import { MappingError } from '../errors.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
 import type { JobError } from '../queue/jobs.js'
+import { cancelledByJobsApi } from '../queue/cancelled.js'
 import { documentKey } from '../queue/keys.js'
 import { changedFields, fieldValue } from '../reconcile/diff.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
@@ -89,9 +90,10 @@ export async function documentStates(
   return ids.map((id): DocumentStatus => {
     if (hidden.has(id)) return { id, state: 'not-readable' }
     // A job cancelled with Payload's jobs API will never run: neither pending nor a failure to show
-    // (hasError is set, but nothing failed); what Supabase holds is then told by the comparison.
+    // (hasError is set, but nothing failed); what Supabase holds is then told by the comparison. A
+    // delivery the task gave up through Payload's runner is booked as cancelled too, and did fail.
     const own = jobs.filter(
-      (job) => job.key === documentKey(collection.slug, id) && job.error?.cancelled !== true,
+      (job) => job.key === documentKey(collection.slug, id) && !cancelledByJobsApi(job.error),
     )
     const failed = own.find((job) => job.hasError)
     const pending = own

@@ -1,12 +1,12 @@
 /** `status`: documents vs rows per collection, the sync jobs, Supabase's reachability, a pause. */
 import type { Payload } from 'payload'
-import { countDocuments } from '../documents.js'
 import { describeCause } from '../errors.js'
 import { getRuntime } from '../lifecycle/registry.js'
 import { deliveringCount } from '../queue/locks.js'
 import type { FailedJob } from '../queue/jobs.js'
 import type { WatchStatus } from '../realtime/watch.js'
 import { toSyncResult, type SyncResult } from './options.js'
+import { collectionCounts, type CountReuse } from './status-counts.js'
 
 export interface StatusResult {
   collections: {
@@ -14,6 +14,8 @@ export interface StatusResult {
     table: string
     documents: number
     rows: number | null
+    /** When `documents` and `rows` were counted (ISO): earlier than the read when reused (`reuseCounts`). */
+    countedAt?: string
     lastReconcile?: SyncResult & { at?: string }
     /** Watched through Realtime (the `realtime` option): subscribed, reconnecting or unavailable, since when. */
     realtime?: { status: WatchStatus; error?: string; since: string }
@@ -41,26 +43,38 @@ export interface StatusResult {
   paused?: { reason: string; until: string }
 }
 
-export async function syncStatus(payload: Payload): Promise<StatusResult> {
+export interface StatusOptions {
+  /**
+   * Reuse counts younger than `maxAgeMs` (the admin's refreshes: status-counts.ts); Supabase's
+   * reachability is asked all the same. Default: count now.
+   */
+  reuseCounts?: CountReuse
+}
+
+export async function syncStatus(
+  payload: Payload,
+  options: StatusOptions = {},
+): Promise<StatusResult> {
   const runtime = getRuntime(payload)
   const started = performance.now()
   let supabase: StatusResult['supabase'] = { reachable: true, ms: 0 }
   const collections: StatusResult['collections'] = []
   const failedDocuments = await runtime.jobs.failedDocuments()
   for (const collection of runtime.collections.values()) {
-    const documents = await countDocuments(payload, collection)
-    let rows: number | null = null
-    try {
-      rows = await runtime.target.count(collection.spec)
-    } catch (error) {
-      supabase = { reachable: false, ms: 0, error: describeCause(error) }
-    }
+    const { documents, rows, countedAt, error } = await collectionCounts(
+      payload,
+      runtime,
+      collection,
+      options.reuseCounts,
+    )
+    if (error !== undefined) supabase = { reachable: false, ms: 0, error: describeCause(error) }
     const last = runtime.lastReconcile.get(collection.slug)
     collections.push({
       collection: collection.slug,
       table: collection.spec.table,
       documents,
       rows,
+      countedAt,
       lastReconcile: last ? { ...toSyncResult(last), at: last.at } : undefined,
       realtime: runtime.watch?.status()[collection.slug],
       failed: failedDocuments.get(collection.slug) ?? 0,

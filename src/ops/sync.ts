@@ -8,6 +8,7 @@ import { notedFullRun } from '../reconcile/full-runs.js'
 import { reconcile } from '../reconcile/reconcile.js'
 import { recordEvent } from './audit.js'
 import { exclusive } from './exclusive.js'
+import { forgetCounts } from './status-counts.js'
 import {
   fieldsOf,
   recordCancel,
@@ -51,7 +52,8 @@ export async function syncDocuments(
         },
         options.signal,
       ),
-  )
+    // Done, failed or cancelled part-way: rows may have changed, and the console shows it next read.
+  ).finally(() => forgetCounts(payload, collection.slug))
   if (!options.ids)
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
   await recordEvent(runtime, {
@@ -141,7 +143,7 @@ export async function resetTable(
           }),
         ),
       options.signal,
-    )
+    ).finally(() => forgetCounts(payload, collection.slug))
     runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
     const result: ResetResult = { collection: collection.slug, sync: toSyncResult(summary) }
     await audit(

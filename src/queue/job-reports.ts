@@ -13,7 +13,7 @@ export async function jobCounts(db: PayloadDatabase, table: JobsTable): Promise<
   }>(
     `select count(*) filter (where not coalesce(${c.hasError}, false))::text as pending, ` +
       `count(*) filter (where not coalesce(${c.hasError}, false) and ${c.waitUntil} > now())::text as retrying, ` +
-      `count(*) filter (where coalesce(${c.hasError}, false))::text as failed, ` +
+      `count(*) filter (where ${table.failed})::text as failed, ` +
       `(extract(epoch from now() - min(${c.createdAt}) filter (where not coalesce(${c.hasError}, false))) * 1000)::text as oldest ` +
       `from ${table.name} where ${table.mine}`,
   )
@@ -34,7 +34,7 @@ export async function failedDocumentCounts(
   const { c } = table
   const { rows } = await db.query<{ collection: string; n: string }>(
     `select ${c.input}->>'collection' as collection, count(distinct ${c.key})::text as n ` +
-      `from ${table.name} where ${table.mine} and coalesce(${c.hasError}, false) group by 1`,
+      `from ${table.name} where ${table.mine} and ${table.failed} group by 1`,
   )
   return new Map(rows.map((row) => [row.collection, Number(row.n)]))
 }
@@ -59,7 +59,7 @@ export async function failedJobs(
   }>(
     `select collection, id, error, total_tried, updated_at from (` +
       `select distinct on (${c.key}) ${c.input}->>'collection' as collection, ${c.input}->>'id' as id, ${c.error} as error, ${c.totalTried}::text as total_tried, ${c.updatedAt} as updated_at ` +
-      `from ${table.name} where ${table.mine} and coalesce(${c.hasError}, false) order by ${c.key}, ${c.updatedAt} desc` +
+      `from ${table.name} where ${table.mine} and ${table.failed} order by ${c.key}, ${c.updatedAt} desc` +
       `) latest order by updated_at desc limit $1`,
     [limit],
   )

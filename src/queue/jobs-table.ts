@@ -3,6 +3,7 @@
  * SQL type, and the filter every statement shares. Names come from the adapter's schema, so `dbName`
  * and a custom schema are honoured.
  */
+import { cancelledByJobsApiSql } from './cancelled.js'
 import { literal, type PayloadDatabase } from './database.js'
 import { syncTaskSlug } from './keys.js'
 
@@ -28,6 +29,11 @@ export interface JobsTable {
   idType: string
   /** Filters every statement shares: our task, our queue, not completed. */
   mine: string
+  /**
+   * Failed for good: has an error, and was not cancelled with Payload's jobs API (cancelled.ts: it will
+   * never run and did not fail — neither failed nor pending).
+   */
+  failed: string
 }
 
 export function jobsTable(db: PayloadDatabase, queueName: string): JobsTable {
@@ -53,5 +59,6 @@ export function jobsTable(db: PayloadDatabase, queueName: string): JobsTable {
     c,
     idType: t.sqlType('id'),
     mine: `${c.taskSlug} = ${literal(syncTaskSlug)} and ${c.queue} = ${literal(queueName)} and ${c.completedAt} is null`,
+    failed: `coalesce(${c.hasError}, false) and not ${cancelledByJobsApiSql(c.error)}`,
   }
 }

@@ -10,6 +10,7 @@ import { SyncError } from '../errors.js'
 import type { QueueOptions } from '../options.js'
 import type { SyncedCollection } from '../synced.js'
 import { backoffDelay } from './backoff.js'
+import { givenUpPrefix } from './cancelled.js'
 import { notSyncedError } from './not-synced.js'
 import type { Delivery } from './delivery.js'
 import type { JobStore } from './jobs.js'
@@ -70,7 +71,7 @@ export function syncTask(
         await running.delivery.failedForGood(slug, [
           { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
         ])
-        throw new JobCancelledError(`permanent: ${error.message}`)
+        throw new JobCancelledError(`${givenUpPrefix}${error.message}`)
       }
       // Jobs a dead runner left processing (Payload has no recovery): pending again, now and then.
       await releaseStaleJobs(running.jobs, running.logger, Math.min(60_000, queue.staleAfter / 5))
@@ -106,7 +107,7 @@ export function syncTask(
             await running.delivery.failedForGood(slug, [
               { key: documentKey(slug, id), collection: slug, id, error, jobs: [] },
             ])
-          throw new JobCancelledError(`permanent: ${error.message}`)
+          throw new JobCancelledError(`${givenUpPrefix}${error.message}`)
         }
         throw error
       }

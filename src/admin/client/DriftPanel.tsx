@@ -6,14 +6,13 @@
  * changed row's side-by-side table, and the actions — each behind the matching right, each confirmed in
  * a modal, each recorded in the Sync events by the endpoint (`useRowActions`, `useBulkActions`).
  */
-import { Button, toast, useConfig } from '@payloadcms/ui'
+import { Button, useConfig } from '@payloadcms/ui'
 import { useMemo } from 'react'
-import type { RunState } from '../../ops/runs.js'
 import { formatAge } from '../health.js'
 import { describeCheck } from '../present/describeRun.js'
 import { driftListsOf } from '../present/driftLists.js'
 import { styles } from '../styles.js'
-import { apiBase, cancelRun } from './api.js'
+import { apiBase } from './api.js'
 import { DriftList } from './DriftList.js'
 import { RunProgress } from './RunProgress.js'
 import { useBulkActions } from './useBulkActions.js'
@@ -62,13 +61,6 @@ export function DriftPanel(props: DriftPanelProps) {
     checkNow: check.checkNow,
   })
 
-  const cancel = (run: RunState | null) => {
-    if (run)
-      cancelRun(base, run.id).catch((error: unknown) =>
-        toast.error(error instanceof Error ? error.message : String(error)),
-      )
-  }
-
   return (
     <section
       style={styles.section}
@@ -87,9 +79,10 @@ export function DriftPanel(props: DriftPanelProps) {
             buttonStyle="secondary"
             size="small"
             margin={false}
-            onClick={() => cancel(check.run)}
+            disabled={check.cancelling}
+            onClick={check.cancel}
           >
-            Cancel check
+            {check.cancelling ? 'Cancelling…' : 'Cancel check'}
           </Button>
         ) : null}
         <Button
@@ -102,14 +95,21 @@ export function DriftPanel(props: DriftPanelProps) {
         </Button>
       </div>
 
-      {check.running ? <RunProgress run={check.run} label="Checking" /> : null}
+      {check.running ? (
+        <RunProgress run={check.run} label="Checking" cancelling={check.cancelling} />
+      ) : null}
       {check.lost ? (
         <p role="status" className="supabase-sync-check-lost" style={styles.bad}>
           {check.lost}
         </p>
       ) : null}
       {bulk.running ? (
-        <RunProgress run={bulk.run} label="Writing" onCancel={() => cancel(bulk.run)} />
+        <RunProgress
+          run={bulk.run}
+          label="Writing"
+          onCancel={bulk.cancel}
+          cancelling={bulk.cancelling}
+        />
       ) : null}
 
       {check.shown && result ? (

@@ -98,5 +98,12 @@ export function useBulkActions(ctx: BulkContext) {
     })
   }
 
-  return { run: bulk.run, running: bulk.running, pushAll, deleteAllExtra }
+  return {
+    run: bulk.run,
+    running: bulk.running,
+    cancelling: bulk.cancelling,
+    cancel: bulk.cancel,
+    pushAll,
+    deleteAllExtra,
+  }
 }

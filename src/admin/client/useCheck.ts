@@ -21,7 +21,7 @@ export interface ShownCheck {
 
 export function useCheck(base: ApiBase, collection: string, lastRunId?: string) {
   const router = useRouter()
-  const { run, running, lost, follow } = usePolledRun(base)
+  const { run, running, lost, follow, cancelling, cancel } = usePolledRun(base)
   const [shown, setShown] = useState<ShownCheck | null>(null)
   /** The same run again (a reload, React's second effect run) keeps the page's state. */
   const shownRun = useRef<string | null>(null)
@@ -80,5 +80,5 @@ export function useCheck(base: ApiBase, collection: string, lastRunId?: string) 
     }
   }, [base, collection, follow, onEnd])
 
-  return { run, running, starting, lost, shown, checkNow }
+  return { run, running, starting, lost, shown, checkNow, cancelling, cancel }
 }

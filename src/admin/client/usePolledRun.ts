@@ -9,12 +9,16 @@
  * the run failed (present/pollFailure.ts decides which). Each `follow` is a generation of its own:
  * following another run (AutoRefresh re-renders with a new `lastRunId`) aborts the request in flight
  * and drops any answer of an older generation, so an older response never overwrites a newer state.
+ *
+ * `cancel` asks the server to stop the run (it stops after its current page, which on a large table
+ * or a slow Supabase takes a while): `cancelling` is true from the click on — and from the polled
+ * state's `cancelling` after a reload — so the screen says so instead of looking as if nothing happened.
  */
 import { toast } from '@payloadcms/ui'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { RunState } from '../../ops/runs.js'
 import { afterPollError } from '../present/pollFailure.js'
-import { ApiError, getRun, type ApiBase } from './api.js'
+import { ApiError, cancelRun, getRun, type ApiBase } from './api.js'
 
 const pollMs = 400
 
@@ -25,6 +29,10 @@ export interface PolledRun {
   /** Why the run is no longer followed, while it may still be running; null while followed or ended. */
   lost: string | null
   follow: (state: RunState, onEnd: (state: RunState) => void) => void
+  /** A cancel of the running run was asked for (here, or by anyone: the server's state says so). */
+  cancelling: boolean
+  /** Asks the server to stop the run after its current page; a refusal is a toast. */
+  cancel: () => void
 }
 
 interface Following {
@@ -37,6 +45,8 @@ export function usePolledRun(base: ApiBase): PolledRun {
   const [run, setRun] = useState<RunState | null>(null)
   const [lost, setLost] = useState<string | null>(null)
   const following = useRef<Following>({ generation: 0 })
+  /** The run whose cancel this page asked for (the server says so only from its next poll). */
+  const [asked, setAsked] = useState<string | null>(null)
 
   /** Ends the current generation: its timer, its request in flight, any answer still to come. */
   const stop = useCallback(() => {
@@ -93,5 +103,18 @@ export function usePolledRun(base: ApiBase): PolledRun {
     },
     [base, stop],
   )
-  return { run, running: run?.status === 'running' && lost === null, lost, follow }
+  const cancel = useCallback(() => {
+    const id = run?.status === 'running' ? run.id : undefined
+    if (!id) return
+    setAsked(id)
+    // The answer comes once the run has stopped; the polls show it meanwhile.
+    cancelRun(base, id).catch((error: unknown) => {
+      setAsked((was) => (was === id ? null : was))
+      toast.error(error instanceof Error ? error.message : String(error))
+    })
+  }, [base, run])
+
+  const running = run?.status === 'running' && lost === null
+  const cancelling = running && (run?.cancelling === true || asked === run?.id)
+  return { run, running, lost, follow, cancelling, cancel }
 }

@@ -6,6 +6,7 @@
 import type { Payload } from 'payload'
 import type { SyncRuntime } from '../../lifecycle/runtime.js'
 import { syncStatus, type StatusResult } from '../../ops/status.js'
+import { countsMaxAgeMs, type CountReuse } from '../../ops/status-counts.js'
 import { assessHealth, shortError, type LastCheck, type SyncHealth } from '../health.js'
 import { loadLastChecks } from '../../monitoring/last-checks.js'
 import { loadLastRuns, type LastRun } from './lastRuns.js'
@@ -25,18 +26,24 @@ export interface LoadedStatus {
  */
 const inFlight = new WeakMap<Payload, Promise<StatusResult>>()
 
-function sharedStatus(payload: Payload): Promise<StatusResult> {
+function sharedStatus(payload: Payload, reuse: CountReuse): Promise<StatusResult> {
   let read = inFlight.get(payload)
   if (!read) {
-    read = syncStatus(payload).finally(() => inFlight.delete(payload))
+    read = syncStatus(payload, { reuseCounts: reuse }).finally(() => inFlight.delete(payload))
     inFlight.set(payload, read)
   }
   return read
 }
 
+/**
+ * The status for the dashboard and the console. Their refreshes come every 5 s from every open tab:
+ * the documents and rows counts (a scan of each table) are reused while younger than `countsMaxAgeMs`
+ * (status-counts.ts), the rest — jobs, failures, Supabase's reachability — is read each time.
+ */
 export async function loadStatus(
   payload: Payload,
   timeoutMs = statusTimeoutMs,
+  reuse: CountReuse = { maxAgeMs: countsMaxAgeMs },
 ): Promise<LoadedStatus> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
@@ -46,7 +53,7 @@ export async function loadStatus(
     )
   })
   try {
-    return { status: await Promise.race([sharedStatus(payload), timeout]) }
+    return { status: await Promise.race([sharedStatus(payload, reuse), timeout]) }
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) }
   } finally {
