@@ -10,6 +10,7 @@ import { Dealers, type AccessFunction } from '../src/index.js'
 import { describeFailure, describeState } from '../src/admin/present/documentState.js'
 import type { DocumentStatus } from '../src/ops/compare.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
+import { idsPerRun, maxIdsPerRequest } from '../src/ops/id-limits.js'
 import { syncStatus } from '../src/ops/status.js'
 import { dealerData, eventually, settled, startApp, type TestApp } from './support/app.js'
 
@@ -375,5 +376,34 @@ describe('what finished runs keep', () => {
     const last = await get(latest)
     expect(Array.isArray(last.result?.changed)).toBe(true)
     expect(old.summary?.changed).toBe(last.result?.changed.length)
+  })
+})
+
+describe('how many ids one request takes (the console pushes longer drift lists in parts)', () => {
+  it(`a part of Push all (${idsPerRun.toLocaleString('en')} ids) is taken and synced; ${(maxIdsPerRequest + 1).toLocaleString('en')} ids are refused, naming ids`, async () => {
+    const made = await app.payload.create({
+      collection: 'dealers',
+      data: dealerData({ slug: 'a-part-of-push-all' }),
+      context: { skipSupabaseSync: true },
+    })
+    const id = String(made.id)
+    const unknown = (n: number) =>
+      Array.from({ length: n }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`)
+    const started = await api('POST', '/supabase-sync/runs', 'ops', {
+      op: 'sync',
+      ids: [id, ...unknown(idsPerRun - 1)],
+    })
+    expect(started.status).toBe(200)
+    await getRuntime(app.payload).runs.finished(String(started.body.id))
+    const run = (await api('GET', `/supabase-sync/runs/${String(started.body.id)}`, 'ops')).body
+    expect(run).toMatchObject({ status: 'done', result: { upserted: 1 } })
+    expect((await app.rows()).get(id)).toMatchObject({ slug: 'a-part-of-push-all' })
+
+    const refused = await api('POST', '/supabase-sync/runs', 'ops', {
+      op: 'sync',
+      ids: unknown(maxIdsPerRequest + 1),
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toMatch(/ids/)
   })
 })

@@ -18,6 +18,7 @@ import { describeFailure, describeState } from '../src/admin/present/documentSta
 import { driftListsOf, firstDriftTab } from '../src/admin/present/driftLists.js'
 import { documentHref, documentPath } from '../src/admin/present/links.js'
 import { chunks, pageOf } from '../src/admin/present/paging.js'
+import { partLabel, runParts, sumResults } from '../src/admin/present/runParts.js'
 import {
   compareLines,
   fold,
@@ -442,5 +443,42 @@ describe('links to documents (the events list, the drift list)', () => {
       else process.env.NEXT_BASE_PATH = before
     }
     expect(documentHref('/admin', 'dealers', 'x')).toBe('/admin/collections/dealers/x')
+  })
+})
+
+describe('Push all in parts (a drift list longer than one request takes)', () => {
+  it('splits the ids in order into parts of at most the size; one part when they fit', () => {
+    const ids = Array.from({ length: 120_001 }, (_, i) => `id-${i}`)
+    const parts = runParts(ids, 50_000)
+    expect(parts.map((p) => p.length)).toEqual([50_000, 50_000, 20_001])
+    expect(parts.flat()).toEqual(ids)
+    expect(runParts(['a', 'b'], 50_000)).toEqual([['a', 'b']])
+  })
+
+  it('names a part only when there are several', () => {
+    expect(partLabel('Push all', 1, 3)).toBe('Push all, part 2 of 3')
+    expect(partLabel('Push all', 0, 1)).toBe('Push all')
+  })
+
+  it("adds the parts' results up into one sentence: counts, failures in order, a guard's refusal", () => {
+    const sum = sumResults([
+      { upserted: 49_990, unchanged: 10, failed: [] },
+      { upserted: 3, deleted: 1, queued: 2, failed: [{ id: 'd-7', message: 'slug: required' }] },
+      { unchanged: 5, orphansKept: 1, guard: 'refused' },
+    ])
+    expect(sum).toEqual({
+      upserted: 49_993,
+      deleted: 1,
+      unchanged: 15,
+      queued: 2,
+      orphansKept: 1,
+      failed: [{ id: 'd-7', message: 'slug: required' }],
+      guard: 'refused',
+    })
+    expect(describeSyncResult(sum).ok).toBe(false)
+    expect(describeSyncResult(sumResults([{ upserted: 2 }, { upserted: 3 }]))).toEqual({
+      ok: true,
+      text: '5 written.',
+    })
   })
 })

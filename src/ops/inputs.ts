@@ -8,6 +8,7 @@ import { z } from 'zod'
 import { InputError } from '../errors.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { idKind, type IdKind } from './id-kind.js'
+import { maxIdsPerRequest } from './id-limits.js'
 
 export interface Input {
   collection: string
@@ -65,7 +66,7 @@ export function parseInput(
       .optional(),
     ids: z
       .array(z.string({ error: 'must be a string' }))
-      .max(100_000)
+      .max(maxIdsPerRequest)
       .optional(),
     id: z
       .union([

@@ -106,7 +106,7 @@ export function DriftPanel(props: DriftPanelProps) {
       {bulk.running ? (
         <RunProgress
           run={bulk.run}
-          label="Writing"
+          label={bulk.label}
           onCancel={bulk.cancel}
           cancelling={bulk.cancelling}
         />

@@ -3,13 +3,19 @@
  * The drift lists' bulk actions: **Push all** (the missing and changed rows) and **Delete all extra**
  * (behind the mass-delete guard, which the modal explains). Each is confirmed, runs as a background
  * sync of the ids (`POST …/runs {op: 'sync', ids}`, recorded in the Sync events with the user) with
- * progress, and a check runs again when it ends.
+ * progress, and a check runs again when it ends. A list longer than one request takes goes as
+ * consecutive runs of `idsPerRun` ids for Push all; Delete all extra does not (the mass-delete guard
+ * judges one run's deletions against the table: in parts, a deletion it refuses whole would pass
+ * part by part), and says to run the command, which judges them all at once.
  */
 import { toast } from '@payloadcms/ui'
 import { useRouter } from 'next/navigation.js'
+import { useState } from 'react'
+import { idsPerRun, maxIdsPerRequest } from '../../ops/id-limits.js'
 import type { SyncResult } from '../../ops/options.js'
 import { describeSyncResult } from '../present/describeRun.js'
 import type { DriftLists } from '../present/driftLists.js'
+import { partLabel, runParts, sumResults, type PartResult } from '../present/runParts.js'
 import { startRun, type ApiBase } from './api.js'
 import type { ConfirmRequest } from './useConfirm.js'
 import { usePolledRun } from './usePolledRun.js'
@@ -31,19 +37,48 @@ export function useBulkActions(ctx: BulkContext) {
   const router = useRouter()
   const bulk = usePolledRun(ctx.base)
 
-  const start = (ids: string[], what: string) => async () => {
-    try {
-      const state = await startRun(ctx.base, { op: 'sync', collection: ctx.collection, ids })
+  /** What the progress line calls the run under way ("Push all, part 2 of 3"). */
+  const [label, setLabel] = useState('Writing')
+
+  const start = (ids: string[], what: string, size: number) => async () => {
+    const parts = runParts(ids, size)
+    const results: PartResult[] = []
+    const ended = () => {
+      router.refresh()
+      void ctx.checkNow()
+    }
+    const runPart = async (index: number): Promise<void> => {
+      const name = partLabel(what, index, parts.length)
+      const left = parts.length - index - 1
+      const notRun = left ? ` (${left} of ${parts.length} parts not run)` : ''
+      const state = await startRun(ctx.base, {
+        op: 'sync',
+        collection: ctx.collection,
+        ids: parts[index],
+      })
+      setLabel(name)
       bulk.follow(state, (end) => {
         if (end.status === 'done' && end.result) {
-          const said = describeSyncResult(end.result as SyncResult)
+          results.push(end.result as SyncResult)
+          if (left) {
+            runPart(index + 1).catch((error: unknown) => {
+              toast.error(
+                `${partLabel(what, index + 1, parts.length)} did not start: ${error instanceof Error ? error.message : String(error)}${notRun}`,
+              )
+              ended()
+            })
+            return
+          }
+          const said = describeSyncResult(sumResults(results))
           if (said.ok) toast.success(`${what}: ${said.text}`)
           else toast.error(`${what}: ${said.text}`)
-        } else if (end.status === 'failed') toast.error(`${what} failed: ${end.error}`)
-        else if (end.status === 'cancelled') toast.info(`${what} cancelled`)
-        router.refresh()
-        void ctx.checkNow()
+        } else if (end.status === 'failed') toast.error(`${name} failed: ${end.error}${notRun}`)
+        else if (end.status === 'cancelled') toast.info(`${name} cancelled${notRun}`)
+        ended()
       })
+    }
+    try {
+      await runPart(0)
     } catch (error) {
       toast.error(error instanceof Error ? error.message : String(error))
     }
@@ -63,11 +98,17 @@ export function useBulkActions(ctx: BulkContext) {
           again when it ends. Recorded in the Sync events.
         </p>
       ),
-      run: start(ids, 'Push all'),
+      run: start(ids, 'Push all', idsPerRun),
     })
   }
 
   const deleteAllExtra = () => {
+    if (ctx.lists.extra.length > maxIdsPerRequest) {
+      toast.error(
+        `Delete all extra: ${count(ctx.lists.extra.length)} rows are more than the console deletes in one run (${count(maxIdsPerRequest)}). Run \`npx payload supabase-sync sync\`: it deletes every row without a document, the mass-delete guard judging them all at once.`,
+      )
+      return
+    }
     const percent = Math.round(ctx.guard.maxDeleteFraction * 100)
     ctx.confirm({
       heading: 'Delete all extra',
@@ -94,12 +135,13 @@ export function useBulkActions(ctx: BulkContext) {
           )}
         </>
       ),
-      run: start(ctx.lists.extra, 'Delete all extra'),
+      run: start(ctx.lists.extra, 'Delete all extra', maxIdsPerRequest),
     })
   }
 
   return {
     run: bulk.run,
+    label,
     running: bulk.running,
     cancelling: bulk.cancelling,
     cancel: bulk.cancel,
