@@ -32,3 +32,10 @@ export function gatewayResponse(
     body: `<!DOCTYPE html>\n<html lang="en-US">\n<head>\n<title>xyz.supabase.co | ${status}: ${message ?? reason}</title>\n<meta charset="UTF-8" />\n</head>\n<body>\n<h1>Error ${status}</h1>\n${filler}</body>\n</html>\n`,
   }
 }
+
+/** nginx's answer to a request line past its buffer: no PostgREST error body, no code. */
+export const uriTooLong: ApiResponse = {
+  status: 414,
+  headers: { 'Content-Type': 'text/html' },
+  body: '<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n<center><h1>414 Request-URI Too Large</h1></center>\r\n</body>\r\n</html>\r\n',
+}
