@@ -10,7 +10,7 @@ const nextConfig = {
   // The app lives in dev/, its node_modules and the plugin's src/ one level up.
   turbopack: { root: path.resolve(here, '..') },
   outputFileTracingRoot: path.resolve(here, '..'),
-  // `next dev --webpack` (dev/devApp.ts): Turbopack in Next 16.4 cannot map the plugin's NodeNext
+  // `next dev --webpack` (dev/next-dev.ts): Turbopack in Next 16.4 cannot map the plugin's NodeNext
   // imports ('./x.js' for './x.ts'); webpack's resolve.extensionAlias does.
   webpack: (webpackConfig) => {
     webpackConfig.resolve.extensionAlias = {
