@@ -1,4 +1,4 @@
-// The throw-away project's Payload config (scripts/package-check.ts copies it there): plain JavaScript,
+// The throw-away project's Payload config (scripts/package-check/steps/boot.ts copies it there): plain JavaScript,
 // ESM, importing the plugin from the installed tarball exactly as the README tells a team to.
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
