@@ -178,7 +178,7 @@ export const smokeTest: BrowserTest = {
   prefix: 'admin',
   body: async ({ app, open, step, shot }) => {
     const { stack, timings } = app
-    // The seeded dealer on VinSolutions only (dev/devApp.ts): HomeNet and Dealer.com get added below.
+    // The seeded dealer on VinSolutions only (dev/seed-dealers.ts): HomeNet and Dealer.com get added below.
     const dealer = await queryOne<{ id: string; name: string }>(
       stack.databaseUri,
       "select id, name from dealers where slug = 'lakeview-auto'",
