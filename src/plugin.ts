@@ -18,6 +18,7 @@ import { pruneEventsTask } from './ops/event-retention.js'
 import { monitoringEndpoints } from './monitoring/endpoints.js'
 import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
+import { afterBulkOperationHook } from './hooks/bulk-errors.js'
 import { afterChangeHook, afterDeleteHook, type HookRuntime } from './hooks/sync-hooks.js'
 import { findRuntime } from './lifecycle/registry.js'
 import { optionsKey } from './lifecycle/reload.js'
@@ -163,6 +164,12 @@ export const supabaseSync =
           afterDelete: [
             ...(collection.hooks?.afterDelete ?? []),
             afterDeleteHook(synced, options.queue.name, hookRuntime),
+          ],
+          // First: it reads the failures as the operation made them, before a hook of the app's
+          // rewrites the result (one that throws rolls the operation back, these jobs with it).
+          afterOperation: [
+            afterBulkOperationHook(synced, options.queue.name, hookRuntime),
+            ...(collection.hooks?.afterOperation ?? []),
           ],
         },
       }

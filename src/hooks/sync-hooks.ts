@@ -29,7 +29,8 @@ export function syncSkipped(context: RequestContext | undefined): boolean {
   return Boolean(context && (context.supabaseSync === false || context.skipSupabaseSync === true))
 }
 
-async function queueSync(
+/** Queues the sync job of one document inside the save's transaction (`req`). */
+export async function queueSync(
   req: PayloadRequest,
   input: SyncJobInput,
   queue: string,
