@@ -1,8 +1,8 @@
 /**
  * The plugin: `supabaseSync(options)(config)`. A config transform only: it adds the sync hooks to each
- * synced collection, the sync task to Payload's jobs, its two collections (Sync events, the per-document
- * sync state), the endpoints, the dashboard panel, the bin command, and an onInit that starts the rest
- * (lifecycle/start.ts). Shaped like Payload's own plugins: spreads the incoming config, chains onInit,
+ * synced collection (and delete hooks to the collections their fields point to), the sync task to
+ * Payload's jobs, its two collections (Sync events, the per-document sync state), the endpoints, the
+ * dashboard panel, the bin command, and an onInit that starts the rest (lifecycle/start.ts). Shaped like Payload's own plugins: spreads the incoming config, chains onInit,
  * honours `disabled` (then only what changes the database schema stays: the collections and the task).
  */
 import type { CollectionConfig, Config, Payload, PayloadRequest, UIField } from 'payload'
@@ -18,6 +18,9 @@ import { pruneEventsTask } from './ops/event-retention.js'
 import { monitoringEndpoints } from './monitoring/endpoints.js'
 import { ConfigError } from './errors.js'
 import { expectVersionHook } from './hooks/expect-version.js'
+import { afterBulkOperationHook } from './hooks/bulk-errors.js'
+import { referencePaths } from './hooks/reference-paths.js'
+import { referencedDeleteHooks, type Referrer } from './hooks/references.js'
 import { afterChangeHook, afterDeleteHook, type HookRuntime } from './hooks/sync-hooks.js'
 import { findRuntime } from './lifecycle/registry.js'
 import { optionsKey } from './lifecycle/reload.js'
@@ -164,6 +167,33 @@ export const supabaseSync =
             ...(collection.hooks?.afterDelete ?? []),
             afterDeleteHook(synced, options.queue.name, hookRuntime),
           ],
+          // First: it reads the failures as the operation made them, before a hook of the app's
+          // rewrites the result (one that throws rolls the operation back, these jobs with it).
+          afterOperation: [
+            afterBulkOperationHook(synced, options.queue.name, hookRuntime),
+            ...(collection.hooks?.afterOperation ?? []),
+          ],
+        },
+      }
+    })
+    // A collection that synced documents point to: deleting one of its documents clears their
+    // references in PostgreSQL, without their hooks (hooks/references.ts).
+    const referrers = (target: string): Referrer[] =>
+      [...collections.values()].flatMap((synced) => {
+        const fields = incomingCollections.find((c) => c.slug === synced.slug)?.fields ?? []
+        const paths = referencePaths(fields, target)
+        return paths.length ? [{ collection: synced, paths }] : []
+      })
+    config.collections = config.collections.map((collection) => {
+      const pointing = referrers(collection.slug)
+      if (!pointing.length) return collection
+      const hooks = referencedDeleteHooks(pointing, options.queue.name, hookRuntime)
+      return {
+        ...collection,
+        hooks: {
+          ...collection.hooks,
+          beforeDelete: [...(collection.hooks?.beforeDelete ?? []), hooks.beforeDelete],
+          afterDelete: [...(collection.hooks?.afterDelete ?? []), hooks.afterDelete],
         },
       }
     })

@@ -5,7 +5,7 @@
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, loadDocuments } from '../documents.js'
 import { MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
-import { expectUpdatedAt } from '../hooks/expect-version.js'
+import { expectUpdatedAt, type ExpectedVersion } from '../hooks/expect-version.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { fingerprint, noRow } from '../mapping/fingerprint.js'
 import type { Doc, Row } from '../mapping/types.js'
@@ -131,7 +131,13 @@ export async function pullOne(
       ...(user ? { overrideAccess: false, user } : { overrideAccess: true }),
       depth: 0,
       // Fails, changing nothing, if the document changed since it was read above.
-      context: { [expectUpdatedAt]: doc.updatedAt },
+      ...(typeof doc.updatedAt === 'string'
+        ? {
+            context: {
+              [expectUpdatedAt]: { id, updatedAt: doc.updatedAt } satisfies ExpectedVersion,
+            },
+          }
+        : {}),
     })
     // What Payload holds now may not be what was taken: the mapper maps a value back to the same
     // row (a key it derives from another column, a trimmed string), Payload drops a field the user
