@@ -61,15 +61,18 @@ export async function pullOne(
     if (!force) {
       if (pending.some((job) => !job.hasError))
         return { kind: 'skipped', reason: 'newer in Payload: a change is waiting to be delivered' }
+      // No fingerprint to compare: an edit that made it unmappable never reached Supabase, whose
+      // row is then the older state — taking it would undo that edit.
+      // (Its reason names the field only: a mapping error's message can quote values.)
+      if (current instanceof MappingError)
+        return {
+          kind: 'skipped',
+          reason: `newer in Payload: it cannot be mapped${current.field ? ` (field "${current.field}")` : ''}, so its row is an older state`,
+        }
       // Changed since its last delivery: its row in Supabase is older, not newer.
       const last = (await state.get([key])).get(key)?.fingerprint
-      const now =
-        current instanceof MappingError
-          ? undefined
-          : current === null
-            ? noRow
-            : fingerprint(current, ignore)
-      if (last !== undefined && now !== undefined && last !== now)
+      const now = current === null ? noRow : fingerprint(current, ignore)
+      if (last !== undefined && last !== now)
         return { kind: 'skipped', reason: 'newer in Payload: changed since it was last delivered' }
       const column = mapper.updatedAtColumn
       const rowVersion = column ? row[column] : undefined
