@@ -4,24 +4,47 @@
  * slugs `throw-…`. A pull takes a row's values only into a document whose row it is, never over an
  * edit Supabase has not seen, and in the mapper's locale only.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Payload } from 'payload'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import type { CollectionConfig, Payload } from 'payload'
+import { z } from 'zod'
 import {
   Posts,
   postMapper,
+  postRowSchema,
   postShouldSync,
   postsLocalization,
   type PostDoc,
+  type PostRow,
 } from '../dev/collections/posts.js'
 import { defineMapper, pullFromSupabase } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import type { ExternalChangePolicy } from '../src/realtime/options.js'
 import { eventually, startApp, type TestApp } from './support/app.js'
 
-const mapper = defineMapper({
-  ...postMapper,
-  toRow(doc: PostDoc) {
+/** Posts with a relationship to another post, mapped to `related_id`. */
+const PostsRelated: CollectionConfig = {
+  ...Posts,
+  fields: [...Posts.fields, { name: 'related', type: 'relationship', relationTo: 'posts' }],
+}
+type Row = PostRow & { related_id: string | null }
+type Doc = PostDoc & { related?: string | null }
+
+/** Slugs `throw-…` cannot be mapped; titles `unpullable…` cannot be mapped back. */
+const mapper = defineMapper<Doc, Row>({
+  idType: postMapper.idType,
+  updatedAtColumn: postMapper.updatedAtColumn,
+  readOnlyColumns: postMapper.readOnlyColumns,
+  rowSchema: postRowSchema.extend({ related_id: z.guid().nullable() }) as never,
+  toRow(doc) {
     if (doc.slug?.startsWith('throw-'))
       throw Object.assign(new Error('cannot map this slug'), { field: 'slug' })
-    return postMapper.toRow(doc)
+    const row = postMapper.toRow(doc)
+    return row && { ...row, related_id: doc.related ?? null }
+  },
+  fromRow(row) {
+    if (row.title.startsWith('unpullable'))
+      throw Object.assign(new Error('cannot take this title'), { field: 'title' })
+    return { ...postMapper.fromRow!(row), related: row.related_id }
   },
 })
 
@@ -30,20 +53,50 @@ let payload: Payload
 
 beforeAll(async () => {
   app = await startApp({
-    collections: [Posts],
+    collections: [PostsRelated],
+    supabaseSql: `alter table public.posts add column if not exists related_id uuid;
+      alter publication supabase_realtime add table public.posts;`,
     sync: {
+      // Watched, and left as they are until a test says otherwise.
+      realtime: true,
       collections: {
-        posts: { table: 'posts', mapper: mapper as never, shouldSync: postShouldSync },
+        posts: {
+          table: 'posts',
+          mapper: mapper as never,
+          shouldSync: postShouldSync,
+          onExternalChange: 'record',
+        },
       },
     },
     extend: (config) => ({ ...config, localization: postsLocalization }),
   })
   payload = app.payload
   await app.idle()
+  await eventually(async () =>
+    expect(getRuntime(payload).watch?.status().posts?.status).toBe('subscribed'),
+  )
 })
 afterAll(async () => {
   await app?.close()
 })
+beforeEach(() => setPolicy('record'))
+
+/** The policy is read per batch (a deployment sets it in the options). */
+function setPolicy(policy: ExternalChangePolicy): void {
+  getRuntime(payload).collections.get('posts')!.watch = policy
+}
+
+async function catches(id: string): Promise<Array<Record<string, unknown>>> {
+  const { docs } = await payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'external-change' } },
+    limit: 100,
+    overrideAccess: true,
+  })
+  return (docs as Array<Record<string, unknown>>).filter((d) =>
+    ((d.ids as string[] | undefined) ?? []).includes(id),
+  )
+}
 
 let n = 0
 const slug = (prefix = 'post') => `${prefix}-${Date.now().toString(36)}-${++n}`
@@ -54,7 +107,7 @@ const post = async (id: string, locale?: 'en' | 'de') =>
     id,
     depth: 0,
     ...(locale ? { locale, fallbackLocale: false } : {}),
-  })) as unknown as PostDoc
+  })) as unknown as Doc
 
 async function publishNew(data: Record<string, unknown> = {}): Promise<string> {
   const doc = await payload.create({
@@ -95,5 +148,53 @@ describe('pull and what Payload holds now', () => {
     // The editor's slug is kept (before: the row's older slug was written over it).
     expect((await post(id)).slug).toBe(edited)
     expect((await row(id))?.slug).toBe(before?.slug)
+  })
+})
+
+describe('a document that maps to no row', () => {
+  const insertRow = (id: string, title: string) =>
+    app.supabase.query(
+      `insert into public.posts (id, slug, title, excerpt, created_at, updated_at) values ($1, $2, $3, null, now(), now())`,
+      [id, slug('row'), title],
+    )
+
+  it('is not pulled into: its row is a leftover (shouldSync keeps the post out of Supabase)', async () => {
+    const doc = await payload.create({
+      collection: 'posts',
+      data: { title: 'Internal', slug: slug(), audience: 'internal', _status: 'published' },
+    })
+    const id = String(doc.id)
+    await app.idle()
+    await insertRow(id, 'From Supabase')
+    const result = await pullFromSupabase(payload, { collection: 'posts', ids: [id] })
+    expect(result.pulled).toEqual([])
+    expect(result.skipped).toEqual([
+      { id, reason: expect.stringMatching(/belongs out of Supabase/), outOfSupabase: true },
+    ])
+    // Before: the title was taken in and reported pulled.
+    expect((await post(id)).title).toBe('Internal')
+    await app.supabase.query('delete from public.posts where id = $1', [id])
+  })
+
+  it("under the 'pull' policy, such a row is deleted (reverted), and Payload keeps its values", async () => {
+    const doc = await payload.create({
+      collection: 'posts',
+      data: { title: 'Internal too', slug: slug(), audience: 'internal', _status: 'published' },
+    })
+    const id = String(doc.id)
+    await app.idle()
+    setPolicy('pull')
+    await insertRow(id, 'From Supabase')
+    await eventually(async () =>
+      expect((await catches(id))[0]).toMatchObject({
+        details: {
+          policy: 'pull',
+          catches: [{ outcome: 'reverted', reason: expect.stringMatching(/belongs out/) }],
+        },
+      }),
+    )
+    await app.idle()
+    expect(await row(id)).toBeUndefined()
+    expect((await post(id)).title).toBe('Internal too')
   })
 })

@@ -7,7 +7,7 @@ import { expectedRow, loadDocuments } from '../documents.js'
 import { MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
 import { expectUpdatedAt } from '../hooks/expect-version.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
-import { fingerprint, noRow } from '../mapping/fingerprint.js'
+import { fingerprint } from '../mapping/fingerprint.js'
 import type { Doc, Row } from '../mapping/types.js'
 import { documentKey } from '../queue/keys.js'
 import { lockDocuments } from '../queue/locks.js'
@@ -16,7 +16,7 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 
 export type Step =
   | { kind: 'pulled' | 'refused'; fields: string[]; refused: string[] }
-  | { kind: 'skipped'; reason: string; busy?: true }
+  | { kind: 'skipped'; reason: string; busy?: true; outOfSupabase?: true }
   | { kind: 'none'; refused: string[]; saved?: true }
 
 /** One document, under its lock: no delivery of it runs meanwhile, and its read is the one written against. */
@@ -57,6 +57,16 @@ export async function pullOne(
       }
     }
     const current = expectedRow(collection, doc)
+    // A document that maps to no row (refused by shouldSync, a mapper's null): its row is a leftover,
+    // not a newer state of it — taken in, Payload got values its own rules keep out of Supabase,
+    // reported as pulled, and the save's delivery deleted the row. Also forced: not a question of which side is newer.
+    if (current === null)
+      return {
+        kind: 'skipped',
+        reason:
+          'it belongs out of Supabase (shouldSync refuses it, or its mapper gives no row): its row is not pulled; its delivery deletes it',
+        outOfSupabase: true,
+      }
     const ignore = bookkeepingColumns(collection)
     if (!force) {
       if (pending.some((job) => !job.hasError))
@@ -71,7 +81,7 @@ export async function pullOne(
         }
       // Changed since its last delivery: its row in Supabase is older, not newer.
       const last = (await state.get([key])).get(key)?.fingerprint
-      const now = current === null ? noRow : fingerprint(current, ignore)
+      const now = fingerprint(current, ignore)
       if (last !== undefined && last !== now)
         return { kind: 'skipped', reason: 'newer in Payload: changed since it was last delivered' }
       const column = mapper.updatedAtColumn
@@ -88,14 +98,13 @@ export async function pullOne(
         }
       }
     }
-    const differing =
-      current && !(current instanceof MappingError)
-        ? changedFields(
-            current,
-            row,
-            Object.keys(current).filter((c) => !ignore.includes(c)),
-          )
-        : Object.keys(row).filter((c) => !ignore.includes(c))
+    const differing = !(current instanceof MappingError)
+      ? changedFields(
+          current,
+          row,
+          Object.keys(current).filter((c) => !ignore.includes(c)),
+        )
+      : Object.keys(row).filter((c) => !ignore.includes(c))
     const readOnly = new Set([
       ...(mapper.readOnlyColumns ?? []),
       collection.spec.primaryKey,
@@ -109,7 +118,7 @@ export async function pullOne(
     if (!taken.length) return { kind: 'none', refused }
     // Only some fields: Payload's row with just those taken from Supabase's, mapped back whole.
     const source =
-      only && current && !(current instanceof MappingError) ? withFields(current, row, taken) : row
+      only && !(current instanceof MappingError) ? withFields(current, row, taken) : row
     const parsed = mapper.rowSchema.safeParse(source)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
