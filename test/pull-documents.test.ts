@@ -198,3 +198,45 @@ describe('a document that maps to no row', () => {
     expect((await post(id)).title).toBe('Internal too')
   })
 })
+
+describe("under the 'pull' policy, a row Payload can never take is reverted, not tried for ever", () => {
+  it('a relationship to a document that does not exist (refused by the foreign key in Payload’s database)', async () => {
+    const id = await publishNew()
+    setPolicy('pull')
+    await app.supabase.query(
+      `update public.posts set title = 'Points nowhere', related_id = gen_random_uuid() where id = $1`,
+      [id],
+    )
+    // Before: the database's refusal was taken for a passing failure — looked at again and again, the row never reverted.
+    await eventually(async () =>
+      expect((await catches(id))[0]).toMatchObject({
+        details: {
+          policy: 'pull',
+          catches: [{ outcome: 'reverted', reason: expect.stringMatching(/23503/) }],
+        },
+      }),
+    )
+    await eventually(async () =>
+      expect(await row(id)).toMatchObject({ title: 'Hello', related_id: null }),
+    )
+    expect((await post(id)).related ?? null).toBeNull()
+  })
+
+  it("a row the mapper's fromRow refuses (it throws)", async () => {
+    const id = await publishNew()
+    setPolicy('pull')
+    await app.supabase.query(`update public.posts set title = 'unpullable title' where id = $1`, [
+      id,
+    ])
+    await eventually(async () =>
+      expect((await catches(id))[0]).toMatchObject({
+        details: {
+          policy: 'pull',
+          catches: [{ outcome: 'reverted', reason: expect.stringMatching(/title/) }],
+        },
+      }),
+    )
+    await eventually(async () => expect(await row(id)).toMatchObject({ title: 'Hello' }))
+    expect((await post(id)).title).toBe('Hello')
+  })
+})

@@ -4,7 +4,7 @@
  */
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, loadDocuments } from '../documents.js'
-import { MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
+import { describeCause, MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
 import { expectUpdatedAt } from '../hooks/expect-version.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { fingerprint } from '../mapping/fingerprint.js'
@@ -132,11 +132,12 @@ export async function pullOne(
         },
       )
     }
+    const data = fromRow(collection, id, parsed.data as Row)
     await payload.update({
       collection: collection.slug,
       id,
       data: {
-        ...(mapper.fromRow!(parsed.data as Row) as Record<string, unknown>),
+        ...data,
         ...(collection.drafts ? { _status: 'published' } : {}),
       },
       // A user writes under the collection's own update access; the Local API without one, as the app.
@@ -181,8 +182,41 @@ export async function pullOne(
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof TargetError) return 'transient'
   if (error instanceof SyncError) return error.kind
+  // Payload's database refused the values (a relationship to a document that does not exist: a
+  // foreign key, 23503; a value out of range, 22003): the same row is refused every time.
+  if (/^2[23]/.test(sqlState(error) ?? '')) return 'row'
   const status = (error as { status?: unknown } | null)?.status
   return typeof status === 'number' && status >= 400 && status < 500 ? 'row' : 'transient'
+}
+
+/** The SQLSTATE of a database error, on it or on what it wraps (Drizzle's "Failed query" carries pg's as its cause). */
+function sqlState(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** The mapper's `fromRow`; a throw is the row's (the same row is refused every time), naming the field it names. */
+function fromRow(collection: SyncedCollection, id: string, row: Row): Record<string, unknown> {
+  try {
+    return collection.mapper.fromRow!(row) as Record<string, unknown>
+  } catch (error) {
+    const field = (error as { field?: unknown } | null)?.field
+    throw new SyncError(
+      `${collection.slug} ${id}: the mapper's fromRow refused the Supabase row${typeof field === 'string' ? ` at "${field}"` : ''}: ${describeCause(error)}`,
+      {
+        collection: collection.slug,
+        id,
+        operation: 'pull',
+        ...(typeof field === 'string' ? { field } : {}),
+        kind: 'row',
+        cause: error,
+      },
+    )
+  }
 }
 
 /** `base` with the given columns (or `column.key` inside an object column) taken from `from`. */
