@@ -240,3 +240,25 @@ describe("under the 'pull' policy, a row Payload can never take is reverted, not
     expect((await post(id)).title).toBe('Hello')
   })
 })
+
+describe('a pull of every changed row (no ids)', () => {
+  it('reports the progress of its scan and stops between its pages when cancelled (Ctrl-C), pulling nothing', async () => {
+    const id = await publishNew()
+    await app.supabase.query(`update public.posts set title = 'Not pulled' where id = $1`, [id])
+    const stop = new AbortController()
+    const seen: number[] = []
+    // Before: the scan ran to its end without a word, then every id was listed as cancelled.
+    await expect(
+      pullFromSupabase(payload, {
+        collection: 'posts',
+        signal: stop.signal,
+        onProgress: (p) => {
+          seen.push(p.documents)
+          stop.abort()
+        },
+      }),
+    ).rejects.toThrow(/cancelled/)
+    expect(seen.length).toBeGreaterThan(0)
+    expect((await post(id)).title).toBe('Hello')
+  })
+})

@@ -133,6 +133,7 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
       case 'pull': {
         const r = await pullFromSupabase(payload, { ...common, force: values.force })
+        bar?.end()
         print(r, (v) => printPull(out, v))
         code = stop.signal.aborted ? 130 : r.failed.length ? 1 : 0
         break

@@ -55,11 +55,14 @@ export async function pullFromSupabase(
   }
   const ids =
     options.ids ??
+    // The scan of every row is the long part: it reports progress and stops between pages (Ctrl-C).
     (
       await validateSync(payload, {
         collection: collection.slug,
         actor: options.actor,
         record: false,
+        signal: options.signal,
+        onProgress: options.onProgress,
       })
     ).changed.map((c) => c.id)
   const result: PullResult = {
