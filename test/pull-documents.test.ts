@@ -48,12 +48,15 @@ const mapper = defineMapper<Doc, Row>({
   },
 })
 
+/** Editors: a pull for a user is made as that user. */
+const Users: CollectionConfig = { slug: 'users', auth: true, fields: [] }
+
 let app: TestApp
 let payload: Payload
 
 beforeAll(async () => {
   app = await startApp({
-    collections: [PostsRelated],
+    collections: [PostsRelated, Users],
     supabaseSql: `alter table public.posts add column if not exists related_id uuid;
       alter publication supabase_realtime add table public.posts;`,
     sync: {
@@ -260,5 +263,53 @@ describe('a pull of every changed row (no ids)', () => {
     ).rejects.toThrow(/cancelled/)
     expect(seen.length).toBeGreaterThan(0)
     expect((await post(id)).title).toBe('Hello')
+  })
+})
+
+describe('a pull made as a user (the endpoint, the console)', () => {
+  const editor = async (email: string) => ({
+    ...(await payload.create({
+      collection: 'users',
+      data: { email, password: 'secret-password' },
+    })),
+    collection: 'users' as const,
+  })
+
+  it("respects Payload's document lock, as the user's own save through Payload's REST API does", async () => {
+    const id = await publishNew()
+    const [holder, other] = [
+      await editor(`holder-${++n}@example.com`),
+      await editor(`other-${++n}@example.com`),
+    ]
+    // The holder has the post open in the admin's editor.
+    await payload.create({
+      collection: 'payload-locked-documents',
+      data: {
+        document: { relationTo: 'posts', value: id },
+        globalSlug: null,
+        user: { relationTo: 'users', value: holder.id },
+      } as never,
+      overrideAccess: true,
+    })
+    await app.supabase.query(`update public.posts set title = 'From Supabase' where id = $1`, [id])
+    const refused = await pullFromSupabase(payload, {
+      collection: 'posts',
+      ids: [id],
+      user: other as never,
+    })
+    expect(refused.pulled).toEqual([])
+    expect(refused.failed).toEqual([
+      expect.objectContaining({ id, message: expect.stringMatching(/locked by another user/) }),
+    ])
+    // Before: written over the editor's open document.
+    expect((await post(id)).title).toBe('Hello')
+    // The holder may (the console's Use Supabase value, from the document's own editor).
+    const taken = await pullFromSupabase(payload, {
+      collection: 'posts',
+      ids: [id],
+      user: holder as never,
+    })
+    expect(taken.pulled).toEqual([{ id, fields: ['title'] }])
+    expect((await post(id)).title).toBe('From Supabase')
   })
 })

@@ -140,8 +140,10 @@ export async function pullOne(
         ...data,
         ...(collection.drafts ? { _status: 'published' } : {}),
       },
-      // A user writes under the collection's own update access; the Local API without one, as the app.
-      ...(user ? { overrideAccess: false, user } : { overrideAccess: true }),
+      // A user writes under the collection's own update access and, as that user's save through
+      // Payload's REST API would, not over a document another user has open (Payload's document
+      // lock: 423); the Local API and the watch without one, as the app.
+      ...(user ? { overrideAccess: false, overrideLock: false, user } : { overrideAccess: true }),
       depth: 0,
       // Fails, changing nothing, if the document changed since it was read above.
       context: { [expectUpdatedAt]: doc.updatedAt },
