@@ -21,10 +21,32 @@ import { getRuntime } from '../src/lifecycle/registry.js'
 import type { ExternalChangePolicy } from '../src/realtime/options.js'
 import { eventually, startApp, type TestApp } from './support/app.js'
 
-/** Posts with a relationship to another post, mapped to `related_id`. */
+/**
+ * Posts with a relationship to another post, mapped to `related_id` — and a hook as apps write them:
+ * a post saved with `notify` set notes it on the post it relates to, in the save's transaction (`req`).
+ */
 const PostsRelated: CollectionConfig = {
   ...Posts,
-  fields: [...Posts.fields, { name: 'related', type: 'relationship', relationTo: 'posts' }],
+  fields: [
+    ...Posts.fields,
+    { name: 'related', type: 'relationship', relationTo: 'posts' },
+    { name: 'notify', type: 'checkbox' },
+  ],
+  hooks: {
+    afterChange: [
+      async ({ doc, operation, req }) => {
+        const related = typeof doc.related === 'object' ? doc.related?.id : doc.related
+        if (operation === 'update' && doc.notify && related)
+          await req.payload.update({
+            collection: 'posts',
+            id: related,
+            data: { editorNotes: `referenced by ${String(doc.id)}` },
+            req,
+          })
+        return doc
+      },
+    ],
+  },
 }
 type Row = PostRow & { related_id: string | null }
 type Doc = PostDoc & { related?: string | null }
@@ -311,5 +333,19 @@ describe('a pull made as a user (the endpoint, the console)', () => {
     })
     expect(taken.pulled).toEqual([{ id, fields: ['title'] }])
     expect((await post(id)).title).toBe('From Supabase')
+  })
+})
+
+describe("the user's own hooks", () => {
+  it('a hook that saves another document in the same transaction does not make the pull fail', async () => {
+    const target = await publishNew()
+    const id = await publishNew({ related: target, notify: true })
+    await app.supabase.query(`update public.posts set title = 'From Supabase' where id = $1`, [id])
+    const result = await pullFromSupabase(payload, { collection: 'posts', ids: [id] })
+    // Before: the pull's version check ran for the other post's save too, and failed the whole save.
+    expect(result.failed).toEqual([])
+    expect(result.pulled).toEqual([{ id, fields: ['title'] }])
+    expect((await post(id)).title).toBe('From Supabase')
+    expect((await post(target)).editorNotes).toBe(`referenced by ${id}`)
   })
 })

@@ -7,8 +7,36 @@ import type { CollectionBeforeChangeHook, Payload } from 'payload'
 import { SyncError } from '../errors.js'
 import { literal, type PayloadDatabase } from '../queue/database.js'
 
-/** `context[expectUpdatedAt]`: the document's updatedAt as the caller read it. */
+/** `context[expectUpdatedAt]`: the document the caller read, with its updatedAt then (a `PullExpectation`). */
 export const expectUpdatedAt = 'supabaseSyncExpectUpdatedAt'
+
+/**
+ * Which document the expectation is about. Payload shares one `context` across a request: a hook of
+ * the app that saves another document with the save's `req` (a post noting itself on a related one)
+ * carries it too, and that save — or a second save of the same document in the transaction — is not
+ * the one the caller read.
+ */
+export interface PullExpectation {
+  collection: string
+  id: string
+  updatedAt: string
+  /** The caller's save has been checked: later saves in its transaction are its hooks'. */
+  checked?: boolean
+}
+
+/** The expectation in `context` when it is about this document, else undefined. */
+export function expectationFor(
+  context: Record<string, unknown> | undefined,
+  collection: string,
+  id: string,
+): PullExpectation | undefined {
+  const expected = context?.[expectUpdatedAt] as Partial<PullExpectation> | undefined
+  return expected?.collection === collection &&
+    expected.id === id &&
+    typeof expected.updatedAt === 'string'
+    ? (expected as PullExpectation)
+    : undefined
+}
 
 export function expectVersionHook(
   slug: string,
@@ -16,12 +44,13 @@ export function expectVersionHook(
   db: (payload: Payload) => PayloadDatabase | undefined,
 ): CollectionBeforeChangeHook {
   return async ({ data, context, originalDoc, operation, req }) => {
-    const expected = context?.[expectUpdatedAt]
     const database = db(req.payload)
-    if (operation !== 'update' || typeof expected !== 'string' || !originalDoc || !database)
-      return data
-    const table = database.table(slug)
+    if (operation !== 'update' || !originalDoc || !database) return data
     const id = String((originalDoc as { id: unknown }).id)
+    const expectation = expectationFor(context, slug, id)
+    if (!expectation || expectation.checked) return data
+    const expected = expectation.updatedAt
+    const table = database.table(slug)
     const rows = await database.inRequest<{ updated_at: string | null }>(
       req,
       `select ${table.column('updatedAt')}::text as updated_at from ${table.name} where ${table.column('id')}::text = ${literal(id)} for update`,
@@ -46,6 +75,7 @@ export function expectVersionHook(
         },
       )
     }
+    expectation.checked = true
     return data
   }
 }

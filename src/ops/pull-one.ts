@@ -5,7 +5,7 @@
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, loadDocuments } from '../documents.js'
 import { describeCause, MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
-import { expectUpdatedAt } from '../hooks/expect-version.js'
+import { expectUpdatedAt, type PullExpectation } from '../hooks/expect-version.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Doc, Row } from '../mapping/types.js'
@@ -146,7 +146,14 @@ export async function pullOne(
       ...(user ? { overrideAccess: false, overrideLock: false, user } : { overrideAccess: true }),
       depth: 0,
       // Fails, changing nothing, if the document changed since it was read above.
-      context: { [expectUpdatedAt]: doc.updatedAt },
+      context: {
+        [expectUpdatedAt]: {
+          collection: collection.slug,
+          id,
+          // (Always read: the select adds it. Without it the check fails, never passes unchecked.)
+          updatedAt: typeof doc.updatedAt === 'string' ? doc.updatedAt : '',
+        } satisfies PullExpectation,
+      },
     })
     // What Payload holds now may not be what was taken: the mapper maps a value back to the same
     // row (a key it derives from another column, a trimmed string), Payload drops a field the user
