@@ -349,3 +349,25 @@ describe("the user's own hooks", () => {
     expect((await post(target)).editorNotes).toBe(`referenced by ${id}`)
   })
 })
+
+describe('locales', () => {
+  it("a pull writes the mapper's locale (the default) only: the other locales keep their values", async () => {
+    const id = await publishNew({ excerpt: 'An excerpt' })
+    await payload.update({
+      collection: 'posts',
+      id,
+      locale: 'de',
+      data: { title: 'Hallo', excerpt: 'Ein Auszug' },
+    })
+    await app.idle()
+    await app.supabase.query(
+      `update public.posts set title = 'From Supabase', excerpt = null where id = $1`,
+      [id],
+    )
+    const result = await pullFromSupabase(payload, { collection: 'posts', ids: [id] })
+    expect(result.pulled).toEqual([{ id, fields: ['title', 'excerpt'] }])
+    expect(await post(id, 'en')).toMatchObject({ title: 'From Supabase' })
+    expect((await post(id, 'en')).excerpt ?? null).toBeNull()
+    expect(await post(id, 'de')).toMatchObject({ title: 'Hallo', excerpt: 'Ein Auszug' })
+  })
+})
