@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dealerData, eventually, startApp, type TestApp } from './support/app.js'
-import { supabaseSyncCommand } from './support/cli.js'
+import { startSupabaseSyncCommand, supabaseSyncCommand } from './support/cli.js'
 
 let app: TestApp
 let id: string
@@ -68,5 +68,28 @@ describe('arguments the command does not take', () => {
     expect(collection.code).toBe(2)
     expect(collection.stderr).toContain('--collection dealer: not a synced collection')
     expect(collection.stdout).toBe('')
+  }, 60_000)
+})
+
+describe('Ctrl-C', () => {
+  it('ends a command that has no pages to stop between (status) at once, with exit 130', async () => {
+    // The status's read of the table is held: the command waits there until Ctrl-C.
+    const hold = app.stack.faults.hold({ path: 'dealers' })
+    const running = startSupabaseSyncCommand(app.stack, 'status')
+    try {
+      await hold.arrived
+      running.child.kill('SIGINT')
+      // Before: it said it would stop after the current page, and went on (exit 0 once released).
+      const code = await Promise.race([
+        running.exited,
+        eventually(async () => expect(running.stderr()).toContain('stopping after')).then(
+          () => 'went on',
+        ),
+      ])
+      expect(code).toBe(130)
+    } finally {
+      hold.release()
+      await running.exited
+    }
   }, 60_000)
 })

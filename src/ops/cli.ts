@@ -12,7 +12,7 @@ import { CancelledError, describeCause, InputError } from '../errors.js'
 import type { RunProgress } from '../reconcile/progress.js'
 import { cliMode, getRuntime } from '../lifecycle/registry.js'
 import type { Actor } from './audit.js'
-import { commands, parseCommandArgs } from './cli-args.js'
+import { commands, parseCommandArgs, type Command } from './cli-args.js'
 import { printDoctor, printPull, printStatus, printSync, printValidate } from './cli-print.js'
 import { doctor } from './doctor.js'
 import { parseInput } from './inputs.js'
@@ -40,6 +40,9 @@ options:
                         pull: also documents newer in Payload than in Supabase
   --actor <name>        who runs this, for the Sync events (default: the OS user)
   --out <dir>           sql: write <dir>/<timestamp>_supabase_sync.sql (e.g. supabase/migrations)`
+
+/** The commands that watch the stop signal (between pages, between documents). */
+const stoppableCommands: readonly Command[] = ['validate', 'sync', 'reset', 'pull']
 
 const out = (line = '') => process.stdout.write(`${line}\n`)
 
@@ -70,9 +73,14 @@ export async function script(config: SanitizedConfig): Promise<void> {
       onProgress: bar ? (p: RunProgress) => bar.update(p) : undefined,
       signal: stop.signal,
     }
-    // Ctrl-C stops a long run between two pages (what was done stays done); a second one leaves at once.
+    // Ctrl-C stops a long run between two pages (what was done stays done); a second one leaves at
+    // once, as does the first for a command without pages (status, doctor, sql: nothing would stop it).
+    const stoppable = stoppableCommands.includes(command)
     process.on('SIGINT', () => {
-      if (stop.signal.aborted) process.exit(130)
+      if (stop.signal.aborted || !stoppable) {
+        process.stderr.write('\nsupabase-sync: stopped\n')
+        process.exit(130)
+      }
       process.stderr.write(
         '\nsupabase-sync: stopping after the current page (Ctrl-C again to leave at once) ...\n',
       )
