@@ -2,8 +2,9 @@
  * The plugin: `supabaseSync(options)(config)`. A config transform only: it adds the sync hooks to each
  * synced collection (and delete hooks to the collections their fields point to), the sync task to
  * Payload's jobs, its two collections (Sync events, the per-document sync state), the endpoints, the
- * dashboard panel, the bin command, and an onInit that starts the rest (lifecycle/start.ts). Shaped like Payload's own plugins: spreads the incoming config, chains onInit,
- * honours `disabled` (then only what changes the database schema stays: the collections and the task).
+ * dashboard panel, the bin command, and an onInit that starts the rest (lifecycle/start.ts). Shaped
+ * like Payload's own plugins: spreads the incoming config, chains onInit, honours `disabled` (then
+ * only what changes the database schema stays: the collections and the task).
  */
 import type { CollectionConfig, Config, Payload, PayloadRequest, UIField } from 'payload'
 import path from 'node:path'

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { printedPerList, printSync, printValidate } from '../src/ops/cli-print.js'
+import { printedPerList, printPull, printSync, printValidate } from '../src/ops/cli-print.js'
 import type { ValidateResult } from '../src/ops/validate.js'
 import type { SyncResult } from '../src/ops/options.js'
+import type { PullResult } from '../src/ops/pull.js'
 
 const printed = (print: (out: (line?: string) => void) => void) => {
   const lines: string[] = []
@@ -58,5 +59,26 @@ describe("the command's output for people", () => {
     expect(lines).toContain(`  failed (${failed.length}):`)
     expect(lines).toContain('    dealers f0: field "slug" is invalid')
     expect(lines).toContain('    … and 1 more (--json lists them all)')
+  })
+
+  it("names the document of each failed pull, also when Payload's message does not", () => {
+    const lines = printed((out) =>
+      printPull(out, {
+        collection: 'dealers',
+        pulled: [],
+        refused: [],
+        skipped: [],
+        failed: [
+          { id: 'd1', message: 'The following field is invalid: name' },
+          {
+            id: 'd2',
+            message: 'dealers d2: changed in Payload since it was read; nothing written',
+          },
+        ],
+      } as PullResult),
+    )
+    expect(lines).toContain('  failed d1: The following field is invalid: name')
+    // A message that names the document already is not prefixed twice.
+    expect(lines).toContain('  failed d2: changed in Payload since it was read; nothing written')
   })
 })

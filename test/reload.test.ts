@@ -78,7 +78,9 @@ describe('after a reload of the config', () => {
         collection: 'dealers',
         id: doc.id,
         data: { name: 'pulled over the edit' },
-        context: { [expectUpdatedAt]: { id: String(doc.id), updatedAt: read } },
+        context: {
+          [expectUpdatedAt]: { collection: 'dealers', id: String(doc.id), updatedAt: read },
+        },
       }),
     ).rejects.toThrow(/changed in Payload since it was read/)
     const now = await app.payload.findByID({ collection: 'dealers', id: doc.id, depth: 0 })

@@ -1,37 +1,41 @@
 /**
- * A save that must not overwrite a concurrent edit (the `pull` operation): it names the document and
- * the `updatedAt` it read, and this hook locks the document's row inside the save's transaction and
- * compares. Another save committed in between: this one fails and changes nothing.
- *
- * The expectation is checked once, for that document only. `context` is the request's, and a hook of
- * the app's that saves again with `req` (the same document, stamped after each save, or another one)
- * passes it on: checked there, the pull's own first write — or the other document's updatedAt — was
- * taken for a concurrent edit, and every pull of such a collection failed.
+ * A save that must not overwrite a concurrent edit (the `pull` operation): it names the `updatedAt` it
+ * read, and this hook locks the document's row inside the save's transaction and compares. Another
+ * save committed in between: this one fails and changes nothing.
  */
-import type { CollectionBeforeChangeHook, Payload, RequestContext } from 'payload'
+import type { CollectionBeforeChangeHook, Payload } from 'payload'
 import { SyncError } from '../errors.js'
 import { literal, type PayloadDatabase } from '../queue/database.js'
 
-/** `context[expectUpdatedAt]`: an `ExpectedVersion`. */
+/** `context[expectUpdatedAt]`: the document the caller read, with its updatedAt then (a `PullExpectation`). */
 export const expectUpdatedAt = 'supabaseSyncExpectUpdatedAt'
 
-export interface ExpectedVersion {
-  /** The document the pull saves. */
+/**
+ * Which document the expectation is about. Payload shares one `context` across a request: a hook of
+ * the app that saves another document with the save's `req` (a post noting itself on a related one)
+ * carries it too, and that save — or a second save of the same document in the transaction — is not
+ * the one the caller read.
+ */
+export interface PullExpectation {
+  collection: string
   id: string
-  /** Its updatedAt as the pull read it. */
   updatedAt: string
-  /** Set by the check: the nested saves that follow in the request are the pull's own. */
+  /** The caller's save has been checked: later saves in its transaction are its hooks'. */
   checked?: boolean
 }
 
-/** The expectation of a pull's save of this document, if the request carries one. */
-export function expectedVersion(
-  context: RequestContext | undefined,
-  id: unknown,
-): ExpectedVersion | undefined {
-  const value = context?.[expectUpdatedAt] as Partial<ExpectedVersion> | undefined
-  if (!value || typeof value !== 'object' || typeof value.updatedAt !== 'string') return undefined
-  return value.id === String(id) ? (value as ExpectedVersion) : undefined
+/** The expectation in `context` when it is about this document, else undefined. */
+export function expectationFor(
+  context: Record<string, unknown> | undefined,
+  collection: string,
+  id: string,
+): PullExpectation | undefined {
+  const expected = context?.[expectUpdatedAt] as Partial<PullExpectation> | undefined
+  return expected?.collection === collection &&
+    expected.id === id &&
+    typeof expected.updatedAt === 'string'
+    ? (expected as PullExpectation)
+    : undefined
 }
 
 export function expectVersionHook(
@@ -40,13 +44,12 @@ export function expectVersionHook(
   db: (payload: Payload) => PayloadDatabase | undefined,
 ): CollectionBeforeChangeHook {
   return async ({ data, context, originalDoc, operation, req }) => {
-    const id = String((originalDoc as { id?: unknown } | undefined)?.id)
-    const expected = expectedVersion(context, id)
     const database = db(req.payload)
-    if (operation !== 'update' || !expected || expected.checked || !originalDoc || !database)
-      return data
-    // Before the check: a failed one fails the whole save, and the request with it.
-    expected.checked = true
+    if (operation !== 'update' || !originalDoc || !database) return data
+    const id = String((originalDoc as { id: unknown }).id)
+    const expectation = expectationFor(context, slug, id)
+    if (!expectation || expectation.checked) return data
+    const expected = expectation.updatedAt
     const table = database.table(slug)
     const rows = await database.inRequest<{ updated_at: string | null }>(
       req,
@@ -61,9 +64,9 @@ export function expectVersionHook(
         { collection: slug, id, operation: 'pull', kind: 'conflict' },
       )
     }
-    if (!current || Date.parse(current) !== Date.parse(expected.updatedAt)) {
+    if (!current || Date.parse(current) !== Date.parse(expected)) {
       throw new SyncError(
-        `${slug} ${id}: changed in Payload since it was read (updatedAt ${current ?? 'gone'}, expected ${expected.updatedAt}); nothing written`,
+        `${slug} ${id}: changed in Payload since it was read (updatedAt ${current ?? 'gone'}, expected ${expected}); nothing written`,
         {
           collection: slug,
           id,
@@ -72,6 +75,7 @@ export function expectVersionHook(
         },
       )
     }
+    expectation.checked = true
     return data
   }
 }

@@ -15,7 +15,7 @@ import type { Doc } from '../mapping/types.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { mustQueue, type DecideDeps } from './decide.js'
-import { expectedVersion } from './expect-version.js'
+import { expectationFor } from './expect-version.js'
 
 /** What the hooks need of the running plugin; undefined before it started (an app's own onInit). */
 export interface HookRuntime extends DecideDeps {
@@ -62,7 +62,7 @@ export function afterChangeHook(
     let queueIt = true
     // A pull's save is delivered whatever it changed: Supabase holds what was pulled, and Payload
     // may not (the mapper maps a value back to the same row): that row must be written back.
-    if (!expectedVersion(context, doc.id))
+    if (!expectationFor(context, collection.slug, String(doc.id)))
       try {
         queueIt = await mustQueue(
           collection,

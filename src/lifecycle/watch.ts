@@ -51,7 +51,7 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
       const again = result.failed.filter((f) => f.kind !== 'row')
       return {
         pulled: result.pulled,
-        skipped: result.skipped.filter((skip) => !skip.busy),
+        skipped: result.skipped.filter((skip) => !skip.busy && !skip.outOfSupabase),
         busy: [
           ...result.skipped.filter((skip) => skip.busy).map((skip) => skip.id),
           ...again.map((f) => f.id),
@@ -60,6 +60,15 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
         // mapper or Payload refuses — is Payload's again in Supabase (Payload wins): by the pull's
         // own delivery where it saved the document, else reverted here.
         revert: [
+          // A row of a document that maps to none: its delivery deletes it.
+          ...result.skipped
+            .filter((skip) => skip.outOfSupabase)
+            .map((skip) => ({
+              id: skip.id,
+              fields: [],
+              reason: `not taken into Payload: ${skip.reason}`,
+              deliveredBack: false,
+            })),
           ...result.refused
             .filter((r) => !pulled.has(r.id))
             .map((r) => ({

@@ -21,7 +21,9 @@ export interface SyncMapper<TDoc extends Doc = Doc, TRow extends Row = Row> {
   toRow(doc: TDoc): TRow | null
   /**
    * The document fields for a row (the manual pull from Supabase). Columns it cannot restore are
-   * listed in `readOnlyColumns`.
+   * listed in `readOnlyColumns`. The pull saves them in the default locale (also for a mapper of
+   * `locale: 'all'`: give the default locale's values, and list columns of every locale as read-only);
+   * the other locales keep theirs. A throw refuses the row (give the error a `field`).
    */
   fromRow?(row: TRow): Partial<TDoc>
   /** Columns that fromRow cannot write back into Payload (e.g. ids and timestamps Payload manages). */

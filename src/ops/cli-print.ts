@@ -43,7 +43,13 @@ export function printPull(out: Out, r: PullResult): void {
   for (const p of r.refused)
     out(`  refused ${p.id}: ${p.fields.join(', ')} cannot be written back into Payload`)
   for (const s of r.skipped) out(`  skipped ${s.id}: ${s.reason}`)
-  for (const f of r.failed) out(`  failed: ${f.message}`)
+  // Payload's own messages (a validation error, a database's) do not name the document: the id leads.
+  for (const f of r.failed) {
+    const named = `${r.collection} ${f.id}: `
+    out(
+      `  failed ${f.id}: ${f.message.startsWith(named) ? f.message.slice(named.length) : f.message}`,
+    )
+  }
 }
 
 export function printStatus(out: Out, r: StatusResult): void {

@@ -6,13 +6,13 @@
 import fs from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { getPayload, type SanitizedConfig } from 'payload'
 import pino from 'pino'
 import { CancelledError, describeCause, InputError } from '../errors.js'
 import type { RunProgress } from '../reconcile/progress.js'
 import { cliMode, getRuntime } from '../lifecycle/registry.js'
 import type { Actor } from './audit.js'
+import { commands, parseCommandArgs, type Command } from './cli-args.js'
 import { printDoctor, printPull, printStatus, printSync, printValidate } from './cli-print.js'
 import { doctor } from './doctor.js'
 import { parseInput } from './inputs.js'
@@ -22,8 +22,6 @@ import { projectSql } from './schema-sql.js'
 import { syncStatus } from './status.js'
 import { resetTable, syncDocuments } from './sync.js'
 import { validateSync } from './validate.js'
-
-const commands = ['validate', 'sync', 'reset', 'pull', 'status', 'doctor', 'sql'] as const
 
 const usage = `usage: payload supabase-sync <${commands.join('|')}> [options]
   validate              compare every document with its row (read-only)
@@ -43,6 +41,9 @@ options:
   --actor <name>        who runs this, for the Sync events (default: the OS user)
   --out <dir>           sql: write <dir>/<timestamp>_supabase_sync.sql (e.g. supabase/migrations)`
 
+/** The commands that watch the stop signal (between pages, between documents). */
+const stoppableCommands: readonly Command[] = ['validate', 'sync', 'reset', 'pull']
+
 const out = (line = '') => process.stdout.write(`${line}\n`)
 
 function osUser(): string {
@@ -57,27 +58,12 @@ export async function script(config: SanitizedConfig): Promise<void> {
   let code = 2
   let payload: Awaited<ReturnType<typeof getPayload>> | undefined
   try {
-    const { values, positionals } = parseArgs({
-      args: process.argv.slice(process.argv.indexOf('supabase-sync') + 1),
-      allowPositionals: true,
-      options: {
-        collection: { type: 'string' },
-        id: { type: 'string', multiple: true },
-        'dealer-id': { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        yes: { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-        actor: { type: 'string' },
-        out: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    })
-    const command = positionals[0] as (typeof commands)[number] | undefined
-    if (values.help || !command || !commands.includes(command)) {
+    const parsed = parseCommandArgs(process.argv.slice(process.argv.indexOf('supabase-sync') + 1))
+    if ('help' in parsed) {
       out(usage)
-      process.exit(values.help ? 0 : 2)
+      process.exit(0)
     }
-    const ids = [...(values.id ?? []), ...(values['dealer-id'] ?? [])]
+    const { command, ids, ...values } = parsed
     const bar = values.json ? undefined : progress()
     const stop = new AbortController()
     const common = {
@@ -87,9 +73,14 @@ export async function script(config: SanitizedConfig): Promise<void> {
       onProgress: bar ? (p: RunProgress) => bar.update(p) : undefined,
       signal: stop.signal,
     }
-    // Ctrl-C stops a long run between two pages (what was done stays done); a second one leaves at once.
+    // Ctrl-C stops a long run between two pages (what was done stays done); a second one leaves at
+    // once, as does the first for a command without pages (status, doctor, sql: nothing would stop it).
+    const stoppable = stoppableCommands.includes(command)
     process.on('SIGINT', () => {
-      if (stop.signal.aborted) process.exit(130)
+      if (stop.signal.aborted || !stoppable) {
+        process.stderr.write('\nsupabase-sync: stopped\n')
+        process.exit(130)
+      }
       process.stderr.write(
         '\nsupabase-sync: stopping after the current page (Ctrl-C again to leave at once) ...\n',
       )
@@ -114,7 +105,8 @@ export async function script(config: SanitizedConfig): Promise<void> {
     } finally {
       process.stdout.write = write
     }
-    // Ids are checked as the endpoints check them: a bad one is named, before anything runs.
+    // The collection and ids are checked as the endpoints check them: a bad one is named, before anything runs.
+    if (values.collection !== undefined) checkCollection(payload, values.collection)
     if (ids.length) common.ids = checkIds(payload, values.collection, ids)
     const print = <T>(value: T, human: (v: T) => void) =>
       values.json ? out(JSON.stringify(value, null, 2)) : human(value)
@@ -135,8 +127,9 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
       case 'reset': {
         if (!values.yes) {
-          out(
-            'reset rewrites every row of the table from Payload, then deletes the rows without documents: run again with --yes',
+          // A refusal, not a result: stderr (stdout stays JSON under --json).
+          process.stderr.write(
+            'supabase-sync: reset rewrites every row of the table from Payload, then deletes the rows without documents: run again with --yes\n',
           )
           break
         }
@@ -148,6 +141,7 @@ export async function script(config: SanitizedConfig): Promise<void> {
       }
       case 'pull': {
         const r = await pullFromSupabase(payload, { ...common, force: values.force })
+        bar?.end()
         print(r, (v) => printPull(out, v))
         code = stop.signal.aborted ? 130 : r.failed.length ? 1 : 0
         break
@@ -188,10 +182,22 @@ export async function script(config: SanitizedConfig): Promise<void> {
     process.stderr.write(
       `\nsupabase-sync: ${describeCause(error).replace(/^supabase-sync: /, '')}\n`,
     )
+    // A wrong argument: what the command takes, under the error (stderr: stdout stays for results).
+    if (error instanceof InputError && !payload) process.stderr.write(`${usage}\n`)
     code = error instanceof CancelledError ? 130 : 2
   }
   await payload?.destroy().catch(() => {})
   process.exit(code)
+}
+
+/** `--collection` names a synced collection (for `sql`, `status` and `doctor` too, which would print nothing of it). */
+function checkCollection(payload: Awaited<ReturnType<typeof getPayload>>, slug: string): void {
+  const synced = [...getRuntime(payload).collections.keys()]
+  if (!synced.includes(slug))
+    throw new InputError(
+      `--collection ${slug}: not a synced collection (synced: ${synced.join(', ')})`,
+      'collection',
+    )
 }
 
 /** The `--id` values as the endpoints would take them; an InputError naming the bad one. */

@@ -4,10 +4,10 @@
  */
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, loadDocuments } from '../documents.js'
-import { MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
-import { expectUpdatedAt, type ExpectedVersion } from '../hooks/expect-version.js'
+import { describeCause, MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
+import { expectUpdatedAt, type PullExpectation } from '../hooks/expect-version.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
-import { fingerprint, noRow } from '../mapping/fingerprint.js'
+import { fingerprint } from '../mapping/fingerprint.js'
 import type { Doc, Row } from '../mapping/types.js'
 import { documentKey } from '../queue/keys.js'
 import { lockDocuments } from '../queue/locks.js'
@@ -16,7 +16,7 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 
 export type Step =
   | { kind: 'pulled' | 'refused'; fields: string[]; refused: string[] }
-  | { kind: 'skipped'; reason: string; busy?: true }
+  | { kind: 'skipped'; reason: string; busy?: true; outOfSupabase?: true }
   | { kind: 'none'; refused: string[]; saved?: true }
 
 /** One document, under its lock: no delivery of it runs meanwhile, and its read is the one written against. */
@@ -57,19 +57,32 @@ export async function pullOne(
       }
     }
     const current = expectedRow(collection, doc)
+    // A document that maps to no row (refused by shouldSync, a mapper's null): its row is a leftover,
+    // not a newer state of it — taken in, Payload got values its own rules keep out of Supabase,
+    // reported as pulled, and the save's delivery deleted the row. Also forced: not a question of which side is newer.
+    if (current === null)
+      return {
+        kind: 'skipped',
+        reason:
+          'it belongs out of Supabase (shouldSync refuses it, or its mapper gives no row): its row is not pulled; its delivery deletes it',
+        outOfSupabase: true,
+      }
     const ignore = bookkeepingColumns(collection)
     if (!force) {
       if (pending.some((job) => !job.hasError))
         return { kind: 'skipped', reason: 'newer in Payload: a change is waiting to be delivered' }
+      // No fingerprint to compare: an edit that made it unmappable never reached Supabase, whose
+      // row is then the older state — taking it would undo that edit.
+      // (Its reason names the field only: a mapping error's message can quote values.)
+      if (current instanceof MappingError)
+        return {
+          kind: 'skipped',
+          reason: `newer in Payload: it cannot be mapped${current.field ? ` (field "${current.field}")` : ''}, so its row is an older state`,
+        }
       // Changed since its last delivery: its row in Supabase is older, not newer.
       const last = (await state.get([key])).get(key)?.fingerprint
-      const now =
-        current instanceof MappingError
-          ? undefined
-          : current === null
-            ? noRow
-            : fingerprint(current, ignore)
-      if (last !== undefined && now !== undefined && last !== now)
+      const now = fingerprint(current, ignore)
+      if (last !== undefined && last !== now)
         return { kind: 'skipped', reason: 'newer in Payload: changed since it was last delivered' }
       const column = mapper.updatedAtColumn
       const rowVersion = column ? row[column] : undefined
@@ -85,14 +98,13 @@ export async function pullOne(
         }
       }
     }
-    const differing =
-      current && !(current instanceof MappingError)
-        ? changedFields(
-            current,
-            row,
-            Object.keys(current).filter((c) => !ignore.includes(c)),
-          )
-        : Object.keys(row).filter((c) => !ignore.includes(c))
+    const differing = !(current instanceof MappingError)
+      ? changedFields(
+          current,
+          row,
+          Object.keys(current).filter((c) => !ignore.includes(c)),
+        )
+      : Object.keys(row).filter((c) => !ignore.includes(c))
     const readOnly = new Set([
       ...(mapper.readOnlyColumns ?? []),
       collection.spec.primaryKey,
@@ -106,7 +118,7 @@ export async function pullOne(
     if (!taken.length) return { kind: 'none', refused }
     // Only some fields: Payload's row with just those taken from Supabase's, mapped back whole.
     const source =
-      only && current && !(current instanceof MappingError) ? withFields(current, row, taken) : row
+      only && !(current instanceof MappingError) ? withFields(current, row, taken) : row
     const parsed = mapper.rowSchema.safeParse(source)
     if (!parsed.success) {
       const issue = parsed.error.issues[0]
@@ -120,24 +132,28 @@ export async function pullOne(
         },
       )
     }
+    const data = fromRow(collection, id, parsed.data as Row)
     await payload.update({
       collection: collection.slug,
       id,
       data: {
-        ...(mapper.fromRow!(parsed.data as Row) as Record<string, unknown>),
+        ...data,
         ...(collection.drafts ? { _status: 'published' } : {}),
       },
-      // A user writes under the collection's own update access; the Local API without one, as the app.
-      ...(user ? { overrideAccess: false, user } : { overrideAccess: true }),
+      // A user writes under the collection's own update access and, as that user's save through
+      // Payload's REST API would, not over a document another user has open (Payload's document
+      // lock: 423); the Local API and the watch without one, as the app.
+      ...(user ? { overrideAccess: false, overrideLock: false, user } : { overrideAccess: true }),
       depth: 0,
       // Fails, changing nothing, if the document changed since it was read above.
-      ...(typeof doc.updatedAt === 'string'
-        ? {
-            context: {
-              [expectUpdatedAt]: { id, updatedAt: doc.updatedAt } satisfies ExpectedVersion,
-            },
-          }
-        : {}),
+      context: {
+        [expectUpdatedAt]: {
+          collection: collection.slug,
+          id,
+          // (Always read: the select adds it. Without it the check fails, never passes unchecked.)
+          updatedAt: typeof doc.updatedAt === 'string' ? doc.updatedAt : '',
+        } satisfies PullExpectation,
+      },
     })
     // What Payload holds now may not be what was taken: the mapper maps a value back to the same
     // row (a key it derives from another column, a trimmed string), Payload drops a field the user
@@ -175,8 +191,41 @@ export async function pullOne(
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof TargetError) return 'transient'
   if (error instanceof SyncError) return error.kind
+  // Payload's database refused the values (a relationship to a document that does not exist: a
+  // foreign key, 23503; a value out of range, 22003): the same row is refused every time.
+  if (/^2[23]/.test(sqlState(error) ?? '')) return 'row'
   const status = (error as { status?: unknown } | null)?.status
   return typeof status === 'number' && status >= 400 && status < 500 ? 'row' : 'transient'
+}
+
+/** The SQLSTATE of a database error, on it or on what it wraps (Drizzle's "Failed query" carries pg's as its cause). */
+function sqlState(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
+/** The mapper's `fromRow`; a throw is the row's (the same row is refused every time), naming the field it names. */
+function fromRow(collection: SyncedCollection, id: string, row: Row): Record<string, unknown> {
+  try {
+    return collection.mapper.fromRow!(row) as Record<string, unknown>
+  } catch (error) {
+    const field = (error as { field?: unknown } | null)?.field
+    throw new SyncError(
+      `${collection.slug} ${id}: the mapper's fromRow refused the Supabase row${typeof field === 'string' ? ` at "${field}"` : ''}: ${describeCause(error)}`,
+      {
+        collection: collection.slug,
+        id,
+        operation: 'pull',
+        ...(typeof field === 'string' ? { field } : {}),
+        kind: 'row',
+        cause: error,
+      },
+    )
+  }
 }
 
 /** `base` with the given columns (or `column.key` inside an object column) taken from `from`. */

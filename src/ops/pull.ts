@@ -28,9 +28,10 @@ export interface PullResult {
   refused: { id: string; fields: string[]; deliveredBack?: true }[]
   /**
    * Ids not pulled, with why: no row, no document, newer in Payload, a pending draft, busy (`busy`: a
-   * delivery of it holds its lock; worth asking again once it is done).
+   * delivery of it holds its lock; worth asking again once it is done), a document that maps to no
+   * row (`outOfSupabase`: its row is a leftover, which its delivery deletes).
    */
-  skipped: { id: string; reason: string; busy?: true }[]
+  skipped: { id: string; reason: string; busy?: true; outOfSupabase?: true }[]
   failed: FailedDocument[]
 }
 
@@ -54,11 +55,14 @@ export async function pullFromSupabase(
   }
   const ids =
     options.ids ??
+    // The scan of every row is the long part: it reports progress and stops between pages (Ctrl-C).
     (
       await validateSync(payload, {
         collection: collection.slug,
         actor: options.actor,
         record: false,
+        signal: options.signal,
+        onProgress: options.onProgress,
       })
     ).changed.map((c) => c.id)
   const result: PullResult = {
@@ -85,7 +89,12 @@ export async function pullFromSupabase(
         options.fields,
       )
       if (step.kind === 'skipped')
-        result.skipped.push({ id, reason: step.reason, ...(step.busy ? { busy: true } : {}) })
+        result.skipped.push({
+          id,
+          reason: step.reason,
+          ...(step.busy ? { busy: true } : {}),
+          ...(step.outOfSupabase ? { outOfSupabase: true } : {}),
+        })
       else {
         const saved = step.kind === 'pulled' || (step.kind === 'none' && step.saved)
         if (step.refused.length)
