@@ -18,9 +18,10 @@
  * Same run as the other browser tests (dev/browser.ts: the dev app, Chromium, reporting); also part of
  * `npm run test:browser`.
  */
-import type { Page, Request } from 'playwright-core'
+import type { Request } from 'playwright-core'
 import {
   assert,
+  confirmModal,
   Db,
   isMain,
   login,
@@ -31,13 +32,6 @@ import {
   until,
   type BrowserTest,
 } from './browser.js'
-
-/** Confirms the open ConfirmationModal (Payload's) with its confirm button `label`. */
-async function confirmModal(page: Page, label: string): Promise<void> {
-  const modal = page.locator('.supabase-sync-confirm')
-  await modal.waitFor()
-  await modal.getByRole('button', { name: label, exact: true }).click()
-}
 
 interface PostDoc {
   id: string

@@ -130,6 +130,13 @@ export async function login(
 }
 
 /** The response of the first request matching the method and a part of the URL. */
+/** Confirms the open ConfirmationModal (Payload's) with its confirm button `label`. */
+export async function confirmModal(page: Page, label: string): Promise<void> {
+  const modal = page.locator('.supabase-sync-confirm')
+  await modal.waitFor()
+  await modal.getByRole('button', { name: label, exact: true }).click()
+}
+
 export function responseTo(
   page: Page,
   method: string,

@@ -10,9 +10,9 @@
  * `npm run test:browser`.
  */
 import { randomUUID } from 'node:crypto'
-import type { Page } from 'playwright-core'
 import {
   assert,
+  confirmModal,
   Db,
   isMain,
   login,
@@ -23,12 +23,6 @@ import {
   until,
   type BrowserTest,
 } from './browser.js'
-
-async function confirmModal(page: Page, label: string): Promise<void> {
-  const modal = page.locator('.supabase-sync-confirm')
-  await modal.waitFor()
-  await modal.getByRole('button', { name: label, exact: true }).click()
-}
 
 export const bulkTest: BrowserTest = {
   label: 'BULK',

@@ -37,6 +37,7 @@ import { isDeepStrictEqual } from 'node:util'
 import type { Locator, Page, Request } from 'playwright-core'
 import {
   assert,
+  confirmModal,
   Db,
   ensure,
   login,
@@ -63,13 +64,6 @@ const snap = { caret: 'initial', style: 'nextjs-portal { display: none !importan
  */
 const hydrated = (page: Page) =>
   page.locator('.supabase-sync-refresh[data-live]').waitFor({ timeout: 120_000 })
-
-/** Confirms the open ConfirmationModal (Payload's) with its confirm button `label`. */
-async function confirmModal(page: Page, label: string): Promise<void> {
-  const modal = page.locator('.supabase-sync-confirm')
-  await modal.waitFor()
-  await modal.getByRole('button', { name: label, exact: true }).click()
-}
 
 type DealerRow = {
   name: string
