@@ -22,6 +22,7 @@ import { partLabel, runParts, sumResults } from '../src/admin/present/runParts.j
 import {
   compareLines,
   fold,
+  hiddenFieldText,
   readOnlyReason,
   showValue,
   sortKeys,
@@ -95,6 +96,21 @@ describe('the side-by-side table', () => {
     expect(showValue(false)).toMatchObject({ text: 'false', kind: 'scalar' })
     expect(showValue(['homenet'])).toMatchObject({ text: '[\n  "homenet"\n]', kind: 'json' })
     expect(compareLines(undefined)).toEqual([])
+  })
+
+  it('a column made from a field the user may not read: the name, no value on either side', () => {
+    const [line] = compareLines([
+      { field: 'api_config.homenet_config', readOnly: false, hidden: true },
+    ])
+    expect(line).toMatchObject({ label: 'api_config › homenet_config', readOnly: false })
+    for (const side of [line.payload, line.supabase])
+      expect(side).toEqual({
+        text: hiddenFieldText,
+        preview: hiddenFieldText,
+        folded: false,
+        kind: 'hidden',
+      })
+    expect(hiddenFieldText).toBe('hidden: your read access does not include this field')
   })
 
   it('long values are folded: a preview of the first lines or characters, the whole text kept', () => {

@@ -5,12 +5,21 @@
  * user gets no values, titles or failure causes of another tenant's dealer — `GET …/documents` says
  * `not-readable`, the titles leave it out, the status, a sync's result and the Sync events hide its
  * cause — while its own dealers, and everything for an admin reading every tenant, are answered as
- * before.
+ * before. A field with a read access of its own (the dealers' HomeNet settings, for admins only): a
+ * readable dealer's columns made from it (`rooftop_id`, `api_config.homenet_config`) are named without
+ * values for the tenant's user, and shown whole to an admin.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createLocalReq, handleEndpoints, type CollectionConfig, type Where } from 'payload'
+import {
+  createLocalReq,
+  handleEndpoints,
+  type CollectionConfig,
+  type Field,
+  type Where,
+} from 'payload'
 import { Dealers, type AccessFunction } from '../src/index.js'
 import { describeState } from '../src/admin/present/documentState.js'
+import { compareLines, hiddenFieldText } from '../src/admin/present/sideBySide.js'
 import { loadEvents } from '../src/admin/server/events.js'
 import { loadTitles } from '../src/admin/server/titles.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
@@ -36,12 +45,19 @@ const Users: CollectionConfig = {
     { name: 'tenant', type: 'text' },
   ],
 }
+/** The HomeNet settings (rooftop id, feed address): read by admins only. */
+const adminsOnly = (field: Field): Field =>
+  'name' in field && field.name === 'homenet_config'
+    ? ({ ...field, access: { read: ({ req }) => userOf(req)?.role === 'admin' } } as Field)
+    : field
 /**
  * Dealers by tenant: a user with a tenant reads the dealers whose slug starts with it, one of tenant
- * `none` no dealer at all (access false), an admin (no tenant) every dealer.
+ * `none` no dealer at all (access false), an admin (no tenant) every dealer. Their HomeNet settings
+ * only an admin reads.
  */
 const TenantDealers: CollectionConfig = {
   ...Dealers,
+  fields: Dealers.fields.map(adminsOnly),
   access: {
     ...Dealers.access,
     read: ({ req }): boolean | Where => {
@@ -210,6 +226,84 @@ describe("GET …/documents under the collection's read access", () => {
     const res = await documents('acme', rows[0].id)
     expect(res.body).toMatchObject([{ id: rows[0].id, state: 'extra' }])
     await app.supabase.query(`delete from public.dealers where id = $1`, [rows[0].id])
+  })
+})
+
+describe("a field's own read access", () => {
+  const feed = 'https://feeds.homenet.example/secret-rooftop.csv'
+  const edited = { rooftop: 'R-EDITED-IN-SUPABASE', feed: 'https://feeds.example/edited.csv' }
+  let id = ''
+  let rooftop = ''
+  beforeAll(async () => {
+    const data = dealerData()
+    rooftop = `R-HIDDEN-${String(data.slug)}`
+    const doc = await app.payload.create({
+      collection: 'dealers',
+      data: {
+        ...data,
+        slug: `acme-${String(data.slug)}`,
+        homenet_config: { rooftop_id: rooftop, feed_url: feed },
+      },
+    })
+    id = String(doc.id)
+    await settled(app)
+    // Supabase's row differs in the name (readable) and in what the HomeNet settings make.
+    await app.supabase.query(
+      `update public.dealers set name = name || ' (edited)', rooftop_id = $1,
+         api_config = jsonb_set(api_config, '{homenet_config}', $2::jsonb) where id = $3`,
+      [edited.rooftop, JSON.stringify({ rooftop_id: edited.rooftop, feed_url: edited.feed }), id],
+    )
+  })
+
+  it('a user who may read the dealer but not the field gets the columns it makes by name only', async () => {
+    // Payload's own REST read of the dealer leaves the field out for this user.
+    const rest = await api('GET', `/dealers/${id}?depth=0`, 'acme')
+    expect(rest.status).toBe(200)
+    expect(rest.body).not.toHaveProperty('homenet_config')
+
+    const res = await documents('acme', id)
+    expect(res.status).toBe(200)
+    const [state] = res.body as DocumentStatus[]
+    expect(state.state).toBe('differs')
+    const byField = new Map(state.fields!.map((f) => [f.field, f]))
+    expect([...byField.keys()].sort()).toEqual(['api_config.homenet_config', 'name', 'rooftop_id'])
+    expect(byField.get('name')).toMatchObject({
+      payload: expect.any(String),
+      supabase: /\(edited\)$/,
+    })
+    for (const field of ['rooftop_id', 'api_config.homenet_config'])
+      expect(byField.get(field)).toEqual({ field, readOnly: false, hidden: true })
+    // Neither side's value, anywhere in the answer.
+    for (const value of [rooftop, feed, edited.rooftop, edited.feed])
+      expect(res.text).not.toContain(value)
+    // The console's Compare shows so, on both sides.
+    const lines = compareLines(state.fields)
+    const hidden = lines.filter((l) => l.field !== 'name')
+    expect(hidden).toHaveLength(2)
+    for (const line of hidden) {
+      expect(line.payload).toMatchObject({ text: hiddenFieldText, kind: 'hidden' })
+      expect(line.supabase).toMatchObject({ text: hiddenFieldText, kind: 'hidden' })
+    }
+    // The box names the fields, as the drift lists do.
+    expect(describeState(state).fields?.sort()).toEqual([...byField.keys()].sort())
+  })
+
+  it('an admin, who reads the field, gets both sides of every column', async () => {
+    const res = await documents('admin', id)
+    const [state] = res.body as DocumentStatus[]
+    expect(state.state).toBe('differs')
+    const byField = new Map(state.fields!.map((f) => [f.field, f]))
+    expect(byField.get('rooftop_id')).toEqual({
+      field: 'rooftop_id',
+      payload: rooftop,
+      supabase: edited.rooftop,
+      readOnly: false,
+    })
+    expect(byField.get('api_config.homenet_config')).toMatchObject({
+      payload: { rooftop_id: rooftop, feed_url: feed },
+      supabase: { rooftop_id: edited.rooftop, feed_url: edited.feed },
+    })
+    expect(res.text).not.toContain('"hidden"')
   })
 })
 

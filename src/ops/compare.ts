@@ -3,18 +3,20 @@
  * table, the document's sidebar box and the list view's pill show. One read of the documents, one
  * request to Supabase for their rows (up to 150 ids), one of the jobs. Asked for a request's user (the
  * endpoint), a document the user may not read under the collection's own read access is only
- * `not-readable`: neither side's values, nor its cause or reason.
+ * `not-readable`: neither side's values, nor its cause or reason; of a document the user may read, a
+ * differing column made from a field the user may not read is `hidden` (`rowsAsReader`).
  */
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, isPublished, loadDocuments } from '../documents.js'
 import { MappingError } from '../errors.js'
 import { getRuntime, syncedCollection } from '../lifecycle/registry.js'
+import type { Row } from '../mapping/types.js'
 import type { JobError } from '../queue/jobs.js'
 import { cancelledByJobsApi } from '../queue/cancelled.js'
 import { documentKey } from '../queue/keys.js'
-import { changedFields, fieldValue } from '../reconcile/diff.js'
+import { changedFields, fieldValue, sameValue } from '../reconcile/diff.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
-import { unreadableIds } from './readable.js'
+import { rowsAsReader, unreadableIds } from './readable.js'
 
 export type DocumentState =
   | 'in-sync'
@@ -29,8 +31,15 @@ export type DocumentState =
 export interface FieldDifference {
   /** A column, or `column.key` inside an object column. */
   field: string
-  payload: unknown
-  supabase: unknown
+  /** Absent when `hidden`. */
+  payload?: unknown
+  /** Absent when `hidden`. */
+  supabase?: unknown
+  /**
+   * Made from a field the request's user may not read (the field's own `access.read`): the mapper
+   * makes another value of it from the document as the user reads it. Neither side's value is told.
+   */
+  hidden?: true
   /** Cannot be pulled into Payload (a column Payload manages, the key, the plugin's version). */
   readOnly: boolean
 }
@@ -87,7 +96,8 @@ export async function documentStates(
     collection.spec.primaryKey,
     ...ignore,
   ])
-  return ids.map((id): DocumentStatus => {
+  const wanted = new Map<string, Row>()
+  const states = ids.map((id): DocumentStatus => {
     if (hidden.has(id)) return { id, state: 'not-readable' }
     // A job cancelled with Payload's jobs API will never run: neither pending nor a failure to show
     // (hasError is set, but nothing failed); what Supabase holds is then told by the comparison. A
@@ -121,6 +131,7 @@ export async function documentStates(
       Object.keys(want).filter((c) => !ignore.includes(c)),
     )
     if (!fields.length) return { id, state: 'in-sync', ...extra }
+    wanted.set(id, want)
     return {
       id,
       state: 'differs',
@@ -132,5 +143,36 @@ export async function documentStates(
       })),
       ...extra,
     }
+  })
+  return hideUnreadFields(payload, collection, states, wanted, options.req)
+}
+
+/**
+ * The differing columns of the readable documents that come from fields the request's user may not
+ * read, told by name only: the mapper's row of the document as the user reads it does not have the
+ * value of the full one there (or there is no such row). Everyone else's answer is left as it is.
+ */
+async function hideUnreadFields(
+  payload: Payload,
+  collection: SyncedCollection,
+  states: DocumentStatus[],
+  wanted: ReadonlyMap<string, Row>,
+  req: PayloadRequest | undefined,
+): Promise<DocumentStatus[]> {
+  const seen = await rowsAsReader(payload, collection, [...wanted.keys()], req)
+  if (!seen) return states
+  return states.map((status) => {
+    const want = wanted.get(status.id)
+    if (!want || !status.fields) return status
+    const mine = seen.get(status.id)
+    const fields = status.fields.map((f): FieldDifference => {
+      const shown =
+        mine !== null &&
+        mine !== undefined &&
+        !(mine instanceof MappingError) &&
+        sameValue(fieldValue(mine, f.field), fieldValue(want, f.field))
+      return shown ? f : { field: f.field, readOnly: f.readOnly, hidden: true }
+    })
+    return { ...status, fields }
   })
 }

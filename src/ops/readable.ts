@@ -4,7 +4,11 @@
  * in a multi-tenant app (`access.read` returning a `where` by tenant) another tenant's document's
  * fields, title and failure causes are not shown to a user who merely has the plugin's `read`.
  */
-import { executeAccess, type Payload, type PayloadRequest, type Where } from 'payload'
+import { executeAccess, type Field, type Payload, type PayloadRequest, type Where } from 'payload'
+import { expectedRow, readOptions } from '../documents.js'
+import type { MappingError } from '../errors.js'
+import type { Doc, Row } from '../mapping/types.js'
+import type { SyncedCollection } from '../synced.js'
 
 /** What is shown instead of a document's values (a failure's cause, a state) that the user may not read. */
 export const notReadableText =
@@ -74,4 +78,79 @@ async function idsFound(
     ...as,
   } as Parameters<Payload['find']>[0])
   return new Set(docs.map((doc) => String(doc.id)))
+}
+
+/** Whether any field of these (in groups, rows, tabs, arrays, blocks) has a read access of its own. */
+function hasFieldReadAccess(fields: readonly Field[]): boolean {
+  return fields.some((field) => {
+    const f = field as Field & {
+      access?: { read?: unknown }
+      fields?: Field[]
+      tabs?: Array<{ fields: Field[] }>
+      blocks?: Array<{ fields: Field[] }>
+      blockReferences?: unknown[]
+    }
+    if (f.access?.read) return true
+    // Blocks defined once in the config (by slug): not followed, taken as possibly limited.
+    if (f.blockReferences?.some((b) => typeof b === 'string')) return true
+    return (
+      (f.fields !== undefined && hasFieldReadAccess(f.fields)) ||
+      (f.tabs ?? []).some((tab) => hasFieldReadAccess(tab.fields)) ||
+      (f.blocks ?? []).some((block) => hasFieldReadAccess(block.fields))
+    )
+  })
+}
+
+/**
+ * The rows the mapper makes of the documents `ids` as the request's user reads them: read with
+ * Payload (`overrideAccess: false`, as the user), whose afterRead drops every field the field's own
+ * `access.read` keeps from the user — what Payload's REST API returns that user — in the same locale,
+ * select and draft as the full read. A compared column whose value in this row is not the one of the
+ * full row comes from a field the user may not read (or the mapper cannot make it without one).
+ * Undefined when nothing can be hidden: no user (the Local API, the command), or no field of the
+ * collection has a read access. An id missing from the map (its document not read) hides every column.
+ */
+export async function rowsAsReader(
+  payload: Payload,
+  collection: SyncedCollection,
+  ids: readonly string[],
+  req: PayloadRequest | undefined,
+): Promise<Map<string, Row | null | MappingError> | undefined> {
+  if (!req?.user || !ids.length) return undefined
+  const config = payload.collections[collection.slug]?.config
+  if (!config || !hasFieldReadAccess(config.fields)) return undefined
+  const { localization } = payload.config
+  // The full read's locale (the default one, or every locale), not the request's; Payload's Local API
+  // writes it into the request it gets: put the request's own back.
+  const locale =
+    collection.mapper.locale === 'all'
+      ? 'all'
+      : localization
+        ? localization.defaultLocale
+        : undefined
+  const { locale: ownLocale, fallbackLocale } = req
+  const rows = new Map<string, Row | null | MappingError>()
+  try {
+    for (let i = 0; i < ids.length; i += chunk) {
+      const slice = ids.slice(i, i + chunk)
+      const { docs } = await payload.find({
+        collection: collection.slug,
+        where: { id: { in: slice } },
+        limit: slice.length,
+        pagination: false,
+        ...readOptions(collection),
+        trash: true,
+        ...(locale ? { locale } : {}),
+        overrideAccess: false,
+        user: req.user,
+        req,
+        disableErrors: true,
+      } as Parameters<Payload['find']>[0])
+      for (const doc of docs as Doc[]) rows.set(String(doc.id), expectedRow(collection, doc))
+    }
+  } finally {
+    req.locale = ownLocale
+    req.fallbackLocale = fallbackLocale
+  }
+  return rows
 }

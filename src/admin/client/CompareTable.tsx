@@ -15,7 +15,13 @@ function Value({ value, side }: { value: ShownValue; side: 'payload' | 'supabase
   const lines = value.text.split('\n').length
   return (
     <div data-side={side}>
-      <pre style={value.kind === 'absent' ? { ...styles.pre, ...styles.muted } : styles.pre}>
+      <pre
+        style={
+          value.kind === 'absent' || value.kind === 'hidden'
+            ? { ...styles.pre, ...styles.muted }
+            : styles.pre
+        }
+      >
         {open || !value.folded ? value.text : value.preview}
       </pre>
       {value.folded ? (

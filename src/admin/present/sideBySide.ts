@@ -12,8 +12,11 @@ export interface ShownValue {
   /** What is shown while folded (the whole text when not folded). */
   preview: string
   folded: boolean
-  /** How the value is written: JSON (objects, arrays), text, a number or boolean, null, or absent. */
-  kind: 'json' | 'text' | 'scalar' | 'null' | 'absent'
+  /**
+   * How the value is written: JSON (objects, arrays), text, a number or boolean, null, absent, or
+   * hidden (made from a field the user may not read: the endpoint told no value).
+   */
+  kind: 'json' | 'text' | 'scalar' | 'null' | 'absent' | 'hidden'
 }
 
 export interface CompareLine {
@@ -83,6 +86,15 @@ export function showValue(value: unknown, limits: FoldLimits = defaultFold): Sho
   return { text, ...fold(text, limits), kind: 'json' }
 }
 
+/** What either side shows of a column made from a field the user may not read. */
+export const hiddenFieldText = 'hidden: your read access does not include this field'
+const hiddenValue: ShownValue = {
+  text: hiddenFieldText,
+  preview: hiddenFieldText,
+  folded: false,
+  kind: 'hidden',
+}
+
 /** Why a read-only column cannot be pulled into Payload. */
 export function readOnlyReason(column: string, primaryKey = 'id'): string {
   if (column === primaryKey)
@@ -104,8 +116,8 @@ export function compareLines(
       column,
       ...(key === undefined ? {} : { key }),
       label: key === undefined ? column : `${column} › ${key}`,
-      payload: showValue(f.payload, options.fold),
-      supabase: showValue(f.supabase, options.fold),
+      payload: f.hidden ? hiddenValue : showValue(f.payload, options.fold),
+      supabase: f.hidden ? hiddenValue : showValue(f.supabase, options.fold),
       readOnly: f.readOnly,
       ...(f.readOnly ? { readOnlyReason: readOnlyReason(column, options.primaryKey) } : {}),
     }
