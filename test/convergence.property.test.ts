@@ -212,8 +212,9 @@ interface Instance {
   ): Promise<void>
   remove(collection: string, id: string): Promise<void>
   /**
-   * Pulls these ids; resolves with those the pull leaves to converge by themselves: pulled, or
-   * refused with Payload's value delivered back (the pull's own save is delivered).
+   * Pulls these ids; resolves with those the pull leaves to converge by themselves: pulled (a row
+   * taken whole is Supabase's already), or refused with Payload's value delivered back (that save is
+   * delivered).
    */
   pull(ids: string[]): Promise<string[]>
   reconcile(collection: string): Promise<void>

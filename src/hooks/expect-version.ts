@@ -5,6 +5,7 @@
  */
 import type { CollectionBeforeChangeHook, Payload } from 'payload'
 import { SyncError } from '../errors.js'
+import type { Row } from '../mapping/types.js'
 import { literal, type PayloadDatabase } from '../queue/database.js'
 
 /** `context[expectUpdatedAt]`: the document the caller read, with its updatedAt then (a `PullExpectation`). */
@@ -20,6 +21,11 @@ export interface PullExpectation {
   collection: string
   id: string
   updatedAt: string
+  /**
+   * The row the pull read from Supabase (under the document's lock): a save that leaves the document
+   * mapping to exactly this row needs no delivery (src/hooks/pulled-row.ts).
+   */
+  row?: Row
   /** The caller's save has been checked: later saves in its transaction are its hooks'. */
   checked?: boolean
 }

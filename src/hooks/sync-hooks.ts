@@ -16,6 +16,7 @@ import { documentKey, syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
 import type { SyncedCollection } from '../synced.js'
 import { mustQueue, type DecideDeps } from './decide.js'
 import { expectationFor } from './expect-version.js'
+import { heldAsPulled } from './pulled-row.js'
 
 /** What the hooks need of the running plugin; undefined before it started (an app's own onInit). */
 export interface HookRuntime extends DecideDeps {
@@ -60,9 +61,24 @@ export function afterChangeHook(
     if (syncSkipped(context)) return doc
     const current = runtime(req.payload)
     let queueIt = true
-    // A pull's save is delivered whatever it changed: Supabase holds what was pulled, and Payload
-    // may not (the mapper maps a value back to the same row): that row must be written back.
-    if (!expectationFor(context, collection.slug, String(doc.id)))
+    const pulled = expectationFor(context, collection.slug, String(doc.id))
+    // A pull's save is delivered unless the document maps to exactly the row the pull read (then
+    // Supabase holds it: a delivery would only write over a newer edit there). Payload may not hold
+    // what was pulled (the mapper maps a value back to the same row): that row is written back.
+    if (pulled)
+      try {
+        queueIt = !(
+          pulled.row &&
+          current &&
+          (await heldAsPulled(collection, current, String(doc.id), pulled.row, req))
+        )
+      } catch (error) {
+        current?.logger.debug(
+          { err: error, collection: collection.slug, id: String(doc.id) },
+          `${collection.slug} ${String(doc.id)}: pulled-row check failed; queuing the sync`,
+        )
+      }
+    else
       try {
         queueIt = await mustQueue(
           collection,

@@ -152,6 +152,8 @@ export async function pullOne(
           id,
           // (Always read: the select adds it. Without it the check fails, never passes unchecked.)
           updatedAt: typeof doc.updatedAt === 'string' ? doc.updatedAt : '',
+          // What Supabase held when read: a save that maps to it is not written back over a newer edit.
+          row,
         } satisfies PullExpectation,
       },
     })

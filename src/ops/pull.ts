@@ -3,8 +3,9 @@
  * `fromRow`. Version-checked, so that it never overwrites an edit Supabase has not seen yet: a document
  * with a pending delivery, or whose `updatedAt` is newer than its row's, is skipped as "newer in Payload"
  * unless forced; the document is locked and read again right before the write, and the write itself
- * fails if the document changed since. What is pulled is then delivered back through the normal path
- * (its row gets the document's new `updatedAt`), so both sides end equal.
+ * fails if the document changed since. Where Payload then holds something else than the row read (a
+ * refused or mapped-back value), the save is delivered back through the normal path, so both sides end
+ * equal; a row taken whole is not written again (src/hooks/pulled-row.ts).
  */
 import type { Payload, PayloadRequest } from 'payload'
 import { describeCause, SyncError } from '../errors.js'
@@ -114,7 +115,7 @@ export async function pullFromSupabase(
       })
     }
   }
-  // What was pulled is delivered back after the locks are gone.
+  // What is delivered back goes after the locks are gone.
   runtime.runner?.kick()
   runtime.logger.info(
     {
