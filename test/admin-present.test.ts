@@ -64,8 +64,10 @@ describe('the side-by-side table', () => {
       payload: { text: 'Northside Motors', kind: 'text', folded: false },
       supabase: { text: 'Tampered', kind: 'text' },
       readOnly: false,
+      pullable: true,
     })
     expect(lines[0].readOnlyReason).toBeUndefined()
+    expect(lines.map((l) => l.pullable)).toEqual([true, true, false, true])
   })
 
   it('JSON pretty-printed with sorted keys (jsonb reorders them), so both sides line up', () => {
@@ -102,7 +104,12 @@ describe('the side-by-side table', () => {
     const [line] = compareLines([
       { field: 'api_config.homenet_config', readOnly: false, hidden: true },
     ])
-    expect(line).toMatchObject({ label: 'api_config › homenet_config', readOnly: false })
+    // Not offered Use Supabase value: a value the console keeps from the user is not theirs to take.
+    expect(line).toMatchObject({
+      label: 'api_config › homenet_config',
+      readOnly: false,
+      pullable: false,
+    })
     for (const side of [line.payload, line.supabase])
       expect(side).toEqual({
         text: hiddenFieldText,

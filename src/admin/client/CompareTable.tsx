@@ -76,7 +76,7 @@ export function CompareTable(props: CompareTableProps) {
                   <span style={styles.muted} data-read-only="true">
                     {line.readOnlyReason}
                   </span>
-                ) : props.canPull && props.onUseSupabaseValue ? (
+                ) : props.canPull && props.onUseSupabaseValue && line.pullable ? (
                   <Button
                     buttonStyle="secondary"
                     size="small"

@@ -31,6 +31,11 @@ export interface CompareLine {
   readOnly: boolean
   /** Why it cannot be pulled into Payload (read-only columns only). */
   readOnlyReason?: string
+  /**
+   * Offered **Use Supabase value**: not read-only, and its value shown — a user may not take into
+   * Payload a value the console keeps from them (a field they may not read).
+   */
+  pullable: boolean
 }
 
 export interface FoldLimits {
@@ -120,6 +125,7 @@ export function compareLines(
       supabase: f.hidden ? hiddenValue : showValue(f.supabase, options.fold),
       readOnly: f.readOnly,
       ...(f.readOnly ? { readOnlyReason: readOnlyReason(column, options.primaryKey) } : {}),
+      pullable: !f.readOnly && !f.hidden,
     }
   })
 }
