@@ -182,7 +182,7 @@ export const supabaseSync =
     const referrers = (target: string): Referrer[] =>
       [...collections.values()].flatMap((synced) => {
         const fields = incomingCollections.find((c) => c.slug === synced.slug)?.fields ?? []
-        const paths = referencePaths(fields, target)
+        const paths = referencePaths(fields, target, incomingConfig.blocks ?? [])
         return paths.length ? [{ collection: synced, paths }] : []
       })
     config.collections = config.collections.map((collection) => {

@@ -22,14 +22,21 @@ type AnyField = Field & {
   fields?: Field[]
   tabs?: Array<{ name?: string; fields: Field[] }>
   blocks?: Array<{ fields: Field[] }>
+  /** Blocks defined once in the config's `blocks` and named here by slug (or given inline). */
+  blockReferences?: Array<string | { slug: string; fields: Field[] }>
 }
+
+/** The config's own `blocks`, which a blocks field's `blockReferences` name by slug. */
+export type ConfigBlocks = ReadonlyArray<{ slug: string; fields: Field[] }>
 
 /** The paths of the fields of `fields` that can point to a document of `target`. */
 export function referencePaths(
   fields: readonly Field[],
   target: string,
+  configBlocks: ConfigBlocks = [],
   prefix = '',
 ): ReferencePath[] {
+  const inner = (of: readonly Field[], at: string) => referencePaths(of, target, configBlocks, at)
   const paths: ReferencePath[] = []
   for (const field of fields as readonly AnyField[]) {
     const named = field.name ? `${prefix}${field.name}` : undefined
@@ -46,18 +53,21 @@ export function referencePaths(
       case 'array':
       case 'row':
       case 'collapsible':
-        paths.push(...referencePaths(field.fields ?? [], target, named ? `${named}.` : prefix))
+        paths.push(...inner(field.fields ?? [], named ? `${named}.` : prefix))
         break
       case 'tabs':
         for (const tab of field.tabs ?? [])
-          paths.push(
-            ...referencePaths(tab.fields, target, tab.name ? `${prefix}${tab.name}.` : prefix),
-          )
+          paths.push(...inner(tab.fields, tab.name ? `${prefix}${tab.name}.` : prefix))
         break
       case 'blocks':
         // Payload queries a blocks field's fields by the field's name, across its blocks.
-        for (const block of field.blocks ?? [])
-          if (named) paths.push(...referencePaths(block.fields, target, `${named}.`))
+        for (const block of [
+          ...(field.blocks ?? []),
+          ...(field.blockReferences ?? []).flatMap((ref) =>
+            typeof ref === 'string' ? configBlocks.filter((b) => b.slug === ref) : [ref],
+          ),
+        ])
+          if (named) paths.push(...inner(block.fields, `${named}.`))
         break
     }
   }
