@@ -77,8 +77,32 @@ describe("the command's output for people", () => {
         ],
       } as PullResult),
     )
-    expect(lines).toContain('  failed d1: The following field is invalid: name')
+    expect(lines).toContain('  failed (2):')
+    expect(lines).toContain('    d1: The following field is invalid: name')
     // A message that names the document already is not prefixed twice.
-    expect(lines).toContain('  failed d2: changed in Payload since it was read; nothing written')
+    expect(lines).toContain('    d2: changed in Payload since it was read; nothing written')
+  })
+
+  it("cuts a pull's lists the same way (a pull of every changed row of a large table)", () => {
+    const pulled = Array.from({ length: printedPerList + 5 }, (_, i) => ({
+      id: `p${i}`,
+      fields: ['name'],
+    }))
+    const lines = printed((out) =>
+      printPull(out, {
+        collection: 'dealers',
+        pulled,
+        refused: [{ id: 'r1', fields: ['created_at'] }],
+        skipped: [{ id: 's1', reason: 'newer in Payload' }],
+        failed: [],
+      } as unknown as PullResult),
+    )
+    expect(lines[0]).toBe(`dealers: ${pulled.length} documents updated from Supabase`)
+    expect(lines).toContain(`  pulled (${pulled.length}):`)
+    expect(lines).toContain('    p0: name')
+    expect(lines).not.toContain(`    p${printedPerList}: name`)
+    expect(lines).toContain('    … and 5 more (--json lists them all)')
+    expect(lines).toContain('    r1: created_at cannot be written back into Payload')
+    expect(lines).toContain('    s1: newer in Payload')
   })
 })

@@ -39,17 +39,19 @@ export function printSync(out: Out, r: SyncResult): void {
 
 export function printPull(out: Out, r: PullResult): void {
   out(`${r.collection}: ${r.pulled.length} documents updated from Supabase`)
-  for (const p of r.pulled) out(`  pulled ${p.id}: ${p.fields.join(', ')}`)
-  for (const p of r.refused)
-    out(`  refused ${p.id}: ${p.fields.join(', ')} cannot be written back into Payload`)
-  for (const s of r.skipped) out(`  skipped ${s.id}: ${s.reason}`)
+  list(out, 'pulled', r.pulled, (p) => `${p.id}: ${p.fields.join(', ')}`)
+  list(
+    out,
+    'refused',
+    r.refused,
+    (p) => `${p.id}: ${p.fields.join(', ')} cannot be written back into Payload`,
+  )
+  list(out, 'skipped', r.skipped, (s) => `${s.id}: ${s.reason}`)
   // Payload's own messages (a validation error, a database's) do not name the document: the id leads.
-  for (const f of r.failed) {
+  list(out, 'failed', r.failed, (f) => {
     const named = `${r.collection} ${f.id}: `
-    out(
-      `  failed ${f.id}: ${f.message.startsWith(named) ? f.message.slice(named.length) : f.message}`,
-    )
-  }
+    return `${f.id}: ${f.message.startsWith(named) ? f.message.slice(named.length) : f.message}`
+  })
 }
 
 export function printStatus(out: Out, r: StatusResult): void {
