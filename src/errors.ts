@@ -152,6 +152,20 @@ export function describeCause(cause: unknown): string {
   return cause.message.split('\n')[0]
 }
 
+/**
+ * The SQLSTATE of an error from Payload's database, on it or on what it wraps (Drizzle's "Failed
+ * query" carries pg's error as its cause); a code that is no SQLSTATE (a socket's `ECONNRESET`) is
+ * passed over.
+ */
+export function sqlStateOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
+    e = (e as { cause?: unknown }).cause
+  }
+  return undefined
+}
+
 /** A run stopped on request (Ctrl-C, Cancel) between two pages: what was done is done, nothing half. */
 export class CancelledError extends SyncError {
   constructor(

@@ -13,20 +13,12 @@
  * was rolled back under `bulkOperationsSingleTransaction`) writes what Supabase already holds.
  */
 import type { CollectionAfterOperationHook, Payload } from 'payload'
+import { sqlStateOf } from '../errors.js'
 import type { SyncedCollection } from '../synced.js'
 import { queueSync, syncSkipped, type HookRuntime } from './sync-hooks.js'
 
 /** PostgreSQL's "current transaction is aborted": a statement of the operation failed in the database. */
 const inFailedTransaction = '25P02'
-
-function sqlState(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string') return code
-    e = (e as { cause?: unknown }).cause
-  }
-  return undefined
-}
 
 export function afterBulkOperationHook(
   collection: SyncedCollection,
@@ -47,7 +39,7 @@ export function afterBulkOperationHook(
       // A statement failed in the database before (a unique value): PostgreSQL rolls the whole
       // transaction back at its commit, the documents' changes with it — nothing to deliver, and
       // Payload's answer for the operation stays its own.
-      if (sqlState(error) !== inFailedTransaction) throw error
+      if (sqlStateOf(error) !== inFailedTransaction) throw error
     }
     return result
   }

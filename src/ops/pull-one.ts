@@ -4,7 +4,14 @@
  */
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, loadDocuments } from '../documents.js'
-import { describeCause, MappingError, SyncError, TargetError, type FailureKind } from '../errors.js'
+import {
+  describeCause,
+  MappingError,
+  sqlStateOf,
+  SyncError,
+  TargetError,
+  type FailureKind,
+} from '../errors.js'
 import { expectUpdatedAt, type PullExpectation } from '../hooks/expect-version.js'
 import type { SyncRuntime } from '../lifecycle/runtime.js'
 import { fingerprint } from '../mapping/fingerprint.js'
@@ -195,19 +202,9 @@ export function failureKind(error: unknown): FailureKind {
   if (error instanceof SyncError) return error.kind
   // Payload's database refused the values (a relationship to a document that does not exist: a
   // foreign key, 23503; a value out of range, 22003): the same row is refused every time.
-  if (/^2[23]/.test(sqlState(error) ?? '')) return 'row'
+  if (/^2[23]/.test(sqlStateOf(error) ?? '')) return 'row'
   const status = (error as { status?: unknown } | null)?.status
   return typeof status === 'number' && status >= 400 && status < 500 ? 'row' : 'transient'
-}
-
-/** The SQLSTATE of a database error, on it or on what it wraps (Drizzle's "Failed query" carries pg's as its cause). */
-function sqlState(error: unknown): string | undefined {
-  for (let e = error, depth = 0; e && typeof e === 'object' && depth < 3; depth++) {
-    const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code
-    e = (e as { cause?: unknown }).cause
-  }
-  return undefined
 }
 
 /** The mapper's `fromRow`; a throw is the row's (the same row is refused every time), naming the field it names. */
