@@ -3,10 +3,11 @@
  * The guards the reconcile applies to such rows apply here too: none is deleted while
  * `deleteOrphans` is off; rows inserted without documents are counted per burst (the mass-insert
  * guard, insert-burst.ts); and those found by the check after a reconnect — no event says how they
- * came — are deleted only within the mass-delete guard (`maxDeleteFraction` of the table).
+ * came — are deleted only within the mass-delete guard (`maxDeleteFraction` of the table, as it will
+ * be once the deliveries still pending land: `tableOnceDelivered`).
  */
 import type { Payload } from 'payload'
-import { loadDocuments } from '../documents.js'
+import { countDocuments, loadDocuments } from '../documents.js'
 import { deleteAllowed } from '../reconcile/diff.js'
 import type { TableChange } from '../supabase/realtime.js'
 import type { SupabaseTarget } from '../supabase/target.js'
@@ -78,7 +79,7 @@ export async function guardOrphans(
       change,
     )
   if (found.length) {
-    const rows = await deps.target.count(collection.spec)
+    const rows = await tableOnceDelivered(deps, collection, found.length)
     if (deleteAllowed(found.length, rows, deps.maxDeleteFraction))
       for (const id of found) handled.add(id)
     else
@@ -86,10 +87,32 @@ export async function guardOrphans(
         leave(
           id,
           'skipped',
-          `${found.length} of ${rows} rows found without documents after a reconnect (more than ${Math.round(deps.maxDeleteFraction * 100)}% of the table, maxDeleteFraction): left in place by the mass-delete guard; a reconcile with force deletes them if they are wrong`,
+          `${found.length} of ${rows} rows found without documents after a reconnect (more than ${Math.round(deps.maxDeleteFraction * 100)}% of the table once Payload's documents are delivered, maxDeleteFraction): left in place by the mass-delete guard; a reconcile with force deletes them if they are wrong`,
         )
   }
   return { ids: ids.filter((id) => handled.has(id)), left }
+}
+
+/**
+ * The rows the table holds once the deliveries still pending land. The check after a reconnect runs
+ * as Supabase comes back, before the documents saved during the outage are delivered: judged against
+ * the table as it was then, a nearly empty table's one row without a document was "all of it" and
+ * left, though the table it leaves is mostly documents' rows (the invariant wants it gone, without a
+ * restart). Each of Payload's documents will have its row, beside the rows without documents; the
+ * count of the table is the floor (deliveries may have landed already). A wiped Payload database (no
+ * documents) still makes every row one without a document — the whole table, refused. Documents that
+ * map to no row (drafts, those shouldSync refuses) are counted too, as reset's guard counts them.
+ */
+async function tableOnceDelivered(
+  deps: OrphanGuardDeps,
+  collection: SyncedCollection,
+  orphans: number,
+): Promise<number> {
+  const [rows, documents] = await Promise.all([
+    deps.target.count(collection.spec),
+    countDocuments(deps.payload, collection),
+  ])
+  return Math.max(rows, documents + orphans)
 }
 
 /**
