@@ -612,9 +612,11 @@ async function reportLogsOnFailure(check: () => Promise<unknown>): Promise<void>
 
 beforeAll(async () => {
   app = await startApp({ ...convergenceConfig, supabaseSql: codesTableSql })
-  // A table in use, not an empty one: dealers no operation picks. In a nearly empty table the
-  // mass-delete guard rightly keeps a row inserted directly while Realtime was down (1 of 1 rows is
-  // more than maxDeleteFraction; test/realtime.orphans.test.ts), and the invariant would not hold.
+  // A table in use, not an empty one: dealers no operation picks. Without them a case can delete
+  // every dealer after inserting a row directly while Realtime was down (seed 1127's first): Payload
+  // has no documents and that row is the whole table, which the mass-delete guard rightly keeps, as
+  // for a wiped Payload database (test/realtime.reconnect-orphans.test.ts), and the invariant would
+  // not hold. Documents saved during the outage do count (their rows are delivered after).
   await createDealers(app.payload, 10, 'baseline')
   await reconcileNow(app.payload, 'dealers')
   await app.idle()
