@@ -9,6 +9,7 @@
  */
 import type { CollectionAfterReadHook, Payload, PayloadRequest } from 'payload'
 import { hiddenCauses, notReadableText, type HiddenCauses } from './readable.js'
+import { batchPerRequest } from './request-batch.js'
 
 export interface EventView {
   action: string
@@ -108,6 +109,11 @@ export async function eventsForReader<T extends EventView>(
   })
 }
 
+/** The events of one page of a read, shown in one pass (an access check per collection, not per event). */
+const shownInBatch = batchPerRequest((req: PayloadRequest, views: EventView[]) =>
+  eventsForReader(req.payload, req, views),
+)
+
 /**
  * The Sync events collection's `afterRead`: what a user reading the trail (REST, GraphQL, the admin's
  * list and edit views) gets. Reads without a user (the plugin's own, the Local API) are as stored.
@@ -122,7 +128,7 @@ export const eventAfterRead: CollectionAfterReadHook = async ({ doc, req }) => {
     ids: Array.isArray(stored.ids) ? stored.ids.map(String) : [],
     details: stored.details ?? undefined,
   }
-  const [shown] = await eventsForReader(req.payload, req, [view])
+  const shown = await shownInBatch(req, view)
   if (shown === view) return doc
   return {
     ...stored,
