@@ -4,7 +4,8 @@
  * request to Supabase for their rows (up to 150 ids), one of the jobs. Asked for a request's user (the
  * endpoint), a document the user may not read under the collection's own read access is only
  * `not-readable`: neither side's values, nor its cause or reason; of a document the user may read, a
- * differing column made from a field the user may not read is `hidden` (`rowsAsReader`).
+ * differing column made from a field the user may not read is `hidden` (`rowsAsReader`), and its
+ * mapping error or failure cause, which can quote such a field's value, is replaced.
  */
 import type { Payload, PayloadRequest } from 'payload'
 import { expectedRow, isPublished, loadDocuments } from '../documents.js'
@@ -16,7 +17,12 @@ import { cancelledByJobsApi } from '../queue/cancelled.js'
 import { documentKey } from '../queue/keys.js'
 import { changedFields, fieldValue, sameValue } from '../reconcile/diff.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
-import { rowsAsReader, unreadableIds } from './readable.js'
+import {
+  fieldsNotReadableText,
+  partlyReadableIds,
+  rowsAsReader,
+  unreadableIds,
+} from './readable.js'
 
 export type DocumentState =
   | 'in-sync'
@@ -144,7 +150,40 @@ export async function documentStates(
       ...extra,
     }
   })
-  return hideUnreadFields(payload, collection, states, wanted, options.req)
+  const shownFields = await hideUnreadFields(payload, collection, states, wanted, options.req)
+  return hideCauses(payload, collection, shownFields, options.req)
+}
+
+/**
+ * A mapper's refusal (`unmappable`'s reason) and a failed delivery's cause can quote a value: of a
+ * document the user may read but not every field the mapper reads, their texts are replaced (its
+ * field, code and status stay). The others' reasons are the plugin's own words, without values.
+ */
+async function hideCauses(
+  payload: Payload,
+  collection: SyncedCollection,
+  states: DocumentStatus[],
+  req: PayloadRequest | undefined,
+): Promise<DocumentStatus[]> {
+  const quoting = states.filter((s) => s.state === 'unmappable' || s.failure?.message)
+  const partly = await partlyReadableIds(
+    payload,
+    collection.slug,
+    quoting.map((s) => s.id),
+    req,
+  )
+  if (!partly.size) return states
+  return states.map((status) =>
+    partly.has(status.id)
+      ? {
+          ...status,
+          ...(status.state === 'unmappable' ? { reason: fieldsNotReadableText } : {}),
+          ...(status.failure?.message
+            ? { failure: { ...status.failure, message: fieldsNotReadableText } }
+            : {}),
+        }
+      : status,
+  )
 }
 
 /**

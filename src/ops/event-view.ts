@@ -3,10 +3,13 @@
  * some also carry what a document holds: an external change's caught fields with both values, a
  * delivery's or a sync's failure causes (PostgreSQL quotes the failing row), and the summary of a
  * failed delivery or an external change quotes its first document's cause or reason. For a document
- * the user may not read under its collection's read access (`unreadableIds`) those are replaced.
+ * the user may not read under its collection's read access (`unreadableIds`) those are replaced; for
+ * one the user may read but not every field the mapper reads of (`partlyReadableIds`), its texts and
+ * values are, its field names, codes and kinds kept.
  */
 import type { CollectionAfterReadHook, Payload, PayloadRequest } from 'payload'
-import { notReadableText, unreadableIds, type Unreadable } from './readable.js'
+import { hiddenCauses, notReadableText, type HiddenCauses } from './readable.js'
+import { batchPerRequest } from './request-batch.js'
 
 export interface EventView {
   action: string
@@ -37,23 +40,46 @@ function idsIn(value: unknown, into: string[] = []): string[] {
   return into
 }
 
-/** The details with every object about a hidden document cut down to its id. */
-function hideIn(value: unknown, hidden: Unreadable): unknown {
+/**
+ * The details with every object about an unreadable document cut down to its id, and those about a
+ * partly readable one without values and texts.
+ */
+function hideIn(value: unknown, hidden: HiddenCauses): unknown {
   if (Array.isArray(value)) return value.map((v) => hideIn(v, hidden))
   if (!value || typeof value !== 'object') return value
   const id = idOf(value)
-  if (id !== undefined && hidden.has(String(id))) return { id, hidden: notReadableText }
+  const text = id === undefined ? undefined : hidden.get(String(id))
+  if (text === notReadableText) return { id, hidden: text }
+  if (text !== undefined) return withoutValues(value, text)
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, hideIn(v, hidden)]))
 }
 
-function hideEvent<T extends EventView>(event: T, hidden: Unreadable): T {
+/** Texts that can quote a value, in the details of a document (a failure's, a catch's). */
+const texts = new Set(['message', 'reason'])
+/** A caught field's two values (`{ field, supabase, payload }`). */
+const values = new Set(['supabase', 'payload'])
+
+/** An object about a document with its values and texts replaced; names, codes and kinds kept. */
+function withoutValues(value: unknown, text: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => withoutValues(v, text))
+  if (!value || typeof value !== 'object') return value
+  const entries = Object.entries(value)
+  const kept = entries
+    .filter(([k]) => !values.has(k))
+    .map(([k, v]) => [k, texts.has(k) && typeof v === 'string' ? text : withoutValues(v, text)])
+  if (entries.some(([k]) => values.has(k))) kept.push(['hidden', true])
+  return Object.fromEntries(kept)
+}
+
+function hideEvent<T extends EventView>(event: T, hidden: HiddenCauses): T {
   if (!event.ids.some((id) => hidden.has(id)) && !idsIn(event.details).some((id) => hidden.has(id)))
     return event
   const quote = quotes[event.action]
   const at = quote ? event.summary.indexOf(quote) : -1
+  const first = event.ids[0] === undefined ? undefined : hidden.get(event.ids[0])
   const summary =
-    at >= 0 && event.ids[0] !== undefined && hidden.has(event.ids[0])
-      ? `${event.summary.slice(0, at + quote.length)}${notReadableText}`
+    at >= 0 && first !== undefined
+      ? `${event.summary.slice(0, at + quote.length)}${first}`
       : event.summary
   return {
     ...event,
@@ -69,19 +95,24 @@ export async function eventsForReader<T extends EventView>(
   events: T[],
 ): Promise<T[]> {
   if (!req?.user || !events.length) return events
-  const hidden = new Map<string, Unreadable>()
+  const hidden = new Map<string, HiddenCauses>()
   for (const slug of new Set(events.map((e) => e.collection))) {
     if (!payload.collections[slug]) continue
     const ids = events
       .filter((e) => e.collection === slug)
       .flatMap((e) => [...e.ids, ...idsIn(e.details)])
-    hidden.set(slug, await unreadableIds(payload, slug, ids, req))
+    hidden.set(slug, await hiddenCauses(payload, slug, ids, req))
   }
   return events.map((e) => {
     const of = hidden.get(e.collection)
     return of?.size ? hideEvent(e, of) : e
   })
 }
+
+/** The events of one page of a read, shown in one pass (an access check per collection, not per event). */
+const shownInBatch = batchPerRequest((req: PayloadRequest, views: EventView[]) =>
+  eventsForReader(req.payload, req, views),
+)
 
 /**
  * The Sync events collection's `afterRead`: what a user reading the trail (REST, GraphQL, the admin's
@@ -97,7 +128,7 @@ export const eventAfterRead: CollectionAfterReadHook = async ({ doc, req }) => {
     ids: Array.isArray(stored.ids) ? stored.ids.map(String) : [],
     details: stored.details ?? undefined,
   }
-  const [shown] = await eventsForReader(req.payload, req, [view])
+  const shown = await shownInBatch(req, view)
   if (shown === view) return doc
   return {
     ...stored,

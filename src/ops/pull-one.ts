@@ -23,7 +23,7 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 
 export type Step =
   | { kind: 'pulled' | 'refused'; fields: string[]; refused: string[] }
-  | { kind: 'skipped'; reason: string; busy?: true; outOfSupabase?: true }
+  | { kind: 'skipped'; reason: string; busy?: true; outOfSupabase?: true; deleted?: true }
   | { kind: 'none'; refused: string[]; saved?: true }
 
 /** One document, under its lock: no delivery of it runs meanwhile, and its read is the one written against. */
@@ -140,30 +140,39 @@ export async function pullOne(
       )
     }
     const data = fromRow(collection, id, parsed.data as Row)
-    await payload.update({
-      collection: collection.slug,
-      id,
-      data: {
-        ...data,
-        ...(collection.drafts ? { _status: 'published' } : {}),
-      },
-      // A user writes under the collection's own update access and, as that user's save through
-      // Payload's REST API would, not over a document another user has open (Payload's document
-      // lock: 423); the Local API and the watch without one, as the app.
-      ...(user ? { overrideAccess: false, overrideLock: false, user } : { overrideAccess: true }),
-      depth: 0,
-      // Fails, changing nothing, if the document changed since it was read above.
-      context: {
-        [expectUpdatedAt]: {
-          collection: collection.slug,
-          id,
-          // (Always read: the select adds it. Without it the check fails, never passes unchecked.)
-          updatedAt: typeof doc.updatedAt === 'string' ? doc.updatedAt : '',
-          // What Supabase held when read: a save that maps to it is not written back over a newer edit.
-          row,
-        } satisfies PullExpectation,
-      },
-    })
+    try {
+      await payload.update({
+        collection: collection.slug,
+        id,
+        data: {
+          ...data,
+          ...(collection.drafts ? { _status: 'published' } : {}),
+        },
+        // A user writes under the collection's own update access and, as that user's save through
+        // Payload's REST API would, not over a document another user has open (Payload's document
+        // lock: 423); the Local API and the watch without one, as the app.
+        ...(user ? { overrideAccess: false, overrideLock: false, user } : { overrideAccess: true }),
+        depth: 0,
+        // Fails, changing nothing, if the document changed since it was read above.
+        context: {
+          [expectUpdatedAt]: {
+            collection: collection.slug,
+            id,
+            // (Always read: the select adds it. Without it the check fails, never passes unchecked.)
+            updatedAt: typeof doc.updatedAt === 'string' ? doc.updatedAt : '',
+            // What Supabase held when read: a save that maps to it is not written back over a newer edit.
+            row,
+          } satisfies PullExpectation,
+        },
+      })
+    } catch (error) {
+      // Deleted (or trashed) in Payload since it was read above: Payload answers "Not Found", or the
+      // version check finds no row. Nothing to take the row into, and nothing to try again: the
+      // delete's own delivery removes the row.
+      const gone = await goneSinceRead(payload, collection, id)
+      if (gone) return { kind: 'skipped', reason: gone, deleted: true }
+      throw error
+    }
     // What Payload holds now may not be what was taken: the mapper maps a value back to the same
     // row (a key it derives from another column, a trimmed string), Payload drops a field the user
     // may not update. Reported as not taken; the save's delivery writes Payload's value back.
@@ -225,6 +234,23 @@ function fromRow(collection: SyncedCollection, id: string, row: Row): Record<str
       },
     )
   }
+}
+
+/**
+ * Why the document can no longer be pulled into when it is gone from Payload since the pull read it
+ * (deleted, or moved to the trash), else undefined. Read as the scans read it, trashed ones too.
+ */
+async function goneSinceRead(
+  payload: Payload,
+  collection: SyncedCollection,
+  id: string,
+): Promise<string | undefined> {
+  const doc = (await loadDocuments(payload, collection, [id], { withTrashed: true })).get(id)
+  if (!doc)
+    return "deleted in Payload while it was pulled: nothing written; the delete's delivery removes its row"
+  if (doc.deletedAt !== undefined && doc.deletedAt !== null)
+    return "moved to the trash in Payload while it was pulled: nothing written; that change's delivery removes its row"
+  return undefined
 }
 
 /** `base` with the given columns (or `column.key` inside an object column) taken from `from`. */

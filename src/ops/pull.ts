@@ -30,9 +30,10 @@ export interface PullResult {
   /**
    * Ids not pulled, with why: no row, no document, newer in Payload, a pending draft, busy (`busy`: a
    * delivery of it holds its lock; worth asking again once it is done), a document that maps to no
-   * row (`outOfSupabase`: its row is a leftover, which its delivery deletes).
+   * row (`outOfSupabase`: its row is a leftover, which its delivery deletes), a document deleted or
+   * trashed in Payload while it was pulled (`deleted`: the delete's own delivery removes its row).
    */
-  skipped: { id: string; reason: string; busy?: true; outOfSupabase?: true }[]
+  skipped: { id: string; reason: string; busy?: true; outOfSupabase?: true; deleted?: true }[]
   failed: FailedDocument[]
 }
 
@@ -95,6 +96,7 @@ export async function pullFromSupabase(
           reason: step.reason,
           ...(step.busy ? { busy: true } : {}),
           ...(step.outOfSupabase ? { outOfSupabase: true } : {}),
+          ...(step.deleted ? { deleted: true } : {}),
         })
       else {
         const saved = step.kind === 'pulled' || (step.kind === 'none' && step.saved)

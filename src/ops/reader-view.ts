@@ -2,13 +2,14 @@
  * An operation's answer as a given user may see it. Counts, id lists and the names of differing fields
  * are the operator's view of the table and stay; a failure's cause is text that can quote a document's
  * values (PostgreSQL's "Key (slug)=(acme-motors) already exists", a mapper's message naming the value
- * it refused), so for a document the user may not read (`unreadableIds`) only the cause's text is
- * replaced — its id, field, code and status stay, as the id lists do.
+ * it refused), so for a document the user may not read, or may read but not every field the mapper
+ * reads (`hiddenCauses`), only the cause's text is replaced — its id, field, code and status stay, as
+ * the id lists do.
  */
 import type { Payload, PayloadRequest } from 'payload'
 import type { FailedDocument } from '../reconcile/types.js'
 import type { FailedJob } from '../queue/job-types.js'
-import { notReadableText, unreadableIds } from './readable.js'
+import { hiddenCauses, type HiddenCauses } from './readable.js'
 import type { RunState } from './runs.js'
 import type { StatusResult } from './status.js'
 
@@ -36,11 +37,14 @@ async function failedForReader<T extends WithFailed>(
 ): Promise<T> {
   if (!result.failed.length) return result
   const ids = result.failed.map((f) => f.id)
-  const hidden = await unreadableIds(payload, result.collection, ids, req)
+  const hidden = await hiddenCauses(payload, result.collection, ids, req)
   if (!hidden.size) return result
   return {
     ...result,
-    failed: result.failed.map((f) => (hidden.has(f.id) ? { ...f, message: notReadableText } : f)),
+    failed: result.failed.map((f) => {
+      const text = hidden.get(f.id)
+      return text ? { ...f, message: text } : f
+    }),
   }
 }
 
@@ -84,15 +88,14 @@ export async function statusForReader(
         : c,
     ),
   )
-  const hidden = new Map<string, ReadonlySet<string>>()
+  const hidden = new Map<string, HiddenCauses>()
   for (const slug of new Set(status.failures.map((f) => f.collection))) {
     const ids = status.failures.filter((f) => f.collection === slug).map((f) => f.id)
-    hidden.set(slug, await unreadableIds(payload, slug, ids, req))
+    hidden.set(slug, await hiddenCauses(payload, slug, ids, req))
   }
-  const failures = status.failures.map((f): FailedJob =>
-    hidden.get(f.collection)?.has(f.id) && f.error
-      ? { ...f, error: { ...f.error, message: notReadableText } }
-      : f,
-  )
+  const failures = status.failures.map((f): FailedJob => {
+    const text = hidden.get(f.collection)?.get(f.id)
+    return text && f.error ? { ...f, error: { ...f.error, message: text } } : f
+  })
   return { ...status, collections, failures }
 }
