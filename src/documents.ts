@@ -6,6 +6,7 @@ import type { Payload, PayloadRequest, SelectType, Where } from 'payload'
 import type { MappingError } from './errors.js'
 import type { Doc, Row } from './mapping/types.js'
 import { mapDocument } from './mapping/validate.js'
+import { copyInTransaction } from './request-copy.js'
 import type { SyncedCollection } from './synced.js'
 
 /**
@@ -143,24 +144,19 @@ export async function expectedRows(
   return rows
 }
 
-/**
- * Read inside a save's transaction, in the mapper's locale. Payload's Local API writes the locale it is
- * given into the `req` it gets; the save's own `req` must keep its locale, so a copy is passed.
- */
+/** Read inside a save's transaction (a copy of its `req`, which keeps its own locale), in the mapper's locale. */
 async function inTransactionOf(
   payload: Payload,
   collection: SyncedCollection,
   req: PayloadRequest,
 ) {
-  const transactionID =
-    req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
   const locale =
     collection.mapper.locale === 'all'
       ? 'all'
       : payload.config.localization
         ? payload.config.localization.defaultLocale
         : undefined
-  return { req: { ...req, transactionID } as PayloadRequest, ...(locale ? { locale } : {}) }
+  return { req: await copyInTransaction(req), ...(locale ? { locale } : {}) }
 }
 
 /** How many documents the collection has, as the scans see them (trashed ones left out). */

@@ -13,6 +13,7 @@ import type {
   PayloadRequest,
   Where,
 } from 'payload'
+import { copyInTransaction } from '../request-copy.js'
 import type { SyncedCollection } from '../synced.js'
 import type { ReferencePath } from './reference-paths.js'
 import { queueSync, syncSkipped, type HookRuntime } from './sync-hooks.js'
@@ -34,8 +35,7 @@ async function pointingTo(req: PayloadRequest, referrer: Referrer, id: unknown):
     or: paths.map((p) => ({ [p.polymorphic ? `${p.path}.value` : p.path]: { equals: id } })),
   }
   // A copy: the Local API writes the locale it is given into the `req` it gets.
-  const transactionID =
-    req.transactionID instanceof Promise ? await req.transactionID : req.transactionID
+  const inTransaction = await copyInTransaction(req)
   const { docs } = await req.payload.find({
     collection: collection.slug,
     where,
@@ -46,7 +46,7 @@ async function pointingTo(req: PayloadRequest, referrer: Referrer, id: unknown):
     select: {},
     // A localized field points to it in any locale.
     ...(req.payload.config.localization ? { locale: 'all' as const } : {}),
-    req: { ...req, transactionID } as PayloadRequest,
+    req: inTransaction,
   })
   return docs.map((doc) => ({ collection: collection.slug, id: String(doc.id) }))
 }

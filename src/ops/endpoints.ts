@@ -15,7 +15,7 @@ import type { ResolvedOptions } from '../options.js'
 import { resolveAccess } from './access.js'
 import { actorOf } from './audit.js'
 import { documentStates } from './compare.js'
-import { routeEndpoint, type Route } from './endpoint.js'
+import { forReader, routeEndpoint, type Route } from './endpoint.js'
 import { refuse } from './http-errors.js'
 import { pullFromSupabase } from './pull.js'
 import { resultForReader, statusForReader } from './reader-view.js'
@@ -31,6 +31,8 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
   const refusals = new Refusals(resolveAccess(options.access))
   const actor = (req: Parameters<Route['run']>[0]) => actorOf(req, 'endpoint')
   const endpoint = (route: Route): Endpoint => routeEndpoint(refusals, route)
+  /** An operation's result as the caller may see it. */
+  const readerResult = forReader(resultForReader)
   /** Collections whose full GET check runs now in this instance. */
   const getChecks = new Set<string>()
 
@@ -42,7 +44,7 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       path: '/supabase-sync/status',
       method: 'get',
       right: 'read',
-      run: async (req) => statusForReader(req.payload, req, await syncStatus(req.payload)),
+      run: forReader(statusForReader)((req) => syncStatus(req.payload)),
     }),
     endpoint({
       path: '/supabase-sync/validate',
@@ -51,7 +53,8 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       // A link or an image tag can trigger a GET (the admin's cookie is Lax): it only reads —
       // records nothing, leaves the health's last check as it was, and holds no operation lock (the
       // console's and the scheduled checks are never refused as busy because of it). A full check
-      // of a collection runs once at a time per instance here, so links cannot pile them up.
+      // of a collection runs once at a time per instance here, so links cannot pile them up. The
+      // answer is narrowed for the reader inside that once-at-a-time, as it always was: not readerResult.
       run: async (req, input) => {
         const full = !input.ids
         if (full && getChecks.has(input.collection))
@@ -77,16 +80,13 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       method: 'post',
       right: 'read',
       records: 'validate',
-      run: async (req, input) =>
-        resultForReader(
-          req.payload,
-          req,
-          await validateSync(req.payload, {
-            collection: input.collection,
-            ids: input.ids,
-            actor: actor(req),
-          }),
-        ),
+      run: readerResult((req, input) =>
+        validateSync(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          actor: actor(req),
+        }),
+      ),
     }),
     endpoint({
       path: '/supabase-sync/sync',
@@ -94,37 +94,33 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       right: 'sync',
       records: 'sync',
       flags: { force: z.boolean().optional() },
-      run: async (req, input) => {
+      run: readerResult(async (req, input) => {
         if (input.flags.force === true)
           await refusals.demand(
             req,
             findRuntime(req.payload)!,
             forceDemand(input.collection, 'sync'),
           )
-        const result = await syncDocuments(req.payload, {
+        return syncDocuments(req.payload, {
           collection: input.collection,
           ids: input.ids,
           force: input.flags.force === true,
           actor: actor(req),
         })
-        return resultForReader(req.payload, req, result)
-      },
+      }),
     }),
     endpoint({
       path: '/supabase-sync/retry',
       method: 'post',
       right: 'sync',
       records: 'retry',
-      run: async (req, input) =>
-        resultForReader(
-          req.payload,
-          req,
-          await retryFailed(req.payload, {
-            collection: input.collection,
-            ids: input.ids,
-            actor: actor(req),
-          }),
-        ),
+      run: readerResult((req, input) =>
+        retryFailed(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          actor: actor(req),
+        }),
+      ),
     }),
     endpoint({
       path: '/supabase-sync/reset',
@@ -132,17 +128,14 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
       right: 'reset',
       records: 'reset',
       flags: { ...confirm, force: z.boolean().optional() },
-      run: async (req, input) =>
-        resultForReader(
-          req.payload,
-          req,
-          await resetTable(req.payload, {
-            collection: input.collection,
-            confirm: true,
-            force: input.flags.force === true,
-            actor: actor(req),
-          }),
-        ),
+      run: readerResult((req, input) =>
+        resetTable(req.payload, {
+          collection: input.collection,
+          confirm: true,
+          force: input.flags.force === true,
+          actor: actor(req),
+        }),
+      ),
     }),
     endpoint({
       path: '/supabase-sync/documents',
@@ -175,19 +168,16 @@ export function syncEndpoints(options: ResolvedOptions): Endpoint[] {
           .optional(),
       },
       // Also the collection's own update access, per document: the user's, not the plugin's.
-      run: async (req, input) =>
-        resultForReader(
-          req.payload,
-          req,
-          await pullFromSupabase(req.payload, {
-            collection: input.collection,
-            ids: input.ids,
-            force: input.flags.force === true,
-            fields: input.flags.fields as string[] | undefined,
-            actor: actor(req),
-            user: req.user,
-          }),
-        ),
+      run: readerResult((req, input) =>
+        pullFromSupabase(req.payload, {
+          collection: input.collection,
+          ids: input.ids,
+          force: input.flags.force === true,
+          fields: input.flags.fields as string[] | undefined,
+          actor: actor(req),
+          user: req.user,
+        }),
+      ),
     }),
   ]
 }

@@ -8,7 +8,7 @@ import { BusyError } from '../errors.js'
 import { findRuntime } from '../lifecycle/registry.js'
 import type { Right } from './access.js'
 import { actorOf } from './audit.js'
-import { routeEndpoint } from './endpoint.js'
+import { forReader, routeEndpoint } from './endpoint.js'
 import { isBusy } from './exclusive.js'
 import { runForReader } from './reader-view.js'
 import { refuse } from './http-errors.js'
@@ -19,6 +19,8 @@ import { resetTable, syncDocuments } from './sync.js'
 import { validateSync } from './validate.js'
 
 export function runEndpoints(refusals: Refusals): Endpoint[] {
+  /** A run's state, its result as the caller may see it. */
+  const readerRun = forReader(runForReader)
   return [
     routeEndpoint(refusals, {
       path: '/supabase-sync/runs',
@@ -30,7 +32,7 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
         force: z.boolean().optional(),
         confirm: z.literal(true).optional(),
       },
-      run: async (req, input) => {
+      run: readerRun(async (req, input) => {
         const kind = input.flags.op as RunKind
         const right: Right = kind === 'validate' ? 'read' : kind
         const runtime = findRuntime(req.payload)!
@@ -52,7 +54,7 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
           throw new BusyError(kind, input.collection)
         const actor = actorOf(req, 'endpoint')
         const common = { collection: input.collection, actor }
-        const run = runtime.runs.start(
+        return runtime.runs.start(
           kind,
           input.collection,
           actor.user,
@@ -70,24 +72,21 @@ export function runEndpoints(refusals: Refusals): Endpoint[] {
                 : resetTable(req.payload, { ...common, confirm: true, force, signal, onProgress }),
           reportRunFailure(runtime, actor),
         )
-        return runForReader(req.payload, req, run)
-      },
+      }),
     }),
     routeEndpoint(refusals, {
       path: '/supabase-sync/runs/:id',
       method: 'get',
       right: 'read',
       // Any user with `read` polls any run: its result as this user may see it.
-      run: async (req) =>
-        runForReader(
-          req.payload,
-          req,
+      run: readerRun(
+        async (req) =>
           findRuntime(req.payload)!.runs.get(String(req.routeParams?.id)) ??
-            refuse(
-              404,
-              'Not Found: no such run in this app instance (runs live in the instance that started them)',
-            ),
-        ),
+          refuse(
+            404,
+            'Not Found: no such run in this app instance (runs live in the instance that started them)',
+          ),
+      ),
     }),
     routeEndpoint(refusals, {
       path: '/supabase-sync/runs/:id/cancel',
