@@ -5,6 +5,7 @@
  */
 import type { QueueOptions } from '../options.js'
 import { backoffDelay } from './backoff.js'
+import { cancelledByJobsApiSql } from './cancelled.js'
 import type { Sql } from './database.js'
 import type { Failure, JobError, JobRow } from './job-types.js'
 import type { JobsTable } from './jobs-table.js'
@@ -55,7 +56,10 @@ export async function bookFailures(
   await sql.query(
     `update ${table.name} j set ${c.totalTried} = coalesce(j.${c.totalTried}, 0) + 1, ${c.hasError} = v.failed, ${c.error} = v.error, ` +
       `${c.waitUntil} = case when v.failed then null else now() + make_interval(secs => v.wait / 1000.0) end, ${c.processing} = false, ${c.updatedAt} = now() ` +
-      `from unnest($1::${table.idType}[], $2::jsonb[], $3::boolean[], $4::float8[]) as v(id, error, failed, wait) where j.${c.id} = v.id`,
+      `from unnest($1::${table.idType}[], $2::jsonb[], $3::boolean[], $4::float8[]) as v(id, error, failed, wait) where j.${c.id} = v.id ` +
+      // A job cancelled with Payload's jobs API since the delivery read it (an operator stopped it
+      // while it ran) stays cancelled: booked over, it would be tried again.
+      `and not ${cancelledByJobsApiSql(`j.${c.error}`)}`,
     [ids, errors, failed, waits],
   )
   return givenUp
