@@ -42,6 +42,10 @@ returns jsonb
 language plpgsql
 security invoker
 set search_path = ''
+-- The plugin's own writes, for supabase_sync_mark_foreign below: on while this call runs (a SET
+-- clause is restored when the call ends, also by an error — it never outlives the call inside a
+-- migration's transaction, where a later direct edit must still be marked).
+set supabase_sync.applying = 'on'
 as $$
 declare
   rel regclass := to_regclass(format('public.%I', target_table));
@@ -310,8 +314,37 @@ grant execute on function public.supabase_sync_apply(text, jsonb, jsonb, text, t
 -- (v3 left out one: two such rows kept documents that trade values from passing).
 -- v5: the deadline is also bounded by the call's statement_timeout (Supabase: 8 s), so that a lock
 -- wait answers 55P03 before the statement timeout cancels it (57014, which splits the batch).
+-- v6: its writes are told from others (supabase_sync.applying on while it runs), and
+-- supabase_sync_mark_foreign (below) marks the others.
 comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is
-  'supabase-sync apply v5: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (rows held by others left out), unknown columns refused, deadline bounded by the statement timeout (and lock_timeout from it)';
+  'supabase-sync apply v6: deletes and upserts of a batch, stale-write guard, bad rows isolated, traded unique values written together (rows held by others left out), unknown columns refused, deadline bounded by the statement timeout (and lock_timeout from it), own writes told from others (supabase_sync_mark_foreign)';
+
+-- A write to a synced table that is not the plugin's (the table editor, a script, a migration) gives
+-- the row the largest version, newer than any delivery: the stale-write guard then keeps the row from
+-- the next delivery of its document, which sees it (stale), replaces it (Payload wins), and records
+-- the conflict where the row held something the plugin had not delivered. Without the mark such an
+-- edit kept its old version and was overwritten without a record.
+-- A row trigger on each synced table runs it, with the version column's name as its argument (the
+-- `sql` command prints one per table; sql/005 is the one of dealers):
+--   create trigger supabase_sync_mark_foreign before insert or update on public.<table>
+--     for each row execute function public.supabase_sync_mark_foreign('sync_version');
+-- Its cost: a setting read per row written; a row written directly is also converted to JSON and back.
+create or replace function public.supabase_sync_mark_foreign()
+returns trigger
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+begin
+  if pg_catalog.current_setting('supabase_sync.applying', true) is distinct from 'on' then
+    new := pg_catalog.jsonb_populate_record(new,
+      pg_catalog.jsonb_build_object(tg_argv[0], 9223372036854775807::bigint));
+  end if;
+  return new;
+end
+$$;
+
+revoke all on function public.supabase_sync_mark_foreign() from public, anon, authenticated;
 
 -- v1 had no not_after: dropped, or PostgREST would find two functions of this name (PGRST203).
 drop function if exists public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint);

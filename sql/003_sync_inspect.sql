@@ -1,7 +1,8 @@
 -- What `payload supabase-sync doctor` asks Supabase about a synced table, in one call: its columns and
 -- their types, its primary key, whether row level security is on and what the anon role may do,
 -- whether the apply function (sql/002) is there and executable by the service role, whether the
--- table is in the Realtime publication, and — for a text primary key — how its collation orders a few
+-- table is in the Realtime publication, which version column its trigger marks edits made around the
+-- plugin in (sql/002, sql/005), and — for a text primary key — how its collation orders a few
 -- sample ids (doctor orders them in Payload's database too: scans need both to order ids alike), and
 -- the statement timeout the service role's requests run under.
 -- Read-only; executable by service_role only.
@@ -71,6 +72,18 @@ begin
         join pg_catalog.pg_class ic on ic.oid = i.indexrelid
         left join pg_catalog.pg_constraint con on con.conindid = i.indexrelid and con.contype = 'u'
        where i.indrelid = (select oid from rel) and i.indisunique and not i.indisprimary),
+    -- The version columns the table's enabled row triggers mark when a write is not the plugin's
+    -- (sql/002's supabase_sync_mark_foreign, before insert and update: tgtype row 1 + before 2 +
+    -- insert 4 + update 16); its argument is the first of tgargs (NUL-separated).
+    'markForeign', (
+      select coalesce(pg_catalog.jsonb_agg(
+               pg_catalog.split_part(pg_catalog.encode(t.tgargs, 'escape'), '\000', 1)), '[]'::jsonb)
+        from pg_catalog.pg_trigger t
+        join pg_catalog.pg_proc p on p.oid = t.tgfoid
+        join pg_catalog.pg_namespace n on n.oid = p.pronamespace
+       where t.tgrelid = (select oid from rel) and not t.tgisinternal and t.tgenabled <> 'D'
+         and n.nspname = 'public' and p.proname = 'supabase_sync_mark_foreign'
+         and (t.tgtype::int & 23) = 23),
     'realtime', exists (
       select 1 from pg_catalog.pg_publication_tables t
        where t.pubname = 'supabase_realtime' and t.schemaname = 'public' and t.tablename = target_table)

@@ -77,7 +77,9 @@ beforeAll(async () => {
         status text not null default 'draft', price numeric(10,2), fee numeric(8,2), sync_version bigint);
       alter table public.notes enable row level security;
       revoke all on table public.notes from anon, authenticated;
-      grant select, insert, update, delete on table public.notes to service_role;`,
+      grant select, insert, update, delete on table public.notes to service_role;
+      create trigger supabase_sync_mark_foreign before insert or update on public.notes
+        for each row execute function public.supabase_sync_mark_foreign('sync_version');`,
     collections: [Notes, Counters],
     sync: {
       syncOnInit: false,

@@ -145,26 +145,54 @@ describe('doctor', () => {
     )
     const [check] = await failing()
     expect(check).toMatchObject({ name: 'dealers → dealers: apply function' })
-    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v5: .*trade unique values/)
+    expect(check.detail).toMatch(/v1, this plugin's sql\/002 is v6: .*trade unique values/)
     await app.supabase.query(
       "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v2: …'",
     )
     const [v2] = await failing()
-    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v5: a call waiting for a lock/)
+    expect(v2.detail).toMatch(/v2, this plugin's sql\/002 is v6: a call waiting for a lock/)
     await app.supabase.query(
       "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v3: …'",
     )
     const [v3] = await failing()
-    expect(v3.detail).toMatch(/v3, this plugin's sql\/002 is v5: two rows refused for good/)
+    expect(v3.detail).toMatch(/v3, this plugin's sql\/002 is v6: two rows refused for good/)
     await app.supabase.query(
       "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v4: …'",
     )
     const [v4] = await failing()
     expect(v4.detail).toMatch(
-      /v4, this plugin's sql\/002 is v5: .*cancelled by the statement timeout/,
+      /v4, this plugin's sql\/002 is v6: .*cancelled by the statement timeout/,
     )
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
+  })
+
+  it('names an apply function of v5 (its writes would be marked as made around the plugin)', async () => {
+    await app.supabase.query(
+      "comment on function public.supabase_sync_apply(text, jsonb, jsonb, text, text, bigint, timestamptz) is 'supabase-sync apply v5: …'",
+    )
+    const [check] = await failing()
+    expect(check.detail).toMatch(/v5, this plugin's sql\/002 is v6: supabase_sync_mark_foreign/)
+    await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
+    expect(await failing()).toEqual([])
+  })
+
+  it('warns of a synced table without the trigger that marks direct edits, and its fix adds it', async () => {
+    const directEdits = async () =>
+      (await doctor(app.payload)).checks.find((c) => c.name === 'dealers → dealers: direct edits')
+    expect(await directEdits()).toMatchObject({ ok: true, detail: expect.stringMatching(/marked/) })
+    await app.supabase.query('drop trigger supabase_sync_mark_foreign on public.dealers')
+    const check = await directEdits()
+    expect(check).toMatchObject({ ok: true, warning: true })
+    expect(check?.detail).toMatch(/records no conflict/)
+    expect(await failing()).toEqual([])
+    await app.supabase.query(fixSql(check?.fix))
+    const fixed = await directEdits()
+    expect(fixed?.warning).toBeUndefined()
+    expect(fixed?.detail).toMatch(/are marked/)
+    // The trigger it adds is sql/005's for dealers.
+    const shipped = await fs.readFile(`${packageSqlDir}/005_dealers_mark_foreign.sql`, 'utf8')
+    expect(shipped).toContain(fixSql(check?.fix).split('\n').slice(1).join('\n'))
   })
 
   it("sql/002 run inside a migration's transaction is that transaction's: rolled back with it", async () => {
@@ -181,7 +209,7 @@ describe('doctor', () => {
     }
     // An own commit in the script would have committed the migration's transaction half-way.
     const [check] = await failing()
-    expect(check.detail).toMatch(/v3, this plugin's sql\/002 is v5/)
+    expect(check.detail).toMatch(/v3, this plugin's sql\/002 is v6/)
     await app.supabase.query(await fs.readFile(`${packageSqlDir}/002_sync_apply.sql`, 'utf8'))
     expect(await failing()).toEqual([])
   })

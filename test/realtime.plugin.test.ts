@@ -108,6 +108,17 @@ describe('RevertGuard', () => {
   })
 })
 
+/** Conflict events naming this id: a revert's replaced row is recorded once, as its catch. */
+async function conflicts(id: string): Promise<unknown[]> {
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'conflict' } },
+    limit: 0,
+    pagination: false,
+  })
+  return docs.filter((d) => ((d.ids as string[] | undefined) ?? []).includes(id))
+}
+
 describe('revert (Payload is the source of truth)', () => {
   it('reverts an UPDATE made in Supabase directly and records it with both values', async () => {
     const dealer = await newDealer()
@@ -146,6 +157,9 @@ describe('revert (Payload is the source of truth)', () => {
     expect(metrics).toMatch(
       /supabase_sync_external_changes_total\{collection="dealers",outcome="reverted"\} [1-9]/,
     )
+    // The row carried the mark of a direct edit, so the revert's write replaced it without the
+    // guard: recorded once (the catch above), not also as a conflict.
+    expect(await conflicts(dealer.id)).toEqual([])
   })
 
   it('deletes a row inserted directly without a document', async () => {
@@ -160,6 +174,7 @@ describe('revert (Payload is the source of truth)', () => {
         details: { catches: [{ id, change: 'INSERT', outcome: 'reverted' }] },
       }),
     )
+    expect(await conflicts(id)).toEqual([])
   })
 
   it('writes back a row deleted directly', async () => {

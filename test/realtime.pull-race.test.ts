@@ -93,12 +93,80 @@ it('pull: two more edits made while the first is pulled both land, the latest va
   expect(caught.filter((c) => c.outcome !== 'pulled')).toEqual([])
 }, 90_000)
 
+async function conflictsOf(id: string) {
+  const { docs } = await app.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'conflict' } },
+    limit: 0,
+    pagination: false,
+  })
+  return docs.filter((d) => (d.ids as string[]).includes(id)) as unknown as Array<{
+    fields: Record<string, string[]>
+    details: { conflicts: Array<{ fields: unknown[] }> }
+  }>
+}
+
+it('pull with a column written back, nothing edited meanwhile: the catch says what was pulled, the conflict what was written back', async () => {
+  const dealer = await newDealer(app)
+  await app.supabase.query(
+    `update public.dealers set name = 'taken', created_at = '2001-01-01T00:00:00Z' where id = $1`,
+    [dealer.id],
+  )
+  await eventually(async () =>
+    expect(Date.parse(String((await app.rows()).get(dealer.id)?.created_at))).not.toBe(
+      Date.parse('2001-01-01T00:00:00Z'),
+    ),
+  )
+  await settled(app)
+  expect((await app.rows()).get(dealer.id)?.name).toBe('taken')
+  expect(await catchesOf(app, dealer.id)).toEqual([
+    expect.objectContaining({ outcome: 'pulled', fields: [{ field: 'name', supabase: 'taken' }] }),
+  ])
+  // The pull's save wrote Payload's created_at back over the edited row: before, nothing said so.
+  const conflicts = await conflictsOf(dealer.id)
+  expect(conflicts.map((c) => c.fields[dealer.id])).toEqual([['created_at']])
+})
+
+/** The pull's write-back over an edit made after the pull read the row (the race below). */
+async function raceWriteBack(dealer: { id: string }): Promise<void> {
+  const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
+  await app.supabase.query(
+    `update public.dealers set name = 'edit one', created_at = '2001-01-01T00:00:00Z' where id = $1`,
+    [dealer.id],
+  )
+  await hold.arrived
+  await app.supabase.query(`update public.dealers set domain = 'edit-two.example' where id = $1`, [
+    dealer.id,
+  ])
+  hold.release()
+  await eventually(
+    async () =>
+      expect(Date.parse(String((await app.rows()).get(dealer.id)?.created_at))).not.toBe(
+        Date.parse('2001-01-01T00:00:00Z'),
+      ),
+    30_000,
+  )
+  await settled(app)
+}
+
+it('pull with a column written back: an edit made meanwhile that the write-back replaces is recorded as a conflict, with both values', async () => {
+  const dealer = await newDealer(app)
+  await raceWriteBack(dealer)
+  // Before: the edit was marked nowhere (a direct edit kept sync_version), and vanished unrecorded.
+  const [conflict] = await conflictsOf(dealer.id)
+  expect(conflict?.fields[dealer.id]).toContain('domain')
+  expect(conflict?.details.conflicts[0].fields).toContainEqual(
+    expect.objectContaining({ field: 'domain', supabase: 'edit-two.example' }),
+  )
+})
+
 /**
  * Still open: a pull that must write something back (a column Payload does not take, here
  * `created_at`) is delivered, and that delivery writes the whole row as Payload holds it — over an
- * edit made in Supabase after the pull read the row. Supabase has no compare-and-set the delivery
- * could write with (a direct edit keeps `sync_version`), so the edit's event, looked at after the
- * delivery, finds the row as delivered: nothing to pull, and no catch says the edit was undone.
+ * edit made in Supabase after the pull read the row. The edit leaves the row marked (sql/002), so
+ * the delivery finds it stale and records the conflict (above), but it still forces its write: it
+ * cannot tell a pull's write-back from an editor's save (both are a job of the document), and
+ * leaving the row would need an outcome that is neither delivered nor failed.
  */
 it.fails(
   'pull with a column written back: an edit made meanwhile is not overwritten (open)',

@@ -39,3 +39,8 @@ alter table public.posts add column if not exists sync_version bigint;
 alter table public.posts enable row level security;
 revoke all on table public.posts from anon, authenticated;
 grant select, insert, update, delete on table public.posts to service_role;
+
+-- Edits made in posts directly are marked (sql/002's supabase_sync_mark_foreign, applied before this).
+drop trigger if exists supabase_sync_mark_foreign on public."posts";
+create trigger supabase_sync_mark_foreign before insert or update on public."posts"
+  for each row execute function public.supabase_sync_mark_foreign('sync_version');

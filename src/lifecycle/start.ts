@@ -120,16 +120,19 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
         },
       )
     },
-    onConflict: (collection, ids) => {
-      metrics.conflict(collection.slug, ids.length)
+    onConflict: (collection, edits) => {
+      metrics.conflict(collection.slug, edits.length)
       return recordEvent(
         { payload, logger },
         {
           action: 'conflict',
           collectionSlug: collection.slug,
           outcome: 'ok',
-          summary: `Supabase held ${ids.length} row(s) of a version the plugin never wrote (edited there directly); Payload won, rows replaced`,
-          ids,
+          summary: `Supabase held ${edits.length} row(s) edited there directly; Payload won, rows replaced`,
+          ids: edits.map((e) => e.id),
+          fields: Object.fromEntries(edits.map((e) => [e.id, e.fields.map((f) => f.field)])),
+          // What each row held and what replaced it, as a realtime catch records it.
+          details: { conflicts: edits.slice(0, 50) },
           actor: { source: 'queue' },
         },
       )

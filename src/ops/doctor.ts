@@ -13,6 +13,7 @@ import { inspectTable, type TableReport } from '../supabase/inspect.js'
 import { keyOrderCheck } from './key-order.js'
 import { applyVersionCheck, uniquesCheck } from './unique-check.js'
 import { maxRowsCheck } from './max-rows-check.js'
+import { markForeignCheck } from './mark-foreign-check.js'
 import { statementTimeoutCheck } from './timeout-check.js'
 import { projectRef, readKey } from '../supabase/keys.js'
 import { platformRefusal } from '../supabase/classify.js'
@@ -153,6 +154,11 @@ async function collectionChecks(
               fix: `${sqlFix('-- the contents of sql/002_sync_apply.sql')}\n(or set writeMode: 'upsert', without the stale-write guard)`,
             },
     )
+    if (versionColumn !== false)
+      checks.push({
+        name: name('direct edits'),
+        ...markForeignCheck(table, versionColumn, report, sqlFix),
+      })
   }
   const anonReads = report.anonSelect === true && (!report.rls || (report.anonPolicies ?? 0) > 0)
   checks.push(

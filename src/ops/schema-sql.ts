@@ -116,6 +116,20 @@ export function realtimeSql(table: string): string {
 }
 
 /**
+ * The trigger that gives a row written around the plugin (not by its apply function) the largest
+ * version, so that the delivery replacing it sees it and records the conflict (sql/002's
+ * supabase_sync_mark_foreign, which must be installed first). sql/005 is this for dealers.
+ */
+export function markForeignSql(table: string, versionColumn: string): string {
+  const t = `public.${ident(table)}`
+  return [
+    `drop trigger if exists supabase_sync_mark_foreign on ${t};`,
+    `create trigger supabase_sync_mark_foreign before insert or update on ${t}`,
+    `  for each row execute function public.supabase_sync_mark_foreign('${versionColumn.replace(/'/g, "''")}');`,
+  ].join('\n')
+}
+
+/**
  * The table of one collection: sql/001 for the ready dealers mapper on `dealers`, else from its
  * rowSchema; a ConfigError when its columns cannot be read from the rowSchema.
  */
@@ -157,7 +171,9 @@ export async function projectSql(
     '-- Supabase schema for payload-plugin-supabase-sync (idempotent: safe to run again).',
     '',
   ]
-  for (const collection of collections) {
+  // Walked twice (tables, then triggers): an iterator would be spent after the first.
+  const list = [...collections]
+  for (const collection of list) {
     parts.push(await tableSql(collection), '')
     if (options.realtime?.(collection)) parts.push(realtimeSql(collection.spec.table), '')
   }
@@ -171,5 +187,15 @@ export async function projectSql(
   const files = options.writeMode === 'upsert' ? [] : ['002_sync_apply.sql']
   for (const file of [...files, '003_sync_inspect.sql'])
     parts.push(await fs.readFile(path.join(packageSqlDir, file), 'utf8'), '')
+  // After sql/002, whose function they run. Not for 'upsert': without the apply function every
+  // write of the plugin's would be marked as made around it.
+  if (options.writeMode !== 'upsert')
+    for (const { spec } of list)
+      if (spec.versionColumn !== false)
+        parts.push(
+          `-- Edits made in ${spec.table} directly are marked, so that the delivery replacing them records the conflict:`,
+          markForeignSql(spec.table, spec.versionColumn),
+          '',
+        )
   return parts.join('\n')
 }

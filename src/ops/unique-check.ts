@@ -9,7 +9,7 @@ import type { TableReport, UniqueReport } from '../supabase/inspect.js'
 import { rerunInspectSql, type Finding } from './check.js'
 
 /** The apply function version this plugin's sql/002 installs. */
-export const applyVersion = 5
+export const applyVersion = 6
 
 /** What a function of each older version still does wrong, as doctor tells it. */
 const missing: Record<number, string> = {
@@ -17,6 +17,7 @@ const missing: Record<number, string> = {
   2: 'a call waiting for a lock past its deadline leaves the plugin without an answer, and one row refused for good keeps documents that trade unique values from passing',
   3: 'two rows refused for good (their values held by rows outside the batch) keep documents that trade unique values from passing',
   4: 'a call waiting for a lock is cancelled by the statement timeout (Supabase: 8 s) before its lock_timeout answers, and the batch is split as if its size were the cause',
+  5: 'supabase_sync_mark_foreign is missing, so edits made in Supabase directly are replaced without a record (and with the trigger in place, v5 marks the plugin’s own writes too: each is written twice)',
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`

@@ -24,7 +24,7 @@ import type { PayloadDatabase, Sql } from './database.js'
 import type { Failure, JobRow, JobStore } from './jobs.js'
 import { documentKey } from './keys.js'
 import { lockDocuments } from './locks.js'
-import { applyPayloadWins } from './payload-wins.js'
+import { applyPayloadWins, type ReplacedEdit } from './payload-wins.js'
 import {
   deliveryFailure,
   logOutcomes,
@@ -44,8 +44,8 @@ export interface DeliveryDeps {
   target: SupabaseTarget
   batchSize: number
   logger: Logger
-  /** Supabase held a row of a version this delivery never wrote (edited there directly): Payload won. */
-  onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
+  /** Supabase held rows edited there directly, which this delivery replaced: Payload won. */
+  onConflict?: (collection: SyncedCollection, edits: ReplacedEdit[]) => Promise<void>
   /** Told of each document's outcome (metrics). */
   observe?: OutcomeObserver
   /** Deliveries of a collection (its slug) that failed for good (a row Supabase refuses, a mapping error), once committed. */
@@ -67,6 +67,8 @@ export interface DeliverOptions {
   bookedElsewhere?: string
   /** The ids are the documents of this key range (a reconcile page): read them by range. */
   range?: KeyRange
+  /** The caller records the edits its write replaces (the realtime watch's revert): no conflict too. */
+  recorded?: boolean
 }
 
 export class Delivery {
@@ -251,11 +253,13 @@ export class Delivery {
     }
 
     if (upserts.length || deletes.length) {
-      const applied = await applyPayloadWins(this.deps, sql, collection, {
-        upserts,
-        deletes,
-        version: claim.version,
-      })
+      const applied = await applyPayloadWins(
+        this.deps,
+        sql,
+        collection,
+        { upserts, deletes, version: claim.version },
+        { recorded: options.recorded },
+      )
       const settle = (id: string, op: 'upsert' | 'delete', outcome: 'written' | 'deleted') => {
         const known = report.outcomes.get(id)
         if (known) {

@@ -1,20 +1,35 @@
 /**
  * The write of a delivery: its rows with the claim's version, through the version guard. A row the
  * guard keeps because Supabase holds a later version is a row no delivery wrote — the locks are still
- * held, so no other delivery has written it since — edited in Supabase directly: Payload wins, the row
- * is written again without the guard, and the conflict is logged and recorded.
+ * held, so no other delivery has written it since — written around the plugin (sql/002 marks such
+ * writes with the largest version): Payload wins, the row is written again without the guard, and
+ * where it held an edit the plugin had not delivered (replaced-edits.ts), the conflict is logged and
+ * recorded, with what it held.
  */
 import type { Logger } from 'pino'
+import { expectedColumns } from '../mapping/columns.js'
+import type { Row } from '../mapping/types.js'
 import type { ApplyBatch, ApplyOutcome } from '../supabase/apply-outcome.js'
 import type { SupabaseTarget } from '../supabase/target.js'
-import type { SyncedCollection } from '../synced.js'
+import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import type { Sql } from './database.js'
+import { documentKey } from './keys.js'
+import { replacedEdits, type ReplacedEdit } from './replaced-edits.js'
+import type { StateStore } from './state.js'
+
+export type { ReplacedEdit } from './replaced-edits.js'
 
 export interface PayloadWinsDeps {
   target: SupabaseTarget
+  state: StateStore
   batchSize: number
   logger: Logger
-  onConflict?: (collection: SyncedCollection, ids: string[]) => Promise<void>
+  onConflict?: (collection: SyncedCollection, edits: ReplacedEdit[]) => Promise<void>
+}
+
+export interface PayloadWinsOptions {
+  /** The caller records what it replaces itself (the realtime watch's revert of what it caught). */
+  recorded?: boolean
 }
 
 export async function applyPayloadWins(
@@ -22,6 +37,7 @@ export async function applyPayloadWins(
   sql: Sql,
   collection: SyncedCollection,
   batch: Omit<ApplyBatch, 'force'>,
+  options: PayloadWinsOptions = {},
 ): Promise<ApplyOutcome> {
   const { target, batchSize, logger } = deps
   const applied = await target.apply(collection.spec, batch, batchSize)
@@ -29,31 +45,83 @@ export async function applyPayloadWins(
   // This query fails if our connection (and with it our locks) is gone: then nothing is forced.
   await sql.query('select 1')
   const stale = new Set(applied.stale)
+  const upserts = batch.upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey])))
+  const deletes = batch.deletes.filter((id) => stale.has(id))
+  // What they held, read before they are replaced (the locks keep other deliveries off them).
+  const held = options.recorded ? undefined : await heldRows(deps, collection, applied.stale)
   const forced = await target.apply(
     collection.spec,
-    {
-      upserts: batch.upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey]))),
-      deletes: batch.deletes.filter((id) => stale.has(id)),
-      version: batch.version,
-      force: true,
-    },
+    { upserts, deletes, version: batch.version, force: true },
     batchSize,
   )
   applied.written.push(...forced.written)
   applied.deleted.push(...forced.deleted)
   for (const [id, error] of forced.failed) applied.failed.set(id, error)
   const replaced = [...forced.written, ...forced.deleted]
-  if (replaced.length) {
-    logger.warn(
-      {
-        collection: collection.slug,
-        ids: replaced.slice(0, 50),
-        op: 'upsert',
-        outcome: 'conflict',
-      },
-      `${collection.slug}: Supabase held ${replaced.length} row(s) of a version the plugin never wrote; Payload wins, rows replaced`,
-    )
-    await deps.onConflict?.(collection, replaced)
-  }
+  if (!replaced.length || options.recorded) return applied
+  const written = new Map<string, Row | null>([
+    ...upserts.map((row): [string, Row] => [String(row[collection.spec.primaryKey]), row]),
+    ...deletes.map((id): [string, null] => [id, null]),
+  ])
+  // Unread (a failed read): every replaced row counts, its columns unknown — as before the mark.
+  const edits = held
+    ? replacedEdits({ ids: replaced, written, ...held, ignore: bookkeepingColumns(collection) })
+    : replaced.map((id) => ({ id, fields: [] }))
+  logger.debug(
+    {
+      collection: collection.slug,
+      ids: replaced.slice(0, 50),
+      op: 'upsert',
+      conflicts: edits.length,
+    },
+    `${collection.slug}: ${replaced.length} row(s) written around the plugin replaced`,
+  )
+  if (!edits.length) return applied
+  logger.warn(
+    {
+      collection: collection.slug,
+      ids: edits.slice(0, 50).map((e) => e.id),
+      fields: Object.fromEntries(
+        edits.slice(0, 50).map((e) => [e.id, e.fields.map((f) => f.field)]),
+      ),
+      op: 'upsert',
+      outcome: 'conflict',
+    },
+    `${collection.slug}: Supabase held ${edits.length} row(s) edited there directly; Payload wins, rows replaced`,
+  )
+  await deps.onConflict?.(collection, edits)
   return applied
+}
+
+/** Supabase's rows of these ids and what the plugin last delivered for them; undefined if unread. */
+async function heldRows(
+  deps: PayloadWinsDeps,
+  collection: SyncedCollection,
+  ids: string[],
+): Promise<
+  { held: Map<string, Row>; delivered: Map<string, string>; columns?: string[] } | undefined
+> {
+  try {
+    const [held, state] = await Promise.all([
+      deps.target.rowsByIds(collection.spec, ids),
+      deps.state.get(ids.map((id) => documentKey(collection.slug, id))),
+    ])
+    const delivered = new Map<string, string>()
+    for (const id of ids) {
+      const last = state.get(documentKey(collection.slug, id))
+      if (last) delivered.set(id, last.fingerprint)
+    }
+    const columns = expectedColumns(collection.mapper, collection.spec.versionColumn)
+    return {
+      held,
+      delivered,
+      columns: Array.isArray(columns) ? columns.map((c) => c.name) : undefined,
+    }
+  } catch (err) {
+    deps.logger.warn(
+      { err, collection: collection.slug, ids: ids.slice(0, 50), op: 'read' },
+      `${collection.slug}: could not read ${ids.length} row(s) written around the plugin before replacing them: each is recorded as a conflict, its columns unknown`,
+    )
+    return undefined
+  }
 }

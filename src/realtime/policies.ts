@@ -128,8 +128,10 @@ async function revert(
   ids: string[],
   base: (id: string) => Omit<Catch, 'fields' | 'outcome'>,
 ): Promise<PolicyResult> {
+  // Each row it replaces is recorded as a catch (below), not again as a conflict.
   const report = await deps.delivery.deliver(collection, ids, {
     compare: (locked) => deps.target.rowsByIds(collection.spec, locked),
+    recorded: true,
   })
   const catches: Catch[] = []
   const busy: string[] = []

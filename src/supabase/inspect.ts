@@ -13,6 +13,11 @@ export interface TableReport {
   /** null: the apply function is not installed; false: not executable by service_role. */
   applyFunction?: boolean | null
   realtime?: boolean
+  /**
+   * The version columns a trigger marks when a write is not the plugin's (sql/002's
+   * supabase_sync_mark_foreign); absent: sql/003 is older than this.
+   */
+  markForeign?: string[]
   /** The apply function's comment, where sql/002 writes its version ('' none; absent: older sql/003). */
   applyComment?: string | null
   /** Unique constraints and indexes besides the key (absent: sql/003 is older than this). */
