@@ -19,6 +19,9 @@ import type { StateStore } from './state.js'
 
 export type { ReplacedEdit } from './replaced-edits.js'
 
+/** PostgreSQL's unique_violation. */
+const uniqueViolation = '23505'
+
 export interface PayloadWinsDeps {
   target: SupabaseTarget
   state: StateStore
@@ -44,9 +47,17 @@ export async function applyPayloadWins(
   if (!applied.stale.length) return applied
   // This query fails if our connection (and with it our locks) is gone: then nothing is forced.
   await sql.query('select 1')
-  const stale = new Set(applied.stale)
-  const upserts = batch.upserts.filter((row) => stale.has(String(row[collection.spec.primaryKey])))
-  const deletes = batch.deletes.filter((id) => stale.has(id))
+  // Rows refused for a unique value go again with the stale ones: a stale row may still hold the
+  // value one of them takes while it takes theirs (documents that traded values, one edited in
+  // Supabase directly). Forced apart, each is refused by the other on every try, until both are
+  // given up; together, the apply function writes them in one statement.
+  const partners = [...applied.failed]
+    .filter(([, error]) => error.code === uniqueViolation)
+    .map(([id]) => id)
+  for (const id of partners) applied.failed.delete(id)
+  const again = new Set([...applied.stale, ...partners])
+  const upserts = batch.upserts.filter((row) => again.has(String(row[collection.spec.primaryKey])))
+  const deletes = batch.deletes.filter((id) => again.has(id))
   // What they held, read before they are replaced (the locks keep other deliveries off them).
   const held = options.recorded ? undefined : await heldRows(deps, collection, applied.stale)
   const forced = await target.apply(
@@ -57,7 +68,9 @@ export async function applyPayloadWins(
   applied.written.push(...forced.written)
   applied.deleted.push(...forced.deleted)
   for (const [id, error] of forced.failed) applied.failed.set(id, error)
-  const replaced = [...forced.written, ...forced.deleted]
+  // The partners were written by the plugin (not stale): only the stale rows can hold an edit.
+  const stale = new Set(applied.stale)
+  const replaced = [...forced.written, ...forced.deleted].filter((id) => stale.has(id))
   if (!replaced.length || options.recorded) return applied
   const written = new Map<string, Row | null>([
     ...upserts.map((row): [string, Row] => [String(row[collection.spec.primaryKey]), row]),
