@@ -154,3 +154,20 @@ it('a page of events costs the same reads of the dealers whatever its size, and 
   }
   expect(large.docs.filter((e) => e.ids[0] === dealer.acme.id)).toHaveLength(25)
 })
+
+it('a read that selects only the summary and the details still shows them as the user may see them', async () => {
+  const response = await handleEndpoints({
+    config: Promise.resolve(app.payload.config),
+    request: new Request(
+      `${serverURL}/api/supabase-sync-events?where[collectionSlug][equals]=dealers&limit=10&depth=0&select[summary]=true&select[details]=true`,
+      { headers: acmeKey },
+    ),
+    payloadInstanceCacheKey: app.key,
+  } as never)
+  expect(response.status).toBe(200)
+  const { docs } = (await response.json()) as { docs: Array<Partial<Event>> }
+  expect(docs).toHaveLength(10)
+  expect(docs.every((e) => typeof e.summary === 'string')).toBe(true)
+  expect(JSON.stringify(docs)).not.toContain(dealer.globex.slug)
+  expect(JSON.stringify(docs)).toContain(dealer.acme.slug)
+})

@@ -9,6 +9,7 @@
  */
 import type { CollectionAfterReadHook, Payload, PayloadRequest } from 'payload'
 import { hiddenCauses, notReadableText, type HiddenCauses } from './readable.js'
+import { withJudgedFields } from './event-fields.js'
 import { batchPerRequest } from './request-batch.js'
 
 export interface EventView {
@@ -109,27 +110,49 @@ export async function eventsForReader<T extends EventView>(
   })
 }
 
-/** The events of one page of a read, shown in one pass (an access check per collection, not per event). */
-const shownInBatch = batchPerRequest((req: PayloadRequest, views: EventView[]) =>
-  eventsForReader(req.payload, req, views),
-)
+/** A stored event as the afterRead hook gets it, with its collection's slug. */
+interface ReadEvent {
+  slug: string
+  doc: Record<string, unknown>
+}
 
-/**
- * The Sync events collection's `afterRead`: what a user reading the trail (REST, GraphQL, the admin's
- * list and edit views) gets. Reads without a user (the plugin's own, the Local API) are as stored.
- */
-export const eventAfterRead: CollectionAfterReadHook = async ({ doc, req }) => {
-  if (!req.user) return doc
-  const stored = doc as Record<string, unknown>
-  const view: EventView = {
+function viewOf(stored: Record<string, unknown>): EventView {
+  return {
     action: String(stored.action ?? ''),
     collection: String(stored.collectionSlug ?? ''),
     summary: typeof stored.summary === 'string' ? stored.summary : '',
     ids: Array.isArray(stored.ids) ? stored.ids.map(String) : [],
     details: stored.details ?? undefined,
   }
-  const shown = await shownInBatch(req, view)
-  if (shown === view) return doc
+}
+
+/**
+ * The events of one page of a read, shown in one pass (an access check per collection, not per
+ * event); undefined for an event shown as stored.
+ */
+const shownInBatch = batchPerRequest(
+  async (req: PayloadRequest, events: ReadEvent[]): Promise<Array<EventView | undefined>> => {
+    if (!events.length) return []
+    const stored = await withJudgedFields(
+      req.payload,
+      events[0].slug,
+      events.map((e) => e.doc),
+    )
+    const views = stored.map(viewOf)
+    const shown = await eventsForReader(req.payload, req, views)
+    return shown.map((view, i) => (view === views[i] ? undefined : view))
+  },
+)
+
+/**
+ * The Sync events collection's `afterRead`: what a user reading the trail (REST, GraphQL, the admin's
+ * list and edit views) gets. Reads without a user (the plugin's own, the Local API) are as stored.
+ */
+export const eventAfterRead: CollectionAfterReadHook = async ({ doc, req, collection }) => {
+  if (!req.user) return doc
+  const stored = doc as Record<string, unknown>
+  const shown = await shownInBatch(req, { slug: collection.slug, doc: stored })
+  if (!shown) return doc
   return {
     ...stored,
     ...(typeof stored.summary === 'string' ? { summary: shown.summary } : {}),
