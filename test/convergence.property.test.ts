@@ -7,6 +7,13 @@
  * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
  * every table equals what the mappers make of Payload's documents. Syncs cancelled part-way, resets and
  * checks run among them, and every scan pages through a few documents at a time (test/support/collections.ts).
+ * A third of the cases run with the watch off in both instances: their direct writes meet the saves'
+ * deliveries, and a reconcile at the end repairs what is left (as an operator without the watch does).
+ *
+ * Direct writes are marked (sql/002 v6's trigger) and a delivery that replaces a marked row records a
+ * `conflict` Sync event; so each case also checks that no conflict names an id it did not write in
+ * Supabase directly, and that once it converged no row keeps the mark but one whose direct edit a pull
+ * took whole (nothing differs, so nothing delivers over it — in later cases too).
  *
  * fast-check generates the operations, groups them into batches that run at once, and its scheduler
  * decides in which order each batch's operations start; a failing case shrinks to a short one.
@@ -36,158 +43,8 @@ import {
   startApp,
   type TestApp,
 } from './support/app.js'
-
-type On = 0 | 1
-type Synced = 'dealers' | 'posts' | 'codes'
-type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
-type Op =
-  | { t: 'createDealer'; on: On }
-  | { t: 'updateDealer'; on: On; pick: number; synced: boolean }
-  | { t: 'deleteDealer'; on: On; pick: number }
-  | { t: 'tradeSlugs'; on: On; pick: number; other: number }
-  | { t: 'tamperAndPull'; on: On; pick: number; derived: boolean }
-  | { t: 'tamper'; kind: 'update' | 'insert' | 'delete'; pick: number }
-  | { t: 'createPost'; on: On; publish: boolean }
-  | { t: 'changePost'; on: On; pick: number; change: PostChange }
-  | { t: 'trashPost'; on: On; pick: number }
-  | { t: 'restorePost'; on: On; pick: number }
-  | { t: 'createCode'; on: On; upper: boolean }
-  | { t: 'updateCode'; on: On; pick: number }
-  | { t: 'deleteCode'; on: On; pick: number }
-  | { t: 'reconcile'; on: On; collection: Synced }
-  | { t: 'syncSome'; on: On; collection: Synced; picks: number[] }
-  | { t: 'cancelledSync'; collection: Synced; after: number; reset: boolean }
-  | { t: 'reset'; collection: Synced }
-  | { t: 'check'; collection: Synced }
-  | { t: 'down' }
-  | { t: 'up' }
-  | { t: 'latency'; ms: number }
-  | { t: 'fail'; count: number; status: number }
-  | { t: 'kill' }
-
-const on = fc.constantFrom<On>(0, 1)
-const syncedArb = fc.constantFrom<Synced>('dealers', 'posts', 'codes')
-const pick = fc.nat(1_000)
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('createDealer' as const), on }) },
-  {
-    weight: 6,
-    arbitrary: fc.record({
-      t: fc.constant('updateDealer' as const),
-      on,
-      pick,
-      synced: fc.boolean(),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteDealer' as const), on, pick }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('tradeSlugs' as const), on, pick, other: pick }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('tamperAndPull' as const),
-      on,
-      pick,
-      derived: fc.boolean(),
-    }),
-  },
-  {
-    weight: 2,
-    arbitrary: fc.record({
-      t: fc.constant('tamper' as const),
-      kind: fc.constantFrom<'update' | 'insert' | 'delete'>('update', 'insert', 'delete'),
-      pick,
-    }),
-  },
-  {
-    weight: 3,
-    arbitrary: fc.record({ t: fc.constant('createPost' as const), on, publish: fc.boolean() }),
-  },
-  {
-    weight: 5,
-    arbitrary: fc.record({
-      t: fc.constant('changePost' as const),
-      on,
-      pick,
-      change: fc.constantFrom<PostChange>(
-        'publish',
-        'draft',
-        'unpublish',
-        'notes',
-        'de',
-        'internal',
-        'public',
-      ),
-    }),
-  },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('trashPost' as const), on, pick }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('restorePost' as const), on, pick }) },
-  {
-    weight: 2,
-    arbitrary: fc.record({ t: fc.constant('createCode' as const), on, upper: fc.boolean() }),
-  },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('updateCode' as const), on, pick }) },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteCode' as const), on, pick }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('reconcile' as const),
-      on,
-      collection: syncedArb,
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('syncSome' as const),
-      on,
-      collection: syncedArb,
-      picks: fc.array(pick, { minLength: 1, maxLength: 8 }),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('cancelledSync' as const),
-      collection: syncedArb,
-      // Documents read before the cancel: 0 cancels before the first page.
-      after: fc.constantFrom(0, 1, 5, 12),
-      // A reset cancelled after its last page must stop before it deletes.
-      reset: fc.boolean(),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('reset' as const), collection: syncedArb }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('check' as const), collection: syncedArb }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'down' as const }) },
-  { weight: 1, arbitrary: fc.constant({ t: 'up' as const }) },
-  {
-    weight: 1,
-    arbitrary: fc.record({ t: fc.constant('latency' as const), ms: fc.constantFrom(0, 5, 30) }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      t: fc.constant('fail' as const),
-      count: fc.integer({ min: 1, max: 4 }),
-      // The platform's refusals (402 restricted, 540 paused) and a CDN's HTML page (522) too.
-      status: fc.constantFrom(500, 503, 429, 402, 540, 522),
-    }),
-  },
-  { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
-)
-/** A case: batches of operations; the operations of a batch run at once. */
-const caseArb = fc.array(fc.array(opArb, { minLength: 1, maxLength: 4 }), {
-  minLength: 1,
-  maxLength: 6,
-})
+import { caseArb, type Case, type On, type Op } from './support/convergence-ops.js'
+import { markedIds, newConflicts, setWatch, type ConflictEvent } from './support/direct-writes.js'
 
 let app: TestApp
 let child: ChildApp
@@ -212,20 +69,28 @@ interface Instance {
   ): Promise<void>
   remove(collection: string, id: string): Promise<void>
   /**
-   * Pulls these ids; resolves with those the pull leaves to converge by themselves: pulled (a row
-   * taken whole is Supabase's already), or refused with Payload's value delivered back (that save is
-   * delivered).
+   * Pulls these ids; resolves with those the pull leaves to converge by themselves (`settled`):
+   * pulled (a row taken whole is Supabase's already), or refused with Payload's value delivered back
+   * (that save is delivered).
    */
-  pull(ids: string[]): Promise<string[]>
+  pull(ids: string[]): Promise<PullSettled>
   reconcile(collection: string): Promise<void>
   /** A sync of these documents only (the scoped path: pages of ids, rows read by id). */
   syncIds(collection: string, ids: string[]): Promise<void>
 }
 
-const settledByPull = (result: Pick<PullResult, 'pulled' | 'refused'>): string[] => [
-  ...result.pulled.map((p) => p.id),
-  ...result.refused.filter((r) => r.deliveredBack).map((r) => r.id),
-]
+interface PullSettled {
+  settled: string[]
+  /** Taken into Payload: a row taken whole keeps its mark, as nothing is delivered over it. */
+  pulled: string[]
+}
+const settledByPull = (result: Pick<PullResult, 'pulled' | 'refused'>): PullSettled => ({
+  settled: [
+    ...result.pulled.map((p) => p.id),
+    ...result.refused.filter((r) => r.deliveredBack).map((r) => r.id),
+  ],
+  pulled: result.pulled.map((p) => p.id),
+})
 
 const local: Instance = {
   create: async (collection, data, options = {}) =>
@@ -264,7 +129,17 @@ interface Touched {
   codes: Set<string>
   /** Dealers edited in Supabase directly whose pull did not take the edit: synced by the operator. */
   resync: Set<string>
+  /** Ids this case wrote in Supabase directly (updated, inserted, deleted): the only ones a conflict may name. */
+  direct: Set<string>
 }
+
+/** Dealers whose direct edit a pull took, in any case so far: the only rows that may keep the mark. */
+const pulledEdits = new Set<string>()
+/** The conflict events the cases so far have checked. */
+const seenConflicts = new Set<string>()
+/** Whether both instances' watches are on now (a restarted child starts so too). */
+let watching = true
+let casesWithoutWatch = 0
 
 /**
  * A save that meets a trade of slugs under way (two trades with a dealer in common, or an edit of a
@@ -350,6 +225,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
+      touched.direct.add(id)
       // An edit made in Supabase directly (not the plugin's business until someone acts), then a
       // pull. A pull that takes it leaves both sides equal by itself; one that cannot (Supabase down,
       // a delivery under way, the document newer in Payload) says so, and the operator runs sync.
@@ -368,15 +244,18 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         ])
       const pulled = await instance(op.on)
         .pull([id])
-        .catch((): string[] => [])
-      if (!pulled.includes(id)) touched.resync.add(id)
+        .catch((): PullSettled => ({ settled: [], pulled: [] }))
+      if (!pulled.settled.includes(id)) touched.resync.add(id)
+      if (pulled.pulled.includes(id)) pulledEdits.add(id)
       return
     }
     case 'tamper': {
-      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it.
+      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it, or
+      // without the watch a delivery of the document and the case's final reconcile.
       if (op.kind === 'insert') {
         const id = crypto.randomUUID()
         touched.dealers.add(id)
+        touched.direct.add(id)
         await app.supabase.query(
           `insert into public.dealers (id, name, slug, created_at) values ($1, 'inserted directly', $2, now())`,
           [id, `direct-${id}`],
@@ -386,6 +265,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
+      touched.direct.add(id)
       if (op.kind === 'delete')
         await app.supabase.query(`delete from public.dealers where id = $1`, [id])
       else
@@ -520,7 +400,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // in one batch share the restart: each starting its own child would leave one running unseen.
       restarting ??= (async () => {
         await child.kill('SIGKILL')
-        child = await startChild(app.stack, {}, 'convergence')
+        child = await startChild(app.stack, watching ? {} : { realtime: false }, 'convergence')
       })().finally(() => (restarting = undefined))
       return restarting
   }
@@ -535,15 +415,22 @@ async function apply(op: Op, touched: Touched): Promise<void> {
 const tolerated =
   /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running|Cannot read properties of null \(reading 'id'\)/i
 
-async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> {
+async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = {
     dealers: new Set(),
     posts: new Set(),
     codes: new Set(),
     resync: new Set(),
+    direct: new Set(),
   }
   // This case's log lines only: kept for a failure's report, not for the whole run (memory).
   app.logs.clear()
+  if (!watch) casesWithoutWatch++
+  if (watch !== watching) {
+    watching = watch
+    await setWatch(app.payload, watch)
+    await child.call('watch', { data: { on: watch } })
+  }
   try {
     for (const batch of batches) {
       const started = batch.map((op) =>
@@ -563,6 +450,10 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
   // (Refused while another reconcile of the collection runs — a restarted child's startup one: tried again.)
   if (touched.resync.size)
     await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
+  // Without the watch nothing looks at a direct write but a delivery of its document: the rest (a
+  // row inserted or deleted, an edit no save followed) is the reconcile's, which the operator runs.
+  if (!watch && touched.direct.size)
+    await eventually(() => syncDocuments(app.payload, { collection: 'dealers' }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
   await settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000)
   await reportLogsOnFailure(() =>
@@ -590,6 +481,29 @@ async function runCase(batches: Op[][], scheduler: fc.Scheduler): Promise<void> 
       100,
     ),
   )
+  await checkDirectWrites(touched)
+}
+
+/**
+ * Once converged: a conflict is a delivery replacing a row written around the plugin, so each names
+ * ids this case wrote directly (a false one would alarm an operator over an edit that never was);
+ * and every marked row was replaced by a delivery, but those whose edit a pull took whole — they
+ * equal their documents, so no reconcile or watch delivers over them until the next save.
+ */
+async function checkDirectWrites(touched: Touched): Promise<void> {
+  const conflicts = await newConflicts(app.payload, seenConflicts)
+  const unexplained = (e: ConflictEvent) => e.ids.some((id) => !touched.direct.has(id))
+  expect(
+    conflicts.filter(unexplained),
+    `conflicts naming ids not written directly (direct: ${JSON.stringify([...touched.direct])})`,
+  ).toEqual([])
+  const [d, p, c] = await Promise.all(
+    ['dealers', 'posts', 'codes'].map((table) => markedIds(app.supabase, table)),
+  )
+  expect(
+    { dealers: d.filter((id) => !pulledEdits.has(id)), posts: p, codes: c },
+    'rows left with the mark of a direct write',
+  ).toEqual({ dealers: [], posts: [], codes: [] })
 }
 
 /** On a failure, what the in-process instance logged at warn or above, and what its watch did. */
@@ -638,9 +552,7 @@ describe('the invariant, at random', () => {
     async (seed) => {
       const started = Date.now()
       await fc.assert(
-        fc.asyncProperty(caseArb, fc.scheduler(), async (batches, scheduler) =>
-          runCase(batches, scheduler),
-        ),
+        fc.asyncProperty(caseArb, fc.scheduler(), async (c, scheduler) => runCase(c, scheduler)),
         {
           seed,
           numRuns: runs,
@@ -659,7 +571,7 @@ describe('the invariant, at random', () => {
       expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       expect(c.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       process.stdout.write(
-        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes)\n`,
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
       )
     },
     // A long run (CONVERGENCE_RUNS=2000) takes about 2 s a case on a loaded 2-core machine.

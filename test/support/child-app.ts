@@ -5,6 +5,7 @@
  *
  *   { "n": 1, "op": "create" | "update" | "delete", "collection"?: "dealers", "id"?, "data"?, "options"? }
  *   { "n": 2, "op": "pull", "collection"?, "ids" }        { "n": 3, "op": "sync", "collection"? }
+ *   { "n": 4, "op": "watch", "data": { "on": false } }     (the realtime watch stopped, or started again)
  *   → { "n": 1, "ok": true, "id": "…", "result"? }   or   { "n": 1, "ok": false, "error": "…" }
  *
  * Prints `{ "ready": true }` once started.
@@ -14,10 +15,11 @@ import { getPayload } from 'payload'
 import { devConfig } from '../../dev/config.js'
 import { pullFromSupabase, syncDocuments } from '../../src/index.js'
 import { convergenceConfig } from './collections.js'
+import { setWatch } from './direct-writes.js'
 
 interface Command {
   n: number
-  op: 'create' | 'update' | 'delete' | 'pull' | 'sync'
+  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch'
   collection?: string
   id?: string
   ids?: string[]
@@ -61,6 +63,9 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
       return { result: await pullFromSupabase(payload, { collection, ids: c.ids }) }
     case 'sync':
       return { result: await syncDocuments(payload, { collection, ids: c.ids }) }
+    case 'watch':
+      await setWatch(payload, c.data?.on === true)
+      return {}
   }
 }
 

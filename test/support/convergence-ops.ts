@@ -1,0 +1,174 @@
+/**
+ * The operations of the randomized convergence test (test/convergence.property.test.ts) and what
+ * fast-check draws them from: a case is batches of operations that run at once, with the realtime
+ * watch on (direct edits in Supabase undone by it) or off (left to the case's final reconcile).
+ */
+import fc from 'fast-check'
+
+export type On = 0 | 1
+export type Synced = 'dealers' | 'posts' | 'codes'
+export type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
+export type Op =
+  | { t: 'createDealer'; on: On }
+  | { t: 'updateDealer'; on: On; pick: number; synced: boolean }
+  | { t: 'deleteDealer'; on: On; pick: number }
+  | { t: 'tradeSlugs'; on: On; pick: number; other: number }
+  | { t: 'tamperAndPull'; on: On; pick: number; derived: boolean }
+  | { t: 'tamper'; kind: 'update' | 'insert' | 'delete'; pick: number }
+  | { t: 'createPost'; on: On; publish: boolean }
+  | { t: 'changePost'; on: On; pick: number; change: PostChange }
+  | { t: 'trashPost'; on: On; pick: number }
+  | { t: 'restorePost'; on: On; pick: number }
+  | { t: 'createCode'; on: On; upper: boolean }
+  | { t: 'updateCode'; on: On; pick: number }
+  | { t: 'deleteCode'; on: On; pick: number }
+  | { t: 'reconcile'; on: On; collection: Synced }
+  | { t: 'syncSome'; on: On; collection: Synced; picks: number[] }
+  | { t: 'cancelledSync'; collection: Synced; after: number; reset: boolean }
+  | { t: 'reset'; collection: Synced }
+  | { t: 'check'; collection: Synced }
+  | { t: 'down' }
+  | { t: 'up' }
+  | { t: 'latency'; ms: number }
+  | { t: 'fail'; count: number; status: number }
+  | { t: 'kill' }
+
+const on = fc.constantFrom<On>(0, 1)
+const syncedArb = fc.constantFrom<Synced>('dealers', 'posts', 'codes')
+const pick = fc.nat(1_000)
+const tamperArb = fc.record({
+  t: fc.constant('tamper' as const),
+  kind: fc.constantFrom<'update' | 'insert' | 'delete'>('update', 'insert', 'delete'),
+  pick,
+})
+const opArb = (tamperWeight: number): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.record({ t: fc.constant('createDealer' as const), on }) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        t: fc.constant('updateDealer' as const),
+        on,
+        pick,
+        synced: fc.boolean(),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteDealer' as const), on, pick }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant('tradeSlugs' as const), on, pick, other: pick }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('tamperAndPull' as const),
+        on,
+        pick,
+        derived: fc.boolean(),
+      }),
+    },
+    { weight: tamperWeight, arbitrary: tamperArb },
+    {
+      weight: 3,
+      arbitrary: fc.record({ t: fc.constant('createPost' as const), on, publish: fc.boolean() }),
+    },
+    {
+      weight: 5,
+      arbitrary: fc.record({
+        t: fc.constant('changePost' as const),
+        on,
+        pick,
+        change: fc.constantFrom<PostChange>(
+          'publish',
+          'draft',
+          'unpublish',
+          'notes',
+          'de',
+          'internal',
+          'public',
+        ),
+      }),
+    },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('trashPost' as const), on, pick }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('restorePost' as const), on, pick }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ t: fc.constant('createCode' as const), on, upper: fc.boolean() }),
+    },
+    { weight: 2, arbitrary: fc.record({ t: fc.constant('updateCode' as const), on, pick }) },
+    { weight: 1, arbitrary: fc.record({ t: fc.constant('deleteCode' as const), on, pick }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('reconcile' as const),
+        on,
+        collection: syncedArb,
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('syncSome' as const),
+        on,
+        collection: syncedArb,
+        picks: fc.array(pick, { minLength: 1, maxLength: 8 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('cancelledSync' as const),
+        collection: syncedArb,
+        // Documents read before the cancel: 0 cancels before the first page.
+        after: fc.constantFrom(0, 1, 5, 12),
+        // A reset cancelled after its last page must stop before it deletes.
+        reset: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant('reset' as const), collection: syncedArb }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant('check' as const), collection: syncedArb }),
+    },
+    { weight: 1, arbitrary: fc.constant({ t: 'down' as const }) },
+    { weight: 1, arbitrary: fc.constant({ t: 'up' as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({ t: fc.constant('latency' as const), ms: fc.constantFrom(0, 5, 30) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        t: fc.constant('fail' as const),
+        count: fc.integer({ min: 1, max: 4 }),
+        // The platform's refusals (402 restricted, 540 paused) and a CDN's HTML page (522) too.
+        status: fc.constantFrom(500, 503, 429, 402, 540, 522),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
+  )
+export interface Case {
+  /** The realtime watch of both instances on for the whole case, or off. */
+  watch: boolean
+  /** The operations of a batch run at once. */
+  batches: Op[][]
+}
+const batchesArb = (ops: fc.Arbitrary<Op>) =>
+  fc.array(fc.array(ops, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 })
+/**
+ * A third of the cases run without the watch, with direct writes three times as likely: the marks
+ * they leave meet the saves' deliveries (a conflict each) rather than the watch's reverts (a catch).
+ */
+export const caseArb: fc.Arbitrary<Case> = fc.oneof(
+  {
+    weight: 2,
+    arbitrary: fc.record({ watch: fc.constant(true), batches: batchesArb(opArb(2)) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ watch: fc.constant(false), batches: batchesArb(opArb(6)) }),
+  },
+)
