@@ -43,8 +43,16 @@ import {
   startApp,
   type TestApp,
 } from './support/app.js'
+import { jobsLeftReport } from './support/jobs-left.js'
 import { caseArb, type Case, type On, type Op } from './support/convergence-ops.js'
-import { markedIds, newConflicts, setWatch, type ConflictEvent } from './support/direct-writes.js'
+import {
+  conflictsNotNaming,
+  markedIds,
+  newConflicts,
+  setWatch,
+  unrecordedEdits,
+  type ConflictEvent,
+} from './support/direct-writes.js'
 
 let app: TestApp
 let child: ChildApp
@@ -131,6 +139,10 @@ interface Touched {
   resync: Set<string>
   /** Ids this case wrote in Supabase directly (updated, inserted, deleted): the only ones a conflict may name. */
   direct: Set<string>
+  /** Dealers whose domain this case changed in Supabase directly (the row was there). */
+  domainEdits: Set<string>
+  /** Dealers whose row this case also deleted directly, or pulled: their edit may be gone or taken. */
+  replacedOtherwise: Set<string>
 }
 
 /** Dealers whose direct edit a pull took, in any case so far: the only rows that may keep the mark. */
@@ -226,6 +238,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       if (!id) return
       touched.dealers.add(id)
       touched.direct.add(id)
+      touched.replacedOtherwise.add(id)
       // An edit made in Supabase directly (not the plugin's business until someone acts), then a
       // pull. A pull that takes it leaves both sides equal by itself; one that cannot (Supabase down,
       // a delivery under way, the document newer in Payload) says so, and the operator runs sync.
@@ -266,13 +279,17 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       if (!id) return
       touched.dealers.add(id)
       touched.direct.add(id)
-      if (op.kind === 'delete')
+      if (op.kind === 'delete') {
+        touched.replacedOtherwise.add(id)
         await app.supabase.query(`delete from public.dealers where id = $1`, [id])
-      else
-        await app.supabase.query(`update public.dealers set domain = $2 where id = $1`, [
-          id,
-          `direct-${n}.example`,
-        ])
+        return
+      }
+      const { rowCount } = await app.supabase.query(
+        `update public.dealers set domain = $2 where id = $1`,
+        [id, `direct-${n}.example`],
+      )
+      // No row (its document not delivered yet, or deleted): nothing edited, nothing to record.
+      if (rowCount) touched.domainEdits.add(id)
       return
     }
     case 'createPost': {
@@ -422,6 +439,8 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     codes: new Set(),
     resync: new Set(),
     direct: new Set(),
+    domainEdits: new Set(),
+    replacedOtherwise: new Set(),
   }
   // This case's log lines only: kept for a failure's report, not for the whole run (memory).
   app.logs.clear()
@@ -455,7 +474,9 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
   if (!watch && touched.direct.size)
     await eventually(() => syncDocuments(app.payload, { collection: 'dealers' }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
-  await settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000)
+  await reportLogsOnFailure(() =>
+    settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000),
+  )
   await reportLogsOnFailure(() =>
     eventually(
       async () => {
@@ -481,21 +502,24 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
       100,
     ),
   )
-  await checkDirectWrites(touched)
+  const conflicts = await checkDirectWrites(touched)
+  if (!watch && !batches.flat().some((op) => losesRecords.has(op.t)))
+    checkEditsRecorded(touched, conflicts)
 }
 
 /**
  * Once converged: a conflict is a delivery replacing a row written around the plugin, so each names
  * ids this case wrote directly (a false one would alarm an operator over an edit that never was);
  * and every marked row was replaced by a delivery, but those whose edit a pull took whole — they
- * equal their documents, so no reconcile or watch delivers over them until the next save.
+ * equal their documents, so no reconcile or watch delivers over them until the next save. Resolves
+ * with the case's conflicts.
  */
-async function checkDirectWrites(touched: Touched): Promise<void> {
+async function checkDirectWrites(touched: Touched): Promise<ConflictEvent[]> {
   const conflicts = await newConflicts(app.payload, seenConflicts)
-  const unexplained = (e: ConflictEvent) => e.ids.some((id) => !touched.direct.has(id))
+  const unexplained = conflictsNotNaming(conflicts, touched.direct)
   expect(
-    conflicts.filter(unexplained),
-    `conflicts naming ids not written directly (direct: ${JSON.stringify([...touched.direct])})`,
+    unexplained,
+    `conflicts naming ids not written directly (direct: ${JSON.stringify([...touched.direct])}): ${JSON.stringify(unexplained).slice(0, 4000)}`,
   ).toEqual([])
   const [d, p, c] = await Promise.all(
     ['dealers', 'posts', 'codes'].map((table) => markedIds(app.supabase, table)),
@@ -504,6 +528,29 @@ async function checkDirectWrites(touched: Touched): Promise<void> {
     { dealers: d.filter((id) => !pulledEdits.has(id)), posts: p, codes: c },
     'rows left with the mark of a direct write',
   ).toEqual({ dealers: [], posts: [], codes: [] })
+  return conflicts
+}
+
+/**
+ * What loses a conflict's record without a fault of the plugin: a process killed between its forced
+ * write and the record, a request that commits while the plugin gave up on it (an outage, a refusal
+ * after the write) — its retry finds the row its own, nothing to replace.
+ */
+const losesRecords = new Set<Op['t']>(['kill', 'down', 'fail'])
+
+/**
+ * Without the watch, nothing but a delivery replaces a row whose domain was edited directly — a save
+ * of its document, the final reconcile (the domain differs), or the delete of its document — and the
+ * first one records it: a conflict naming the dealer with `domain` (or `(row)`, deleted). Unless the
+ * case also deleted that row directly or pulled it.
+ */
+function checkEditsRecorded(touched: Touched, conflicts: ConflictEvent[]): void {
+  const expected = [...touched.domainEdits].filter((id) => !touched.replacedOtherwise.has(id))
+  const missing = unrecordedEdits(conflicts, expected, ['domain', '(row)'])
+  expect(
+    missing,
+    `direct edits replaced without a conflict naming them (conflicts: ${JSON.stringify(conflicts.map((e) => e.fields)).slice(0, 4000)})`,
+  ).toEqual([])
 }
 
 /** On a failure, what the in-process instance logged at warn or above, and what its watch did. */
@@ -513,6 +560,7 @@ async function reportLogsOnFailure(check: () => Promise<unknown>): Promise<void>
   } catch (error) {
     const lines = app.logs.find((l) => (l.level as number) >= 40 || l.op === 'realtime')
     const watch = getRuntime(app.payload).watch
+    process.stdout.write(await jobsLeftReport(app.payload, app.supabase))
     process.stdout.write(
       `case failed; watch ${JSON.stringify({ status: watch?.status(), stats: watch?.stats() })}; stand-in realtime ${JSON.stringify(app.stack.realtime.status())}\n` +
         `${lines.length} log lines at warn or from the watch:\n${lines

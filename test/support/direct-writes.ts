@@ -34,6 +34,33 @@ export async function newConflicts(payload: Payload, seen: Set<string>): Promise
   return fresh
 }
 
+/** The conflicts that name an id not in `direct`, as they are recorded (for a failure's message). */
+export function conflictsNotNaming(
+  conflicts: ConflictEvent[],
+  direct: ReadonlySet<string>,
+): Array<Omit<ConflictEvent, 'id'>> {
+  return conflicts
+    .filter((e) => e.ids.some((id) => !direct.has(id)))
+    .map(({ collectionSlug, ids, fields, details, createdAt }) => ({
+      collectionSlug,
+      ids,
+      fields,
+      details,
+      createdAt,
+    }))
+}
+
+/** Of these ids, those no conflict names with one of `fields` among its replaced columns. */
+export function unrecordedEdits(
+  conflicts: ConflictEvent[],
+  ids: string[],
+  fields: string[],
+): string[] {
+  return ids.filter(
+    (id) => !conflicts.some((e) => e.fields?.[id]?.some((field) => fields.includes(field))),
+  )
+}
+
 /** Ids of a table's rows that carry the mark, read in Supabase's database directly. */
 export async function markedIds(supabase: pg.Pool, table: string): Promise<string[]> {
   const { rows } = await supabase.query<{ id: string }>(
@@ -44,13 +71,28 @@ export async function markedIds(supabase: pg.Pool, table: string): Promise<strin
 
 /**
  * Turns this process's realtime watch off (stopped, its subscriptions closed) or on (a new one, as
- * startup makes it). A new watch's first subscription runs no check of the table — what was edited
- * while it was off is the final reconcile's business, as for an app without the watch.
+ * startup makes it), resolving once each table streams (or is refused: not in the publication). A
+ * new watch's first subscription runs no check of the table, so a change committed before it
+ * streams is never seen — what was edited while it was off is the final reconcile's business, as
+ * for an app started without the watch.
  */
 export async function setWatch(payload: Payload, on: boolean): Promise<void> {
   const runtime = getRuntime(payload)
   if (!on) {
     await runtime.watch?.stop()
     runtime.watch = undefined
-  } else runtime.watch ??= startWatch(runtime)
+    return
+  }
+  const watch = (runtime.watch ??= startWatch(runtime))
+  // Polled here, not with test/support/app.ts's eventually: the child app loads this module too.
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    const waiting = Object.entries(watch?.status() ?? {}).filter(
+      ([, s]) => s.status !== 'subscribed' && s.status !== 'unavailable',
+    )
+    if (!waiting.length) return
+    if (Date.now() > deadline)
+      throw new Error(`realtime watch not streaming: ${JSON.stringify(waiting)}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
 }
