@@ -117,6 +117,31 @@ describe('no conflict where nothing of an edit is lost', () => {
     expect(await conflictsOf(dealer.id)).toEqual([])
   })
 
+  it('without the watch pulling edits, a pull’s write-back over an edit made after it read the row: Payload wins, recorded', async () => {
+    const dealer = await newDealer()
+    const domain = (await app.rows()).get(dealer.id)?.domain
+    await app.supabase.query(
+      `update public.dealers set name = 'edit one', created_at = '2001-01-01T00:00:00Z' where id = $1`,
+      [dealer.id],
+    )
+    // The pull's read of the row is answered only once the later edit is made.
+    const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
+    const pulling = pullFromSupabase(app.payload, { collection: 'dealers', ids: [dealer.id] })
+    await hold.arrived
+    await app.supabase.query(
+      `update public.dealers set domain = 'edit-two.example' where id = $1`,
+      [dealer.id],
+    )
+    hold.release()
+    await pulling
+    await settled(app)
+    // No watch will pull the later edit (src/queue/left-for-pull.ts leaves rows only for one): the
+    // write-back of created_at replaces the row as before, and says what it replaced.
+    expect((await app.rows()).get(dealer.id)).toMatchObject({ name: 'edit one', domain })
+    const [conflict] = await conflictsOf(dealer.id)
+    expect(conflict?.fields[dealer.id]).toEqual(expect.arrayContaining(['created_at', 'domain']))
+  })
+
   it('a direct change of a column that is bookkeeping (updated_at) only: none', async () => {
     const dealer = await newDealer()
     await app.supabase.query(

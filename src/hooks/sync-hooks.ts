@@ -11,9 +11,10 @@ import type {
   RequestContext,
 } from 'payload'
 import type { Logger } from 'pino'
+import { fingerprint } from '../mapping/fingerprint.js'
 import type { Doc } from '../mapping/types.js'
 import { documentKey, syncTaskSlug, type SyncJobInput } from '../queue/keys.js'
-import type { SyncedCollection } from '../synced.js'
+import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import { mustQueue, type DecideDeps } from './decide.js'
 import { expectationFor } from './expect-version.js'
 import { heldAsPulled } from './pulled-row.js'
@@ -96,7 +97,19 @@ export function afterChangeHook(
         )
       }
     if (queueIt)
-      await queueSync(req, { collection: collection.slug, id: String(doc.id) }, queue, current)
+      await queueSync(
+        req,
+        {
+          collection: collection.slug,
+          id: String(doc.id),
+          // Its delivery tells an edit made in Supabase after the pull read the row by this.
+          ...(pulled?.row
+            ? { pulled: fingerprint(pulled.row, bookkeepingColumns(collection)) }
+            : {}),
+        },
+        queue,
+        current,
+      )
     return doc
   }
 }

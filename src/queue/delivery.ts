@@ -23,13 +23,15 @@ import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import type { PayloadDatabase, Sql } from './database.js'
 import type { Failure, JobRow, JobStore } from './jobs.js'
 import { documentKey } from './keys.js'
+import { pullsOnly } from './left-for-pull.js'
+import { uncommitted } from './uncommitted.js'
 import { lockDocuments } from './locks.js'
 import { applyPayloadWins, type ReplacedEdit } from './payload-wins.js'
 import {
   deliveryFailure,
   logOutcomes,
   type DeliveryReport,
-  type DocumentOutcome,
+  type Outcome,
   type OutcomeObserver,
 } from './outcomes.js'
 
@@ -50,6 +52,10 @@ export interface DeliveryDeps {
   observe?: OutcomeObserver
   /** Deliveries of a collection (its slug) that failed for good (a row Supabase refuses, a mapping error), once committed. */
   onFailedForGood?: (collection: string, failures: Failure[]) => Promise<void>
+  /** The realtime watch pulls this collection's edits: a pull's save does not write over a later one. */
+  pullsLaterEdits?: (collection: SyncedCollection) => boolean
+  /** Rows left for the watch to pull (left-for-pull.ts), once committed. */
+  onLeftForPull?: (collection: SyncedCollection, ids: string[]) => void
 }
 
 export interface DeliverOptions {
@@ -98,33 +104,11 @@ export class Delivery {
       })
       // Committed: these are failed for good now (one Sync event per run, with the causes).
       if (report.givenUp?.length) await this.failedForGood(collection.slug, report.givenUp)
+      if (report.left?.length) this.deps.onLeftForPull?.(collection, report.left)
     } catch (cause) {
       report.givenUp = undefined
-      const failed: DocumentOutcome[] = []
-      // The bookkeeping did not commit (Payload's database failed, or this connection died): nothing
-      // is completed, the jobs stay, and the next delivery does it again.
-      for (const id of unique) {
-        const previous = report.outcomes.get(id)
-        if (previous?.outcome === 'busy' || previous?.outcome === 'failed') continue
-        const outcome: DocumentOutcome = {
-          id,
-          op: previous?.op ?? 'none',
-          outcome: 'failed',
-          fields: previous?.fields,
-          error: new SyncError(
-            `${collection.slug} ${id}: the delivery could not be committed in Payload's database: ${describeCause(cause)}`,
-            {
-              collection: collection.slug,
-              id,
-              operation: 'commit',
-              kind: 'transient',
-              cause,
-            },
-          ),
-        }
-        report.outcomes.set(id, outcome)
-        failed.push(outcome)
-      }
+      report.left = undefined
+      const failed = uncommitted(collection, unique, report, cause)
       logOutcomes(this.deps, collection, failed, performance.now() - started, level)
       // A compare-mode delivery (reconcile, sync, the realtime watch) may have had no job to fall
       // back on: one is queued for each document it could not finish, so that it stays retryable.
@@ -253,14 +237,20 @@ export class Delivery {
     }
 
     if (upserts.length || deletes.length) {
+      // A job's delivery only: a reconcile, `sync` or `reset` makes Supabase equal Payload, full stop.
+      // Not in the task path either: its own job (maybe an editor's save) is not among those noted.
+      const pulled =
+        !options.compare && !options.bookedElsewhere && this.deps.pullsLaterEdits?.(collection)
+          ? pullsOnly(locked, (id) => jobsOf.get(keyOf(id)))
+          : undefined
       const applied = await applyPayloadWins(
         this.deps,
         sql,
         collection,
         { upserts, deletes, version: claim.version },
-        { recorded: options.recorded },
+        { recorded: options.recorded, pulled },
       )
-      const settle = (id: string, op: 'upsert' | 'delete', outcome: 'written' | 'deleted') => {
+      const settle = (id: string, op: 'upsert' | 'delete', outcome: Outcome) => {
         const known = report.outcomes.get(id)
         if (known) {
           known.op = op
@@ -270,6 +260,10 @@ export class Delivery {
       }
       for (const id of applied.written) settle(id, 'upsert', 'written')
       for (const id of applied.deleted) settle(id, 'delete', 'deleted')
+      // Done: its jobs completed and Payload's row recorded as the one it stands for (so the watch's
+      // pull of the later edit does not take Payload's state for a newer one).
+      for (const id of applied.left) settle(id, 'upsert', 'left')
+      if (applied.left.length) report.left = applied.left
       for (const [id, error] of applied.failed) {
         failures.push(deliveryFailure(collection, id, error, jobsOf.get(keyOf(id)) ?? [], report))
         if (error.kind === 'endpoint') report.endpointError ??= error

@@ -30,6 +30,8 @@ export interface JobRow {
   error: JobError | null
   /** When it was queued (ISO): for a save's job, about when the save committed. */
   createdAt: string
+  /** A pull's save: the fingerprint of the row the pull took (SyncJobInput.pulled). */
+  pulled?: string
 }
 
 export interface DueDocument {

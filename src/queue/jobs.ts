@@ -54,8 +54,9 @@ export class JobStore {
       has_error: boolean | null
       error: JobError | null
       created_at: Date | string
+      pulled: string | null
     }>(
-      `select ${c.id}::text as id, ${c.key} as key, ${c.totalTried}::text as total_tried, ${c.hasError} as has_error, ${c.error} as error, ${c.createdAt} as created_at ` +
+      `select ${c.id}::text as id, ${c.key} as key, ${c.totalTried}::text as total_tried, ${c.hasError} as has_error, ${c.error} as error, ${c.createdAt} as created_at, ${c.input}->>'pulled' as pulled ` +
         `from ${this.table.name} where ${this.table.mine} and ${c.key} = any($1::text[])`,
       [[...keys]],
     )
@@ -66,6 +67,7 @@ export class JobStore {
       hasError: row.has_error === true,
       error: row.error,
       createdAt: new Date(row.created_at).toISOString(),
+      ...(row.pulled ? { pulled: row.pulled } : {}),
     }))
   }
 

@@ -33,7 +33,8 @@ export function tallyOutcomes(outcomes: Iterable<DocumentOutcome>): OutcomeTally
   return tally
 }
 
-export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy'
+/** `left`: a pull's save not written over a later edit in Supabase, which the watch pulls (left-for-pull.ts). */
+export type Outcome = 'written' | 'deleted' | 'unchanged' | 'failed' | 'busy' | 'left'
 
 export interface DocumentOutcome {
   id: string
@@ -57,6 +58,8 @@ export interface DeliveryReport {
   endpointError?: SyncError
   /** Documents whose delivery failed for good in this run (booked, committed): the cause each. */
   givenUp?: Failure[]
+  /** Rows left for the realtime watch to pull (left-for-pull.ts). */
+  left?: string[]
 }
 
 export function deliveryFailure(

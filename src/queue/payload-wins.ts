@@ -4,7 +4,8 @@
  * held, so no other delivery has written it since — written around the plugin (sql/002 marks such
  * writes with the largest version): Payload wins, the row is written again without the guard, and
  * where it held an edit the plugin had not delivered (replaced-edits.ts), the conflict is logged and
- * recorded, with what it held.
+ * recorded, with what it held. Except a pull's save over a row edited since the pull read it, where
+ * the realtime watch pulls edits: left for the watch (left-for-pull.ts).
  */
 import type { Logger } from 'pino'
 import { expectedColumns } from '../mapping/columns.js'
@@ -14,6 +15,7 @@ import type { SupabaseTarget } from '../supabase/target.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import type { Sql } from './database.js'
 import { documentKey } from './keys.js'
+import { leftForPull } from './left-for-pull.js'
 import { replacedEdits, type ReplacedEdit } from './replaced-edits.js'
 import type { StateStore } from './state.js'
 
@@ -33,6 +35,13 @@ export interface PayloadWinsDeps {
 export interface PayloadWinsOptions {
   /** The caller records what it replaces itself (the realtime watch's revert of what it caught). */
   recorded?: boolean
+  /** Documents whose jobs are all pulls' saves, with the rows those pulls read (left-for-pull.ts). */
+  pulled?: ReadonlyMap<string, ReadonlySet<string>>
+}
+
+export interface PayloadWinsOutcome extends ApplyOutcome {
+  /** Stale rows of pulls' saves edited in Supabase since the pull read them: not written. */
+  left: string[]
 }
 
 export async function applyPayloadWins(
@@ -41,12 +50,33 @@ export async function applyPayloadWins(
   collection: SyncedCollection,
   batch: Omit<ApplyBatch, 'force'>,
   options: PayloadWinsOptions = {},
-): Promise<ApplyOutcome> {
+): Promise<PayloadWinsOutcome> {
   const { target, batchSize, logger } = deps
-  const applied = await target.apply(collection.spec, batch, batchSize)
+  const applied = Object.assign(await target.apply(collection.spec, batch, batchSize), {
+    left: [] as string[],
+  })
   if (!applied.stale.length) return applied
   // This query fails if our connection (and with it our locks) is gone: then nothing is forced.
   await sql.query('select 1')
+  // What they held, read before they are replaced (the locks keep other deliveries off them).
+  const held = options.recorded ? undefined : await heldRows(deps, collection, applied.stale)
+  applied.left = leftForPull(
+    applied.stale,
+    held?.held,
+    options.pulled,
+    bookkeepingColumns(collection),
+  )
+  const left = new Set(applied.left)
+  if (left.size)
+    logger.info(
+      {
+        collection: collection.slug,
+        ids: applied.left.slice(0, 50),
+        op: 'upsert',
+        outcome: 'left',
+      },
+      `${collection.slug}: ${left.size} row(s) edited in Supabase after a pull read them left as they are for the watch to pull; that pull's save writes Payload's values back`,
+    )
   // Rows refused for a unique value go again with the stale ones: a stale row may still hold the
   // value one of them takes while it takes theirs (documents that traded values, one edited in
   // Supabase directly). Forced apart, each is refused by the other on every try, until both are
@@ -55,11 +85,10 @@ export async function applyPayloadWins(
     .filter(([, error]) => error.code === uniqueViolation)
     .map(([id]) => id)
   for (const id of partners) applied.failed.delete(id)
-  const again = new Set([...applied.stale, ...partners])
+  const again = new Set([...applied.stale.filter((id) => !left.has(id)), ...partners])
   const upserts = batch.upserts.filter((row) => again.has(String(row[collection.spec.primaryKey])))
   const deletes = batch.deletes.filter((id) => again.has(id))
-  // What they held, read before they are replaced (the locks keep other deliveries off them).
-  const held = options.recorded ? undefined : await heldRows(deps, collection, applied.stale)
+  if (!upserts.length && !deletes.length) return applied
   const forced = await target.apply(
     collection.spec,
     { upserts, deletes, version: batch.version, force: true },

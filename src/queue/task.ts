@@ -39,6 +39,7 @@ export function syncTask(
     inputSchema: [
       { name: 'collection', type: 'text', required: true },
       { name: 'id', type: 'text', required: true },
+      { name: 'pulled', type: 'text' },
     ],
     outputSchema: [{ name: 'outcome', type: 'text' }],
     retries: { attempts: unlimitedAttempts },

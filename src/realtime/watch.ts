@@ -109,6 +109,18 @@ export class RealtimeWatch {
   }
 
   /**
+   * Rows to look at as they are now (a re-check, never taken for an echo): a pull's save left them,
+   * edited in Supabase after the pull read them (queue/left-for-pull.ts).
+   */
+  recheck(collection: SyncedCollection, ids: readonly string[]): void {
+    if (this.stopped || !this.watched(collection.slug) || !ids.length) return
+    this.looks.add(
+      collection.slug,
+      ids.map((id) => [id, null] as const),
+    )
+  }
+
+  /**
    * Since the start: changes received, recognised as the plugin's own, and caught (made around it);
    * failed connection or join attempts.
    */
