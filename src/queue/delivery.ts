@@ -239,9 +239,13 @@ export class Delivery {
     if (upserts.length || deletes.length) {
       // A job's delivery only: a reconcile, `sync` or `reset` makes Supabase equal Payload, full stop.
       // Not in the task path either: its own job (maybe an editor's save) is not among those noted.
+      // Never a delete: a row left stays until a pull, and a pull takes no row whose document maps to none.
       const pulled =
         !options.compare && !options.bookedElsewhere && this.deps.pullsLaterEdits?.(collection)
-          ? pullsOnly(locked, (id) => jobsOf.get(keyOf(id)))
+          ? pullsOnly(
+              upserts.map((row) => String(row[collection.spec.primaryKey])),
+              (id) => jobsOf.get(keyOf(id)),
+            )
           : undefined
       const applied = await applyPayloadWins(
         this.deps,
