@@ -121,7 +121,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
       )
     },
     // Read when a delivery runs: the watch starts after the delivery is made.
-    pullsLaterEdits: (collection) => runtime.watch !== undefined && collection.watch === 'pull',
+    pullsLaterEdits: (collection) => runtime.watch?.pulls(collection) === true,
     onLeftForPull: (collection, ids) => runtime.watch?.recheck(collection, ids),
     onConflict: (collection, edits) => {
       metrics.conflict(collection.slug, edits.length)

@@ -109,11 +109,24 @@ export class RealtimeWatch {
   }
 
   /**
-   * Rows to look at as they are now (a re-check, never taken for an echo): a pull's save left them,
-   * edited in Supabase after the pull read them (queue/left-for-pull.ts).
+   * Whether this watch pulls the collection's later edits now, so that a delivery may leave a row
+   * edited since a pull read it (queue/left-for-pull.ts): not once stopped (Payload shutting down).
    */
+  pulls(collection: SyncedCollection): boolean {
+    return (
+      !this.stopped && this.watched(collection.slug) !== undefined && collection.watch === 'pull'
+    )
+  }
+
+  /** Rows a pull's save left, edited in Supabase after the pull read them: looked at as they are now. */
   recheck(collection: SyncedCollection, ids: readonly string[]): void {
-    if (this.stopped || !this.watched(collection.slug) || !ids.length) return
+    if (!ids.length || !this.watched(collection.slug)) return
+    // Stopped since the delivery asked `pulls`: said, not silent.
+    if (this.stopped)
+      return this.deps.logger.warn(
+        { collection: collection.slug, ids: ids.slice(0, 50), op: 'realtime', outcome: 'left' },
+        `${collection.slug}: ${ids.length} row(s) edited in Supabase after a pull read them were left for the realtime watch, which has stopped: they differ from Payload until a check finds them`,
+      )
     this.looks.add(
       collection.slug,
       ids.map((id) => [id, null] as const),
