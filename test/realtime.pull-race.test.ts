@@ -174,3 +174,33 @@ it('pull with a column written back: an edit made meanwhile is not written over 
   )
   expect(left).not.toHaveLength(0)
 }, 90_000)
+
+/**
+ * The same, the row deleted in Supabase after the pull read it. Before: the delivery's upsert
+ * inserted it again (the version guard keeps only rows that are there) — the delete undone, with no
+ * conflict, and no catch once the watch looked after the delivery (the row back as Payload holds
+ * it). Now it is left like an edited row; the watch's look finds no row, and records that as any
+ * delete under 'pull': not handled.
+ */
+it('pull with a column written back: a delete made meanwhile is not undone — left, and recorded as not handled', async () => {
+  const dealer = await newDealer(app)
+  const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
+  await app.supabase.query(
+    `update public.dealers set name = 'edit one', created_at = '2001-01-01T00:00:00Z' where id = $1`,
+    [dealer.id],
+  )
+  await hold.arrived
+  await app.supabase.query(`delete from public.dealers where id = $1`, [dealer.id])
+  hold.release()
+  await eventually(async () =>
+    expect(await payloadDealer(dealer.id)).toMatchObject({ name: 'edit one' }),
+  )
+  await settled(app)
+  await eventually(async () => {
+    const skipped = (await catchesOf(app, dealer.id)).filter((c) => c.outcome === 'skipped')
+    expect(skipped.map((c) => c.reason)).toContain('no row in Supabase')
+  })
+  await settled(app)
+  expect((await app.rows()).has(dealer.id)).toBe(false)
+  expect(await conflictsOf(dealer.id)).toEqual([])
+}, 90_000)

@@ -7,7 +7,8 @@
  *
  * Only where every job of the document is a pull's save: a save made in Payload meanwhile is Payload's
  * edit, and Payload wins. Only where the row is not the one a pull read: the row as pulled still
- * needs Payload's values. Pure.
+ * needs Payload's values. A row deleted since is left too (payload-wins.ts reads such rows before
+ * writing: the version guard keeps only rows that are there). Pure.
  */
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'

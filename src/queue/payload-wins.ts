@@ -4,8 +4,8 @@
  * held, so no other delivery has written it since — written around the plugin (sql/002 marks such
  * writes with the largest version): Payload wins, the row is written again without the guard, and
  * where it held an edit the plugin had not delivered (replaced-edits.ts), the conflict is logged and
- * recorded, with what it held. Except a pull's save over a row edited since the pull read it, where
- * the realtime watch pulls edits: left for the watch (left-for-pull.ts).
+ * recorded, with what it held. Except a pull's save over a row edited or deleted since the pull read
+ * it, where the realtime watch pulls edits: left for the watch (left-for-pull.ts).
  */
 import type { Logger } from 'pino'
 import { expectedColumns } from '../mapping/columns.js'
@@ -52,31 +52,29 @@ export async function applyPayloadWins(
   options: PayloadWinsOptions = {},
 ): Promise<PayloadWinsOutcome> {
   const { target, batchSize, logger } = deps
-  const applied = Object.assign(await target.apply(collection.spec, batch, batchSize), {
-    left: [] as string[],
-  })
-  if (!applied.stale.length) return applied
+  const key = (row: Row) => String(row[collection.spec.primaryKey])
+  // A pull's save over a row deleted since the pull read it: the guard keeps only rows that are
+  // there, so the upsert would insert it again, undoing the delete unrecorded. Left, as edited.
+  const gone = new Set(await goneSincePulled(deps, collection, batch.upserts, options.pulled))
+  const first = gone.size
+    ? { ...batch, upserts: batch.upserts.filter((r) => !gone.has(key(r))) }
+    : batch
+  const applied = Object.assign(
+    first.upserts.length || first.deletes.length
+      ? await target.apply(collection.spec, first, batchSize)
+      : nothingApplied(),
+    { left: [...gone] },
+  )
+  if (!applied.stale.length) return leaving(logger, collection, applied)
   // This query fails if our connection (and with it our locks) is gone: then nothing is forced.
   await sql.query('select 1')
   // What they held, read before they are replaced (the locks keep other deliveries off them).
   const held = options.recorded ? undefined : await heldRows(deps, collection, applied.stale)
-  applied.left = leftForPull(
-    applied.stale,
-    held?.held,
-    options.pulled,
-    bookkeepingColumns(collection),
+  applied.left.push(
+    ...leftForPull(applied.stale, held?.held, options.pulled, bookkeepingColumns(collection)),
   )
   const left = new Set(applied.left)
-  if (left.size)
-    logger.info(
-      {
-        collection: collection.slug,
-        ids: applied.left.slice(0, 50),
-        op: 'upsert',
-        outcome: 'left',
-      },
-      `${collection.slug}: ${left.size} row(s) edited in Supabase after a pull read them left as they are for the watch to pull; that pull's save writes Payload's values back`,
-    )
+  leaving(logger, collection, applied)
   // Rows refused for a unique value go again with the stale ones: a stale row may still hold the
   // value one of them takes while it takes theirs (documents that traded values, one edited in
   // Supabase directly). Forced apart, each is refused by the other on every try, until both are
@@ -86,7 +84,7 @@ export async function applyPayloadWins(
     .map(([id]) => id)
   for (const id of partners) applied.failed.delete(id)
   const again = new Set([...applied.stale.filter((id) => !left.has(id)), ...partners])
-  const upserts = batch.upserts.filter((row) => again.has(String(row[collection.spec.primaryKey])))
+  const upserts = batch.upserts.filter((row) => again.has(key(row)))
   const deletes = batch.deletes.filter((id) => again.has(id))
   if (!upserts.length && !deletes.length) return applied
   const forced = await target.apply(
@@ -133,6 +131,55 @@ export async function applyPayloadWins(
   )
   await deps.onConflict?.(collection, edits)
   return applied
+}
+
+function nothingApplied(): ApplyOutcome {
+  return { written: [], deleted: [], stale: [], failed: new Map(), requests: 0 }
+}
+
+/** Logs the rows left for the watch to pull, if any; returns the outcome. */
+function leaving(
+  logger: Logger,
+  collection: SyncedCollection,
+  applied: PayloadWinsOutcome,
+): PayloadWinsOutcome {
+  if (applied.left.length)
+    logger.info(
+      {
+        collection: collection.slug,
+        ids: applied.left.slice(0, 50),
+        op: 'upsert',
+        outcome: 'left',
+      },
+      `${collection.slug}: ${applied.left.length} row(s) edited or deleted in Supabase after a pull read them left as they are for the watch to pull; that pull's save writes Payload's values back`,
+    )
+  return applied
+}
+
+/**
+ * The rows of pulls' saves (`pulled`) that Supabase no longer holds. Unread (a failed read): none, so
+ * they are written, as a row that could not be read is after the guard.
+ */
+async function goneSincePulled(
+  deps: PayloadWinsDeps,
+  collection: SyncedCollection,
+  upserts: readonly Row[],
+  pulled: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+): Promise<string[]> {
+  const ids = pulled?.size
+    ? upserts.map((row) => String(row[collection.spec.primaryKey])).filter((id) => pulled.has(id))
+    : []
+  if (!ids.length) return []
+  try {
+    const held = await deps.target.rowsByIds(collection.spec, ids)
+    return ids.filter((id) => !held.has(id))
+  } catch (err) {
+    deps.logger.debug(
+      { err, collection: collection.slug, ids: ids.slice(0, 50), op: 'read' },
+      `${collection.slug}: could not read the rows of ${ids.length} pull(s)' save(s) before writing them back`,
+    )
+    return []
+  }
 }
 
 /** Supabase's rows of these ids and what the plugin last delivered for them; undefined if unread. */
