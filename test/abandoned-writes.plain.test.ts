@@ -3,7 +3,8 @@
  * plugin gave up on and that go on in Supabase after the plugin tried again (test/support/abandoned.ts).
  * This mode has neither the deadline nor the stale-write guard, so a late older write undoes a newer
  * delivery: the documents of a write without an answer are delivered again once a late commit of it is
- * past (`retry.lateWriteRecheck`; here 4 s — each scenario lets the late write go well before that),
+ * past (`retry.lateWriteRecheck`; here 10 s — each scenario lets the late write go before that, in
+ * well under a second on a quiet machine; a recheck that came first would leave the late write last),
  * and Supabase ends as the mapper makes them. Before, (b) and (c) left the older row (or no row) until
  * the next reconcile.
  */
@@ -25,7 +26,7 @@ beforeAll(async () => {
       syncOnInit: false,
       writeMode: 'upsert',
       timeoutMs: 500,
-      retry: { retries: 3, minTimeout: 10, maxTimeout: 50, lateWriteRecheck: 4_000 },
+      retry: { retries: 3, minTimeout: 10, maxTimeout: 50, lateWriteRecheck: 10_000 },
       queue: { backoff: 20, maxBackoff: 100, sweepInterval: 100 },
     },
   })
@@ -43,7 +44,7 @@ it('(a) a batch written again by the retry, then the first write commits: the sa
 
 it('(b) an older save that commits after a newer one was delivered: the newer row is written again', async () => {
   const [id] = await olderWriteAfterNewerSave(app, gate)
-  await eventually(async () => expect((await app.rows()).get(id)?.name).toBe('newer save'), 20_000)
+  await eventually(async () => expect((await app.rows()).get(id)?.name).toBe('newer save'), 30_000)
   await expectConverged(app, [id])
 })
 
@@ -51,7 +52,7 @@ it('(c) a delete that runs after the document was created again: its row is writ
   const [id] = await deleteAfterRecreate(app, { path: 'dealers', method: 'DELETE' })
   await eventually(
     async () => expect((await app.rows()).get(id)?.name).toBe('created again'),
-    20_000,
+    30_000,
   )
   await expectConverged(app, [id])
 })

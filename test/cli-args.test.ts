@@ -37,7 +37,7 @@ describe('arguments the command does not take', () => {
     expect(result.stdout).toBe('')
     // Nothing ran: Payload keeps its value (before, every changed row was pulled).
     expect(await name()).toBe(before)
-  }, 60_000)
+  })
 
   it('reset --id is refused: a reset is of the whole table, and would rewrite and delete every row', async () => {
     const { rows } = await app.supabase.query(
@@ -50,7 +50,7 @@ describe('arguments the command does not take', () => {
     expect(result.stderr).toContain('reset does not take --id')
     expect((await app.rows()).has(orphan)).toBe(true)
     await app.supabase.query('delete from public.dealers where id = $1', [orphan])
-  }, 60_000)
+  })
 
   it('an unknown or missing command, an unknown option and an unknown collection are named (exit 2, stderr)', async () => {
     const unknown = await cli('vaildate')
@@ -68,7 +68,7 @@ describe('arguments the command does not take', () => {
     expect(collection.code).toBe(2)
     expect(collection.stderr).toContain('--collection dealer: not a synced collection')
     expect(collection.stdout).toBe('')
-  }, 60_000)
+  })
 })
 
 describe('Ctrl-C', () => {
@@ -91,5 +91,5 @@ describe('Ctrl-C', () => {
       hold.release()
       await running.exited
     }
-  }, 60_000)
+  })
 })

@@ -6,11 +6,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import pg from 'pg'
+import type { Payload } from 'payload'
 import { dealerMapper } from '../src/index.js'
 import { getRuntime, syncedCollection } from '../src/lifecycle/registry.js'
 import type { Row } from '../src/mapping/types.js'
 import { Deadlines } from '../src/supabase/deadline.js'
-import { dealerData, eventually, runSql, settled, startApp, type TestApp } from './support/app.js'
+import {
+  dealerData,
+  eventually,
+  runSql,
+  settled,
+  startApp,
+  startPayload,
+  type TestApp,
+} from './support/app.js'
 
 describe('Deadlines', () => {
   it('puts the deadline before the end of our wait, in Supabase’s clock as the answers show it', () => {
@@ -88,8 +97,8 @@ async function missingRows() {
 }
 
 /** These rows written in one apply of the plugin's target, without a delivery's version. */
-function applyRows(rows: Row[]) {
-  const runtime = getRuntime(app.payload)
+function applyRows(rows: Row[], payload: Payload = app.payload) {
+  const runtime = getRuntime(payload)
   return runtime.target.apply(
     syncedCollection(runtime).spec,
     { upserts: rows, deletes: [], version: null },
@@ -139,12 +148,18 @@ describe('a batch slower than the plugin waits', () => {
 
 describe('a table whose writes wait for a lock (an index being built) while reads pass', () => {
   it('answers at the deadline (lock_timeout from it): the batch waits whole, not split', async () => {
+    // The plugin's own margin between the deadline and the end of its wait (a quarter of timeoutMs,
+    // at most 1 s): at this file's 400 ms, 100 ms — an answer that late on a loaded machine was no
+    // answer, and the batch was split. An instance with a wait as in production has the full second.
+    const { payload } = await startPayload(app.stack, {
+      sync: { syncOnInit: false, timeoutMs: 4_000, retry: { retries: 0 } },
+    })
     const { rows } = await missingRows()
     const holder = new pg.Client({ connectionString: app.stack.supabaseDbUri })
     await holder.connect()
     await holder.query('begin; lock table public.dealers in share mode')
     try {
-      const outcome = await applyRows(rows)
+      const outcome = await applyRows(rows, payload)
       expect(outcome.failed.size).toBe(20)
       const errors = [...outcome.failed.values()]
       expect(errors.every((e) => e.kind === 'transient' && e.code === '55P03')).toBe(true)
@@ -152,6 +167,7 @@ describe('a table whose writes wait for a lock (an index being built) while read
     } finally {
       await holder.query('rollback')
       await holder.end()
+      await payload.destroy()
     }
   })
 })

@@ -195,7 +195,7 @@ describe('validate', () => {
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain('supabase-sync: --id not-a-uuid must be a uuid')
     expect((await events('sync'))[0]).toMatchObject({ source: 'bin', outcome: 'ok' })
-  }, 60_000)
+  })
 
   it('pull takes the Supabase values into Payload for the given ids, refuses what cannot be mapped back, and both sides end equal', async () => {
     const report = await validateSync(app.payload)
@@ -240,7 +240,7 @@ describe('validate', () => {
     expect(diff).toMatchObject({ missing: [], extra: [], changed: [] })
     expect((await validateSync(app.payload)).inSync).toBe(true)
     expect((await events('reset'))[0]).toMatchObject({ source: 'bin', outcome: 'ok' })
-  }, 60_000)
+  })
 })
 
 describe('status', () => {
@@ -263,7 +263,7 @@ describe('status', () => {
     }
     const viaCli = await cli('status', '--json')
     expect(JSON.parse(viaCli.stdout).collections[0].documents).toBe(ids.length)
-  }, 60_000)
+  })
 })
 
 describe('endpoints', () => {

@@ -48,9 +48,12 @@ it('revert: an edit made while the document is delivered is reverted after the d
   const delays = busyLooks().map((l) => Number(l.retryInMs))
   expect(delays.slice(0, 4)).toEqual([200, 400, 800, 1600])
   hold.release()
+  // Looked at again after the watch's backoff (3.2 s after the fifth busy look, 5 s after a sixth if
+  // the delivery's booking is not done by then), then reverted by a delivery of its own: on a loaded
+  // machine more than 15 s, as in test/realtime.plugin.test.ts's like case.
   await eventually(
     async () => expect((await app.rows()).get(dealer.id)?.name).toBe(dealer.name),
-    15_000,
+    30_000,
   )
   await settled(app)
   const caught = await eventually(async () => {
@@ -63,4 +66,4 @@ it('revert: an edit made while the document is delivered is reverted after the d
     name: dealer.name,
     domain: 'payload.example',
   })
-}, 60_000)
+})
