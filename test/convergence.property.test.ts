@@ -7,8 +7,11 @@
  * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
  * every table equals what the mappers make of Payload's documents. Syncs cancelled part-way, resets and
  * checks run among them, and every scan pages through a few documents at a time (test/support/collections.ts).
- * A third of the cases run with the watch off in both instances: their direct writes meet the saves'
+ * A quarter of the cases run with the watch off in both instances: their direct writes meet the saves'
  * deliveries, and a reconcile at the end repairs what is left (as an operator without the watch does).
+ * A quarter run with the dealers' `onExternalChange: 'pull'` in both instances: direct updates of
+ * dealers only (columns Payload takes, and columns it cannot, written back), taken into Payload by the
+ * watch — and no sync or reconcile at the end, so a lost pull shows as a difference.
  *
  * Direct writes are marked (sql/002 v6's trigger) and a delivery that replaces a marked row records a
  * `conflict` Sync event; so each case also checks that no conflict names an id it did not write in
@@ -44,12 +47,14 @@ import {
   type TestApp,
 } from './support/app.js'
 import { jobsLeftReport } from './support/jobs-left.js'
-import { caseArb, type Case, type On, type Op } from './support/convergence-ops.js'
+import { caseArb, type Case, type On, type Op, type Watch } from './support/convergence-ops.js'
 import {
   conflictsNotNaming,
   markedIds,
   newConflicts,
+  newPulls,
   setWatch,
+  tamperDealer,
   unrecordedEdits,
   type ConflictEvent,
 } from './support/direct-writes.js'
@@ -147,11 +152,13 @@ interface Touched {
 
 /** Dealers whose direct edit a pull took, in any case so far: the only rows that may keep the mark. */
 const pulledEdits = new Set<string>()
-/** The conflict events the cases so far have checked. */
+/** The conflict events the cases so far have checked; the external-change events read for pulls. */
 const seenConflicts = new Set<string>()
-/** Whether both instances' watches are on now (a restarted child starts so too). */
-let watching = true
+const seenCatches = new Set<string>()
+/** Both instances' watches now (a restarted child starts so too). */
+let watching: Watch = 'revert'
 let casesWithoutWatch = 0
+let casesWithPull = 0
 
 /**
  * A save that meets a trade of slugs under way (two trades with a dealer in common, or an edit of a
@@ -258,13 +265,15 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const pulled = await instance(op.on)
         .pull([id])
         .catch((): PullSettled => ({ settled: [], pulled: [] }))
-      if (!pulled.settled.includes(id)) touched.resync.add(id)
+      // Under the 'pull' watch the edit is the watch's to take: an operator's sync would hide a lost one.
+      if (!pulled.settled.includes(id) && watching !== 'pull') touched.resync.add(id)
       if (pulled.pulled.includes(id)) pulledEdits.add(id)
       return
     }
     case 'tamper': {
-      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it, or
-      // without the watch a delivery of the document and the case's final reconcile.
+      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it (or
+      // under 'pull' take it into Payload, and write back what Payload cannot take), or without the
+      // watch a delivery of the document and the case's final reconcile.
       if (op.kind === 'insert') {
         const id = crypto.randomUUID()
         touched.dealers.add(id)
@@ -284,12 +293,10 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         await app.supabase.query(`delete from public.dealers where id = $1`, [id])
         return
       }
-      const { rowCount } = await app.supabase.query(
-        `update public.dealers set domain = $2 where id = $1`,
-        [id, `direct-${n}.example`],
-      )
+      const column = op.column ?? 'domain'
       // No row (its document not delivered yet, or deleted): nothing edited, nothing to record.
-      if (rowCount) touched.domainEdits.add(id)
+      if ((await tamperDealer(app.supabase, id, column, n)) && column === 'domain')
+        touched.domainEdits.add(id)
       return
     }
     case 'createPost': {
@@ -417,7 +424,11 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // in one batch share the restart: each starting its own child would leave one running unseen.
       restarting ??= (async () => {
         await child.kill('SIGKILL')
-        child = await startChild(app.stack, watching ? {} : { realtime: false }, 'convergence')
+        child = await startChild(
+          app.stack,
+          watching === 'off' ? { realtime: false } : {},
+          watching === 'pull' ? 'convergence-pull' : 'convergence',
+        )
       })().finally(() => (restarting = undefined))
       return restarting
   }
@@ -444,11 +455,12 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
   }
   // This case's log lines only: kept for a failure's report, not for the whole run (memory).
   app.logs.clear()
-  if (!watch) casesWithoutWatch++
+  if (watch === 'off') casesWithoutWatch++
+  if (watch === 'pull') casesWithPull++
   if (watch !== watching) {
     watching = watch
     await setWatch(app.payload, watch)
-    await child.call('watch', { data: { on: watch } })
+    await child.call('watch', { data: { mode: watch } })
   }
   try {
     for (const batch of batches) {
@@ -471,7 +483,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
   // Without the watch nothing looks at a direct write but a delivery of its document: the rest (a
   // row inserted or deleted, an edit no save followed) is the reconcile's, which the operator runs.
-  if (!watch && touched.direct.size)
+  if (watch === 'off' && touched.direct.size)
     await eventually(() => syncDocuments(app.payload, { collection: 'dealers' }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
   await reportLogsOnFailure(() =>
@@ -503,7 +515,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     ),
   )
   const conflicts = await checkDirectWrites(touched)
-  if (!watch && !batches.flat().some((op) => losesRecords.has(op.t)))
+  if (watch === 'off' && !batches.flat().some((op) => losesRecords.has(op.t)))
     checkEditsRecorded(touched, conflicts)
 }
 
@@ -521,13 +533,17 @@ async function checkDirectWrites(touched: Touched): Promise<ConflictEvent[]> {
     unexplained,
     `conflicts naming ids not written directly (direct: ${JSON.stringify([...touched.direct])}): ${JSON.stringify(unexplained).slice(0, 4000)}`,
   ).toEqual([])
-  const [d, p, c] = await Promise.all(
-    ['dealers', 'posts', 'codes'].map((table) => markedIds(app.supabase, table)),
-  )
-  expect(
-    { dealers: d.filter((id) => !pulledEdits.has(id)), posts: p, codes: c },
-    'rows left with the mark of a direct write',
-  ).toEqual({ dealers: [], posts: [], codes: [] })
+  // The watch's pulls are recorded after their saves: the child's may land after the sides are equal.
+  await eventually(async () => {
+    for (const id of await newPulls(app.payload, seenCatches)) pulledEdits.add(id)
+    const [d, p, c] = await Promise.all(
+      ['dealers', 'posts', 'codes'].map((table) => markedIds(app.supabase, table)),
+    )
+    expect(
+      { dealers: d.filter((id) => !pulledEdits.has(id)), posts: p, codes: c },
+      'rows left with the mark of a direct write',
+    ).toEqual({ dealers: [], posts: [], codes: [] })
+  }, 10_000)
   return conflicts
 }
 
@@ -619,7 +635,7 @@ describe('the invariant, at random', () => {
       expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       expect(c.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       process.stdout.write(
-        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${casesWithPull} cases with the pull policy, ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
       )
     },
     // A long run (CONVERGENCE_RUNS=2000) takes about 2 s a case on a loaded 2-core machine.

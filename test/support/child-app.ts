@@ -1,11 +1,13 @@
 /**
  * An app process for multi-process tests: Payload with the plugin, driven by JSON lines on stdin and
  * answering on stdout. `CHILD_CONFIG=convergence` uses test/support/collections.ts's convergence setup
- * (otherwise the dev config's Dealers, with SYNC_OPTIONS as plugin options).
+ * (`convergence-pull`: with the dealers' `'pull'` policy; otherwise the dev config's Dealers), with
+ * SYNC_OPTIONS as plugin options.
  *
  *   { "n": 1, "op": "create" | "update" | "delete", "collection"?: "dealers", "id"?, "data"?, "options"? }
  *   { "n": 2, "op": "pull", "collection"?, "ids" }        { "n": 3, "op": "sync", "collection"? }
- *   { "n": 4, "op": "watch", "data": { "on": false } }     (the realtime watch stopped, or started again)
+ *   { "n": 4, "op": "watch", "data": { "mode": "off" } }   (the realtime watch stopped, or started
+ *                                                           again: "revert", or dealers on "pull")
  *   → { "n": 1, "ok": true, "id": "…", "result"? }   or   { "n": 1, "ok": false, "error": "…" }
  *
  * Prints `{ "ready": true }` once started.
@@ -14,7 +16,8 @@ import readline from 'node:readline'
 import { getPayload } from 'payload'
 import { devConfig } from '../../dev/config.js'
 import { pullFromSupabase, syncDocuments } from '../../src/index.js'
-import { convergenceConfig } from './collections.js'
+import { convergenceConfig, convergencePullConfig } from './collections.js'
+import type { Watch } from './convergence-ops.js'
 import { setWatch } from './direct-writes.js'
 
 interface Command {
@@ -27,7 +30,12 @@ interface Command {
   options?: Record<string, unknown>
 }
 
-const base = process.env.CHILD_CONFIG === 'convergence' ? convergenceConfig : {}
+const base =
+  process.env.CHILD_CONFIG === 'convergence-pull'
+    ? convergencePullConfig
+    : process.env.CHILD_CONFIG === 'convergence'
+      ? convergenceConfig
+      : {}
 const config = await devConfig({
   ...base,
   databaseUri: process.env.DATABASE_URI!,
@@ -64,7 +72,7 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
     case 'sync':
       return { result: await syncDocuments(payload, { collection, ids: c.ids }) }
     case 'watch':
-      await setWatch(payload, c.data?.on === true)
+      await setWatch(payload, (c.data?.mode as Watch | undefined) ?? 'revert')
       return {}
   }
 }

@@ -26,7 +26,7 @@ export interface ChildApp {
 export async function startChild(
   stack: LocalStack,
   sync: Record<string, unknown> = {},
-  config?: 'convergence',
+  config?: 'convergence' | 'convergence-pull',
 ): Promise<ChildApp> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-app.ts'], {
     env: {
