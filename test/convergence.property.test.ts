@@ -58,11 +58,15 @@ import {
   unrecordedEdits,
   type ConflictEvent,
 } from './support/direct-writes.js'
+import { PullEdits, takenValues } from './support/pull-edits.js'
+import { checkEditsPulled } from './support/pull-check.js'
 
 let app: TestApp
 let child: ChildApp
 let restarting: Promise<void> | undefined
 const dealers: string[] = []
+/** The dealers no operation saves or deletes (beforeAll's): pull cases edit them directly too. */
+const baseline: string[] = []
 const posts: string[] = []
 const codes: string[] = []
 let counter = 0
@@ -148,6 +152,8 @@ interface Touched {
   domainEdits: Set<string>
   /** Dealers whose row this case also deleted directly, or pulled: their edit may be gone or taken. */
   replacedOtherwise: Set<string>
+  /** Under the 'pull' watch: the direct edits Payload must hold at the end. */
+  pullEdits: PullEdits
 }
 
 /** Dealers whose direct edit a pull took, in any case so far: the only rows that may keep the mark. */
@@ -159,6 +165,8 @@ const seenCatches = new Set<string>()
 let watching: Watch = 'revert'
 let casesWithoutWatch = 0
 let casesWithPull = 0
+/** Direct edits the pull cases found in Payload at the end (how much checkEditsPulled saw). */
+let editsKept = 0
 
 /**
  * A save that meets a trade of slugs under way (two trades with a dealer in common, or an edit of a
@@ -198,6 +206,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
+      touched.pullEdits.written(id)
       await instance(op.on)
         .update('dealers', id, op.synced ? { name: `name ${n}` } : { notes: `notes ${n}` })
         .catch(tolerateSlugRace)
@@ -207,6 +216,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
+      touched.pullEdits.written(id)
       dealers.splice(dealers.indexOf(id), 1)
       await instance(op.on).remove('dealers', id)
       return
@@ -219,6 +229,8 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       if (!a || !b || a === b) return
       touched.dealers.add(a)
       touched.dealers.add(b)
+      touched.pullEdits.written(a)
+      touched.pullEdits.written(b)
       const slugOf = async (id: string) =>
         String(
           (
@@ -252,16 +264,21 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // Or a value Payload cannot keep: the mapper derives api_config.homenet_config.rooftop_id
       // from the rooftop_id column, so a pull of it changes nothing in Payload — and must not leave
       // it in Supabase either.
-      if (op.derived)
-        await app.supabase.query(
-          `update public.dealers set api_config = jsonb_set(api_config, '{homenet_config}', coalesce(api_config->'homenet_config', '{}') || jsonb_build_object('rooftop_id', $2::text)) where id = $1`,
-          [id, `derived ${n}`],
-        )
-      else
-        await app.supabase.query(`update public.dealers set name = $2 where id = $1`, [
+      const { rows } = op.derived
+        ? await app.supabase.query<{ name: string }>(
+            `update public.dealers set api_config = jsonb_set(api_config, '{homenet_config}', coalesce(api_config->'homenet_config', '{}') || jsonb_build_object('rooftop_id', $2::text)) where id = $1 returning name`,
+            [id, `derived ${n}`],
+          )
+        : await app.supabase.query<{ name: string }>(
+            `update public.dealers set name = $2 where id = $1 returning name`,
+            [id, `from Supabase ${n}`],
+          )
+      // A derived key is written back (Payload keeps its own), the rest of the row taken.
+      if (rows[0])
+        touched.pullEdits.edited(
           id,
-          `from Supabase ${n}`,
-        ])
+          takenValues(op.derived ? 'derived' : 'pulledName', n, rows[0].name),
+        )
       const pulled = await instance(op.on)
         .pull([id])
         .catch((): PullSettled => ({ settled: [], pulled: [] }))
@@ -284,7 +301,8 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         )
         return
       }
-      const id = chosen(dealers, op.pick)
+      // Under 'pull' the baseline too: an edit no save meets must end in Payload.
+      const id = chosen(watching === 'pull' ? [...baseline, ...dealers] : dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
       touched.direct.add(id)
@@ -295,8 +313,10 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       }
       const column = op.column ?? 'domain'
       // No row (its document not delivered yet, or deleted): nothing edited, nothing to record.
-      if ((await tamperDealer(app.supabase, id, column, n)) && column === 'domain')
-        touched.domainEdits.add(id)
+      const nameAfter = await tamperDealer(app.supabase, id, column, n)
+      if (nameAfter === undefined) return
+      if (column === 'domain') touched.domainEdits.add(id)
+      touched.pullEdits.edited(id, takenValues(column, n, nameAfter))
       return
     }
     case 'createPost': {
@@ -350,6 +370,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         ...new Set(op.picks.map((p) => chosen(list, p)).filter((id) => id !== undefined)),
       ]
       if (!ids.length) return
+      if (op.collection === 'dealers') for (const id of ids) touched.pullEdits.written(id)
       await instance(op.on).syncIds(op.collection, ids)
       return
     }
@@ -452,6 +473,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     direct: new Set(),
     domainEdits: new Set(),
     replacedOtherwise: new Set(),
+    pullEdits: new PullEdits(),
   }
   // This case's log lines only: kept for a failure's report, not for the whole run (memory).
   app.logs.clear()
@@ -473,6 +495,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
       )
       await scheduler.waitAll()
       await Promise.all(started)
+      touched.pullEdits.batchRan(batch)
     }
   } finally {
     await app.stack.faults.clear()
@@ -515,6 +538,8 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     ),
   )
   const conflicts = await checkDirectWrites(touched)
+  if (watch === 'pull')
+    editsKept += await checkEditsPulled(app.payload, touched.pullEdits, conflicts)
   if (watch === 'off' && !batches.flat().some((op) => losesRecords.has(op.t)))
     checkEditsRecorded(touched, conflicts)
 }
@@ -596,6 +621,8 @@ beforeAll(async () => {
   // for a wiped Payload database (test/realtime.reconnect-orphans.test.ts), and the invariant would
   // not hold. Documents saved during the outage do count (their rows are delivered after).
   await createDealers(app.payload, 10, 'baseline')
+  const { docs } = await app.payload.find({ collection: 'dealers', depth: 0, limit: 0, sort: 'id' })
+  baseline.push(...docs.map((d) => String(d.id)))
   await reconcileNow(app.payload, 'dealers')
   await app.idle()
   child = await startChild(app.stack, {}, 'convergence')
@@ -635,7 +662,7 @@ describe('the invariant, at random', () => {
       expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       expect(c.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       process.stdout.write(
-        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${casesWithPull} cases with the pull policy, ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${casesWithPull} cases with the pull policy (${editsKept} edits found taken), ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
       )
     },
     // A long run (CONVERGENCE_RUNS=2000) takes about 2 s a case on a loaded 2-core machine.

@@ -94,19 +94,22 @@ const tampered: Record<TamperedColumn, string> = {
   domainAndCreatedAt: `domain = 'direct-' || $2 || '.example', created_at = timestamptz '2001-01-01T00:00:00Z' + ($2 || ' seconds')::interval`,
 }
 
-/** A dealer's row updated in Supabase directly; resolves with whether there was a row to update. */
+/**
+ * A dealer's row updated in Supabase directly; resolves with its name after (what decides whether
+ * Payload can take the row at all), or undefined if there was no row to update.
+ */
 export async function tamperDealer(
   supabase: pg.Pool,
   id: string,
   column: TamperedColumn,
   n: number,
-): Promise<boolean> {
+): Promise<string | undefined> {
   const set = tampered[column]
-  const { rowCount } = await supabase.query(
-    `update public.dealers set ${set} where id = $1`,
+  const { rows } = await supabase.query<{ name: string }>(
+    `update public.dealers set ${set} where id = $1 returning name`,
     set.includes('$2') ? [id, String(n)] : [id],
   )
-  return Boolean(rowCount)
+  return rows[0]?.name
 }
 
 /** Ids of a table's rows that carry the mark, read in Supabase's database directly. */
