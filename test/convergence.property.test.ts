@@ -455,6 +455,12 @@ async function apply(op: Op, touched: Touched): Promise<void> {
   }
 }
 
+/** Whether the child's startup reconcile still runs (or the child cannot say: as if it did). */
+async function childReconciling(): Promise<boolean> {
+  const answer = await child.call('startup', {}).catch(() => undefined)
+  return (answer?.result as { running?: boolean } | undefined)?.running !== false
+}
+
 /**
  * Expected failures of a random operation (a document deleted meanwhile, Supabase down during a
  * reconcile). Payload's update of a document that the other instance deletes between the update's
@@ -486,6 +492,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
   }
   try {
     for (const batch of batches) {
+      const reconciling = watch === 'pull' && (await childReconciling())
       const started = batch.map((op) =>
         scheduler.schedule(Promise.resolve(op), op.t).then((o) =>
           run(o, touched).catch((error: unknown) => {
@@ -495,7 +502,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
       )
       await scheduler.waitAll()
       await Promise.all(started)
-      touched.pullEdits.batchRan(batch)
+      touched.pullEdits.batchRan(batch, reconciling)
     }
   } finally {
     await app.stack.faults.clear()
@@ -539,7 +546,9 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
   )
   const conflicts = await checkDirectWrites(touched)
   if (watch === 'pull')
-    editsKept += await checkEditsPulled(app.payload, touched.pullEdits, conflicts)
+    await reportLogsOnFailure(
+      async () => (editsKept += await checkEditsPulled(app.payload, touched.pullEdits, conflicts)),
+    )
   if (watch === 'off' && !batches.flat().some((op) => losesRecords.has(op.t)))
     checkEditsRecorded(touched, conflicts)
 }

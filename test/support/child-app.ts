@@ -8,6 +8,7 @@
  *   { "n": 2, "op": "pull", "collection"?, "ids" }        { "n": 3, "op": "sync", "collection"? }
  *   { "n": 4, "op": "watch", "data": { "mode": "off" } }   (the realtime watch stopped, or started
  *                                                           again: "revert", or dealers on "pull")
+ *   { "n": 5, "op": "startup" }     → result { running }: whether its startup reconcile still runs
  *   → { "n": 1, "ok": true, "id": "…", "result"? }   or   { "n": 1, "ok": false, "error": "…" }
  *
  * Prints `{ "ready": true }` once started.
@@ -16,13 +17,14 @@ import readline from 'node:readline'
 import { getPayload } from 'payload'
 import { devConfig } from '../../dev/config.js'
 import { pullFromSupabase, syncDocuments } from '../../src/index.js'
+import { getRuntime } from '../../src/lifecycle/registry.js'
 import { convergenceConfig, convergencePullConfig } from './collections.js'
 import type { Watch } from './convergence-ops.js'
 import { setWatch } from './direct-writes.js'
 
 interface Command {
   n: number
-  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch'
+  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup'
   collection?: string
   id?: string
   ids?: string[]
@@ -48,6 +50,10 @@ const config = await devConfig({
   }),
 })
 const payload = await getPayload({ config })
+// A full reconcile of every table, in the background after `ready`: it writes Payload's rows over
+// direct edits it meets, as any reconcile does (the convergence test's pull cases must know).
+let startupRunning = true
+void Promise.resolve(getRuntime(payload).initialSync).finally(() => (startupRunning = false))
 const reply = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`)
 
 async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
@@ -74,6 +80,8 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
     case 'watch':
       await setWatch(payload, (c.data?.mode as Watch | undefined) ?? 'revert')
       return {}
+    case 'startup':
+      return { result: { running: startupRunning } }
   }
 }
 

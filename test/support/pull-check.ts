@@ -29,6 +29,9 @@ export async function checkEditsPulled(
     new Map(docs.map((d) => [String(d.id), d as unknown as Record<string, unknown>])),
     conflicts,
   )
-  expect(lost, 'direct edits the pull watch lost').toEqual([])
+  expect(
+    lost,
+    `direct edits the pull watch lost (the case's conflicts: ${JSON.stringify(conflicts.map((c) => c.fields)).slice(0, 2000)})`,
+  ).toEqual([])
   return [...expected.values()].reduce((sum, fields) => sum + fields.size, 0)
 }

@@ -9,7 +9,8 @@
  *   update writes back every field it read when it started, so one that started before the pull's
  *   save committed puts the old value back in Payload itself), or its delete;
  * - a sync, reconcile or reset of the dealers then (they make Supabase equal Payload, full stop, and
- *   may get there before the watch pulls);
+ *   may get there before the watch pulls) — also the startup reconcile of a child process started
+ *   again (a kill), which runs on after its start, into later batches;
  * - a row Payload refuses (a blank name): the whole row is reverted, edits made before it included,
  *   and those made after it until the revert lands;
  * - two direct edits of the dealer in one batch (their order is unknown).
@@ -42,8 +43,9 @@ export function takenValues(
 
 /** Operations that write every dealers row Payload's way (a scoped sync tells its ids: `written`). */
 const replacesAll = (op: Op): boolean =>
-  (op.t === 'reconcile' || op.t === 'cancelledSync' || op.t === 'reset') &&
-  op.collection === 'dealers'
+  op.t === 'kill' ||
+  ((op.t === 'reconcile' || op.t === 'cancelledSync' || op.t === 'reset') &&
+    op.collection === 'dealers')
 
 /** Fed as a case runs (each batch's direct edits and Payload writes, then its end), in batch order. */
 export class PullEdits {
@@ -61,13 +63,16 @@ export class PullEdits {
     this.writes.add(id)
   }
 
-  /** The batch ran (these were its operations): what it did is settled into the expectations. */
-  batchRan(ops: readonly Op[]): void {
+  /**
+   * The batch ran (these were its operations): what it did is settled into the expectations.
+   * `reconciled`: a startup reconcile was running when it began.
+   */
+  batchRan(ops: readonly Op[], reconciled: boolean): void {
     const edits = this.edits
     const writes = this.writes
     this.edits = []
     this.writes = new Set()
-    if (ops.some(replacesAll)) return this.expected.clear()
+    if (reconciled || ops.some(replacesAll)) return this.expected.clear()
     for (const id of writes) this.expected.delete(id)
     const count = new Map<string, number>()
     for (const { id } of edits) count.set(id, (count.get(id) ?? 0) + 1)
