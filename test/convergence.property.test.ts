@@ -516,9 +516,10 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
   if (watch === 'off' && touched.direct.size)
     await eventually(() => syncDocuments(app.payload, { collection: 'dealers' }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
-  await reportLogsOnFailure(() =>
-    settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000),
-  )
+  // The child's too: what it still does (a startup reconcile after a kill, a look its watch tries
+  // again) records its conflicts late, and they would be read as the next case's.
+  const idle = async () => void (await Promise.all([whenIdle(app.payload), child.call('idle', {})]))
+  await reportLogsOnFailure(() => settled({ payload: app.payload, idle }, 60_000))
   await reportLogsOnFailure(() =>
     eventually(
       async () => {

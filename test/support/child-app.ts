@@ -9,6 +9,7 @@
  *   { "n": 4, "op": "watch", "data": { "mode": "off" } }   (the realtime watch stopped, or started
  *                                                           again: "revert", or dealers on "pull")
  *   { "n": 5, "op": "startup" }     → result { running }: whether its startup reconcile still runs
+ *   { "n": 6, "op": "idle" }        (answers once its startup reconcile, watch and runner are idle)
  *   → { "n": 1, "ok": true, "id": "…", "result"? }   or   { "n": 1, "ok": false, "error": "…" }
  *
  * Prints `{ "ready": true }` once started.
@@ -16,7 +17,7 @@
 import readline from 'node:readline'
 import { getPayload } from 'payload'
 import { devConfig } from '../../dev/config.js'
-import { pullFromSupabase, syncDocuments } from '../../src/index.js'
+import { pullFromSupabase, syncDocuments, whenIdle } from '../../src/index.js'
 import { getRuntime } from '../../src/lifecycle/registry.js'
 import { convergenceConfig, convergencePullConfig } from './collections.js'
 import type { Watch } from './convergence-ops.js'
@@ -24,7 +25,7 @@ import { setWatch } from './direct-writes.js'
 
 interface Command {
   n: number
-  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup'
+  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup' | 'idle'
   collection?: string
   id?: string
   ids?: string[]
@@ -82,6 +83,9 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
       return {}
     case 'startup':
       return { result: { running: startupRunning } }
+    case 'idle':
+      await whenIdle(payload)
+      return {}
   }
 }
 

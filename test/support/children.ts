@@ -17,7 +17,7 @@ export interface ChildApp {
   send(op: 'create' | 'update' | 'delete', args: ChildCommand): Promise<string>
   /** Runs one command in the child; resolves with its whole answer. */
   call(
-    op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup',
+    op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup' | 'idle',
     args: ChildCommand,
   ): Promise<{ id?: string; result?: unknown }>
   kill(signal?: NodeJS.Signals): Promise<void>
