@@ -7,8 +7,11 @@
  * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
  * every table equals what the mappers make of Payload's documents. Syncs cancelled part-way, resets and
  * checks run among them, and every scan pages through a few documents at a time (test/support/collections.ts).
- * A third of the cases run with the watch off in both instances: their direct writes meet the saves'
+ * A quarter of the cases run with the watch off in both instances: their direct writes meet the saves'
  * deliveries, and a reconcile at the end repairs what is left (as an operator without the watch does).
+ * A quarter run with the dealers' `onExternalChange: 'pull'` in both instances: direct updates of
+ * dealers only (columns Payload takes, and columns it cannot, written back), taken into Payload by the
+ * watch — and no sync or reconcile at the end, so a lost pull shows as a difference.
  *
  * Direct writes are marked (sql/002 v6's trigger) and a delivery that replaces a marked row records a
  * `conflict` Sync event; so each case also checks that no conflict names an id it did not write in
@@ -44,20 +47,26 @@ import {
   type TestApp,
 } from './support/app.js'
 import { jobsLeftReport } from './support/jobs-left.js'
-import { caseArb, type Case, type On, type Op } from './support/convergence-ops.js'
+import { caseArb, type Case, type On, type Op, type Watch } from './support/convergence-ops.js'
 import {
   conflictsNotNaming,
   markedIds,
   newConflicts,
+  newPulls,
   setWatch,
+  tamperDealer,
   unrecordedEdits,
   type ConflictEvent,
 } from './support/direct-writes.js'
+import { PullEdits, takenValues } from './support/pull-edits.js'
+import { checkEditsPulled } from './support/pull-check.js'
 
 let app: TestApp
 let child: ChildApp
 let restarting: Promise<void> | undefined
 const dealers: string[] = []
+/** The dealers no operation saves or deletes (beforeAll's): pull cases edit them directly too. */
+const baseline: string[] = []
 const posts: string[] = []
 const codes: string[] = []
 let counter = 0
@@ -143,15 +152,21 @@ interface Touched {
   domainEdits: Set<string>
   /** Dealers whose row this case also deleted directly, or pulled: their edit may be gone or taken. */
   replacedOtherwise: Set<string>
+  /** Under the 'pull' watch: the direct edits Payload must hold at the end. */
+  pullEdits: PullEdits
 }
 
 /** Dealers whose direct edit a pull took, in any case so far: the only rows that may keep the mark. */
 const pulledEdits = new Set<string>()
-/** The conflict events the cases so far have checked. */
+/** The conflict events the cases so far have checked; the external-change events read for pulls. */
 const seenConflicts = new Set<string>()
-/** Whether both instances' watches are on now (a restarted child starts so too). */
-let watching = true
+const seenCatches = new Set<string>()
+/** Both instances' watches now (a restarted child starts so too). */
+let watching: Watch = 'revert'
 let casesWithoutWatch = 0
+let casesWithPull = 0
+/** Direct edits the pull cases found in Payload at the end (how much checkEditsPulled saw). */
+let editsKept = 0
 
 /**
  * A save that meets a trade of slugs under way (two trades with a dealer in common, or an edit of a
@@ -191,6 +206,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
+      touched.pullEdits.written(id)
       await instance(op.on)
         .update('dealers', id, op.synced ? { name: `name ${n}` } : { notes: `notes ${n}` })
         .catch(tolerateSlugRace)
@@ -200,6 +216,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       const id = chosen(dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
+      touched.pullEdits.written(id)
       dealers.splice(dealers.indexOf(id), 1)
       await instance(op.on).remove('dealers', id)
       return
@@ -212,6 +229,8 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       if (!a || !b || a === b) return
       touched.dealers.add(a)
       touched.dealers.add(b)
+      touched.pullEdits.written(a)
+      touched.pullEdits.written(b)
       const slugOf = async (id: string) =>
         String(
           (
@@ -245,26 +264,33 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // Or a value Payload cannot keep: the mapper derives api_config.homenet_config.rooftop_id
       // from the rooftop_id column, so a pull of it changes nothing in Payload — and must not leave
       // it in Supabase either.
-      if (op.derived)
-        await app.supabase.query(
-          `update public.dealers set api_config = jsonb_set(api_config, '{homenet_config}', coalesce(api_config->'homenet_config', '{}') || jsonb_build_object('rooftop_id', $2::text)) where id = $1`,
-          [id, `derived ${n}`],
-        )
-      else
-        await app.supabase.query(`update public.dealers set name = $2 where id = $1`, [
+      const { rows } = op.derived
+        ? await app.supabase.query<{ name: string }>(
+            `update public.dealers set api_config = jsonb_set(api_config, '{homenet_config}', coalesce(api_config->'homenet_config', '{}') || jsonb_build_object('rooftop_id', $2::text)) where id = $1 returning name`,
+            [id, `derived ${n}`],
+          )
+        : await app.supabase.query<{ name: string }>(
+            `update public.dealers set name = $2 where id = $1 returning name`,
+            [id, `from Supabase ${n}`],
+          )
+      // A derived key is written back (Payload keeps its own), the rest of the row taken.
+      if (rows[0])
+        touched.pullEdits.edited(
           id,
-          `from Supabase ${n}`,
-        ])
+          takenValues(op.derived ? 'derived' : 'pulledName', n, rows[0].name),
+        )
       const pulled = await instance(op.on)
         .pull([id])
         .catch((): PullSettled => ({ settled: [], pulled: [] }))
-      if (!pulled.settled.includes(id)) touched.resync.add(id)
+      // Under the 'pull' watch the edit is the watch's to take: an operator's sync would hide a lost one.
+      if (!pulled.settled.includes(id) && watching !== 'pull') touched.resync.add(id)
       if (pulled.pulled.includes(id)) pulledEdits.add(id)
       return
     }
     case 'tamper': {
-      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it, or
-      // without the watch a delivery of the document and the case's final reconcile.
+      // Edited in Supabase directly and left: the realtime watch (both instances) must undo it (or
+      // under 'pull' take it into Payload, and write back what Payload cannot take), or without the
+      // watch a delivery of the document and the case's final reconcile.
       if (op.kind === 'insert') {
         const id = crypto.randomUUID()
         touched.dealers.add(id)
@@ -275,7 +301,8 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         )
         return
       }
-      const id = chosen(dealers, op.pick)
+      // Under 'pull' the baseline too: an edit no save meets must end in Payload.
+      const id = chosen(watching === 'pull' ? [...baseline, ...dealers] : dealers, op.pick)
       if (!id) return
       touched.dealers.add(id)
       touched.direct.add(id)
@@ -284,12 +311,12 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         await app.supabase.query(`delete from public.dealers where id = $1`, [id])
         return
       }
-      const { rowCount } = await app.supabase.query(
-        `update public.dealers set domain = $2 where id = $1`,
-        [id, `direct-${n}.example`],
-      )
+      const column = op.column ?? 'domain'
       // No row (its document not delivered yet, or deleted): nothing edited, nothing to record.
-      if (rowCount) touched.domainEdits.add(id)
+      const nameAfter = await tamperDealer(app.supabase, id, column, n)
+      if (nameAfter === undefined) return
+      if (column === 'domain') touched.domainEdits.add(id)
+      touched.pullEdits.edited(id, takenValues(column, n, nameAfter))
       return
     }
     case 'createPost': {
@@ -343,6 +370,7 @@ async function apply(op: Op, touched: Touched): Promise<void> {
         ...new Set(op.picks.map((p) => chosen(list, p)).filter((id) => id !== undefined)),
       ]
       if (!ids.length) return
+      if (op.collection === 'dealers') for (const id of ids) touched.pullEdits.written(id)
       await instance(op.on).syncIds(op.collection, ids)
       return
     }
@@ -417,10 +445,20 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       // in one batch share the restart: each starting its own child would leave one running unseen.
       restarting ??= (async () => {
         await child.kill('SIGKILL')
-        child = await startChild(app.stack, watching ? {} : { realtime: false }, 'convergence')
+        child = await startChild(
+          app.stack,
+          watching === 'off' ? { realtime: false } : {},
+          watching === 'pull' ? 'convergence-pull' : 'convergence',
+        )
       })().finally(() => (restarting = undefined))
       return restarting
   }
+}
+
+/** Whether the child's startup reconcile still runs (or the child cannot say: as if it did). */
+async function childReconciling(): Promise<boolean> {
+  const answer = await child.call('startup', {}).catch(() => undefined)
+  return (answer?.result as { running?: boolean } | undefined)?.running !== false
 }
 
 /**
@@ -441,17 +479,20 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     direct: new Set(),
     domainEdits: new Set(),
     replacedOtherwise: new Set(),
+    pullEdits: new PullEdits(),
   }
   // This case's log lines only: kept for a failure's report, not for the whole run (memory).
   app.logs.clear()
-  if (!watch) casesWithoutWatch++
+  if (watch === 'off') casesWithoutWatch++
+  if (watch === 'pull') casesWithPull++
   if (watch !== watching) {
     watching = watch
     await setWatch(app.payload, watch)
-    await child.call('watch', { data: { on: watch } })
+    await child.call('watch', { data: { mode: watch } })
   }
   try {
     for (const batch of batches) {
+      const reconciling = watch === 'pull' && (await childReconciling())
       const started = batch.map((op) =>
         scheduler.schedule(Promise.resolve(op), op.t).then((o) =>
           run(o, touched).catch((error: unknown) => {
@@ -461,6 +502,7 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
       )
       await scheduler.waitAll()
       await Promise.all(started)
+      touched.pullEdits.batchRan(batch, reconciling)
     }
   } finally {
     await app.stack.faults.clear()
@@ -471,12 +513,13 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     await eventually(() => syncDocuments(app.payload, { ids: [...touched.resync] }), 60_000, 100)
   // Without the watch nothing looks at a direct write but a delivery of its document: the rest (a
   // row inserted or deleted, an edit no save followed) is the reconcile's, which the operator runs.
-  if (!watch && touched.direct.size)
+  if (watch === 'off' && touched.direct.size)
     await eventually(() => syncDocuments(app.payload, { collection: 'dealers' }), 60_000, 100)
   // Changes stopped and Supabase answers: within seconds, both instances quiet, every table equal.
-  await reportLogsOnFailure(() =>
-    settled({ payload: app.payload, idle: () => whenIdle(app.payload) }, 60_000),
-  )
+  // The child's too: what it still does (a startup reconcile after a kill, a look its watch tries
+  // again) records its conflicts late, and they would be read as the next case's.
+  const idle = async () => void (await Promise.all([whenIdle(app.payload), child.call('idle', {})]))
+  await reportLogsOnFailure(() => settled({ payload: app.payload, idle }, 60_000))
   await reportLogsOnFailure(() =>
     eventually(
       async () => {
@@ -503,7 +546,11 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     ),
   )
   const conflicts = await checkDirectWrites(touched)
-  if (!watch && !batches.flat().some((op) => losesRecords.has(op.t)))
+  if (watch === 'pull')
+    await reportLogsOnFailure(
+      async () => (editsKept += await checkEditsPulled(app.payload, touched.pullEdits, conflicts)),
+    )
+  if (watch === 'off' && !batches.flat().some((op) => losesRecords.has(op.t)))
     checkEditsRecorded(touched, conflicts)
 }
 
@@ -521,13 +568,17 @@ async function checkDirectWrites(touched: Touched): Promise<ConflictEvent[]> {
     unexplained,
     `conflicts naming ids not written directly (direct: ${JSON.stringify([...touched.direct])}): ${JSON.stringify(unexplained).slice(0, 4000)}`,
   ).toEqual([])
-  const [d, p, c] = await Promise.all(
-    ['dealers', 'posts', 'codes'].map((table) => markedIds(app.supabase, table)),
-  )
-  expect(
-    { dealers: d.filter((id) => !pulledEdits.has(id)), posts: p, codes: c },
-    'rows left with the mark of a direct write',
-  ).toEqual({ dealers: [], posts: [], codes: [] })
+  // The watch's pulls are recorded after their saves: the child's may land after the sides are equal.
+  await eventually(async () => {
+    for (const id of await newPulls(app.payload, seenCatches)) pulledEdits.add(id)
+    const [d, p, c] = await Promise.all(
+      ['dealers', 'posts', 'codes'].map((table) => markedIds(app.supabase, table)),
+    )
+    expect(
+      { dealers: d.filter((id) => !pulledEdits.has(id)), posts: p, codes: c },
+      'rows left with the mark of a direct write',
+    ).toEqual({ dealers: [], posts: [], codes: [] })
+  }, 10_000)
   return conflicts
 }
 
@@ -580,6 +631,8 @@ beforeAll(async () => {
   // for a wiped Payload database (test/realtime.reconnect-orphans.test.ts), and the invariant would
   // not hold. Documents saved during the outage do count (their rows are delivered after).
   await createDealers(app.payload, 10, 'baseline')
+  const { docs } = await app.payload.find({ collection: 'dealers', depth: 0, limit: 0, sort: 'id' })
+  baseline.push(...docs.map((d) => String(d.id)))
   await reconcileNow(app.payload, 'dealers')
   await app.idle()
   child = await startChild(app.stack, {}, 'convergence')
@@ -619,7 +672,7 @@ describe('the invariant, at random', () => {
       expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       expect(c.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       process.stdout.write(
-        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${casesWithPull} cases with the pull policy (${editsKept} edits found taken), ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
       )
     },
     // A long run (CONVERGENCE_RUNS=2000) takes about 2 s a case on a loaded 2-core machine.

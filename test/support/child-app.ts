@@ -1,11 +1,15 @@
 /**
  * An app process for multi-process tests: Payload with the plugin, driven by JSON lines on stdin and
  * answering on stdout. `CHILD_CONFIG=convergence` uses test/support/collections.ts's convergence setup
- * (otherwise the dev config's Dealers, with SYNC_OPTIONS as plugin options).
+ * (`convergence-pull`: with the dealers' `'pull'` policy; otherwise the dev config's Dealers), with
+ * SYNC_OPTIONS as plugin options.
  *
  *   { "n": 1, "op": "create" | "update" | "delete", "collection"?: "dealers", "id"?, "data"?, "options"? }
  *   { "n": 2, "op": "pull", "collection"?, "ids" }        { "n": 3, "op": "sync", "collection"? }
- *   { "n": 4, "op": "watch", "data": { "on": false } }     (the realtime watch stopped, or started again)
+ *   { "n": 4, "op": "watch", "data": { "mode": "off" } }   (the realtime watch stopped, or started
+ *                                                           again: "revert", or dealers on "pull")
+ *   { "n": 5, "op": "startup" }     → result { running }: whether its startup reconcile still runs
+ *   { "n": 6, "op": "idle" }        (answers once its startup reconcile, watch and runner are idle)
  *   → { "n": 1, "ok": true, "id": "…", "result"? }   or   { "n": 1, "ok": false, "error": "…" }
  *
  * Prints `{ "ready": true }` once started.
@@ -13,13 +17,15 @@
 import readline from 'node:readline'
 import { getPayload } from 'payload'
 import { devConfig } from '../../dev/config.js'
-import { pullFromSupabase, syncDocuments } from '../../src/index.js'
-import { convergenceConfig } from './collections.js'
+import { pullFromSupabase, syncDocuments, whenIdle } from '../../src/index.js'
+import { getRuntime } from '../../src/lifecycle/registry.js'
+import { convergenceConfig, convergencePullConfig } from './collections.js'
+import type { Watch } from './convergence-ops.js'
 import { setWatch } from './direct-writes.js'
 
 interface Command {
   n: number
-  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch'
+  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup' | 'idle'
   collection?: string
   id?: string
   ids?: string[]
@@ -27,7 +33,12 @@ interface Command {
   options?: Record<string, unknown>
 }
 
-const base = process.env.CHILD_CONFIG === 'convergence' ? convergenceConfig : {}
+const base =
+  process.env.CHILD_CONFIG === 'convergence-pull'
+    ? convergencePullConfig
+    : process.env.CHILD_CONFIG === 'convergence'
+      ? convergenceConfig
+      : {}
 const config = await devConfig({
   ...base,
   databaseUri: process.env.DATABASE_URI!,
@@ -40,6 +51,10 @@ const config = await devConfig({
   }),
 })
 const payload = await getPayload({ config })
+// A full reconcile of every table, in the background after `ready`: it writes Payload's rows over
+// direct edits it meets, as any reconcile does (the convergence test's pull cases must know).
+let startupRunning = true
+void Promise.resolve(getRuntime(payload).initialSync).finally(() => (startupRunning = false))
 const reply = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`)
 
 async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
@@ -64,7 +79,12 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
     case 'sync':
       return { result: await syncDocuments(payload, { collection, ids: c.ids }) }
     case 'watch':
-      await setWatch(payload, c.data?.on === true)
+      await setWatch(payload, (c.data?.mode as Watch | undefined) ?? 'revert')
+      return {}
+    case 'startup':
+      return { result: { running: startupRunning } }
+    case 'idle':
+      await whenIdle(payload)
       return {}
   }
 }

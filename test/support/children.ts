@@ -17,7 +17,7 @@ export interface ChildApp {
   send(op: 'create' | 'update' | 'delete', args: ChildCommand): Promise<string>
   /** Runs one command in the child; resolves with its whole answer. */
   call(
-    op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch',
+    op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup' | 'idle',
     args: ChildCommand,
   ): Promise<{ id?: string; result?: unknown }>
   kill(signal?: NodeJS.Signals): Promise<void>
@@ -26,7 +26,7 @@ export interface ChildApp {
 export async function startChild(
   stack: LocalStack,
   sync: Record<string, unknown> = {},
-  config?: 'convergence',
+  config?: 'convergence' | 'convergence-pull',
 ): Promise<ChildApp> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/child-app.ts'], {
     env: {

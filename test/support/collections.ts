@@ -62,3 +62,15 @@ export const convergenceConfig: Partial<DevConfigOptions> = {
   },
   extend: (config: Config) => ({ ...config, localization: postsLocalization }),
 }
+
+/** The same, with the dealers' direct edits taken into Payload (`onExternalChange: 'pull'`). */
+export const convergencePullConfig: Partial<DevConfigOptions> = {
+  ...convergenceConfig,
+  sync: {
+    ...convergenceConfig.sync,
+    collections: {
+      ...convergenceConfig.sync!.collections,
+      dealers: { ...convergenceConfig.sync!.collections!.dealers!, onExternalChange: 'pull' },
+    },
+  },
+}

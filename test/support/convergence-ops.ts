@@ -1,12 +1,20 @@
 /**
  * The operations of the randomized convergence test (test/convergence.property.test.ts) and what
  * fast-check draws them from: a case is batches of operations that run at once, with the realtime
- * watch on (direct edits in Supabase undone by it) or off (left to the case's final reconcile).
+ * watch on (direct edits in Supabase undone by it), on with the dealers' `'pull'` policy (direct
+ * edits taken into Payload, what Payload cannot take written back), or off (left to the case's final
+ * reconcile).
  */
 import fc from 'fast-check'
 
 export type On = 0 | 1
 export type Synced = 'dealers' | 'posts' | 'codes'
+/**
+ * What a direct update of a dealer's row changes: a column Payload takes (`domain`, `name`), one it
+ * cannot (`created_at`, read-only; a blank name, refused by the mapper's schema) — written back — or
+ * both at once (the pull takes one, its save writes the other back).
+ */
+export type TamperedColumn = 'domain' | 'name' | 'created_at' | 'blankName' | 'domainAndCreatedAt'
 export type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
 export type Op =
   | { t: 'createDealer'; on: On }
@@ -14,7 +22,7 @@ export type Op =
   | { t: 'deleteDealer'; on: On; pick: number }
   | { t: 'tradeSlugs'; on: On; pick: number; other: number }
   | { t: 'tamperAndPull'; on: On; pick: number; derived: boolean }
-  | { t: 'tamper'; kind: 'update' | 'insert' | 'delete'; pick: number }
+  | { t: 'tamper'; kind: 'update' | 'insert' | 'delete'; pick: number; column?: TamperedColumn }
   | { t: 'createPost'; on: On; publish: boolean }
   | { t: 'changePost'; on: On; pick: number; change: PostChange }
   | { t: 'trashPost'; on: On; pick: number }
@@ -41,7 +49,26 @@ const tamperArb = fc.record({
   kind: fc.constantFrom<'update' | 'insert' | 'delete'>('update', 'insert', 'delete'),
   pick,
 })
-const opArb = (tamperWeight: number): fc.Arbitrary<Op> =>
+/**
+ * Under the `'pull'` policy only updates: a row inserted without a document or deleted is recorded
+ * as not handled (by design), which only the operator's reconcile would repair — and a final
+ * reconcile would hide a lost pull.
+ */
+const pullTamperArb = fc.record({
+  t: fc.constant('tamper' as const),
+  kind: fc.constant('update' as const),
+  // Often one of the first three dealers: edits of one row in consecutive batches meet its pulls.
+  pick: fc.oneof(fc.nat(2), pick),
+  column: fc.constantFrom<TamperedColumn>(
+    'domain',
+    'domain',
+    'name',
+    'created_at',
+    'blankName',
+    'domainAndCreatedAt',
+  ),
+})
+const opArb = (tamperWeight: number, tamper: fc.Arbitrary<Op> = tamperArb): fc.Arbitrary<Op> =>
   fc.oneof(
     { weight: 4, arbitrary: fc.record({ t: fc.constant('createDealer' as const), on }) },
     {
@@ -67,7 +94,7 @@ const opArb = (tamperWeight: number): fc.Arbitrary<Op> =>
         derived: fc.boolean(),
       }),
     },
-    { weight: tamperWeight, arbitrary: tamperArb },
+    { weight: tamperWeight, arbitrary: tamper },
     {
       weight: 3,
       arbitrary: fc.record({ t: fc.constant('createPost' as const), on, publish: fc.boolean() }),
@@ -150,25 +177,35 @@ const opArb = (tamperWeight: number): fc.Arbitrary<Op> =>
     },
     { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
   )
+/** Both instances' realtime watch for the whole case: on (`revert`), on with dealers on `pull`, or off. */
+export type Watch = 'revert' | 'pull' | 'off'
 export interface Case {
-  /** The realtime watch of both instances on for the whole case, or off. */
-  watch: boolean
+  watch: Watch
   /** The operations of a batch run at once. */
   batches: Op[][]
 }
 const batchesArb = (ops: fc.Arbitrary<Op>) =>
   fc.array(fc.array(ops, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 6 })
 /**
- * A third of the cases run without the watch, with direct writes three times as likely: the marks
+ * A quarter of the cases run without the watch, with direct writes three times as likely: the marks
  * they leave meet the saves' deliveries (a conflict each) rather than the watch's reverts (a catch).
+ * A quarter run with the `'pull'` policy, direct updates six times as likely: both sides must converge
+ * with no reconcile at the end, the watch taking every edit in (or writing back what it cannot take).
  */
 export const caseArb: fc.Arbitrary<Case> = fc.oneof(
   {
     weight: 2,
-    arbitrary: fc.record({ watch: fc.constant(true), batches: batchesArb(opArb(2)) }),
+    arbitrary: fc.record({ watch: fc.constant('revert' as const), batches: batchesArb(opArb(2)) }),
   },
   {
     weight: 1,
-    arbitrary: fc.record({ watch: fc.constant(false), batches: batchesArb(opArb(6)) }),
+    arbitrary: fc.record({ watch: fc.constant('off' as const), batches: batchesArb(opArb(6)) }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      watch: fc.constant('pull' as const),
+      batches: batchesArb(opArb(12, pullTamperArb)),
+    }),
   },
 )
