@@ -26,7 +26,8 @@ import { withoutEchoes } from './echoes.js'
 import { InsertBursts } from './insert-burst.js'
 import { LookQueue } from './look-queue.js'
 import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
-import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
+import { isRecheck, type Recheck } from './pending-looks.js'
+import { applyPolicy, type Catch, type ChangeKind, type PolicyDeps } from './policies.js'
 import { OneAtATime } from './one-at-a-time.js'
 import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
@@ -129,7 +130,7 @@ export class RealtimeWatch {
       )
     this.looks.add(
       collection.slug,
-      ids.map((id) => [id, null] as const),
+      ids.map((id) => [id, 'recheck'] as const),
     )
   }
 
@@ -172,7 +173,7 @@ export class RealtimeWatch {
         `${collection.slug}: Realtime sent a change with ${unseen.join('; ')}; the row is read again${key ? '' : ' (no key: the table is checked)'} (said once)`,
       )
     }
-    if (key) this.looks.add(collection.slug, [[key, null]])
+    if (key) this.looks.add(collection.slug, [[key, 'recheck']])
     else this.requestCheck(collection)
   }
 
@@ -202,17 +203,17 @@ export class RealtimeWatch {
     this.working++
     try {
       const events = new Map<string, TableChange>()
-      const rechecks: string[] = []
-      for (const [id, change] of batch) {
-        if (change) events.set(id, change)
-        else rechecks.push(id)
+      const rechecks = new Map<string, Recheck>()
+      for (const [id, look] of batch) {
+        if (isRecheck(look)) rechecks.set(id, look)
+        else events.set(id, look)
       }
       const foreign = events.size
         ? await withoutEchoes(this.deps.state, collection, events)
         : events
       this.counts.echoes += events.size - foreign.size
-      const ids = [...foreign.keys(), ...rechecks.filter((id) => !foreign.has(id))]
-      const busy = ids.length ? await this.handle(collection, ids, foreign) : 0
+      const ids = [...foreign.keys(), ...rechecks.keys()]
+      const busy = ids.length ? await this.handle(collection, ids, foreign, rechecks) : 0
       // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
       if (!busy) this.looks.succeeded(collection.slug)
     } catch (err) {
@@ -237,7 +238,7 @@ export class RealtimeWatch {
       if (ids.length)
         this.looks.add(
           collection.slug,
-          ids.map((id) => [id, null] as const),
+          ids.map((id) => [id, 'gap'] as const),
           0,
         )
     } catch (err) {
@@ -263,7 +264,7 @@ export class RealtimeWatch {
     if (this.stopped) return
     this.working++
     try {
-      const busy = await this.handle(collection, [...held.keys()], held, true)
+      const busy = await this.handle(collection, [...held.keys()], held, new Map(), true)
       if (!busy) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: held again, so they wait for another quiet moment (and count in that burst).
@@ -281,12 +282,24 @@ export class RealtimeWatch {
     collection: SyncedCollection,
     all: string[],
     changes: Map<string, TableChange>,
+    rechecks: ReadonlyMap<string, Recheck>,
     released = false,
   ): Promise<number> {
-    const guarded = await guardOrphans(this.deps, this.bursts, collection, all, changes, released)
+    // What the catches say the change was, and what a busy row is looked at again for.
+    const kindOf = (id: string): ChangeKind =>
+      changes.get(id)?.type ?? rechecks.get(id) ?? 'recheck'
+    const guarded = await guardOrphans(
+      this.deps,
+      this.bursts,
+      collection,
+      all,
+      changes,
+      kindOf,
+      released,
+    )
     const { ids, looping } = withoutLoops(this.guard, collection, guarded.ids, changes)
     const { catches, busy } = ids.length
-      ? await applyPolicy(this.deps, collection, ids, changes)
+      ? await applyPolicy(this.deps, collection, ids, changes, kindOf)
       : { catches: [], busy: [] }
     countReverts(this.guard, collection, catches, changes)
     catches.push(...looping, ...guarded.left)
@@ -299,7 +312,7 @@ export class RealtimeWatch {
       )
       this.looks.add(
         collection.slug,
-        busy.map((id) => [id, changes.get(id) ?? null] as const),
+        busy.map((id) => [id, changes.get(id) ?? rechecks.get(id) ?? 'recheck'] as const),
         retryInMs,
         true,
       )
