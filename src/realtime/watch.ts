@@ -23,25 +23,23 @@ import {
 } from '../supabase/realtime.js'
 import type { SyncedCollection } from '../synced.js'
 import { withoutEchoes } from './echoes.js'
+import { GapChecks, type GapCheckDeps } from './gap-checks.js'
 import { InsertBursts } from './insert-burst.js'
 import { LookQueue } from './look-queue.js'
 import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
 import { isRecheck, type Recheck } from './pending-looks.js'
 import { applyPolicy, type Catch, type ChangeKind, type PolicyDeps } from './policies.js'
-import { OneAtATime } from './one-at-a-time.js'
 import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
 
 export type { Catch } from './policies.js'
 
-export interface WatchDeps extends PolicyDeps, OrphanGuardDeps {
+export interface WatchDeps extends PolicyDeps, OrphanGuardDeps, GapCheckDeps {
   client: SupabaseClient
   state: StateStore
   logger: Logger
   /** The collections watched (each with its policy in `watch`). */
   watched: SyncedCollection[]
-  /** Rows that differ from their documents now (the check after a reconnect): ids. */
-  differing: (collection: SyncedCollection) => Promise<string[]>
   /** Every catch (recorded in the Sync events, counted, alerted). */
   caught: (catches: Catch[]) => Promise<void>
   /** How long a burst of rows inserted without documents is held for more (the mass-insert guard): 2 s. */
@@ -54,9 +52,8 @@ export class RealtimeWatch {
   private readonly subscriptions: TableSubscription[] = []
   /** The rows to look at, per collection, and the backoff after a failure. */
   private readonly looks: LookQueue
-  /** Collections whose check after a reconnect is to be tried again. */
-  private readonly gapDue = new Set<string>()
-  private readonly checks = new OneAtATime(() => !this.stopped)
+  /** The checks of whole tables after gaps in the stream. */
+  private readonly gaps: GapChecks
   private readonly statuses: WatchStatuses
   /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
   private readonly errorsLogged = new Set<string>()
@@ -73,6 +70,7 @@ export class RealtimeWatch {
       const collection = this.watched(slug)
       if (collection) void this.flush(collection)
     })
+    this.gaps = new GapChecks(deps, this.looks)
     this.bursts = new InsertBursts(
       deps.massInsertLimit,
       deps.insertQuietMs ?? 2_000,
@@ -146,7 +144,7 @@ export class RealtimeWatch {
   async idle(): Promise<void> {
     while (
       !this.stopped &&
-      (this.looks.waiting() || this.working || this.gapDue.size || this.bursts.holding())
+      (this.looks.waiting() || this.working || this.gaps.pending() || this.bursts.holding())
     )
       await new Promise((r) => setTimeout(r, 10))
   }
@@ -155,7 +153,7 @@ export class RealtimeWatch {
     if (this.stopped) return
     const outcome = this.statuses.update(collection.slug, state, error)
     if (outcome === 'failure') this.counts.failures++
-    else if (outcome === 'check') this.requestCheck(collection)
+    else if (outcome === 'check') this.gaps.request(collection)
   }
 
   /**
@@ -174,12 +172,7 @@ export class RealtimeWatch {
       )
     }
     if (key) this.looks.add(collection.slug, [[key, 'recheck']])
-    else this.requestCheck(collection)
-  }
-
-  /** One check of a table at a time (a flapping socket would start a full-table validate each). */
-  private requestCheck(collection: SyncedCollection): void {
-    this.checks.request(collection.slug, () => this.checkGap(collection))
+    else this.gaps.request(collection)
   }
 
   private onChange(collection: SyncedCollection, change: TableChange): void {
@@ -224,33 +217,6 @@ export class RealtimeWatch {
         `${collection.slug}: handling changes from Supabase failed; trying again in ${delay} ms`,
       )
       if (!this.stopped) this.looks.add(collection.slug, batch, delay, true)
-    } finally {
-      this.working--
-    }
-  }
-
-  /** A check of the whole table after a gap in the stream: what differs is handled as caught. */
-  private async checkGap(collection: SyncedCollection): Promise<void> {
-    this.gapDue.delete(collection.slug)
-    this.working++
-    try {
-      const ids = await this.deps.differing(collection)
-      if (ids.length)
-        this.looks.add(
-          collection.slug,
-          ids.map((id) => [id, 'gap'] as const),
-          0,
-        )
-    } catch (err) {
-      const delay = this.looks.backoff(collection.slug)
-      this.deps.logger.warn(
-        { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
-        `${collection.slug}: the check after a reconnect failed; trying again in ${delay} ms`,
-      )
-      if (!this.stopped) {
-        this.gapDue.add(collection.slug)
-        setTimeout(() => this.requestCheck(collection), delay).unref()
-      }
     } finally {
       this.working--
     }
@@ -324,7 +290,7 @@ export class RealtimeWatch {
 
   async stop(): Promise<void> {
     this.stopped = true
-    this.gapDue.clear()
+    this.gaps.stop()
     this.bursts.stop()
     this.looks.stop()
     await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})))
