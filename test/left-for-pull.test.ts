@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { fingerprint } from '../src/mapping/fingerprint.js'
 import type { JobRow } from '../src/queue/job-types.js'
-import { leftForPull, pullsOnly } from '../src/queue/left-for-pull.js'
+import { leftAsRead, leftForPull, markedForeign, pullsOnly } from '../src/queue/left-for-pull.js'
 
 const ignore = ['sync_version', 'updated_at']
 const job = (key: string, pulled?: string): JobRow => ({
@@ -58,5 +58,44 @@ describe('leftForPull', () => {
     expect(leftForPull(['a', 'b'], held, pulled, ignore)).toEqual([])
     expect(leftForPull(['a'], undefined, pulled, ignore)).toEqual([])
     expect(leftForPull(['a'], new Map(), undefined, ignore)).toEqual([])
+  })
+})
+
+describe('leftAsRead (the read before the write-back)', () => {
+  const pulledRow = { id: 'a', name: 'edit one', domain: 'a.example', sync_version: 5 }
+  const pulled = new Map([
+    ['a', new Set([fingerprint(pulledRow, ignore)])],
+    ['b', new Set(['fb'])],
+  ])
+  // The largest bigint as JSON.parse reads it (PostgREST sends bigints as JSON numbers).
+  const marked = JSON.parse('9223372036854775807') as number
+  const left = (held: Map<string, Record<string, unknown>>, guarded = true) =>
+    leftAsRead(['a'], held, pulled, 'sync_version', ignore, guarded)
+
+  it('leaves a row gone since, and a row marked as a direct write in a state no pull read', () => {
+    expect(leftAsRead(['a', 'b'], new Map(), pulled, 'sync_version', ignore, true)).toEqual([
+      'a',
+      'b',
+    ])
+    expect(left(new Map([['a', { ...pulledRow, domain: 'two', sync_version: marked }]]))).toEqual([
+      'a',
+    ])
+  })
+  it('writes the row a pull read, marked or not', () => {
+    expect(left(new Map([['a', { ...pulledRow, sync_version: marked }]]))).toEqual([])
+  })
+  it('writes a row the plugin wrote since (its claim’s version, no mark): the guard does not keep it', () => {
+    expect(left(new Map([['a', { ...pulledRow, domain: 'two', sync_version: 7 }]]))).toEqual([])
+  })
+  it('writes a marked row where no guard keeps it (writeMode upsert, a caller recording itself)', () => {
+    const held = new Map([['a', { ...pulledRow, domain: 'two', sync_version: marked }]])
+    expect(left(held, false)).toEqual([])
+  })
+  it('knows the mark as JSON numbers and strings carry it, and only in the version column', () => {
+    expect(markedForeign({ sync_version: marked }, 'sync_version')).toBe(true)
+    expect(markedForeign({ sync_version: '9223372036854775807' }, 'sync_version')).toBe(true)
+    expect(markedForeign({ sync_version: Date.now() * 1000 }, 'sync_version')).toBe(false)
+    expect(markedForeign({ sync_version: null }, 'sync_version')).toBe(false)
+    expect(markedForeign({ sync_version: marked }, false)).toBe(false)
   })
 })

@@ -76,10 +76,14 @@ describe('mergeLook (what waits to be looked at, when another reason comes first
     expect(mergeLook(undefined, ownWrite, true)).toBe(ownWrite)
   })
   it('a re-check (the row as it is now, never taken for an echo) covers any event, both ways', () => {
-    expect(mergeLook(null, event('x'), false)).toBeNull()
-    expect(mergeLook(event('x'), null, false)).toBeNull()
-    expect(mergeLook(null, event('x'), true)).toBeNull()
-    expect(mergeLook(undefined, null, false)).toBeNull()
+    expect(mergeLook('gap', event('x'), false)).toBe('gap')
+    expect(mergeLook(event('x'), 'recheck', false)).toBe('recheck')
+    expect(mergeLook('recheck', event('x'), true)).toBe('recheck')
+    expect(mergeLook(undefined, 'gap', false)).toBe('gap')
+  })
+  it('of two re-checks, the newer reason — unless the incoming one is an older batch coming back', () => {
+    expect(mergeLook('gap', 'recheck', false)).toBe('recheck')
+    expect(mergeLook('recheck', 'gap', true)).toBe('recheck')
   })
 })
 

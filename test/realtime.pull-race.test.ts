@@ -8,8 +8,9 @@
  * again now (src/hooks/pulled-row.ts): the second edit stays, and is pulled in turn.
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest'
+import { getRuntime } from '../src/lifecycle/registry.js'
 import { eventually, settled, startApp, type TestApp } from './support/app.js'
-import { catchesOf, newDealer, setPolicy, subscribed } from './support/realtime.js'
+import { catchEvents, catchesOf, newDealer, setPolicy, subscribed } from './support/realtime.js'
 
 let app: TestApp
 
@@ -93,6 +94,18 @@ it('pull: two more edits made while the first is pulled both land, the latest va
   expect(caught.filter((c) => c.outcome !== 'pulled')).toEqual([])
 }, 90_000)
 
+/** From the plugin's own metrics registry: lags observed, documents written and left (dealers). */
+async function metrics(): Promise<{ lags: number; written: number; left: number }> {
+  const text = await getRuntime(app.payload).metrics.registry.metrics()
+  const value = (line: string) =>
+    Number(text.match(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm'))?.[1] ?? 0)
+  return {
+    lags: value('supabase_sync_lag_seconds_count{collection="dealers"}'),
+    written: value('supabase_sync_deliveries_total{collection="dealers",outcome="written"}'),
+    left: value('supabase_sync_deliveries_total{collection="dealers",outcome="left"}'),
+  }
+}
+
 async function conflictsOf(id: string) {
   const { docs } = await app.payload.find({
     collection: 'supabase-sync-events',
@@ -137,6 +150,7 @@ it('pull with a column written back, nothing edited meanwhile: the catch says wh
  */
 it('pull with a column written back: an edit made meanwhile is not written over — it is pulled too', async () => {
   const dealer = await newDealer(app)
+  const before = await metrics()
   const hold = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
   await app.supabase.query(
     `update public.dealers set name = 'edit one', created_at = '2001-01-01T00:00:00Z' where id = $1`,
@@ -173,6 +187,10 @@ it('pull with a column written back: an edit made meanwhile is not written over 
     (l) => l.outcome === 'left' && (l.ids as string[] | undefined)?.includes(dealer.id) === true,
   )
   expect(left).not.toHaveLength(0)
+  // The lag counts what reached Supabase: the row left (nothing written) is not among them.
+  const after = await metrics()
+  expect(after.left - before.left).toBeGreaterThan(0)
+  expect(after.lags - before.lags).toBe(after.written - before.written)
 }, 90_000)
 
 /**
@@ -203,4 +221,18 @@ it('pull with a column written back: a delete made meanwhile is not undone — l
   await settled(app)
   expect((await app.rows()).has(dealer.id)).toBe(false)
   expect(await conflictsOf(dealer.id)).toEqual([])
+  // The watch's look at the row left, which found no row to pull, says it was a re-check; before,
+  // it was labelled as found by the check after a gap in the stream (there was none).
+  const rechecked = await eventually(async () => {
+    const events = (await catchEvents(app, dealer.id)).filter((e) =>
+      e.details.catches.some((c) => c.id === dealer.id && c.change === 'recheck'),
+    )
+    expect(events).not.toHaveLength(0)
+    return events
+  })
+  expect(rechecked[0]).toMatchObject({
+    outcome: 'refused',
+    summary: expect.stringMatching(/\(1 recheck\): not handled — no row in Supabase$/),
+  })
+  expect((await catchesOf(app, dealer.id)).filter((c) => c.change === 'gap')).toEqual([])
 }, 90_000)

@@ -92,7 +92,7 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
         rollups?.delivered(
           collection.slug,
           { deliveries: written + deleted, failures: failed },
-          tally.lags.filter((lag) => lag.outcome !== 'unchanged').map((lag) => lag.ms),
+          tally.lags.map((lag) => lag.ms),
         )
     },
     onFailedForGood: (collection, failures) => {

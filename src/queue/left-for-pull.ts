@@ -8,7 +8,8 @@
  * Only where every job of the document is a pull's save: a save made in Payload meanwhile is Payload's
  * edit, and Payload wins. Only where the row is not the one a pull read: the row as pulled still
  * needs Payload's values. A row deleted since is left too (payload-wins.ts reads such rows before
- * writing: the version guard keeps only rows that are there). Pure.
+ * writing: the version guard keeps only rows that are there), and so is a row that read shows edited
+ * since already: it carries the mark of a direct write, so the guard would keep it anyway. Pure.
  */
 import { fingerprint } from '../mapping/fingerprint.js'
 import type { Row } from '../mapping/types.js'
@@ -48,4 +49,32 @@ export function leftForPull(
     const row = held.get(id)
     return read !== undefined && row !== undefined && !read.has(fingerprint(row, ignore))
   })
+}
+
+/**
+ * Whether the row carries the mark sql/002's `supabase_sync_mark_foreign` gives a write made around
+ * the plugin: the largest bigint, which JSON numbers read as above any version the plugin writes (a
+ * claim's epoch microseconds). A row the plugin wrote itself since (a reconcile) has its claim's.
+ */
+export function markedForeign(row: Row, versionColumn: string | false): boolean {
+  return versionColumn !== false && Number(row[versionColumn]) > Number.MAX_SAFE_INTEGER
+}
+
+/**
+ * Of the rows of pulls' saves read before the write-back (`held`: those Supabase holds), the ones
+ * left without writing: gone since the pull read them, or marked as edited directly in a state no
+ * pull read — what the guard would keep and leftForPull leave, known from this read alone. `guarded`:
+ * whether the write goes through the version guard at all (without it a marked row is written).
+ */
+export function leftAsRead(
+  ids: readonly string[],
+  held: ReadonlyMap<string, Row>,
+  pulled: ReadonlyMap<string, ReadonlySet<string>>,
+  versionColumn: string | false,
+  ignore: readonly string[],
+  guarded: boolean,
+): string[] {
+  const gone = ids.filter((id) => !held.has(id))
+  const marked = guarded ? ids.filter((id) => markedForeign(held.get(id) ?? {}, versionColumn)) : []
+  return [...gone, ...leftForPull(marked, held, pulled, ignore)]
 }

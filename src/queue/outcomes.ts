@@ -18,16 +18,22 @@ export type OutcomeObserver = (collection: SyncedCollection, tally: OutcomeTally
 /** A delivery's outcomes counted: how many of each, and the lag of each document delivered from a job. */
 export interface OutcomeTally {
   counts: Partial<Record<Outcome, number>>
-  /** How long the documents that had jobs waited (ms), by what became of them (not failed, not busy). */
+  /** How long the documents that had jobs waited (ms) until their change reached Supabase: written or deleted. */
   lags: Array<{ outcome: Outcome; ms: number }>
 }
+
+/**
+ * The lag measures a change's way to its row in Supabase: a row found unchanged (the change was
+ * there already, or none reached the row) or left for the watch (nothing written) took none.
+ */
+const reachedSupabase: ReadonlySet<Outcome> = new Set(['written', 'deleted'])
 
 /** Counts outcomes for an OutcomeObserver. Pure. */
 export function tallyOutcomes(outcomes: Iterable<DocumentOutcome>): OutcomeTally {
   const tally: OutcomeTally = { counts: {}, lags: [] }
   for (const o of outcomes) {
     tally.counts[o.outcome] = (tally.counts[o.outcome] ?? 0) + 1
-    if (o.lagMs !== undefined && o.outcome !== 'failed' && o.outcome !== 'busy')
+    if (o.lagMs !== undefined && reachedSupabase.has(o.outcome))
       tally.lags.push({ outcome: o.outcome, ms: o.lagMs })
   }
   return tally

@@ -5,7 +5,8 @@
  * writes with the largest version): Payload wins, the row is written again without the guard, and
  * where it held an edit the plugin had not delivered (replaced-edits.ts), the conflict is logged and
  * recorded, with what it held. Except a pull's save over a row edited or deleted since the pull read
- * it, where the realtime watch pulls edits: left for the watch (left-for-pull.ts).
+ * it, where the realtime watch pulls edits: left for the watch (left-for-pull.ts) — known from the
+ * read before the write where it can be, else from the guard's answer and a read after it.
  */
 import type { Logger } from 'pino'
 import { expectedColumns } from '../mapping/columns.js'
@@ -15,7 +16,7 @@ import type { SupabaseTarget } from '../supabase/target.js'
 import { bookkeepingColumns, type SyncedCollection } from '../synced.js'
 import type { Sql } from './database.js'
 import { documentKey } from './keys.js'
-import { leftForPull } from './left-for-pull.js'
+import { leftAsRead, leftForPull } from './left-for-pull.js'
 import { replacedEdits, type ReplacedEdit } from './replaced-edits.js'
 import type { StateStore } from './state.js'
 
@@ -54,16 +55,19 @@ export async function applyPayloadWins(
   const { target, batchSize, logger } = deps
   const key = (row: Row) => String(row[collection.spec.primaryKey])
   // A pull's save over a row deleted since the pull read it: the guard keeps only rows that are
-  // there, so the upsert would insert it again, undoing the delete unrecorded. Left, as edited.
-  const gone = new Set(await goneSincePulled(deps, collection, batch.upserts, options.pulled))
-  const first = gone.size
-    ? { ...batch, upserts: batch.upserts.filter((r) => !gone.has(key(r))) }
+  // there, so the upsert would insert it again, undoing the delete unrecorded. Left, as edited; and a
+  // row that read shows edited since is left at once, not written at the guard and read again.
+  const early = new Set(
+    await leftBeforeWrite(deps, collection, batch, options.pulled, !options.recorded),
+  )
+  const first = early.size
+    ? { ...batch, upserts: batch.upserts.filter((r) => !early.has(key(r))) }
     : batch
   const applied = Object.assign(
     first.upserts.length || first.deletes.length
       ? await target.apply(collection.spec, first, batchSize)
       : nothingApplied(),
-    { left: [...gone] },
+    { left: [...early] },
   )
   if (!applied.stale.length) return leaving(logger, collection, applied)
   // This query fails if our connection (and with it our locks) is gone: then nothing is forced.
@@ -157,22 +161,34 @@ function leaving(
 }
 
 /**
- * The rows of pulls' saves (`pulled`) that Supabase no longer holds. Unread (a failed read): none, so
- * they are written, as a row that could not be read is after the guard.
+ * The rows of pulls' saves (`pulled`) to leave before writing (left-for-pull.ts: `leftAsRead`): gone
+ * from Supabase, or (`canLeaveEdited`: the caller does not record what it replaces itself) marked as
+ * edited there since the pulls read them. Unread (a failed read): none, so they are written, as a row
+ * that could not be read is after the guard.
  */
-async function goneSincePulled(
+async function leftBeforeWrite(
   deps: PayloadWinsDeps,
   collection: SyncedCollection,
-  upserts: readonly Row[],
+  batch: Omit<ApplyBatch, 'force'>,
   pulled: ReadonlyMap<string, ReadonlySet<string>> | undefined,
+  canLeaveEdited: boolean,
 ): Promise<string[]> {
+  const { spec } = collection
   const ids = pulled?.size
-    ? upserts.map((row) => String(row[collection.spec.primaryKey])).filter((id) => pulled.has(id))
+    ? batch.upserts.map((row) => String(row[spec.primaryKey])).filter((id) => pulled.has(id))
     : []
-  if (!ids.length) return []
+  if (!pulled || !ids.length) return []
   try {
-    const held = await deps.target.rowsByIds(collection.spec, ids)
-    return ids.filter((id) => !held.has(id))
+    const held = await deps.target.rowsByIds(spec, ids)
+    const guarded = canLeaveEdited && deps.target.guards(spec, batch.version)
+    return leftAsRead(
+      ids,
+      held,
+      pulled,
+      spec.versionColumn,
+      bookkeepingColumns(collection),
+      guarded,
+    )
   } catch (err) {
     deps.logger.debug(
       { err, collection: collection.slug, ids: ids.slice(0, 50), op: 'read' },

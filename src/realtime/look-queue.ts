@@ -6,7 +6,7 @@
 import { mergeLook, type Look } from './pending-looks.js'
 
 export class LookQueue {
-  /** Per collection, the rows to look at: with the event that named them, or null (found by a check). */
+  /** Per collection, the rows to look at: with the event that named them, or why they are re-checked. */
   private readonly pending = new Map<string, Map<string, Look>>()
   private readonly timers = new Map<string, NodeJS.Timeout>()
   /** Failed attempts in a row, per collection: what failed is tried again after a backoff, never dropped. */
@@ -37,7 +37,7 @@ export class LookQueue {
 
   /** A row of a batch still waiting is to be looked at as it is now (a re-check), whatever named it. */
   recheckWaiting(collection: string, id: string): void {
-    this.pending.get(collection)?.set(id, null)
+    this.pending.get(collection)?.set(id, 'recheck')
   }
 
   /** The collection's waiting rows, no longer waiting. */

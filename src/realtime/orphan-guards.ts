@@ -13,7 +13,7 @@ import type { TableChange } from '../supabase/realtime.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
 import type { InsertBursts } from './insert-burst.js'
-import type { Catch } from './policies.js'
+import type { Catch, ChangeKind } from './policies.js'
 
 export interface OrphanGuardDeps {
   payload: Payload
@@ -38,6 +38,7 @@ export async function guardOrphans(
   collection: SyncedCollection,
   ids: string[],
   changes: Map<string, TableChange>,
+  kindOf: (id: string) => ChangeKind,
   /** A quiet burst's rows, released for deletion: not held again. */
   released = false,
 ): Promise<Guarded> {
@@ -45,11 +46,11 @@ export async function guardOrphans(
   const orphans = await orphansOf(deps.payload, collection, ids, changes)
   if (!orphans.size) return { ids, left: [] }
   const left: Catch[] = []
-  const leave = (id: string, outcome: Catch['outcome'], reason: string, change = changes.get(id)) =>
+  const leave = (id: string, outcome: Catch['outcome'], reason: string, change = kindOf(id)) =>
     left.push({
       collection: collection.slug,
       id,
-      change: change?.type ?? 'gap',
+      change,
       policy: 'revert',
       fields: [{ field: '(row)', supabase: 'a row', payload: null }],
       outcome,
@@ -76,7 +77,7 @@ export async function guardOrphans(
       id,
       'skipped',
       `more than ${deps.massInsertLimit} rows inserted without documents in one burst (realtime.massInsertLimit): left in place by the mass-delete guard; delete them with a reset if they are wrong`,
-      change,
+      change.type,
     )
   if (found.length) {
     const rows = await tableOnceDelivered(deps, collection, found.length)

@@ -10,11 +10,15 @@ import type { TableChange } from '../supabase/realtime.js'
 import type { SupabaseTarget } from '../supabase/target.js'
 import type { SyncedCollection } from '../synced.js'
 import type { Payload } from 'payload'
+import type { Recheck } from './pending-looks.js'
+
+/** What a catch says the change was: the event's type, or why its row was re-checked (pending-looks.ts). */
+export type ChangeKind = TableChange['type'] | Recheck
 
 export interface Catch {
   collection: string
   id: string
-  change: TableChange['type'] | 'gap'
+  change: ChangeKind
   policy: 'revert' | 'record' | 'pull'
   /** The differing fields, with Supabase's value and Payload's, where known. */
   fields: Array<{ field: string; supabase: unknown; payload: unknown }>
@@ -55,14 +59,10 @@ export async function applyPolicy(
   collection: SyncedCollection,
   ids: string[],
   changes: Map<string, TableChange>,
+  kindOf: (id: string) => ChangeKind,
 ): Promise<PolicyResult> {
   const policy = collection.watch || 'revert'
-  const base = (id: string) => ({
-    collection: collection.slug,
-    id,
-    change: changes.get(id)?.type ?? ('gap' as const),
-    policy,
-  })
+  const base = (id: string) => ({ collection: collection.slug, id, change: kindOf(id), policy })
   if (policy === 'record') {
     const differences = await deps.compare(collection, ids)
     return {

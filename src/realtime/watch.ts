@@ -23,24 +23,23 @@ import {
 } from '../supabase/realtime.js'
 import type { SyncedCollection } from '../synced.js'
 import { withoutEchoes } from './echoes.js'
+import { GapChecks, type GapCheckDeps } from './gap-checks.js'
 import { InsertBursts } from './insert-burst.js'
 import { LookQueue } from './look-queue.js'
 import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
-import { applyPolicy, type Catch, type PolicyDeps } from './policies.js'
-import { OneAtATime } from './one-at-a-time.js'
+import { isRecheck, type Recheck } from './pending-looks.js'
+import { applyPolicy, type Catch, type ChangeKind, type PolicyDeps } from './policies.js'
 import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
 
 export type { Catch } from './policies.js'
 
-export interface WatchDeps extends PolicyDeps, OrphanGuardDeps {
+export interface WatchDeps extends PolicyDeps, OrphanGuardDeps, GapCheckDeps {
   client: SupabaseClient
   state: StateStore
   logger: Logger
   /** The collections watched (each with its policy in `watch`). */
   watched: SyncedCollection[]
-  /** Rows that differ from their documents now (the check after a reconnect): ids. */
-  differing: (collection: SyncedCollection) => Promise<string[]>
   /** Every catch (recorded in the Sync events, counted, alerted). */
   caught: (catches: Catch[]) => Promise<void>
   /** How long a burst of rows inserted without documents is held for more (the mass-insert guard): 2 s. */
@@ -53,9 +52,8 @@ export class RealtimeWatch {
   private readonly subscriptions: TableSubscription[] = []
   /** The rows to look at, per collection, and the backoff after a failure. */
   private readonly looks: LookQueue
-  /** Collections whose check after a reconnect is to be tried again. */
-  private readonly gapDue = new Set<string>()
-  private readonly checks = new OneAtATime(() => !this.stopped)
+  /** The checks of whole tables after gaps in the stream. */
+  private readonly gaps: GapChecks
   private readonly statuses: WatchStatuses
   /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
   private readonly errorsLogged = new Set<string>()
@@ -72,6 +70,7 @@ export class RealtimeWatch {
       const collection = this.watched(slug)
       if (collection) void this.flush(collection)
     })
+    this.gaps = new GapChecks(deps, this.looks)
     this.bursts = new InsertBursts(
       deps.massInsertLimit,
       deps.insertQuietMs ?? 2_000,
@@ -129,7 +128,7 @@ export class RealtimeWatch {
       )
     this.looks.add(
       collection.slug,
-      ids.map((id) => [id, null] as const),
+      ids.map((id) => [id, 'recheck'] as const),
     )
   }
 
@@ -145,7 +144,7 @@ export class RealtimeWatch {
   async idle(): Promise<void> {
     while (
       !this.stopped &&
-      (this.looks.waiting() || this.working || this.gapDue.size || this.bursts.holding())
+      (this.looks.waiting() || this.working || this.gaps.pending() || this.bursts.holding())
     )
       await new Promise((r) => setTimeout(r, 10))
   }
@@ -154,7 +153,7 @@ export class RealtimeWatch {
     if (this.stopped) return
     const outcome = this.statuses.update(collection.slug, state, error)
     if (outcome === 'failure') this.counts.failures++
-    else if (outcome === 'check') this.requestCheck(collection)
+    else if (outcome === 'check') this.gaps.request(collection)
   }
 
   /**
@@ -172,13 +171,8 @@ export class RealtimeWatch {
         `${collection.slug}: Realtime sent a change with ${unseen.join('; ')}; the row is read again${key ? '' : ' (no key: the table is checked)'} (said once)`,
       )
     }
-    if (key) this.looks.add(collection.slug, [[key, null]])
-    else this.requestCheck(collection)
-  }
-
-  /** One check of a table at a time (a flapping socket would start a full-table validate each). */
-  private requestCheck(collection: SyncedCollection): void {
-    this.checks.request(collection.slug, () => this.checkGap(collection))
+    if (key) this.looks.add(collection.slug, [[key, 'recheck']])
+    else this.gaps.request(collection)
   }
 
   private onChange(collection: SyncedCollection, change: TableChange): void {
@@ -202,17 +196,17 @@ export class RealtimeWatch {
     this.working++
     try {
       const events = new Map<string, TableChange>()
-      const rechecks: string[] = []
-      for (const [id, change] of batch) {
-        if (change) events.set(id, change)
-        else rechecks.push(id)
+      const rechecks = new Map<string, Recheck>()
+      for (const [id, look] of batch) {
+        if (isRecheck(look)) rechecks.set(id, look)
+        else events.set(id, look)
       }
       const foreign = events.size
         ? await withoutEchoes(this.deps.state, collection, events)
         : events
       this.counts.echoes += events.size - foreign.size
-      const ids = [...foreign.keys(), ...rechecks.filter((id) => !foreign.has(id))]
-      const busy = ids.length ? await this.handle(collection, ids, foreign) : 0
+      const ids = [...foreign.keys(), ...rechecks.keys()]
+      const busy = ids.length ? await this.handle(collection, ids, foreign, rechecks) : 0
       // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
       if (!busy) this.looks.succeeded(collection.slug)
     } catch (err) {
@@ -228,33 +222,6 @@ export class RealtimeWatch {
     }
   }
 
-  /** A check of the whole table after a gap in the stream: what differs is handled as caught. */
-  private async checkGap(collection: SyncedCollection): Promise<void> {
-    this.gapDue.delete(collection.slug)
-    this.working++
-    try {
-      const ids = await this.deps.differing(collection)
-      if (ids.length)
-        this.looks.add(
-          collection.slug,
-          ids.map((id) => [id, null] as const),
-          0,
-        )
-    } catch (err) {
-      const delay = this.looks.backoff(collection.slug)
-      this.deps.logger.warn(
-        { err, collection: collection.slug, op: 'realtime', retryInMs: delay },
-        `${collection.slug}: the check after a reconnect failed; trying again in ${delay} ms`,
-      )
-      if (!this.stopped) {
-        this.gapDue.add(collection.slug)
-        setTimeout(() => this.requestCheck(collection), delay).unref()
-      }
-    } finally {
-      this.working--
-    }
-  }
-
   /** A quiet burst of rows inserted without documents, under the limit: reverted (deleted) now. */
   private async release(
     collection: SyncedCollection,
@@ -263,7 +230,7 @@ export class RealtimeWatch {
     if (this.stopped) return
     this.working++
     try {
-      const busy = await this.handle(collection, [...held.keys()], held, true)
+      const busy = await this.handle(collection, [...held.keys()], held, new Map(), true)
       if (!busy) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: held again, so they wait for another quiet moment (and count in that burst).
@@ -281,12 +248,24 @@ export class RealtimeWatch {
     collection: SyncedCollection,
     all: string[],
     changes: Map<string, TableChange>,
+    rechecks: ReadonlyMap<string, Recheck>,
     released = false,
   ): Promise<number> {
-    const guarded = await guardOrphans(this.deps, this.bursts, collection, all, changes, released)
+    // What the catches say the change was, and what a busy row is looked at again for.
+    const kindOf = (id: string): ChangeKind =>
+      changes.get(id)?.type ?? rechecks.get(id) ?? 'recheck'
+    const guarded = await guardOrphans(
+      this.deps,
+      this.bursts,
+      collection,
+      all,
+      changes,
+      kindOf,
+      released,
+    )
     const { ids, looping } = withoutLoops(this.guard, collection, guarded.ids, changes)
     const { catches, busy } = ids.length
-      ? await applyPolicy(this.deps, collection, ids, changes)
+      ? await applyPolicy(this.deps, collection, ids, changes, kindOf)
       : { catches: [], busy: [] }
     countReverts(this.guard, collection, catches, changes)
     catches.push(...looping, ...guarded.left)
@@ -299,7 +278,7 @@ export class RealtimeWatch {
       )
       this.looks.add(
         collection.slug,
-        busy.map((id) => [id, changes.get(id) ?? null] as const),
+        busy.map((id) => [id, changes.get(id) ?? rechecks.get(id) ?? 'recheck'] as const),
         retryInMs,
         true,
       )
@@ -311,7 +290,7 @@ export class RealtimeWatch {
 
   async stop(): Promise<void> {
     this.stopped = true
-    this.gapDue.clear()
+    this.gaps.stop()
     this.bursts.stop()
     this.looks.stop()
     await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})))

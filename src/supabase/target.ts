@@ -87,6 +87,11 @@ export class SupabaseTarget {
     return this.limit.rows
   }
 
+  /** Whether a write of this version meets the version guard (a row marked foreign keeps it out). */
+  guards(spec: TableSpec, version: number | null): boolean {
+    return this.options.writeMode === 'rpc' && spec.versionColumn !== false && version !== null
+  }
+
   /** One request with p-retry: transient failures are tried again (honouring Retry-After), others thrown at once. */
   private async attempt<T>(label: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const { retries, minTimeout, maxTimeout, factor, maxRetryAfter } = this.options.retry
