@@ -18,7 +18,7 @@ import { idChunks, inList } from './id-lists.js'
 import { Deadlines } from './deadline.js'
 import { ReadLimit } from './read-limit.js'
 import { applyRpc } from './rpc-writes.js'
-import type { TableSpec } from './spec.js'
+import { foreignVersion, type TableSpec } from './spec.js'
 
 export { applyFunction }
 export type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
@@ -200,8 +200,10 @@ export class SupabaseTarget {
    */
   async *rows(
     spec: TableSpec,
-    range: { after?: string; upTo?: string } = {},
+    /** `marked`: only rows written around the plugin (spec.ts's `foreignVersion`). */
+    range: { after?: string; upTo?: string; marked?: boolean } = {},
   ): AsyncGenerator<Row[]> {
+    if (range.marked && !spec.versionColumn) return
     let after = range.after
     for (;;) {
       const asked = this.limit.rows
@@ -209,6 +211,7 @@ export class SupabaseTarget {
         let query = read.order(spec.primaryKey, { ascending: true }).limit(asked)
         if (after !== undefined) query = query.gt(spec.primaryKey, after)
         if (range.upTo !== undefined) query = query.lte(spec.primaryKey, range.upTo)
+        if (range.marked && spec.versionColumn) query = query.eq(spec.versionColumn, foreignVersion)
         return query
       })
       if (rows.length) yield rows
