@@ -15,6 +15,7 @@ import { applyFunction, failureError, forDocument } from './failures.js'
 import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
 import { deletePlain, upsertPlain } from './plain-writes.js'
 import { idChunks, inList } from './id-lists.js'
+import { chunk, pool } from './pool.js'
 import { Deadlines } from './deadline.js'
 import { ReadLimit } from './read-limit.js'
 import { applyRpc } from './rpc-writes.js'
@@ -43,21 +44,6 @@ export interface TargetOptions {
   logger: Logger
   /** A plain write (writeMode 'upsert') got no answer: told of its keys (late-writes.ts). */
   onUnanswered?: (collection: string, ids: string[]) => void
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
-async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<void> {
-  const queue = [...tasks]
-  await Promise.all(
-    Array.from({ length: Math.min(width, queue.length) }, async () => {
-      for (let task = queue.shift(); task; task = queue.shift()) await task()
-    }),
-  )
 }
 
 export class SupabaseTarget {
