@@ -232,6 +232,9 @@ async function startupReconcile(runtime: SyncRuntime): Promise<void> {
           await runtime.monitor?.reconciled(collection.slug, { skipped: true }).catch(() => {})
           continue
         }
+        // Under 'pull', edits made in Supabase while no instance watched are pulled first: the
+        // reconcile would write Payload's values over them.
+        if (runtime.watch?.pulls(collection)) await runtime.watch.catchUp(collection)
         const summary = await reconcileOnce(runtime, collection)
         await runtime.monitor?.reconciled(collection.slug, { guard: summary.guard })
       } catch (err) {

@@ -44,6 +44,16 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
       )
       return ids.filter((id) => !waiting.has(documentKey(collection.slug, id)))
     },
+    editedAway: async (collection) => {
+      // Without the apply function no write is marked: the trigger, if there, marks them all.
+      if (options.writeMode === 'upsert') return []
+      const ids: string[] = []
+      for await (const rows of runtime.target.rows(collection.spec, { marked: true }))
+        for (const row of rows) ids.push(String(row[collection.spec.primaryKey]))
+      if (!ids.length) return []
+      const states = await documentStates(payload, { collection: collection.slug, ids })
+      return states.filter((s) => s.state === 'differs' && !s.pendingSince).map((s) => s.id)
+    },
     pull: async (collection, ids) => {
       const result = await pullFromSupabase(payload, { collection: collection.slug, ids, actor })
       const pulled = new Set(result.pulled.map((p) => p.id))

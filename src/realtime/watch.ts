@@ -26,15 +26,18 @@ import { withoutEchoes } from './echoes.js'
 import { GapChecks, type GapCheckDeps } from './gap-checks.js'
 import { InsertBursts } from './insert-burst.js'
 import { LookQueue } from './look-queue.js'
-import { guardOrphans, type OrphanGuardDeps } from './orphan-guards.js'
+import type { OrphanGuardDeps } from './orphan-guards.js'
 import { isRecheck, type Recheck } from './pending-looks.js'
-import { applyPolicy, type Catch, type ChangeKind, type PolicyDeps } from './policies.js'
-import { countReverts, RevertGuard, withoutLoops } from './revert-guard.js'
+import { handleLooks } from './handle-looks.js'
+import type { Catch, PolicyDeps } from './policies.js'
+import { RevertGuard } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
 
 export type { Catch } from './policies.js'
 
 export interface WatchDeps extends PolicyDeps, OrphanGuardDeps, GapCheckDeps {
+  /** Rows edited in Supabase directly (marked) that differ from their documents, none pending: ids. */
+  editedAway: (collection: SyncedCollection) => Promise<string[]>
   client: SupabaseClient
   state: StateStore
   logger: Logger
@@ -115,6 +118,26 @@ export class RealtimeWatch {
     return (
       !this.stopped && this.watched(collection.slug) !== undefined && collection.watch === 'pull'
     )
+  }
+
+  /**
+   * Under 'pull', before the startup reconcile (which would write Payload's values over them): the
+   * rows edited in Supabase while no instance watched — marked by sql/005, differing from their
+   * documents, no delivery pending — handled as found by a gap. A failure is the caller's to retry.
+   */
+  async catchUp(collection: SyncedCollection): Promise<void> {
+    const ids = await this.deps.editedAway(collection)
+    if (!ids.length || this.stopped) return
+    this.deps.logger.info(
+      { collection: collection.slug, op: 'realtime', ids: ids.slice(0, 50) },
+      `${collection.slug}: ${ids.length} row(s) edited in Supabase while no instance watched; pulled before the startup reconcile`,
+    )
+    this.working++
+    try {
+      await this.handle(collection, ids, new Map(), new Map(ids.map((id) => [id, 'gap'])))
+    } finally {
+      this.working--
+    }
   }
 
   /** Rows a pull's save left, edited in Supabase after the pull read them: looked at as they are now. */
@@ -251,41 +274,17 @@ export class RealtimeWatch {
     rechecks: ReadonlyMap<string, Recheck>,
     released = false,
   ): Promise<number> {
-    // What the catches say the change was, and what a busy row is looked at again for.
-    const kindOf = (id: string): ChangeKind =>
-      changes.get(id)?.type ?? rechecks.get(id) ?? 'recheck'
-    const guarded = await guardOrphans(
-      this.deps,
-      this.bursts,
+    return handleLooks(
+      {
+        deps: this.deps,
+        counts: this.counts,
+        bursts: this.bursts,
+        guard: this.guard,
+        looks: this.looks,
+      },
       collection,
-      all,
-      changes,
-      kindOf,
-      released,
+      { all, changes, rechecks, released },
     )
-    const { ids, looping } = withoutLoops(this.guard, collection, guarded.ids, changes)
-    const { catches, busy } = ids.length
-      ? await applyPolicy(this.deps, collection, ids, changes, kindOf)
-      : { catches: [], busy: [] }
-    countReverts(this.guard, collection, catches, changes)
-    catches.push(...looping, ...guarded.left)
-    // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
-    if (busy.length) {
-      const retryInMs = this.looks.backoff(collection.slug)
-      this.deps.logger.debug(
-        { collection: collection.slug, op: 'realtime', ids: busy, retryInMs },
-        `${collection.slug}: ${busy.length} changed rows are being delivered; looked at again after`,
-      )
-      this.looks.add(
-        collection.slug,
-        busy.map((id) => [id, changes.get(id) ?? rechecks.get(id) ?? 'recheck'] as const),
-        retryInMs,
-        true,
-      )
-    }
-    this.counts.caught += catches.length
-    if (catches.length) await this.deps.caught(catches)
-    return busy.length
   }
 
   async stop(): Promise<void> {

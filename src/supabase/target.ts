@@ -15,10 +15,11 @@ import { applyFunction, failureError, forDocument } from './failures.js'
 import type { ApplyBatch, ApplyOutcome, Writer } from './apply-outcome.js'
 import { deletePlain, upsertPlain } from './plain-writes.js'
 import { idChunks, inList } from './id-lists.js'
+import { chunk, pool } from './pool.js'
 import { Deadlines } from './deadline.js'
 import { ReadLimit } from './read-limit.js'
 import { applyRpc } from './rpc-writes.js'
-import type { TableSpec } from './spec.js'
+import { foreignVersion, type TableSpec } from './spec.js'
 
 export { applyFunction }
 export type { ApplyBatch, ApplyOutcome } from './apply-outcome.js'
@@ -43,21 +44,6 @@ export interface TargetOptions {
   logger: Logger
   /** A plain write (writeMode 'upsert') got no answer: told of its keys (late-writes.ts). */
   onUnanswered?: (collection: string, ids: string[]) => void
-}
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = []
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
-  return out
-}
-
-async function pool<T>(tasks: Array<() => Promise<T>>, width: number): Promise<void> {
-  const queue = [...tasks]
-  await Promise.all(
-    Array.from({ length: Math.min(width, queue.length) }, async () => {
-      for (let task = queue.shift(); task; task = queue.shift()) await task()
-    }),
-  )
 }
 
 export class SupabaseTarget {
@@ -200,8 +186,10 @@ export class SupabaseTarget {
    */
   async *rows(
     spec: TableSpec,
-    range: { after?: string; upTo?: string } = {},
+    /** `marked`: only rows written around the plugin (spec.ts's `foreignVersion`). */
+    range: { after?: string; upTo?: string; marked?: boolean } = {},
   ): AsyncGenerator<Row[]> {
+    if (range.marked && !spec.versionColumn) return
     let after = range.after
     for (;;) {
       const asked = this.limit.rows
@@ -209,6 +197,7 @@ export class SupabaseTarget {
         let query = read.order(spec.primaryKey, { ascending: true }).limit(asked)
         if (after !== undefined) query = query.gt(spec.primaryKey, after)
         if (range.upTo !== undefined) query = query.lte(spec.primaryKey, range.upTo)
+        if (range.marked && spec.versionColumn) query = query.eq(spec.versionColumn, foreignVersion)
         return query
       })
       if (rows.length) yield rows

@@ -1,0 +1,162 @@
+/**
+ * Under `onExternalChange: 'pull'`, edits made in Supabase while no instance of the app ran (a
+ * deploy's downtime, a crash) are what the watch would have pulled had it been running. Before, the
+ * startup reconcile wrote Payload's values over them — each recorded as a conflict, the edit gone from
+ * Supabase and never in Payload. Now rows marked as edited around the plugin (sql/005) that differ
+ * from their documents are pulled before the startup reconcile. Rows that differ without the mark
+ * (the plugin's own writes: a mapper changed by the deploy, say) are no one's edit: reverted as before.
+ */
+import type { Payload } from 'payload'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { whenIdle } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import {
+  dealerData,
+  eventually,
+  settled,
+  startApp,
+  startPayload,
+  type TestApp,
+} from './support/app.js'
+import type { LogCapture } from './support/app.js'
+import { catchesOf } from './support/realtime.js'
+
+const pulling = {
+  realtime: true,
+  collections: { dealers: { table: 'dealers', realtime: true, onExternalChange: 'pull' as const } },
+}
+
+let app: TestApp
+/** The instance running now (each test stops it and starts another). */
+let current: { payload: Payload; logs: LogCapture; idle(): Promise<void> }
+
+beforeAll(async () => {
+  app = await startApp({ sync: pulling })
+  current = app
+})
+afterAll(async () => {
+  if (current !== app) await current.payload.destroy().catch(() => {})
+  await app?.close()
+})
+
+async function newDealer(): Promise<{ id: string; domain: string; createdAt: string }> {
+  const doc = await current.payload.create({ collection: 'dealers', data: dealerData() as never })
+  await settled(current)
+  await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+  return { id: String(doc.id), domain: String(doc.domain), createdAt: String(doc.createdAt) }
+}
+
+/** Stops the running instance, runs `meanwhile` with none running, starts another; waits for its start. */
+async function restart(meanwhile: () => Promise<unknown>): Promise<void> {
+  await current.payload.destroy()
+  await meanwhile()
+  const next = await startPayload(app.stack, { sync: pulling })
+  current = { ...next, idle: () => whenIdle(next.payload) }
+  await getRuntime(next.payload).initialSync
+  await settled(current)
+}
+
+async function dealerNow(id: string): Promise<Record<string, unknown>> {
+  return (await current.payload.findByID({ collection: 'dealers', id, depth: 0 })) as never
+}
+
+async function conflictsOf(id: string): Promise<unknown[]> {
+  const { docs } = await current.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'conflict' } },
+    depth: 0,
+    limit: 0,
+    pagination: false,
+  })
+  return docs.filter((e) => ((e as { ids?: string[] }).ids ?? []).includes(id))
+}
+
+it('an edit made in Supabase while no instance ran is taken into Payload at the next start, not written over', async () => {
+  const dealer = await newDealer()
+  await restart(() =>
+    app.supabase.query(`update public.dealers set domain = 'while-down.example' where id = $1`, [
+      dealer.id,
+    ]),
+  )
+  await eventually(async () =>
+    expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
+  )
+  await settled(current)
+  expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: 'while-down.example' })
+  expect(await conflictsOf(dealer.id)).toEqual([])
+  expect(
+    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+  ).toEqual(['pulled'])
+}, 120_000)
+
+it('a column Payload cannot take, edited with one it can while no instance ran: the one pulled, the other written back', async () => {
+  const dealer = await newDealer()
+  await restart(() =>
+    app.supabase.query(
+      `update public.dealers set created_at = '2001-01-01T00:00:00Z', domain = 'taken.example' where id = $1`,
+      [dealer.id],
+    ),
+  )
+  await eventually(async () =>
+    expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'taken.example' }),
+  )
+  await settled(current)
+  const row = (await app.rows()).get(dealer.id)!
+  expect(row).toMatchObject({ domain: 'taken.example' })
+  expect(new Date(String(row.created_at)).toISOString()).toBe(dealer.createdAt)
+  expect(await dealerNow(dealer.id)).toMatchObject({ createdAt: dealer.createdAt })
+  expect(
+    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+  ).toEqual(['pulled'])
+}, 120_000)
+
+it("a row that differs without the mark (the plugin's own write: a mapper changed by a deploy) is no one's edit: reverted, nothing pulled", async () => {
+  const dealer = await newDealer()
+  await restart(async () => {
+    // As the plugin's apply function writes (the mark trigger's cheap path): no mark.
+    const client = await app.supabase.connect()
+    try {
+      await client.query('begin')
+      await client.query(`set local supabase_sync.applying = 'on'`)
+      await client.query(`update public.dealers set domain = 'old-mapping.example' where id = $1`, [
+        dealer.id,
+      ])
+      await client.query('commit')
+    } finally {
+      client.release()
+    }
+  })
+  await eventually(async () =>
+    expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: dealer.domain }),
+  )
+  expect(await dealerNow(dealer.id)).toMatchObject({ domain: dealer.domain })
+  expect(await catchesOf({ ...app, payload: current.payload }, dealer.id)).toEqual([])
+}, 120_000)
+
+it('a save in Payload not yet delivered when the instance stopped wins over an edit made in Supabase meanwhile', async () => {
+  const dealer = await newDealer()
+  await app.stack.faults.down()
+  await current.payload.update({
+    collection: 'dealers',
+    id: dealer.id,
+    data: { name: 'saved in Payload' } as never,
+  })
+  await restart(async () => {
+    await app.stack.faults.up()
+    await app.supabase.query(`update public.dealers set domain = 'lost.example' where id = $1`, [
+      dealer.id,
+    ])
+  })
+  await eventually(async () =>
+    expect((await app.rows()).get(dealer.id)).toMatchObject({
+      name: 'saved in Payload',
+      domain: dealer.domain,
+    }),
+  )
+  expect(await dealerNow(dealer.id)).toMatchObject({
+    name: 'saved in Payload',
+    domain: dealer.domain,
+  })
+  // Payload wins, and what it replaced is recorded.
+  await eventually(async () => expect(await conflictsOf(dealer.id)).toHaveLength(1))
+}, 120_000)
