@@ -47,13 +47,29 @@ async function newDealer(): Promise<{ id: string; domain: string; createdAt: str
 }
 
 /** Stops the running instance, runs `meanwhile` with none running, starts another; waits for its start. */
-async function restart(meanwhile: () => Promise<unknown>): Promise<void> {
+async function restart(
+  meanwhile: () => Promise<unknown>,
+  options: { syncOnInit?: boolean } = {},
+): Promise<void> {
   await current.payload.destroy()
   await meanwhile()
-  const next = await startPayload(app.stack, { sync: pulling })
+  const next = await startPayload(app.stack, { sync: { ...pulling, ...options } })
   current = { ...next, idle: () => whenIdle(next.payload) }
   await getRuntime(next.payload).initialSync
   await settled(current)
+}
+
+/** A row's domain written as the plugin's apply function writes (the mark trigger's cheap path): no mark. */
+async function plainWrite(id: string, domain: string): Promise<void> {
+  const client = await app.supabase.connect()
+  try {
+    await client.query('begin')
+    await client.query(`set local supabase_sync.applying = 'on'`)
+    await client.query(`update public.dealers set domain = $2 where id = $1`, [id, domain])
+    await client.query('commit')
+  } finally {
+    client.release()
+  }
 }
 
 async function dealerNow(id: string): Promise<Record<string, unknown>> {
@@ -113,18 +129,7 @@ it('a column Payload cannot take, edited with one it can while no instance ran: 
 it("a row that differs without the mark (the plugin's own write: a mapper changed by a deploy) is no one's edit: reverted, nothing pulled", async () => {
   const dealer = await newDealer()
   await restart(async () => {
-    // As the plugin's apply function writes (the mark trigger's cheap path): no mark.
-    const client = await app.supabase.connect()
-    try {
-      await client.query('begin')
-      await client.query(`set local supabase_sync.applying = 'on'`)
-      await client.query(`update public.dealers set domain = 'old-mapping.example' where id = $1`, [
-        dealer.id,
-      ])
-      await client.query('commit')
-    } finally {
-      client.release()
-    }
+    await plainWrite(dealer.id, 'old-mapping.example')
   })
   await eventually(async () =>
     expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: dealer.domain }),
@@ -159,4 +164,29 @@ it('a save in Payload not yet delivered when the instance stopped wins over an e
   })
   // Payload wins, and what it replaced is recorded.
   await eventually(async () => expect(await conflictsOf(dealer.id)).toHaveLength(1))
+}, 120_000)
+
+it('with syncOnInit: false, the edits made while no instance ran are still pulled at the start (and nothing else is reconciled)', async () => {
+  const edited = await newDealer()
+  const unmarked = await newDealer()
+  await restart(
+    async () => {
+      await app.supabase.query(
+        `update public.dealers set domain = 'no-reconcile.example' where id = $1`,
+        [edited.id],
+      )
+      await plainWrite(unmarked.id, 'stays.example')
+    },
+    { syncOnInit: false },
+  )
+  await eventually(async () =>
+    expect(await dealerNow(edited.id)).toMatchObject({ domain: 'no-reconcile.example' }),
+  )
+  await settled(current)
+  const rows = await app.rows()
+  expect(rows.get(edited.id)).toMatchObject({ domain: 'no-reconcile.example' })
+  // No reconcile: the plugin's own (unmarked) row is left as it is, and not pulled either.
+  expect(rows.get(unmarked.id)).toMatchObject({ domain: 'stays.example' })
+  expect(await dealerNow(unmarked.id)).toMatchObject({ domain: unmarked.domain })
+  expect(await conflictsOf(edited.id)).toEqual([])
 }, 120_000)

@@ -3,23 +3,16 @@
  * reconcile (in the background: startup is not held up by Supabase's latency or an outage).
  */
 import type { Payload } from 'payload'
-import { BusyError, describeCause } from '../errors.js'
-import { exclusive } from '../ops/exclusive.js'
 import { pluginLogger } from '../log.js'
 import { checkSelects } from './select-check.js'
 import type { ResolvedOptions } from '../options.js'
 import { recordEvent } from '../ops/audit.js'
-import { fieldsOf } from '../ops/options.js'
 import { Runs } from '../ops/runs.js'
 import { PayloadDatabase } from '../queue/database.js'
 import { Delivery } from '../queue/delivery.js'
 import { JobStore } from '../queue/jobs.js'
-import { backoffDelay } from '../queue/backoff.js'
 import { QueueRunner } from '../queue/runner.js'
 import { StateStore } from '../queue/state.js'
-import { listedIds } from '../reconcile/diff.js'
-import { notedFullRun } from '../reconcile/full-runs.js'
-import { reconcile, type ReconcileSummary } from '../reconcile/reconcile.js'
 import { loadLastChecks } from '../monitoring/last-checks.js'
 import { SyncMetrics } from '../monitoring/metrics.js'
 import { Monitor } from '../monitoring/monitor.js'
@@ -27,12 +20,12 @@ import { Rollups } from '../monitoring/rollups.js'
 import { deliveringCount } from '../queue/locks.js'
 import { createServiceClient } from '../supabase/client.js'
 import { SupabaseTarget } from '../supabase/target.js'
-import { syncedCollections, type SyncedCollection } from '../synced.js'
+import { syncedCollections } from '../synced.js'
 import { cliMode, setRuntime } from './registry.js'
 import { releaseStaleJobs } from '../queue/stale.js'
 import type { SyncRuntime } from './runtime.js'
-import { reconcileDeps } from './deps.js'
 import { startWatch } from './watch.js'
+import { startupReconcile } from './startup-reconcile.js'
 import { checkIdTypes } from './id-types.js'
 import { LateWriteRechecks } from '../queue/late-writes.js'
 import { hasDrafts } from './reload.js'
@@ -195,7 +188,8 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
   })
   runtime.monitor.start()
   runtime.watch = startWatch(runtime)
-  if (options.syncOnInit) runtime.initialSync = startupReconcile(runtime)
+  // Without the startup reconcile, edits made in Supabase while no instance watched are still pulled.
+  if (options.syncOnInit || runtime.watch) runtime.initialSync = startupReconcile(runtime)
   logger.info(
     {
       collections: [...collections.values()].map((c) => `${c.slug} -> ${c.spec.table}`),
@@ -204,102 +198,4 @@ export async function startSync(payload: Payload, options: ResolvedOptions): Pro
     'supabase-sync started',
   )
   return runtime
-}
-
-/**
- * Each collection once; a reconcile that fails (Supabase or Payload's database unreachable, one
- * table missing) is tried again with the queue's backoff until it passes or Payload stops — after
- * the other collections have had their turn, so that one failing collection does not keep the others
- * from being repaired: drift from before the start is repaired without a restart.
- */
-async function startupReconcile(runtime: SyncRuntime): Promise<void> {
-  const { logger } = runtime
-  // Before anything is read: a full reconcile that starts later reads all that was committed before.
-  const bootedAt = await runtime.state.now().catch(() => undefined)
-  let pending = [...runtime.collections.values()]
-  for (let attempt = 0; pending.length && !runtime.runner?.isStopped; attempt++) {
-    const wait = backoffDelay(attempt, runtime.options.queue)
-    const again: SyncedCollection[] = []
-    for (const collection of pending) {
-      if (runtime.runner?.isStopped) return
-      try {
-        if (bootedAt && (await runtime.state.fullRunSince(collection.slug, bootedAt))) {
-          logger.info(
-            { collection: collection.slug, op: 'reconcile', outcome: 'skipped' },
-            `${collection.slug}: a full reconcile that started after this instance did has run (another instance's); no startup reconcile needed`,
-          )
-          // An alert from a failed try of this one is over too: that run did its work.
-          await runtime.monitor?.reconciled(collection.slug, { skipped: true }).catch(() => {})
-          continue
-        }
-        // Under 'pull', edits made in Supabase while no instance watched are pulled first: the
-        // reconcile would write Payload's values over them.
-        if (runtime.watch?.pulls(collection)) await runtime.watch.catchUp(collection)
-        const summary = await reconcileOnce(runtime, collection)
-        await runtime.monitor?.reconciled(collection.slug, { guard: summary.guard })
-      } catch (err) {
-        again.push(collection)
-        if (err instanceof BusyError) {
-          logger.info(
-            { collection: collection.slug, op: 'reconcile', retryInMs: wait },
-            `${collection.slug}: another reconcile runs; the startup reconcile waits for it`,
-          )
-          continue
-        }
-        logger.error(
-          { err, collection: collection.slug, op: 'reconcile', outcome: 'retry', retryInMs: wait },
-          `${collection.slug}: startup reconcile failed; trying again in ${Math.round(wait / 1000)} s`,
-        )
-        await runtime.monitor
-          ?.reconciled(collection.slug, { failed: describeCause(err) })
-          .catch(() => {})
-      }
-    }
-    pending = again
-    if (pending.length) await new Promise<void>((resolve) => setTimeout(resolve, wait).unref())
-  }
-}
-
-async function reconcileOnce(
-  runtime: SyncRuntime,
-  collection: SyncedCollection,
-): Promise<ReconcileSummary> {
-  const { logger, payload } = runtime
-  // One reconcile of a collection at a time across instances: a rolling deploy's instances take turns.
-  const summary = await exclusive(runtime.db, 'sync', collection.slug, (signal) =>
-    notedFullRun(runtime.state, collection.slug, () =>
-      reconcile(reconcileDeps(runtime), collection, { signal }),
-    ),
-  )
-  runtime.lastReconcile.set(collection.slug, { ...summary, at: new Date().toISOString() })
-  const { missing, extra, changed } = summary.diff
-  const counted = summary.differences
-  if (
-    counted.missing ||
-    counted.extra ||
-    counted.changed ||
-    summary.failed.length ||
-    summary.guard
-  ) {
-    await recordEvent(
-      { payload, logger },
-      {
-        action: 'reconcile',
-        collectionSlug: collection.slug,
-        outcome: summary.failed.length ? 'failed' : summary.guard ? 'refused' : 'drift',
-        summary: `startup reconcile repaired drift: ${counted.missing} missing, ${counted.changed} changed, ${summary.deleted} of ${counted.extra} orphans deleted, ${summary.failed.length} failed`,
-        ids: [...missing, ...extra, ...changed.map((c) => c.id)],
-        fields: fieldsOf(changed),
-        details: {
-          upserted: summary.upserted,
-          deleted: summary.deleted,
-          failed: summary.failed.slice(0, listedIds),
-          failures: summary.failed.length,
-          guard: summary.guard,
-        },
-        actor: { source: 'startup' },
-      },
-    )
-  }
-  return summary
 }
