@@ -94,6 +94,22 @@ it('pull: two more edits made while the first is pulled both land, the latest va
   expect(caught.filter((c) => c.outcome !== 'pulled')).toEqual([])
 }, 90_000)
 
+/**
+ * The later change's event has found the document busy (the pull's lock) five times: its next look
+ * comes 3.2 s after the last (the look queue's backoff doubles from 0.2 s), so the pull, released
+ * right after, commits and its write-back takes the lock before the watch can look again — else the
+ * watch could take the later change between the two, and nothing would be left to show.
+ */
+async function busyAWhile(): Promise<void> {
+  await eventually(
+    async () =>
+      expect(
+        app.logs.find((l) => l.op === 'realtime' && /being delivered/.test(String(l.msg))).length,
+      ).toBeGreaterThanOrEqual(5),
+    20_000,
+  )
+}
+
 /** From the plugin's own metrics registry: lags observed, documents written and left (dealers). */
 async function metrics(): Promise<{ lags: number; written: number; left: number }> {
   const text = await getRuntime(app.payload).metrics.registry.metrics()
@@ -157,9 +173,11 @@ it('pull with a column written back: an edit made meanwhile is not written over 
     [dealer.id],
   )
   await hold.arrived
+  app.logs.clear()
   await app.supabase.query(`update public.dealers set domain = 'edit-two.example' where id = $1`, [
     dealer.id,
   ])
+  await busyAWhile()
   hold.release()
   await eventually(async () => {
     expect(await payloadDealer(dealer.id)).toMatchObject({
@@ -208,7 +226,9 @@ it('pull with a column written back: a delete made meanwhile is not undone — l
     [dealer.id],
   )
   await hold.arrived
+  app.logs.clear()
   await app.supabase.query(`delete from public.dealers where id = $1`, [dealer.id])
+  await busyAWhile()
   hold.release()
   await eventually(async () =>
     expect(await payloadDealer(dealer.id)).toMatchObject({ name: 'edit one' }),
