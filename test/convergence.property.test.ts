@@ -1,12 +1,15 @@
 /**
  * The invariant, tried at random: whatever interleaving of creates, synced and unsynced updates,
- * deletes, drafts, publish and unpublish, trash and restore, reconciles, pulls, Supabase outages,
- * text ids that Supabase orders by another collation than Payload's database,
- * latency and failed requests, rows edited, inserted and deleted in Supabase directly (undone by the
- * realtime watch, also across outages), over two app instances — this process and a child process
- * that is killed (SIGKILL, whatever it is doing) and started again now and then — once changes stop
- * every table equals what the mappers make of Payload's documents. Syncs cancelled part-way, resets and
- * checks run among them, and every scan pages through a few documents at a time (test/support/collections.ts).
+ * deletes, drafts, publish and unpublish, trash and restore — of one document, or of several at once
+ * in one bulk `update` / `delete` with `where` as the admin's list view runs them (ids deleted before
+ * among them, a unique slug failing the whole transaction: test/support/bulk-ops.ts) — reconciles,
+ * pulls, Supabase outages, text ids that Supabase orders by another collation than Payload's
+ * database, latency and failed requests, rows edited, inserted and deleted in Supabase directly
+ * (undone by the realtime watch, also across outages), over two app instances — this process and a
+ * child process that is killed (SIGKILL, whatever it is doing) and started again now and then — once
+ * changes stop every table equals what the mappers make of Payload's documents. Syncs cancelled
+ * part-way, resets and checks run among them, and every scan pages through a few documents at a time
+ * (test/support/collections.ts).
  * A quarter of the cases run with the watch off in both instances: their direct writes meet the saves'
  * deliveries, and a reconcile at the end repairs what is left (as an operator without the watch does).
  * A quarter run with the dealers' `onExternalChange: 'pull'` in both instances: direct updates of
@@ -59,6 +62,14 @@ import {
   type ConflictEvent,
 } from './support/direct-writes.js'
 import { PullEdits, takenValues } from './support/pull-edits.js'
+import {
+  applyBulk,
+  bulkStats,
+  localBulk,
+  remoteBulk,
+  type BulkInstance,
+} from './support/bulk-ops.js'
+import { tolerateSlugRace, toleratedIn } from './support/tolerated.js'
 import { checkEditsPulled } from './support/pull-check.js'
 
 let app: TestApp
@@ -72,7 +83,7 @@ const codes: string[] = []
 let counter = 0
 
 /** What an operation can ask of an app instance: this process (Local API), or the child. */
-interface Instance {
+interface Instance extends BulkInstance {
   create(
     collection: string,
     data: Record<string, unknown>,
@@ -110,6 +121,7 @@ const settledByPull = (result: Pick<PullResult, 'pulled' | 'refused'>): PullSett
 })
 
 const local: Instance = {
+  ...localBulk(() => app.payload),
   create: async (collection, data, options = {}) =>
     String(
       (await app.payload.create({ collection: collection as 'dealers', data, ...options })).id,
@@ -127,6 +139,7 @@ const local: Instance = {
   syncIds: async (collection, ids) => void (await syncDocuments(app.payload, { collection, ids })),
 }
 const remote: Instance = {
+  ...remoteBulk(() => child),
   create: async (collection, data, options) => child.send('create', { collection, data, options }),
   update: async (collection, id, data, options) =>
     void (await child.send('update', { collection, id, data, options })),
@@ -167,15 +180,6 @@ let casesWithoutWatch = 0
 let casesWithPull = 0
 /** Direct edits the pull cases found in Payload at the end (how much checkEditsPulled saw). */
 let editsKept = 0
-
-/**
- * A save that meets a trade of slugs under way (two trades with a dealer in common, or an edit of a
- * dealer whose slug a trade is taking): Payload refuses it on its own unique check, committing
- * nothing. The editors' business, not the plugin's; anything else is rethrown.
- */
-function tolerateSlugRace(error: unknown): void {
-  if (!/field is invalid: slug/.test(String((error as Error)?.message ?? error))) throw error
-}
 
 const trace = process.env.CONVERGENCE_TRACE === 'true'
 
@@ -440,6 +444,15 @@ async function apply(op: Op, touched: Touched): Promise<void> {
       await instance(op.on).remove('codes', id)
       return
     }
+    case 'bulkDealers':
+    case 'bulkPosts':
+    case 'bulkCodes':
+      return applyBulk(op, {
+        instance: instance(op.on),
+        lists: { dealers, posts, codes },
+        touched,
+        n,
+      })
     case 'kill':
       // Killed whatever it is doing (its operations in flight fail), then started again. Two kills
       // in one batch share the restart: each starting its own child would leave one running unseen.
@@ -460,15 +473,6 @@ async function childReconciling(): Promise<boolean> {
   const answer = await child.call('startup', {}).catch(() => undefined)
   return (answer?.result as { running?: boolean } | undefined)?.running !== false
 }
-
-/**
- * Expected failures of a random operation (a document deleted meanwhile, Supabase down during a
- * reconcile). Payload's update of a document that the other instance deletes between the update's
- * read and its write crashes in Payload itself: its `db.updateOne` finds no row and returns null,
- * which afterRead then reads ("Cannot read properties of null (reading 'id')").
- */
-const tolerated =
-  /not found|Not Found|NotFound|could not be found|fetch failed|ECONNREFUSED|failed \((0|5\d\d|429)|read failed|socket hang up|terminated|child process exited|already running|Cannot read properties of null \(reading 'id'\)/i
 
 async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promise<void> {
   const touched: Touched = {
@@ -494,11 +498,9 @@ async function runCase({ watch, batches }: Case, scheduler: fc.Scheduler): Promi
     for (const batch of batches) {
       const reconciling = watch === 'pull' && (await childReconciling())
       const started = batch.map((op) =>
-        scheduler.schedule(Promise.resolve(op), op.t).then((o) =>
-          run(o, touched).catch((error: unknown) => {
-            if (!tolerated.test(String((error as Error)?.message ?? error))) throw error
-          }),
-        ),
+        scheduler
+          .schedule(Promise.resolve(op), op.t)
+          .then((o) => run(o, touched).catch((error: unknown) => toleratedIn(batch, error))),
       )
       await scheduler.waitAll()
       await Promise.all(started)
@@ -672,7 +674,7 @@ describe('the invariant, at random', () => {
       expect(p.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       expect(c.diff).toMatchObject({ missing: [], extra: [], changed: [] })
       process.stdout.write(
-        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${casesWithPull} cases with the pull policy (${editsKept} edits found taken), ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled)\n`,
+        `convergence seed ${seed}: ${runs} cases in ${Date.now() - started} ms (${dealers.length} dealers, ${posts.length} posts, ${codes.length} codes; so far ${casesWithoutWatch} cases without the watch, ${casesWithPull} cases with the pull policy (${editsKept} edits found taken), ${seenConflicts.size} conflicts recorded, ${pulledEdits.size} edits pulled; ${bulkStats.ops} bulk operations over ${bulkStats.ids} ids, ${bulkStats.failed} documents failed in them)\n`,
       )
     },
     // A long run (CONVERGENCE_RUNS=2000) takes about 2 s a case on a loaded 2-core machine.

@@ -5,6 +5,8 @@
  * SYNC_OPTIONS as plugin options.
  *
  *   { "n": 1, "op": "create" | "update" | "delete", "collection"?: "dealers", "id"?, "data"?, "options"? }
+ *   { "n": 7, "op": "updateMany" | "deleteMany", "collection"?, "ids", "data"?, "options"? }
+ *                                   → result { errors }: a bulk operation over these ids (`where`)
  *   { "n": 2, "op": "pull", "collection"?, "ids" }        { "n": 3, "op": "sync", "collection"? }
  *   { "n": 4, "op": "watch", "data": { "mode": "off" } }   (the realtime watch stopped, or started
  *                                                           again: "revert", or dealers on "pull")
@@ -20,12 +22,13 @@ import { devConfig } from '../../dev/config.js'
 import { pullFromSupabase, syncDocuments, whenIdle } from '../../src/index.js'
 import { getRuntime } from '../../src/lifecycle/registry.js'
 import { convergenceConfig, convergencePullConfig } from './collections.js'
+import type { ChildOp } from './children.js'
 import type { Watch } from './convergence-ops.js'
 import { setWatch } from './direct-writes.js'
 
 interface Command {
   n: number
-  op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup' | 'idle'
+  op: ChildOp
   collection?: string
   id?: string
   ids?: string[]
@@ -74,6 +77,15 @@ async function run(c: Command): Promise<{ id?: string; result?: unknown }> {
     case 'delete':
       await payload.delete({ collection, id: c.id!, ...options })
       return { id: c.id }
+    case 'updateMany':
+    case 'deleteMany': {
+      const where = { id: { in: c.ids ?? [] } }
+      const { errors } =
+        c.op === 'updateMany'
+          ? await payload.update({ collection, where, data: c.data ?? {}, ...options })
+          : await payload.delete({ collection, where, ...options })
+      return { result: { errors: errors.map(({ id, message }) => ({ id, message })) } }
+    }
     case 'pull':
       return { result: await pullFromSupabase(payload, { collection, ids: c.ids }) }
     case 'sync':

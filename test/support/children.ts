@@ -11,15 +11,24 @@ export interface ChildCommand {
   options?: Record<string, unknown>
 }
 
+export type ChildOp =
+  | 'create'
+  | 'update'
+  | 'delete'
+  | 'updateMany'
+  | 'deleteMany'
+  | 'pull'
+  | 'sync'
+  | 'watch'
+  | 'startup'
+  | 'idle'
+
 export interface ChildApp {
   process: ChildProcess
   /** Runs one command in the child; resolves with the document id. */
   send(op: 'create' | 'update' | 'delete', args: ChildCommand): Promise<string>
   /** Runs one command in the child; resolves with its whole answer. */
-  call(
-    op: 'create' | 'update' | 'delete' | 'pull' | 'sync' | 'watch' | 'startup' | 'idle',
-    args: ChildCommand,
-  ): Promise<{ id?: string; result?: unknown }>
+  call(op: ChildOp, args: ChildCommand): Promise<{ id?: string; result?: unknown }>
   kill(signal?: NodeJS.Signals): Promise<void>
 }
 

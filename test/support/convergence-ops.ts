@@ -16,6 +16,17 @@ export type Synced = 'dealers' | 'posts' | 'codes'
  */
 export type TamperedColumn = 'domain' | 'name' | 'created_at' | 'blankName' | 'domainAndCreatedAt'
 export type PostChange = 'publish' | 'draft' | 'unpublish' | 'notes' | 'de' | 'internal' | 'public'
+/**
+ * What a bulk operation (`update` / `delete` with `where: { id: { in } }`) does to its documents: a
+ * dealer's synced `name`, unsynced `notes`, or one `slug` for all (two or more clash: the transaction
+ * aborts and rolls all of it back); a post's changes, trash and restore; a code's label; or a delete.
+ */
+export type BulkChange =
+  | { t: 'bulkDealers'; change: 'name' | 'notes' | 'slug' | 'delete' }
+  | { t: 'bulkPosts'; change: PostChange | 'trash' | 'restore' | 'delete' }
+  | { t: 'bulkCodes'; change: 'label' | 'delete' }
+/** The picks may name documents deleted before (a bulk operation skips them). */
+export type BulkOp = BulkChange & { on: On; picks: number[] }
 export type Op =
   | { t: 'createDealer'; on: On }
   | { t: 'updateDealer'; on: On; pick: number; synced: boolean }
@@ -40,6 +51,7 @@ export type Op =
   | { t: 'latency'; ms: number }
   | { t: 'fail'; count: number; status: number }
   | { t: 'kill' }
+  | BulkOp
 
 const on = fc.constantFrom<On>(0, 1)
 const syncedArb = fc.constantFrom<Synced>('dealers', 'posts', 'codes')
@@ -68,6 +80,42 @@ const pullTamperArb = fc.record({
     'domainAndCreatedAt',
   ),
 })
+const bulkArb: fc.Arbitrary<Op> = fc
+  .tuple(
+    fc.oneof(
+      fc.record({
+        t: fc.constant('bulkDealers' as const),
+        change: fc.constantFrom<'name' | 'notes' | 'slug' | 'delete'>(
+          'name',
+          'notes',
+          'slug',
+          'delete',
+        ),
+      }),
+      fc.record({
+        t: fc.constant('bulkPosts' as const),
+        change: fc.constantFrom<PostChange | 'trash' | 'restore' | 'delete'>(
+          'publish',
+          'draft',
+          'unpublish',
+          'notes',
+          'de',
+          'internal',
+          'public',
+          'trash',
+          'restore',
+          'delete',
+        ),
+      }),
+      fc.record({
+        t: fc.constant('bulkCodes' as const),
+        change: fc.constantFrom<'label' | 'delete'>('label', 'delete'),
+      }),
+    ),
+    on,
+    fc.array(pick, { minLength: 2, maxLength: 6 }),
+  )
+  .map(([change, on, picks]) => ({ ...change, on, picks }) as BulkOp)
 const opArb = (tamperWeight: number, tamper: fc.Arbitrary<Op> = tamperArb): fc.Arbitrary<Op> =>
   fc.oneof(
     { weight: 4, arbitrary: fc.record({ t: fc.constant('createDealer' as const), on }) },
@@ -176,6 +224,7 @@ const opArb = (tamperWeight: number, tamper: fc.Arbitrary<Op> = tamperArb): fc.A
       }),
     },
     { weight: 1, arbitrary: fc.constant({ t: 'kill' as const }) },
+    { weight: 6, arbitrary: bulkArb },
   )
 /** Both instances' realtime watch for the whole case: on (`revert`), on with dealers on `pull`, or off. */
 export type Watch = 'revert' | 'pull' | 'off'
