@@ -213,6 +213,9 @@ describe("a job cancelled with Payload's jobs API (error: { cancelled: true }, n
         overrideAccess: true,
       })
       expect(cancelled).toMatchObject({ hasError: true, error: { cancelled: true } })
+      // A delivery the runner began before the cancel (its next try due) must end while Supabase is
+      // still down: once up, it would write the row — the cancel came after it started.
+      await app.idle()
     } finally {
       await app.stack.faults.up()
     }
