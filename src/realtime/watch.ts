@@ -28,7 +28,8 @@ import { InsertBursts } from './insert-burst.js'
 import { LookQueue } from './look-queue.js'
 import type { OrphanGuardDeps } from './orphan-guards.js'
 import { isRecheck, type Recheck } from './pending-looks.js'
-import { handleLooks } from './handle-looks.js'
+import { CatchUpLeftError } from '../errors.js'
+import { handleLooks, type LookBatch, type LookOutcome } from './handle-looks.js'
 import type { Catch, PolicyDeps } from './policies.js'
 import { RevertGuard } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
@@ -123,7 +124,9 @@ export class RealtimeWatch {
   /**
    * Under 'pull', before the startup reconcile (which would write Payload's values over them): the
    * rows edited in Supabase while no instance watched — marked by sql/005, differing from their
-   * documents, no delivery pending — handled as found by a gap. A failure is the caller's to retry.
+   * documents, no delivery pending — handled as found by a gap. A failure is the caller's to retry,
+   * and so is a row left to pull (being delivered, or its pull failed for a passing reason): the
+   * reconcile must not run before it is pulled, or it writes Payload's values over the edit.
    */
   async catchUp(collection: SyncedCollection): Promise<void> {
     const ids = await this.deps.editedAway(collection)
@@ -134,7 +137,14 @@ export class RealtimeWatch {
     )
     this.working++
     try {
-      await this.handle(collection, ids, new Map(), new Map(ids.map((id) => [id, 'gap'])))
+      const { busy } = await this.handle(
+        collection,
+        ids,
+        new Map(),
+        new Map(ids.map((id) => [id, 'gap'])),
+        { ownBusy: true },
+      )
+      if (busy.length) throw new CatchUpLeftError(collection.slug, busy)
     } finally {
       this.working--
     }
@@ -229,9 +239,9 @@ export class RealtimeWatch {
         : events
       this.counts.echoes += events.size - foreign.size
       const ids = [...foreign.keys(), ...rechecks.keys()]
-      const busy = ids.length ? await this.handle(collection, ids, foreign, rechecks) : 0
+      const busy = ids.length ? (await this.handle(collection, ids, foreign, rechecks)).busy : []
       // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
-      if (!busy) this.looks.succeeded(collection.slug)
+      if (!busy.length) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: whatever came meanwhile is newer and wins; the rest is tried again.
       const delay = this.looks.backoff(collection.slug)
@@ -253,8 +263,10 @@ export class RealtimeWatch {
     if (this.stopped) return
     this.working++
     try {
-      const busy = await this.handle(collection, [...held.keys()], held, new Map(), true)
-      if (!busy) this.looks.succeeded(collection.slug)
+      const { busy } = await this.handle(collection, [...held.keys()], held, new Map(), {
+        released: true,
+      })
+      if (!busy.length) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: held again, so they wait for another quiet moment (and count in that burst).
       this.deps.logger.warn(
@@ -272,8 +284,8 @@ export class RealtimeWatch {
     all: string[],
     changes: Map<string, TableChange>,
     rechecks: ReadonlyMap<string, Recheck>,
-    released = false,
-  ): Promise<number> {
+    how: Pick<LookBatch, 'released' | 'ownBusy'> = {},
+  ): Promise<LookOutcome> {
     return handleLooks(
       {
         deps: this.deps,
@@ -283,7 +295,7 @@ export class RealtimeWatch {
         looks: this.looks,
       },
       collection,
-      { all, changes, rechecks, released },
+      { all, changes, rechecks, ...how },
     )
   }
 

@@ -1,0 +1,97 @@
+/**
+ * The startup catch-up of the 'pull' policy (RealtimeWatch.catchUp) against what can happen while it
+ * runs. Each test stops the instance, edits a row in Supabase with none running, and starts another
+ * on the same stack, forcing an interleaving with the stand-in's faults. Before: a pull that failed
+ * for a passing reason was left to the watch's later look, and the startup reconcile, run at once,
+ * wrote Payload's values over the edit (a conflict recorded; the edit in neither side).
+ */
+import type { Payload } from 'payload'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { whenIdle } from '../src/index.js'
+import { getRuntime } from '../src/lifecycle/registry.js'
+import {
+  dealerData,
+  eventually,
+  settled,
+  startApp,
+  startPayload,
+  type TestApp,
+} from './support/app.js'
+import type { LogCapture } from './support/app.js'
+import { catchesOf } from './support/realtime.js'
+
+const pulling = {
+  realtime: true,
+  collections: { dealers: { table: 'dealers', realtime: true, onExternalChange: 'pull' as const } },
+}
+
+let app: TestApp
+let current: { payload: Payload; logs: LogCapture; idle(): Promise<void> }
+
+beforeAll(async () => {
+  app = await startApp({ sync: pulling })
+  current = app
+})
+afterAll(async () => {
+  if (current !== app) await current.payload.destroy().catch(() => {})
+  await app?.close()
+})
+
+async function newDealer(): Promise<{ id: string; domain: string; name: string }> {
+  const doc = await current.payload.create({ collection: 'dealers', data: dealerData() as never })
+  await settled(current)
+  await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
+  return { id: String(doc.id), domain: String(doc.domain), name: String(doc.name) }
+}
+
+async function dealerNow(id: string): Promise<Record<string, unknown>> {
+  return (await current.payload.findByID({ collection: 'dealers', id, depth: 0 })) as never
+}
+
+async function conflictsOf(id: string): Promise<unknown[]> {
+  const { docs } = await current.payload.find({
+    collection: 'supabase-sync-events',
+    where: { action: { equals: 'conflict' } },
+    depth: 0,
+    limit: 0,
+    pagination: false,
+  })
+  return docs.filter((e) => ((e as { ids?: string[] }).ids ?? []).includes(id))
+}
+
+/** Stops the running instance, runs `meanwhile`, starts another; resolves when its start is done. */
+async function restart(meanwhile: () => Promise<unknown>): Promise<void> {
+  await current.payload.destroy()
+  await meanwhile()
+  const next = await startPayload(app.stack, { sync: pulling })
+  current = { ...next, idle: () => whenIdle(next.payload) }
+  await getRuntime(next.payload).initialSync
+}
+
+it("Supabase failing on the catch-up's pull: the startup reconcile does not write over the edit, which is pulled", async () => {
+  const dealer = await newDealer()
+  // The start's reads of dealers: the marked rows, their documents' rows, the pull's read, then the
+  // reconcile's. The second is answered only once the next four (the pull's, with its retries) fail.
+  const marked = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+  const started = restart(() =>
+    app.supabase.query(`update public.dealers set domain = 'while-down.example' where id = $1`, [
+      dealer.id,
+    ]),
+  )
+  await marked.arrived
+  const states = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
+  marked.release()
+  await states.arrived
+  app.stack.faults.failNext(4, 503, { path: 'dealers' })
+  states.release()
+  await started
+  await eventually(async () =>
+    expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
+  )
+  await settled(current)
+  expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: 'while-down.example' })
+  expect(await conflictsOf(dealer.id)).toEqual([])
+  expect(
+    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+  ).toEqual(['pulled'])
+}, 60_000)
