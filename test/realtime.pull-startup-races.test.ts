@@ -95,3 +95,65 @@ it("Supabase failing on the catch-up's pull: the startup reconcile does not writ
     (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
   ).toEqual(['pulled'])
 }, 60_000)
+
+it("an editor's save while the catch-up reads the row's document: Payload's save wins, the edit it replaced recorded", async () => {
+  const dealer = await newDealer()
+  const marked = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
+  const started = restart(() =>
+    app.supabase.query(`update public.dealers set domain = 'edited.example' where id = $1`, [
+      dealer.id,
+    ]),
+  )
+  await marked.arrived
+  // The documents' read has seen the edit (the row differs); its answer waits for the save.
+  const states = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
+  marked.release()
+  await states.arrived
+  await current.payload.update({
+    collection: 'dealers',
+    id: dealer.id,
+    data: { name: 'saved meanwhile' } as never,
+  })
+  await eventually(async () =>
+    expect((await app.rows()).get(dealer.id)).toMatchObject({ name: 'saved meanwhile' }),
+  )
+  states.release()
+  await started
+  await settled(current)
+  const want = { name: 'saved meanwhile', domain: dealer.domain }
+  expect(await dealerNow(dealer.id)).toMatchObject(want)
+  expect((await app.rows()).get(dealer.id)).toMatchObject(want)
+  expect(await conflictsOf(dealer.id)).toHaveLength(1)
+  // Nothing pulled, and no catch that says the row was left unhandled.
+  expect(await catchesOf({ ...app, payload: current.payload }, dealer.id)).toEqual([])
+}, 60_000)
+
+it('an instance starting while another pulls the same edit (its live event): pulled once, the reconcile after it', async () => {
+  const dealer = await newDealer()
+  await current.idle()
+  const a = current
+  // A's pull of the edit reads the row and waits: it holds the document's lock meanwhile.
+  const pullA = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
+  await app.supabase.query(`update public.dealers set domain = 'both.example' where id = $1`, [
+    dealer.id,
+  ])
+  await pullA.arrived
+  const b = await startPayload(app.stack, { sync: pulling })
+  current = { ...b, idle: () => whenIdle(b.payload) }
+  // B's catch-up finds the document busy (A's pull).
+  await eventually(async () =>
+    expect(b.logs.raw.some((l) => /being delivered|not pulled yet/.test(l))).toBe(true),
+  )
+  pullA.release()
+  await getRuntime(b.payload).initialSync
+  await settled(a)
+  await settled(current)
+  await a.payload.destroy()
+  const want = { domain: 'both.example' }
+  expect(await dealerNow(dealer.id)).toMatchObject(want)
+  expect((await app.rows()).get(dealer.id)).toMatchObject(want)
+  expect(await conflictsOf(dealer.id)).toEqual([])
+  expect(
+    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+  ).toEqual(['pulled'])
+}, 60_000)
