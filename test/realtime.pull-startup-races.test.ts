@@ -18,6 +18,8 @@ import {
   type TestApp,
 } from './support/app.js'
 import type { LogCapture } from './support/app.js'
+import { dealerMapper } from '../src/index.js'
+import { foreignVersion } from '../src/supabase/spec.js'
 import { catchesOf } from './support/realtime.js'
 
 const pulling = {
@@ -60,10 +62,13 @@ async function conflictsOf(id: string): Promise<unknown[]> {
 }
 
 /** Stops the running instance, runs `meanwhile`, starts another; resolves when its start is done. */
-async function restart(meanwhile: () => Promise<unknown>): Promise<void> {
+async function restart(
+  meanwhile: () => Promise<unknown>,
+  options: Parameters<typeof startPayload>[1] = { sync: pulling },
+): Promise<void> {
   await current.payload.destroy()
   await meanwhile()
-  const next = await startPayload(app.stack, { sync: pulling })
+  const next = await startPayload(app.stack, options)
   current = { ...next, idle: () => whenIdle(next.payload) }
   await getRuntime(next.payload).initialSync
 }
@@ -156,4 +161,71 @@ it('an instance starting while another pulls the same edit (its live event): pul
   expect(
     (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
   ).toEqual(['pulled'])
+}, 60_000)
+
+it('many rows edited while no instance ran: the catch-up takes them a page of marked rows at a time, all pulled', async () => {
+  const dealers: string[] = []
+  for (let i = 0; i < 23; i++) dealers.push((await newDealer()).id)
+  await restart(
+    () =>
+      app.supabase.query(
+        `update public.dealers set name = 'bulk ' || left(id::text, 8) where id = any($1::uuid[])`,
+        [dealers],
+      ),
+    { sync: { ...pulling, maxRows: 10 } },
+  )
+  await settled(current)
+  for (const id of dealers)
+    expect(await dealerNow(id)).toMatchObject({ name: `bulk ${id.slice(0, 8)}` })
+  const pages = current.logs
+    .find((l) => /edited in Supabase while no instance watched/.test(l.msg))
+    .map((l) => Number(/^\S+: (\d+) row/.exec(l.msg)?.[1]))
+  // The documents of one page of the marked rows read at a time, never all of them at once.
+  expect(pages.length).toBeGreaterThan(1)
+  expect(Math.max(...pages)).toBeLessThanOrEqual(10)
+  expect(pages.reduce((a, b) => a + b, 0)).toBe(dealers.length)
+  for (const id of dealers)
+    expect(
+      (await catchesOf({ ...app, payload: current.payload }, id)).map((c) => c.outcome),
+    ).toEqual(['pulled'])
+}, 60_000)
+
+it('a row pulled whole keeps the mark of its direct edit: after a deploy that changes the mapper it is no edit, not pulled again', async () => {
+  const dealer = await newDealer()
+  await eventually(async () =>
+    expect(getRuntime(current.payload).watch?.status().dealers?.status).toBe('subscribed'),
+  )
+  await app.supabase.query(`update public.dealers set name = 'Edited Name' where id = $1`, [
+    dealer.id,
+  ])
+  await eventually(async () =>
+    expect(await dealerNow(dealer.id)).toMatchObject({ name: 'Edited Name' }),
+  )
+  await settled(current)
+  const pulled = await dealerNow(dealer.id)
+  // Taken whole: not written back, so the row still carries the mark.
+  expect((await app.rows()).get(dealer.id)).toMatchObject({ sync_version: Number(foreignVersion) })
+  expect((await catchesOf({ ...app, payload: current.payload }, dealer.id)).length).toBe(1)
+  // The deploy's mapper writes names in upper case.
+  const upperNames = {
+    ...dealerMapper,
+    toRow: (doc: Parameters<typeof dealerMapper.toRow>[0]) => {
+      const row = dealerMapper.toRow(doc)
+      return row && { ...row, name: row.name.toUpperCase() }
+    },
+  }
+  await restart(async () => {}, {
+    sync: {
+      ...pulling,
+      collections: { dealers: { ...pulling.collections.dealers, mapper: upperNames as never } },
+    },
+  })
+  await settled(current)
+  expect((await app.rows()).get(dealer.id)).toMatchObject({ name: 'EDITED NAME' })
+  expect(await dealerNow(dealer.id)).toMatchObject({
+    name: 'Edited Name',
+    updatedAt: pulled.updatedAt,
+  })
+  // Only the catch of the edit itself: nothing pulled, skipped or reverted at the start.
+  expect((await catchesOf({ ...app, payload: current.payload }, dealer.id)).length).toBe(1)
 }, 60_000)

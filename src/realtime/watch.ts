@@ -37,8 +37,8 @@ import { WatchStatuses, type WatchStatusEntry } from './status.js'
 export type { Catch } from './policies.js'
 
 export interface WatchDeps extends PolicyDeps, OrphanGuardDeps, GapCheckDeps {
-  /** Rows edited in Supabase directly (marked) that differ from their documents, none pending: ids. */
-  editedAway: (collection: SyncedCollection) => Promise<string[]>
+  /** Rows edited directly (marked, unseen) that differ from their documents, none pending: by page. */
+  editedAway: (collection: SyncedCollection) => AsyncIterable<string[]>
   client: SupabaseClient
   state: StateStore
   logger: Logger
@@ -129,25 +129,28 @@ export class RealtimeWatch {
    * reconcile must not run before it is pulled, or it writes Payload's values over the edit.
    */
   async catchUp(collection: SyncedCollection): Promise<void> {
-    const ids = await this.deps.editedAway(collection)
-    if (!ids.length || this.stopped) return
-    this.deps.logger.info(
-      { collection: collection.slug, op: 'realtime', ids: ids.slice(0, 50) },
-      `${collection.slug}: ${ids.length} row(s) edited in Supabase while no instance watched; pulled before the startup reconcile`,
-    )
-    this.working++
-    try {
-      const { busy } = await this.handle(
-        collection,
-        ids,
-        new Map(),
-        new Map(ids.map((id) => [id, 'gap'])),
-        { ownBusy: true },
+    const left: string[] = []
+    for await (const ids of this.deps.editedAway(collection)) {
+      if (this.stopped) return
+      this.deps.logger.info(
+        { collection: collection.slug, op: 'realtime', ids: ids.slice(0, 50) },
+        `${collection.slug}: ${ids.length} row(s) edited in Supabase while no instance watched; pulled before the startup reconcile`,
       )
-      if (busy.length) throw new CatchUpLeftError(collection.slug, busy)
-    } finally {
-      this.working--
+      this.working++
+      try {
+        const { busy } = await this.handle(
+          collection,
+          ids,
+          new Map(),
+          new Map(ids.map((id) => [id, 'gap'])),
+          { ownBusy: true },
+        )
+        left.push(...busy)
+      } finally {
+        this.working--
+      }
     }
+    if (left.length) throw new CatchUpLeftError(collection.slug, left)
   }
 
   /** Rows a pull's save left, edited in Supabase after the pull read them: looked at as they are now. */
@@ -286,17 +289,9 @@ export class RealtimeWatch {
     rechecks: ReadonlyMap<string, Recheck>,
     how: Pick<LookBatch, 'released' | 'ownBusy'> = {},
   ): Promise<LookOutcome> {
-    return handleLooks(
-      {
-        deps: this.deps,
-        counts: this.counts,
-        bursts: this.bursts,
-        guard: this.guard,
-        looks: this.looks,
-      },
-      collection,
-      { all, changes, rechecks, ...how },
-    )
+    const { deps, counts, bursts, guard, looks } = this
+    const batch = { all, changes, rechecks, ...how }
+    return handleLooks({ deps, counts, bursts, guard, looks }, collection, batch)
   }
 
   async stop(): Promise<void> {
