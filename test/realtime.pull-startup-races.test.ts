@@ -190,6 +190,26 @@ it('many rows edited while no instance ran: the catch-up takes them a page of ma
     ).toEqual(['pulled'])
 }, 60_000)
 
+it("a marked row Payload refuses (a blank name) is reverted at the start, the catch says why; one whose document's delete is pending is not pulled, the delete wins", async () => {
+  const blank = await newDealer()
+  const deleted = await newDealer()
+  await app.stack.faults.down()
+  await current.payload.delete({ collection: 'dealers', id: deleted.id })
+  await restart(async () => {
+    await app.stack.faults.up()
+    await app.supabase.query(`update public.dealers set name = '' where id = $1`, [blank.id])
+    await app.supabase.query(`update public.dealers set name = 'kept?' where id = $1`, [deleted.id])
+  })
+  await settled(current)
+  const rows = await app.rows()
+  expect(rows.get(blank.id)).toMatchObject({ name: blank.name })
+  expect(await dealerNow(blank.id)).toMatchObject({ name: blank.name })
+  const caught = await catchesOf({ ...app, payload: current.payload }, blank.id)
+  expect(caught).toMatchObject([{ outcome: 'reverted', reason: expect.stringContaining('name') }])
+  expect(rows.has(deleted.id)).toBe(false)
+  expect(await catchesOf({ ...app, payload: current.payload }, deleted.id)).toEqual([])
+}, 60_000)
+
 it('a row pulled whole keeps the mark of its direct edit: after a deploy that changes the mapper it is no edit, not pulled again', async () => {
   const dealer = await newDealer()
   await eventually(async () =>
