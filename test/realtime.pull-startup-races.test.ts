@@ -76,7 +76,7 @@ async function restart(
 it("Supabase failing on the catch-up's pull: the startup reconcile does not write over the edit, which is pulled", async () => {
   const dealer = await newDealer()
   // The start's reads of dealers: the marked rows, their documents' rows, the pull's read, then the
-  // reconcile's. The second is answered only once the next four (the pull's, with its retries) fail.
+  // reconcile's. The second is answered once the next four (the pull's, its retries) are set to fail.
   const marked = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
   const started = restart(() =>
     app.supabase.query(`update public.dealers set domain = 'while-down.example' where id = $1`, [
@@ -90,6 +90,11 @@ it("Supabase failing on the catch-up's pull: the startup reconcile does not writ
   app.stack.faults.failNext(4, 503, { path: 'dealers' })
   states.release()
   await started
+  // A wait for the pull, said as such: not a failed startup reconcile.
+  expect(
+    current.logs.find((l) => /not pulled yet; the startup reconcile waits/.test(l.msg)),
+  ).not.toEqual([])
+  expect(current.logs.find((l) => l.op === 'reconcile' && l.level >= 50)).toEqual([])
   await eventually(async () =>
     expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
   )
