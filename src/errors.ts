@@ -137,6 +137,23 @@ export class BusyError extends SyncError {
 }
 
 /**
+ * The startup catch-up of the 'pull' policy left rows edited in Supabase while no instance watched
+ * unpulled (being delivered, or a pull failed for a passing reason): tried again, with the startup
+ * reconcile after it — which would write Payload's values over them if it ran now.
+ */
+export class CatchUpLeftError extends SyncError {
+  constructor(
+    collection: string,
+    readonly ids: readonly string[],
+  ) {
+    super(
+      `supabase-sync: ${ids.length} row(s) of "${collection}" edited in Supabase while no instance watched are not pulled yet (being delivered, or the pull failed for a passing reason)`,
+      { collection, id: ids[0], operation: 'pull', kind: 'transient' },
+    )
+  }
+}
+
+/**
  * A cause described for people: its message's first line, without what a database driver appends
  * (Drizzle's "Failed query: <SQL> params: …" is replaced by the database's own message and SQLSTATE),
  * and without stack frames.

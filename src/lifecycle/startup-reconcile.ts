@@ -3,7 +3,7 @@
  * latency or an outage): under the realtime 'pull' policy, pull the edits made in Supabase while no
  * instance watched (RealtimeWatch.catchUp), then reconcile each collection (`syncOnInit`).
  */
-import { BusyError, describeCause } from '../errors.js'
+import { BusyError, CatchUpLeftError, describeCause } from '../errors.js'
 import { recordEvent } from '../ops/audit.js'
 import { exclusive } from '../ops/exclusive.js'
 import { fieldsOf } from '../ops/options.js'
@@ -62,6 +62,19 @@ export async function startupReconcile(runtime: SyncRuntime): Promise<void> {
           logger.info(
             { collection: collection.slug, op: 'reconcile', retryInMs: wait },
             `${collection.slug}: another reconcile runs; the startup reconcile waits for it`,
+          )
+          continue
+        }
+        // Being delivered, or a pull that failed (recorded by the pull): a wait, not a failed reconcile.
+        if (err instanceof CatchUpLeftError) {
+          logger.info(
+            {
+              collection: collection.slug,
+              op: 'reconcile',
+              ids: err.ids.slice(0, 50),
+              retryInMs: wait,
+            },
+            `${collection.slug}: ${err.ids.length} row(s) edited in Supabase while no instance watched are not pulled yet; the startup reconcile waits for them`,
           )
           continue
         }

@@ -6,9 +6,11 @@ import { documentStates } from '../ops/compare.js'
 import { recordEvent } from '../ops/audit.js'
 import { pullFromSupabase } from '../ops/pull.js'
 import { documentKey } from '../queue/keys.js'
+import { unseenRows } from '../realtime/edited-away.js'
 import type { Catch } from '../realtime/watch.js'
 import { RealtimeWatch } from '../realtime/watch.js'
 import { validate } from '../reconcile/validate.js'
+import { bookkeepingColumns } from '../synced.js'
 import { validateDeps } from './deps.js'
 import type { SyncRuntime } from './runtime.js'
 
@@ -44,15 +46,26 @@ export function startWatch(runtime: SyncRuntime): RealtimeWatch | undefined {
       )
       return ids.filter((id) => !waiting.has(documentKey(collection.slug, id)))
     },
-    editedAway: async (collection) => {
+    editedAway: async function* (collection) {
       // Without the apply function no write is marked: the trigger, if there, marks them all.
-      if (options.writeMode === 'upsert') return []
-      const ids: string[] = []
-      for await (const rows of runtime.target.rows(collection.spec, { marked: true }))
-        for (const row of rows) ids.push(String(row[collection.spec.primaryKey]))
-      if (!ids.length) return []
-      const states = await documentStates(payload, { collection: collection.slug, ids })
-      return states.filter((s) => s.state === 'differs' && !s.pendingSince).map((s) => s.id)
+      if (options.writeMode === 'upsert') return
+      const ignore = bookkeepingColumns(collection)
+      // A page of marked rows at a time: a table edited in bulk is never held whole.
+      for await (const rows of runtime.target.rows(collection.spec, { marked: true })) {
+        const known = await runtime.state.get(
+          rows.map((row) => documentKey(collection.slug, String(row[collection.spec.primaryKey]))),
+        )
+        const ids = unseenRows(
+          rows,
+          collection.spec.primaryKey,
+          (id) => known.get(documentKey(collection.slug, id))?.fingerprint,
+          ignore,
+        )
+        if (!ids.length) continue
+        const states = await documentStates(payload, { collection: collection.slug, ids })
+        const edited = states.filter((s) => s.state === 'differs' && !s.pendingSince)
+        if (edited.length) yield edited.map((s) => s.id)
+      }
     },
     pull: async (collection, ids) => {
       const result = await pullFromSupabase(payload, { collection: collection.slug, ids, actor })

@@ -33,14 +33,24 @@ export interface LookBatch {
   rechecks: ReadonlyMap<string, Recheck>
   /** A quiet burst of rows inserted without documents, released by the mass-insert guard. */
   released?: boolean
+  /**
+   * Rows found busy are the caller's (returned, not looked at again later): the startup catch-up,
+   * which must not let the reconcile run while an edit it found is still to be pulled.
+   */
+  ownBusy?: boolean
 }
 
-/** How many rows were found busy (looked at again later). */
+export interface LookOutcome {
+  /** The rows found busy (being delivered, or a pull that failed for a passing reason). */
+  busy: string[]
+}
+
+/** The rows found busy: looked at again later, unless the batch's caller owns them. */
 export async function handleLooks(
   ctx: HandleLooksContext,
   collection: SyncedCollection,
   batch: LookBatch,
-): Promise<number> {
+): Promise<LookOutcome> {
   const { deps, looks } = ctx
   const { changes, rechecks } = batch
   // What the catches say the change was, and what a busy row is looked at again for.
@@ -61,7 +71,7 @@ export async function handleLooks(
   countReverts(ctx.guard, collection, catches, changes)
   catches.push(...looping, ...guarded.left)
   // Being delivered right now: whatever that delivery writes, the row is looked at again after it.
-  if (busy.length) {
+  if (busy.length && !batch.ownBusy) {
     const retryInMs = looks.backoff(collection.slug)
     deps.logger.debug(
       { collection: collection.slug, op: 'realtime', ids: busy, retryInMs },
@@ -76,5 +86,5 @@ export async function handleLooks(
   }
   ctx.counts.caught += catches.length
   if (catches.length) await deps.caught(catches)
-  return busy.length
+  return { busy }
 }

@@ -28,7 +28,8 @@ import { InsertBursts } from './insert-burst.js'
 import { LookQueue } from './look-queue.js'
 import type { OrphanGuardDeps } from './orphan-guards.js'
 import { isRecheck, type Recheck } from './pending-looks.js'
-import { handleLooks } from './handle-looks.js'
+import { CatchUpLeftError } from '../errors.js'
+import { handleLooks, type LookBatch, type LookOutcome } from './handle-looks.js'
 import type { Catch, PolicyDeps } from './policies.js'
 import { RevertGuard } from './revert-guard.js'
 import { WatchStatuses, type WatchStatusEntry } from './status.js'
@@ -36,8 +37,8 @@ import { WatchStatuses, type WatchStatusEntry } from './status.js'
 export type { Catch } from './policies.js'
 
 export interface WatchDeps extends PolicyDeps, OrphanGuardDeps, GapCheckDeps {
-  /** Rows edited in Supabase directly (marked) that differ from their documents, none pending: ids. */
-  editedAway: (collection: SyncedCollection) => Promise<string[]>
+  /** Rows edited directly (marked, unseen) that differ from their documents, none pending: by page. */
+  editedAway: (collection: SyncedCollection) => AsyncIterable<string[]>
   client: SupabaseClient
   state: StateStore
   logger: Logger
@@ -123,21 +124,33 @@ export class RealtimeWatch {
   /**
    * Under 'pull', before the startup reconcile (which would write Payload's values over them): the
    * rows edited in Supabase while no instance watched — marked by sql/005, differing from their
-   * documents, no delivery pending — handled as found by a gap. A failure is the caller's to retry.
+   * documents, no delivery pending — handled as found by a gap. A failure is the caller's to retry,
+   * and so is a row left to pull (being delivered, or its pull failed for a passing reason): the
+   * reconcile must not run before it is pulled, or it writes Payload's values over the edit.
    */
   async catchUp(collection: SyncedCollection): Promise<void> {
-    const ids = await this.deps.editedAway(collection)
-    if (!ids.length || this.stopped) return
-    this.deps.logger.info(
-      { collection: collection.slug, op: 'realtime', ids: ids.slice(0, 50) },
-      `${collection.slug}: ${ids.length} row(s) edited in Supabase while no instance watched; pulled before the startup reconcile`,
-    )
-    this.working++
-    try {
-      await this.handle(collection, ids, new Map(), new Map(ids.map((id) => [id, 'gap'])))
-    } finally {
-      this.working--
+    const left: string[] = []
+    for await (const ids of this.deps.editedAway(collection)) {
+      if (this.stopped) return
+      this.deps.logger.info(
+        { collection: collection.slug, op: 'realtime', ids: ids.slice(0, 50) },
+        `${collection.slug}: ${ids.length} row(s) edited in Supabase while no instance watched; pulled before the startup reconcile`,
+      )
+      this.working++
+      try {
+        const { busy } = await this.handle(
+          collection,
+          ids,
+          new Map(),
+          new Map(ids.map((id) => [id, 'gap'])),
+          { ownBusy: true },
+        )
+        left.push(...busy)
+      } finally {
+        this.working--
+      }
     }
+    if (left.length) throw new CatchUpLeftError(collection.slug, left)
   }
 
   /** Rows a pull's save left, edited in Supabase after the pull read them: looked at as they are now. */
@@ -229,9 +242,9 @@ export class RealtimeWatch {
         : events
       this.counts.echoes += events.size - foreign.size
       const ids = [...foreign.keys(), ...rechecks.keys()]
-      const busy = ids.length ? await this.handle(collection, ids, foreign, rechecks) : 0
+      const busy = ids.length ? (await this.handle(collection, ids, foreign, rechecks)).busy : []
       // Rows found busy are looked at again after a backoff that keeps growing while they stay busy.
-      if (!busy) this.looks.succeeded(collection.slug)
+      if (!busy.length) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: whatever came meanwhile is newer and wins; the rest is tried again.
       const delay = this.looks.backoff(collection.slug)
@@ -253,8 +266,10 @@ export class RealtimeWatch {
     if (this.stopped) return
     this.working++
     try {
-      const busy = await this.handle(collection, [...held.keys()], held, new Map(), true)
-      if (!busy) this.looks.succeeded(collection.slug)
+      const { busy } = await this.handle(collection, [...held.keys()], held, new Map(), {
+        released: true,
+      })
+      if (!busy.length) this.looks.succeeded(collection.slug)
     } catch (err) {
       // Not dropped: held again, so they wait for another quiet moment (and count in that burst).
       this.deps.logger.warn(
@@ -272,19 +287,11 @@ export class RealtimeWatch {
     all: string[],
     changes: Map<string, TableChange>,
     rechecks: ReadonlyMap<string, Recheck>,
-    released = false,
-  ): Promise<number> {
-    return handleLooks(
-      {
-        deps: this.deps,
-        counts: this.counts,
-        bursts: this.bursts,
-        guard: this.guard,
-        looks: this.looks,
-      },
-      collection,
-      { all, changes, rechecks, released },
-    )
+    how: Pick<LookBatch, 'released' | 'ownBusy'> = {},
+  ): Promise<LookOutcome> {
+    const { deps, counts, bursts, guard, looks } = this
+    const batch = { all, changes, rechecks, ...how }
+    return handleLooks({ deps, counts, bursts, guard, looks }, collection, batch)
   }
 
   async stop(): Promise<void> {
