@@ -6,10 +6,13 @@
  * from their documents are pulled before the startup reconcile. Rows that differ without the mark
  * (the plugin's own writes: a mapper changed by the deploy, say) are no one's edit: reverted as before.
  */
+import pg from 'pg'
 import type { Payload } from 'payload'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
+import { documentKey } from '../src/queue/keys.js'
+import { lockNamespace } from '../src/queue/locks.js'
 import {
   dealerData,
   eventually,
@@ -189,4 +192,40 @@ it('with syncOnInit: false, the edits made while no instance ran are still pulle
   expect(rows.get(unmarked.id)).toMatchObject({ domain: 'stays.example' })
   expect(await dealerNow(unmarked.id)).toMatchObject({ domain: unmarked.domain })
   expect(await conflictsOf(edited.id)).toEqual([])
+}, 120_000)
+
+it('a row that stays busy (its document held by a delivery that does not end) keeps the startup reconcile waiting a few tries, not for ever: then Payload wins, recorded', async () => {
+  const dealer = await newDealer()
+  await current.payload.destroy()
+  await app.supabase.query(`update public.dealers set domain = 'held.example' where id = $1`, [
+    dealer.id,
+  ])
+  // The document's lock, held from outside as another instance's stuck delivery would hold it.
+  const db = new pg.Client({ connectionString: app.stack.databaseUri })
+  await db.connect()
+  await db.query('begin')
+  await db.query('select pg_advisory_xact_lock($1, hashtext($2))', [
+    lockNamespace,
+    documentKey('dealers', dealer.id),
+  ])
+  try {
+    const next = await startPayload(app.stack, {
+      sync: { ...pulling, queue: { backoff: 20, maxBackoff: 100 } },
+    })
+    current = { ...next, idle: () => whenIdle(next.payload) }
+    // Before: the catch-up found the document busy on every try, and the reconcile never ran.
+    await getRuntime(next.payload).initialSync
+    const gaveUp = next.logs.find((l) => /could not be pulled in 5 tries/.test(String(l.msg)))
+    expect(gaveUp).toHaveLength(1)
+    expect(gaveUp[0].msg).toMatch(/the startup reconcile runs anyway/)
+  } finally {
+    await db.query('rollback')
+    await db.end()
+  }
+  await eventually(async () =>
+    expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: dealer.domain }),
+  )
+  await settled(current)
+  expect(await dealerNow(dealer.id)).toMatchObject({ domain: dealer.domain })
+  await eventually(async () => expect(await conflictsOf(dealer.id)).toHaveLength(1))
 }, 120_000)

@@ -16,6 +16,12 @@ import { reconcileDeps } from './deps.js'
 import type { SyncRuntime } from './runtime.js'
 
 /**
+ * Tries of a collection's catch-up that left rows unpulled (being delivered, a pull failing for a
+ * passing reason) before its startup reconcile runs anyway: with the queue's backoff, ~30 s by default.
+ */
+const catchUpWaits = 5
+
+/**
  * Each collection once; a reconcile (or catch-up) that fails (Supabase or Payload's database
  * unreachable, one table missing) is tried again with the queue's backoff until it passes or Payload
  * stops — after the other collections have had their turn, so that one failing collection does not
@@ -24,6 +30,8 @@ import type { SyncRuntime } from './runtime.js'
  */
 export async function startupReconcile(runtime: SyncRuntime): Promise<void> {
   const { logger } = runtime
+  // Rows the catch-up could not pull yet, per collection: how many tries waited for them.
+  const waited = new Map<string, number>()
   const reconciles = runtime.options.syncOnInit
   const what = reconciles ? 'startup reconcile' : 'pull of the edits made while no instance watched'
   // Before anything is read: a full reconcile that starts later reads all that was committed before.
@@ -52,7 +60,8 @@ export async function startupReconcile(runtime: SyncRuntime): Promise<void> {
         }
         // Under 'pull', edits made in Supabase while no instance watched are pulled first: the
         // reconcile would write Payload's values over them.
-        if (runtime.watch?.pulls(collection)) await runtime.watch.catchUp(collection)
+        const catchUp = (waited.get(collection.slug) ?? 0) < catchUpWaits
+        if (catchUp && runtime.watch?.pulls(collection)) await runtime.watch.catchUp(collection)
         if (!reconciles) continue
         const summary = await reconcileOnce(runtime, collection)
         await runtime.monitor?.reconciled(collection.slug, { guard: summary.guard })
@@ -67,15 +76,23 @@ export async function startupReconcile(runtime: SyncRuntime): Promise<void> {
         }
         // Being delivered, or a pull that failed (recorded by the pull): a wait, not a failed reconcile.
         if (err instanceof CatchUpLeftError) {
-          logger.info(
-            {
-              collection: collection.slug,
-              op: 'reconcile',
-              ids: err.ids.slice(0, 50),
-              retryInMs: wait,
-            },
-            `${collection.slug}: ${err.ids.length} row(s) edited in Supabase while no instance watched are not pulled yet; the startup reconcile waits for them`,
-          )
+          const tries = (waited.get(collection.slug) ?? 0) + 1
+          waited.set(collection.slug, tries)
+          const fields = { collection: collection.slug, op: 'reconcile', ids: err.ids.slice(0, 50) }
+          // Not for ever: a row busy or failing for good would keep the collection unreconciled.
+          if (tries < catchUpWaits)
+            logger.info(
+              { ...fields, retryInMs: wait },
+              `${collection.slug}: ${err.ids.length} row(s) edited in Supabase while no instance watched are not pulled yet; the startup reconcile waits for them`,
+            )
+          else
+            logger.warn(
+              { ...fields, outcome: 'conflict' },
+              reconciles
+                ? `${collection.slug}: ${err.ids.length} row(s) edited in Supabase while no instance watched could not be pulled in ${tries} tries; the startup reconcile runs anyway and Payload's values replace them (recorded as conflicts)`
+                : `${collection.slug}: ${err.ids.length} row(s) edited in Supabase while no instance watched could not be pulled in ${tries} tries; left as they are (drift until a pull or a sync)`,
+            )
+          if (tries >= catchUpWaits && !reconciles) again.pop()
           continue
         }
         logger.error(
