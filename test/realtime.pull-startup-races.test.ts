@@ -5,80 +5,31 @@
  * for a passing reason was left to the watch's later look, and the startup reconcile, run at once,
  * wrote Payload's values over the edit (a conflict recorded; the edit in neither side).
  */
-import type { Payload } from 'payload'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { whenIdle } from '../src/index.js'
+import { dealerMapper, whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
-import {
-  dealerData,
-  eventually,
-  settled,
-  startApp,
-  startPayload,
-  type TestApp,
-} from './support/app.js'
-import type { LogCapture } from './support/app.js'
-import { dealerMapper } from '../src/index.js'
 import { foreignVersion } from '../src/supabase/spec.js'
+import { eventually, settled, startApp, startPayload, type TestApp } from './support/app.js'
+import { pulling, Restarts } from './support/pull-startup.js'
 import { catchesOf } from './support/realtime.js'
 
-const pulling = {
-  realtime: true,
-  collections: { dealers: { table: 'dealers', realtime: true, onExternalChange: 'pull' as const } },
-}
-
 let app: TestApp
-let current: { payload: Payload; logs: LogCapture; idle(): Promise<void> }
+let r: Restarts
 
 beforeAll(async () => {
   app = await startApp({ sync: pulling })
-  current = app
+  r = new Restarts(app)
 })
 afterAll(async () => {
-  if (current !== app) await current.payload.destroy().catch(() => {})
-  await app?.close()
+  await r?.close()
 })
 
-async function newDealer(): Promise<{ id: string; domain: string; name: string }> {
-  const doc = await current.payload.create({ collection: 'dealers', data: dealerData() as never })
-  await settled(current)
-  await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
-  return { id: String(doc.id), domain: String(doc.domain), name: String(doc.name) }
-}
-
-async function dealerNow(id: string): Promise<Record<string, unknown>> {
-  return (await current.payload.findByID({ collection: 'dealers', id, depth: 0 })) as never
-}
-
-async function conflictsOf(id: string): Promise<unknown[]> {
-  const { docs } = await current.payload.find({
-    collection: 'supabase-sync-events',
-    where: { action: { equals: 'conflict' } },
-    depth: 0,
-    limit: 0,
-    pagination: false,
-  })
-  return docs.filter((e) => ((e as { ids?: string[] }).ids ?? []).includes(id))
-}
-
-/** Stops the running instance, runs `meanwhile`, starts another; resolves when its start is done. */
-async function restart(
-  meanwhile: () => Promise<unknown>,
-  options: Parameters<typeof startPayload>[1] = { sync: pulling },
-): Promise<void> {
-  await current.payload.destroy()
-  await meanwhile()
-  const next = await startPayload(app.stack, options)
-  current = { ...next, idle: () => whenIdle(next.payload) }
-  await getRuntime(next.payload).initialSync
-}
-
 it("Supabase failing on the catch-up's pull: the startup reconcile does not write over the edit, which is pulled", async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   // The start's reads of dealers: the marked rows, their documents' rows, the pull's read, then the
   // reconcile's. The second is answered once the next four (the pull's, its retries) are set to fail.
   const marked = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
-  const started = restart(() =>
+  const started = r.restart(() =>
     app.supabase.query(`update public.dealers set domain = 'while-down.example' where id = $1`, [
       dealer.id,
     ]),
@@ -92,24 +43,24 @@ it("Supabase failing on the catch-up's pull: the startup reconcile does not writ
   await started
   // A wait for the pull, said as such: not a failed startup reconcile.
   expect(
-    current.logs.find((l) => /not pulled yet; the startup reconcile waits/.test(l.msg)),
+    r.current.logs.find((l) => /not pulled yet; the startup reconcile waits/.test(l.msg)),
   ).not.toEqual([])
-  expect(current.logs.find((l) => l.op === 'reconcile' && l.level >= 50)).toEqual([])
+  expect(r.current.logs.find((l) => l.op === 'reconcile' && l.level >= 50)).toEqual([])
   await eventually(async () =>
-    expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
+    expect(await r.dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
   )
-  await settled(current)
+  await settled(r.current)
   expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: 'while-down.example' })
-  expect(await conflictsOf(dealer.id)).toEqual([])
+  expect(await r.conflictsOf(dealer.id)).toEqual([])
   expect(
-    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+    (await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).map((c) => c.outcome),
   ).toEqual(['pulled'])
 }, 60_000)
 
 it("an editor's save while the catch-up reads the row's document: Payload's save wins, the edit it replaced recorded", async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   const marked = app.stack.faults.hold({ path: 'dealers', method: 'GET' })
-  const started = restart(() =>
+  const started = r.restart(() =>
     app.supabase.query(`update public.dealers set domain = 'edited.example' where id = $1`, [
       dealer.id,
     ]),
@@ -119,7 +70,7 @@ it("an editor's save while the catch-up reads the row's document: Payload's save
   const states = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
   marked.release()
   await states.arrived
-  await current.payload.update({
+  await r.current.payload.update({
     collection: 'dealers',
     id: dealer.id,
     data: { name: 'saved meanwhile' } as never,
@@ -129,19 +80,19 @@ it("an editor's save while the catch-up reads the row's document: Payload's save
   )
   states.release()
   await started
-  await settled(current)
+  await settled(r.current)
   const want = { name: 'saved meanwhile', domain: dealer.domain }
-  expect(await dealerNow(dealer.id)).toMatchObject(want)
+  expect(await r.dealerNow(dealer.id)).toMatchObject(want)
   expect((await app.rows()).get(dealer.id)).toMatchObject(want)
-  expect(await conflictsOf(dealer.id)).toHaveLength(1)
+  expect(await r.conflictsOf(dealer.id)).toHaveLength(1)
   // Nothing pulled, and no catch that says the row was left unhandled.
-  expect(await catchesOf({ ...app, payload: current.payload }, dealer.id)).toEqual([])
+  expect(await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).toEqual([])
 }, 60_000)
 
 it('an instance starting while another pulls the same edit (its live event): pulled once, the reconcile after it', async () => {
-  const dealer = await newDealer()
-  await current.idle()
-  const a = current
+  const dealer = await r.newDealer()
+  await r.current.idle()
+  const a = r.current
   // A's pull of the edit reads the row and waits: it holds the document's lock meanwhile.
   const pullA = app.stack.faults.hold({ path: 'dealers', method: 'GET', afterHandling: true })
   await app.supabase.query(`update public.dealers set domain = 'both.example' where id = $1`, [
@@ -149,7 +100,7 @@ it('an instance starting while another pulls the same edit (its live event): pul
   ])
   await pullA.arrived
   const b = await startPayload(app.stack, { sync: pulling })
-  current = { ...b, idle: () => whenIdle(b.payload) }
+  r.current = { ...b, idle: () => whenIdle(b.payload) }
   // B's catch-up finds the document busy (A's pull).
   await eventually(async () =>
     expect(b.logs.raw.some((l) => /being delivered|not pulled yet/.test(l))).toBe(true),
@@ -157,21 +108,21 @@ it('an instance starting while another pulls the same edit (its live event): pul
   pullA.release()
   await getRuntime(b.payload).initialSync
   await settled(a)
-  await settled(current)
+  await settled(r.current)
   await a.payload.destroy()
   const want = { domain: 'both.example' }
-  expect(await dealerNow(dealer.id)).toMatchObject(want)
+  expect(await r.dealerNow(dealer.id)).toMatchObject(want)
   expect((await app.rows()).get(dealer.id)).toMatchObject(want)
-  expect(await conflictsOf(dealer.id)).toEqual([])
+  expect(await r.conflictsOf(dealer.id)).toEqual([])
   expect(
-    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+    (await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).map((c) => c.outcome),
   ).toEqual(['pulled'])
 }, 60_000)
 
 it('many rows edited while no instance ran: the catch-up takes them a page of marked rows at a time, all pulled', async () => {
   const dealers: string[] = []
-  for (let i = 0; i < 23; i++) dealers.push((await newDealer()).id)
-  await restart(
+  for (let i = 0; i < 23; i++) dealers.push((await r.newDealer()).id)
+  await r.restart(
     () =>
       app.supabase.query(
         `update public.dealers set name = 'bulk ' || left(id::text, 8) where id = any($1::uuid[])`,
@@ -179,10 +130,10 @@ it('many rows edited while no instance ran: the catch-up takes them a page of ma
       ),
     { sync: { ...pulling, maxRows: 10 } },
   )
-  await settled(current)
+  await settled(r.current)
   for (const id of dealers)
-    expect(await dealerNow(id)).toMatchObject({ name: `bulk ${id.slice(0, 8)}` })
-  const pages = current.logs
+    expect(await r.dealerNow(id)).toMatchObject({ name: `bulk ${id.slice(0, 8)}` })
+  const pages = r.current.logs
     .find((l) => /edited in Supabase while no instance watched/.test(l.msg))
     .map((l) => Number(/^\S+: (\d+) row/.exec(l.msg)?.[1]))
   // The documents of one page of the marked rows read at a time, never all of them at once.
@@ -191,46 +142,46 @@ it('many rows edited while no instance ran: the catch-up takes them a page of ma
   expect(pages.reduce((a, b) => a + b, 0)).toBe(dealers.length)
   for (const id of dealers)
     expect(
-      (await catchesOf({ ...app, payload: current.payload }, id)).map((c) => c.outcome),
+      (await catchesOf({ ...app, payload: r.current.payload }, id)).map((c) => c.outcome),
     ).toEqual(['pulled'])
 }, 60_000)
 
 it("a marked row Payload refuses (a blank name) is reverted at the start, the catch says why; one whose document's delete is pending is not pulled, the delete wins", async () => {
-  const blank = await newDealer()
-  const deleted = await newDealer()
+  const blank = await r.newDealer()
+  const deleted = await r.newDealer()
   await app.stack.faults.down()
-  await current.payload.delete({ collection: 'dealers', id: deleted.id })
-  await restart(async () => {
+  await r.current.payload.delete({ collection: 'dealers', id: deleted.id })
+  await r.restart(async () => {
     await app.stack.faults.up()
     await app.supabase.query(`update public.dealers set name = '' where id = $1`, [blank.id])
     await app.supabase.query(`update public.dealers set name = 'kept?' where id = $1`, [deleted.id])
   })
-  await settled(current)
+  await settled(r.current)
   const rows = await app.rows()
   expect(rows.get(blank.id)).toMatchObject({ name: blank.name })
-  expect(await dealerNow(blank.id)).toMatchObject({ name: blank.name })
-  const caught = await catchesOf({ ...app, payload: current.payload }, blank.id)
+  expect(await r.dealerNow(blank.id)).toMatchObject({ name: blank.name })
+  const caught = await catchesOf({ ...app, payload: r.current.payload }, blank.id)
   expect(caught).toMatchObject([{ outcome: 'reverted', reason: expect.stringContaining('name') }])
   expect(rows.has(deleted.id)).toBe(false)
-  expect(await catchesOf({ ...app, payload: current.payload }, deleted.id)).toEqual([])
+  expect(await catchesOf({ ...app, payload: r.current.payload }, deleted.id)).toEqual([])
 }, 60_000)
 
 it('a row pulled whole keeps the mark of its direct edit: after a deploy that changes the mapper it is no edit, not pulled again', async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   await eventually(async () =>
-    expect(getRuntime(current.payload).watch?.status().dealers?.status).toBe('subscribed'),
+    expect(getRuntime(r.current.payload).watch?.status().dealers?.status).toBe('subscribed'),
   )
   await app.supabase.query(`update public.dealers set name = 'Edited Name' where id = $1`, [
     dealer.id,
   ])
   await eventually(async () =>
-    expect(await dealerNow(dealer.id)).toMatchObject({ name: 'Edited Name' }),
+    expect(await r.dealerNow(dealer.id)).toMatchObject({ name: 'Edited Name' }),
   )
-  await settled(current)
-  const pulled = await dealerNow(dealer.id)
+  await settled(r.current)
+  const pulled = await r.dealerNow(dealer.id)
   // Taken whole: not written back, so the row still carries the mark.
   expect((await app.rows()).get(dealer.id)).toMatchObject({ sync_version: Number(foreignVersion) })
-  expect((await catchesOf({ ...app, payload: current.payload }, dealer.id)).length).toBe(1)
+  expect((await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).length).toBe(1)
   // The deploy's mapper writes names in upper case.
   const upperNames = {
     ...dealerMapper,
@@ -239,18 +190,18 @@ it('a row pulled whole keeps the mark of its direct edit: after a deploy that ch
       return row && { ...row, name: row.name.toUpperCase() }
     },
   }
-  await restart(async () => {}, {
+  await r.restart(async () => {}, {
     sync: {
       ...pulling,
       collections: { dealers: { ...pulling.collections.dealers, mapper: upperNames as never } },
     },
   })
-  await settled(current)
+  await settled(r.current)
   expect((await app.rows()).get(dealer.id)).toMatchObject({ name: 'EDITED NAME' })
-  expect(await dealerNow(dealer.id)).toMatchObject({
+  expect(await r.dealerNow(dealer.id)).toMatchObject({
     name: 'Edited Name',
     updatedAt: pulled.updatedAt,
   })
   // Only the catch of the edit itself: nothing pulled, skipped or reverted at the start.
-  expect((await catchesOf({ ...app, payload: current.payload }, dealer.id)).length).toBe(1)
+  expect((await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).length).toBe(1)
 }, 60_000)

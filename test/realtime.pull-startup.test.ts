@@ -7,59 +7,33 @@
  * (the plugin's own writes: a mapper changed by the deploy, say) are no one's edit: reverted as before.
  */
 import pg from 'pg'
-import type { Payload } from 'payload'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { whenIdle } from '../src/index.js'
 import { getRuntime } from '../src/lifecycle/registry.js'
 import { documentKey } from '../src/queue/keys.js'
 import { lockNamespace } from '../src/queue/locks.js'
-import {
-  dealerData,
-  eventually,
-  settled,
-  startApp,
-  startPayload,
-  type TestApp,
-} from './support/app.js'
-import type { LogCapture } from './support/app.js'
+import { eventually, settled, startApp, startPayload, type TestApp } from './support/app.js'
+import { pulling, Restarts } from './support/pull-startup.js'
 import { catchesOf } from './support/realtime.js'
 
-const pulling = {
-  realtime: true,
-  collections: { dealers: { table: 'dealers', realtime: true, onExternalChange: 'pull' as const } },
-}
-
 let app: TestApp
-/** The instance running now (each test stops it and starts another). */
-let current: { payload: Payload; logs: LogCapture; idle(): Promise<void> }
+let r: Restarts
 
 beforeAll(async () => {
   app = await startApp({ sync: pulling })
-  current = app
+  r = new Restarts(app)
 })
 afterAll(async () => {
-  if (current !== app) await current.payload.destroy().catch(() => {})
-  await app?.close()
+  await r?.close()
 })
-
-async function newDealer(): Promise<{ id: string; domain: string; createdAt: string }> {
-  const doc = await current.payload.create({ collection: 'dealers', data: dealerData() as never })
-  await settled(current)
-  await eventually(async () => expect((await app.rows()).has(String(doc.id))).toBe(true))
-  return { id: String(doc.id), domain: String(doc.domain), createdAt: String(doc.createdAt) }
-}
 
 /** Stops the running instance, runs `meanwhile` with none running, starts another; waits for its start. */
 async function restart(
   meanwhile: () => Promise<unknown>,
   options: { syncOnInit?: boolean } = {},
 ): Promise<void> {
-  await current.payload.destroy()
-  await meanwhile()
-  const next = await startPayload(app.stack, { sync: { ...pulling, ...options } })
-  current = { ...next, idle: () => whenIdle(next.payload) }
-  await getRuntime(next.payload).initialSync
-  await settled(current)
+  await r.restart(meanwhile, { sync: { ...pulling, ...options } })
+  await settled(r.current)
 }
 
 /** A row's domain written as the plugin's apply function writes (the mark trigger's cheap path): no mark. */
@@ -75,41 +49,26 @@ async function plainWrite(id: string, domain: string): Promise<void> {
   }
 }
 
-async function dealerNow(id: string): Promise<Record<string, unknown>> {
-  return (await current.payload.findByID({ collection: 'dealers', id, depth: 0 })) as never
-}
-
-async function conflictsOf(id: string): Promise<unknown[]> {
-  const { docs } = await current.payload.find({
-    collection: 'supabase-sync-events',
-    where: { action: { equals: 'conflict' } },
-    depth: 0,
-    limit: 0,
-    pagination: false,
-  })
-  return docs.filter((e) => ((e as { ids?: string[] }).ids ?? []).includes(id))
-}
-
 it('an edit made in Supabase while no instance ran is taken into Payload at the next start, not written over', async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   await restart(() =>
     app.supabase.query(`update public.dealers set domain = 'while-down.example' where id = $1`, [
       dealer.id,
     ]),
   )
   await eventually(async () =>
-    expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
+    expect(await r.dealerNow(dealer.id)).toMatchObject({ domain: 'while-down.example' }),
   )
-  await settled(current)
+  await settled(r.current)
   expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: 'while-down.example' })
-  expect(await conflictsOf(dealer.id)).toEqual([])
+  expect(await r.conflictsOf(dealer.id)).toEqual([])
   expect(
-    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+    (await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).map((c) => c.outcome),
   ).toEqual(['pulled'])
 }, 120_000)
 
 it('a column Payload cannot take, edited with one it can while no instance ran: the one pulled, the other written back', async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   await restart(() =>
     app.supabase.query(
       `update public.dealers set created_at = '2001-01-01T00:00:00Z', domain = 'taken.example' where id = $1`,
@@ -117,34 +76,34 @@ it('a column Payload cannot take, edited with one it can while no instance ran: 
     ),
   )
   await eventually(async () =>
-    expect(await dealerNow(dealer.id)).toMatchObject({ domain: 'taken.example' }),
+    expect(await r.dealerNow(dealer.id)).toMatchObject({ domain: 'taken.example' }),
   )
-  await settled(current)
+  await settled(r.current)
   const row = (await app.rows()).get(dealer.id)!
   expect(row).toMatchObject({ domain: 'taken.example' })
   expect(new Date(String(row.created_at)).toISOString()).toBe(dealer.createdAt)
-  expect(await dealerNow(dealer.id)).toMatchObject({ createdAt: dealer.createdAt })
+  expect(await r.dealerNow(dealer.id)).toMatchObject({ createdAt: dealer.createdAt })
   expect(
-    (await catchesOf({ ...app, payload: current.payload }, dealer.id)).map((c) => c.outcome),
+    (await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).map((c) => c.outcome),
   ).toEqual(['pulled'])
 }, 120_000)
 
 it("a row that differs without the mark (the plugin's own write: a mapper changed by a deploy) is no one's edit: reverted, nothing pulled", async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   await restart(async () => {
     await plainWrite(dealer.id, 'old-mapping.example')
   })
   await eventually(async () =>
     expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: dealer.domain }),
   )
-  expect(await dealerNow(dealer.id)).toMatchObject({ domain: dealer.domain })
-  expect(await catchesOf({ ...app, payload: current.payload }, dealer.id)).toEqual([])
+  expect(await r.dealerNow(dealer.id)).toMatchObject({ domain: dealer.domain })
+  expect(await catchesOf({ ...app, payload: r.current.payload }, dealer.id)).toEqual([])
 }, 120_000)
 
 it('a save in Payload not yet delivered when the instance stopped wins over an edit made in Supabase meanwhile', async () => {
-  const dealer = await newDealer()
+  const dealer = await r.newDealer()
   await app.stack.faults.down()
-  await current.payload.update({
+  await r.current.payload.update({
     collection: 'dealers',
     id: dealer.id,
     data: { name: 'saved in Payload' } as never,
@@ -161,17 +120,17 @@ it('a save in Payload not yet delivered when the instance stopped wins over an e
       domain: dealer.domain,
     }),
   )
-  expect(await dealerNow(dealer.id)).toMatchObject({
+  expect(await r.dealerNow(dealer.id)).toMatchObject({
     name: 'saved in Payload',
     domain: dealer.domain,
   })
   // Payload wins, and what it replaced is recorded.
-  await eventually(async () => expect(await conflictsOf(dealer.id)).toHaveLength(1))
+  await eventually(async () => expect(await r.conflictsOf(dealer.id)).toHaveLength(1))
 }, 120_000)
 
 it('with syncOnInit: false, the edits made while no instance ran are still pulled at the start (and nothing else is reconciled)', async () => {
-  const edited = await newDealer()
-  const unmarked = await newDealer()
+  const edited = await r.newDealer()
+  const unmarked = await r.newDealer()
   await restart(
     async () => {
       await app.supabase.query(
@@ -183,20 +142,20 @@ it('with syncOnInit: false, the edits made while no instance ran are still pulle
     { syncOnInit: false },
   )
   await eventually(async () =>
-    expect(await dealerNow(edited.id)).toMatchObject({ domain: 'no-reconcile.example' }),
+    expect(await r.dealerNow(edited.id)).toMatchObject({ domain: 'no-reconcile.example' }),
   )
-  await settled(current)
+  await settled(r.current)
   const rows = await app.rows()
   expect(rows.get(edited.id)).toMatchObject({ domain: 'no-reconcile.example' })
   // No reconcile: the plugin's own (unmarked) row is left as it is, and not pulled either.
   expect(rows.get(unmarked.id)).toMatchObject({ domain: 'stays.example' })
-  expect(await dealerNow(unmarked.id)).toMatchObject({ domain: unmarked.domain })
-  expect(await conflictsOf(edited.id)).toEqual([])
+  expect(await r.dealerNow(unmarked.id)).toMatchObject({ domain: unmarked.domain })
+  expect(await r.conflictsOf(edited.id)).toEqual([])
 }, 120_000)
 
 it('a row that stays busy (its document held by a delivery that does not end) keeps the startup reconcile waiting a few tries, not for ever: then Payload wins, recorded', async () => {
-  const dealer = await newDealer()
-  await current.payload.destroy()
+  const dealer = await r.newDealer()
+  await r.current.payload.destroy()
   await app.supabase.query(`update public.dealers set domain = 'held.example' where id = $1`, [
     dealer.id,
   ])
@@ -212,7 +171,7 @@ it('a row that stays busy (its document held by a delivery that does not end) ke
     const next = await startPayload(app.stack, {
       sync: { ...pulling, queue: { backoff: 20, maxBackoff: 100 } },
     })
-    current = { ...next, idle: () => whenIdle(next.payload) }
+    r.current = { ...next, idle: () => whenIdle(next.payload) }
     // Before: the catch-up found the document busy on every try, and the reconcile never ran.
     await getRuntime(next.payload).initialSync
     const gaveUp = next.logs.find((l) => /could not be pulled in 5 tries/.test(String(l.msg)))
@@ -225,7 +184,7 @@ it('a row that stays busy (its document held by a delivery that does not end) ke
   await eventually(async () =>
     expect((await app.rows()).get(dealer.id)).toMatchObject({ domain: dealer.domain }),
   )
-  await settled(current)
-  expect(await dealerNow(dealer.id)).toMatchObject({ domain: dealer.domain })
-  await eventually(async () => expect(await conflictsOf(dealer.id)).toHaveLength(1))
+  await settled(r.current)
+  expect(await r.dealerNow(dealer.id)).toMatchObject({ domain: dealer.domain })
+  await eventually(async () => expect(await r.conflictsOf(dealer.id)).toHaveLength(1))
 }, 120_000)

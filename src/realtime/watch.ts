@@ -59,8 +59,6 @@ export class RealtimeWatch {
   /** The checks of whole tables after gaps in the stream. */
   private readonly gaps: GapChecks
   private readonly statuses: WatchStatuses
-  /** Realtime's errors already logged, per collection (`slug\u0000error`): said once. */
-  private readonly errorsLogged = new Set<string>()
   private stopped = false
   /** Batches being handled (tests wait for none). */
   private working = 0
@@ -198,15 +196,7 @@ export class RealtimeWatch {
    * the table's: the row is read again by its key, or the table checked when there is no key.
    */
   private onErroredChange(collection: SyncedCollection, change: TableChange, key: string): void {
-    const errors = change.errors ?? []
-    const unseen = errors.filter((e) => !this.errorsLogged.has(`${collection.slug}\u0000${e}`))
-    if (unseen.length) {
-      for (const e of unseen) this.errorsLogged.add(`${collection.slug}\u0000${e}`)
-      this.deps.logger.warn(
-        { collection: collection.slug, op: 'realtime', errors: unseen },
-        `${collection.slug}: Realtime sent a change with ${unseen.join('; ')}; the row is read again${key ? '' : ' (no key: the table is checked)'} (said once)`,
-      )
-    }
+    this.statuses.erroredChange(collection.slug, change.errors ?? [], key !== '')
     if (key) this.looks.add(collection.slug, [[key, 'recheck']])
     else this.gaps.request(collection)
   }
